@@ -1,0 +1,20 @@
+import { defineCommand } from '../../command.js';
+import type { ByteString } from '../../bytes.js';
+import type { ExecContext } from '../../context.js';
+
+/** The string at `key`, undefined when absent; WRONGTYPE for other types. */
+export function getString(ctx: ExecContext, key: ByteString): ByteString | undefined {
+  return ctx.lookupTyped<ByteString>(key, 'string');
+}
+
+export const get = defineCommand({
+  name: 'get',
+  arity: 2,
+  flags: ['readonly'],
+  firstKey: 1,
+  lastKey: 1,
+  keyStep: 1,
+  handler: (ctx, argv) => {
+    return getString(ctx, argv[1] as ByteString) ?? null;
+  },
+});

@@ -1,0 +1,141 @@
+import type { ByteString } from './bytes.js';
+import { arityOk, type CommandInfo } from './command.js';
+import { findCommand } from './commands/index.js';
+import { ExecContext, type Role } from './context.js';
+import { unknownCommand, wrongArity } from './errors.js';
+import { EngineStats, Keyspace } from './keyspace.js';
+import { CommandError, type Reply, ReplyError } from './reply.js';
+
+/** The reply to a command and the effects that reproduce it on a replica (empty for reads). */
+export interface ExecResult {
+  reply: Reply;
+  effects: ByteString[][];
+}
+
+export interface TransactionResult {
+  /** One reply per command, or a single error when the transaction was discarded as a whole. */
+  replies: Reply[] | ReplyError;
+  effects: ByteString[][];
+}
+
+export interface EngineOptions {
+  role: Role;
+  /** Uniform in [0, 1). Seeded in the simulator; Math.random in a real node. */
+  random?: () => number;
+}
+
+/** Host-provided data for commands that report on the node (INFO, WAIT…). */
+export interface EngineHost {
+  /** Extra INFO sections (e.g. replication, persistence): section name → field lines. */
+  infoSections?: () => Record<string, [string, string | number][]>;
+}
+
+/**
+ * The keyspace and the Redis commands. Pure and synchronous: the time comes in as an argument,
+ * randomness from the injected source, and every write hands back the effects a replica applies.
+ */
+export class Engine {
+  readonly db = new Keyspace();
+  readonly stats = new EngineStats();
+  readonly role: Role;
+  host: EngineHost = {};
+  private readonly ctx: ExecContext;
+  private expireCursor: Iterator<[ByteString, number]> | undefined;
+
+  constructor(options: EngineOptions) {
+    this.role = options.role;
+    this.ctx = new ExecContext(this.db, this.stats, options.role, options.random ?? Math.random, 0, false);
+    this.ctx.engine = this;
+  }
+
+  /** Checks name and arity; returns the command or the error Redis would give. */
+  static resolve(argv: readonly ByteString[]): CommandInfo | ReplyError {
+    const name = argv[0];
+    const info = name === undefined ? undefined : findCommand(name);
+    if (info === undefined) return new ReplyError(unknownCommand(argv));
+    if (!arityOk(info.arity, argv.length)) return new ReplyError(wrongArity(info.name));
+    return info;
+  }
+
+  /** Runs one client command at time `nowMs`. */
+  execute(argv: readonly ByteString[], nowMs: number): ExecResult {
+    const ctx = this.begin(nowMs, false);
+    const reply = this.run(ctx, argv);
+    return { reply, effects: this.end(ctx) };
+  }
+
+  /**
+   * Runs commands as MULTI/EXEC: all checked first (an unknown command or wrong arity discards the
+   * whole transaction, like EXECABORT), then run in order; runtime errors are per-command replies.
+   * The effects form one batch, applied atomically by replicas.
+   */
+  executeTransaction(commands: readonly (readonly ByteString[])[], nowMs: number): TransactionResult {
+    for (const argv of commands) {
+      const resolved = Engine.resolve(argv);
+      if (resolved instanceof ReplyError) {
+        return { replies: new ReplyError('EXECABORT Transaction discarded because of previous errors.'), effects: [] };
+      }
+    }
+    const ctx = this.begin(nowMs, false);
+    const replies = commands.map((argv) => this.run(ctx, argv));
+    return { replies, effects: this.end(ctx) };
+  }
+
+  /** Applies the primary's effects (one log entry) at the primary's commit time. */
+  applyEffects(effects: readonly (readonly ByteString[])[], primaryTimeMs: number): void {
+    const ctx = this.begin(primaryTimeMs, true);
+    for (const argv of effects) {
+      const reply = this.run(ctx, argv);
+      if (reply instanceof ReplyError) {
+        throw new Error(`replicated effect failed: ${argv[0] ?? ''}: ${reply.message}`);
+      }
+    }
+    this.end(ctx);
+  }
+
+  /**
+   * Deletes up to `checksMax` expired keys' worth of work (Redis's active expiry, bounded).
+   * Only the primary expires; the returned `DEL` effects must be logged like any write.
+   */
+  activeExpire(nowMs: number, checksMax: number): ByteString[][] {
+    if (this.role !== 'primary') return [];
+    const ctx = this.begin(nowMs, false);
+    for (let checks = 0; checks < checksMax; checks++) {
+      this.expireCursor ??= this.db.expiresAtMs.entries();
+      const next = this.expireCursor.next();
+      if (next.done === true) {
+        this.expireCursor = undefined;
+        break;
+      }
+      ctx.expireIfNeeded(next.value[0]);
+    }
+    return this.end(ctx);
+  }
+
+  private begin(nowMs: number, applying: boolean): ExecContext {
+    const ctx = this.ctx;
+    ctx.nowMs = nowMs;
+    ctx.applying = applying;
+    ctx.effects = [];
+    return ctx;
+  }
+
+  private end(ctx: ExecContext): ByteString[][] {
+    const effects = ctx.effects;
+    ctx.effects = [];
+    return effects;
+  }
+
+  private run(ctx: ExecContext, argv: readonly ByteString[]): Reply {
+    const resolved = Engine.resolve(argv);
+    if (resolved instanceof ReplyError) return resolved;
+    ctx.argv = argv;
+    this.stats.commandsProcessed++;
+    try {
+      return resolved.handler(ctx, argv);
+    } catch (error) {
+      if (error instanceof CommandError) return error.toReply();
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,30 @@
+/** Redis's error texts, verbatim. Clients match on these substrings. */
+export const ERR_SYNTAX = 'ERR syntax error';
+export const ERR_WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
+export const ERR_NOT_INTEGER = 'ERR value is not an integer or out of range';
+export const ERR_NOT_FLOAT = 'ERR value is not a valid float';
+export const ERR_OVERFLOW = 'ERR increment or decrement would overflow';
+export const ERR_NO_SUCH_KEY = 'ERR no such key';
+export const ERR_INDEX_OUT_OF_RANGE = 'ERR index out of range';
+export const ERR_BIT_OFFSET = 'ERR bit offset is not an integer or out of range';
+export const ERR_BIT_VALUE = 'ERR bit is not an integer or out of range';
+export const ERR_STRING_TOO_LONG = 'ERR string exceeds maximum allowed size (proto-max-bulk-len)';
+export const ERR_INVALID_EXPIRE = (command: string): string =>
+  `ERR invalid expire time in '${command}' command`;
+export const ERR_NOT_POSITIVE = 'ERR value is out of range, must be positive';
+export const ERR_NAN_OR_INF = 'ERR increment would produce NaN or Infinity';
+
+export function wrongArity(commandName: string): string {
+  return `ERR wrong number of arguments for '${commandName.toLowerCase()}' command`;
+}
+
+export function unknownCommand(argv: readonly string[]): string {
+  const name = (argv[0] ?? '').slice(0, 128);
+  let text = `ERR unknown command '${name}', with args beginning with: `;
+  for (const arg of argv.slice(1)) text += `'${arg.slice(0, 128)}' `;
+  return text;
+}
+
+export function unknownSubcommand(subcommand: string, container: string): string {
+  return `ERR unknown subcommand '${subcommand.slice(0, 128)}'. Try ${container.toUpperCase()} HELP.`;
+}
