@@ -17,3 +17,6 @@ export { dumpKeyspace, loadSnapshotEntry, digestKeyspace } from './snapshot.js';
 export type { SnapshotEntry } from './snapshot.js';
 export type { Value, TypeName } from './value.js';
 export { typeOf } from './value.js';
+export { globMatch } from './glob.js';
+export { parseScanArgs } from './scan-args.js';
+export type { ScanArgs } from './scan-args.js';

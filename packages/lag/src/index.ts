@@ -1,1 +1,1 @@
-export {};
+export type { Clock, TimerHandle } from './clock.js';

@@ -1,1 +1,8 @@
-export {};
+export type {
+  AppendResult,
+  DurabilityPolicy,
+  EffectCommand,
+  LogEntry,
+  ReadResult,
+  WriteLog,
+} from './write-log.js';

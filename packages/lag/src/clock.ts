@@ -1,0 +1,14 @@
+/**
+ * The clock port. Time and timers reach replication, lag injection and routing only through this,
+ * so the simulator can run the same code on a virtual clock.
+ */
+export interface TimerHandle {
+  cancel(): void;
+}
+
+export interface Clock {
+  /** Milliseconds since the epoch, fractional allowed (sub-ms precision for latency figures). */
+  nowMs(): number;
+  /** Runs `callback` after `delayMs` (≥ 0). */
+  setTimer(delayMs: number, callback: () => void): TimerHandle;
+}

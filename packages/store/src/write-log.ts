@@ -1,0 +1,44 @@
+/**
+ * The write-log port. The primary appends one entry per committed write batch; replication,
+ * partial resync and restart read from it. Implemented on SQLite (durable) and in memory
+ * (simulator, unit tests); one contract suite runs against both.
+ */
+
+/** A Redis command as byte strings (see @meridian/engine's ByteString). */
+export type EffectCommand = string[];
+
+export interface LogEntry {
+  /** Strictly increasing, no gaps; the first entry ever has offset 1. */
+  readonly offset: number;
+  /** The primary's commit time, ms since the epoch. */
+  readonly timeMs: number;
+  readonly effects: readonly EffectCommand[];
+}
+
+/** How soon an append is durable (Redis's appendfsync). */
+export type DurabilityPolicy = 'always' | 'everysec' | 'none';
+
+export interface AppendResult {
+  readonly offset: number;
+  /** Resolves once the entry is durable as the policy promises (at once for everysec/none). */
+  readonly durable: Promise<void>;
+}
+
+export type ReadResult =
+  | { readonly kind: 'entries'; readonly entries: readonly LogEntry[] }
+  /** `fromOffset` is older than the oldest entry kept: the reader needs a snapshot. */
+  | { readonly kind: 'truncated'; readonly firstOffset: number };
+
+export interface WriteLog {
+  /** Offset of the newest entry, 0 when none was ever written. */
+  lastOffset(): number;
+  /** Offset of the oldest entry still kept (lastOffset() + 1 when the log is empty). */
+  firstOffset(): number;
+  /** Appends the next entry (offset lastOffset() + 1). */
+  append(timeMs: number, effects: readonly EffectCommand[]): AppendResult;
+  /** Entries with offset ≥ fromOffset, at most `entriesMax` of them and about `bytesMax` bytes. */
+  read(fromOffset: number, limits: { entriesMax: number; bytesMax: number }): ReadResult;
+  /** Drops entries with offset < `beforeOffset` (never past the newest snapshot). */
+  truncateBefore(beforeOffset: number): void;
+  close(): Promise<void>;
+}
