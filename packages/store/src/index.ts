@@ -6,3 +6,4 @@ export type {
   ReadResult,
   WriteLog,
 } from './write-log.js';
+export { MemoryWriteLog, entryBytes } from './memory-log.js';

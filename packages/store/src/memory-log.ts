@@ -1,0 +1,58 @@
+import type { AppendResult, EffectCommand, LogEntry, ReadResult, WriteLog } from './write-log.js';
+
+const resolved = Promise.resolve();
+
+/** Approximate encoded size of an entry, for read limits. */
+export function entryBytes(entry: LogEntry): number {
+  let bytes = 16;
+  for (const command of entry.effects) for (const arg of command) bytes += arg.length + 2;
+  return bytes;
+}
+
+/** The write log in memory: for the simulator and unit tests. Same contract as the SQLite log. */
+export class MemoryWriteLog implements WriteLog {
+  private entries: LogEntry[] = [];
+  private first = 1;
+  private last = 0;
+
+  lastOffset(): number {
+    return this.last;
+  }
+
+  firstOffset(): number {
+    return this.entries.length === 0 ? this.last + 1 : this.first;
+  }
+
+  append(timeMs: number, effects: readonly EffectCommand[]): AppendResult {
+    const offset = this.last + 1;
+    if (this.entries.length === 0) this.first = offset;
+    this.entries.push({ offset, timeMs, effects });
+    this.last = offset;
+    return { offset, durable: resolved };
+  }
+
+  read(fromOffset: number, limits: { entriesMax: number; bytesMax: number }): ReadResult {
+    const first = this.firstOffset();
+    if (fromOffset < first) return { kind: 'truncated', firstOffset: first };
+    const out: LogEntry[] = [];
+    let bytes = 0;
+    for (let i = fromOffset - this.first; i < this.entries.length && out.length < limits.entriesMax; i++) {
+      const entry = this.entries[i] as LogEntry;
+      bytes += entryBytes(entry);
+      if (out.length > 0 && bytes > limits.bytesMax) break;
+      out.push(entry);
+    }
+    return { kind: 'entries', entries: out };
+  }
+
+  truncateBefore(beforeOffset: number): void {
+    const drop = Math.min(Math.max(beforeOffset - this.first, 0), this.entries.length);
+    if (drop === 0) return;
+    this.entries = this.entries.slice(drop);
+    this.first += drop;
+  }
+
+  close(): Promise<void> {
+    return resolved;
+  }
+}
