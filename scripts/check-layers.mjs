@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Checks that every package imports only what README.md's layer table allows, and that pure
+// packages import no Node built-ins and no npm packages. Exits 1 with one line per violation.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const table = readme.split('<!-- layers:start -->')[1]?.split('<!-- layers:end -->')[0];
+if (table === undefined) {
+  console.error('README.md has no <!-- layers:start --> … <!-- layers:end --> table');
+  process.exit(1);
+}
+
+const allowed = new Map();
+const pure = new Set();
+for (const line of table.split('\n')) {
+  const cells = line.split('|').map((cell) => cell.trim());
+  const name = /^`([a-z-]+)`$/.exec(cells[1] ?? '')?.[1];
+  if (name === undefined) continue;
+  const imports = (cells[3] ?? '').match(/`([a-z-]+)`/g)?.map((s) => s.slice(1, -1)) ?? [];
+  allowed.set(name, new Set(imports));
+  if (/\bpure\b/i.test(cells[2] ?? '')) pure.add(name);
+}
+
+function sourceFiles(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
+    else if (path.endsWith('.ts')) out.push(path);
+  }
+  return out;
+}
+
+const violations = [];
+for (const name of readdirSync(join(root, 'packages'))) {
+  const src = join(root, 'packages', name, 'src');
+  if (!allowed.has(name)) {
+    violations.push(`packages/${name}: not listed in README.md's layer table`);
+    continue;
+  }
+  for (const file of sourceFiles(src)) {
+    const text = readFileSync(file, 'utf8');
+    for (const match of text.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)) {
+      const specifier = match[1];
+      const relative = file.slice(root.length);
+      if (specifier.startsWith('.')) continue;
+      const internal = /^@meridian\/([a-z-]+)/.exec(specifier)?.[1];
+      if (internal !== undefined) {
+        if (internal !== name && !allowed.get(name).has(internal)) {
+          violations.push(`${relative}: imports @meridian/${internal}, which ${name} may not import`);
+        }
+      } else if (pure.has(name)) {
+        violations.push(`${relative}: pure package ${name} imports '${specifier}'`);
+      }
+    }
+  }
+}
+
+if (violations.length > 0) {
+  for (const violation of violations) console.error(violation);
+  process.exit(1);
+}
+console.log(`layers ok: ${allowed.size} packages checked`);
