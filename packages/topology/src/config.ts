@@ -1,0 +1,267 @@
+import { LineCounter, parseDocument, type Document } from 'yaml';
+
+export type Durability = 'always' | 'everysec' | 'none';
+export type JitterMode = 'per-message' | 'per-link';
+
+/** A named distribution as written in regions.yaml, e.g. `{ distribution: exponential, meanMs: 4 }`. */
+export interface DistributionConfig {
+  distribution: 'fixed' | 'uniform' | 'normal' | 'exponential' | 'pareto' | 'empirical';
+  [parameter: string]: unknown;
+}
+
+export interface RegionConfig {
+  name: string;
+  location: { lat: number; lon: number };
+  host: string;
+  port: number;
+}
+
+export interface LinkOverride {
+  from: string;
+  to: string;
+  delayMs?: number;
+  jitter?: DistributionConfig;
+}
+
+export interface TopologyConfig {
+  version: 1;
+  primary: string;
+  dataDir: string;
+  durability: Durability;
+  regions: RegionConfig[];
+  router: {
+    host: string;
+    port: number;
+    region: string;
+    defaultConsistency: string;
+    addClientLatency: boolean;
+  };
+  network: {
+    /** 'geo': one-way delay from great-circle distance; a number: the same delay for every link. */
+    delay: 'geo' | number;
+    jitter: DistributionConfig | undefined;
+    jitterMode: JitterMode;
+    links: LinkOverride[];
+  };
+  replication: { heartbeatMs: number; backlogBytesMax: number; syncWaitMsMax: number };
+  auth: { token?: string; readonlyToken?: string; adminToken?: string; replicationSecret?: string };
+}
+
+/** A regions.yaml problem, naming the field and (when known) the line. Code: MERIDIAN_CONFIG_INVALID. */
+export class ConfigError extends Error {
+  readonly code = 'MERIDIAN_CONFIG_INVALID';
+  constructor(
+    readonly field: string,
+    readonly line: number | undefined,
+    readonly problem: string,
+    readonly source: string,
+  ) {
+    super(`${source}${line === undefined ? '' : `:${line}`}: ${field}: ${problem}`);
+  }
+}
+
+const DISTRIBUTIONS: Record<DistributionConfig['distribution'], readonly string[]> = {
+  fixed: ['valueMs'],
+  uniform: ['minMs', 'maxMs'],
+  normal: ['meanMs', 'stddevMs'],
+  exponential: ['meanMs'],
+  pareto: ['scaleMs', 'shape'],
+  empirical: ['samplesMs'],
+};
+
+const CONSISTENCY = /^(eventual|session|strong|bounded=\d+)$/;
+
+class Reader {
+  readonly lines = new LineCounter();
+  readonly doc: Document;
+  constructor(
+    text: string,
+    readonly source: string,
+  ) {
+    this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true });
+    const first = this.doc.errors[0];
+    if (first) throw new ConfigError('(document)', first.linePos?.[0].line, first.message.split('\n')[0] ?? 'invalid YAML', source);
+  }
+
+  fail(path: (string | number)[], problem: string): never {
+    const node = this.doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
+    const offset = node?.range?.[0] ?? (this.doc.getIn(path.slice(0, -1), true) as { range?: number[] } | undefined)?.range?.[0];
+    const line = offset === undefined ? undefined : this.lines.linePos(offset).line;
+    throw new ConfigError(fieldName(path), line, problem, this.source);
+  }
+}
+
+function fieldName(path: readonly (string | number)[]): string {
+  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? part : `.${part}`)).join('');
+}
+
+type Plain = Record<string, unknown>;
+
+function isPlain(value: unknown): value is Plain {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function checkKeys(reader: Reader, path: (string | number)[], value: Plain, known: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) reader.fail([...path, key], `unknown field (expected one of: ${known.join(', ')})`);
+  }
+}
+
+function number(reader: Reader, path: (string | number)[], value: unknown, min: number, max: number, fallback?: number): number {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value)) reader.fail(path, `must be a number, got ${JSON.stringify(value)}`);
+  if (value < min || value > max) reader.fail(path, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function string(reader: Reader, path: (string | number)[], value: unknown, fallback?: string): string {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value !== 'string' || value.length === 0) reader.fail(path, `must be a non-empty string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function oneOf<T extends string>(reader: Reader, path: (string | number)[], value: unknown, options: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !options.includes(value as T)) {
+    reader.fail(path, `must be one of ${options.join(', ')}, got ${JSON.stringify(value)}`);
+  }
+  return value as T;
+}
+
+function distribution(reader: Reader, path: (string | number)[], value: unknown): DistributionConfig {
+  if (!isPlain(value)) reader.fail(path, 'must be a mapping like { distribution: exponential, meanMs: 4 }');
+  const name = value['distribution'];
+  if (typeof name !== 'string' || !(name in DISTRIBUTIONS)) {
+    reader.fail([...path, 'distribution'], `must be one of ${Object.keys(DISTRIBUTIONS).join(', ')}, got ${JSON.stringify(name)}`);
+  }
+  const parameters = DISTRIBUTIONS[name as DistributionConfig['distribution']];
+  checkKeys(reader, path, value, ['distribution', ...parameters]);
+  for (const parameter of parameters) {
+    const field = [...path, parameter];
+    if (parameter === 'samplesMs') {
+      const samples = value[parameter];
+      if (!Array.isArray(samples) || samples.length === 0) reader.fail(field, 'must be a non-empty list of numbers');
+      samples.forEach((sample, i) => number(reader, [...field, i], sample, 0, 3_600_000));
+    } else {
+      number(reader, field, value[parameter], parameter === 'shape' ? 0.01 : 0, 3_600_000);
+    }
+  }
+  if (name === 'uniform' && (value['minMs'] as number) > (value['maxMs'] as number)) reader.fail([...path, 'minMs'], 'must not exceed maxMs');
+  return value as DistributionConfig;
+}
+
+function regions(reader: Reader, value: unknown): RegionConfig[] {
+  if (!Array.isArray(value) || value.length === 0) reader.fail(['regions'], 'must be a non-empty list of regions');
+  const seenNames = new Map<string, number>();
+  const seenPorts = new Map<string, number>();
+  return value.map((region: unknown, i) => {
+    const path = ['regions', i];
+    if (!isPlain(region)) reader.fail(path, 'must be a mapping with name, location, host, port');
+    checkKeys(reader, path, region, ['name', 'location', 'host', 'port']);
+    const name = string(reader, [...path, 'name'], region['name']);
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) reader.fail([...path, 'name'], `must be lowercase letters, digits and dashes, got "${name}"`);
+    if (seenNames.has(name)) reader.fail([...path, 'name'], `duplicate region "${name}" (also regions[${seenNames.get(name)}])`);
+    seenNames.set(name, i);
+    const location = region['location'];
+    if (!isPlain(location)) reader.fail([...path, 'location'], 'must be a mapping { lat, lon }');
+    checkKeys(reader, [...path, 'location'], location, ['lat', 'lon']);
+    const lat = number(reader, [...path, 'location', 'lat'], location['lat'], -90, 90);
+    const lon = number(reader, [...path, 'location', 'lon'], location['lon'], -180, 180);
+    const host = string(reader, [...path, 'host'], region['host'], '127.0.0.1');
+    const port = number(reader, [...path, 'port'], region['port'], 1, 65535);
+    if (!Number.isInteger(port)) reader.fail([...path, 'port'], `must be a whole number, got ${port}`);
+    const hostPort = `${host}:${port}`;
+    if (seenPorts.has(hostPort)) reader.fail([...path, 'port'], `${hostPort} is already used by regions[${seenPorts.get(hostPort)}]`);
+    seenPorts.set(hostPort, i);
+    return { name, location: { lat, lon }, host, port };
+  });
+}
+
+/** Parses and validates regions.yaml text. Throws ConfigError naming the field and line. */
+export function parseTopology(text: string, source = 'regions.yaml'): TopologyConfig {
+  const reader: Reader = new Reader(text, source);
+  const root: unknown = reader.doc.toJS();
+  if (!isPlain(root)) reader.fail([], 'the file must be a mapping');
+  checkKeys(reader, [], root, ['version', 'primary', 'dataDir', 'durability', 'regions', 'router', 'network', 'replication', 'auth']);
+  if (root['version'] !== undefined && root['version'] !== 1) reader.fail(['version'], `unsupported version ${JSON.stringify(root['version'])} (this Meridian reads version 1)`);
+  const list = regions(reader, root['regions']);
+  const names = list.map((region) => region.name);
+  const regionName = (path: (string | number)[], value: unknown, fallback?: string): string => {
+    const name = string(reader, path, value, fallback);
+    if (!names.includes(name)) reader.fail(path, `unknown region "${name}" (regions are: ${names.join(', ')})`);
+    return name;
+  };
+  const primary = regionName(['primary'], root['primary']);
+  const router = isPlain(root['router']) ? root['router'] : {};
+  checkKeys(reader, ['router'], router, ['host', 'port', 'region', 'defaultConsistency', 'addClientLatency']);
+  const routerHost = string(reader, ['router', 'host'], router['host'], '127.0.0.1');
+  const routerPort = number(reader, ['router', 'port'], router['port'], 1, 65535, 7700);
+  if (list.some((region) => region.host === routerHost && region.port === routerPort)) {
+    reader.fail(['router', 'port'], `${routerHost}:${routerPort} is already used by a region`);
+  }
+  const defaultConsistency = string(reader, ['router', 'defaultConsistency'], router['defaultConsistency'], 'eventual');
+  if (!CONSISTENCY.test(defaultConsistency)) reader.fail(['router', 'defaultConsistency'], 'must be eventual, session, strong or bounded=<ms>');
+  const addClientLatency = router['addClientLatency'] ?? false;
+  if (typeof addClientLatency !== 'boolean') reader.fail(['router', 'addClientLatency'], 'must be true or false');
+  const network = isPlain(root['network']) ? root['network'] : {};
+  checkKeys(reader, ['network'], network, ['delay', 'jitter', 'jitterMode', 'links']);
+  const delayValue = network['delay'] ?? 'geo';
+  const delay = delayValue === 'geo' ? 'geo' : number(reader, ['network', 'delay'], delayValue, 0, 3_600_000);
+  const jitter = network['jitter'] === undefined ? undefined : distribution(reader, ['network', 'jitter'], network['jitter']);
+  const jitterMode = oneOf(reader, ['network', 'jitterMode'], network['jitterMode'], ['per-message', 'per-link'] as const, 'per-message');
+  const linksValue = network['links'] ?? [];
+  if (!Array.isArray(linksValue)) reader.fail(['network', 'links'], 'must be a list');
+  const links = (linksValue as unknown[]).map((link: unknown, i: number): LinkOverride => {
+    const path = ['network', 'links', i];
+    if (!isPlain(link)) reader.fail(path, 'must be a mapping { from, to, delayMs?, jitter? }');
+    checkKeys(reader, path, link, ['from', 'to', 'delayMs', 'jitter']);
+    const override: LinkOverride = { from: regionName([...path, 'from'], link['from']), to: regionName([...path, 'to'], link['to']) };
+    if (link['delayMs'] !== undefined) override.delayMs = number(reader, [...path, 'delayMs'], link['delayMs'], 0, 3_600_000);
+    if (link['jitter'] !== undefined) override.jitter = distribution(reader, [...path, 'jitter'], link['jitter']);
+    return override;
+  });
+  const replication = isPlain(root['replication']) ? root['replication'] : {};
+  checkKeys(reader, ['replication'], replication, ['heartbeatMs', 'backlogBytesMax', 'syncWaitMsMax']);
+  const auth = isPlain(root['auth']) ? root['auth'] : {};
+  checkKeys(reader, ['auth'], auth, ['token', 'readonlyToken', 'adminToken', 'replicationSecret']);
+  const authConfig: TopologyConfig['auth'] = {};
+  for (const key of ['token', 'readonlyToken', 'adminToken', 'replicationSecret'] as const) {
+    if (auth[key] !== undefined) authConfig[key] = string(reader, ['auth', key], auth[key]);
+  }
+  return {
+    version: 1,
+    primary,
+    dataDir: string(reader, ['dataDir'], root['dataDir'], './data'),
+    durability: oneOf(reader, ['durability'], root['durability'], ['always', 'everysec', 'none'] as const, 'always'),
+    regions: list,
+    router: { host: routerHost, port: routerPort, region: regionName(['router', 'region'], router['region'], primary), defaultConsistency, addClientLatency },
+    network: { delay, jitter, jitterMode, links },
+    replication: {
+      heartbeatMs: number(reader, ['replication', 'heartbeatMs'], replication['heartbeatMs'], 1, 60_000, 100),
+      backlogBytesMax: number(reader, ['replication', 'backlogBytesMax'], replication['backlogBytesMax'], 1024, 2 ** 40, 64 * 1024 * 1024),
+      syncWaitMsMax: number(reader, ['replication', 'syncWaitMsMax'], replication['syncWaitMsMax'], 0, 600_000, 1000),
+    },
+    auth: authConfig,
+  };
+}
+
+/** Secrets from the environment override the file (DESIGN.md's interface section). */
+export function applyEnvironment(config: TopologyConfig, env: Record<string, string | undefined>): TopologyConfig {
+  const auth = { ...config.auth };
+  const pairs = [
+    ['token', 'MERIDIAN_TOKEN'],
+    ['readonlyToken', 'MERIDIAN_READONLY_TOKEN'],
+    ['adminToken', 'MERIDIAN_ADMIN_TOKEN'],
+    ['replicationSecret', 'MERIDIAN_REPLICATION_SECRET'],
+  ] as const;
+  for (const [key, variable] of pairs) {
+    const value = env[variable];
+    if (value !== undefined && value !== '') auth[key] = value;
+  }
+  return { ...config, auth };
+}
+
+export function regionByName(config: TopologyConfig, name: string): RegionConfig | undefined {
+  return config.regions.find((region) => region.name === name);
+}
+

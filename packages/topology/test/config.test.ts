@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { applyEnvironment, ConfigError, parseTopology } from '@meridian/topology';
+
+const defaultText = readFileSync(new URL('../../../regions.yaml', import.meta.url), 'utf8');
+
+function errorOf(text: string): ConfigError {
+  try {
+    parseTopology(text);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('regions.yaml', () => {
+  it('parses the embedded default: five regions, primary us-east-1, ports off 8080', () => {
+    const config = parseTopology(defaultText);
+    expect(config.regions.map((region) => region.name)).toEqual(['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1', 'sa-east-1']);
+    expect(config.primary).toBe('us-east-1');
+    expect(config.durability).toBe('always');
+    expect(config.network.delay).toBe('geo');
+    expect(config.network.jitter).toEqual({ distribution: 'exponential', meanMs: 4 });
+    const ports = [config.router.port, ...config.regions.map((region) => region.port)];
+    expect(new Set(ports).size).toBe(ports.length);
+    expect(ports).not.toContain(8080);
+  });
+
+  it('names the field and line of a duplicate port', () => {
+    const error = errorOf(defaultText.replace('port: 7702', 'port: 7701'));
+    expect(error.field).toBe('regions[1].port');
+    expect(error.line).toBe(defaultText.split('\n').findIndex((line) => line.includes('port: 7702')) + 1);
+    expect(error.message).toContain('already used by regions[0]');
+  });
+
+  it('refuses a primary that is not a region', () => {
+    const error = errorOf(defaultText.replace('primary: us-east-1', 'primary: mars-1'));
+    expect(error.field).toBe('primary');
+    expect(error.message).toContain('unknown region "mars-1"');
+    expect(error.line).toBe(5);
+  });
+
+  it('refuses bad distribution parameters and unknown link regions', () => {
+    expect(errorOf(defaultText.replace('meanMs: 4', 'meanMs: -4')).field).toBe('network.jitter.meanMs');
+    expect(errorOf(defaultText.replace('distribution: exponential', 'distribution: lognormal')).field).toBe(
+      'network.jitter.distribution',
+    );
+    expect(errorOf(defaultText.replace('links: []', 'links: [{ from: us-east-1, to: nowhere }]')).field).toBe(
+      'network.links[0].to',
+    );
+  });
+
+  it('refuses unknown fields, bad YAML and a bad consistency default', () => {
+    expect(errorOf(defaultText.replace('dataDir:', 'dataDirectory:')).field).toBe('dataDirectory');
+    expect(errorOf('regions: [').field).toBe('(document)');
+    expect(errorOf(defaultText.replace('defaultConsistency: eventual', 'defaultConsistency: linear')).field).toBe(
+      'router.defaultConsistency',
+    );
+  });
+
+  it('takes secrets from the environment over the file', () => {
+    const config = applyEnvironment(parseTopology(defaultText), { MERIDIAN_TOKEN: 'from-env', MERIDIAN_ADMIN_TOKEN: '' });
+    expect(config.auth.token).toBe('from-env');
+    expect(config.auth.adminToken).toBeUndefined();
+  });
+});
