@@ -1,0 +1,54 @@
+import type { Consistency } from './consistency.js';
+
+/** What the router knows of a region at decision time. */
+export interface RegionState {
+  readonly name: string;
+  readonly isPrimary: boolean;
+  /** Answering its health checks and not partitioned from the router. */
+  readonly healthy: boolean;
+  /** Staleness in ms (0 for the primary), as last reported. */
+  readonly stalenessMs: number;
+  /** Log offset applied, as last reported. */
+  readonly appliedOffset: number;
+}
+
+export interface RouteRequest {
+  /** Writes, transactions and pipelines with any write go to the primary. */
+  readonly isWrite: boolean;
+  readonly consistency: Consistency;
+}
+
+export type RouteDecision =
+  | { readonly kind: 'forward'; readonly region: string; readonly reason: string; readonly fallbacks: readonly string[] }
+  | { readonly kind: 'unavailable'; readonly reason: string };
+
+/**
+ * Chooses the region that serves a request. `byDistance` lists the regions ordered by modelled
+ * latency from the client, nearest first. Pure: the simulator uses the same function.
+ *
+ * Session reads go to the nearest healthy region; the node itself waits (bounded) for the token's
+ * offset and then hands the read to the primary, so a stale routing view never breaks the guarantee.
+ * Bounded reads skip regions known to be staler than the bound; the node re-checks its own staleness.
+ */
+export function routeRequest(request: RouteRequest, byDistance: readonly RegionState[]): RouteDecision {
+  const primary = byDistance.find((region) => region.isPrimary);
+  if (request.isWrite || request.consistency.level === 'strong') {
+    if (primary === undefined || !primary.healthy) return { kind: 'unavailable', reason: 'primary unreachable' };
+    return { kind: 'forward', region: primary.name, reason: request.isWrite ? 'write' : 'strong', fallbacks: [] };
+  }
+  const candidates = byDistance.filter((region) => region.healthy && fresh(region, request));
+  const chosen = candidates[0];
+  if (chosen === undefined) {
+    if (primary?.healthy === true) return { kind: 'forward', region: primary.name, reason: 'no replica fresh enough', fallbacks: [] };
+    return { kind: 'unavailable', reason: 'no healthy region' };
+  }
+  const fallbacks = candidates.slice(1).map((region) => region.name);
+  if (primary?.healthy === true && !fallbacks.includes(primary.name) && chosen !== primary) fallbacks.push(primary.name);
+  return { kind: 'forward', region: chosen.name, reason: chosen.isPrimary ? 'nearest (primary)' : 'nearest replica', fallbacks };
+}
+
+function fresh(region: RegionState, request: RouteRequest): boolean {
+  if (region.isPrimary) return true;
+  if (request.consistency.level === 'bounded') return region.stalenessMs <= request.consistency.stalenessMsMax;
+  return true;
+}

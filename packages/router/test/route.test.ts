@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { parseConsistency, routeRequest, type RegionState } from '@meridian/router';
+
+const region = (name: string, overrides: Partial<RegionState> = {}): RegionState => ({
+  name,
+  isPrimary: false,
+  healthy: true,
+  stalenessMs: 10,
+  appliedOffset: 100,
+  ...overrides,
+});
+
+const eventual = parseConsistency('eventual')!;
+
+describe('routeRequest', () => {
+  const primary = region('us-east-1', { isPrimary: true, stalenessMs: 0 });
+  const sg = region('ap-southeast-1', { stalenessMs: 250 });
+  const eu = region('eu-west-1', { stalenessMs: 40 });
+
+  it('sends writes and strong reads to the primary, 503-style when it is down', () => {
+    expect(routeRequest({ isWrite: true, consistency: eventual }, [sg, eu, primary])).toMatchObject({ region: 'us-east-1' });
+    expect(routeRequest({ isWrite: false, consistency: { level: 'strong' } }, [sg, primary])).toMatchObject({ region: 'us-east-1' });
+    const down = { ...primary, healthy: false };
+    expect(routeRequest({ isWrite: true, consistency: eventual }, [sg, down]).kind).toBe('unavailable');
+  });
+
+  it('sends eventual reads to the nearest healthy region and fails over to the next', () => {
+    expect(routeRequest({ isWrite: false, consistency: eventual }, [sg, eu, primary])).toMatchObject({
+      region: 'ap-southeast-1',
+      fallbacks: ['eu-west-1', 'us-east-1'],
+    });
+    const sgDown = { ...sg, healthy: false };
+    expect(routeRequest({ isWrite: false, consistency: eventual }, [sgDown, eu, primary])).toMatchObject({ region: 'eu-west-1' });
+  });
+
+  it('skips replicas staler than a bounded read allows, ending at the primary', () => {
+    const bounded = parseConsistency('bounded=100')!;
+    expect(routeRequest({ isWrite: false, consistency: bounded }, [sg, eu, primary])).toMatchObject({ region: 'eu-west-1' });
+    const tight = parseConsistency('bounded=5')!;
+    expect(routeRequest({ isWrite: false, consistency: tight }, [sg, eu, primary])).toMatchObject({ region: 'us-east-1' });
+    const primaryDown = { ...primary, healthy: false };
+    expect(routeRequest({ isWrite: false, consistency: tight }, [sg, eu, primaryDown]).kind).toBe('unavailable');
+  });
+
+  it('parses consistency headers and ignores garbage', () => {
+    expect(parseConsistency('bounded=250')).toEqual({ level: 'bounded', stalenessMsMax: 250 });
+    expect(parseConsistency(' Strong ')).toEqual({ level: 'strong' });
+    expect(parseConsistency('bounded=-1')).toBeUndefined();
+    expect(parseConsistency('linearizable')).toBeUndefined();
+  });
+});
