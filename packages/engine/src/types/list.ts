@@ -1,8 +1,8 @@
 import type { ByteString } from '../bytes.js';
 
 /**
- * A Redis list: a ring-buffer deque, O(1) at both ends and for indexing.
- * (Filled in by the lists family; `dump`/`load` are the snapshot format.)
+ * A Redis list: a ring-buffer deque, O(1) at both ends and for indexing; an insertion in the
+ * middle moves the shorter side. `dump`/`load` are the snapshot format.
  */
 export class ListValue {
   readonly type = 'list';
@@ -52,6 +52,37 @@ export class ListValue {
 
   set(index: number, value: ByteString): void {
     this.items[(this.head + index) & (this.items.length - 1)] = value;
+  }
+
+  /** Inserts `value` so that it ends up at `index` (0..length), moving the shorter side by one. */
+  insertAt(index: number, value: ByteString): void {
+    if (index <= this.count - index) {
+      this.pushFront(value);
+      for (let i = 0; i < index; i++) this.set(i, this.at(i + 1) as ByteString);
+    } else {
+      this.pushBack(value);
+      for (let i = this.count - 1; i > index; i--) this.set(i, this.at(i - 1) as ByteString);
+    }
+    this.set(index, value);
+  }
+
+  /** The elements from `start` up to but not including `end` (both within 0..length). */
+  slice(start: number, end: number): ByteString[] {
+    const out: ByteString[] = [];
+    for (let i = start; i < end; i++) out.push(this.at(i) as ByteString);
+    return out;
+  }
+
+  /** Drops `front` elements from the head and `back` from the tail. */
+  trim(front: number, back: number): void {
+    for (let i = 0; i < front; i++) this.popFront();
+    for (let i = 0; i < back; i++) this.popBack();
+    this.shrinkIfSparse();
+  }
+
+  /** Gives memory back after many pops: a quarter-full buffer is halved, down to a small floor. */
+  shrinkIfSparse(): void {
+    if (this.items.length > 64 && this.count * 4 < this.items.length) this.replaceAll(this.toArray());
   }
 
   toArray(): ByteString[] {
