@@ -1,1 +1,36 @@
-export {};
+export { parseRestRequest, ERR_TOO_LARGE, ERR_METHOD } from './parse.js';
+export type { ParseOptions } from './parse.js';
+export type {
+  RestRequest,
+  ParsedRestRequest,
+  RestTarget,
+  RestCall,
+  ResponseFormat,
+  StreamKind,
+} from './request.js';
+export { RestAuth, SecretToken, ERR_AUTH } from './auth.js';
+export type { Access, RestTokens } from './auth.js';
+export { commandRefusal } from './refusal.js';
+export {
+  encodeValue,
+  encodeJsonResult,
+  encodeJsonEntries,
+  encodeJsonError,
+  encodeResp,
+  encodeRespAll,
+} from './encode.js';
+export { formatSyncToken, parseSyncToken, SYNC_TOKEN_HEADER } from './sync-token.js';
+export type { SyncToken } from './sync-token.js';
+export {
+  ENCODING_HEADER,
+  RESPONSE_FORMAT_HEADER,
+  SERVED_BY_HEADER,
+  STALENESS_HEADER,
+  ALLOWED_METHODS,
+  CORS_ALLOW_HEADERS,
+  CORS_EXPOSE_HEADERS,
+  CORS_HEADERS,
+  PREFLIGHT_HEADERS,
+  REQUEST_BYTES_MAX_DEFAULT,
+} from './headers.js';
+export { textToBytes, bytesToText, percentDecode } from './text.js';

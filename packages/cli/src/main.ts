@@ -1,0 +1,20 @@
+import { Command } from 'commander';
+import { registerNodeCommand } from './commands/node.js';
+
+/** The `meridian` command line. Each subcommand registers itself from its own file. */
+export function buildProgram(): Command {
+  const program = new Command();
+  program.name('meridian').description('Self-hostable, multi-region, Upstash-compatible Redis').showHelpAfterError();
+  registerNodeCommand(program);
+  return program;
+}
+
+/** Runs the CLI; operating errors print one line and set a non-zero exit code. */
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync([...argv]);
+  } catch (error) {
+    console.error(`meridian: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+}

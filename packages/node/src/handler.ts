@@ -1,0 +1,179 @@
+import { type ByteString, type Reply, ReplyError } from '@meridian/engine';
+import {
+  ALLOWED_METHODS,
+  CORS_HEADERS,
+  type ParsedRestRequest,
+  PREFLIGHT_HEADERS,
+  type RestAuth,
+  type RestCall,
+  type RestRequest,
+  type SecretToken,
+  ERR_AUTH,
+  SERVED_BY_HEADER,
+  SYNC_TOKEN_HEADER,
+  commandRefusal,
+  encodeJsonEntries,
+  encodeJsonError,
+  encodeJsonResult,
+  encodeResp,
+  encodeRespAll,
+  parseRestRequest,
+} from '@meridian/rest';
+import type { BatchOutcome, CommandBatch, CommandRouter } from './executor.js';
+
+/** An HTTP answer, independent of any socket. */
+export interface RestResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string | Buffer;
+}
+
+export interface RestHandlerOptions {
+  readonly router: CommandRouter;
+  /** undefined: no authentication (insecureNoAuth on loopback). */
+  readonly auth: RestAuth | undefined;
+  /** Guards /_meridian/status; when undefined the standard token does. */
+  readonly adminToken: SecretToken | undefined;
+  readonly requestBytesMax: number;
+  readonly region: string | undefined;
+  readonly isReady: () => boolean;
+  readonly status: () => unknown;
+}
+
+type CommandCall = RestCall & Extract<ParsedRestRequest, { kind: 'command' | 'pipeline' | 'transaction' }>;
+
+const JSON_TYPE = 'application/json';
+const RESP_TYPE = 'application/octet-stream';
+const ERR_INTERNAL = 'ERR internal error';
+const ERR_NO_STREAMS = 'ERR event streams (/subscribe, /psubscribe, /monitor) are not available on this node';
+
+/** Answers parsed REST requests with a `CommandRouter`; callable without a socket. */
+export class RestHandler {
+  constructor(private readonly options: RestHandlerOptions) {}
+
+  parse(request: RestRequest): ParsedRestRequest {
+    return parseRestRequest(request, { auth: this.options.auth, requestBytesMax: this.options.requestBytesMax });
+  }
+
+  handle(request: RestRequest): RestResponse | Promise<RestResponse> {
+    return this.respond(this.parse(request));
+  }
+
+  respond(parsed: ParsedRestRequest): RestResponse | Promise<RestResponse> {
+    switch (parsed.kind) {
+      case 'preflight':
+        return { status: 204, headers: { ...PREFLIGHT_HEADERS, allow: ALLOWED_METHODS }, body: '' };
+      case 'failure': {
+        const response = this.plain(parsed.status, encodeJsonError(parsed.error));
+        if (parsed.status === 405) response.headers['allow'] = ALLOWED_METHODS;
+        return response;
+      }
+      case 'admin':
+        return this.admin(parsed.name, parsed.credential);
+      case 'stream':
+        return this.plain(501, encodeJsonError(ERR_NO_STREAMS));
+      default:
+        return this.call(parsed);
+    }
+  }
+
+  /** A JSON answer without a sync token (request-level failures, admin endpoints). */
+  plain(status: number, body: string): RestResponse {
+    return { status, headers: { ...CORS_HEADERS, 'content-type': JSON_TYPE }, body };
+  }
+
+  private admin(name: string, credential: string | undefined): RestResponse {
+    if (name === 'health') {
+      const ready = this.options.isReady();
+      return this.plain(ready ? 200 : 503, ready ? '{"status":"ok"}' : '{"status":"starting"}');
+    }
+    if (name !== 'status') return this.plain(404, encodeJsonError(`ERR unknown endpoint /_meridian/${name}`));
+    const { adminToken, auth } = this.options;
+    const allowed =
+      adminToken !== undefined
+        ? adminToken.matches(credential)
+        : auth === undefined || auth.authenticate(credential) === 'standard';
+    if (!allowed) return this.plain(401, encodeJsonError(ERR_AUTH));
+    return this.plain(200, JSON.stringify(this.options.status()));
+  }
+
+  private call(parsed: CommandCall): RestResponse | Promise<RestResponse> {
+    const prepared = this.prepare(parsed);
+    if (prepared instanceof ReplyError) return this.commandError(parsed, prepared.message);
+    try {
+      const outcome = this.options.router.run(prepared.batch, parsed.syncToken);
+      if (!(outcome instanceof Promise)) return this.encode(parsed, outcome, prepared.refusals);
+      return outcome.then(
+        (settled) => this.encode(parsed, settled, prepared.refusals),
+        (error: unknown) => this.internalError(error),
+      );
+    } catch (error) {
+      return this.internalError(error);
+    }
+  }
+
+  /** Applies per-command refusals: a single command or a transaction fails whole; a pipeline per entry. */
+  private prepare(parsed: CommandCall): { batch: CommandBatch; refusals: Map<number, ReplyError> | undefined } | ReplyError {
+    if (parsed.kind === 'command') {
+      const refusal = commandRefusal(parsed.argv, parsed.access);
+      return refusal === undefined ? { batch: parsed, refusals: undefined } : new ReplyError(refusal);
+    }
+    let refusals: Map<number, ReplyError> | undefined;
+    for (let i = 0; i < parsed.commands.length; i++) {
+      const refusal = commandRefusal(parsed.commands[i] as ByteString[], parsed.access);
+      if (refusal === undefined) continue;
+      if (parsed.kind === 'transaction') return new ReplyError(refusal);
+      (refusals ??= new Map()).set(i, new ReplyError(refusal));
+    }
+    if (refusals === undefined) return { batch: parsed, refusals };
+    const commands = parsed.commands.filter((_, i) => !refusals.has(i));
+    return { batch: { kind: 'pipeline', commands }, refusals };
+  }
+
+  private encode(parsed: CommandCall, outcome: BatchOutcome, refusals: Map<number, ReplyError> | undefined): RestResponse {
+    const { replies, syncToken } = outcome;
+    if (replies instanceof ReplyError) return this.commandError(parsed, replies.message, syncToken);
+    const resp2 = parsed.format === 'resp2';
+    const base64 = parsed.format === 'base64';
+    if (parsed.kind === 'command') {
+      const reply = replies[0] as Reply;
+      const status = reply instanceof ReplyError ? 400 : 200;
+      if (resp2) return this.commandResponse(status, Buffer.from(encodeResp(reply), 'latin1'), syncToken);
+      return this.commandResponse(status, encodeJsonResult(reply, base64), syncToken);
+    }
+    const merged = refusals === undefined ? replies : mergeRefusals(replies, refusals);
+    if (!resp2) return this.commandResponse(200, encodeJsonEntries(merged, base64), syncToken);
+    const raw = parsed.kind === 'transaction' ? encodeResp(merged) : encodeRespAll(merged);
+    return this.commandResponse(200, Buffer.from(raw, 'latin1'), syncToken);
+  }
+
+  private commandError(parsed: RestCall, message: string, syncToken?: string): RestResponse {
+    const token = syncToken ?? this.options.router.currentSyncToken();
+    if (parsed.format === 'resp2') return this.commandResponse(400, Buffer.from(`-${message}\r\n`, 'latin1'), token);
+    return this.commandResponse(400, encodeJsonError(message), token);
+  }
+
+  private commandResponse(status: number, body: string | Buffer, syncToken: string): RestResponse {
+    const headers: Record<string, string> = {
+      ...CORS_HEADERS,
+      'content-type': typeof body === 'string' ? JSON_TYPE : RESP_TYPE,
+      [SYNC_TOKEN_HEADER]: syncToken,
+    };
+    if (this.options.region !== undefined) headers[SERVED_BY_HEADER] = this.options.region;
+    return { status, headers, body };
+  }
+
+  private internalError(error: unknown): RestResponse {
+    console.error('meridian: request failed:', error);
+    return this.plain(500, encodeJsonError(ERR_INTERNAL));
+  }
+}
+
+function mergeRefusals(replies: readonly Reply[], refusals: Map<number, ReplyError>): Reply[] {
+  const merged: Reply[] = [];
+  let next = 0;
+  for (let i = 0; i < replies.length + refusals.size; i++) {
+    merged.push(refusals.get(i) ?? (replies[next++] as Reply));
+  }
+  return merged;
+}

@@ -1,0 +1,52 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+/** What a request's token lets it do. */
+export type Access = 'standard' | 'readonly';
+
+export const ERR_AUTH = 'WRONGPASS invalid or missing auth token';
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/** One secret, compared in constant time: both sides are hashed to equal-length digests first. */
+export class SecretToken {
+  private readonly expected: Buffer;
+
+  constructor(secret: string) {
+    if (secret.length === 0) throw new Error('a token must not be empty');
+    this.expected = digest(secret);
+  }
+
+  matches(presented: string | undefined): boolean {
+    if (presented === undefined) return false;
+    return timingSafeEqual(this.expected, digest(presented));
+  }
+}
+
+export interface RestTokens {
+  /** May run any command. */
+  readonly token: string;
+  /** May run read commands only (see `commandRefusal`). */
+  readonly readonlyToken?: string | undefined;
+}
+
+/** Checks a request's credential against the standard and read-only tokens. */
+export class RestAuth {
+  private readonly standard: SecretToken;
+  private readonly readonlyToken: SecretToken | undefined;
+
+  constructor(tokens: RestTokens) {
+    this.standard = new SecretToken(tokens.token);
+    this.readonlyToken = tokens.readonlyToken === undefined ? undefined : new SecretToken(tokens.readonlyToken);
+  }
+
+  /** The access the credential grants, or undefined when it is missing or wrong. */
+  authenticate(credential: string | undefined): Access | undefined {
+    if (credential === undefined) return undefined;
+    const isStandard = this.standard.matches(credential);
+    const isReadonly = this.readonlyToken?.matches(credential) ?? false;
+    if (isStandard) return 'standard';
+    return isReadonly ? 'readonly' : undefined;
+  }
+}
