@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '@meridian/lag';
+import { clockContract } from './clock-contract.js';
+
+clockContract('VirtualClock', () => {
+  const clock = new VirtualClock(1_700_000_000_000);
+  return { clock, advance: async (ms) => void clock.advance(ms) };
+});
+
+describe('VirtualClock', () => {
+  it('runs timers in time order and moves time to each one', () => {
+    const clock = new VirtualClock(0);
+    const seen: [string, number][] = [];
+    clock.setTimer(30, () => seen.push(['c', clock.nowMs()]));
+    clock.setTimer(10, () => seen.push(['a', clock.nowMs()]));
+    clock.setTimer(20, () => seen.push(['b', clock.nowMs()]));
+    expect(clock.runUntil(25)).toBe(2);
+    expect(clock.nowMs()).toBe(25);
+    expect(clock.nextTimerMs()).toBe(30);
+    clock.advance(100);
+    expect(seen).toEqual([
+      ['a', 10],
+      ['b', 20],
+      ['c', 30],
+    ]);
+    expect(clock.pendingTimers).toBe(0);
+    expect(clock.runNext()).toBe(false);
+  });
+
+  it('stops a runaway timer loop with an error instead of hanging', () => {
+    const clock = new VirtualClock(0);
+    const loop = (): void => void clock.setTimer(0, loop);
+    loop();
+    expect(() => clock.runUntil(1, 1000)).toThrow(/more than 1000 timers/);
+  });
+});
