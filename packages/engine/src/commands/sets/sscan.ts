@@ -1,9 +1,25 @@
 import type { ByteString } from '../../bytes.js';
 import { defineCommand } from '../../command.js';
 import { globMatch } from '../../glob.js';
-import type { Reply } from '../../reply.js';
+import { CommandError, type Reply } from '../../reply.js';
 import { parseScanArgs } from '../../scan-args.js';
 import { readSet } from './set-access.js';
+
+const UINT64_MODULUS = 2n ** 64n;
+
+/**
+ * The cursor as Redis 7.0 reads it (strtoul): optional sign, decimal digits, at most 2^64-1; a
+ * negative value wraps around; the empty string is cursor 0.
+ */
+function parseCursor(text: ByteString): number {
+  const match = /^([+-]?)(\d+)$/.exec(text);
+  if (text === '') return 0;
+  if (match === null) throw new CommandError('ERR invalid cursor');
+  const magnitude = BigInt(match[2] as string);
+  if (magnitude >= UINT64_MODULUS) throw new CommandError('ERR invalid cursor');
+  const cursor = match[1] === '-' && magnitude > 0n ? UINT64_MODULUS - magnitude : magnitude;
+  return Number(cursor);
+}
 
 /**
  * SSCAN key cursor [MATCH pattern] [COUNT count]: [next cursor, members]. Like Redis, the options
@@ -17,10 +33,10 @@ export const sscan = defineCommand({
   lastKey: 1,
   keyStep: 1,
   handler: (ctx, argv): Reply => {
-    parseScanArgs(argv.slice(0, 3), 2);
+    const cursor = parseCursor(argv[2] as ByteString);
     const set = readSet(ctx, argv[1] as ByteString);
     if (set === undefined) return ['0', []];
-    const { cursor, match, count } = parseScanArgs(argv, 2);
+    const { match, count } = parseScanArgs(['sscan', argv[1] as ByteString, '0', ...argv.slice(3)], 2);
     const found: ByteString[] = [];
     const next = set.members.scan(cursor, count, (member) => {
       if (match === undefined || globMatch(match, member)) found.push(member);
