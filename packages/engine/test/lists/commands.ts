@@ -10,18 +10,31 @@ const end = fc.constantFrom('LEFT', 'RIGHT', 'left');
 
 /** Commands whose replies are deterministic and time-independent (no TTL reads). */
 export const listCommand: fc.Arbitrary<string[]> = fc.oneof(
-  { weight: 6, arbitrary: fc.tuple(fc.constantFrom('LPUSH', 'RPUSH', 'LPUSHX', 'RPUSHX'), key, elements).map(([c, k, e]) => [c, k, ...e]) },
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(fc.constantFrom('LPUSH', 'RPUSH', 'LPUSHX', 'RPUSHX'), key, elements)
+      .map(([c, k, e]) => [c, k, ...e]),
+  },
   fc.tuple(fc.constantFrom('LPOP', 'RPOP'), key).map(([c, k]) => [c, k]),
   fc.tuple(fc.constantFrom('LPOP', 'RPOP'), key, fc.integer({ min: -1, max: 6 })).map(([c, k, n]) => [c, k, String(n)]),
   fc.tuple(key, index, index).map(([k, a, b]) => ['LRANGE', k, a, b]),
   fc.tuple(key, index).map(([k, i]) => ['LINDEX', k, i]),
   fc.tuple(key, index, element).map(([k, i, e]) => ['LSET', k, i, e]),
-  fc.tuple(key, fc.constantFrom('BEFORE', 'AFTER', 'after'), element, element).map(([k, w, p, e]) => ['LINSERT', k, w, p, e]),
+  fc
+    .tuple(key, fc.constantFrom('BEFORE', 'AFTER', 'after'), element, element)
+    .map(([k, w, p, e]) => ['LINSERT', k, w, p, e]),
   key.map((k) => ['LLEN', k]),
   fc.tuple(key, fc.integer({ min: -3, max: 3 }), element).map(([k, n, e]) => ['LREM', k, String(n), e]),
   fc.tuple(key, index, index).map(([k, a, b]) => ['LTRIM', k, a, b]),
   fc
-    .tuple(key, element, fc.option(fc.integer({ min: -3, max: 3 }).filter((r) => r !== 0)), fc.option(fc.nat(3)), fc.option(fc.nat(5)))
+    .tuple(
+      key,
+      element,
+      fc.option(fc.integer({ min: -3, max: 3 }).filter((r) => r !== 0)),
+      fc.option(fc.nat(3)),
+      fc.option(fc.nat(5)),
+    )
     .map(([k, e, rank, count, maxlen]) => [
       'LPOS',
       k,
@@ -44,5 +57,8 @@ export const listCommand: fc.Arbitrary<string[]> = fc.oneof(
 /** Adds keys with short TTLs, so lazy expiry is exercised (only for runs that do not compare timing). */
 export const listCommandWithExpiry: fc.Arbitrary<string[]> = fc.oneof(
   { weight: 8, arbitrary: listCommand },
-  { weight: 1, arbitrary: fc.tuple(key, fc.integer({ min: 1, max: 4 })).map(([k, ms]) => ['SET', k, 'str', 'PX', String(ms)]) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(key, fc.integer({ min: 1, max: 4 })).map(([k, ms]) => ['SET', k, 'str', 'PX', String(ms)]),
+  },
 );

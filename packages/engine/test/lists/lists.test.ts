@@ -122,7 +122,12 @@ describe('lists: documented examples', () => {
   it('answers WRONGTYPE for other types', () => {
     const run = session();
     run('SET', 'str', 'x');
-    for (const argv of [['LPUSH', 'str', 'a'], ['LLEN', 'str'], ['LRANGE', 'str', '0', '1'], ['LPOP', 'str']]) {
+    for (const argv of [
+      ['LPUSH', 'str', 'a'],
+      ['LLEN', 'str'],
+      ['LRANGE', 'str', '0', '1'],
+      ['LPOP', 'str'],
+    ]) {
       expect(run(...argv)).toEqual(new ReplyError('WRONGTYPE Operation against a key holding the wrong kind of value'));
     }
   });

@@ -20,10 +20,20 @@ export const setCommand: fc.Arbitrary<string[]> = fc.oneof(
   key.map((k) => ['SRANDMEMBER', k]),
   fc.tuple(key, key, member).map(([s, d, m]) => ['SMOVE', s, d, m]),
   fc.tuple(fc.constantFrom('SINTER', 'SUNION', 'SDIFF'), keyList).map(([c, ks]) => [c, ...ks]),
-  { weight: 2, arbitrary: fc.tuple(fc.constantFrom('SINTERSTORE', 'SUNIONSTORE', 'SDIFFSTORE'), key, keyList).map(([c, d, ks]) => [c, d, ...ks]) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.constantFrom('SINTERSTORE', 'SUNIONSTORE', 'SDIFFSTORE'), key, keyList)
+      .map(([c, d, ks]) => [c, d, ...ks]),
+  },
   fc
     .tuple(keyList, fc.option(fc.nat(3)))
-    .map(([ks, limit]) => ['SINTERCARD', String(ks.length), ...ks, ...(limit === null ? [] : ['LIMIT', String(limit)])]),
+    .map(([ks, limit]) => [
+      'SINTERCARD',
+      String(ks.length),
+      ...ks,
+      ...(limit === null ? [] : ['LIMIT', String(limit)]),
+    ]),
   fc
     .tuple(key, fc.option(fc.constantFrom('*', '[a-c]', '1*', '?')))
     .map(([k, pattern]) => ['SSCAN', k, '0', ...(pattern === null ? [] : ['MATCH', pattern]), 'COUNT', '1000']),
@@ -34,8 +44,16 @@ export const setCommand: fc.Arbitrary<string[]> = fc.oneof(
 /** Adds what only a replay can check: real random SPOPs and keys with short TTLs. */
 export const setCommandForReplay: fc.Arbitrary<string[]> = fc.oneof(
   { weight: 8, arbitrary: setCommand },
-  { weight: 2, arbitrary: fc.tuple(key, fc.option(fc.integer({ min: 0, max: 4 }))).map(([k, n]) => (n === null ? ['SPOP', k] : ['SPOP', k, String(n)])) },
-  { weight: 1, arbitrary: fc.tuple(key, fc.integer({ min: 1, max: 4 })).map(([k, ms]) => ['SET', k, 'str', 'PX', String(ms)]) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(key, fc.option(fc.integer({ min: 0, max: 4 })))
+      .map(([k, n]) => (n === null ? ['SPOP', k] : ['SPOP', k, String(n)])),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(key, fc.integer({ min: 1, max: 4 })).map(([k, ms]) => ['SET', k, 'str', 'PX', String(ms)]),
+  },
 );
 
 const unordered = new Set(['SMEMBERS', 'SINTER', 'SUNION', 'SDIFF', 'SPOP']);

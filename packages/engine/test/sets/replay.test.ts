@@ -18,7 +18,12 @@ describe('sets: effects replay', () => {
   it('random pops reach the replica as the members actually popped', () => {
     const members = Array.from({ length: 40 }, (_, i) => `m${i}`);
     const { primary, replica, replies } = runWithReplica(
-      [['SADD', 's', ...members], ['SPOP', 's', '7'], ['SPOP', 's'], ['SMEMBERS', 's']],
+      [
+        ['SADD', 's', ...members],
+        ['SPOP', 's', '7'],
+        ['SPOP', 's'],
+        ['SMEMBERS', 's'],
+      ],
       { seed: 11 },
     );
     const left = replies[3] as string[];

@@ -95,13 +95,21 @@ describe('sets: documented examples', () => {
     expect(three.effects).toEqual([['SREM', 'myset', ...(three.reply as string[])]]);
     const left = engine.execute(['SMEMBERS', 'myset'], 0).reply as string[];
     expect(left).toHaveLength(1);
-    expect(sorted([single.reply as string, ...(three.reply as string[]), ...left])).toEqual(['five', 'four', 'one', 'three', 'two']);
+    expect(sorted([single.reply as string, ...(three.reply as string[]), ...left])).toEqual([
+      'five',
+      'four',
+      'one',
+      'three',
+      'two',
+    ]);
     const rest = engine.execute(['SPOP', 'myset', '5'], 0);
     expect(rest.reply).toEqual(left);
     expect(rest.effects).toEqual([['DEL', 'myset']]);
     expect(engine.execute(['SPOP', 'myset'], 0).reply).toBe(null);
     expect(engine.execute(['SPOP', 'myset', '2'], 0).reply).toEqual([]);
-    expect(engine.execute(['SPOP', 'myset', '-1'], 0).reply).toEqual(new ReplyError('ERR value is out of range, must be positive'));
+    expect(engine.execute(['SPOP', 'myset', '-1'], 0).reply).toEqual(
+      new ReplyError('ERR value is out of range, must be positive'),
+    );
   });
 
   it('SPOP picks differently for different random sources', () => {

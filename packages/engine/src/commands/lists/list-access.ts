@@ -88,7 +88,13 @@ export function popCommand(ctx: ExecContext, argv: readonly ByteString[], end: L
  * Moves one element from `source`'s `from` end to `destination`'s `to` end (LMOVE, RPOPLPUSH).
  * Nil when the source is missing; WRONGTYPE when either key holds another type. Replicated as is.
  */
-export function moveCommand(ctx: ExecContext, source: ByteString, destination: ByteString, from: ListEnd, to: ListEnd): Reply {
+export function moveCommand(
+  ctx: ExecContext,
+  source: ByteString,
+  destination: ByteString,
+  from: ListEnd,
+  to: ListEnd,
+): Reply {
   const sourceList = writableList(ctx, source);
   if (sourceList === undefined) return null;
   let destinationList = writableList(ctx, destination);

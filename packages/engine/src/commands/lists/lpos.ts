@@ -68,7 +68,8 @@ export const lpos = defineCommand({
     const element = argv[2] as ByteString;
     const fromTail = options.rank < 0;
     const skip = options.rankOverflows ? 0 : Math.abs(options.rank) - 1;
-    const wanted = options.rankOverflows || options.count === undefined || options.count === 0 ? Infinity : options.count;
+    const wanted =
+      options.rankOverflows || options.count === undefined || options.count === 0 ? Infinity : options.count;
     const length = list.length;
     const limit = options.maxlen === 0 ? length : Math.min(options.maxlen, length);
     const found: number[] = [];

@@ -59,7 +59,9 @@ export const srandmember = defineCommand({
     if (set === undefined || count === 0n) return [];
     if (count > 0n) return count >= BigInt(set.size) ? set.toArray() : distinctRandom(ctx, set, Number(count));
     if (-count > BigInt(srandmemberRepliesMax)) {
-      throw new CommandError(`ERR count is out of range, a negative count may ask for at most ${srandmemberRepliesMax} members`);
+      throw new CommandError(
+        `ERR count is out of range, a negative count may ask for at most ${srandmemberRepliesMax} members`,
+      );
     }
     const picks: ByteString[] = [];
     for (let i = Number(-count); i > 0; i--) picks.push(set.members.randomKey(ctx.random) as ByteString);
