@@ -113,7 +113,9 @@ export class RestHandler {
   }
 
   /** Applies per-command refusals: a single command or a transaction fails whole; a pipeline per entry. */
-  private prepare(parsed: CommandCall): { batch: CommandBatch; refusals: Map<number, ReplyError> | undefined } | ReplyError {
+  private prepare(
+    parsed: CommandCall,
+  ): { batch: CommandBatch; refusals: Map<number, ReplyError> | undefined } | ReplyError {
     if (parsed.kind === 'command') {
       const refusal = commandRefusal(parsed.argv, parsed.access);
       return refusal === undefined ? { batch: parsed, refusals: undefined } : new ReplyError(refusal);
@@ -130,7 +132,11 @@ export class RestHandler {
     return { batch: { kind: 'pipeline', commands }, refusals };
   }
 
-  private encode(parsed: CommandCall, outcome: BatchOutcome, refusals: Map<number, ReplyError> | undefined): RestResponse {
+  private encode(
+    parsed: CommandCall,
+    outcome: BatchOutcome,
+    refusals: Map<number, ReplyError> | undefined,
+  ): RestResponse {
     const { replies, syncToken } = outcome;
     if (replies instanceof ReplyError) return this.commandError(parsed, replies.message, syncToken);
     const resp2 = parsed.format === 'resp2';

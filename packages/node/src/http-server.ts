@@ -6,7 +6,11 @@ import type { RestHandler, RestResponse } from './handler.js';
 export type StreamRequest = Extract<ParsedRestRequest, { kind: 'stream' }>;
 
 /** Serves `/subscribe`, `/psubscribe` and `/monitor` as server-sent events (the pub/sub layer plugs in here). */
-export type StreamHandler = (parsed: StreamRequest, request: http.IncomingMessage, response: http.ServerResponse) => void;
+export type StreamHandler = (
+  parsed: StreamRequest,
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+) => void;
 
 export interface HttpServerOptions {
   readonly requestBytesMax: number;
@@ -75,7 +79,12 @@ function dispatch(
   response: http.ServerResponse,
   body: Buffer,
 ): void {
-  const parsed = handler.parse({ method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers, body });
+  const parsed = handler.parse({
+    method: request.method ?? 'GET',
+    url: request.url ?? '/',
+    headers: request.headers,
+    body,
+  });
   if (parsed.kind === 'stream' && options.streams !== undefined) {
     options.streams(parsed, request, response);
     return;

@@ -88,7 +88,8 @@ function replayLog(engine: Engine, log: WriteLog): void {
   let next = 1;
   while (next <= log.lastOffset()) {
     const read = log.read(next, { entriesMax: 1024, bytesMax: 16 * 1024 * 1024 });
-    if (read.kind === 'truncated' || read.entries.length === 0) throw new Error(`cannot read the write log at offset ${next}`);
+    if (read.kind === 'truncated' || read.entries.length === 0)
+      throw new Error(`cannot read the write log at offset ${next}`);
     for (const entry of read.entries) engine.applyEffects(entry.effects, entry.timeMs);
     next = (read.entries[read.entries.length - 1]?.offset ?? next) + 1;
   }

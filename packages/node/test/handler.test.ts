@@ -15,7 +15,8 @@ interface Call {
 }
 
 async function call(node: MeridianNode, request: Call): Promise<RestResponse> {
-  const body = request.body === undefined ? '' : typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+  const body =
+    request.body === undefined ? '' : typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
   const token = request.token === undefined ? TOKEN : request.token;
   return node.handle({
     method: request.method ?? 'POST',
@@ -89,7 +90,10 @@ describe('single commands', () => {
     expect(error.body.toString()).toBe("-ERR wrong number of arguments for 'get' command\r\n");
     const pipeline = await call(node, {
       url: '/pipeline',
-      body: [['GET', 'k'], ['ECHO', 'x']],
+      body: [
+        ['GET', 'k'],
+        ['ECHO', 'x'],
+      ],
       headers: { 'upstash-response-format': 'resp2' },
     });
     expect(pipeline.body.toString()).toBe('$1\r\nv\r\n$1\r\nx\r\n');
@@ -107,7 +111,13 @@ describe('pipelines and transactions', () => {
     const node = newNode();
     const response = await call(node, {
       url: '/pipeline',
-      body: [['SET', 'a', '1'], ['GET', 'a'], ['SET', 'b', '2'], ['WATCH', 'a'], ['GET', 'b']],
+      body: [
+        ['SET', 'a', '1'],
+        ['GET', 'a'],
+        ['SET', 'b', '2'],
+        ['WATCH', 'a'],
+        ['GET', 'b'],
+      ],
     });
     expect(response.status).toBe(200);
     expect(json(response)).toEqual([
@@ -119,7 +129,15 @@ describe('pipelines and transactions', () => {
     ]);
     expect(node.log.lastOffset()).toBe(2);
     expect(offsetOf(response)).toBe(2);
-    const readonly = await call(node, { url: '/pipeline', body: [['DEL', 'a'], ['GET', 'a'], ['SET', 'c', '3']], token: READONLY });
+    const readonly = await call(node, {
+      url: '/pipeline',
+      body: [
+        ['DEL', 'a'],
+        ['GET', 'a'],
+        ['SET', 'c', '3'],
+      ],
+      token: READONLY,
+    });
     expect(json(readonly)).toEqual([
       { error: "NOPERM this user has no permissions to run the 'del' command" },
       { result: '1' },
@@ -132,7 +150,12 @@ describe('pipelines and transactions', () => {
     const node = newNode();
     const response = await call(node, {
       url: '/multi-exec',
-      body: [['SET', 'a', '1'], ['SET', 'b', '2', 'EX', 'nope'], ['DEL', 'a', 'b'], ['GET', 'a']],
+      body: [
+        ['SET', 'a', '1'],
+        ['SET', 'b', '2', 'EX', 'nope'],
+        ['DEL', 'a', 'b'],
+        ['GET', 'a'],
+      ],
     });
     expect(json(response)).toEqual([
       { result: 'OK' },
@@ -142,7 +165,10 @@ describe('pipelines and transactions', () => {
     ]);
     expect(node.log.lastOffset()).toBe(1);
     const read = node.log.read(1, { entriesMax: 10, bytesMax: 1 << 20 });
-    expect(read.kind === 'entries' && read.entries[0]?.effects).toEqual([['SET', 'a', '1'], ['DEL', 'a']]);
+    expect(read.kind === 'entries' && read.entries[0]?.effects).toEqual([
+      ['SET', 'a', '1'],
+      ['DEL', 'a'],
+    ]);
   });
 
   it('discards a transaction as a whole with 400', async () => {
@@ -150,7 +176,14 @@ describe('pipelines and transactions', () => {
     const aborted = await call(node, { url: '/multi-exec', body: [['SET', 'a', '1'], ['GET']] });
     expect(aborted.status).toBe(400);
     expect(json(aborted)).toEqual({ error: 'EXECABORT Transaction discarded because of previous errors.' });
-    const refused = await call(node, { url: '/multi-exec', body: [['GET', 'a'], ['SET', 'a', '1']], token: READONLY });
+    const refused = await call(node, {
+      url: '/multi-exec',
+      body: [
+        ['GET', 'a'],
+        ['SET', 'a', '1'],
+      ],
+      token: READONLY,
+    });
     expect(refused.status).toBe(400);
     expect(json(refused)).toEqual({ error: "NOPERM this user has no permissions to run the 'set' command" });
     const blocking = await call(node, { url: '/multi-exec', body: [['MULTI']] });
@@ -165,7 +198,9 @@ class SlowLog extends MemoryWriteLog {
   fail = false;
   override append(timeMs: number, effects: readonly EffectCommand[]): AppendResult {
     const { offset } = super.append(timeMs, effects);
-    const durable = new Promise<void>((resolve, reject) => this.release.push(this.fail ? () => reject(new Error('disk full')) : resolve));
+    const durable = new Promise<void>((resolve, reject) =>
+      this.release.push(this.fail ? () => reject(new Error('disk full')) : resolve),
+    );
     return { offset, durable };
   }
 }
@@ -201,12 +236,26 @@ describe('durability', () => {
   it('replays an existing log on start', async () => {
     const log = new MemoryWriteLog();
     const first = newNode({ writeLog: log });
-    await call(first, { url: '/pipeline', body: [['SET', 'a', '1'], ['SET', 'b', '2'], ['DEL', 'a']] });
+    await call(first, {
+      url: '/pipeline',
+      body: [
+        ['SET', 'a', '1'],
+        ['SET', 'b', '2'],
+        ['DEL', 'a'],
+      ],
+    });
     const second = newNode({ writeLog: log });
-    expect(json(await call(second, { url: '/pipeline', body: [['GET', 'a'], ['GET', 'b']] }))).toEqual([
-      { result: null },
-      { result: '2' },
-    ]);
+    expect(
+      json(
+        await call(second, {
+          url: '/pipeline',
+          body: [
+            ['GET', 'a'],
+            ['GET', 'b'],
+          ],
+        }),
+      ),
+    ).toEqual([{ result: null }, { result: '2' }]);
   });
 });
 
@@ -235,7 +284,14 @@ describe('active expiry', () => {
     const node = newNode({ clock, activeExpireIntervalMs: 100 });
     await node.start();
     try {
-      await call(node, { url: '/pipeline', body: [['SET', 'a', '1', 'PX', '50'], ['SET', 'b', '2', 'PX', '500'], ['SET', 'c', '3']] });
+      await call(node, {
+        url: '/pipeline',
+        body: [
+          ['SET', 'a', '1', 'PX', '50'],
+          ['SET', 'b', '2', 'PX', '500'],
+          ['SET', 'c', '3'],
+        ],
+      });
       expect(node.log.lastOffset()).toBe(3);
       clock.advance(100);
       expect(node.log.lastOffset()).toBe(4);

@@ -54,7 +54,10 @@ export function toCommandList(body: Buffer, what: 'pipeline' | 'transaction'): B
   const value = parseJsonBody(body);
   if (value instanceof RestFailure) return value;
   if (!Array.isArray(value)) {
-    return new RestFailure(400, `ERR ${what} body must be a JSON array of commands, like [["SET","a","1"],["GET","a"]]`);
+    return new RestFailure(
+      400,
+      `ERR ${what} body must be a JSON array of commands, like [["SET","a","1"],["GET","a"]]`,
+    );
   }
   if (value.length === 0) return new RestFailure(400, `ERR empty ${what}`);
   const commands: ByteString[][] = new Array<ByteString[]>(value.length);

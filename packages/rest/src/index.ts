@@ -1,13 +1,6 @@
 export { parseRestRequest, ERR_TOO_LARGE, ERR_METHOD } from './parse.js';
 export type { ParseOptions } from './parse.js';
-export type {
-  RestRequest,
-  ParsedRestRequest,
-  RestTarget,
-  RestCall,
-  ResponseFormat,
-  StreamKind,
-} from './request.js';
+export type { RestRequest, ParsedRestRequest, RestTarget, RestCall, ResponseFormat, StreamKind } from './request.js';
 export { RestAuth, SecretToken, ERR_AUTH } from './auth.js';
 export type { Access, RestTokens } from './auth.js';
 export { commandRefusal } from './refusal.js';

@@ -36,8 +36,12 @@ describe('command refusals', () => {
     expect(commandRefusal(['GET', 'k'], 'readonly')).toBeUndefined();
     expect(commandRefusal(['ping'], 'readonly')).toBeUndefined();
     expect(commandRefusal(['ECHO', 'x'], 'readonly')).toBeUndefined();
-    expect(commandRefusal(['SET', 'k', 'v'], 'readonly')).toBe("NOPERM this user has no permissions to run the 'set' command");
-    expect(commandRefusal(['del', 'k'], 'readonly')).toBe("NOPERM this user has no permissions to run the 'del' command");
+    expect(commandRefusal(['SET', 'k', 'v'], 'readonly')).toBe(
+      "NOPERM this user has no permissions to run the 'set' command",
+    );
+    expect(commandRefusal(['del', 'k'], 'readonly')).toBe(
+      "NOPERM this user has no permissions to run the 'del' command",
+    );
   });
 
   it('never lets the read-only token run scripts', () => {
@@ -55,7 +59,9 @@ describe('command refusals', () => {
       expect(commandRefusal(['EXEC'], access)).toMatch(/^ERR 'exec'/);
       expect(commandRefusal(['discard'], access)).toMatch(/^ERR 'discard'/);
       expect(commandRefusal(['unwatch'], access)).toMatch(/^ERR 'unwatch'/);
-      expect(commandRefusal(['SUBSCRIBE', 'ch'], access)).toMatch(/^ERR 'subscribe' is not supported as a command.*\/subscribe\//);
+      expect(commandRefusal(['SUBSCRIBE', 'ch'], access)).toMatch(
+        /^ERR 'subscribe' is not supported as a command.*\/subscribe\//,
+      );
       expect(commandRefusal(['psubscribe', 'p*'], access)).toMatch(/\/psubscribe\//);
       expect(commandRefusal(['unsubscribe'], access)).toMatch(/close the event stream/);
       expect(commandRefusal(['XREAD', 'COUNT', '1', 'BLOCK', '0', 'STREAMS', 's', '$'], access)).toBe(

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { type Reply, ReplyError, SimpleString, OK, PONG, QUEUED } from '@meridian/engine';
-import { encodeJsonEntries, encodeJsonError, encodeJsonResult, encodeResp, encodeRespAll, encodeValue } from '@meridian/rest';
+import {
+  encodeJsonEntries,
+  encodeJsonError,
+  encodeJsonResult,
+  encodeResp,
+  encodeRespAll,
+  encodeValue,
+} from '@meridian/rest';
 
 const b64 = (bytes: string): string => Buffer.from(bytes, 'latin1').toString('base64');
 
@@ -32,9 +39,9 @@ describe('JSON without base64', () => {
   });
 
   it('answers errors with the error key only', () => {
-    expect(encodeJsonResult(new ReplyError('WRONGTYPE Operation against a key holding the wrong kind of value'), true)).toBe(
-      '{"error":"WRONGTYPE Operation against a key holding the wrong kind of value"}',
-    );
+    expect(
+      encodeJsonResult(new ReplyError('WRONGTYPE Operation against a key holding the wrong kind of value'), true),
+    ).toBe('{"error":"WRONGTYPE Operation against a key holding the wrong kind of value"}');
     expect(encodeJsonError('ERR "quoted"')).toBe('{"error":"ERR \\"quoted\\""}');
   });
 });

@@ -3,8 +3,13 @@ import { type ParsedRestRequest, type RestRequest, RestAuth, parseRestRequest } 
 
 const auth = new RestAuth({ token: 'std-token', readonlyToken: 'ro-token' });
 
-function request(parts: Partial<RestRequest> & { body?: Buffer | string }): RestRequest {
-  const body = parts.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(parts.body) ? parts.body : Buffer.from(parts.body, 'utf8');
+function request(parts: Omit<Partial<RestRequest>, 'body'> & { body?: Buffer | string }): RestRequest {
+  const body =
+    parts.body === undefined
+      ? Buffer.alloc(0)
+      : Buffer.isBuffer(parts.body)
+        ? parts.body
+        : Buffer.from(parts.body, 'utf8');
   return {
     method: parts.method ?? 'POST',
     url: parts.url ?? '/',
@@ -13,7 +18,10 @@ function request(parts: Partial<RestRequest> & { body?: Buffer | string }): Rest
   };
 }
 
-function parse(parts: Partial<RestRequest> & { body?: Buffer | string }, requestBytesMax?: number): ParsedRestRequest {
+function parse(
+  parts: Omit<Partial<RestRequest>, 'body'> & { body?: Buffer | string },
+  requestBytesMax?: number,
+): ParsedRestRequest {
   return parseRestRequest(request(parts), requestBytesMax === undefined ? { auth } : { auth, requestBytesMax });
 }
 
@@ -29,7 +37,9 @@ function failureOf(parsed: ParsedRestRequest): { status: number; error: string }
 
 describe('command in a JSON body', () => {
   it('takes strings as their UTF-8 bytes, numbers as String(n), booleans as text', () => {
-    const argv = argvOf(parse({ body: JSON.stringify(['SET', 'k€y', 'caf\u00e9', 'EX', 100, true, false, 1.5, 1e21, -0]) }));
+    const argv = argvOf(
+      parse({ body: JSON.stringify(['SET', 'k€y', 'caf\u00e9', 'EX', 100, true, false, 1.5, 1e21, -0]) }),
+    );
     expect(argv).toEqual(['SET', 'k\xe2\x82\xacy', 'caf\xc3\xa9', 'EX', '100', 'true', 'false', '1.5', '1e+21', '0']);
   });
 
@@ -49,13 +59,18 @@ describe('command in a JSON body', () => {
     ] as const) {
       const failure = failureOf(parse({ body }));
       expect(failure.status).toBe(400);
-      expect(failure.error).toMatch(/^ERR invalid argument at index \d: arguments must be strings, numbers or booleans/);
+      expect(failure.error).toMatch(
+        /^ERR invalid argument at index \d: arguments must be strings, numbers or booleans/,
+      );
       expect(failure.error).toContain(got);
     }
   });
 
   it('rejects bad JSON, non-arrays, empty commands and empty bodies', () => {
-    expect(failureOf(parse({ body: '["SET","k"' }))).toEqual({ status: 400, error: 'ERR request body is not valid JSON' });
+    expect(failureOf(parse({ body: '["SET","k"' }))).toEqual({
+      status: 400,
+      error: 'ERR request body is not valid JSON',
+    });
     expect(failureOf(parse({ body: '{"cmd":"GET"}' })).error).toMatch(/^ERR a command must be a JSON array/);
     expect(failureOf(parse({ body: '"GET"' })).error).toMatch(/^ERR a command must be a JSON array/);
     expect(failureOf(parse({ body: '[]' }))).toEqual({ status: 400, error: 'ERR empty command' });
@@ -69,7 +84,9 @@ describe('command in a JSON body', () => {
     });
     expect(parsed).toMatchObject({ kind: 'command', format: 'base64', access: 'standard' });
     expect(parsed.kind === 'command' && parsed.syncToken).toEqual({ replicationId: 'abc', offset: 12 });
-    expect(parse({ body: '["GET","k"]', headers: { 'upstash-response-format': 'resp2' } })).toMatchObject({ format: 'resp2' });
+    expect(parse({ body: '["GET","k"]', headers: { 'upstash-response-format': 'resp2' } })).toMatchObject({
+      format: 'resp2',
+    });
     expect(parse({ body: '["GET","k"]' })).toMatchObject({ format: 'json', syncToken: undefined });
   });
 
@@ -81,7 +98,10 @@ describe('command in a JSON body', () => {
   });
 
   it('refuses base64 together with resp2', () => {
-    const parsed = parse({ body: '["GET","k"]', headers: { 'upstash-encoding': 'base64', 'upstash-response-format': 'resp2' } });
+    const parsed = parse({
+      body: '["GET","k"]',
+      headers: { 'upstash-encoding': 'base64', 'upstash-response-format': 'resp2' },
+    });
     expect(failureOf(parsed).status).toBe(400);
     expect(failureOf(parsed).error).toContain('cannot be combined');
   });
@@ -97,7 +117,9 @@ describe('path form', () => {
 
   it('appends the raw body as bytes, then query pairs, dropping _token', () => {
     const body = Buffer.from([0x00, 0xff, 0x80, 0x61]);
-    const argv = argvOf(parse({ url: '/set/k?EX=100&_token=std-token&NX', body, headers: { authorization: undefined } }));
+    const argv = argvOf(
+      parse({ url: '/set/k?EX=100&_token=std-token&NX', body, headers: { authorization: undefined } }),
+    );
     expect(argv).toEqual(['set', 'k', '\x00\xff\x80a', 'EX', '100', 'NX']);
   });
 
@@ -112,34 +134,67 @@ describe('path form', () => {
 
   it('works with GET, HEAD and PUT, refuses other methods with 405', () => {
     for (const method of ['GET', 'HEAD', 'PUT']) expect(argvOf(parse({ method, url: '/get/k' }))).toEqual(['get', 'k']);
-    for (const method of ['DELETE', 'PATCH', 'TRACE']) expect(failureOf(parse({ method, url: '/get/k' })).status).toBe(405);
-    expect(parse({ method: 'OPTIONS', url: '/get/k', headers: { authorization: undefined } })).toEqual({ kind: 'preflight' });
+    for (const method of ['DELETE', 'PATCH', 'TRACE'])
+      expect(failureOf(parse({ method, url: '/get/k' })).status).toBe(405);
+    expect(parse({ method: 'OPTIONS', url: '/get/k', headers: { authorization: undefined } })).toEqual({
+      kind: 'preflight',
+    });
   });
 });
 
 describe('pipelines and transactions', () => {
   it('parses /pipeline and /multi-exec bodies', () => {
-    const body = JSON.stringify([['SET', 'a', 1], ['INCR', 'a']]);
-    expect(parse({ url: '/pipeline', body })).toMatchObject({ kind: 'pipeline', commands: [['SET', 'a', '1'], ['INCR', 'a']] });
-    expect(parse({ url: '/multi-exec', body })).toMatchObject({ kind: 'transaction', commands: [['SET', 'a', '1'], ['INCR', 'a']] });
+    const body = JSON.stringify([
+      ['SET', 'a', 1],
+      ['INCR', 'a'],
+    ]);
+    expect(parse({ url: '/pipeline', body })).toMatchObject({
+      kind: 'pipeline',
+      commands: [
+        ['SET', 'a', '1'],
+        ['INCR', 'a'],
+      ],
+    });
+    expect(parse({ url: '/multi-exec', body })).toMatchObject({
+      kind: 'transaction',
+      commands: [
+        ['SET', 'a', '1'],
+        ['INCR', 'a'],
+      ],
+    });
   });
 
   it('refuses empty pipelines, bad shapes and bad arguments as a whole', () => {
     expect(failureOf(parse({ url: '/pipeline', body: '[]' }))).toEqual({ status: 400, error: 'ERR empty pipeline' });
-    expect(failureOf(parse({ url: '/multi-exec', body: '[]' }))).toEqual({ status: 400, error: 'ERR empty transaction' });
+    expect(failureOf(parse({ url: '/multi-exec', body: '[]' }))).toEqual({
+      status: 400,
+      error: 'ERR empty transaction',
+    });
     expect(failureOf(parse({ url: '/pipeline', body: '["GET","a"]' })).error).toMatch(/pipeline command 0/);
-    expect(failureOf(parse({ url: '/pipeline', body: '{"a":1}' })).error).toMatch(/^ERR pipeline body must be a JSON array/);
-    expect(failureOf(parse({ url: '/pipeline', body: '[["GET"],[]]' })).error).toBe('ERR empty command (pipeline command 1)');
-    expect(failureOf(parse({ url: '/multi-exec', body: '[["SET","a",null]]' })).error).toMatch(/index 2 \(transaction command 0\)/);
+    expect(failureOf(parse({ url: '/pipeline', body: '{"a":1}' })).error).toMatch(
+      /^ERR pipeline body must be a JSON array/,
+    );
+    expect(failureOf(parse({ url: '/pipeline', body: '[["GET"],[]]' })).error).toBe(
+      'ERR empty command (pipeline command 1)',
+    );
+    expect(failureOf(parse({ url: '/multi-exec', body: '[["SET","a",null]]' })).error).toMatch(
+      /index 2 \(transaction command 0\)/,
+    );
     expect(failureOf(parse({ url: '/pipeline', body: '[[' })).error).toBe('ERR request body is not valid JSON');
   });
 });
 
 describe('auth, limits and special paths', () => {
   it('authenticates with Bearer or _token, telling the read-only token apart', () => {
-    expect(parse({ body: '["GET","k"]', headers: { authorization: 'Bearer ro-token' } })).toMatchObject({ access: 'readonly' });
-    expect(parse({ url: '/get/k?_token=ro-token', headers: { authorization: undefined } })).toMatchObject({ access: 'readonly' });
-    expect(parse({ url: '/get/k', headers: { authorization: 'bearer std-token' } })).toMatchObject({ access: 'standard' });
+    expect(parse({ body: '["GET","k"]', headers: { authorization: 'Bearer ro-token' } })).toMatchObject({
+      access: 'readonly',
+    });
+    expect(parse({ url: '/get/k?_token=ro-token', headers: { authorization: undefined } })).toMatchObject({
+      access: 'readonly',
+    });
+    expect(parse({ url: '/get/k', headers: { authorization: 'bearer std-token' } })).toMatchObject({
+      access: 'standard',
+    });
   });
 
   it('answers 401 WRONGPASS for a missing or wrong token', () => {
@@ -151,7 +206,10 @@ describe('auth, limits and special paths', () => {
   });
 
   it('needs no token when auth is off', () => {
-    const parsed = parseRestRequest({ method: 'POST', url: '/get/k', headers: {}, body: Buffer.alloc(0) }, { auth: undefined });
+    const parsed = parseRestRequest(
+      { method: 'POST', url: '/get/k', headers: {}, body: Buffer.alloc(0) },
+      { auth: undefined },
+    );
     expect(parsed).toMatchObject({ kind: 'command', access: 'standard' });
   });
 
@@ -169,7 +227,9 @@ describe('auth, limits and special paths', () => {
       name: 'health',
       credential: undefined,
     });
-    expect(parse({ url: '/_meridian/status?_token=x', headers: { authorization: undefined } })).toMatchObject({ credential: 'x' });
+    expect(parse({ url: '/_meridian/status?_token=x', headers: { authorization: undefined } })).toMatchObject({
+      credential: 'x',
+    });
   });
 
   it('routes subscribe, psubscribe and monitor to event streams', () => {
@@ -180,5 +240,16 @@ describe('auth, limits and special paths', () => {
     });
     expect(parse({ url: '/psubscribe/n*' })).toMatchObject({ kind: 'stream', stream: 'psubscribe', channels: ['n*'] });
     expect(parse({ url: '/monitor' })).toMatchObject({ kind: 'stream', stream: 'monitor', channels: [] });
+  });
+});
+
+describe('default body limit', () => {
+  it('is 10 MB', () => {
+    const limit = 10 * 1024 * 1024;
+    const over = parseRestRequest(request({ url: '/set/k', body: Buffer.alloc(limit + 1) }), { auth });
+    expect(failureOf(over).status).toBe(413);
+    expect(parseRestRequest(request({ url: '/set/k', body: Buffer.alloc(limit) }), { auth })).toMatchObject({
+      kind: 'command',
+    });
   });
 });

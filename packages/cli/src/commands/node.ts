@@ -14,7 +14,8 @@ export interface NodeCommandOptions {
 
 function parsePort(text: string): number {
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be a port number (0-65535)');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError('must be a port number (0-65535)');
   return port;
 }
 
@@ -53,7 +54,9 @@ function stopOnSignals(node: MeridianNode): void {
 export function registerNodeCommand(program: Command): void {
   program
     .command('node')
-    .description('run a single primary node serving the Upstash REST API (tokens from MERIDIAN_TOKEN, MERIDIAN_READONLY_TOKEN)')
+    .description(
+      'run a single primary node serving the Upstash REST API (tokens from MERIDIAN_TOKEN, MERIDIAN_READONLY_TOKEN)',
+    )
     .option('--port <port>', 'port to listen on (0 = any free port)', parsePort, NODE_PORT_DEFAULT)
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--insecure-no-auth', 'serve without a token (loopback hosts only)', false)
