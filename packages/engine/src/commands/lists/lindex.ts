@@ -1,6 +1,7 @@
 import type { ByteString } from '../../bytes.js';
 import { defineCommand } from '../../command.js';
-import { readList, requireLong } from './list-access.js';
+import { requireInteger } from '../../parse.js';
+import { readList } from './list-access.js';
 
 /** LINDEX key index: the element at `index` (negative counts from the tail), nil when out of range. */
 export const lindex = defineCommand({
@@ -13,7 +14,7 @@ export const lindex = defineCommand({
   handler: (ctx, argv) => {
     const list = readList(ctx, argv[1] as ByteString);
     if (list === undefined) return null;
-    let index = requireLong(argv[2] as ByteString);
+    let index = requireInteger(argv[2] as ByteString);
     if (index < 0) index += list.length;
     return list.at(index) ?? null;
   },

@@ -1,6 +1,6 @@
 import type { ByteString } from '../../bytes.js';
 import type { ExecContext } from '../../context.js';
-import { ERR_NOT_INTEGER, ERR_NOT_POSITIVE, ERR_SYNTAX, ERR_WRONGTYPE, wrongArity } from '../../errors.js';
+import { ERR_NOT_POSITIVE, ERR_SYNTAX, ERR_WRONGTYPE, wrongArity } from '../../errors.js';
 import { parseInteger } from '../../parse.js';
 import { CommandError, type Reply } from '../../reply.js';
 import { ListValue } from '../../types/list.js';
@@ -18,13 +18,6 @@ export function readList(ctx: ExecContext, key: ByteString): ListValue | undefin
 /** The list at `key` for a write; WRONGTYPE for other types. */
 export function writableList(ctx: ExecContext, key: ByteString): ListValue | undefined {
   return ctx.lookupTyped<ListValue>(key, 'list');
-}
-
-/** A Redis `long` argument (index, count) with Redis's "not an integer" error. */
-export function requireLong(text: ByteString): number {
-  const value = parseInteger(text);
-  if (value === null) throw new CommandError(ERR_NOT_INTEGER);
-  return value;
 }
 
 /** LEFT or RIGHT, in any case; a syntax error otherwise. */

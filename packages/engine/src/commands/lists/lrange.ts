@@ -1,6 +1,7 @@
 import type { ByteString } from '../../bytes.js';
 import { defineCommand } from '../../command.js';
-import { readList, requireLong } from './list-access.js';
+import { requireInteger } from '../../parse.js';
+import { readList } from './list-access.js';
 
 /** LRANGE key start stop: the elements between two inclusive indexes (negative from the tail). */
 export const lrange = defineCommand({
@@ -11,8 +12,8 @@ export const lrange = defineCommand({
   lastKey: 1,
   keyStep: 1,
   handler: (ctx, argv) => {
-    let start = requireLong(argv[2] as ByteString);
-    let stop = requireLong(argv[3] as ByteString);
+    let start = requireInteger(argv[2] as ByteString);
+    let stop = requireInteger(argv[3] as ByteString);
     const list = readList(ctx, argv[1] as ByteString);
     if (list === undefined) return [];
     const length = list.length;

@@ -1,6 +1,7 @@
 import type { ByteString } from '../../bytes.js';
 import { defineCommand } from '../../command.js';
-import { requireLong, writableList } from './list-access.js';
+import { requireInteger } from '../../parse.js';
+import { writableList } from './list-access.js';
 
 /**
  * LREM key count element: removes up to `count` occurrences from the head (count > 0), from the
@@ -15,7 +16,7 @@ export const lrem = defineCommand({
   keyStep: 1,
   handler: (ctx, argv) => {
     const key = argv[1] as ByteString;
-    const count = requireLong(argv[2] as ByteString);
+    const count = requireInteger(argv[2] as ByteString);
     const element = argv[3] as ByteString;
     const list = writableList(ctx, key);
     if (list === undefined) return 0;

@@ -1,7 +1,8 @@
 import type { ByteString } from '../../bytes.js';
 import { defineCommand } from '../../command.js';
 import { OK } from '../../reply.js';
-import { requireLong, writableList } from './list-access.js';
+import { requireInteger } from '../../parse.js';
+import { writableList } from './list-access.js';
 
 /** LTRIM key start stop: keeps only the inclusive range (negative indexes from the tail). */
 export const ltrim = defineCommand({
@@ -13,8 +14,8 @@ export const ltrim = defineCommand({
   keyStep: 1,
   handler: (ctx, argv) => {
     const key = argv[1] as ByteString;
-    let start = requireLong(argv[2] as ByteString);
-    let stop = requireLong(argv[3] as ByteString);
+    let start = requireInteger(argv[2] as ByteString);
+    let stop = requireInteger(argv[3] as ByteString);
     const list = writableList(ctx, key);
     if (list === undefined) return OK;
     const length = list.length;
