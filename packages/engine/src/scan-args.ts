@@ -21,9 +21,7 @@ export function parseScanArgs(
   cursorIndex: number,
   allowed: { type?: boolean; withType?: boolean; noValues?: boolean } = {},
 ): ScanArgs {
-  const cursorText = argv[cursorIndex] as ByteString;
-  const cursor = /^\d{1,20}$/.test(cursorText) ? Number(cursorText) : NaN;
-  if (!Number.isFinite(cursor) || cursor > 18446744073709551615) throw new CommandError('ERR invalid cursor');
+  const cursor = parseCursor(argv[cursorIndex] as ByteString);
   const args: ScanArgs = { cursor, match: undefined, count: 10, type: undefined, withType: false, noValues: false };
   for (let i = cursorIndex + 1; i < argv.length; i++) {
     const option = (argv[i] as ByteString).toLowerCase();
@@ -49,4 +47,19 @@ export function parseScanArgs(
     }
   }
   return args;
+}
+
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/**
+ * A SCAN cursor as Redis reads it (strtoul): optional sign, digits, empty means 0, a negative value
+ * wraps around; anything else, or more than 64 bits, is "ERR invalid cursor".
+ */
+export function parseCursor(text: ByteString): number {
+  const match = /^([+-]?)(\d*)$/.exec(text);
+  if (match === null || (match[1] !== '' && match[2] === '')) throw new CommandError('ERR invalid cursor');
+  const magnitude = match[2] === '' ? 0n : BigInt(match[2] as string);
+  if (magnitude > UINT64_MAX) throw new CommandError('ERR invalid cursor');
+  const value = match[1] === '-' && magnitude !== 0n ? UINT64_MAX + 1n - magnitude : magnitude;
+  return Number(value);
 }
