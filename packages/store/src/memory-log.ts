@@ -1,4 +1,5 @@
-import type { AppendResult, EffectCommand, LogEntry, ReadResult, WriteLog } from './write-log.js';
+import { StoreError } from './errors.js';
+import type { AppendResult, EffectCommand, LogEntry, ReadResult, ReplicaWriteLog } from './write-log.js';
 
 const resolved = Promise.resolve();
 
@@ -10,7 +11,7 @@ export function entryBytes(entry: LogEntry): number {
 }
 
 /** The write log in memory: for the simulator and unit tests. Same contract as the SQLite log. */
-export class MemoryWriteLog implements WriteLog {
+export class MemoryWriteLog implements ReplicaWriteLog {
   private entries: LogEntry[] = [];
   private first = 1;
   private last = 0;
@@ -29,6 +30,19 @@ export class MemoryWriteLog implements WriteLog {
     this.entries.push({ offset, timeMs, effects });
     this.last = offset;
     return { offset, durable: resolved };
+  }
+
+  appendAt(offset: number, timeMs: number, effects: readonly EffectCommand[]): AppendResult {
+    if (offset !== this.last + 1) {
+      throw new StoreError('MERIDIAN_STORE_OFFSET_MISMATCH', `appendAt(${offset}) but the next offset is ${this.last + 1}`);
+    }
+    return this.append(timeMs, effects);
+  }
+
+  resetTo(lastOffset: number): void {
+    this.entries = [];
+    this.last = lastOffset;
+    this.first = lastOffset + 1;
   }
 
   read(fromOffset: number, limits: { entriesMax: number; bytesMax: number }): ReadResult {

@@ -42,3 +42,17 @@ export interface WriteLog {
   truncateBefore(beforeOffset: number): void;
   close(): Promise<void>;
 }
+
+/**
+ * A replica's copy of the primary's log: entries keep the primary's offsets, so the replica's
+ * applied offset is simply its lastOffset() and survives a restart with the data it covers.
+ */
+export interface ReplicaWriteLog extends WriteLog {
+  /** Appends the primary's entry `offset`, which must be lastOffset() + 1. */
+  appendAt(offset: number, timeMs: number, effects: readonly EffectCommand[]): AppendResult;
+  /**
+   * Forgets every entry (and snapshot) and continues after `lastOffset`: the start of a full
+   * resync from a snapshot taken at that offset.
+   */
+  resetTo(lastOffset: number): void;
+}
