@@ -1,5 +1,6 @@
 import type { ByteString } from './bytes.js';
 import { arityOk, type CommandInfo } from './command.js';
+import { expireHashFields } from './commands/hashes/active-expire.js';
 import { findCommand } from './commands/index.js';
 import { ExecContext, type Role } from './context.js';
 import { unknownCommand, wrongArity } from './errors.js';
@@ -109,6 +110,7 @@ export class Engine {
       }
       ctx.expireIfNeeded(next.value[0]);
     }
+    expireHashFields(ctx, checksMax);
     return this.end(ctx);
   }
 
