@@ -1,1 +1,35 @@
-export {};
+export { PROTOCOL_VERSION, encodeFrame, decodeFrame } from './protocol.js';
+export type {
+  Frame,
+  HelloFrame,
+  WelcomeFrame,
+  SnapshotBeginFrame,
+  SnapshotChunkFrame,
+  SnapshotEndFrame,
+  EntriesFrame,
+  HeartbeatFrame,
+  AckFrame,
+  ErrorFrame,
+} from './protocol.js';
+export {
+  REPLICATION_ERROR_CODES,
+  FATAL_CODES,
+  CLOSE_CODE_ERROR,
+  ReplicationError,
+  isReplicationErrorCode,
+} from './errors.js';
+export type { ReplicationErrorCode } from './errors.js';
+export { CLOSE_NORMAL, CLOSE_TOO_BIG, ConnectionBase } from './transport.js';
+export type { Connection, ConnectionHandlers, Listener, Connector } from './transport.js';
+export { WsListener, WsConnector, REPLICATION_PATH, FRAME_BYTES_MAX_DEFAULT } from './ws-transport.js';
+export type { WsListenerOptions, WsConnectorOptions } from './ws-transport.js';
+export { MemoryNetwork } from './memory-transport.js';
+export { DelayedConnection } from './delayed-connection.js';
+export { SystemClock } from './system-clock.js';
+export { ReplicationPrimary } from './primary.js';
+export type { PrimaryOptions, PrimaryEvent, ReplicaStatus, Snapshot, SnapshotSource } from './primary.js';
+export type { SessionState } from './primary-session.js';
+export { ReplicationReplica } from './replica.js';
+export type { ReplicaApplier, ReplicaEvent, ReplicaOptions, ReplicaState } from './replica.js';
+export { EngineApplier, engineSnapshotSource } from './engine-adapters.js';
+export { secretsEqual } from './secret.js';

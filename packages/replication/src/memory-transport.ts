@@ -1,0 +1,101 @@
+import type { Clock } from '@meridian/lag';
+import { CLOSE_TOO_BIG, ConnectionBase, type Connection, type Connector, type Listener } from './transport.js';
+
+class MemoryConnection extends ConnectionBase {
+  peer!: MemoryConnection;
+  private inFlightBytes = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly frameBytesMax: number,
+  ) {
+    super();
+  }
+
+  send(frame: Uint8Array): void {
+    if (this.closed) return;
+    if (frame.byteLength > this.frameBytesMax) {
+      this.peer.closeFromPeer(CLOSE_TOO_BIG, 'Max payload size exceeded');
+      return;
+    }
+    const copy = frame.slice();
+    this.inFlightBytes += copy.byteLength;
+    this.clock.setTimer(0, () => {
+      this.inFlightBytes -= copy.byteLength;
+      this.peer.receive(copy);
+      this.emitDrain();
+    });
+  }
+
+  close(code: number, reason: string): void {
+    if (!this.markClosed()) return;
+    this.emitClose(code, reason);
+    // Messages already sent still arrive (their timers come first), then the peer sees the close.
+    this.clock.setTimer(0, () => this.peer.closeFromPeer(code, reason));
+  }
+
+  bytesBuffered(): number {
+    return this.inFlightBytes;
+  }
+
+  private receive(frame: Uint8Array): void {
+    if (!this.closed) this.emitMessage(frame);
+  }
+
+  private closeFromPeer(code: number, reason: string): void {
+    if (this.closed) return;
+    this.markClosed();
+    this.emitClose(code, reason);
+    this.peer.closeFromPeer(code, reason);
+  }
+}
+
+class MemoryListener implements Listener {
+  accept: ((connection: Connection) => void) | undefined;
+
+  constructor(private readonly onClose: () => void) {}
+
+  onConnection(accept: (connection: Connection) => void): void {
+    this.accept = accept;
+  }
+
+  close(): Promise<void> {
+    this.onClose();
+    return Promise.resolve();
+  }
+}
+
+/**
+ * An in-memory network for the simulator and unit tests: named addresses, ordered delivery on
+ * the given clock (each message one zero-delay timer; lag is added above, by a delayed connection).
+ */
+export class MemoryNetwork {
+  private readonly listeners = new Map<string, MemoryListener>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly frameBytesMax = 64 * 1024 * 1024,
+  ) {}
+
+  listen(address: string): Listener {
+    if (this.listeners.has(address)) throw new Error(`address ${address} is already in use`);
+    const listener = new MemoryListener(() => this.listeners.delete(address));
+    this.listeners.set(address, listener);
+    return listener;
+  }
+
+  connector(address: string): Connector {
+    return { connect: () => this.connect(address) };
+  }
+
+  private connect(address: string): Promise<Connection> {
+    const accept = this.listeners.get(address)?.accept;
+    if (accept === undefined) return Promise.reject(new Error(`connection refused: ${address}`));
+    const client = new MemoryConnection(this.clock, this.frameBytesMax);
+    const server = new MemoryConnection(this.clock, this.frameBytesMax);
+    client.peer = server;
+    server.peer = client;
+    accept(server);
+    return Promise.resolve(client);
+  }
+}

@@ -1,0 +1,297 @@
+import type { SnapshotEntry } from '@meridian/engine';
+import type { Clock, LinkModel, TimerHandle } from '@meridian/lag';
+import type { WriteLog } from '@meridian/store';
+import { DelayedConnection } from './delayed-connection.js';
+import { ReplicaSession, type SessionHost, type SessionState } from './primary-session.js';
+import { encodeFrame, type Frame, type HelloFrame, PROTOCOL_VERSION } from './protocol.js';
+import { secretsEqual } from './secret.js';
+import type { Connection, Listener } from './transport.js';
+
+/** The keyspace as of `offset`: every log entry ≤ offset applied, none after. */
+export interface Snapshot {
+  offset: number;
+  timeMs: number;
+  entries: Iterable<SnapshotEntry>;
+}
+
+export interface SnapshotSource {
+  take(): Snapshot;
+}
+
+export interface PrimaryOptions {
+  listener: Listener;
+  log: WriteLog;
+  snapshots: SnapshotSource;
+  clock: Clock;
+  secret: string;
+  /** Names this history; a replica holding another history's data gets a full resync. */
+  replicationId: string;
+  heartbeatMs?: number;
+  backlogBytesMax?: number;
+  frameBytesMax?: number;
+  catchUpWindowBytes?: number;
+  entriesPerFrameMax?: number;
+  handshakeTimeoutMs?: number;
+  /** The primary→replica link model for lag injection (undefined: no injected lag). */
+  linkFor?: (replica: { replicaId: string; region: string }) => LinkModel | undefined;
+  onEvent?: (event: PrimaryEvent) => void;
+}
+
+export type PrimaryEvent =
+  | { kind: 'synced'; replicaId: string; region: string; mode: 'partial' | 'full'; offset: number }
+  | { kind: 'disconnected'; replicaId: string; region: string; code: number; reason: string };
+
+export interface ReplicaStatus {
+  replicaId: string;
+  region: string;
+  state: SessionState;
+  sentOffset: number;
+  ackedOffset: number;
+  /** Entries the replica has not acknowledged yet. */
+  lagEntries: number;
+  lastAckAtMs: number;
+  backlogBytes: number;
+}
+
+interface Waiter {
+  replicas: number;
+  offset: number;
+  resolve: (acked: number) => void;
+  timer: TimerHandle | undefined;
+}
+
+const SNAPSHOT_CHUNK_BYTES = 256 * 1024;
+
+/**
+ * The primary side of replication: handshakes, partial resync from the write log, full resync
+ * from a snapshot, live batches, heartbeats, acks and WAIT. Call `onAppend()` after each append.
+ */
+export class ReplicationPrimary {
+  private readonly sessions = new Set<ReplicaSession>();
+  private readonly waiters = new Set<Waiter>();
+  private readonly host: SessionHost;
+  private heartbeatTimer: TimerHandle | undefined;
+  private pumpTimer: TimerHandle | undefined;
+  private readonly heartbeatMs: number;
+  private stopped = false;
+
+  constructor(private readonly options: PrimaryOptions) {
+    this.heartbeatMs = options.heartbeatMs ?? 100;
+    const frameBytesMax = options.frameBytesMax ?? 16 * 1024 * 1024;
+    const backlogBytesMax = options.backlogBytesMax ?? 64 * 1024 * 1024;
+    const limits = {
+      frameBytesMax,
+      backlogBytesMax,
+      catchUpWindowBytes: options.catchUpWindowBytes ?? Math.min(1024 * 1024, Math.floor(backlogBytesMax / 4)),
+      entriesPerFrameMax: options.entriesPerFrameMax ?? 1000,
+    };
+    this.host = {
+      log: options.log,
+      clock: options.clock,
+      limits,
+      onFrame: (session, frame) => this.onFrame(session, frame),
+      onClosed: (session, code, reason) => this.onClosed(session, code, reason),
+    };
+    const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
+    options.listener.onConnection((connection) => {
+      if (this.stopped) connection.close(1001, 'SHUTTING_DOWN');
+      else this.sessions.add(new ReplicaSession(connection, this.host, handshakeTimeoutMs));
+    });
+    this.scheduleHeartbeat();
+  }
+
+  get replicationId(): string {
+    return this.options.replicationId;
+  }
+
+  /** Tells the primary the log grew; live replicas get the new entries in the next batch. */
+  onAppend(): void {
+    if (this.pumpTimer !== undefined || this.stopped) return;
+    this.pumpTimer = this.options.clock.setTimer(0, () => {
+      this.pumpTimer = undefined;
+      for (const session of this.sessions) if (session.state === 'live') session.pump();
+    });
+  }
+
+  status(): ReplicaStatus[] {
+    const last = this.options.log.lastOffset();
+    return [...this.sessions]
+      .filter((session) => session.state !== 'handshake')
+      .map((session) => ({
+        replicaId: session.replicaId,
+        region: session.region,
+        state: session.state,
+        sentOffset: session.nextOffset - 1,
+        ackedOffset: session.ackedOffset,
+        lagEntries: Math.max(0, last - session.ackedOffset),
+        lastAckAtMs: session.ackedAtMs,
+        backlogBytes: session.connection.bytesBuffered(),
+      }));
+  }
+
+  /** Number of connected replicas that acknowledged `offset` or later. */
+  ackedReplicas(offset: number): number {
+    let count = 0;
+    for (const session of this.sessions) if (session.state !== 'handshake' && session.ackedOffset >= offset) count++;
+    return count;
+  }
+
+  /**
+   * WAIT: resolves with the number of replicas that acknowledged `offset`, as soon as at least
+   * `replicas` did or after `timeoutMs` (0 waits without limit, as Redis's WAIT does).
+   */
+  waitForReplicas(replicas: number, offset: number, timeoutMs: number): Promise<number> {
+    const acked = this.ackedReplicas(offset);
+    if (acked >= replicas || this.stopped) return Promise.resolve(acked);
+    return new Promise((resolve) => {
+      const waiter: Waiter = { replicas, offset, resolve, timer: undefined };
+      if (timeoutMs > 0) {
+        waiter.timer = this.options.clock.setTimer(timeoutMs, () => {
+          this.waiters.delete(waiter);
+          resolve(this.ackedReplicas(offset));
+        });
+      }
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Disconnects every replica (SHUTTING_DOWN) and stops listening. */
+  async close(): Promise<void> {
+    this.stopped = true;
+    this.heartbeatTimer?.cancel();
+    this.pumpTimer?.cancel();
+    for (const session of [...this.sessions]) session.fail('SHUTTING_DOWN', 'primary is stopping');
+    for (const waiter of this.waiters) this.settle(waiter);
+    await this.options.listener.close();
+  }
+
+  private onFrame(session: ReplicaSession, frame: Frame): void {
+    if (frame.t === 'hello' && session.state === 'handshake') this.handshake(session, frame);
+    else if (frame.t === 'ack' && session.state !== 'handshake') this.onAck(session, frame.appliedOffset);
+    else if (frame.t === 'error') session.connection.close(1000, frame.code);
+    else session.fail('PROTOCOL_VIOLATION', `unexpected ${frame.t} frame in state ${session.state}`);
+  }
+
+  private handshake(session: ReplicaSession, hello: HelloFrame): void {
+    if (hello.version !== PROTOCOL_VERSION) {
+      session.fail('VERSION_MISMATCH', `primary speaks protocol ${PROTOCOL_VERSION}, replica ${hello.version}`);
+      return;
+    }
+    if (!secretsEqual(hello.secret, this.options.secret)) {
+      session.fail('BAD_SECRET', 'replication secret does not match');
+      return;
+    }
+    for (const other of this.sessions) {
+      if (other !== session && other.replicaId === hello.replicaId) other.fail('REPLACED', 'the replica reconnected');
+    }
+    session.replicaId = hello.replicaId;
+    session.region = hello.region;
+    const link = this.options.linkFor?.({ replicaId: hello.replicaId, region: hello.region });
+    if (link !== undefined) session.useConnection(new DelayedConnection(session.connection, this.options.clock, link));
+    if (session.state === 'closed') return;
+    const log = this.options.log;
+    const last = hello.lastAppliedOffset;
+    const partial =
+      hello.replicationId === this.replicationId && last >= log.firstOffset() - 1 && last <= log.lastOffset();
+    if (partial) {
+      session.ackedOffset = last;
+      session.send(this.welcome('partial', last));
+      session.startCatchUp(last + 1);
+    } else {
+      const snapshot = this.options.snapshots.take();
+      session.send(this.welcome('full', snapshot.offset));
+      session.startSnapshot(this.snapshotFrames(snapshot), snapshot.offset);
+    }
+    const mode = partial ? 'partial' : 'full';
+    this.options.onEvent?.({
+      kind: 'synced',
+      replicaId: session.replicaId,
+      region: session.region,
+      mode,
+      offset: last,
+    });
+  }
+
+  private welcome(mode: 'partial' | 'full', offset: number): Frame {
+    return {
+      t: 'welcome',
+      mode,
+      replicationId: this.replicationId,
+      offset,
+      primaryOffset: this.options.log.lastOffset(),
+      primaryTimeMs: this.options.clock.nowMs(),
+      heartbeatMs: this.heartbeatMs,
+    };
+  }
+
+  /** Encodes the snapshot at once: later writes cannot change what is sent, and the primary's keyspace is not held. */
+  private snapshotFrames(snapshot: Snapshot): Uint8Array[] {
+    const frames: Uint8Array[] = [];
+    let chunk: SnapshotEntry[] = [];
+    let chunkBytes = 0;
+    let keyCount = 0;
+    const flush = (): void => {
+      if (chunk.length > 0) frames.push(encodeFrame({ t: 'snapshot-chunk', entries: chunk }));
+      chunk = [];
+      chunkBytes = 0;
+    };
+    for (const entry of snapshot.entries) {
+      chunk.push(entry);
+      keyCount++;
+      chunkBytes += approximateBytes(entry);
+      if (chunkBytes >= SNAPSHOT_CHUNK_BYTES) flush();
+    }
+    flush();
+    const begin = encodeFrame({ t: 'snapshot-begin', offset: snapshot.offset, timeMs: snapshot.timeMs, keyCount });
+    const end = encodeFrame({ t: 'snapshot-end', offset: snapshot.offset, keyCount });
+    return [begin, ...frames, end];
+  }
+
+  private onAck(session: ReplicaSession, appliedOffset: number): void {
+    if (appliedOffset < session.ackedOffset) return;
+    session.ackedOffset = appliedOffset;
+    session.ackedAtMs = this.options.clock.nowMs();
+    for (const waiter of this.waiters) {
+      if (this.ackedReplicas(waiter.offset) >= waiter.replicas) this.settle(waiter);
+    }
+  }
+
+  private settle(waiter: Waiter): void {
+    waiter.timer?.cancel();
+    this.waiters.delete(waiter);
+    waiter.resolve(this.ackedReplicas(waiter.offset));
+  }
+
+  private onClosed(session: ReplicaSession, code: number, reason: string): void {
+    this.sessions.delete(session);
+    if (session.replicaId !== '') {
+      this.options.onEvent?.({
+        kind: 'disconnected',
+        replicaId: session.replicaId,
+        region: session.region,
+        code,
+        reason,
+      });
+    }
+  }
+
+  private scheduleHeartbeat(): void {
+    this.heartbeatTimer = this.options.clock.setTimer(this.heartbeatMs, () => {
+      const frame = encodeFrame({
+        t: 'heartbeat',
+        primaryOffset: this.options.log.lastOffset(),
+        primaryTimeMs: this.options.clock.nowMs(),
+      });
+      for (const session of this.sessions) if (session.state !== 'handshake') session.connection.send(frame);
+      if (!this.stopped) this.scheduleHeartbeat();
+    });
+  }
+}
+
+function approximateBytes(value: unknown): number {
+  if (typeof value === 'string') return value.length + 2;
+  if (Array.isArray(value)) return value.reduce((sum: number, item: unknown) => sum + approximateBytes(item), 1);
+  return 9;
+}
+
+export type { Connection };

@@ -1,0 +1,232 @@
+import { Packr } from 'msgpackr';
+import type { SnapshotEntry, TypeName } from '@meridian/engine';
+import type { LogEntry } from '@meridian/store';
+import { crc32 } from './crc32.js';
+import { isReplicationErrorCode, ReplicationError, type ReplicationErrorCode } from './errors.js';
+
+/**
+ * The replication protocol version. A replica and a primary talk only when they agree on it.
+ *
+ * Changelog:
+ * - 1: hello/welcome handshake (version, replica id and region, last applied offset, replication
+ *   id, shared secret); full resync as snapshot-begin/chunk/end; entries batches; heartbeats with
+ *   the primary's offset and time; acks of the applied offset; error frames with stable codes.
+ *   Every frame is msgpack followed by a big-endian CRC-32 of the msgpack bytes.
+ */
+export const PROTOCOL_VERSION = 1;
+
+export interface HelloFrame {
+  t: 'hello';
+  version: number;
+  replicaId: string;
+  region: string;
+  lastAppliedOffset: number;
+  /** The history the replica's data belongs to ('' when it has none). */
+  replicationId: string;
+  secret: string;
+}
+
+export interface WelcomeFrame {
+  t: 'welcome';
+  mode: 'partial' | 'full';
+  replicationId: string;
+  /** Partial: the replica's last applied offset (entries follow from offset + 1). Full: the snapshot's offset. */
+  offset: number;
+  primaryOffset: number;
+  primaryTimeMs: number;
+  heartbeatMs: number;
+}
+
+export interface SnapshotBeginFrame {
+  t: 'snapshot-begin';
+  offset: number;
+  timeMs: number;
+  keyCount: number;
+}
+
+export interface SnapshotChunkFrame {
+  t: 'snapshot-chunk';
+  entries: SnapshotEntry[];
+}
+
+export interface SnapshotEndFrame {
+  t: 'snapshot-end';
+  offset: number;
+  keyCount: number;
+}
+
+export interface EntriesFrame {
+  t: 'entries';
+  entries: LogEntry[];
+}
+
+export interface HeartbeatFrame {
+  t: 'heartbeat';
+  primaryOffset: number;
+  primaryTimeMs: number;
+}
+
+export interface AckFrame {
+  t: 'ack';
+  appliedOffset: number;
+}
+
+export interface ErrorFrame {
+  t: 'error';
+  code: ReplicationErrorCode;
+  message: string;
+}
+
+export type Frame =
+  | HelloFrame
+  | WelcomeFrame
+  | SnapshotBeginFrame
+  | SnapshotChunkFrame
+  | SnapshotEndFrame
+  | EntriesFrame
+  | HeartbeatFrame
+  | AckFrame
+  | ErrorFrame;
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
+
+export function encodeFrame(frame: Frame): Uint8Array {
+  const body = packr.pack(frame);
+  const out = new Uint8Array(body.length + 4);
+  out.set(body, 0);
+  new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(body.length, crc32(body), false);
+  return out;
+}
+
+/** Decodes and validates a frame; throws ReplicationError CORRUPT_FRAME on anything malformed. */
+export function decodeFrame(bytes: Uint8Array): Frame {
+  if (bytes.length < 5) throw corrupt(`frame of ${bytes.length} bytes is too short`);
+  const bodyLength = bytes.length - 4;
+  const expected = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bodyLength, false);
+  if (crc32(bytes, 0, bodyLength) !== expected) throw corrupt('checksum mismatch');
+  let value: unknown;
+  try {
+    value = packr.unpack(bytes.subarray(0, bodyLength));
+  } catch (error) {
+    throw corrupt(`undecodable msgpack (${(error as Error).message})`);
+  }
+  return validateFrame(value);
+}
+
+function corrupt(message: string): ReplicationError {
+  return new ReplicationError('CORRUPT_FRAME', message);
+}
+
+type Plain = Record<string, unknown>;
+
+function isPlain(value: unknown): value is Plain {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function offsetField(frame: Plain, key: string): number {
+  const value = frame[key];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw corrupt(`${key} is not an offset`);
+  return value;
+}
+
+function timeField(frame: Plain, key: string): number {
+  const value = frame[key];
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw corrupt(`${key} is not a time`);
+  return value;
+}
+
+function stringField(frame: Plain, key: string): string {
+  const value = frame[key];
+  if (typeof value !== 'string') throw corrupt(`${key} is not a string`);
+  return value;
+}
+
+function byteStrings(value: unknown, what: string): string[] {
+  if (!Array.isArray(value)) throw corrupt(`${what} is not a list`);
+  for (const item of value) if (typeof item !== 'string') throw corrupt(`${what} holds a non-string`);
+  return value as string[];
+}
+
+function logEntry(value: unknown): LogEntry {
+  if (!isPlain(value)) throw corrupt('entry is not a map');
+  const effects = value['effects'];
+  if (!Array.isArray(effects)) throw corrupt('entry effects is not a list');
+  return {
+    offset: offsetField(value, 'offset'),
+    timeMs: timeField(value, 'timeMs'),
+    effects: effects.map((command) => byteStrings(command, 'effect')),
+  };
+}
+
+const TYPE_NAMES: ReadonlySet<string> = new Set<TypeName>(['string', 'hash', 'list', 'set', 'zset', 'stream']);
+
+function snapshotEntry(value: unknown): SnapshotEntry {
+  if (!Array.isArray(value) || value.length !== 4) throw corrupt('snapshot entry is not a 4-tuple');
+  const [key, type, data, expiresAtMs] = value as unknown[];
+  if (typeof key !== 'string' || typeof type !== 'string' || !TYPE_NAMES.has(type)) throw corrupt('bad snapshot key');
+  if (typeof expiresAtMs !== 'number' || !Number.isFinite(expiresAtMs)) throw corrupt('bad snapshot expiry');
+  return [key, type as TypeName, data, expiresAtMs];
+}
+
+function list<T>(value: unknown, what: string, item: (value: unknown) => T): T[] {
+  if (!Array.isArray(value)) throw corrupt(`${what} is not a list`);
+  return value.map(item);
+}
+
+function validateFrame(value: unknown): Frame {
+  if (!isPlain(value)) throw corrupt('frame is not a map');
+  const f = value;
+  switch (f['t']) {
+    case 'hello':
+      return {
+        t: 'hello',
+        version: offsetField(f, 'version'),
+        replicaId: stringField(f, 'replicaId'),
+        region: stringField(f, 'region'),
+        lastAppliedOffset: offsetField(f, 'lastAppliedOffset'),
+        replicationId: stringField(f, 'replicationId'),
+        secret: stringField(f, 'secret'),
+      };
+    case 'welcome': {
+      const mode = f['mode'];
+      if (mode !== 'partial' && mode !== 'full') throw corrupt('welcome mode is not partial or full');
+      return {
+        t: 'welcome',
+        mode,
+        replicationId: stringField(f, 'replicationId'),
+        offset: offsetField(f, 'offset'),
+        primaryOffset: offsetField(f, 'primaryOffset'),
+        primaryTimeMs: timeField(f, 'primaryTimeMs'),
+        heartbeatMs: timeField(f, 'heartbeatMs'),
+      };
+    }
+    case 'snapshot-begin':
+      return {
+        t: 'snapshot-begin',
+        offset: offsetField(f, 'offset'),
+        timeMs: timeField(f, 'timeMs'),
+        keyCount: offsetField(f, 'keyCount'),
+      };
+    case 'snapshot-chunk':
+      return { t: 'snapshot-chunk', entries: list(f['entries'], 'snapshot entries', snapshotEntry) };
+    case 'snapshot-end':
+      return { t: 'snapshot-end', offset: offsetField(f, 'offset'), keyCount: offsetField(f, 'keyCount') };
+    case 'entries':
+      return { t: 'entries', entries: list(f['entries'], 'entries', logEntry) };
+    case 'heartbeat':
+      return {
+        t: 'heartbeat',
+        primaryOffset: offsetField(f, 'primaryOffset'),
+        primaryTimeMs: timeField(f, 'primaryTimeMs'),
+      };
+    case 'ack':
+      return { t: 'ack', appliedOffset: offsetField(f, 'appliedOffset') };
+    case 'error': {
+      const code = f['code'];
+      if (!isReplicationErrorCode(code)) throw corrupt('unknown error code');
+      return { t: 'error', code, message: stringField(f, 'message') };
+    }
+    default:
+      throw corrupt(`unknown frame type ${JSON.stringify(f['t'])}`);
+  }
+}

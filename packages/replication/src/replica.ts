@@ -1,0 +1,440 @@
+import type { SnapshotEntry } from '@meridian/engine';
+import type { Clock, LinkModel, TimerHandle } from '@meridian/lag';
+import type { LogEntry } from '@meridian/store';
+import { DelayedConnection } from './delayed-connection.js';
+import {
+  CLOSE_CODE_ERROR,
+  FATAL_CODES,
+  isReplicationErrorCode,
+  ReplicationError,
+  type ReplicationErrorCode,
+} from './errors.js';
+import { decodeFrame, encodeFrame, type Frame, PROTOCOL_VERSION, type WelcomeFrame } from './protocol.js';
+import type { Connection, Connector } from './transport.js';
+
+/** Where a replica's data lives. Calls are in log order; each is atomic for readers. */
+export interface ReplicaApplier {
+  appliedOffset(): number;
+  /** The history the data belongs to ('' when none). */
+  replicationId(): string;
+  apply(entry: LogEntry): void;
+  /** Replaces all data with the snapshot, at once. */
+  loadSnapshot(entries: readonly SnapshotEntry[], offset: number, replicationId: string): void;
+}
+
+export type ReplicaState = 'idle' | 'connecting' | 'handshake' | 'syncing' | 'streaming' | 'stopped' | 'failed';
+
+export type ReplicaEvent =
+  | { kind: 'applied'; offset: number; commitTimeMs: number; receivedAtMs: number; appliedAtMs: number }
+  | { kind: 'snapshot-loaded'; offset: number; keyCount: number; appliedAtMs: number }
+  | { kind: 'connected'; mode: 'partial' | 'full'; offset: number }
+  | { kind: 'disconnected'; code: number; reason: string }
+  | { kind: 'error'; code: ReplicationErrorCode | 'CONNECT_FAILED'; message: string };
+
+export interface ReplicaOptions {
+  connector: Connector;
+  applier: ReplicaApplier;
+  clock: Clock;
+  replicaId: string;
+  region: string;
+  secret: string;
+  /** Uniform in [0, 1), for backoff jitter. */
+  random: () => number;
+  reconnectDelayMsMin?: number;
+  reconnectDelayMsMax?: number;
+  receiveQueueEntriesMax?: number;
+  applyEntriesPerTurnMax?: number;
+  /** Lag injection on the replica→primary direction (hello, acks). */
+  link?: LinkModel;
+}
+
+type QueueItem =
+  | { kind: 'entry'; entry: LogEntry; receivedAtMs: number }
+  | { kind: 'snapshot'; entries: SnapshotEntry[]; offset: number; timeMs: number; replicationId: string };
+
+interface PendingSnapshot {
+  offset: number;
+  timeMs: number;
+  keyCount: number;
+  entries: SnapshotEntry[];
+}
+
+interface OffsetWaiter {
+  offset: number;
+  resolve: (reached: boolean) => void;
+  timer: TimerHandle | undefined;
+}
+
+const MARKS_MAX = 4096;
+
+/**
+ * The replica side: connects with its applied offset, applies the primary's entries in order
+ * (asynchronously from receipt), acks after apply, reconnects with jittered bounded backoff, and
+ * knows how stale it is.
+ */
+export class ReplicationReplica {
+  private stateValue: ReplicaState = 'idle';
+  private connection: Connection | undefined;
+  private generation = 0;
+  private attempt = 0;
+  private reconnectTimer: TimerHandle | undefined;
+  private applyTimer: TimerHandle | undefined;
+  private queue: QueueItem[] = [];
+  private queueHead = 0;
+  private pendingSnapshot: PendingSnapshot | undefined;
+  private streamReplicationId = '';
+  private expectedOffset = 0;
+  private forceFullResync = false;
+  private marks: { offset: number; timeMs: number }[] = [];
+  private provenTimeMs = -Infinity;
+  private primaryOffsetValue = 0;
+  private readonly waiters = new Set<OffsetWaiter>();
+  private readonly listeners = new Set<(event: ReplicaEvent) => void>();
+  /** The code of the last error the primary reported or the replica raised. */
+  lastError: ReplicationErrorCode | undefined;
+
+  constructor(private readonly options: ReplicaOptions) {}
+
+  get state(): ReplicaState {
+    return this.stateValue;
+  }
+
+  get appliedOffset(): number {
+    return this.options.applier.appliedOffset();
+  }
+
+  /** The newest primary offset the replica has heard of. */
+  get primaryOffset(): number {
+    return Math.max(this.primaryOffsetValue, this.appliedOffset);
+  }
+
+  /** Entries received but not applied yet. */
+  get queuedEntries(): number {
+    return this.queue.length - this.queueHead;
+  }
+
+  /** now − the latest primary time up to which this replica provably holds every write. */
+  stalenessMs(nowMs: number): number {
+    return Math.max(0, nowMs - this.provenTimeMs);
+  }
+
+  on(listener: (event: ReplicaEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  start(): void {
+    if (this.stateValue === 'idle') this.connect();
+  }
+
+  /** Resolves true once `offset` is applied, false after `timeoutMs` (for sync-token reads). */
+  waitForOffset(offset: number, timeoutMs: number): Promise<boolean> {
+    if (this.appliedOffset >= offset) return Promise.resolve(true);
+    if (this.stateValue === 'stopped' || timeoutMs <= 0) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const waiter: OffsetWaiter = { offset, resolve, timer: undefined };
+      waiter.timer = this.options.clock.setTimer(timeoutMs, () => {
+        this.waiters.delete(waiter);
+        resolve(this.appliedOffset >= offset);
+      });
+      this.waiters.add(waiter);
+    });
+  }
+
+  /** Applies what was already received, disconnects and stops reconnecting. */
+  stop(): void {
+    this.stateValue = 'stopped';
+    this.generation++;
+    this.reconnectTimer?.cancel();
+    this.connection?.close(1000, 'SHUTTING_DOWN');
+    this.connection = undefined;
+    this.applyQueued(Infinity);
+    for (const waiter of [...this.waiters]) this.settleWaiter(waiter, false);
+  }
+
+  private emit(event: ReplicaEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private connect(): void {
+    this.stateValue = 'connecting';
+    const generation = ++this.generation;
+    this.options.connector.connect().then(
+      (connection) => this.opened(connection, generation),
+      (error: unknown) => {
+        if (generation !== this.generation) return;
+        this.emit({ kind: 'error', code: 'CONNECT_FAILED', message: String(error) });
+        this.scheduleReconnect();
+      },
+    );
+  }
+
+  private opened(raw: Connection, generation: number): void {
+    if (generation !== this.generation || this.stateValue === 'stopped') {
+      raw.close(1000, 'SHUTTING_DOWN');
+      return;
+    }
+    // Everything received on the previous connection is applied first, so the hello's offset is exact.
+    this.applyQueued(Infinity);
+    const { link, clock } = this.options;
+    const connection = link === undefined ? raw : new DelayedConnection(raw, clock, link);
+    this.connection = connection;
+    this.stateValue = 'handshake';
+    connection.setHandlers({
+      message: (bytes) => this.receive(connection, bytes),
+      close: (code, reason) => this.closed(connection, code, reason),
+      drain: () => undefined,
+    });
+    this.send({
+      t: 'hello',
+      version: PROTOCOL_VERSION,
+      replicaId: this.options.replicaId,
+      region: this.options.region,
+      lastAppliedOffset: this.appliedOffset,
+      replicationId: this.forceFullResync ? '' : this.options.applier.replicationId(),
+      secret: this.options.secret,
+    });
+  }
+
+  private send(frame: Frame): void {
+    this.connection?.send(encodeFrame(frame));
+  }
+
+  /** Reports `code` to the primary and drops the connection; the replica reconnects and resyncs. */
+  private abandon(code: ReplicationErrorCode, message: string): void {
+    this.lastError = code;
+    this.emit({ kind: 'error', code, message });
+    this.send({ t: 'error', code, message });
+    this.connection?.close(CLOSE_CODE_ERROR, code);
+  }
+
+  private receive(connection: Connection, bytes: Uint8Array): void {
+    if (connection !== this.connection) return;
+    let frame: Frame;
+    try {
+      frame = decodeFrame(bytes);
+    } catch (error) {
+      if (!(error instanceof ReplicationError)) throw error;
+      this.abandon(error.code, error.message);
+      return;
+    }
+    const violation = this.handleFrame(frame);
+    if (violation !== undefined) this.abandon('PROTOCOL_VIOLATION', violation);
+  }
+
+  /** Returns a description of the protocol violation, if the frame is one. */
+  private handleFrame(frame: Frame): string | undefined {
+    switch (frame.t) {
+      case 'welcome':
+        return this.stateValue === 'handshake' ? this.welcomed(frame) : 'welcome after handshake';
+      case 'snapshot-begin':
+        if (this.stateValue !== 'syncing' || this.pendingSnapshot !== undefined) return 'unexpected snapshot-begin';
+        this.pendingSnapshot = { offset: frame.offset, timeMs: frame.timeMs, keyCount: frame.keyCount, entries: [] };
+        return undefined;
+      case 'snapshot-chunk':
+        if (this.pendingSnapshot === undefined) return 'snapshot-chunk outside a snapshot';
+        for (const entry of frame.entries) this.pendingSnapshot.entries.push(entry);
+        return this.pendingSnapshot.entries.length > this.pendingSnapshot.keyCount
+          ? 'snapshot has too many keys'
+          : undefined;
+      case 'snapshot-end':
+        return this.snapshotEnded(frame.offset, frame.keyCount);
+      case 'entries':
+        return this.received(frame.entries);
+      case 'heartbeat':
+        this.addMark(frame.primaryOffset, frame.primaryTimeMs);
+        this.sendAck();
+        return undefined;
+      case 'error':
+        this.lastError = frame.code;
+        this.emit({ kind: 'error', code: frame.code, message: frame.message });
+        return undefined;
+      default:
+        return `unexpected ${frame.t} frame`;
+    }
+  }
+
+  private welcomed(frame: WelcomeFrame): string | undefined {
+    if (frame.mode === 'partial') {
+      if (frame.offset !== this.appliedOffset)
+        return `partial resync from ${frame.offset}, applied ${this.appliedOffset}`;
+      if (frame.replicationId !== this.options.applier.replicationId()) return 'partial resync of another history';
+      this.expectedOffset = frame.offset + 1;
+      this.stateValue = 'streaming';
+    } else {
+      this.stateValue = 'syncing';
+    }
+    this.streamReplicationId = frame.replicationId;
+    this.attempt = 0;
+    this.addMark(frame.primaryOffset, frame.primaryTimeMs);
+    this.emit({ kind: 'connected', mode: frame.mode, offset: frame.offset });
+    return undefined;
+  }
+
+  private snapshotEnded(offset: number, keyCount: number): string | undefined {
+    const pending = this.pendingSnapshot;
+    if (pending === undefined) return 'snapshot-end outside a snapshot';
+    if (pending.offset !== offset || pending.entries.length !== keyCount || keyCount !== pending.keyCount) {
+      return `incomplete snapshot: ${pending.entries.length} of ${pending.keyCount} keys`;
+    }
+    this.pendingSnapshot = undefined;
+    const { entries, timeMs } = pending;
+    this.enqueue({ kind: 'snapshot', entries, offset, timeMs, replicationId: this.streamReplicationId });
+    this.forceFullResync = false;
+    this.expectedOffset = offset + 1;
+    this.stateValue = 'streaming';
+    return undefined;
+  }
+
+  private received(entries: readonly LogEntry[]): string | undefined {
+    if (this.stateValue !== 'streaming') return `entries while ${this.stateValue}`;
+    let expected = this.expectedOffset;
+    for (const entry of entries) {
+      if (entry.offset !== expected) return `entry ${entry.offset} where ${expected} was due`;
+      expected++;
+    }
+    const queueMax = this.options.receiveQueueEntriesMax ?? 100_000;
+    if (this.queuedEntries + entries.length > queueMax) {
+      this.abandon('RECEIVE_QUEUE_FULL', `more than ${queueMax} entries waiting to be applied`);
+      return undefined;
+    }
+    const receivedAtMs = this.options.clock.nowMs();
+    for (const entry of entries) this.enqueue({ kind: 'entry', entry, receivedAtMs });
+    this.expectedOffset = expected;
+    this.primaryOffsetValue = Math.max(this.primaryOffsetValue, expected - 1);
+    return undefined;
+  }
+
+  private enqueue(item: QueueItem): void {
+    this.queue.push(item);
+    if (this.applyTimer === undefined) {
+      this.applyTimer = this.options.clock.setTimer(0, () => {
+        this.applyTimer = undefined;
+        this.applyQueued(this.options.applyEntriesPerTurnMax ?? 1000);
+      });
+    }
+  }
+
+  /** The apply loop: up to `itemsMax` queued items, then acks; reschedules itself while work remains. */
+  private applyQueued(itemsMax: number): void {
+    let applied = 0;
+    while (this.queueHead < this.queue.length && applied < itemsMax) {
+      const item = this.queue[this.queueHead++] as QueueItem;
+      applied++;
+      try {
+        this.applyItem(item);
+      } catch (error) {
+        this.applyFailed(error);
+        return;
+      }
+    }
+    if (this.queueHead === this.queue.length) {
+      this.queue = [];
+      this.queueHead = 0;
+    } else if (this.applyTimer === undefined) {
+      this.applyTimer = this.options.clock.setTimer(0, () => {
+        this.applyTimer = undefined;
+        this.applyQueued(this.options.applyEntriesPerTurnMax ?? 1000);
+      });
+    }
+    if (applied > 0) this.afterApply();
+  }
+
+  private applyItem(item: QueueItem): void {
+    const { applier, clock } = this.options;
+    if (item.kind === 'snapshot') {
+      applier.loadSnapshot(item.entries, item.offset, item.replicationId);
+      this.provenTimeMs = Math.max(this.provenTimeMs, item.timeMs);
+      this.emit({
+        kind: 'snapshot-loaded',
+        offset: item.offset,
+        keyCount: item.entries.length,
+        appliedAtMs: clock.nowMs(),
+      });
+      return;
+    }
+    const { entry, receivedAtMs } = item;
+    applier.apply(entry);
+    this.provenTimeMs = Math.max(this.provenTimeMs, entry.timeMs);
+    if (this.listeners.size > 0) {
+      const appliedAtMs = clock.nowMs();
+      this.emit({ kind: 'applied', offset: entry.offset, commitTimeMs: entry.timeMs, receivedAtMs, appliedAtMs });
+    }
+  }
+
+  private applyFailed(error: unknown): void {
+    this.queue = [];
+    this.queueHead = 0;
+    this.forceFullResync = true;
+    const message = error instanceof Error ? error.message : String(error);
+    this.abandon('APPLY_FAILED', message);
+  }
+
+  private afterApply(): void {
+    this.settleMarks();
+    const applied = this.appliedOffset;
+    for (const waiter of [...this.waiters]) if (applied >= waiter.offset) this.settleWaiter(waiter, true);
+    this.sendAck();
+  }
+
+  private sendAck(): void {
+    if (this.stateValue === 'streaming') this.send({ t: 'ack', appliedOffset: this.appliedOffset });
+  }
+
+  private settleWaiter(waiter: OffsetWaiter, reached: boolean): void {
+    waiter.timer?.cancel();
+    this.waiters.delete(waiter);
+    waiter.resolve(reached);
+  }
+
+  private addMark(offset: number, timeMs: number): void {
+    this.primaryOffsetValue = Math.max(this.primaryOffsetValue, offset);
+    const last = this.marks[this.marks.length - 1];
+    if (last !== undefined && last.offset === offset) last.timeMs = Math.max(last.timeMs, timeMs);
+    else this.marks.push({ offset, timeMs });
+    if (this.marks.length > MARKS_MAX) this.marks.splice(0, this.marks.length - MARKS_MAX);
+    this.settleMarks();
+  }
+
+  /** A heartbeat (offset, time) proves freshness up to `time` once `offset` is applied. */
+  private settleMarks(): void {
+    const applied = this.appliedOffset;
+    let satisfied = 0;
+    for (const mark of this.marks) {
+      if (mark.offset > applied) break;
+      this.provenTimeMs = Math.max(this.provenTimeMs, mark.timeMs);
+      satisfied++;
+    }
+    if (satisfied > 0) this.marks.splice(0, satisfied);
+  }
+
+  private closed(connection: Connection, code: number, reason: string): void {
+    if (connection !== this.connection) return;
+    this.connection = undefined;
+    this.pendingSnapshot = undefined;
+    // Marks from this connection refer to the primary's history as it told us; keep only provable ones.
+    this.marks = [];
+    if (code === CLOSE_CODE_ERROR && isReplicationErrorCode(reason)) this.lastError = reason;
+    this.emit({ kind: 'disconnected', code, reason });
+    if (this.stateValue === 'stopped') return;
+    if (this.lastError !== undefined && FATAL_CODES.has(this.lastError)) {
+      this.stateValue = 'failed';
+      return;
+    }
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stateValue === 'stopped' || this.stateValue === 'failed') return;
+    this.stateValue = 'connecting';
+    const minMs = this.options.reconnectDelayMsMin ?? 50;
+    const maxMs = this.options.reconnectDelayMsMax ?? 2000;
+    const capMs = Math.min(maxMs, minMs * 2 ** Math.min(this.attempt, 30));
+    this.attempt++;
+    const delayMs = capMs / 2 + (this.options.random() * capMs) / 2;
+    this.reconnectTimer = this.options.clock.setTimer(delayMs, () => {
+      this.reconnectTimer = undefined;
+      if (this.stateValue === 'connecting') this.connect();
+    });
+  }
+}
