@@ -48,6 +48,8 @@ export interface OpenReport extends RepairReport {
   created: boolean;
   schemaVersion: number;
   replicationId: string;
+  /** journal_mode, synchronous (0 OFF, 1 NORMAL, 2 FULL), busy_timeout, wal_autocheckpoint, locking_mode. */
+  pragmas: Record<string, string | number>;
 }
 
 /** Figures for INFO (persistence section) and /_meridian/status. */
@@ -198,6 +200,7 @@ export class SqliteWriteLog implements ReplicaWriteLog, SnapshotReader {
         created: opened.created,
         schemaVersion: SCHEMA_VERSION,
         replicationId: opened.replicationId,
+        pragmas: opened.pragmas,
       };
       return new SqliteWriteLog(opened.db, options, report);
     } catch (error) {

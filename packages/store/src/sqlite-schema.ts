@@ -39,6 +39,8 @@ export interface OpenedDatabase {
   path: string | undefined;
   created: boolean;
   replicationId: string;
+  /** The pragmas as SQLite reports them after setting them (journal_mode, synchronous…). */
+  pragmas: Record<string, string | number>;
 }
 
 function sqliteCode(error: unknown): string | undefined {
@@ -74,6 +76,14 @@ function applyPragmas(db: Database.Database, policy: DurabilityPolicy, limits: D
   if (mode !== 'wal') throw new Error(`journal_mode WAL refused (got ${String(mode)})`);
   db.pragma(`synchronous = ${policy === 'always' ? 'FULL' : 'NORMAL'}`);
   db.pragma(`wal_autocheckpoint = ${Math.floor(limits.walAutocheckpointPages)}`);
+}
+
+const reportedPragmas = ['journal_mode', 'synchronous', 'busy_timeout', 'wal_autocheckpoint', 'locking_mode'];
+
+function readPragmas(db: Database.Database): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const name of reportedPragmas) out[name] = db.pragma(name, { simple: true }) as string | number;
+  return out;
 }
 
 function readMeta(db: Database.Database, key: string): unknown {
@@ -129,7 +139,7 @@ export function openDatabase(
     db = new Database(path ?? ':memory:');
     applyPragmas(db, options.policy, limits);
     const { created, replicationId } = initSchema(db, label, Date.now());
-    return { db, path, created, replicationId };
+    return { db, path, created, replicationId, pragmas: readPragmas(db) };
   } catch (error) {
     db?.close();
     throw openError(error, label);
