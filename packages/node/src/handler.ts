@@ -10,7 +10,7 @@ import {
   type SecretToken,
   ERR_AUTH,
   SERVED_BY_HEADER,
-  SYNC_TOKEN_HEADER,
+  CORS_EXPOSE_HEADERS,
   commandRefusal,
   encodeJsonEntries,
   encodeJsonError,
@@ -160,10 +160,12 @@ export class RestHandler {
   }
 
   private commandResponse(status: number, body: string | Buffer, syncToken: string): RestResponse {
+    // A literal with fixed keys: spreading shared header objects is measurably slower on the hot path.
     const headers: Record<string, string> = {
-      ...CORS_HEADERS,
+      'access-control-allow-origin': '*',
+      'access-control-expose-headers': CORS_EXPOSE_HEADERS,
       'content-type': typeof body === 'string' ? JSON_TYPE : RESP_TYPE,
-      [SYNC_TOKEN_HEADER]: syncToken,
+      'upstash-sync-token': syncToken,
     };
     if (this.options.region !== undefined) headers[SERVED_BY_HEADER] = this.options.region;
     return { status, headers, body };

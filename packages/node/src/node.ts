@@ -29,6 +29,11 @@ export interface MeridianNodeOptions {
   readonly replicationId?: string;
   readonly clock?: Clock;
   readonly requestBytesMax?: number;
+  /**
+   * Keep at most this many log entries, dropping older ones on the housekeeping timer. For an
+   * in-memory log with nobody reading old entries; leave unset when replicas or restarts need them.
+   */
+  readonly logEntriesRetainedMax?: number;
   readonly activeExpireIntervalMs?: number;
   readonly activeExpireChecksMax?: number;
   readonly headersTimeoutMs?: number;
@@ -198,6 +203,13 @@ export class MeridianNode {
     await this.log.close();
   }
 
+  private trimLog(): void {
+    const retainedMax = this.options.logEntriesRetainedMax;
+    if (retainedMax === undefined) return;
+    const keepFrom = this.log.lastOffset() - retainedMax + 1;
+    if (keepFrom > this.log.firstOffset()) this.log.truncateBefore(keepFrom);
+  }
+
   private scheduleActiveExpire(): void {
     const intervalMs = this.options.activeExpireIntervalMs ?? ACTIVE_EXPIRE_INTERVAL_MS_DEFAULT;
     const checksMax = this.options.activeExpireChecksMax ?? ACTIVE_EXPIRE_CHECKS_MAX_DEFAULT;
@@ -206,6 +218,7 @@ export class MeridianNode {
       for (let round = 0; round < ACTIVE_EXPIRE_ROUNDS_MAX; round++) {
         if (this.executor.expireRound(checksMax) * 4 < checksMax) break;
       }
+      this.trimLog();
       this.scheduleActiveExpire();
     });
   }

@@ -307,6 +307,23 @@ describe('active expiry', () => {
   });
 });
 
+describe('log retention', () => {
+  it('drops entries beyond logEntriesRetainedMax on the housekeeping timer', async () => {
+    const clock = new ManualClock();
+    const node = newNode({ clock, activeExpireIntervalMs: 100, logEntriesRetainedMax: 2 });
+    await node.start();
+    try {
+      for (let i = 0; i < 5; i++) await call(node, { body: ['SET', `k${i}`, 'v'] });
+      expect(node.log.firstOffset()).toBe(1);
+      clock.advance(100);
+      expect([node.log.firstOffset(), node.log.lastOffset()]).toEqual([4, 5]);
+      expect(json(await call(node, { body: ['GET', 'k0'] }))).toEqual({ result: 'v' });
+    } finally {
+      await node.close();
+    }
+  });
+});
+
 describe('configuration and admin endpoints', () => {
   it('refuses to start without a token unless insecure on loopback', () => {
     expect(() => new MeridianNode({})).toThrow(NodeConfigError);

@@ -1,12 +1,13 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
 /** What a request's token lets it do. */
 export type Access = 'standard' | 'readonly';
 
 export const ERR_AUTH = 'WRONGPASS invalid or missing auth token';
 
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text, 'utf8').digest();
+/** The SHA-256 digest a presented token is compared by. */
+export function digestToken(text: string): Buffer {
+  return hash('sha256', text, 'buffer');
 }
 
 /** One secret, compared in constant time: both sides are hashed to equal-length digests first. */
@@ -15,12 +16,16 @@ export class SecretToken {
 
   constructor(secret: string) {
     if (secret.length === 0) throw new Error('a token must not be empty');
-    this.expected = digest(secret);
+    this.expected = digestToken(secret);
   }
 
   matches(presented: string | undefined): boolean {
-    if (presented === undefined) return false;
-    return timingSafeEqual(this.expected, digest(presented));
+    return presented !== undefined && this.matchesDigest(digestToken(presented));
+  }
+
+  /** Compares a digest made by `digestToken` (hash once, compare with several secrets). */
+  matchesDigest(presented: Buffer): boolean {
+    return timingSafeEqual(this.expected, presented);
   }
 }
 
@@ -44,8 +49,9 @@ export class RestAuth {
   /** The access the credential grants, or undefined when it is missing or wrong. */
   authenticate(credential: string | undefined): Access | undefined {
     if (credential === undefined) return undefined;
-    const isStandard = this.standard.matches(credential);
-    const isReadonly = this.readonlyToken?.matches(credential) ?? false;
+    const presented = digestToken(credential);
+    const isStandard = this.standard.matchesDigest(presented);
+    const isReadonly = this.readonlyToken?.matchesDigest(presented) ?? false;
     if (isStandard) return 'standard';
     return isReadonly ? 'readonly' : undefined;
   }

@@ -2,7 +2,7 @@ import type { ByteString } from '@meridian/engine';
 import { ERR_AUTH, type RestAuth } from './auth.js';
 import { RestFailure, parseJsonBody, toArgv, toCommandList } from './body.js';
 import { ENCODING_HEADER, REQUEST_BYTES_MAX_DEFAULT, RESPONSE_FORMAT_HEADER } from './headers.js';
-import type { ParsedRestRequest, RestRequest, RestTarget, ResponseFormat } from './request.js';
+import type { ParsedRestRequest, RestCall, RestRequest, ResponseFormat } from './request.js';
 import { SYNC_TOKEN_HEADER, parseSyncToken } from './sync-token.js';
 import { bytesToText, percentDecode } from './text.js';
 
@@ -76,24 +76,27 @@ function pathCommand(split: SplitUrl, body: Buffer): ByteString[] {
   return argv;
 }
 
-function target(split: SplitUrl, body: Buffer): RestTarget | RestFailure {
+function target(split: SplitUrl, body: Buffer, call: RestCall): ParsedRestRequest {
+  const { access, format, syncToken } = call;
   const first = split.segments[0];
   if (first === undefined) {
     const value = parseJsonBody(body);
-    if (value instanceof RestFailure) return value;
-    const argv = toArgv(value, '');
-    return argv instanceof RestFailure ? argv : { kind: 'command', argv };
+    const argv = value instanceof RestFailure ? value : toArgv(value, '');
+    if (argv instanceof RestFailure) return failure(argv.status, argv.error);
+    return { kind: 'command', argv, access, format, syncToken };
   }
   const name = first.toLowerCase();
   if (split.segments.length === 1 && (name === 'pipeline' || name === 'multi-exec')) {
     const commands = toCommandList(body, name === 'pipeline' ? 'pipeline' : 'transaction');
-    if (commands instanceof RestFailure) return commands;
-    return { kind: name === 'pipeline' ? 'pipeline' : 'transaction', commands };
+    if (commands instanceof RestFailure) return failure(commands.status, commands.error);
+    const kind = name === 'pipeline' ? 'pipeline' : 'transaction';
+    return { kind, commands, access, format, syncToken };
   }
   if (name === 'subscribe' || name === 'psubscribe' || name === 'monitor') {
-    return { kind: 'stream', stream: name, channels: split.segments.slice(1).map(percentDecode) };
+    const channels = split.segments.slice(1).map(percentDecode);
+    return { kind: 'stream', stream: name, channels, access, format, syncToken };
   }
-  return { kind: 'command', argv: pathCommand(split, body) };
+  return { kind: 'command', argv: pathCommand(split, body), access, format, syncToken };
 }
 
 /**
@@ -115,7 +118,6 @@ export function parseRestRequest(request: RestRequest, options: ParseOptions): P
   if (access === undefined) return failure(401, ERR_AUTH);
   const format = responseFormat(request);
   if (format instanceof RestFailure) return failure(format.status, format.error);
-  const parsed = target(split, request.body);
-  if (parsed instanceof RestFailure) return failure(parsed.status, parsed.error);
-  return { ...parsed, access, format, syncToken: parseSyncToken(header(request, SYNC_TOKEN_HEADER)) };
+  const syncToken = parseSyncToken(header(request, SYNC_TOKEN_HEADER));
+  return target(split, request.body, { access, format, syncToken });
 }

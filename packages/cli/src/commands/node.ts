@@ -5,6 +5,8 @@ import { MeridianNode } from '@meridian/node';
 /** Default port of a single node: the first region port of the default regions.yaml (never 8080). */
 export const NODE_PORT_DEFAULT = 7701;
 
+const LOG_ENTRIES_RETAINED_MAX = 100_000;
+
 export interface NodeCommandOptions {
   port: number;
   host: string;
@@ -29,6 +31,8 @@ export async function startNode(options: NodeCommandOptions, env: NodeJS.Process
     host: options.host,
     port: options.port,
     region: options.region,
+    // The log is in memory and nothing reads old entries yet (no replicas, no restart).
+    logEntriesRetainedMax: LOG_ENTRIES_RETAINED_MAX,
   });
   await node.start();
   return node;
