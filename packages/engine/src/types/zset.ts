@@ -1,24 +1,265 @@
 import type { ByteString } from '../bytes.js';
+import { ScanDict } from '../dict.js';
+
+/** One member of a sorted set, as iteration hands it out. */
+export interface ZSetEntry {
+  readonly member: ByteString;
+  readonly score: number;
+}
+
+/** Levels above 16 would only pay off past 4^16 members. */
+const LEVEL_MAX = 16;
+
+class SkipNode implements ZSetEntry {
+  readonly next: (SkipNode | null)[];
+  /** How many level-0 steps `next[i]` skips: what makes rank O(log n). */
+  readonly span: number[];
+  backward: SkipNode | null = null;
+
+  constructor(
+    readonly member: ByteString,
+    readonly score: number,
+    level: number,
+  ) {
+    this.next = new Array<SkipNode | null>(level).fill(null);
+    this.span = new Array<number>(level).fill(0);
+  }
+}
+
+/** True when `node` sorts before (score, member): by score, then by member bytes. */
+function precedes(node: SkipNode, score: number, member: ByteString): boolean {
+  return node.score < score || (node.score === score && node.member < member);
+}
 
 /**
- * A Redis sorted set. The zsets family replaces this placeholder ordering with an indexed
- * skiplist (O(log n) insert, rank and range); `dump`/`load` are the snapshot format:
- * [member, score] pairs flattened, in (score, member) order.
+ * Node levels only shape the skiplist, never what a command answers, so a private xorshift is
+ * enough (and keeps the engine free of Math.random). Each level is kept with probability 1/4.
+ */
+let levelState = 0x2545f491;
+function randomLevel(): number {
+  levelState ^= levelState << 13;
+  levelState ^= levelState >>> 17;
+  levelState ^= levelState << 5;
+  let bits = levelState >>> 0;
+  let level = 1;
+  while ((bits & 3) === 0 && level < LEVEL_MAX) {
+    level++;
+    bits >>>= 2;
+  }
+  return level;
+}
+
+/** Scratch space for one descent: the last node visited on each level and its rank. */
+const updateScratch = new Array<SkipNode>(LEVEL_MAX);
+const rankScratch = new Array<number>(LEVEL_MAX).fill(0);
+
+/**
+ * A Redis sorted set: a member → score dictionary (a ScanDict, so ZSCAN has a stable cursor) and
+ * an indexed skiplist ordered by (score, member bytes) whose spans give O(log n) insert, delete,
+ * rank and access by rank. `dump`/`load` are the snapshot format: [member, score] pairs
+ * flattened, in order.
  */
 export class ZSetValue {
   readonly type = 'zset';
-  readonly scores = new Map<ByteString, number>();
+  readonly scores = new ScanDict<number>();
+  private readonly head = new SkipNode('', -Infinity, LEVEL_MAX);
+  private tail: SkipNode | null = null;
+  private level = 1;
+  /** Nodes in the skiplist; equals `size` between operations. */
+  private length = 0;
+
+  get size(): number {
+    return this.scores.size;
+  }
+
+  score(member: ByteString): number | undefined {
+    return this.scores.get(member);
+  }
+
+  has(member: ByteString): boolean {
+    return this.scores.has(member);
+  }
+
+  /** Sets `member`'s score, adding it if absent; true when it is new. */
+  set(member: ByteString, score: number): boolean {
+    const current = this.scores.get(member);
+    if (current === undefined) {
+      this.scores.set(member, score);
+      this.insertNode(member, score);
+      return true;
+    }
+    if (current !== score) {
+      this.deleteNode(member, current);
+      this.scores.set(member, score);
+      this.insertNode(member, score);
+    }
+    return false;
+  }
+
+  /** Removes `member`; true when it was there. */
+  remove(member: ByteString): boolean {
+    const score = this.scores.get(member);
+    if (score === undefined) return false;
+    this.scores.delete(member);
+    this.deleteNode(member, score);
+    return true;
+  }
+
+  /** The 0-based rank of `member` in ascending order, or undefined when absent. */
+  rank(member: ByteString): number | undefined {
+    const score = this.scores.get(member);
+    if (score === undefined) return undefined;
+    let node = this.head;
+    let traversed = 0;
+    for (let i = this.level - 1; i >= 0; i--) {
+      let next = node.next[i] as SkipNode | null;
+      while (next !== null && (precedes(next, score, member) || next.member === member)) {
+        traversed += node.span[i] as number;
+        node = next;
+        next = node.next[i] as SkipNode | null;
+      }
+      if (node.member === member && node !== this.head) return traversed - 1;
+    }
+    return undefined;
+  }
+
+  /** The entry at 0-based `rank`, or undefined when out of range. */
+  at(rank: number): ZSetEntry | undefined {
+    return this.nodeAt(rank) ?? undefined;
+  }
+
+  /** The highest-ranked entry, in O(1). */
+  last(): ZSetEntry | undefined {
+    return this.tail ?? undefined;
+  }
+
+  /** Entries from `rank` on, ascending (or descending when `reverse`). Do not modify while iterating. */
+  *entries(rank = 0, reverse = false): IterableIterator<ZSetEntry> {
+    let node = this.nodeAt(rank);
+    while (node !== null) {
+      yield node;
+      node = reverse ? node.backward : (node.next[0] as SkipNode | null);
+    }
+  }
+
+  /** How many members have a score below `limit` (at most `limit` when `orEqual`): a rank bound. */
+  countScoresBelow(limit: number, orEqual: boolean): number {
+    let node = this.head;
+    let traversed = 0;
+    for (let i = this.level - 1; i >= 0; i--) {
+      let next = node.next[i] as SkipNode | null;
+      while (next !== null && (next.score < limit || (orEqual && next.score === limit))) {
+        traversed += node.span[i] as number;
+        node = next;
+        next = node.next[i] as SkipNode | null;
+      }
+    }
+    return traversed;
+  }
+
+  clone(): ZSetValue {
+    const copy = new ZSetValue();
+    for (const { member, score } of this.entries()) copy.set(member, score);
+    return copy;
+  }
 
   dump(): (ByteString | number)[] {
-    const pairs = [...this.scores.entries()].sort((a, b) =>
-      a[1] !== b[1] ? a[1] - b[1] : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0,
-    );
-    return pairs.flat();
+    const flat: (ByteString | number)[] = [];
+    for (const { member, score } of this.entries()) flat.push(member, score);
+    return flat;
   }
 
   static load(data: readonly (ByteString | number)[]): ZSetValue {
     const zset = new ZSetValue();
-    for (let i = 0; i + 1 < data.length; i += 2) zset.scores.set(data[i] as ByteString, data[i + 1] as number);
+    for (let i = 0; i + 1 < data.length; i += 2) zset.set(data[i] as ByteString, data[i + 1] as number);
     return zset;
+  }
+
+  private nodeAt(rank: number): SkipNode | null {
+    if (rank < 0 || rank >= this.length) return null;
+    if (rank === this.length - 1) return this.tail;
+    let node = this.head;
+    let traversed = 0;
+    for (let i = this.level - 1; i >= 0; i--) {
+      let next = node.next[i] as SkipNode | null;
+      while (next !== null && traversed + (node.span[i] as number) <= rank + 1) {
+        traversed += node.span[i] as number;
+        node = next;
+        next = node.next[i] as SkipNode | null;
+      }
+      if (traversed === rank + 1) return node;
+    }
+    return null;
+  }
+
+  private insertNode(member: ByteString, score: number): void {
+    const update = updateScratch;
+    const rank = rankScratch;
+    let node = this.head;
+    for (let i = this.level - 1; i >= 0; i--) {
+      rank[i] = i === this.level - 1 ? 0 : (rank[i + 1] as number);
+      let next = node.next[i] as SkipNode | null;
+      while (next !== null && precedes(next, score, member)) {
+        rank[i] = (rank[i] as number) + (node.span[i] as number);
+        node = next;
+        next = node.next[i] as SkipNode | null;
+      }
+      update[i] = node;
+    }
+    const level = randomLevel();
+    for (let i = this.level; i < level; i++) {
+      rank[i] = 0;
+      update[i] = this.head;
+      this.head.span[i] = this.length;
+    }
+    this.level = Math.max(this.level, level);
+    const inserted = new SkipNode(member, score, level);
+    const rank0 = rank[0] as number;
+    for (let i = 0; i < level; i++) {
+      const before = update[i] as SkipNode;
+      const skipped = rank0 - (rank[i] as number);
+      inserted.next[i] = before.next[i] as SkipNode | null;
+      before.next[i] = inserted;
+      inserted.span[i] = (before.span[i] as number) - skipped;
+      before.span[i] = skipped + 1;
+    }
+    for (let i = level; i < this.level; i++) {
+      const above = update[i] as SkipNode;
+      above.span[i] = (above.span[i] as number) + 1;
+    }
+    const previous = update[0] as SkipNode;
+    inserted.backward = previous === this.head ? null : previous;
+    const following = inserted.next[0] as SkipNode | null;
+    if (following === null) this.tail = inserted;
+    else following.backward = inserted;
+    this.length++;
+  }
+
+  private deleteNode(member: ByteString, score: number): void {
+    const update = updateScratch;
+    let node = this.head;
+    for (let i = this.level - 1; i >= 0; i--) {
+      let next = node.next[i] as SkipNode | null;
+      while (next !== null && precedes(next, score, member)) {
+        node = next;
+        next = node.next[i] as SkipNode | null;
+      }
+      update[i] = node;
+    }
+    const removed = node.next[0] as SkipNode;
+    for (let i = 0; i < this.level; i++) {
+      const before = update[i] as SkipNode;
+      if (before.next[i] === removed) {
+        before.span[i] = (before.span[i] as number) + (removed.span[i] as number) - 1;
+        before.next[i] = removed.next[i] as SkipNode | null;
+      } else {
+        before.span[i] = (before.span[i] as number) - 1;
+      }
+    }
+    const following = removed.next[0] as SkipNode | null;
+    if (following === null) this.tail = removed.backward;
+    else following.backward = removed.backward;
+    while (this.level > 1 && this.head.next[this.level - 1] === null) this.level--;
+    this.length--;
   }
 }

@@ -1,0 +1,88 @@
+import type { ByteString } from '../../bytes.js';
+import { defineCommand } from '../../command.js';
+import type { ExecContext } from '../../context.js';
+import { ERR_NOT_INTEGER, ERR_SYNTAX } from '../../errors.js';
+import { parseBigInt64 } from '../../parse.js';
+import { CommandError, type Reply } from '../../reply.js';
+import type { ZSetEntry, ZSetValue } from '../../types/zset.js';
+import { entriesReply, readZSet } from './zset-access.js';
+
+const LONG_MAX = 2n ** 63n - 1n;
+
+function parseCount(argv: readonly ByteString[]): number {
+  const count = parseBigInt64(argv[2] as ByteString);
+  if (count === null) throw new CommandError(ERR_NOT_INTEGER);
+  if (count < -LONG_MAX) {
+    throw new CommandError(`ERR value is out of range, value must between ${-LONG_MAX} and ${LONG_MAX}`);
+  }
+  if (argv.length > 4 || (argv.length === 4 && (argv[3] as ByteString).toLowerCase() !== 'withscores')) {
+    throw new CommandError(ERR_SYNTAX);
+  }
+  if (argv.length === 4 && (count < -LONG_MAX / 2n || count > LONG_MAX / 2n)) {
+    throw new CommandError('ERR value is out of range');
+  }
+  return Number(count);
+}
+
+function randomRank(ctx: ExecContext, size: number): number {
+  return Math.floor(ctx.random() * size);
+}
+
+/** `count` distinct random members: a partial shuffle when most are wanted, else draws until enough. */
+function distinctSample(ctx: ExecContext, zset: ZSetValue, count: number): ZSetEntry[] {
+  const size = zset.size;
+  const ranks: number[] = [];
+  if (count * 3 > size) {
+    const all = Array.from({ length: size }, (_, i) => i);
+    for (let i = 0; i < count; i++) {
+      const j = i + randomRank(ctx, size - i);
+      [all[i], all[j]] = [all[j] as number, all[i] as number];
+      ranks.push(all[i] as number);
+    }
+  } else {
+    const seen = new Set<number>();
+    while (seen.size < count) {
+      const rank = randomRank(ctx, size);
+      if (!seen.has(rank)) ranks.push(rank);
+      seen.add(rank);
+    }
+  }
+  return ranks.map((rank) => zset.at(rank) as ZSetEntry);
+}
+
+function withCount(ctx: ExecContext, zset: ZSetValue | undefined, count: number, withScores: boolean): Reply {
+  if (zset === undefined || count === 0) return [];
+  let picked: ZSetEntry[];
+  if (count < 0) {
+    picked = [];
+    for (let i = 0; i < -count; i++) picked.push(zset.at(randomRank(ctx, zset.size)) as ZSetEntry);
+  } else if (count >= zset.size) {
+    picked = [...zset.entries()];
+  } else {
+    picked = distinctSample(ctx, zset, count);
+  }
+  return entriesReply(picked, withScores);
+}
+
+/**
+ * ZRANDMEMBER key [count [WITHSCORES]]: one random member (nil when missing), or `count` distinct
+ * ones (the whole set, in order, when count ≥ its size), or with a negative count repeats allowed.
+ */
+export const zrandmember = defineCommand({
+  name: 'zrandmember',
+  arity: -2,
+  flags: ['readonly'],
+  firstKey: 1,
+  lastKey: 1,
+  keyStep: 1,
+  handler: (ctx, argv): Reply => {
+    const key = argv[1] as ByteString;
+    if (argv.length >= 3) {
+      const count = parseCount(argv);
+      return withCount(ctx, readZSet(ctx, key), count, argv.length === 4);
+    }
+    const zset = readZSet(ctx, key);
+    if (zset === undefined) return null;
+    return (zset.at(randomRank(ctx, zset.size)) as ZSetEntry).member;
+  },
+});

@@ -1,0 +1,12 @@
+import { defineCommand } from '../../command.js';
+import { combineCommand } from './combine.js';
+import { numkeysPositions } from './zset-access.js';
+
+/** ZUNIONSTORE destination numkeys key [key …] [WEIGHTS w …] [AGGREGATE SUM|MIN|MAX]: the stored size. */
+export const zunionstore = defineCommand({
+  name: 'zunionstore',
+  arity: -4,
+  flags: ['write'],
+  keys: (argv) => [1, ...numkeysPositions(argv, 2)],
+  handler: (ctx, argv) => combineCommand(ctx, argv, 'union', 'store'),
+});
