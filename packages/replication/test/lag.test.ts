@@ -1,0 +1,79 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { LinkModel, SeededRandom, uniform } from '@meridian/lag';
+import type { ReplicaEvent } from '@meridian/replication';
+import {
+  clock,
+  converged,
+  type PrimaryHarness,
+  type ReplicaHarness,
+  sleep,
+  startPrimary,
+  startReplica,
+  waitUntil,
+} from './harness.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function pairWithLink(link: LinkModel): Promise<{ p: PrimaryHarness; r: ReplicaHarness }> {
+  const p = await startPrimary({ linkFor: () => link });
+  cleanups.push(() => p.stop());
+  const r = startReplica(p);
+  cleanups.push(() => r.replica.stop());
+  await waitUntil(() => r.replica.state === 'streaming');
+  return { p, r };
+}
+
+type Applied = ReplicaEvent & { kind: 'applied' };
+
+function applied(events: readonly ReplicaEvent[]): Applied[] {
+  return events.filter((event): event is Applied => event.kind === 'applied');
+}
+
+describe('lag injection over WebSockets', () => {
+  it('with 200 ms injected delay an entry is not applied before ~200 ms', async () => {
+    const { p, r } = await pairWithLink(new LinkModel({ baseDelayMs: 200 }, new SeededRandom(1)));
+    const committedAt = clock.nowMs();
+    p.write('SET', 'geo', 'far');
+    const offset = p.log.lastOffset();
+    await sleep(150);
+    expect(r.replica.appliedOffset).toBeLessThan(offset);
+    expect(await r.replica.waitForOffset(offset, 2000)).toBe(true);
+    const event = applied(r.events).find((e) => e.offset === offset) as Applied;
+    expect(event.receivedAtMs - event.commitTimeMs).toBeGreaterThanOrEqual(199);
+    expect(event.appliedAtMs).toBeGreaterThanOrEqual(event.receivedAtMs);
+    expect(event.appliedAtMs - committedAt).toBeLessThan(600);
+  });
+
+  it('keeps order under per-message jitter (head-of-line blocking), and the data converges', async () => {
+    const link = new LinkModel({ baseDelayMs: 20, jitter: uniform(0, 60) }, new SeededRandom(3));
+    const { p, r } = await pairWithLink(link);
+    for (let i = 0; i < 100; i++) {
+      p.write('SET', `k${i % 10}`, `v${i}`);
+      await sleep(1);
+    }
+    await converged(p, r);
+    const events = applied(r.events);
+    const offsets = events.map((e) => e.offset);
+    expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+    expect(new Set(offsets).size).toBe(offsets.length);
+    for (const e of events) expect(e.receivedAtMs - e.commitTimeMs).toBeGreaterThanOrEqual(19);
+    for (let i = 1; i < events.length; i++) {
+      expect((events[i] as Applied).receivedAtMs).toBeGreaterThanOrEqual((events[i - 1] as Applied).receivedAtMs);
+    }
+  });
+
+  it('a lag change at run time takes effect on the live stream', async () => {
+    const link = new LinkModel({ baseDelayMs: 0 }, new SeededRandom(1));
+    const { p, r } = await pairWithLink(link);
+    p.write('SET', 'a', '1');
+    await converged(p, r);
+    link.update({ baseDelayMs: 150 });
+    p.write('SET', 'a', '2');
+    await converged(p, r);
+    const last = applied(r.events).at(-1) as Applied;
+    expect(last.receivedAtMs - last.commitTimeMs).toBeGreaterThanOrEqual(149);
+  });
+});
