@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { Engine } from '@meridian/engine';
 import type { Clock, TimerHandle } from '@meridian/lag';
 import { REQUEST_BYTES_MAX_DEFAULT, RestAuth, type RestRequest, SecretToken } from '@meridian/rest';
@@ -115,6 +115,7 @@ export class MeridianNode {
   private readonly clock: Clock;
   private readonly host: string;
   private server: http.Server | undefined;
+  private readonly sockets = new Set<Socket>();
   private expireTimer: TimerHandle | undefined;
   private ready = false;
   private closed = false;
@@ -157,6 +158,10 @@ export class MeridianNode {
       streams: this.options.streams,
     });
     this.server = server;
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.options.port ?? 0, this.host, () => {
@@ -198,6 +203,8 @@ export class MeridianNode {
     if (server !== undefined) {
       const closing = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      // closeAllConnections misses sockets the HTTP parser does not track yet (just accepted).
+      for (const socket of this.sockets) socket.destroy();
       await closing;
     }
     await this.log.close();

@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { NodeConfigError } from '@meridian/node';
+import { startNode } from '@meridian/cli';
+
+const bin = fileURLToPath(new URL('../bin/meridian.js', import.meta.url));
+
+describe('meridian node', () => {
+  it('starts a primary with tokens from the environment', async () => {
+    const env = { MERIDIAN_TOKEN: 'cli-token', MERIDIAN_READONLY_TOKEN: 'cli-ro' };
+    const node = await startNode({ port: 0, host: '127.0.0.1', insecureNoAuth: false, region: 'r1' }, env);
+    try {
+      const write = await fetch(`${node.url}/set/k/v`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer cli-token' },
+      });
+      expect(await write.json()).toEqual({ result: 'OK' });
+      const refused = await fetch(`${node.url}/set/k/w`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer cli-ro' },
+      });
+      expect(refused.status).toBe(400);
+    } finally {
+      await node.close();
+    }
+  });
+
+  it('refuses to start without a token', async () => {
+    await expect(startNode({ port: 0, host: '127.0.0.1', insecureNoAuth: false }, {})).rejects.toThrow(NodeConfigError);
+  });
+
+  it('runs from the bin, prints its URL and stops cleanly on SIGTERM', async () => {
+    const child = spawn(process.execPath, [bin, 'node', '--port', '0', '--region', 'test-1'], {
+      env: { ...process.env, MERIDIAN_TOKEN: 'bin-token' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /listening on (http:\/\/\S+)/.exec(output);
+        if (match?.[1] !== undefined) resolve(match[1]);
+      });
+      child.on('exit', (code) => reject(new Error(`exited early with ${code}: ${output}`)));
+    });
+    const response = await fetch(`${url}/echo/hi`, { headers: { authorization: 'Bearer bin-token' } });
+    expect(response.headers.get('x-meridian-served-by')).toBe('test-1');
+    expect(await response.json()).toEqual({ result: 'hi' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  it('exits non-zero with a clear message when no token is set', async () => {
+    const env = { ...process.env };
+    delete env['MERIDIAN_TOKEN'];
+    const child = spawn(process.execPath, [bin, 'node', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toContain('refusing to start without a token');
+  });
+});
