@@ -67,7 +67,9 @@ async function benchRaw(batch, synchronous, durationMs) {
     db.pragma('locking_mode = EXCLUSIVE');
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${synchronous}`);
-    db.exec('CREATE TABLE entries (offset INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, payload BLOB NOT NULL, crc32 INTEGER NOT NULL)');
+    db.exec(
+      'CREATE TABLE entries (offset INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL, payload BLOB NOT NULL, crc32 INTEGER NOT NULL)',
+    );
     const insert = db.prepare('INSERT INTO entries VALUES (?, ?, ?, ?)');
     const packr = new Packr({ useRecords: false });
     let offset = 0;
@@ -92,7 +94,11 @@ export async function benchStore({ durationMs = 2000 } = {}) {
   for (const writers of [1, 16, 256]) {
     const store = await benchAlways(writers, durationMs);
     const raw = await benchRaw(writers, 'FULL', durationMs);
-    cases[`always_${writers}_writers`] = { ...store, rawEntriesPerS: raw.entriesPerS, ratioToRaw: store.entriesPerS / raw.entriesPerS };
+    cases[`always_${writers}_writers`] = {
+      ...store,
+      rawEntriesPerS: raw.entriesPerS,
+      ratioToRaw: store.entriesPerS / raw.entriesPerS,
+    };
   }
   const everysec = await benchEverysec(durationMs);
   const raw = await benchRaw(256, 'NORMAL', durationMs);

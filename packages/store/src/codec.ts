@@ -16,7 +16,8 @@ function toWire(text: string): string | Buffer {
 
 function fromWire(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1');
+  if (value instanceof Uint8Array)
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1');
   throw new TypeError(`unexpected ${typeof value} in a log entry`);
 }
 
@@ -57,7 +58,9 @@ export function decodeEffects(payload: Uint8Array): EffectCommand[] {
 }
 
 export function encodeSnapshotChunk(entries: readonly SnapshotEntry[]): Buffer {
-  return packr.pack(entries.map(([key, type, data, expiresAtMs]) => [toWire(key), type, dataToWire(data), expiresAtMs]));
+  return packr.pack(
+    entries.map(([key, type, data, expiresAtMs]) => [toWire(key), type, dataToWire(data), expiresAtMs]),
+  );
 }
 
 export function decodeSnapshotChunk(payload: Uint8Array): SnapshotEntry[] {

@@ -15,18 +15,26 @@ export function ensureWritableDir(dir: string): string {
   try {
     mkdirSync(path, { recursive: true });
   } catch (error) {
-    throw new StoreError('MERIDIAN_STORE_DIR_NOT_WRITABLE', `data directory ${path} cannot be created: ${describe(error)}`, {
-      cause: error,
-    });
+    throw new StoreError(
+      'MERIDIAN_STORE_DIR_NOT_WRITABLE',
+      `data directory ${path} cannot be created: ${describe(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   const probe = join(path, `.meridian-write-probe-${process.pid}`);
   try {
     writeFileSync(probe, 'probe');
     unlinkSync(probe);
   } catch (error) {
-    throw new StoreError('MERIDIAN_STORE_DIR_NOT_WRITABLE', `data directory ${path} is not writable: ${describe(error)}`, {
-      cause: error,
-    });
+    throw new StoreError(
+      'MERIDIAN_STORE_DIR_NOT_WRITABLE',
+      `data directory ${path} is not writable: ${describe(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   return path;
 }

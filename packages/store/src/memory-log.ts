@@ -34,7 +34,10 @@ export class MemoryWriteLog implements ReplicaWriteLog {
 
   appendAt(offset: number, timeMs: number, effects: readonly EffectCommand[]): AppendResult {
     if (offset !== this.last + 1) {
-      throw new StoreError('MERIDIAN_STORE_OFFSET_MISMATCH', `appendAt(${offset}) but the next offset is ${this.last + 1}`);
+      throw new StoreError(
+        'MERIDIAN_STORE_OFFSET_MISMATCH',
+        `appendAt(${offset}) but the next offset is ${this.last + 1}`,
+      );
     }
     return this.append(timeMs, effects);
   }

@@ -24,7 +24,11 @@ export interface RecoveryOptions {
 function loadNewestSnapshot(engine: Engine, store: WriteLog & SnapshotReader, report: RecoveryReport): void {
   for (const snapshot of store.snapshots()) {
     if (snapshot.offset + 1 < store.firstOffset() || snapshot.offset > store.lastOffset()) {
-      report.skippedSnapshots.push({ id: snapshot.id, offset: snapshot.offset, reason: 'the log does not continue it' });
+      report.skippedSnapshots.push({
+        id: snapshot.id,
+        offset: snapshot.offset,
+        reason: 'the log does not continue it',
+      });
       continue;
     }
     try {
@@ -49,9 +53,19 @@ function loadNewestSnapshot(engine: Engine, store: WriteLog & SnapshotReader, re
  * Throws MERIDIAN_STORE_LOG_GAP when no snapshot plus log reaches back to offset 1: a replica
  * then resets its log and asks for a full resync.
  */
-export function recoverEngine(engine: Engine, store: WriteLog & SnapshotReader, options: RecoveryOptions = {}): RecoveryReport {
+export function recoverEngine(
+  engine: Engine,
+  store: WriteLog & SnapshotReader,
+  options: RecoveryOptions = {},
+): RecoveryReport {
   if (engine.db.data.size !== 0) throw new Error('recoverEngine needs an empty engine');
-  const report: RecoveryReport = { snapshot: undefined, skippedSnapshots: [], replayedEntries: 0, lastOffset: 0, lastTimeMs: undefined };
+  const report: RecoveryReport = {
+    snapshot: undefined,
+    skippedSnapshots: [],
+    replayedEntries: 0,
+    lastOffset: 0,
+    lastTimeMs: undefined,
+  };
   loadNewestSnapshot(engine, store, report);
   if (report.snapshot === undefined && store.firstOffset() > 1) {
     throw new StoreError(
@@ -64,7 +78,10 @@ export function recoverEngine(engine: Engine, store: WriteLog & SnapshotReader, 
   while (next <= store.lastOffset()) {
     const batch = store.read(next, limits);
     if (batch.kind === 'truncated') {
-      throw new StoreError('MERIDIAN_STORE_LOG_GAP', `the log was truncated to ${batch.firstOffset} during recovery from ${next}`);
+      throw new StoreError(
+        'MERIDIAN_STORE_LOG_GAP',
+        `the log was truncated to ${batch.firstOffset} during recovery from ${next}`,
+      );
     }
     if (batch.entries.length === 0) break;
     for (const entry of batch.entries) {

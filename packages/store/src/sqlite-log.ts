@@ -155,10 +155,14 @@ export class SqliteWriteLog implements ReplicaWriteLog, SnapshotReader {
     this.settings = { ...defaults, ...withoutUndefined(options), retention: options.retention ?? {} };
     this.tables = new SnapshotTables(db);
     this.insertEntry = db.prepare('INSERT INTO entries (offset, time_ms, payload, crc32) VALUES (?, ?, ?, ?)');
-    this.selectFrom = db.prepare('SELECT offset, time_ms, payload, crc32 FROM entries WHERE offset >= ? ORDER BY offset LIMIT ?');
+    this.selectFrom = db.prepare(
+      'SELECT offset, time_ms, payload, crc32 FROM entries WHERE offset >= ? ORDER BY offset LIMIT ?',
+    );
     this.snapshotList = this.tables.list();
     this.first = readMetaNumber(db, 'first_offset');
-    const counts = db.prepare('SELECT count(*) AS n, coalesce(sum(length(payload)), 0) AS bytes, max(offset) AS last FROM entries').get() as {
+    const counts = db
+      .prepare('SELECT count(*) AS n, coalesce(sum(length(payload)), 0) AS bytes, max(offset) AS last FROM entries')
+      .get() as {
       n: number;
       bytes: number;
       last: number | null;
@@ -191,7 +195,8 @@ export class SqliteWriteLog implements ReplicaWriteLog, SnapshotReader {
       const droppedIncompleteSnapshots = tables.removeIncomplete();
       const repair = repairLog(opened.db, tables.list()[0]?.offset ?? 0);
       const messages = [...repair.messages];
-      if (droppedIncompleteSnapshots > 0) messages.push(`deleted ${droppedIncompleteSnapshots} half-written snapshot(s)`);
+      if (droppedIncompleteSnapshots > 0)
+        messages.push(`deleted ${droppedIncompleteSnapshots} half-written snapshot(s)`);
       const report: OpenReport = {
         ...repair,
         messages,
@@ -230,7 +235,10 @@ export class SqliteWriteLog implements ReplicaWriteLog, SnapshotReader {
   appendAt(offset: number, timeMs: number, effects: readonly EffectCommand[]): AppendResult {
     this.assertWritable();
     if (offset !== this.last + 1) {
-      throw new StoreError('MERIDIAN_STORE_OFFSET_MISMATCH', `appendAt(${offset}) but the next offset is ${this.last + 1}`);
+      throw new StoreError(
+        'MERIDIAN_STORE_OFFSET_MISMATCH',
+        `appendAt(${offset}) but the next offset is ${this.last + 1}`,
+      );
     }
     return this.enqueue(offset, timeMs, effects);
   }
@@ -279,7 +287,9 @@ export class SqliteWriteLog implements ReplicaWriteLog, SnapshotReader {
       })();
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
-      this.failure = new StoreError('MERIDIAN_STORE_WRITE_FAILED', `write log commit failed: ${detail}`, { cause: error });
+      this.failure = new StoreError('MERIDIAN_STORE_WRITE_FAILED', `write log commit failed: ${detail}`, {
+        cause: error,
+      });
       waiter?.reject(this.failure);
       return;
     }
@@ -339,7 +349,10 @@ export class SqliteWriteLog implements ReplicaWriteLog, SnapshotReader {
     const target = Math.min(beforeOffset, floor + 1, this.durableLast + 1);
     if (target <= this.first) return;
     this.db.transaction(() => {
-      const bytes = this.db.prepare('SELECT coalesce(sum(length(payload)), 0) FROM entries WHERE offset < ?').pluck().get(target);
+      const bytes = this.db
+        .prepare('SELECT coalesce(sum(length(payload)), 0) FROM entries WHERE offset < ?')
+        .pluck()
+        .get(target);
       const { changes } = this.db.prepare('DELETE FROM entries WHERE offset < ?').run(target);
       writeMeta(this.db, 'first_offset', target);
       this.logBytes -= Number(bytes);
@@ -364,7 +377,10 @@ export class SqliteWriteLog implements ReplicaWriteLog, SnapshotReader {
       if (over !== undefined) cut = Math.max(cut, over + 1);
     }
     if (ageMsMax !== undefined) {
-      const old = this.db.prepare('SELECT max(offset) FROM entries WHERE time_ms < ?').pluck().get(nowMs - ageMsMax) as number | null;
+      const old = this.db
+        .prepare('SELECT max(offset) FROM entries WHERE time_ms < ?')
+        .pluck()
+        .get(nowMs - ageMsMax) as number | null;
       if (old !== null) cut = Math.max(cut, old + 1);
     }
     this.truncateBefore(cut);
@@ -430,7 +446,12 @@ export class SqliteWriteLog implements ReplicaWriteLog, SnapshotReader {
     return info;
   }
 
-  private async writeChunks(id: number, captured: SnapshotEntry[], totals: SnapshotTotals, generation: number): Promise<void> {
+  private async writeChunks(
+    id: number,
+    captured: SnapshotEntry[],
+    totals: SnapshotTotals,
+    generation: number,
+  ): Promise<void> {
     const chunkMax = this.settings.snapshotChunkEntriesMax;
     let start = 0;
     let seq = 0;
@@ -446,7 +467,8 @@ export class SqliteWriteLog implements ReplicaWriteLog, SnapshotReader {
       if (start < captured.length) {
         await yieldToEventLoop();
         this.assertWritable();
-        if (this.generation !== generation) throw new StoreError('MERIDIAN_STORE_CLOSED', 'the log was reset during a snapshot');
+        if (this.generation !== generation)
+          throw new StoreError('MERIDIAN_STORE_CLOSED', 'the log was reset during a snapshot');
       }
     }
   }

@@ -23,10 +23,15 @@ interface EntryRow {
 }
 
 /** Bad offsets: entries failing their checksum, and the first offset of each hole. */
-function findBadOffsets(db: Database.Database, firstOffset: number): { badAtOrBefore: (limit: number) => number | undefined; badAfter: (limit: number) => number | undefined } {
+function findBadOffsets(
+  db: Database.Database,
+  firstOffset: number,
+): { badAtOrBefore: (limit: number) => number | undefined; badAfter: (limit: number) => number | undefined } {
   const bad: number[] = [];
   let expected = firstOffset;
-  for (const row of db.prepare('SELECT offset, time_ms, payload, crc32 FROM entries ORDER BY offset').iterate() as IterableIterator<EntryRow>) {
+  for (const row of db
+    .prepare('SELECT offset, time_ms, payload, crc32 FROM entries ORDER BY offset')
+    .iterate() as IterableIterator<EntryRow>) {
     if (row.offset !== expected) bad.push(expected);
     if (entryChecksum(row.offset, row.time_ms, row.payload) !== row.crc32) bad.push(row.offset);
     expected = row.offset + 1;
@@ -42,7 +47,10 @@ function findBadOffsets(db: Database.Database, firstOffset: number): { badAtOrBe
  * snapshot cuts the log back to the entry before it (later entries cannot be replayed without
  * it); bad entries the snapshot covers are dropped from the front instead.
  */
-export function repairLog(db: Database.Database, snapshotOffset: number): Omit<RepairReport, 'droppedIncompleteSnapshots'> {
+export function repairLog(
+  db: Database.Database,
+  snapshotOffset: number,
+): Omit<RepairReport, 'droppedIncompleteSnapshots'> {
   const messages: string[] = [];
   let firstOffset = readMetaNumber(db, 'first_offset');
   const found = findBadOffsets(db, firstOffset);
@@ -55,11 +63,15 @@ export function repairLog(db: Database.Database, snapshotOffset: number): Omit<R
       droppedHeadEntries = db.prepare('DELETE FROM entries WHERE offset <= ?').run(headBad).changes;
       firstOffset = headBad + 1;
       writeMeta(db, 'first_offset', firstOffset);
-      messages.push(`log entries up to ${headBad} were corrupt or missing; dropped ${droppedHeadEntries} (covered by the snapshot at ${snapshotOffset})`);
+      messages.push(
+        `log entries up to ${headBad} were corrupt or missing; dropped ${droppedHeadEntries} (covered by the snapshot at ${snapshotOffset})`,
+      );
     }
     if (tailBad !== undefined) {
       droppedTailEntries = db.prepare('DELETE FROM entries WHERE offset >= ?').run(tailBad).changes;
-      messages.push(`log entry ${tailBad} is corrupt or missing; cut the log back to ${tailBad - 1} (dropped ${droppedTailEntries} entries)`);
+      messages.push(
+        `log entry ${tailBad} is corrupt or missing; cut the log back to ${tailBad - 1} (dropped ${droppedTailEntries} entries)`,
+      );
     }
     const lastEntry = db.prepare('SELECT max(offset) FROM entries').pluck().get() as number | null;
     if (snapshotOffset > (lastEntry ?? firstOffset - 1)) {

@@ -53,13 +53,19 @@ function openError(error: unknown, path: string): unknown {
   const code = sqliteCode(error);
   const detail = error instanceof Error ? error.message : String(error);
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
-    return new StoreError('MERIDIAN_STORE_LOCKED', `${path} is in use by another process (${detail})`, { cause: error });
+    return new StoreError('MERIDIAN_STORE_LOCKED', `${path} is in use by another process (${detail})`, {
+      cause: error,
+    });
   }
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-    return new StoreError('MERIDIAN_STORE_NOT_A_DATABASE', `${path} is not a Meridian database (${detail})`, { cause: error });
+    return new StoreError('MERIDIAN_STORE_NOT_A_DATABASE', `${path} is not a Meridian database (${detail})`, {
+      cause: error,
+    });
   }
   if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM') {
-    return new StoreError('MERIDIAN_STORE_DIR_NOT_WRITABLE', `${path} cannot be opened for writing (${detail})`, { cause: error });
+    return new StoreError('MERIDIAN_STORE_DIR_NOT_WRITABLE', `${path} cannot be opened for writing (${detail})`, {
+      cause: error,
+    });
   }
   return error;
 }
@@ -151,5 +157,8 @@ export function readMetaNumber(db: Database.Database, key: string): number {
 }
 
 export function writeMeta(db: Database.Database, key: string, value: number | string): void {
-  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(
+    key,
+    value,
+  );
 }

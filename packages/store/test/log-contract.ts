@@ -19,7 +19,10 @@ export interface LogFixture {
 const everything = { entriesMax: 1_000_000, bytesMax: 1 << 30 };
 
 export function effectsFor(offset: number): EffectCommand[] {
-  return [['SET', `key:${offset}`, `value:${offset}:\u00ff\u0000\u0080`], ['PEXPIREAT', `key:${offset}`, String(offset * 1000)]];
+  return [
+    ['SET', `key:${offset}`, `value:${offset}:\u00ff\u0000\u0080`],
+    ['PEXPIREAT', `key:${offset}`, String(offset * 1000)],
+  ];
 }
 
 async function appendMany(log: ReplicaWriteLog, count: number): Promise<void> {
@@ -108,8 +111,12 @@ export function writeLogContract(name: string, create: () => Promise<LogFixture>
     it('appendAt accepts only the next offset', async () => {
       const { log } = await open();
       expect(log.appendAt(1, 10, effectsFor(1)).offset).toBe(1);
-      expect(() => log.appendAt(3, 10, effectsFor(3))).toThrow(expect.objectContaining({ code: 'MERIDIAN_STORE_OFFSET_MISMATCH' }));
-      expect(() => log.appendAt(1, 10, effectsFor(1))).toThrow(expect.objectContaining({ code: 'MERIDIAN_STORE_OFFSET_MISMATCH' }));
+      expect(() => log.appendAt(3, 10, effectsFor(3))).toThrow(
+        expect.objectContaining({ code: 'MERIDIAN_STORE_OFFSET_MISMATCH' }),
+      );
+      expect(() => log.appendAt(1, 10, effectsFor(1))).toThrow(
+        expect.objectContaining({ code: 'MERIDIAN_STORE_OFFSET_MISMATCH' }),
+      );
       expect(log.appendAt(2, 10, effectsFor(2)).offset).toBe(2);
     });
 

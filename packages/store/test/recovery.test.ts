@@ -22,7 +22,9 @@ const candidates: fc.Arbitrary<ByteString[]>[] = [
   fc.tuple(key, value).map(([k, v]) => ['SREM', `set:${k}`, v]),
 ];
 /** Only commands present in the engine's command table (other families land independently). */
-const command = fc.oneof(...candidates.filter((arbitrary) => findCommand(fc.sample(arbitrary, 1)[0]?.[0] ?? '') !== undefined));
+const command = fc.oneof(
+  ...candidates.filter((arbitrary) => findCommand(fc.sample(arbitrary, 1)[0]?.[0] ?? '') !== undefined),
+);
 
 type Step = { argv: ByteString[]; advanceMs: number; snapshot: boolean };
 const step: fc.Arbitrary<Step> = fc.record({
@@ -32,7 +34,10 @@ const step: fc.Arbitrary<Step> = fc.record({
 });
 
 /** Runs the steps on a primary, logging its effects and taking snapshots where asked. */
-async function runPrimary(log: WriteLog & { writeSnapshot?: SqliteWriteLog['writeSnapshot'] }, steps: readonly Step[]): Promise<Engine> {
+async function runPrimary(
+  log: WriteLog & { writeSnapshot?: SqliteWriteLog['writeSnapshot'] },
+  steps: readonly Step[],
+): Promise<Engine> {
   const engine = new Engine({ role: 'primary', random: () => 0.5 });
   let nowMs = 1_700_000_000_000;
   const durable: Promise<void>[] = [];
@@ -40,7 +45,8 @@ async function runPrimary(log: WriteLog & { writeSnapshot?: SqliteWriteLog['writ
     nowMs += advanceMs;
     const { effects } = engine.execute(argv, nowMs);
     if (effects.length > 0) durable.push(log.append(nowMs, effects).durable);
-    if (snapshot && log.writeSnapshot !== undefined) await log.writeSnapshot(engine.db, { offset: log.lastOffset(), timeMs: nowMs });
+    if (snapshot && log.writeSnapshot !== undefined)
+      await log.writeSnapshot(engine.db, { offset: log.lastOffset(), timeMs: nowMs });
   }
   await Promise.all(durable);
   return engine;

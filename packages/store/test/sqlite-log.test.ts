@@ -69,7 +69,12 @@ describe('durability policies', () => {
 
   it('everysec: durable resolves at once and the entry is committed on the next turn', async () => {
     const log = openLog(tempDir(), { policy: 'everysec', busyTimeoutMs: 250, walAutocheckpointPages: 64 });
-    expect(log.openReport.pragmas).toMatchObject({ journal_mode: 'wal', synchronous: 1, busy_timeout: 250, wal_autocheckpoint: 64 });
+    expect(log.openReport.pragmas).toMatchObject({
+      journal_mode: 'wal',
+      synchronous: 1,
+      busy_timeout: 250,
+      wal_autocheckpoint: 64,
+    });
     const { durable } = log.append(1, effectsFor(1));
     expect(await isSettled(durable)).toBe(true);
     expect(log.durableOffset()).toBe(0);
@@ -90,7 +95,11 @@ describe('durability policies', () => {
   });
 });
 
-async function filledLog(dir: string, count: number, options: Parameters<typeof openLog>[1] = {}): Promise<SqliteWriteLog> {
+async function filledLog(
+  dir: string,
+  count: number,
+  options: Parameters<typeof openLog>[1] = {},
+): Promise<SqliteWriteLog> {
   const log = openLog(dir, options);
   const durable: Promise<void>[] = [];
   for (let i = 1; i <= count; i++) durable.push(log.append(1000 * i, effectsFor(i)).durable);
@@ -109,7 +118,13 @@ describe('retention', () => {
     await emptySnapshotAt(log, 100);
     expect(log.snapshots().map((snapshot) => snapshot.offset)).toEqual([100, 95]);
     expect(log.firstOffset()).toBe(91);
-    expect(log.stats()).toMatchObject({ firstOffset: 91, lastOffset: 100, logEntries: 10, snapshotOffset: 100, snapshotCount: 2 });
+    expect(log.stats()).toMatchObject({
+      firstOffset: 91,
+      lastOffset: 100,
+      logEntries: 10,
+      snapshotOffset: 100,
+      snapshotCount: 2,
+    });
     await log.close();
   });
 
@@ -163,13 +178,17 @@ describe('snapshots', () => {
     log.append(3, engine.execute(['DEL', 'a'], 3).effects);
     await log.close();
     const raw = new Database(join(dir, 'meridian.db'));
-    raw.prepare('UPDATE snapshot_chunks SET data = zeroblob(length(data)) WHERE snapshot_id = ? AND seq = 1').run(newest.id);
+    raw
+      .prepare('UPDATE snapshot_chunks SET data = zeroblob(length(data)) WHERE snapshot_id = ? AND seq = 1')
+      .run(newest.id);
     raw.close();
     const reopened = openLog(dir);
     const copy = new Engine({ role: 'replica' });
     const report = recoverEngine(copy, reopened);
     expect(report.snapshot?.offset).toBe(1);
-    expect(report.skippedSnapshots).toEqual([{ id: newest.id, offset: 2, reason: expect.stringContaining('checksum') }]);
+    expect(report.skippedSnapshots).toEqual([
+      { id: newest.id, offset: 2, reason: expect.stringContaining('checksum') },
+    ]);
     expect(digestKeyspace(copy.db)).toBe(digestKeyspace(engine.db));
     await reopened.close();
   });
@@ -216,7 +235,10 @@ describe('corruption and bad files', () => {
     const log = await filledLog(dir, 20);
     await log.close();
     const raw = new Database(join(dir, 'meridian.db'));
-    const rows = raw.prepare('SELECT offset, payload FROM entries WHERE offset >= 18').all() as { offset: number; payload: Buffer }[];
+    const rows = raw.prepare('SELECT offset, payload FROM entries WHERE offset >= 18').all() as {
+      offset: number;
+      payload: Buffer;
+    }[];
     for (const row of rows) {
       const flipped = Buffer.from(row.payload);
       flipped[flipped.length - 2] = (flipped[flipped.length - 2] ?? 0) ^ 0x5a;
@@ -228,7 +250,9 @@ describe('corruption and bad files', () => {
     expect(reopened.openReport.messages.join('\n')).toContain('cut the log back to 17');
     expect(reopened.lastOffset()).toBe(17);
     const read = reopened.read(1, everything);
-    expect(read.kind === 'entries' && read.entries.map((entry) => entry.offset)).toEqual(Array.from({ length: 17 }, (_, i) => i + 1));
+    expect(read.kind === 'entries' && read.entries.map((entry) => entry.offset)).toEqual(
+      Array.from({ length: 17 }, (_, i) => i + 1),
+    );
     expect(reopened.append(1, effectsFor(18)).offset).toBe(18);
     await reopened.close();
   });
@@ -281,7 +305,9 @@ describe('corruption and bad files', () => {
   it('refuses a second opener of the same data directory', async () => {
     const dir = tempDir();
     const log = openLog(dir);
-    expect(() => openLog(dir, { busyTimeoutMs: 10 })).toThrow(expect.objectContaining({ code: 'MERIDIAN_STORE_LOCKED' }));
+    expect(() => openLog(dir, { busyTimeoutMs: 10 })).toThrow(
+      expect.objectContaining({ code: 'MERIDIAN_STORE_LOCKED' }),
+    );
     await log.close();
   });
 
