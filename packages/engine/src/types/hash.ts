@@ -2,17 +2,22 @@ import type { ByteString } from '../bytes.js';
 import { ScanDict } from '../dict.js';
 
 /**
- * A Redis hash. Field TTLs (HEXPIRE family) are absolute ms times in `fieldExpiresAtMs`; change
- * them through `setFieldExpire`/`persistField`/`deleteField` so `earliestExpiryMs` stays a valid
- * lower bound, which lets every access skip the expiry scan when nothing can have expired.
+ * A Redis hash. Field TTLs (HEXPIRE family) are absolute ms times, read through
+ * `fieldExpiresAtMs` and changed only through the methods, which keep `earliestExpiryMs` a valid
+ * lower bound: every access can then skip the expiry scan when nothing can have expired. Change
+ * fields through `setField`/`deleteField` too, so a field never outlives or misses its TTL.
  */
 export class HashValue {
   readonly type = 'hash';
   readonly fields = new ScanDict<ByteString>();
-  /** Absolute expiry time in ms per field that has one. */
-  readonly fieldExpiresAtMs = new Map<ByteString, number>();
+  private readonly expiresAtMs = new Map<ByteString, number>();
   /** No field expires before this time (Infinity when none has a TTL). */
   private earliestExpiryMs = Infinity;
+
+  /** Absolute expiry time in ms per field that has one. */
+  get fieldExpiresAtMs(): ReadonlyMap<ByteString, number> {
+    return this.expiresAtMs;
+  }
 
   get size(): number {
     return this.fields.size;
@@ -20,33 +25,33 @@ export class HashValue {
 
   /** Sets a field; drops its TTL unless `keepTtl`. Returns true when the field is new. */
   setField(field: ByteString, value: ByteString, keepTtl = false): boolean {
-    if (!keepTtl) this.fieldExpiresAtMs.delete(field);
+    if (!keepTtl) this.expiresAtMs.delete(field);
     return this.fields.set(field, value);
   }
 
   deleteField(field: ByteString): boolean {
-    this.fieldExpiresAtMs.delete(field);
+    this.expiresAtMs.delete(field);
     return this.fields.delete(field);
   }
 
   setFieldExpire(field: ByteString, atMs: number): void {
-    this.fieldExpiresAtMs.set(field, atMs);
+    this.expiresAtMs.set(field, atMs);
     if (atMs < this.earliestExpiryMs) this.earliestExpiryMs = atMs;
   }
 
   /** Removes a field's TTL; false when it had none. */
   persistField(field: ByteString): boolean {
-    return this.fieldExpiresAtMs.delete(field);
+    return this.expiresAtMs.delete(field);
   }
 
   /** True when a field may have expired at `nowMs` (cheap; exact after `removeExpired`). */
   mayHaveExpired(nowMs: number): boolean {
-    return this.earliestExpiryMs <= nowMs && this.fieldExpiresAtMs.size > 0;
+    return this.earliestExpiryMs <= nowMs && this.expiresAtMs.size > 0;
   }
 
   /** True when `field` has a TTL at or before `nowMs`. */
   isFieldExpired(field: ByteString, nowMs: number): boolean {
-    const atMs = this.fieldExpiresAtMs.get(field);
+    const atMs = this.expiresAtMs.get(field);
     return atMs !== undefined && atMs <= nowMs;
   }
 
@@ -55,7 +60,7 @@ export class HashValue {
     const expired: ByteString[] = [];
     if (!this.mayHaveExpired(nowMs)) return expired;
     let earliest = Infinity;
-    for (const [field, atMs] of this.fieldExpiresAtMs) {
+    for (const [field, atMs] of this.expiresAtMs) {
       if (atMs <= nowMs) expired.push(field);
       else if (atMs < earliest) earliest = atMs;
     }
@@ -68,7 +73,7 @@ export class HashValue {
   dump(): (ByteString | number)[] {
     const out: (ByteString | number)[] = [];
     for (const [field, value] of this.fields.entries()) {
-      out.push(field, value, this.fieldExpiresAtMs.get(field) ?? -1);
+      out.push(field, value, this.expiresAtMs.get(field) ?? -1);
     }
     return out;
   }

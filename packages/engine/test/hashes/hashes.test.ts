@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Engine, type Reply, ReplyError } from '@meridian/engine';
+import { dumpKeyspace, Engine, loadSnapshotEntry, type Reply, ReplyError } from '@meridian/engine';
 import { seededRandom } from '../../../../test/support/replay.js';
 
 const T0 = 1_700_000_000_000;
@@ -344,5 +344,15 @@ describe('hashes: field TTLs (Redis 7.4/8.0 commands)', () => {
     for (const [key, value] of loaded) target.db.data.set(key, value);
     const effects = [...target.activeExpire(T0 + 20, 10), ...target.activeExpire(T0 + 20, 10)];
     expect(effects).toEqual([['HDEL', 'h', 'a']]);
+  });
+
+  it('field TTLs survive a snapshot and still expire after loading it', () => {
+    const source = new Engine({ role: 'primary' });
+    source.execute(['HSET', 'h', 'a', '1', 'b', '2'], T0);
+    source.execute(['HPEXPIRE', 'h', '10', 'FIELDS', '1', 'a'], T0);
+    const target = new Engine({ role: 'primary' });
+    for (const entry of dumpKeyspace(source.db)) loadSnapshotEntry(target.db, JSON.parse(JSON.stringify(entry)));
+    expect(target.execute(['HPEXPIRETIME', 'h', 'FIELDS', '2', 'a', 'b'], T0).reply).toEqual([T0 + 10, -1]);
+    expect(target.execute(['HGETALL', 'h'], T0 + 10)).toEqual({ reply: ['b', '2'], effects: [['HDEL', 'h', 'a']] });
   });
 });
