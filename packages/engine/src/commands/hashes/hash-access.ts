@@ -1,15 +1,14 @@
+/**
+ * Field expiry follows the key expiry rules: on the primary an expired field is deleted when its
+ * hash is accessed (and `HDEL` is emitted); on a replica it is only hidden from readers; while
+ * applying the primary's effects nothing is hidden or expired.
+ */
 import type { ByteString } from '../../bytes.js';
 import type { ExecContext } from '../../context.js';
 import { ERR_WRONGTYPE } from '../../errors.js';
 import type { Keyspace } from '../../keyspace.js';
 import { CommandError } from '../../reply.js';
 import { HashValue } from '../../types/hash.js';
-
-/**
- * Field expiry follows the key expiry rules: on the primary an expired field is deleted when its
- * hash is accessed (and `HDEL` is emitted); on a replica it is only hidden from readers; while
- * applying the primary's effects nothing is hidden or expired.
- */
 
 /** Keys of hashes that have (or had) field TTLs, per keyspace, for the active expiry cycle. */
 const volatileHashKeys = new WeakMap<Keyspace, Set<ByteString>>();
