@@ -1,10 +1,11 @@
 import { defineCommand } from '../../command.js';
 import type { ByteString } from '../../bytes.js';
 import type { ExecContext } from '../../context.js';
+import { readString } from './string-access.js';
 
 /** The string at `key`, undefined when absent; WRONGTYPE for other types. */
 export function getString(ctx: ExecContext, key: ByteString): ByteString | undefined {
-  return ctx.lookupTyped<ByteString>(key, 'string');
+  return readString(ctx, key);
 }
 
 export const get = defineCommand({

@@ -1,0 +1,68 @@
+import type { ByteString } from '../../bytes.js';
+import { defineCommand } from '../../command.js';
+import type { ExecContext } from '../../context.js';
+import { ERR_SYNTAX } from '../../errors.js';
+import { CommandError } from '../../reply.js';
+import { bytesToString } from './bits.js';
+import { readString } from './string-access.js';
+
+type BitOperation = 'and' | 'or' | 'xor' | 'not';
+
+function parseOperation(text: ByteString): BitOperation {
+  const operation = text.toLowerCase();
+  if (operation === 'and' || operation === 'or' || operation === 'xor' || operation === 'not') return operation;
+  throw new CommandError(ERR_SYNTAX);
+}
+
+/** Missing source keys read as empty strings, and short sources are zero-padded. */
+function combine(operation: BitOperation, sources: readonly ByteString[], lengthBytes: number): ByteString {
+  const result = new Uint8Array(lengthBytes);
+  const first = sources[0] as ByteString;
+  for (let i = 0; i < lengthBytes; i++) {
+    const byte = i < first.length ? first.charCodeAt(i) : 0;
+    result[i] = operation === 'not' ? ~byte & 0xff : byte;
+  }
+  for (let s = 1; s < sources.length; s++) {
+    const source = sources[s] as ByteString;
+    for (let i = 0; i < lengthBytes; i++) {
+      const byte = i < source.length ? source.charCodeAt(i) : 0;
+      if (operation === 'and') result[i] = (result[i] as number) & byte;
+      else if (operation === 'or') result[i] = (result[i] as number) | byte;
+      else result[i] = (result[i] as number) ^ byte;
+    }
+  }
+  return bytesToString(result);
+}
+
+function readSources(ctx: ExecContext, keys: readonly ByteString[]): ByteString[] {
+  return keys.map((key) => readString(ctx, key) ?? '');
+}
+
+/**
+ * BITOP AND|OR|XOR|NOT destkey key [key …]: stores the result (as long as the longest source) and
+ * answers its length; an all-empty result deletes destkey.
+ */
+export const bitop = defineCommand({
+  name: 'bitop',
+  arity: -4,
+  flags: ['write'],
+  firstKey: 2,
+  lastKey: -1,
+  keyStep: 1,
+  handler: (ctx, argv) => {
+    const operation = parseOperation(argv[1] as ByteString);
+    if (operation === 'not' && argv.length !== 4) {
+      throw new CommandError('ERR BITOP NOT must be called with a single source key.');
+    }
+    const destination = argv[2] as ByteString;
+    const sources = readSources(ctx, argv.slice(3));
+    const lengthBytes = sources.reduce((longest, source) => Math.max(longest, source.length), 0);
+    if (lengthBytes > 0) {
+      ctx.setKey(destination, combine(operation, sources, lengthBytes));
+      ctx.propagateAsIs();
+    } else if (ctx.deleteKey(destination)) {
+      ctx.propagate(['DEL', destination]);
+    }
+    return lengthBytes;
+  },
+});

@@ -1,0 +1,14 @@
+import type { ByteString } from '../../bytes.js';
+import { defineCommand } from '../../command.js';
+import { incrementBy } from './counter.js';
+
+/** DECR key: subtracts 1 from the integer at key (0 when absent); the new value. */
+export const decr = defineCommand({
+  name: 'decr',
+  arity: 2,
+  flags: ['write'],
+  firstKey: 1,
+  lastKey: 1,
+  keyStep: 1,
+  handler: (ctx, argv) => incrementBy(ctx, argv[1] as ByteString, -1n),
+});

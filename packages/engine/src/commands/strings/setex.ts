@@ -1,0 +1,20 @@
+import type { ByteString } from '../../bytes.js';
+import { defineCommand } from '../../command.js';
+import { OK } from '../../reply.js';
+import { storeString } from './set.js';
+import { expireAtMs } from './string-options.js';
+
+/** SETEX key seconds value; replicated as SET … PXAT with the absolute expiry. */
+export const setex = defineCommand({
+  name: 'setex',
+  arity: 4,
+  flags: ['write'],
+  firstKey: 1,
+  lastKey: 1,
+  keyStep: 1,
+  handler: (ctx, argv) => {
+    const atMs = expireAtMs(ctx, 'ex', argv[2] as ByteString, 'setex');
+    storeString(ctx, argv[1] as ByteString, argv[3] as ByteString, { atMs, keepTtl: false });
+    return OK;
+  },
+});
