@@ -48,7 +48,7 @@ export class ExecContext {
   expireIfNeeded(key: ByteString): boolean {
     const expiresAtMs = this.db.expiresAtMs.get(key);
     if (expiresAtMs === undefined || this.applying) return false;
-    if (expiresAtMs > this.nowMs) return false;
+    if (this.nowMs <= expiresAtMs) return false; // Redis: expired only once now > when
     if (this.role === 'replica') return true;
     this.db.data.delete(key);
     this.db.expiresAtMs.delete(key);
