@@ -4,7 +4,7 @@ import { ERR_SYNTAX, ERR_WRONGTYPE } from '../../errors.js';
 import { CommandError, type Reply } from '../../reply.js';
 import { SetValue } from '../../types/set.js';
 import { ZSetValue } from '../../types/zset.js';
-import { entriesReply, parseScore, requireLong, storeZSet } from './zset-access.js';
+import { entriesReply, parseScore, requireLong, storedScore, storeZSet } from './zset-access.js';
 
 export type CombineOperation = 'union' | 'inter' | 'diff';
 type Aggregate = 'sum' | 'min' | 'max';
@@ -159,14 +159,15 @@ function subtract(sources: Source[]): Map<ByteString, number> {
   return scores;
 }
 
-function combine(operation: CombineOperation, sources: Source[], options: CombineOptions): ZSetValue {
+function combine(operation: CombineOperation, sources: Source[], options: CombineOptions, store: boolean): ZSetValue {
   const result = new ZSetValue();
-  if (operation === 'inter') {
-    intersect(sources, options.aggregate, 0, (member, score) => result.set(member, score));
-    return result;
-  }
-  const scores = operation === 'union' ? unite(sources, options.aggregate) : subtract(sources);
-  for (const [member, score] of scores) result.set(member, score);
+  const add = (member: ByteString, score: number): void => {
+    result.set(member, store ? storedScore(score) : score);
+  };
+  if (operation === 'inter') intersect(sources, options.aggregate, 0, add);
+  else
+    for (const [member, score] of operation === 'union' ? unite(sources, options.aggregate) : subtract(sources))
+      add(member, score);
   return result;
 }
 
@@ -191,7 +192,7 @@ export function combineCommand(
     intersect(sources, 'sum', options.limit, () => cardinality++);
     return cardinality;
   }
-  const result = combine(operation, sources, options);
+  const result = combine(operation, sources, options, form === 'store');
   if (form === 'store') return storeZSet(ctx, argv[1] as ByteString, result);
   return entriesReply(result.entries(), options.withScores);
 }

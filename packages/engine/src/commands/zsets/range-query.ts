@@ -11,7 +11,7 @@ import {
   parseLexInterval,
   parseScoreInterval,
 } from './ranges.js';
-import { entriesReply, readZSet, requireLong, storeZSet } from './zset-access.js';
+import { entriesReply, readZSet, requireLong, storedScore, storeZSet } from './zset-access.js';
 
 export type RangeKind = 'rank' | 'score' | 'lex';
 
@@ -123,6 +123,6 @@ export function rangeCommand(ctx: ExecContext, argv: readonly ByteString[], shap
   }
   if (shape.store !== true) return entriesReply(selected, options.withScores);
   const stored = new ZSetValue();
-  for (const { member, score } of selected) stored.set(member, score);
+  for (const { member, score } of selected) stored.set(member, storedScore(score));
   return storeZSet(ctx, argv[1] as ByteString, stored);
 }

@@ -3,7 +3,7 @@ import type { ExecContext } from '../../context.js';
 import { ERR_SYNTAX } from '../../errors.js';
 import { CommandError, type Reply } from '../../reply.js';
 import { ZSetValue } from '../../types/zset.js';
-import { formatScore, parseScore, writableZSet } from './zset-access.js';
+import { formatScore, parseScore, storedScore, writableZSet } from './zset-access.js';
 
 interface ZAddFlags {
   nx: boolean;
@@ -53,7 +53,7 @@ function addPairs(zset: ZSetValue, flags: ZAddFlags, members: ByteString[], scor
     const current = zset.score(member);
     if (current === undefined) {
       if (flags.xx) continue;
-      zset.set(member, score);
+      zset.set(member, storedScore(score));
       outcome.added++;
     } else {
       if (flags.nx) continue;
@@ -63,7 +63,7 @@ function addPairs(zset: ZSetValue, flags: ZAddFlags, members: ByteString[], scor
       }
       if ((flags.lt && score >= current) || (flags.gt && score <= current)) continue;
       if (score !== current) {
-        zset.set(member, score);
+        zset.set(member, storedScore(score));
         outcome.updated++;
       }
     }

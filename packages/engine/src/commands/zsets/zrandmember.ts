@@ -57,7 +57,8 @@ function withCount(ctx: ExecContext, zset: ZSetValue | undefined, count: number,
     picked = [];
     for (let i = 0; i < -count; i++) picked.push(zset.at(randomRank(ctx, zset.size)) as ZSetEntry);
   } else if (count >= zset.size) {
-    picked = [...zset.entries()];
+    // Redis walks the whole set from the highest score down here.
+    picked = [...zset.entries(zset.size - 1, true)];
   } else {
     picked = distinctSample(ctx, zset, count);
   }
@@ -66,7 +67,7 @@ function withCount(ctx: ExecContext, zset: ZSetValue | undefined, count: number,
 
 /**
  * ZRANDMEMBER key [count [WITHSCORES]]: one random member (nil when missing), or `count` distinct
- * ones (the whole set, in order, when count ≥ its size), or with a negative count repeats allowed.
+ * ones (the whole set, highest first, when count ≥ its size), or with a negative count repeats allowed.
  */
 export const zrandmember = defineCommand({
   name: 'zrandmember',

@@ -97,6 +97,14 @@ export function requireLong(text: ByteString, message?: string): number {
   return value;
 }
 
+/**
+ * The score as stored: Redis keeps small sorted sets in a listpack, which turns -0 into 0, so ZADD
+ * and the STORE commands store 0 (replies computed on the fly, like ZUNION's, keep -0).
+ */
+export function storedScore(score: number): number {
+  return score === 0 ? 0 : score;
+}
+
 /** Entries as a RESP2 reply: members, or flat member/score pairs. */
 export function entriesReply(entries: Iterable<ZSetEntry>, withScores: boolean): Reply[] {
   const reply: Reply[] = [];
