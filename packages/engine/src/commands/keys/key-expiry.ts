@@ -79,9 +79,14 @@ export function expireGeneric(ctx: ExecContext, argv: readonly ByteString[], var
   return 1;
 }
 
-/** An integer reply, exact beyond 2^53 as a bigint. */
+/**
+ * An integer reply; beyond 2^53 a bigint. Expiry times are kept as JS numbers, so times that far
+ * out (past the year 285000) are only approximate; they are clamped to int64 like Redis's.
+ */
 function integerReply(n: number): number | bigint {
-  return Number.isSafeInteger(n) ? n : BigInt(Math.trunc(n));
+  if (Number.isSafeInteger(n)) return n;
+  const big = BigInt(Math.trunc(n));
+  return big > INT64.max ? INT64.max : big < INT64.min ? INT64.min : big;
 }
 
 /** TTL and PTTL: -2 for a missing key, -1 without TTL, else the time left (seconds rounded). */

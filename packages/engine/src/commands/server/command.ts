@@ -87,7 +87,8 @@ function keysOf(argv: readonly ByteString[]): ByteString[] {
   const info = findCommand(target[0] as ByteString);
   if (info === undefined) throw new CommandError('ERR Invalid command specified');
   if (info.firstKey === 0 && info.keys === undefined) throw new CommandError('ERR The command has no key arguments');
-  if (!arityOk(info.arity, target.length)) throw new CommandError('ERR Invalid number of arguments specified for command');
+  if (!arityOk(info.arity, target.length))
+    throw new CommandError('ERR Invalid number of arguments specified for command');
   const keys = commandKeys(info, target);
   if (keys.length === 0) throw new CommandError('ERR Invalid arguments specified for command');
   return keys;
@@ -131,5 +132,6 @@ export const command = defineCommand({
   name: 'command',
   arity: -1,
   flags: [],
-  handler: (ctx, argv) => (argv.length === 1 ? infoOf(ctx, ['command', 'info']) : runSubcommand('command', subcommands, ctx, argv)),
+  handler: (ctx, argv) =>
+    argv.length === 1 ? infoOf(ctx, ['command', 'info']) : runSubcommand('command', subcommands, ctx, argv),
 });

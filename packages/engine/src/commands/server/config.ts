@@ -48,7 +48,9 @@ function configSet(argv: readonly ByteString[]): never {
   if (argv.length % 2 !== 0) throw new CommandError(wrongArity('config|set'));
   const name = argv[2] as ByteString;
   if (PARAMETERS.has(name.toLowerCase())) {
-    throw new CommandError(`ERR CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config`);
+    throw new CommandError(
+      `ERR CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config`,
+    );
   }
   throw new CommandError(`ERR Unknown option or number of arguments for CONFIG SET - '${name}'`);
 }

@@ -60,7 +60,12 @@ function stats(ctx: ExecContext): InfoField[] {
 }
 
 function replication(ctx: ExecContext): InfoField[] {
-  return ctx.role === 'primary' ? [['role', 'master'], ['connected_slaves', 0]] : [['role', 'slave']];
+  return ctx.role === 'primary'
+    ? [
+        ['role', 'master'],
+        ['connected_slaves', 0],
+      ]
+    : [['role', 'slave']];
 }
 
 function cluster(): InfoField[] {

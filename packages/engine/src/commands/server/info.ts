@@ -24,7 +24,8 @@ function requestedSections(argv: readonly ByteString[], available: readonly stri
  */
 export function infoText(ctx: ExecContext, argv: readonly ByteString[]): string {
   const host = new Map<string, InfoField[]>();
-  for (const [name, fields] of Object.entries(ctx.engine.host.infoSections?.() ?? {})) host.set(name.toLowerCase(), fields);
+  for (const [name, fields] of Object.entries(ctx.engine.host.infoSections?.() ?? {}))
+    host.set(name.toLowerCase(), fields);
   const sections: [string, () => InfoField[]][] = BUILTIN_SECTIONS.map(([name, build]) => [
     name,
     () => mergeFields(build(ctx), host.get(name) ?? []),

@@ -47,15 +47,27 @@ export function valueBytes(value: Value, samples: number): number {
       return base + ttlBytes + fields + value.size * ELEMENT_OVERHEAD_BYTES.hash;
     }
     case 'list': {
-      const items = sampledBytes(mapped(value.toArray(), (item) => item.length), value.length, samples);
+      const items = sampledBytes(
+        mapped(value.toArray(), (item) => item.length),
+        value.length,
+        samples,
+      );
       return base + items + value.length * ELEMENT_OVERHEAD_BYTES.list;
     }
     case 'set': {
-      const members = sampledBytes(mapped(value.members.keysIterator(), (m) => m.length), value.size, samples);
+      const members = sampledBytes(
+        mapped(value.members.keysIterator(), (m) => m.length),
+        value.size,
+        samples,
+      );
       return base + members + value.size * ELEMENT_OVERHEAD_BYTES.set;
     }
     case 'zset': {
-      const members = sampledBytes(mapped(value.scores.keysIterator(), (m) => m.length), value.size, samples);
+      const members = sampledBytes(
+        mapped(value.scores.keysIterator(), (m) => m.length),
+        value.size,
+        samples,
+      );
       return base + members + value.size * ELEMENT_OVERHEAD_BYTES.zset;
     }
     case 'stream':

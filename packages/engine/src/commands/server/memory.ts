@@ -50,7 +50,14 @@ function memoryStats(ctx: ExecContext): Reply {
 const subcommands: ReadonlyMap<string, Subcommand> = new Map<string, Subcommand>([
   ['usage', { arity: -3, handler: memoryUsage }],
   ['stats', { arity: 2, handler: memoryStats }],
-  ['doctor', { arity: 2, handler: () => "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base." }],
+  [
+    'doctor',
+    {
+      arity: 2,
+      handler: () =>
+        "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.",
+    },
+  ],
   ['malloc-stats', { arity: 2, handler: () => 'Stats not supported for the current allocator' }],
   ['purge', { arity: 2, handler: () => OK }],
   ['help', { arity: 2, handler: () => helpReply('memory', HELP_LINES) }],
