@@ -142,9 +142,19 @@ export const zsetCommand: fc.Arbitrary<string[]> = fc.oneof(
   key.map((k) => ['DEL', k]),
 );
 
-/** Adds what only a replay can check: random choices, pops and keys with short TTLs. */
+/** A ZADD of 100-250 members with mixed scores: past Redis's listpack size, where lex lookups binary-search. */
+const bulkAdd = fc
+  .tuple(key, fc.integer({ min: 100, max: 250 }), fc.integer({ min: 1, max: 1000 }))
+  .map(([k, count, seed]) => {
+    const argv = ['ZADD', k];
+    for (let i = 0; i < count; i++) argv.push(String(((i * seed) % 17) / 2), `m${(i * 7919 + seed) % 400}`);
+    return argv;
+  });
+
+/** Adds what only a replay can check: random choices, pops, big sets and keys with short TTLs. */
 export const zsetCommandForReplay: fc.Arbitrary<string[]> = fc.oneof(
   { weight: 10, arbitrary: zsetCommand },
+  bulkAdd,
   fc.tuple(key, fc.integer({ min: -5, max: 5 })).map(([k, n]) => ['ZRANDMEMBER', k, String(n), 'WITHSCORES']),
   fc.tuple(key, fc.integer({ min: 1, max: 4 })).map(([k, ms]) => ['SET', k, 'str', 'PX', String(ms)]),
 );

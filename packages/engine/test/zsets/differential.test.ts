@@ -272,5 +272,39 @@ describe.runIf(redisServerAvailable() || process.env.MERIDIAN_REQUIRE_ORACLE ===
       ];
       expect(await firstMismatch(oracle, commands, normalize)).toBeUndefined();
     });
+
+    it('answers exactly as Redis past the listpack size (skiplist encoding there)', async () => {
+      const scored = Array.from({ length: 300 }, (_, i) => [
+        String((i * 13) % 41) + (i % 4 === 0 ? '.25' : ''),
+        `s${(i * 37) % 300}`,
+      ]);
+      const lex = Array.from({ length: 300 }, (_, i) => ['0', `w${String((i * 53) % 300).padStart(3, '0')}`]);
+      const commands: string[][] = [
+        ['ZADD', 'scored', ...scored.flat()],
+        ['ZADD', 'lex', ...lex.flat()],
+        ['ZRANGE', 'scored', '0', '-1', 'WITHSCORES'],
+        ['ZRANGE', 'scored', '(3.25', '17', 'BYSCORE', 'REV', 'LIMIT', '5', '30', 'WITHSCORES'],
+        ['ZREVRANGEBYSCORE', 'scored', '+inf', '(30', 'LIMIT', '1', '-1'],
+        ['ZCOUNT', 'scored', '(3.25', '17'],
+        ['ZRANK', 'scored', 's77'],
+        ['ZREVRANK', 'scored', 's77'],
+        ['ZRANGEBYLEX', 'lex', '[w100', '(w150'],
+        ['ZREVRANGEBYLEX', 'lex', '(w250', '-', 'LIMIT', '3', '10'],
+        ['ZLEXCOUNT', 'lex', '(w010', '[w299'],
+        ['ZREMRANGEBYLEX', 'lex', '[w050', '(w060'],
+        ['ZREMRANGEBYSCORE', 'scored', '(35', '+inf'],
+        ['ZREMRANGEBYRANK', 'scored', '10', '-100'],
+        ['ZINCRBY', 'scored', '0.1', 's5'],
+        ['ZRANGE', 'scored', '0', '-1', 'WITHSCORES'],
+        ['ZUNIONSTORE', 'u', '2', 'scored', 'lex', 'WEIGHTS', '2', '0.5'],
+        ['ZRANGE', 'u', '100', '160', 'WITHSCORES'],
+        ['ZINTERCARD', '2', 'u', 'lex', 'LIMIT', '20'],
+        ['ZRANDMEMBER', 'lex', '1000'],
+        ['ZPOPMIN', 'lex', '7'],
+        ['ZMPOP', '1', 'scored', 'MAX', 'COUNT', '9'],
+        ['ZCARD', 'lex'],
+      ];
+      expect(await firstMismatch(oracle, commands, normalize)).toBeUndefined();
+    });
   },
 );
