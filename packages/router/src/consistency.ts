@@ -1,9 +1,6 @@
 /** A read's consistency level (DESIGN.md's table). */
 export type Consistency =
-  | { level: 'eventual' }
-  | { level: 'session' }
-  | { level: 'bounded'; stalenessMsMax: number }
-  | { level: 'strong' };
+  { level: 'eventual' } | { level: 'session' } | { level: 'bounded'; stalenessMsMax: number } | { level: 'strong' };
 
 /** Parses `eventual | session | bounded=<ms> | strong`; undefined when the text is none of them. */
 export function parseConsistency(text: string | undefined): Consistency | undefined {

@@ -2,3 +2,25 @@ export { parseConsistency, formatConsistency } from './consistency.js';
 export type { Consistency } from './consistency.js';
 export { routeRequest } from './route.js';
 export type { RegionState, RouteRequest, RouteDecision } from './route.js';
+export { classifyRequest, classifyRequestLine, isWriteCommand } from './classify.js';
+export type { RequestClass } from './classify.js';
+export {
+  locateClient,
+  clientDelayMs,
+  rankRegions,
+  HeaderError,
+  REGION_HEADER,
+  LOCATION_HEADER,
+  CONSISTENCY_HEADER,
+} from './location.js';
+export type { ClientLocation } from './location.js';
+export { RegionMonitor } from './monitor.js';
+export type { RegionView, MonitoredRegion, RegionMonitorOptions } from './monitor.js';
+export {
+  MeridianRouter,
+  startRouter,
+  ROUTER_POLL_INTERVAL_MS_DEFAULT,
+  ROUTER_POLL_TIMEOUT_MS_DEFAULT,
+  ROUTER_FORWARD_TIMEOUT_MS_DEFAULT,
+} from './server.js';
+export type { RouterOptions } from './server.js';

@@ -19,7 +19,12 @@ export interface RouteRequest {
 }
 
 export type RouteDecision =
-  | { readonly kind: 'forward'; readonly region: string; readonly reason: string; readonly fallbacks: readonly string[] }
+  | {
+      readonly kind: 'forward';
+      readonly region: string;
+      readonly reason: string;
+      readonly fallbacks: readonly string[];
+    }
   | { readonly kind: 'unavailable'; readonly reason: string };
 
 /**
@@ -39,12 +44,19 @@ export function routeRequest(request: RouteRequest, byDistance: readonly RegionS
   const candidates = byDistance.filter((region) => region.healthy && fresh(region, request));
   const chosen = candidates[0];
   if (chosen === undefined) {
-    if (primary?.healthy === true) return { kind: 'forward', region: primary.name, reason: 'no replica fresh enough', fallbacks: [] };
+    if (primary?.healthy === true)
+      return { kind: 'forward', region: primary.name, reason: 'no replica fresh enough', fallbacks: [] };
     return { kind: 'unavailable', reason: 'no healthy region' };
   }
   const fallbacks = candidates.slice(1).map((region) => region.name);
-  if (primary?.healthy === true && !fallbacks.includes(primary.name) && chosen !== primary) fallbacks.push(primary.name);
-  return { kind: 'forward', region: chosen.name, reason: chosen.isPrimary ? 'nearest (primary)' : 'nearest replica', fallbacks };
+  if (primary?.healthy === true && !fallbacks.includes(primary.name) && chosen !== primary)
+    fallbacks.push(primary.name);
+  return {
+    kind: 'forward',
+    region: chosen.name,
+    reason: chosen.isPrimary ? 'nearest (primary)' : 'nearest replica',
+    fallbacks,
+  };
 }
 
 function fresh(region: RegionState, request: RouteRequest): boolean {

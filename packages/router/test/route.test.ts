@@ -18,8 +18,12 @@ describe('routeRequest', () => {
   const eu = region('eu-west-1', { stalenessMs: 40 });
 
   it('sends writes and strong reads to the primary, 503-style when it is down', () => {
-    expect(routeRequest({ isWrite: true, consistency: eventual }, [sg, eu, primary])).toMatchObject({ region: 'us-east-1' });
-    expect(routeRequest({ isWrite: false, consistency: { level: 'strong' } }, [sg, primary])).toMatchObject({ region: 'us-east-1' });
+    expect(routeRequest({ isWrite: true, consistency: eventual }, [sg, eu, primary])).toMatchObject({
+      region: 'us-east-1',
+    });
+    expect(routeRequest({ isWrite: false, consistency: { level: 'strong' } }, [sg, primary])).toMatchObject({
+      region: 'us-east-1',
+    });
     const down = { ...primary, healthy: false };
     expect(routeRequest({ isWrite: true, consistency: eventual }, [sg, down]).kind).toBe('unavailable');
   });
@@ -30,14 +34,20 @@ describe('routeRequest', () => {
       fallbacks: ['eu-west-1', 'us-east-1'],
     });
     const sgDown = { ...sg, healthy: false };
-    expect(routeRequest({ isWrite: false, consistency: eventual }, [sgDown, eu, primary])).toMatchObject({ region: 'eu-west-1' });
+    expect(routeRequest({ isWrite: false, consistency: eventual }, [sgDown, eu, primary])).toMatchObject({
+      region: 'eu-west-1',
+    });
   });
 
   it('skips replicas staler than a bounded read allows, ending at the primary', () => {
     const bounded = parseConsistency('bounded=100')!;
-    expect(routeRequest({ isWrite: false, consistency: bounded }, [sg, eu, primary])).toMatchObject({ region: 'eu-west-1' });
+    expect(routeRequest({ isWrite: false, consistency: bounded }, [sg, eu, primary])).toMatchObject({
+      region: 'eu-west-1',
+    });
     const tight = parseConsistency('bounded=5')!;
-    expect(routeRequest({ isWrite: false, consistency: tight }, [sg, eu, primary])).toMatchObject({ region: 'us-east-1' });
+    expect(routeRequest({ isWrite: false, consistency: tight }, [sg, eu, primary])).toMatchObject({
+      region: 'us-east-1',
+    });
     const primaryDown = { ...primary, healthy: false };
     expect(routeRequest({ isWrite: false, consistency: tight }, [sg, eu, primaryDown]).kind).toBe('unavailable');
   });

@@ -1,0 +1,72 @@
+import { type GeoPoint, geoDelayMs } from '@meridian/lag';
+import type { TopologyConfig } from '@meridian/topology';
+
+/** Where a client is: a named region (its location) or a point given by the client. */
+export interface ClientLocation {
+  readonly region: string | undefined;
+  readonly point: GeoPoint;
+}
+
+export const REGION_HEADER = 'x-meridian-region';
+export const LOCATION_HEADER = 'x-meridian-location';
+export const CONSISTENCY_HEADER = 'x-meridian-consistency';
+
+/** A header the router cannot act on; answered with 400 and this message. */
+export class HeaderError extends Error {}
+
+const LAT_LON = /^\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$/;
+
+/**
+ * The client's location from `x-meridian-region` or `x-meridian-location: <lat>,<lon>`, else the
+ * router's own region. Throws HeaderError for an unknown region or a malformed point.
+ */
+export function locateClient(
+  config: TopologyConfig,
+  regionHeader: string | undefined,
+  locationHeader: string | undefined,
+): ClientLocation {
+  if (regionHeader !== undefined && regionHeader.trim() !== '') {
+    const name = regionHeader.trim().toLowerCase();
+    const region = config.regions.find((candidate) => candidate.name === name);
+    if (region === undefined) {
+      const names = config.regions.map((candidate) => candidate.name).join(', ');
+      throw new HeaderError(`ERR unknown region "${name}" in ${REGION_HEADER} (regions are: ${names})`);
+    }
+    return { region: region.name, point: region.location };
+  }
+  if (locationHeader !== undefined && locationHeader.trim() !== '') {
+    const match = LAT_LON.exec(locationHeader);
+    const lat = Number(match?.[1]);
+    const lon = Number(match?.[2]);
+    if (match === null || !(Math.abs(lat) <= 90) || !(Math.abs(lon) <= 180)) {
+      throw new HeaderError(`ERR ${LOCATION_HEADER} must be "<lat>,<lon>" in degrees, like "1.35,103.8"`);
+    }
+    return { region: undefined, point: { lat, lon } };
+  }
+  const own = config.regions.find((candidate) => candidate.name === config.router.region);
+  return { region: config.router.region, point: own?.location ?? { lat: 0, lon: 0 } };
+}
+
+/**
+ * The modelled one-way delay from the client to a region: 0 inside the region, a configured
+ * link override or fixed delay for a client in a known region, else the great-circle delay.
+ */
+export function clientDelayMs(config: TopologyConfig, client: ClientLocation, regionName: string): number {
+  const region = config.regions.find((candidate) => candidate.name === regionName);
+  if (region === undefined) return 0;
+  if (client.region !== undefined) {
+    if (client.region === regionName) return 0;
+    const override = config.network.links.find((link) => link.from === client.region && link.to === regionName);
+    if (override?.delayMs !== undefined) return override.delayMs;
+    if (typeof config.network.delay === 'number') return config.network.delay;
+  }
+  return geoDelayMs(client.point, region.location);
+}
+
+/** Region names ordered by modelled delay from the client, nearest first (ties by config order). */
+export function rankRegions(config: TopologyConfig, client: ClientLocation): string[] {
+  return config.regions
+    .map((region, index) => ({ name: region.name, index, delayMs: clientDelayMs(config, client, region.name) }))
+    .sort((a, b) => a.delayMs - b.delayMs || a.index - b.index)
+    .map((entry) => entry.name);
+}
