@@ -30,7 +30,7 @@ function nextEntryId(ctx: ExecContext, stream: StreamValue, args: TrimArgs): Str
   } else if (args.id.seqGiven) {
     id = args.id.id;
   } else if (idMs(args.id.id) === idMs(last)) {
-    if (idSeq(last) === UINT64_MAX) throw new CommandError(ERR_ID_TOO_SMALL);
+    if (idSeq(last) === UINT64_MAX) throw new CommandError('ERR Elements are too large to be stored');
     id = last + 1n;
   } else {
     id = args.id.id;

@@ -115,10 +115,10 @@ function streamInfo(stream: StreamValue, argv: readonly ByteString[]): Reply {
   let count = 10;
   const fullOk = argv.length === 4 || argv.length === 6;
   if (!fullOk || (argv[3] as ByteString).toLowerCase() !== 'full')
-    throw new CommandError(subcommandSyntaxError('stream', 'XINFO'));
+    throw new CommandError(subcommandSyntaxError(argv[1] as ByteString, 'XINFO'));
   if (argv.length === 6) {
     if ((argv[4] as ByteString).toLowerCase() !== 'count')
-      throw new CommandError(subcommandSyntaxError('stream', 'XINFO'));
+      throw new CommandError(subcommandSyntaxError(argv[1] as ByteString, 'XINFO'));
     count = requireInteger(argv[5] as ByteString);
     if (count < 0) count = 10;
   }

@@ -97,18 +97,20 @@ export const xreadgroup = defineCommand({
       const history = target.after !== undefined;
       const last = target.stream.last();
       const hasNew = last !== undefined && last.id > target.group.lastId;
+      // Like Redis 7.0, a consumer is created (or its seen-time refreshed) only when served.
+      if (!history && !hasNew) continue;
       let consumer = target.group.consumers.get(consumerName);
       if (consumer === undefined && !args.noAck) consumer = target.group.ensureConsumer(consumerName, ctx.nowMs)[0];
       if (consumer !== undefined) consumer.seenTimeMs = ctx.nowMs;
-      if (history || hasNew) {
-        const pendingConsumer = args.noAck && !history ? undefined : consumer;
-        const entries = history
-          ? readHistory(ctx, target, consumer, count)
-          : readNew(ctx, target, pendingConsumer, count);
-        if (consumer !== undefined && entries.length > 0) consumer.activeTimeMs = ctx.nowMs;
-        reply.push([target.key, entries]);
+      const pendingConsumer = args.noAck && !history ? undefined : consumer;
+      const entries = history
+        ? readHistory(ctx, target, consumer, count)
+        : readNew(ctx, target, pendingConsumer, count);
+      if (consumer !== undefined) {
+        if (entries.length > 0) consumer.activeTimeMs = ctx.nowMs;
+        propagateConsumerTimes(ctx, target.key, groupName, consumer);
       }
-      if (consumer !== undefined) propagateConsumerTimes(ctx, target.key, groupName, consumer);
+      reply.push([target.key, entries]);
     }
     return reply.length === 0 ? null : reply;
   },

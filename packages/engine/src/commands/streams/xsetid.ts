@@ -47,8 +47,6 @@ export const xsetid = defineCommand({
     const options = parseOptions(argv, id);
     const stream = writableStream(ctx, argv[1] as ByteString);
     if (stream === undefined) throw new CommandError(ERR_NO_SUCH_KEY);
-    if (id < stream.maxDeletedId)
-      throw new CommandError('ERR The ID specified in XSETID is smaller than current max_deleted_entry_id');
     const last = stream.last();
     if (last !== undefined) {
       if (id < last.id)
