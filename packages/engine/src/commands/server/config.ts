@@ -1,6 +1,6 @@
 import type { ByteString } from '../../bytes.js';
 import { defineCommand } from '../../command.js';
-import { wrongArity } from '../../errors.js';
+import { ERR_SYNTAX } from '../../errors.js';
 import { globMatch } from '../../glob.js';
 import { CommandError, OK } from '../../reply.js';
 import { helpReply, runSubcommand, type Subcommand } from './subcommands.js';
@@ -36,16 +36,26 @@ const HELP_LINES = [
 
 /** CONFIG GET pattern [pattern …]: a flat [name, value, …] list, each parameter once. */
 function configGet(argv: readonly ByteString[]): ByteString[] {
-  const patterns = argv.slice(2);
   const reply: ByteString[] = [];
-  for (const [name, value] of PARAMETERS) {
-    if (patterns.some((pattern) => globMatch(pattern, name, true))) reply.push(name, value);
+  const found = new Set<string>();
+  for (const pattern of argv.slice(2)) {
+    // Redis answers a name without glob characters as it was given, in its case.
+    if (!/[*?[]/.test(pattern)) {
+      const value = PARAMETERS.get(pattern.toLowerCase());
+      if (value !== undefined && !found.has(pattern.toLowerCase())) reply.push(pattern, value);
+      found.add(pattern.toLowerCase());
+      continue;
+    }
+    for (const [name, value] of PARAMETERS) {
+      if (!found.has(name) && globMatch(pattern, name, true)) reply.push(name, value);
+      if (globMatch(pattern, name, true)) found.add(name);
+    }
   }
   return reply;
 }
 
 function configSet(argv: readonly ByteString[]): never {
-  if (argv.length % 2 !== 0) throw new CommandError(wrongArity('config|set'));
+  if (argv.length % 2 !== 0) throw new CommandError(ERR_SYNTAX);
   const name = argv[2] as ByteString;
   if (PARAMETERS.has(name.toLowerCase())) {
     throw new CommandError(
