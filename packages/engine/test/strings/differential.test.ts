@@ -5,6 +5,7 @@ import { type Oracle, redisServerAvailable, startOracle } from '../../../../test
 import { stringCommand, wrongTypeSetup } from './commands.js';
 
 const LONG_MIN = '-9223372036854775808';
+const bitUnitOrNone = fc.constantFrom<string[]>([], ['BIT'], ['BYTE']);
 const LONG_MAX = '9223372036854775807';
 
 const setup: string[][] = [
@@ -406,6 +407,8 @@ const lcsCases: string[][] = [
   ['LCS', 'key1', 'w'],
   ['LCS', 'w', 'nokey', 'FOO'],
   ['LCS', 'key1', 'key1', 'IDX', 'WITHMATCHLEN'],
+  ['MSET', 'long1', 'a'.repeat(12_000), 'long2', 'b'.repeat(12_000)],
+  ['LCS', 'long1', 'long2', 'LEN'],
 ];
 
 describe.runIf(redisServerAvailable() || process.env.MERIDIAN_REQUIRE_ORACLE === '1')(
@@ -452,6 +455,31 @@ describe.runIf(redisServerAvailable() || process.env.MERIDIAN_REQUIRE_ORACLE ===
         fc.asyncProperty(fc.array(increment, { minLength: 1, maxLength: 12 }), async (increments) => {
           const commands = increments.map((text) => ['INCRBYFLOAT', 'f', text]);
           expect(await firstMismatch(oracle, commands)).toBeUndefined();
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it('counts and finds bits in random byte strings over random ranges as Redis does', async () => {
+      const bytes = fc.string({
+        unit: fc.constantFrom('\u0000', '\u00ff', '\u0001', '\u0080', '\u00f0', '\u000f', 'a'),
+        maxLength: 12,
+      });
+      const bound = fc.integer({ min: -100, max: 100 }).map(String);
+      const query = fc.oneof(
+        fc.tuple(bound, bound, bitUnitOrNone).map(([a, b, unit]) => ['BITCOUNT', 'v', a, b, ...unit]),
+        fc
+          .tuple(fc.constantFrom('0', '1'), bound, bound, bitUnitOrNone, fc.nat(2))
+          .map(([bit, a, b, unit, form]) => [
+            'BITPOS',
+            'v',
+            bit,
+            ...[a, b, ...unit].slice(0, form === 2 ? 2 + unit.length : form),
+          ]),
+      );
+      await fc.assert(
+        fc.asyncProperty(bytes, fc.array(query, { minLength: 1, maxLength: 20 }), async (value, queries) => {
+          expect(await firstMismatch(oracle, [['SET', 'v', value], ...queries])).toBeUndefined();
         }),
         { numRuns: 300 },
       );
