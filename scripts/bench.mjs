@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+// `npm run bench`: every figure next to a reference measured in the same run on this machine, as a
+// ratio. Servers run in their own processes; autocannon generates load from this one. Results go
+// to bench-results/latest.json and a table on stdout. BENCH_SECONDS sets each HTTP run's length.
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import autocannon from 'autocannon';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const TOKEN = 'bench-token';
+const rows = [];
+const results = { machine: machine(), startedAt: new Date().toISOString(), seconds, rows };
+
+function machine() {
+  const cpus = os.cpus();
+  return { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+}
+
+function startServer(kind) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [new URL('./bench-server.mjs', import.meta.url).pathname, kind], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (text) => {
+      const match = /ready (\d+)/.exec(text);
+      if (match) resolve({ port: Number(match[1]), stop: () => child.kill('SIGKILL') });
+    });
+    child.once('exit', (code) => reject(new Error(`bench server ${kind} exited with ${code}`)));
+  });
+}
+
+async function load(port, { path = '/', body, connections = 50 }) {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}${path}`,
+    method: 'POST',
+    connections,
+    duration: seconds,
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body,
+  });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`load on :${port}${path} saw ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { requestsPerS: result.requests.average, latencyMsP50: result.latency.p50, latencyMsP99: result.latency.p99 };
+}
+
+async function withServer(kind, run) {
+  const server = await startServer(kind);
+  try {
+    return await run(server.port);
+  } finally {
+    server.stop();
+  }
+}
+
+function addRow(name, value, unit, reference, referenceName, target) {
+  const ratio = reference === undefined ? undefined : value / reference;
+  rows.push({ name, value, unit, reference, referenceName, ratio, target });
+}
+
+async function benchHttp() {
+  const bare = await withServer('bare', (port) => load(port, { body: '["GET","k"]' }));
+  const [get, set] = await withServer('meridian', async (port) => [
+    await load(port, { body: '["GET","k"]' }),
+    await load(port, { body: '["SET","k","v"]' }),
+  ]);
+  addRow('single GET (POST /, 50 conns)', get.requestsPerS, 'req/s', bare.requestsPerS, 'bare node:http', '≥ 0.70');
+  addRow('single SET (POST /, 50 conns)', set.requestsPerS, 'req/s', bare.requestsPerS, 'bare node:http', '≥ 0.70');
+  const pipeline = JSON.stringify(Array.from({ length: 100 }, (_, i) => ['SET', `key:${i}`, 'value']));
+  const map = await withServer('map', (port) => load(port, { path: '/pipeline', body: pipeline, connections: 16 }));
+  const ours = await withServer('meridian', (port) => load(port, { path: '/pipeline', body: pipeline, connections: 16 }));
+  addRow('/pipeline of 100 SETs', ours.requestsPerS * 100, 'commands/s', map.requestsPerS * 100, 'node:http + Map', '≥ 0.60 and ≥ 1,000,000/s');
+}
+
+async function benchMemory() {
+  const { Engine } = await import('../packages/engine/dist/index.js');
+  const keys = 1_000_000;
+  global.gc?.();
+  const before = process.memoryUsage().heapUsed;
+  const engine = new Engine({ role: 'primary' });
+  for (let i = 0; i < keys; i++) engine.execute(['SET', `key:${String(i).padStart(12, '0')}`, 'v'.repeat(32)], 0);
+  global.gc?.();
+  const bytesPerKey = (process.memoryUsage().heapUsed - before) / keys;
+  const redis = await redisBytesPerKey(keys);
+  addRow('memory, 1M string keys (16 B key, 32 B value)', bytesPerKey, 'bytes/key', redis, 'redis-server 7.0', '≤ 2× Redis (ratio ≤ 2)');
+  return engine.db.data.size;
+}
+
+async function redisBytesPerKey(keys) {
+  const port = 16000 + Math.floor(Math.random() * 1000);
+  const server = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const failed = await new Promise((resolve) => {
+    server.once('error', () => resolve(true));
+    setTimeout(() => resolve(false), 300);
+  });
+  if (failed) return undefined;
+  try {
+    const cli = (args, input) =>
+      new Promise((resolve) => {
+        const child = spawn('redis-cli', ['-p', String(port), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout.on('data', (chunk) => (out += chunk));
+        child.on('exit', () => resolve(out));
+        child.stdin.end(input ?? '');
+      });
+    const before = Number(/used_memory:(\d+)/.exec(await cli(['info', 'memory']))?.[1]);
+    let protocol = '';
+    const chunks = [];
+    for (let i = 0; i < keys; i++) {
+      const key = `key:${String(i).padStart(12, '0')}`;
+      protocol += `*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$32\r\n${'v'.repeat(32)}\r\n`;
+      if (protocol.length > 1 << 20) (chunks.push(protocol), (protocol = ''));
+    }
+    chunks.push(protocol);
+    await cli(['--pipe'], chunks.join(''));
+    const after = Number(/used_memory:(\d+)/.exec(await cli(['info', 'memory']))?.[1]);
+    return (after - before) / keys;
+  } finally {
+    server.kill('SIGKILL');
+  }
+}
+
+async function benchDurableLog() {
+  const { benchStore } = await import('./bench-store.mjs');
+  const store = await benchStore({ durationMs: Math.min(seconds, 3) * 1000 });
+  const always256 = store.always_256_writers;
+  addRow('durable writes, policy always, 256 writers', always256.entriesPerS, 'entries/s', always256.rawEntriesPerS, 'raw better-sqlite3 batches', '≥ 0.50');
+  const always1 = store.always_1_writers;
+  addRow('durable writes, policy always, 1 writer', always1.entriesPerS, 'entries/s', always1.rawEntriesPerS, 'raw better-sqlite3', '(info)');
+  const everysec = store.everysec;
+  addRow('durable writes, policy everysec', everysec.entriesPerS, 'entries/s', everysec.rawEntriesPerS, 'raw better-sqlite3 batches', '(info)');
+}
+
+function format(n) {
+  if (n === undefined) return '—';
+  return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2);
+}
+
+function printTable() {
+  const header = ['what', 'ours', 'unit', 'reference', 'ratio', 'target'];
+  const lines = rows.map((row) => [row.name, format(row.value), row.unit, row.reference === undefined ? '—' : `${format(row.reference)} (${row.referenceName})`, row.ratio === undefined ? '—' : row.ratio.toFixed(2), row.target]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => String(line[i]).length)));
+  const render = (cells) => `| ${cells.map((cell, i) => String(cell).padEnd(widths[i])).join(' | ')} |`;
+  console.log(render(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const line of lines) console.log(render(line));
+}
+
+const only = process.argv.slice(2);
+const suites = { http: benchHttp, memory: benchMemory, store: benchDurableLog };
+for (const extra of ['router', 'replication', 'sim']) {
+  try {
+    const module = await import(`./bench-${extra}.mjs`);
+    suites[extra] = () => module.bench({ seconds, addRow });
+  } catch (error) {
+    if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+  }
+}
+for (const [name, run] of Object.entries(suites)) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  console.error(`bench: ${name}…`);
+  await run();
+}
+results.finishedAt = new Date().toISOString();
+mkdirSync(new URL('../bench-results/', import.meta.url), { recursive: true });
+writeFileSync(new URL('../bench-results/latest.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+console.log(`Machine: ${results.machine.cpu}, ${results.machine.cores} cores, ${results.machine.memoryGiB} GiB, Node ${results.machine.node}`);
+printTable();
