@@ -1,0 +1,133 @@
+import { readFile } from 'node:fs/promises';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { parseTopology, type TopologyConfig } from '@meridian/topology';
+import { runStalenessExperiment } from './experiment.js';
+import { parseFaultSchedule } from './faults.js';
+import type { LiveTopology } from './live.js';
+import { defaultExperimentOptions, type ExperimentOptions } from './options.js';
+import { formatTerminalTable, writeExperimentOutputs } from './outputs.js';
+
+interface StalenessFlags {
+  mode: 'sim' | 'live';
+  config: string;
+  seed?: number;
+  out: string;
+  faults?: string;
+  faultsJson?: string;
+  durationMs?: number;
+  warmupMs?: number;
+  writesPerSecond?: number;
+  readsPerSecond?: number;
+  clientsPerRegion?: number;
+  keys?: number;
+  zipf?: number;
+  valueBytes?: [number, number];
+  consistency?: Record<string, number>;
+  regionWeights?: Record<string, number>;
+  clientLocalDelayMs?: number;
+  diskSyncMs?: number;
+  progress?: boolean;
+}
+
+export interface ExperimentCommandHooks {
+  /** Live mode: launches or finds the topology's processes (the CLI provides it). */
+  liveTopology?: (config: TopologyConfig) => Promise<LiveTopology>;
+}
+
+function number(text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new InvalidArgumentError('must be a number ≥ 0');
+  return value;
+}
+
+function pairs(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of text.split(',')) {
+    const at = part.lastIndexOf(':');
+    if (at <= 0) throw new InvalidArgumentError(`expected name:weight pairs, got "${part}"`);
+    out[part.slice(0, at).trim()] = number(part.slice(at + 1));
+  }
+  return out;
+}
+
+function range(text: string): [number, number] {
+  const match = /^(\d+)(?:-(\d+))?$/.exec(text.trim());
+  if (match === null) throw new InvalidArgumentError('expected BYTES or MIN-MAX');
+  const min = Number(match[1]);
+  return [min, match[2] === undefined ? min : Number(match[2])];
+}
+
+/** `meridian experiment staleness …`: the CLI calls this once to add the subcommand. */
+export function registerExperimentCommand(program: Command, hooks: ExperimentCommandHooks = {}): Command {
+  const experiment = program.commands.find((command) => command.name() === 'experiment') ?? program.command('experiment').description('run experiments');
+  experiment
+    .command('staleness')
+    .description('measure replication lag, t-visibility, stale reads and latency per region and consistency level')
+    .addOption(new Option('--mode <mode>', 'sim (virtual clock) or live (real processes)').choices(['sim', 'live']).default('sim'))
+    .option('--config <file>', 'topology (regions.yaml)', 'regions.yaml')
+    .option('--seed <n>', 'random seed (sim mode replays exactly from it)', number)
+    .option('--out <dir>', 'output folder', 'experiment-out')
+    .option('--faults <file>', 'fault schedule (YAML or JSON)')
+    .option('--faults-json <json>', 'fault schedule inline')
+    .option('--duration-ms <ms>', 'simulated workload length', number)
+    .option('--warmup-ms <ms>', 'simulated time before the workload', number)
+    .option('--writes-per-second <n>', 'open-loop write rate (all clients)', number)
+    .option('--reads-per-second <n>', 'open-loop read rate (all clients)', number)
+    .option('--clients-per-region <n>', 'clients in each region', number)
+    .option('--keys <n>', 'number of keys', number)
+    .option('--zipf <s>', 'zipf exponent of key popularity (0: uniform)', number)
+    .option('--value-bytes <min-max>', 'value size range', range)
+    .option('--consistency <mix>', 'client share per level, e.g. eventual:1,session:1,bounded=250:1,strong:1', pairs)
+    .option('--region-weights <weights>', 'traffic share per region, e.g. us-east-1:2,eu-west-1:1', pairs)
+    .option('--client-local-delay-ms <ms>', 'client ↔ node delay within a region', number)
+    .option('--disk-sync-ms <ms>', 'simulated time for a write to become durable', number)
+    .option('--progress', 'show progress on stderr even when it is not a terminal')
+    .action(async (flags: StalenessFlags) => {
+      const options = await experimentOptionsFromFlags(flags);
+      if (options.mode === 'live' && hooks.liveTopology !== undefined) options.live = await hooks.liveTopology(options.topology);
+      if (flags.progress === true || process.stderr.isTTY) options.progress = progressBar();
+      const result = await runStalenessExperiment(options);
+      if (options.progress !== undefined) process.stderr.write('\n');
+      const paths = await writeExperimentOutputs(result, flags.out);
+      console.log(formatTerminalTable(result));
+      console.log(`wrote ${paths.length} files to ${flags.out} (report: ${paths.find((p) => p.endsWith('report.html')) ?? ''})`);
+    });
+  return experiment;
+}
+
+/** Builds experiment options from the subcommand's flags (exported for tests and the integrator). */
+export async function experimentOptionsFromFlags(flags: StalenessFlags): Promise<ExperimentOptions> {
+  const config = parseTopology(await readFile(flags.config, 'utf8'), flags.config);
+  const options = defaultExperimentOptions(config);
+  const workload = options.workload;
+  options.mode = flags.mode;
+  options.replay = { configPath: flags.config, ...(flags.faults === undefined ? {} : { faultsPath: flags.faults }) };
+  const names = config.regions.map((region) => region.name);
+  if (flags.faults !== undefined) options.faults = parseFaultSchedule(await readFile(flags.faults, 'utf8'), names);
+  if (flags.faultsJson !== undefined) options.faults = parseFaultSchedule(flags.faultsJson, names);
+  if (flags.seed !== undefined) options.seed = flags.seed;
+  if (flags.durationMs !== undefined) options.durationMs = flags.durationMs;
+  if (flags.warmupMs !== undefined) options.warmupMs = flags.warmupMs;
+  if (flags.writesPerSecond !== undefined) workload.writesPerSecond = flags.writesPerSecond;
+  if (flags.readsPerSecond !== undefined) workload.readsPerSecond = flags.readsPerSecond;
+  if (flags.clientsPerRegion !== undefined) workload.clientsPerRegion = flags.clientsPerRegion;
+  if (flags.keys !== undefined) workload.keyCount = flags.keys;
+  if (flags.zipf !== undefined) workload.keyPopularity = flags.zipf === 0 ? { kind: 'uniform' } : { kind: 'zipf', exponent: flags.zipf };
+  if (flags.valueBytes !== undefined) [workload.valueBytesMin, workload.valueBytesMax] = flags.valueBytes;
+  if (flags.consistency !== undefined) workload.consistencyMix = flags.consistency;
+  if (flags.regionWeights !== undefined) workload.regionWeights = flags.regionWeights;
+  if (flags.clientLocalDelayMs !== undefined) options.clientLocalDelayMs = flags.clientLocalDelayMs;
+  if (flags.diskSyncMs !== undefined) options.diskSyncMs = flags.diskSyncMs;
+  return options;
+}
+
+function progressBar(): (report: { simulatedMs: number; totalMs: number }) => void {
+  let last = -1;
+  return ({ simulatedMs, totalMs }) => {
+    const percent = Math.floor((simulatedMs / totalMs) * 100);
+    if (percent === last) return;
+    last = percent;
+    const filled = Math.floor(percent / 5);
+    process.stderr.write(`\rsimulating [${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${percent}% (${(simulatedMs / 1000).toFixed(0)} s simulated)`);
+  };
+}

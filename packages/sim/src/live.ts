@@ -1,0 +1,34 @@
+import type { LinkConfig } from '@meridian/lag';
+
+/** One region of a running topology, as live mode sees it. */
+export interface LiveRegion {
+  name: string;
+  isPrimary: boolean;
+  /** Base URL of the region's REST endpoint, e.g. http://127.0.0.1:7702. */
+  url: string;
+}
+
+/**
+ * The seam for live mode: the CLI launches (or finds) real region processes and hands the
+ * experiment this view of them. The experiment sends Upstash REST requests to `regions[].url` with
+ * `token`, reads lag and applied offsets through `adminStatus`, and drives faults through `setLink`
+ * (the admin lag endpoint) and `crash`/`restart`.
+ */
+export interface LiveTopology {
+  regions: readonly LiveRegion[];
+  token: string;
+  /** Wall-clock time in ms (the experiment measures with it). */
+  nowMs(): number;
+  /** One region's admin status: applied offset and staleness. */
+  adminStatus(region: string): Promise<{ appliedOffset: number; stalenessMs: number }>;
+  /** Changes the directed link from → to at run time (the admin lag endpoint). */
+  setLink(from: string, to: string, change: LinkConfig & { partitioned?: boolean }): Promise<void>;
+  crash(region: string): Promise<void>;
+  restart(region: string): Promise<void>;
+  /** Sends one REST command to a region with the given headers; resolves with status, body and headers. */
+  request(
+    region: string,
+    argv: readonly string[],
+    headers: Record<string, string>,
+  ): Promise<{ status: number; body: unknown; headers: Record<string, string> }>;
+}

@@ -1,0 +1,222 @@
+import { Engine, loadSnapshotEntry, type SnapshotEntry } from '@meridian/engine';
+import type { SeededRandom } from '@meridian/lag';
+import {
+  type Connection,
+  type Connector,
+  EngineApplier,
+  engineSnapshotSource,
+  type MemoryNetwork,
+  type ReplicaApplier,
+  type ReplicaEvent,
+  ReplicationPrimary,
+  ReplicationReplica,
+} from '@meridian/replication';
+import { type LogEntry, MemoryWriteLog } from '@meridian/store';
+import type { TopologyConfig } from '@meridian/topology';
+import type { SimLinks } from './links.js';
+import type { SimScheduler } from './scheduler.js';
+
+export const PRIMARY_ADDRESS = 'primary';
+const SECRET = 'meridian-sim';
+const REPLICATION_ID = 'sim-history-1';
+
+interface NodeDeps {
+  scheduler: SimScheduler;
+  network: MemoryNetwork;
+  links: SimLinks;
+  random: SeededRandom;
+  config: TopologyConfig;
+}
+
+/** The primary region's node: engine, durable write log (kept across crashes), replication primary. */
+export class SimPrimaryNode {
+  readonly log = new MemoryWriteLog();
+  engine: Engine;
+  up = false;
+  private replication: ReplicationPrimary | undefined;
+  private incarnation = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly deps: NodeDeps,
+  ) {
+    this.engine = this.newEngine();
+  }
+
+  /** Starts (or restarts) the node: replays the durable log into a fresh engine, listens for replicas. */
+  start(): void {
+    const { scheduler, network, links, config } = this.deps;
+    if (this.incarnation > 0) {
+      this.engine = this.newEngine();
+      replay(this.engine, this.log, 0);
+    }
+    this.incarnation++;
+    const clock = scheduler.clock;
+    this.replication = new ReplicationPrimary({
+      listener: network.listen(PRIMARY_ADDRESS),
+      log: this.log,
+      clock,
+      snapshots: engineSnapshotSource(this.engine, this.log, clock),
+      secret: SECRET,
+      replicationId: REPLICATION_ID,
+      heartbeatMs: config.replication.heartbeatMs,
+      backlogBytesMax: config.replication.backlogBytesMax,
+      linkFor: ({ region }) => links.link('replication', this.name, region),
+    });
+    this.up = true;
+  }
+
+  /** Stops at once: replicas are cut off, the engine's memory is gone, the log stays. */
+  crash(): void {
+    this.up = false;
+    void this.replication?.close();
+    this.replication = undefined;
+  }
+
+  /** Engine time: whole ms, as the real primary stamps its log. */
+  engineTimeMs(): number {
+    return Math.floor(this.deps.scheduler.nowMs());
+  }
+
+  /** Executes a client write; returns the reply and the offset of its log entry (0 when it changed nothing). */
+  write(argv: readonly string[]): { reply: unknown; offset: number } {
+    const timeMs = this.engineTimeMs();
+    const { reply, effects } = this.engine.execute(argv, timeMs);
+    if (effects.length === 0) return { reply, offset: 0 };
+    const { offset } = this.log.append(timeMs, effects);
+    this.replication?.onAppend();
+    return { reply, offset };
+  }
+
+  read(argv: readonly string[]): unknown {
+    return this.engine.execute(argv, this.engineTimeMs()).reply;
+  }
+
+  private newEngine(): Engine {
+    const random = this.deps.random.fork(`engine:${this.name}:${this.incarnation}`);
+    return new Engine({ role: 'primary', random: random.asFunction() });
+  }
+}
+
+/** What a replica has on disk: the snapshot it last loaded and the entries applied since. */
+class ReplicaDisk {
+  snapshot: { entries: readonly SnapshotEntry[]; offset: number; replicationId: string } = {
+    entries: [],
+    offset: 0,
+    replicationId: '',
+  };
+  entries: LogEntry[] = [];
+}
+
+/** Applies to the engine and records what a real replica persists; does nothing once its node died. */
+class DurableApplier implements ReplicaApplier {
+  dead = false;
+
+  constructor(
+    private readonly inner: EngineApplier,
+    private readonly disk: ReplicaDisk,
+  ) {}
+
+  appliedOffset(): number {
+    return this.inner.appliedOffset();
+  }
+
+  replicationId(): string {
+    return this.inner.replicationId();
+  }
+
+  apply(entry: LogEntry): void {
+    if (this.dead) return;
+    this.inner.apply(entry);
+    this.disk.entries.push(entry);
+  }
+
+  loadSnapshot(entries: readonly SnapshotEntry[], offset: number, replicationId: string): void {
+    if (this.dead) return;
+    this.inner.loadSnapshot(entries, offset, replicationId);
+    this.disk.snapshot = { entries, offset, replicationId };
+    this.disk.entries = [];
+  }
+}
+
+export interface ReplicaHooks {
+  onEvent(node: SimReplicaNode, event: ReplicaEvent): void;
+  wrapApplier?: (region: string, applier: ReplicaApplier) => ReplicaApplier;
+}
+
+/** A replica region's node: engine, durable state, replication replica. Crashes lose what was not applied. */
+export class SimReplicaNode {
+  engine: Engine = new Engine({ role: 'replica' });
+  replica: ReplicationReplica | undefined;
+  up = false;
+  /** Bumped at each start, so events of a dead incarnation are ignored. */
+  incarnation = 0;
+  private readonly disk = new ReplicaDisk();
+  private applier: DurableApplier | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly primaryName: string,
+    private readonly deps: NodeDeps,
+    private readonly hooks: ReplicaHooks,
+  ) {}
+
+  get appliedOffset(): number {
+    return this.replica?.appliedOffset ?? 0;
+  }
+
+  start(): void {
+    const { scheduler, network, links } = this.deps;
+    const incarnation = ++this.incarnation;
+    this.engine = new Engine({ role: 'replica' });
+    const snapshot = this.disk.snapshot;
+    for (const entry of snapshot.entries) loadSnapshotEntry(this.engine.db, entry);
+    for (const entry of this.disk.entries) this.engine.applyEffects(entry.effects, entry.timeMs);
+    const last = this.disk.entries[this.disk.entries.length - 1]?.offset ?? snapshot.offset;
+    const inner = new EngineApplier(this.engine, { appliedOffset: last, replicationId: snapshot.replicationId });
+    this.applier = new DurableApplier(inner, this.disk);
+    const applier = this.hooks.wrapApplier?.(this.name, this.applier) ?? this.applier;
+    const raw = network.connector(PRIMARY_ADDRESS);
+    const connector: Connector = {
+      connect: (): Promise<Connection> => {
+        scheduler.microtasksDue();
+        return raw.connect();
+      },
+    };
+    this.replica = new ReplicationReplica({
+      connector,
+      applier,
+      clock: scheduler.clock,
+      replicaId: this.name,
+      region: this.name,
+      secret: SECRET,
+      random: this.deps.random.fork(`backoff:${this.name}:${incarnation}`).asFunction(),
+      link: links.link('replication', this.name, this.primaryName),
+    });
+    this.replica.on((event) => {
+      if (incarnation === this.incarnation && this.up) this.hooks.onEvent(this, event);
+    });
+    this.up = true;
+    this.replica.start();
+  }
+
+  /** Dies at once: received but unapplied entries are lost, waiting reads give up. */
+  crash(): void {
+    this.up = false;
+    if (this.applier !== undefined) this.applier.dead = true;
+    this.replica?.stop();
+    this.deps.scheduler.microtasksDue();
+  }
+}
+
+function replay(engine: Engine, log: MemoryWriteLog, afterOffset: number): void {
+  let next = afterOffset + 1;
+  while (next <= log.lastOffset()) {
+    const read = log.read(next, { entriesMax: 4096, bytesMax: Infinity });
+    if (read.kind === 'truncated') throw new Error(`log truncated at ${read.firstOffset}`);
+    for (const entry of read.entries) {
+      engine.applyEffects(entry.effects, entry.timeMs);
+      next = entry.offset + 1;
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import { VirtualClock } from '@meridian/lag';
+
+/**
+ * Runs the virtual clock's timers one by one. The production replication code uses a few promises
+ * (connect, waitForOffset); their continuations are microtasks, so whoever knows one is due calls
+ * `microtasksDue()` and the loop yields once before the next timer. Yielding after every timer
+ * would cost more than the rest of the simulation.
+ */
+export class SimScheduler {
+  readonly clock: VirtualClock;
+  private drainNeeded = false;
+  timersRun = 0;
+
+  constructor(startMs: number) {
+    this.clock = new VirtualClock(startMs);
+  }
+
+  nowMs(): number {
+    return this.clock.nowMs();
+  }
+
+  microtasksDue(): void {
+    this.drainNeeded = true;
+  }
+
+  /** Runs every timer due up to `untilMs`, then sets the time to `untilMs`. */
+  async runUntil(untilMs: number): Promise<void> {
+    const clock = this.clock;
+    if (this.drainNeeded) await this.drain();
+    for (;;) {
+      const next = clock.nextTimerMs();
+      if (next === undefined || next > untilMs) break;
+      clock.runNext();
+      this.timersRun++;
+      if (this.drainNeeded) await this.drain();
+    }
+    clock.runUntil(untilMs);
+  }
+
+  private async drain(): Promise<void> {
+    this.drainNeeded = false;
+    await null;
+    await null;
+  }
+}

@@ -1,0 +1,295 @@
+import { LinkModel, predictedVisibility, SeededRandom } from '@meridian/lag';
+import { PROTOCOL_VERSION } from '@meridian/replication';
+import { faultWindow, type FaultSpec, type FaultWindow } from './faults.js';
+import type { ReadCell, WriteCell } from './recorder.js';
+import type { SimulationOutcome } from './simulation.js';
+import { countAtMost, histogram, niceStep, orderedLinkVisibility, type Percentiles, percentiles, quantile, round3, round6, sortedCopy } from './stats.js';
+
+export const SUMMARY_FORMAT = 1;
+export const MERIDIAN_VERSION = '0.1.0';
+
+export const VISIBILITY_METHOD =
+  'applied-time: a read issued t ms after a write commits sees it iff the replica applied that write (or a snapshot containing it) at or before commit + t; measured over every write of the workload, unapplied writes count as unseen';
+
+export interface VisibilityPoint {
+  tMs: number;
+  measured: number;
+  predicted: number;
+}
+
+export interface ReadFigures {
+  reads: number;
+  failed: number;
+  staleReads: number;
+  staleRate: number;
+  readYourWritesViolations: number;
+  monotonicViolations: number;
+  servedByPrimary: number;
+  latencyMs: Percentiles;
+}
+
+export interface WriteFigures {
+  writes: number;
+  failed: number;
+  latencyMs: Percentiles;
+}
+
+export interface RegionSummary {
+  role: 'primary' | 'replica';
+  /** Modelled one-way base delay from the primary (0 for the primary). */
+  baseDelayMs: number;
+  /** Commit at the primary → applied at this region. */
+  lagMs: Percentiles;
+  /** Commit at the primary → received by this region. */
+  receiveLagMs: Percentiles;
+  appliedWrites: number;
+  unappliedWrites: number;
+  tVisibility: VisibilityPoint[];
+  /** The ordered-link (head-of-line) prediction at the same t values as tVisibility. */
+  predictedWithHeadOfLine: number[] | null;
+  lagHistogram: { fromMs: number; toMs: number; count: number }[];
+  lagOverTime: { startMs: number; p50: number; p99: number; max: number; writes: number }[];
+  /** Reads by clients in this region, per consistency level. */
+  reads: Record<string, ReadFigures>;
+  /** Writes by clients in this region. */
+  writes: WriteFigures;
+}
+
+export interface ExperimentSummary {
+  experiment: 'staleness';
+  mode: 'sim' | 'live';
+  seed: number;
+  versions: { meridian: string; replicationProtocol: number; summaryFormat: number };
+  config: Record<string, unknown>;
+  visibilityMethod: string;
+  totals: { writes: number; reads: number; failedRequests: number; committedOffsets: number; simulatedMs: number; timersRun: number };
+  regions: Record<string, RegionSummary>;
+  consistency: Record<string, ReadFigures>;
+  failures: Record<string, number>;
+  faults: FaultWindow[];
+  invariants: { offsetChecks: number; digestChecks: number; guaranteeChecks: number; convergedReplicas: string[]; replicasBehind: string[] };
+}
+
+function readFigures(cells: readonly ReadCell[]): ReadFigures {
+  const latencies: number[] = [];
+  const total = { reads: 0, failed: 0, stale: 0, ryw: 0, monotonic: 0, primary: 0 };
+  for (const cell of cells) {
+    total.reads += cell.reads;
+    total.failed += cell.failed;
+    total.stale += cell.stale;
+    total.ryw += cell.readYourWritesViolations;
+    total.monotonic += cell.monotonicViolations;
+    total.primary += cell.servedByPrimary;
+    for (const latency of cell.latenciesMs) latencies.push(latency);
+  }
+  const answered = total.reads - total.failed;
+  return {
+    reads: total.reads,
+    failed: total.failed,
+    staleReads: total.stale,
+    staleRate: answered > 0 ? round6(total.stale / answered) : 0,
+    readYourWritesViolations: total.ryw,
+    monotonicViolations: total.monotonic,
+    servedByPrimary: total.primary,
+    latencyMs: percentiles(sortedCopy(latencies)),
+  };
+}
+
+function writeFigures(cell: WriteCell | undefined): WriteFigures {
+  if (cell === undefined) return { writes: 0, failed: 0, latencyMs: percentiles([]) };
+  return { writes: cell.writes, failed: cell.failed, latencyMs: percentiles(sortedCopy(cell.latenciesMs)) };
+}
+
+/** Lags per offset of the workload, in offset order; NaN where the region never applied it. */
+function lags(outcome: SimulationOutcome, region: string, which: 'applied' | 'received'): Float64Array {
+  const { recorder } = outcome;
+  const series = (which === 'applied' ? recorder.appliedMs : recorder.receivedMs).get(region);
+  const first = recorder.firstOffset;
+  const count = Number.isFinite(first) ? recorder.lastOffset - first + 1 : 0;
+  const out = new Float64Array(count);
+  for (let i = 0; i < count; i++) out[i] = (series?.get(first + i) ?? Number.NaN) - recorder.commitMs.get(first + i);
+  return out;
+}
+
+function finiteSorted(values: Float64Array): Float64Array {
+  return values.filter((x) => !Number.isNaN(x)).sort();
+}
+
+/** The t grid: explicit, or 0 … a little past the slowest region's p99.9 and the model's 99.9 % point. */
+function visibilityGrid(outcome: SimulationOutcome, predictionModels: Map<string, LinkModel>): number[] {
+  const explicit = outcome.options.tVisibilityGridMs;
+  if (explicit !== undefined) return [...explicit].sort((a, b) => a - b);
+  let maxMs = 1;
+  for (const region of outcome.recorder.replicaRegions) {
+    maxMs = Math.max(maxMs, quantile(finiteSorted(lags(outcome, region, 'applied')), 0.999));
+    const model = predictionModels.get(region) as LinkModel;
+    const settings = model.current;
+    let t = settings.baseDelayMs;
+    while (predictedVisibility(model, t) < 0.999 && t < settings.baseDelayMs + 100 * Math.max(1, settings.jitter.meanMs)) t += Math.max(0.5, settings.jitter.meanMs / 20);
+    maxMs = Math.max(maxMs, t);
+  }
+  const step = niceStep(maxMs * 1.1, 48);
+  const grid: number[] = [];
+  for (let t = 0; t <= maxMs * 1.1 + step; t += step) grid.push(round3(t));
+  return grid;
+}
+
+function lagOverTime(outcome: SimulationOutcome, applied: Float64Array): RegionSummary['lagOverTime'] {
+  const { recorder, workloadStartMs, options } = outcome;
+  const bucketMs = options.lagBucketMs;
+  const buckets: number[][] = [];
+  for (let i = 0; i < applied.length; i++) {
+    const index = Math.floor((recorder.commitMs.get(recorder.firstOffset + i) - workloadStartMs) / bucketMs);
+    if (index < 0) continue;
+    (buckets[index] ??= []).push(applied[i] as number);
+  }
+  const out: RegionSummary['lagOverTime'] = [];
+  for (let index = 0; index < Math.ceil(options.durationMs / bucketMs); index++) {
+    const values = buckets[index] ?? [];
+    const sorted = finiteSorted(Float64Array.from(values));
+    const unapplied = values.length - sorted.length;
+    out.push({
+      startMs: index * bucketMs,
+      p50: round3(quantile(sorted, 0.5)),
+      p99: round3(quantile(sorted, 0.99)),
+      max: unapplied > 0 ? -1 : round3(sorted.length === 0 ? 0 : (sorted[sorted.length - 1] as number)),
+      writes: values.length,
+    });
+  }
+  return out;
+}
+
+function replicaSummary(outcome: SimulationOutcome, region: string, grid: readonly number[], model: LinkModel): Omit<RegionSummary, 'reads' | 'writes'> {
+  const applied = lags(outcome, region, 'applied');
+  const sortedApplied = finiteSorted(applied);
+  const sortedReceived = finiteSorted(lags(outcome, region, 'received'));
+  const total = applied.length;
+  const settings = model.current;
+  const { options } = outcome;
+  const messagesPerSecond = (total * 1000) / options.durationMs + 1000 / options.topology.replication.heartbeatMs;
+  const perMessage = settings.jitterMode === 'per-message';
+  const tailMs = Math.max(1, quantile(sortedApplied, 0.999) * 1.2);
+  return {
+    role: 'replica',
+    baseDelayMs: round3(settings.baseDelayMs),
+    lagMs: percentiles(sortedApplied),
+    receiveLagMs: percentiles(sortedReceived),
+    appliedWrites: sortedApplied.length,
+    unappliedWrites: total - sortedApplied.length,
+    tVisibility: grid.map((tMs) => ({
+      tMs,
+      measured: total === 0 ? 0 : round6(countAtMost(sortedApplied, tMs) / total),
+      predicted: round6(predictedVisibility(model, tMs)),
+    })),
+    predictedWithHeadOfLine: perMessage
+      ? grid.map((tMs) => round6(orderedLinkVisibility(settings.jitter, settings.baseDelayMs, messagesPerSecond, tMs)))
+      : null,
+    lagHistogram: histogram(sortedApplied, 30, tailMs),
+    lagOverTime: lagOverTime(outcome, applied),
+  };
+}
+
+function primarySummary(grid: readonly number[], outcome: SimulationOutcome): Omit<RegionSummary, 'reads' | 'writes'> {
+  const zero = percentiles([0]);
+  const writes = Number.isFinite(outcome.recorder.firstOffset) ? outcome.recorder.lastOffset - outcome.recorder.firstOffset + 1 : 0;
+  return {
+    role: 'primary',
+    baseDelayMs: 0,
+    lagMs: zero,
+    receiveLagMs: zero,
+    appliedWrites: writes,
+    unappliedWrites: 0,
+    tVisibility: grid.map((tMs) => ({ tMs, measured: 1, predicted: 1 })),
+    predictedWithHeadOfLine: null,
+    lagHistogram: [],
+    lagOverTime: [],
+  };
+}
+
+/** Turns a run's raw measurements into the summary (deterministic: no wall-clock values). */
+export function summarize(outcome: SimulationOutcome): ExperimentSummary {
+  const { options, recorder, cluster } = outcome;
+  const primary = options.topology.primary;
+  const predictionModels = new Map<string, LinkModel>();
+  for (const region of recorder.replicaRegions) {
+    predictionModels.set(region, new LinkModel(cluster.links.settingsFor(primary, region), new SeededRandom(0)));
+  }
+  const grid = visibilityGrid(outcome, predictionModels);
+  const levels = Object.keys(options.workload.consistencyMix).filter((level) => (options.workload.consistencyMix[level] ?? 0) > 0);
+  const regions: Record<string, RegionSummary> = {};
+  for (const region of cluster.regionNames) {
+    const base = region === primary ? primarySummary(grid, outcome) : replicaSummary(outcome, region, grid, predictionModels.get(region) as LinkModel);
+    const reads: Record<string, ReadFigures> = {};
+    for (const level of levels) {
+      const cell = recorder.reads.get(`${region}|${level}`);
+      reads[level] = readFigures(cell === undefined ? [] : [cell]);
+    }
+    regions[region] = { ...base, reads, writes: writeFigures(recorder.writes.get(region)) };
+  }
+  const consistency: Record<string, ReadFigures> = {};
+  for (const level of levels) {
+    consistency[level] = readFigures(cluster.regionNames.flatMap((region) => recorder.reads.get(`${region}|${level}`) ?? []));
+  }
+  return {
+    experiment: 'staleness',
+    mode: options.mode,
+    seed: options.seed,
+    versions: { meridian: MERIDIAN_VERSION, replicationProtocol: PROTOCOL_VERSION, summaryFormat: SUMMARY_FORMAT },
+    config: configOf(outcome),
+    visibilityMethod: VISIBILITY_METHOD,
+    totals: totalsOf(outcome, consistency),
+    regions,
+    consistency,
+    failures: Object.fromEntries([...recorder.failures].sort(([a], [b]) => (a < b ? -1 : 1))),
+    faults: options.faults.map((fault: FaultSpec) => faultWindow(fault)),
+    invariants: {
+      offsetChecks: outcome.invariants.offsetChecks,
+      digestChecks: outcome.invariants.digestChecks,
+      guaranteeChecks: outcome.invariants.guaranteeChecks,
+      convergedReplicas: outcome.converged.caughtUp,
+      replicasBehind: outcome.converged.behind,
+    },
+  };
+}
+
+function totalsOf(outcome: SimulationOutcome, consistency: Record<string, ReadFigures>): ExperimentSummary['totals'] {
+  const { recorder } = outcome;
+  let writes = 0;
+  let failed = 0;
+  for (const cell of recorder.writes.values()) {
+    writes += cell.writes;
+    failed += cell.failed;
+  }
+  let reads = 0;
+  for (const figures of Object.values(consistency)) {
+    reads += figures.reads;
+    failed += figures.failed;
+  }
+  return {
+    writes,
+    reads,
+    failedRequests: failed,
+    committedOffsets: Number.isFinite(recorder.firstOffset) ? recorder.lastOffset - recorder.firstOffset + 1 : 0,
+    simulatedMs: round3(outcome.endMs - outcome.workloadStartMs + outcome.options.warmupMs),
+    timersRun: outcome.timersRun,
+  };
+}
+
+function configOf(outcome: SimulationOutcome): Record<string, unknown> {
+  const { options } = outcome;
+  const topology = options.topology;
+  return {
+    primary: topology.primary,
+    regions: topology.regions.map((region) => ({ name: region.name, location: region.location })),
+    network: topology.network,
+    replication: topology.replication,
+    durationMs: options.durationMs,
+    warmupMs: options.warmupMs,
+    workload: options.workload,
+    clientLocalDelayMs: options.clientLocalDelayMs,
+    diskSyncMs: options.diskSyncMs,
+    lagBucketMs: options.lagBucketMs,
+    digestCheckEveryMs: options.digestCheckEveryMs,
+    faults: options.faults,
+  };
+}

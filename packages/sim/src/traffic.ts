@@ -1,0 +1,306 @@
+import type { SeededRandom } from '@meridian/lag';
+import { type RegionState, routeRequest } from '@meridian/router';
+import type { SimCluster } from './cluster.js';
+import { GrowableArray } from './growable.js';
+import type { InvariantChecker } from './invariants.js';
+import type { LinkKind } from './links.js';
+import type { Recorder } from './recorder.js';
+import type { SimScheduler } from './scheduler.js';
+import { type SimClient, type Workload, writeIdOf } from './workload.js';
+
+interface WriteRequest {
+  client: SimClient;
+  key: number;
+  value: string;
+  writeId: number;
+  startMs: number;
+  measured: boolean;
+}
+
+interface ReadRequest {
+  client: SimClient;
+  key: number;
+  startMs: number;
+  measured: boolean;
+  /** The sync token sent with the read. */
+  token: number;
+  ownFloor: number;
+  observedFloor: number;
+  stale: boolean;
+  servedByPrimary: boolean;
+}
+
+const REQUEST_BYTES = 64;
+
+/** Client requests: routing, links, sync-token waits, and the checks of each read's guarantee. */
+export class Traffic {
+  measuring = false;
+  private writeIds = 1;
+  private readonly offsetByWriteId = new GrowableArray(0);
+  /** Per key: offsets of its writes and their exact commit times, oldest first. */
+  private readonly keyOffsets: number[][];
+  private readonly keyCommitMs: number[][];
+  private readonly nearest = new Map<string, string[]>();
+
+  constructor(
+    private readonly scheduler: SimScheduler,
+    private readonly cluster: SimCluster,
+    private readonly workload: Workload,
+    private readonly recorder: Recorder,
+    private readonly invariants: InvariantChecker,
+    private readonly settings: { syncWaitMsMax: number; diskSyncMs: number },
+  ) {
+    this.keyOffsets = workload.keys.map(() => []);
+    this.keyCommitMs = workload.keys.map(() => []);
+    for (const from of cluster.regionNames) {
+      const order = [...cluster.regionNames].sort((a, b) => cluster.links.baseDelayMs(from, a) - cluster.links.baseDelayMs(from, b) || (a < b ? -1 : 1));
+      this.nearest.set(from, order);
+    }
+  }
+
+  /** Open-loop Poisson arrivals at `perSecond` in [startMs, endMs). */
+  arrivals(perSecond: number, startMs: number, endMs: number, random: SeededRandom, issue: () => void): void {
+    if (!(perSecond > 0)) return;
+    const clock = this.scheduler.clock;
+    const meanMs = 1000 / perSecond;
+    let nextMs = startMs - meanMs * Math.log(random.nextOpen());
+    const tick = (): void => {
+      issue();
+      nextMs -= meanMs * Math.log(random.nextOpen());
+      if (nextMs < endMs) clock.setTimer(nextMs - clock.nowMs(), tick);
+    };
+    if (nextMs < endMs) clock.setTimer(nextMs - clock.nowMs(), tick);
+  }
+
+  issueWrite(): void {
+    const client = this.workload.nextClient();
+    const writeId = this.writeIds++;
+    const request: WriteRequest = {
+      client,
+      key: this.workload.nextKey(),
+      value: this.workload.valueFor(writeId),
+      writeId,
+      startMs: this.scheduler.nowMs(),
+      measured: this.measuring,
+    };
+    const entry = this.states(client.region).find((region) => region.healthy)?.name;
+    if (entry === undefined) return this.writeFailed(request, 'no reachable region');
+    this.send('client', client.region, entry, REQUEST_BYTES + request.value.length, () => this.writeAtEntry(request, entry), () =>
+      this.writeFailed(request, 'client link down'),
+    );
+  }
+
+  issueRead(): void {
+    const client = this.workload.nextClient();
+    const key = this.workload.nextKey();
+    const request: ReadRequest = {
+      client,
+      key,
+      startMs: this.scheduler.nowMs(),
+      measured: this.measuring,
+      token: client.token,
+      ownFloor: client.ownWrites.get(key) ?? 0,
+      observedFloor: client.observed.get(key) ?? 0,
+      stale: false,
+      servedByPrimary: false,
+    };
+    const decision = routeRequest({ isWrite: false, consistency: client.consistency }, this.states(client.region));
+    if (decision.kind === 'unavailable') return this.readFailed(request, decision.reason);
+    const region = decision.region;
+    this.send('client', client.region, region, REQUEST_BYTES, () => this.serveRead(request, region), () => this.readFailed(request, 'client link down'));
+  }
+
+  /** The router's view from a client region: regions nearest first, with health and staleness. */
+  private states(clientRegion: string): RegionState[] {
+    const cluster = this.cluster;
+    return (this.nearest.get(clientRegion) as string[]).map((name) => ({
+      name,
+      isPrimary: name === cluster.primaryName,
+      healthy: cluster.isUp(name) && !cluster.links.link('client', clientRegion, name).partitioned,
+      stalenessMs: cluster.stalenessMs(name),
+      appliedOffset: cluster.position(name),
+    }));
+  }
+
+  private send(kind: LinkKind, from: string, to: string, bytes: number, arrived: () => void, dropped: () => void): void {
+    const clock = this.scheduler.clock;
+    const nowMs = clock.nowMs();
+    const arrivalMs = this.cluster.links.link(kind, from, to).arrivalMs(nowMs, bytes);
+    if (arrivalMs === undefined) dropped();
+    else clock.setTimer(arrivalMs - nowMs, arrived);
+  }
+
+  /** Sends an answer from `node` back to the client, through `via` when the request was forwarded. */
+  private reply(clientRegion: string, node: string, via: string, bytes: number, done: () => void, lost: () => void): void {
+    if (node === via) this.send('client', node, clientRegion, bytes, done, lost);
+    else this.send('forward', node, via, bytes, () => this.send('client', via, clientRegion, bytes, done, lost), lost);
+  }
+
+  private writeAtEntry(request: WriteRequest, entry: string): void {
+    if (!this.cluster.isUp(entry)) return this.writeFailed(request, 'node down');
+    const primary = this.cluster.primaryName;
+    if (entry === primary) return this.writeAtPrimary(request, entry);
+    this.send('forward', entry, primary, REQUEST_BYTES + request.value.length, () => this.writeAtPrimary(request, entry), () =>
+      this.writeFailed(request, 'region cannot reach the primary'),
+    );
+  }
+
+  private writeAtPrimary(request: WriteRequest, entry: string): void {
+    const cluster = this.cluster;
+    if (!cluster.primary.up) return this.writeFailed(request, 'primary down');
+    const offset = cluster.write(['SET', this.workload.keys[request.key] as string, request.value]);
+    if (offset === 0) this.invariants.fail(`SET of write ${request.writeId} produced no log entry`);
+    this.offsetByWriteId.set(request.writeId, offset);
+    (this.keyOffsets[request.key] as number[]).push(offset);
+    (this.keyCommitMs[request.key] as number[]).push(this.scheduler.nowMs());
+    this.scheduler.clock.setTimer(this.settings.diskSyncMs, () => {
+      if (!cluster.primary.up) return this.writeFailed(request, 'primary crashed before answering');
+      const lost = (): void => this.writeFailed(request, 'answer lost');
+      this.reply(request.client.region, cluster.primaryName, entry, REQUEST_BYTES, () => this.writeDone(request, offset), lost);
+    });
+  }
+
+  private writeDone(request: WriteRequest, offset: number): void {
+    const { client, key } = request;
+    client.token = Math.max(client.token, offset);
+    client.ownWrites.set(key, Math.max(client.ownWrites.get(key) ?? 0, offset));
+    if (!request.measured) return;
+    const cell = this.recorder.write(client.region);
+    cell.writes++;
+    cell.latenciesMs.push(this.scheduler.nowMs() - request.startMs);
+  }
+
+  private writeFailed(request: WriteRequest, reason: string): void {
+    if (!request.measured) return;
+    const cell = this.recorder.write(request.client.region);
+    cell.writes++;
+    cell.failed++;
+    this.recorder.failure(`write: ${reason}`);
+  }
+
+  private serveRead(request: ReadRequest, region: string): void {
+    const cluster = this.cluster;
+    if (!cluster.isUp(region)) return this.readFailed(request, 'node down');
+    if (region === cluster.primaryName) return this.readAt(request, region, region);
+    const consistency = request.client.consistency;
+    switch (consistency.level) {
+      case 'eventual':
+        return this.readAt(request, region, region);
+      case 'bounded':
+        if (cluster.stalenessMs(region) <= consistency.stalenessMsMax) return this.readAt(request, region, region);
+        return this.forwardRead(request, region);
+      case 'session':
+        return this.sessionRead(request, region);
+      case 'strong':
+        return this.forwardRead(request, region);
+    }
+  }
+
+  /** Waits (bounded) in the replica for the client's token, then reads there or hands over to the primary. */
+  private sessionRead(request: ReadRequest, region: string): void {
+    const node = this.cluster.replicas.get(region);
+    const replica = node?.replica;
+    if (node === undefined || replica === undefined) return this.readFailed(request, 'node down');
+    if (request.token <= replica.appliedOffset) return this.readAt(request, region, region);
+    const incarnation = node.incarnation;
+    let waits = this.cluster.syncWaits.get(region);
+    if (waits === undefined) this.cluster.syncWaits.set(region, (waits = []));
+    const waiting = waits;
+    waiting.push(request.token);
+    const { syncWaitMsMax } = this.settings;
+    replica.waitForOffset(request.token, syncWaitMsMax).then(
+      (reached) => {
+        waiting.splice(waiting.indexOf(request.token), 1);
+        if (!node.up || node.incarnation !== incarnation) return this.readFailed(request, 'node down');
+        if (reached) this.readAt(request, region, region);
+        else this.forwardRead(request, region);
+      },
+      (error: unknown) => this.invariants.fail(`waitForOffset rejected: ${String(error)}`),
+    );
+    this.scheduler.microtasksDue();
+    // Runs after the replica's own timeout timer (same time, set later): its continuation is then due.
+    this.scheduler.clock.setTimer(syncWaitMsMax, () => this.scheduler.microtasksDue());
+  }
+
+  private forwardRead(request: ReadRequest, via: string): void {
+    const primary = this.cluster.primaryName;
+    this.send('forward', via, primary, REQUEST_BYTES, () => {
+      if (!this.cluster.primary.up) return this.readFailed(request, 'primary down');
+      this.readAt(request, primary, via);
+    }, () => this.readFailed(request, 'region cannot reach the primary'));
+  }
+
+  /** Executes the GET on `node` now, checks what it returned, and answers through `via`. */
+  private readAt(request: ReadRequest, node: string, via: string): void {
+    const cluster = this.cluster;
+    const argv = ['GET', this.workload.keys[request.key] as string];
+    const reply = node === cluster.primaryName ? cluster.primary.read(argv) : cluster.replicas.get(node)?.engine.execute(argv, Math.floor(this.scheduler.nowMs())).reply;
+    const version = this.versionOf(reply);
+    const offsets = this.keyOffsets[request.key] as number[];
+    const newest = offsets[offsets.length - 1] ?? 0;
+    request.stale = version < newest;
+    request.servedByPrimary = node === cluster.primaryName;
+    this.checkAtExecution(request, version, node);
+    const token = cluster.position(node);
+    const bytes = REQUEST_BYTES + (typeof reply === 'string' ? reply.length : 0);
+    this.reply(request.client.region, node, via, bytes, () => this.readDone(request, version, token), () => this.readFailed(request, 'answer lost'));
+  }
+
+  private versionOf(reply: unknown): number {
+    if (reply === null) return 0;
+    const writeId = writeIdOf(reply);
+    const offset = writeId < 0 ? 0 : this.offsetByWriteId.get(writeId);
+    if (!(offset > 0)) this.invariants.fail(`a read returned ${JSON.stringify(reply)}, which no committed write produced`);
+    return offset;
+  }
+
+  /** Strong reads see the newest version; bounded reads hold every write older than the bound. */
+  private checkAtExecution(request: ReadRequest, version: number, node: string): void {
+    const consistency = request.client.consistency;
+    this.invariants.guaranteeChecks++;
+    if (consistency.level === 'strong' && request.stale) {
+      this.invariants.fail(`strong read of ${this.workload.keys[request.key] ?? ''} at ${node} returned offset ${version}, the primary has newer`);
+    }
+    if (consistency.level !== 'bounded') return;
+    const horizonMs = this.scheduler.nowMs() - consistency.stalenessMsMax;
+    const times = this.keyCommitMs[request.key] as number[];
+    const offsets = this.keyOffsets[request.key] as number[];
+    let i = times.length - 1;
+    while (i >= 0 && (times[i] as number) >= horizonMs) i--;
+    const required = i >= 0 ? (offsets[i] as number) : 0;
+    if (version < required) {
+      this.invariants.fail(
+        `bounded=${consistency.stalenessMsMax} read of ${this.workload.keys[request.key] ?? ''} at ${node} returned offset ${version}, but offset ${required} was committed more than ${consistency.stalenessMsMax} ms earlier`,
+      );
+    }
+  }
+
+  private readDone(request: ReadRequest, version: number, token: number): void {
+    const { client, key } = request;
+    const level = client.consistency.level;
+    const ownViolation = version < request.ownFloor;
+    const monotonicViolation = version < request.observedFloor;
+    if ((ownViolation || monotonicViolation) && (level === 'session' || level === 'strong')) {
+      const what = ownViolation ? `read-your-writes (own write at offset ${request.ownFloor})` : `monotonic reads (saw offset ${request.observedFloor} before)`;
+      this.invariants.fail(`${level} client ${client.id} in ${client.region} read offset ${version} of ${this.workload.keys[key] ?? ''}: violates ${what}`);
+    }
+    client.observed.set(key, Math.max(client.observed.get(key) ?? 0, version));
+    client.token = Math.max(client.token, token);
+    if (!request.measured) return;
+    const cell = this.recorder.read(client.region, client.level);
+    cell.reads++;
+    cell.latenciesMs.push(this.scheduler.nowMs() - request.startMs);
+    if (request.stale) cell.stale++;
+    if (ownViolation) cell.readYourWritesViolations++;
+    if (monotonicViolation) cell.monotonicViolations++;
+    if (request.servedByPrimary) cell.servedByPrimary++;
+  }
+
+  private readFailed(request: ReadRequest, reason: string): void {
+    if (!request.measured) return;
+    const cell = this.recorder.read(request.client.region, request.client.level);
+    cell.reads++;
+    cell.failed++;
+    this.recorder.failure(`read (${request.client.level}): ${reason}`);
+  }
+}
