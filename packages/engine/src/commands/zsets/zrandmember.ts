@@ -50,10 +50,18 @@ function distinctSample(ctx: ExecContext, zset: ZSetValue, count: number): ZSetE
   return ranks.map((rank) => zset.at(rank) as ZSetEntry);
 }
 
+/** A REST reply must fit in memory: a negative count (repeats allowed) is capped, as SRANDMEMBER's is. */
+export const zrandmemberRepliesMax = 1_000_000;
+
 function withCount(ctx: ExecContext, zset: ZSetValue | undefined, count: number, withScores: boolean): Reply {
   if (zset === undefined || count === 0) return [];
   let picked: ZSetEntry[];
   if (count < 0) {
+    if (-count > zrandmemberRepliesMax) {
+      throw new CommandError(
+        `ERR count is out of range, a negative count may ask for at most ${zrandmemberRepliesMax} members`,
+      );
+    }
     picked = [];
     for (let i = 0; i < -count; i++) picked.push(zset.at(randomRank(ctx, zset.size)) as ZSetEntry);
   } else if (count >= zset.size) {
