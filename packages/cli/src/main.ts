@@ -1,11 +1,21 @@
 import { Command } from 'commander';
 import { registerNodeCommand } from './commands/node.js';
+import { registerUpCommand } from './commands/up.js';
+import { registerRouterCommand } from './commands/router.js';
+import { registerStatusCommand } from './commands/status.js';
+import { registerExecCommand } from './commands/exec.js';
+import { registerLagCommand } from './commands/lag.js';
 
 /** The `meridian` command line. Each subcommand registers itself from its own file. */
 export function buildProgram(): Command {
   const program = new Command();
   program.name('meridian').description('Self-hostable, multi-region, Upstash-compatible Redis').showHelpAfterError();
   registerNodeCommand(program);
+  registerUpCommand(program);
+  registerRouterCommand(program);
+  registerStatusCommand(program);
+  registerExecCommand(program);
+  registerLagCommand(program);
   return program;
 }
 

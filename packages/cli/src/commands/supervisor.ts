@@ -1,0 +1,102 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export interface SupervisedOptions {
+  /** Shown in log lines: a region name or "router". */
+  readonly name: string;
+  readonly args: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  /** Restarts allowed in a row (a child that stays up for `stableMs` earns them back). */
+  readonly restartsMax: number;
+  readonly restartDelayMsFirst: number;
+  readonly restartDelayMsMax: number;
+  readonly stableMs: number;
+  readonly log: (line: string) => void;
+}
+
+const OUTPUT_LINES_KEPT = 20;
+
+/**
+ * One child process (`meridian node …` or `meridian router …`) run with process.execPath, its output
+ * prefixed with its name, restarted with exponential backoff when it dies unasked.
+ */
+export class SupervisedProcess {
+  private child: ChildProcess | undefined;
+  private stopping = false;
+  private restarts = 0;
+  private startedAtMs = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  /** The last lines the child printed, for error messages. */
+  readonly recentOutput: string[] = [];
+  /** Set once the restart budget is spent. */
+  gaveUp = false;
+
+  constructor(private readonly options: SupervisedOptions) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  start(): void {
+    const child = spawn(process.execPath, [...this.options.args], {
+      env: this.options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    this.startedAtMs = Date.now();
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => this.output(line));
+    }
+    child.on('error', (error) => this.output(`cannot start: ${error.message}`));
+    child.on('exit', (code, signal) => this.exited(child, code, signal));
+  }
+
+  private output(line: string): void {
+    this.recentOutput.push(line);
+    if (this.recentOutput.length > OUTPUT_LINES_KEPT) this.recentOutput.shift();
+    this.options.log(`[${this.options.name}] ${line}`);
+  }
+
+  private exited(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (child !== this.child) return;
+    this.child = undefined;
+    if (this.stopping) return;
+    const how = signal === null ? `exited with code ${code}` : `was killed by ${signal}`;
+    if (Date.now() - this.startedAtMs >= this.options.stableMs) this.restarts = 0;
+    if (this.restarts >= this.options.restartsMax) {
+      this.gaveUp = true;
+      this.options.log(
+        `meridian: ${this.name} ${how}; gave up after ${this.restarts} restarts — fix the cause above and run \`meridian up\` again`,
+      );
+      return;
+    }
+    const delayMs = Math.min(this.options.restartDelayMsFirst * 2 ** this.restarts, this.options.restartDelayMsMax);
+    this.restarts += 1;
+    this.options.log(
+      `meridian: ${this.name} ${how}; restarting in ${(delayMs / 1000).toFixed(1)} s (restart ${this.restarts} of ${this.options.restartsMax})`,
+    );
+    this.restartTimer = setTimeout(() => {
+      if (!this.stopping) this.start();
+    }, delayMs);
+  }
+
+  /** SIGTERM, then SIGKILL after `timeoutMs`; resolves once the child is gone. */
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
+    const child = this.child;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => {
+      this.options.log(`meridian: ${this.name} did not stop within ${timeoutMs} ms; killing it`);
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    await gone;
+    clearTimeout(killer);
+  }
+}

@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command, CommanderError } from 'commander';
+import { type RegionConfig, type TopologyConfig, applyEnvironment, parseTopology } from '@meridian/topology';
+
+/** The five-region topology `npm start` runs; used when no regions.yaml is given or found. */
+export const EMBEDDED_CONFIG_PATH = fileURLToPath(new URL('../../../../regions.yaml', import.meta.url));
+
+/** The CLI's own entry point, for child processes (`meridian up`). */
+export const CLI_BIN_PATH = fileURLToPath(new URL('../../bin/meridian.js', import.meta.url));
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+/** A wrong invocation: printed with a hint and exit code 2. */
+export class UsageError extends Error {}
+
+export interface LoadedTopology {
+  readonly config: TopologyConfig;
+  /** Absolute path of the file read. */
+  readonly path: string;
+  /** Absolute data directory (relative dataDir values are relative to the config file). */
+  readonly dataDir: string;
+}
+
+/** Reads and validates a topology: the given path, else ./regions.yaml, else the embedded default. */
+export function loadTopology(path: string | undefined, env: NodeJS.ProcessEnv = process.env): LoadedTopology {
+  const chosen = path ?? (existsSync('regions.yaml') ? 'regions.yaml' : EMBEDDED_CONFIG_PATH);
+  const absolute = resolve(chosen);
+  let text: string;
+  try {
+    text = readFileSync(absolute, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error);
+    throw new UsageError(`cannot read ${chosen}: ${reason} (pass a regions.yaml path, or run where one is)`);
+  }
+  const config = applyEnvironment(parseTopology(text, chosen), env);
+  const base = absolute === EMBEDDED_CONFIG_PATH ? process.cwd() : dirname(absolute);
+  return { config, path: absolute, dataDir: resolve(base, config.dataDir) };
+}
+
+export interface Secrets {
+  token: string;
+  readonlyToken: string;
+  adminToken: string;
+  replicationSecret: string;
+}
+
+const SECRET_KEYS = ['token', 'readonlyToken', 'adminToken', 'replicationSecret'] as const;
+
+export const SECRET_VARIABLES: Record<keyof Secrets, string> = {
+  token: 'MERIDIAN_TOKEN',
+  readonlyToken: 'MERIDIAN_READONLY_TOKEN',
+  adminToken: 'MERIDIAN_ADMIN_TOKEN',
+  replicationSecret: 'MERIDIAN_REPLICATION_SECRET',
+};
+
+export function secretsPath(dataDir: string): string {
+  return resolve(dataDir, 'secrets.json');
+}
+
+function readSecretsFile(dataDir: string): Partial<Secrets> {
+  const path = secretsPath(dataDir);
+  if (!existsSync(path)) return {};
+  const parsed = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  const out: Partial<Secrets> = {};
+  for (const key of SECRET_KEYS) if (typeof parsed[key] === 'string') out[key] = parsed[key];
+  return out;
+}
+
+/**
+ * The secrets a topology runs with: environment and config first (applyEnvironment already merged
+ * them), then `<dataDir>/secrets.json`; with `create`, missing ones are generated once and kept
+ * there (mode 0600) so a restart keeps them.
+ */
+export function resolveSecrets(loaded: LoadedTopology, create: boolean): Partial<Secrets> {
+  const stored = readSecretsFile(loaded.dataDir);
+  const out: Partial<Secrets> = {};
+  let generated = false;
+  for (const key of SECRET_KEYS) {
+    const value = loaded.config.auth[key] ?? stored[key];
+    if (value !== undefined) out[key] = value;
+    else if (create) {
+      out[key] = stored[key] = randomBytes(24).toString('base64url');
+      generated = true;
+    }
+  }
+  if (generated) {
+    mkdirSync(loaded.dataDir, { recursive: true });
+    writeFileSync(secretsPath(loaded.dataDir), `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+  }
+  return out;
+}
+
+export function secretsEnv(secrets: Partial<Secrets>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of SECRET_KEYS) {
+    const value = secrets[key];
+    if (value !== undefined) env[SECRET_VARIABLES[key]] = value;
+  }
+  return env;
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+export function regionUrl(region: RegionConfig): string {
+  return `http://${urlHost(region.host)}:${region.port}`;
+}
+
+export function routerUrl(config: TopologyConfig): string {
+  return `http://${urlHost(config.router.host)}:${config.router.port}`;
+}
+
+export function findRegion(config: TopologyConfig, name: string): RegionConfig {
+  const region = config.regions.find((candidate) => candidate.name === name);
+  if (region === undefined) {
+    throw new UsageError(`unknown region "${name}" (regions are: ${config.regions.map((r) => r.name).join(', ')})`);
+  }
+  return region;
+}
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly body: string;
+}
+
+export interface HttpCall {
+  readonly method?: string;
+  readonly token?: string | undefined;
+  readonly body?: string;
+  readonly headers?: Record<string, string>;
+  readonly timeoutMs?: number;
+}
+
+const ANSWER_BYTES_MAX = 64 * 1024 * 1024;
+
+/** One HTTP call with a bounded wait; rejects with a message that says what to check. */
+export function httpCall(url: string, call: HttpCall, what: string): Promise<HttpAnswer> {
+  const headers: Record<string, string> = { ...call.headers };
+  if (call.token !== undefined) headers['authorization'] = `Bearer ${call.token}`;
+  if (call.body !== undefined) headers['content-type'] = 'application/json';
+  const timeoutMs = call.timeoutMs ?? 5000;
+  return new Promise((resolvePromise, reject) => {
+    const request = http.request(url, { method: call.method ?? 'GET', headers, timeout: timeoutMs }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        body += chunk;
+        if (body.length > ANSWER_BYTES_MAX) request.destroy(new Error('answer too large'));
+      });
+      response.on('end', () => resolvePromise({ status: response.statusCode ?? 0, headers: response.headers, body }));
+    });
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    request.on('error', (error) => {
+      const origin = new URL(url).origin;
+      reject(new Error(`cannot reach ${what} at ${origin} (${error.message}) — is \`meridian up\` running?`));
+    });
+    request.end(call.body);
+  });
+}
+
+/** Maps commander's own errors to exit codes: help is 0, a usage mistake is 2. */
+export function exitCodesForUsage(command: Command): Command {
+  return command.exitOverride((error: CommanderError) => {
+    const helpCodes = ['commander.helpDisplayed', 'commander.help', 'commander.version'];
+    process.exit(helpCodes.includes(error.code) ? EXIT_OK : EXIT_USAGE);
+  });
+}
+
+/** Runs an action; a UsageError prints with a hint and exits 2, other errors reach main (exit 1). */
+export function action<A extends unknown[]>(
+  command: Command,
+  run: (...args: A) => Promise<void>,
+): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await run(...args);
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      console.error(`meridian ${command.name()}: ${error.message}\n(see \`meridian ${command.name()} --help\`)`);
+      process.exitCode = EXIT_USAGE;
+    }
+  };
+}

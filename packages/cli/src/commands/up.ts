@@ -1,0 +1,234 @@
+import net from 'node:net';
+import type { Command } from 'commander';
+import { SupervisedProcess } from './supervisor.js';
+import {
+  CLI_BIN_PATH,
+  type LoadedTopology,
+  type Secrets,
+  action,
+  exitCodesForUsage,
+  httpCall,
+  loadTopology,
+  regionUrl,
+  resolveSecrets,
+  routerUrl,
+  secretsEnv,
+  secretsPath,
+} from './topology-shared.js';
+
+export interface UpOptions {
+  /** regions.yaml; default ./regions.yaml, else the embedded default. */
+  readonly configPath?: string | undefined;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly log?: (line: string) => void;
+  readonly startupTimeoutMs?: number;
+  readonly shutdownTimeoutMs?: number;
+  readonly restartsMax?: number;
+}
+
+export interface Endpoint {
+  readonly name: string;
+  readonly role: 'primary' | 'replica' | 'router';
+  readonly url: string;
+}
+
+const STARTUP_TIMEOUT_MS_DEFAULT = 30_000;
+const SHUTDOWN_TIMEOUT_MS_DEFAULT = 5_000;
+const HEALTH_POLL_MS = 100;
+
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
+async function checkPorts(loaded: LoadedTopology): Promise<void> {
+  const { config } = loaded;
+  const wanted = [
+    ...config.regions.map((r) => ({ name: r.name, host: r.host, port: r.port })),
+    { name: 'router', ...config.router },
+  ];
+  for (const { name, host, port } of wanted) {
+    if (!(await portFree(host, port))) {
+      throw new Error(
+        `${host}:${port} (${name}) is already in use — is another \`meridian up\` running? Stop it, or change the port in ${loaded.path}`,
+      );
+    }
+  }
+}
+
+/** A running topology: primary, replicas and router as supervised child processes. */
+export class RunningTopology {
+  private constructor(
+    readonly loaded: LoadedTopology,
+    readonly secrets: Partial<Secrets>,
+    readonly endpoints: readonly Endpoint[],
+    readonly processes: readonly SupervisedProcess[],
+    private readonly shutdownTimeoutMs: number,
+  ) {}
+
+  /** Launches everything and resolves once every part answers /_meridian/health. */
+  static async start(options: UpOptions = {}): Promise<RunningTopology> {
+    const env = options.env ?? process.env;
+    const log = options.log ?? ((line: string) => console.log(line));
+    const loaded = loadTopology(options.configPath, env);
+    await checkPorts(loaded);
+    const secrets = resolveSecrets(loaded, true);
+    const childEnv = { ...env, ...secretsEnv(secrets) };
+    const { config } = loaded;
+    const make = (name: string, args: string[]): SupervisedProcess =>
+      new SupervisedProcess({
+        name,
+        args: [CLI_BIN_PATH, ...args, '--config', loaded.path],
+        env: childEnv,
+        restartsMax: options.restartsMax ?? 5,
+        restartDelayMsFirst: 500,
+        restartDelayMsMax: 8000,
+        stableMs: 30_000,
+        log,
+      });
+    const ordered = [config.primary, ...config.regions.map((r) => r.name).filter((name) => name !== config.primary)];
+    const endpoints: Endpoint[] = ordered.map((name) => ({
+      name,
+      role: name === config.primary ? 'primary' : 'replica',
+      url: regionUrl(config.regions.find((r) => r.name === name)!),
+    }));
+    endpoints.push({ name: 'router', role: 'router', url: routerUrl(config) });
+    const processes = [...ordered.map((name) => make(name, ['node', '--region', name])), make('router', ['router'])];
+    const running = new RunningTopology(
+      loaded,
+      secrets,
+      endpoints,
+      processes,
+      options.shutdownTimeoutMs ?? SHUTDOWN_TIMEOUT_MS_DEFAULT,
+    );
+    try {
+      await running.launch(options.startupTimeoutMs ?? STARTUP_TIMEOUT_MS_DEFAULT);
+    } catch (error) {
+      await running.stop();
+      throw error;
+    }
+    return running;
+  }
+
+  /** Primary first (replicas connect to it), then the replicas together, then the router. */
+  private async launch(timeoutMs: number): Promise<void> {
+    const deadlineMs = Date.now() + timeoutMs;
+    const [primary, ...rest] = this.processes.map((child, i) => ({ child, endpoint: this.endpoints[i] as Endpoint }));
+    const router = rest.pop();
+    for (const group of [[primary], rest, [router]]) {
+      for (const part of group) part?.child.start();
+      await Promise.all(
+        group.map((part) => (part === undefined ? undefined : waitHealthy(part.child, part.endpoint.url, deadlineMs))),
+      );
+    }
+  }
+
+  /** SIGTERM to every child (SIGKILL after the timeout); resolves when all are gone. */
+  async stop(): Promise<void> {
+    const router = this.processes[this.processes.length - 1];
+    await router?.stop(this.shutdownTimeoutMs);
+    await Promise.all(this.processes.map((child) => child.stop(this.shutdownTimeoutMs)));
+  }
+
+  pids(): number[] {
+    return this.processes.flatMap((child) => (child.pid === undefined ? [] : [child.pid]));
+  }
+}
+
+async function waitHealthy(child: SupervisedProcess, url: string, deadlineMs: number): Promise<void> {
+  for (;;) {
+    try {
+      const answer = await httpCall(`${url}/_meridian/health`, { timeoutMs: 1000 }, child.name);
+      if (answer.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    const recent = child.recentOutput.length > 0 ? `; its last output:\n  ${child.recentOutput.join('\n  ')}` : '';
+    if (child.gaveUp) throw new Error(`${child.name} keeps failing to start${recent}`);
+    if (Date.now() > deadlineMs)
+      throw new Error(`${child.name} did not become healthy at ${url}/_meridian/health in time${recent}`);
+    await new Promise((resolve) => setTimeout(resolve, HEALTH_POLL_MS));
+  }
+}
+
+/** What `meridian up` prints once everything is healthy: endpoints, tokens, and how to try it. */
+export function banner(running: RunningTopology): string {
+  const { loaded, secrets, endpoints } = running;
+  const router = endpoints.find((endpoint) => endpoint.role === 'router')!;
+  const width = Math.max(...endpoints.map((endpoint) => endpoint.name.length + endpoint.role.length + 3));
+  const token = secrets.token ?? '<MERIDIAN_TOKEN>';
+  const far = endpoints.find((endpoint) => endpoint.role === 'replica')?.name ?? loaded.config.primary;
+  const variables = Object.entries(secretsEnv(secrets)).map(([name, value]) => `  ${name}=${value}`);
+  return [
+    `Meridian is up: ${loaded.config.regions.length} regions, primary ${loaded.config.primary}`,
+    `  config ${loaded.path}`,
+    `  data   ${loaded.dataDir}`,
+    '',
+    'Endpoints:',
+    ...endpoints.map((endpoint) => `  ${`${endpoint.name} (${endpoint.role})`.padEnd(width)}  ${endpoint.url}`),
+    '',
+    `Tokens (environment, regions.yaml, or generated once and kept in ${secretsPath(loaded.dataDir)}):`,
+    ...variables,
+    '',
+    'Try it:',
+    `  curl -H "Authorization: Bearer ${token}" -d '["SET","greeting","hello"]' ${router.url}/`,
+    `  curl -H "Authorization: Bearer ${token}" -H "x-meridian-region: ${far}" ${router.url}/get/greeting`,
+    '',
+    'SDK (@upstash/redis):',
+    `  const redis = new Redis({ url: '${router.url}', token: '${token}' });`,
+    '',
+    'Ctrl-C stops everything.',
+  ].join('\n');
+}
+
+function stopOnSignals(running: RunningTopology): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`meridian: ${signal}, stopping ${running.processes.length} processes…`);
+    running.stop().then(
+      () => {
+        console.log('meridian: stopped');
+        process.exitCode = 0;
+      },
+      (error: unknown) => {
+        console.error('meridian: shutdown failed:', error);
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+export function registerUpCommand(program: Command): void {
+  const command = program
+    .command('up')
+    .description('launch a whole topology (primary, replicas, router) on this machine')
+    .argument('[config]', 'regions.yaml (default: ./regions.yaml, else the built-in five-region default)')
+    .addHelpText(
+      'after',
+      `
+Each region node and the router run as child processes; a crashed one is restarted (up to 5 times
+in a row, with backoff). Ctrl-C or SIGTERM stops them all. Tokens come from MERIDIAN_TOKEN,
+MERIDIAN_READONLY_TOKEN, MERIDIAN_ADMIN_TOKEN, MERIDIAN_REPLICATION_SECRET or regions.yaml; when
+unset they are generated once and kept in <dataDir>/secrets.json.
+
+Examples:
+  $ meridian up                      # ./regions.yaml, or the built-in default
+  $ meridian up regions.yaml
+  $ MERIDIAN_TOKEN=secret meridian up my-topology.yaml`,
+    );
+  exitCodesForUsage(command);
+  command.action(
+    action(command, async (config: string | undefined) => {
+      const running = await RunningTopology.start({ configPath: config });
+      stopOnSignals(running);
+      console.log(banner(running));
+    }),
+  );
+}
