@@ -5,7 +5,6 @@ export type StreamId = bigint;
 
 const SEQ_BITS = 64n;
 const U64_MAX = (1n << 64n) - 1n;
-export const STREAM_ID_MIN: StreamId = 0n;
 export const STREAM_ID_MAX: StreamId = (1n << 128n) - 1n;
 export const UINT64_MAX = U64_MAX;
 
@@ -82,11 +81,6 @@ export class IdMap<V> {
 
   last(): StreamId | undefined {
     return this.ids[this.ids.length - 1];
-  }
-
-  /** IDs from the first one >= `start`, in order (a copy: callers may change the map while walking). */
-  idsFrom(start: StreamId): StreamId[] {
-    return this.ids.slice(lowerBound(this.ids, 0, start));
   }
 
   /** IDs in [start, end], at most `count` of them. */

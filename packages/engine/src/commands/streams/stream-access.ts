@@ -23,10 +23,6 @@ export function writableStream(ctx: ExecContext, key: ByteString): StreamValue |
   return ctx.lookupTyped<StreamValue>(key, 'stream');
 }
 
-export function idReply(id: StreamId): ByteString {
-  return formatStreamId(id);
-}
-
 /** `[id, [field, value, …]]`, the shape every stream read answers with. */
 export function entryReply(entry: StreamEntry): Reply {
   return [formatStreamId(entry.id), [...entry.fields]];
@@ -106,9 +102,4 @@ export function propagateClaim(
     'FORCE',
     'JUSTID',
   ]);
-}
-
-/** Lowercase option name, for case-insensitive matching. */
-export function option(argv: readonly ByteString[], index: number): string {
-  return (argv[index] ?? '').toLowerCase();
 }
