@@ -201,6 +201,16 @@ describe('keys: RENAME, COPY, UNLINK', () => {
     expect(copied).not.toBe(engine.db.data.get('hash'));
   });
 
+  it('COPY of a stream is independent of the original', () => {
+    const { run } = engineAt();
+    run(['XADD', 'stream', '1-1', 'f', 'v']);
+    expect(run(['COPY', 'stream', 'stream:copy'])).toBe(1);
+    run(['XADD', 'stream', '2-1', 'g', 'w']);
+    expect(run(['XLEN', 'stream:copy'])).toBe(1);
+    expect(run(['XRANGE', 'stream:copy', '-', '+'])).toEqual([['1-1', ['f', 'v']]]);
+    expect(run(['TYPE', 'stream:copy'])).toEqual(new SimpleString('stream'));
+  });
+
   it('cloneValue goes through dump/load for streams and shares nothing with the original', () => {
     const stream = new StreamValue();
     const copy = cloneValue(stream);
