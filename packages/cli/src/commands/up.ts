@@ -24,6 +24,8 @@ export interface UpOptions {
   readonly startupTimeoutMs?: number;
   readonly shutdownTimeoutMs?: number;
   readonly restartsMax?: number;
+  /** The meridian entry point children run with process.execPath; default this CLI's bin. */
+  readonly cliBinPath?: string;
 }
 
 export interface Endpoint {
@@ -81,7 +83,7 @@ export class RunningTopology {
     const make = (name: string, args: string[]): SupervisedProcess =>
       new SupervisedProcess({
         name,
-        args: [CLI_BIN_PATH, ...args, '--config', loaded.path],
+        args: [options.cliBinPath ?? CLI_BIN_PATH, ...args, '--config', loaded.path],
         env: childEnv,
         restartsMax: options.restartsMax ?? 5,
         restartDelayMsFirst: 500,
