@@ -43,35 +43,49 @@ export interface PendingEntry {
   deliveryCount: number;
 }
 
-/** A map from stream IDs to values kept in ID order: binary search, cheap appends at the end. */
+/**
+ * A map from stream IDs to values kept in ID order: parallel sorted arrays, binary search, cheap
+ * appends at the end. (No hash map: V8 hashes a BigInt by its low 64 bits, the sequence, so IDs
+ * with equal sequences would all collide.)
+ */
 export class IdMap<V> {
   private ids: StreamId[] = [];
-  private readonly values = new Map<StreamId, V>();
+  private values: V[] = [];
 
   get size(): number {
     return this.ids.length;
   }
 
   get(id: StreamId): V | undefined {
-    return this.values.get(id);
+    const index = lowerBound(this.ids, 0, id);
+    return this.ids[index] === id ? this.values[index] : undefined;
   }
 
   has(id: StreamId): boolean {
-    return this.values.has(id);
+    return this.get(id) !== undefined;
   }
 
   set(id: StreamId, value: V): void {
-    if (!this.values.has(id)) {
-      const last = this.ids[this.ids.length - 1];
-      if (last === undefined || last < id) this.ids.push(id);
-      else this.ids.splice(lowerBound(this.ids, 0, id), 0, id);
+    const last = this.ids[this.ids.length - 1];
+    if (last === undefined || last < id) {
+      this.ids.push(id);
+      this.values.push(value);
+      return;
     }
-    this.values.set(id, value);
+    const index = lowerBound(this.ids, 0, id);
+    if (this.ids[index] === id) {
+      this.values[index] = value;
+    } else {
+      this.ids.splice(index, 0, id);
+      this.values.splice(index, 0, value);
+    }
   }
 
   delete(id: StreamId): boolean {
-    if (!this.values.delete(id)) return false;
-    this.ids.splice(lowerBound(this.ids, 0, id), 1);
+    const index = lowerBound(this.ids, 0, id);
+    if (this.ids[index] !== id) return false;
+    this.ids.splice(index, 1);
+    this.values.splice(index, 1);
     return true;
   }
 
@@ -83,7 +97,7 @@ export class IdMap<V> {
     return this.ids[this.ids.length - 1];
   }
 
-  /** IDs in [start, end], at most `count` of them. */
+  /** IDs in [start, end], at most `count` of them (a copy: callers may change the map while walking). */
   idsBetween(start: StreamId, end: StreamId, count = Infinity): StreamId[] {
     const out: StreamId[] = [];
     for (let i = lowerBound(this.ids, 0, start); i < this.ids.length && out.length < count; i++) {
@@ -95,7 +109,7 @@ export class IdMap<V> {
   }
 
   *entries(): IterableIterator<[StreamId, V]> {
-    for (const id of this.ids) yield [id, this.values.get(id) as V];
+    for (let i = 0; i < this.ids.length; i++) yield [this.ids[i] as StreamId, this.values[i] as V];
   }
 }
 
