@@ -18,8 +18,11 @@ export interface BenchResult {
  * Measures the simulator's speed: five regions (the default topology), 1,000 writes/s and
  * 10,000 reads/s, `durationMs` of simulated workload (plus warm-up and drain).
  */
-export async function benchSimulator(options: { config?: TopologyConfig; durationMs?: number } = {}): Promise<BenchResult> {
-  const config = options.config ?? parseTopology(readFileSync(new URL('../../../regions.yaml', import.meta.url), 'utf8'));
+export async function benchSimulator(
+  options: { config?: TopologyConfig; durationMs?: number } = {},
+): Promise<BenchResult> {
+  const config =
+    options.config ?? parseTopology(readFileSync(new URL('../../../regions.yaml', import.meta.url), 'utf8'));
   const experiment = defaultExperimentOptions(config);
   experiment.durationMs = options.durationMs ?? 10_000;
   experiment.workload.writesPerSecond = 1_000;

@@ -36,7 +36,8 @@ export interface ExperimentCommandHooks {
 
 function number(text: string): number {
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new InvalidArgumentError('must be a number ≥ 0');
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0)
+    throw new InvalidArgumentError('must be a number ≥ 0');
   return value;
 }
 
@@ -59,11 +60,17 @@ function range(text: string): [number, number] {
 
 /** `meridian experiment staleness …`: the CLI calls this once to add the subcommand. */
 export function registerExperimentCommand(program: Command, hooks: ExperimentCommandHooks = {}): Command {
-  const experiment = program.commands.find((command) => command.name() === 'experiment') ?? program.command('experiment').description('run experiments');
+  const experiment =
+    program.commands.find((command) => command.name() === 'experiment') ??
+    program.command('experiment').description('run experiments');
   experiment
     .command('staleness')
     .description('measure replication lag, t-visibility, stale reads and latency per region and consistency level')
-    .addOption(new Option('--mode <mode>', 'sim (virtual clock) or live (real processes)').choices(['sim', 'live']).default('sim'))
+    .addOption(
+      new Option('--mode <mode>', 'sim (virtual clock) or live (real processes)')
+        .choices(['sim', 'live'])
+        .default('sim'),
+    )
     .option('--config <file>', 'topology (regions.yaml)', 'regions.yaml')
     .option('--seed <n>', 'random seed (sim mode replays exactly from it)', number)
     .option('--out <dir>', 'output folder', 'experiment-out')
@@ -84,13 +91,16 @@ export function registerExperimentCommand(program: Command, hooks: ExperimentCom
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .action(async (flags: StalenessFlags) => {
       const options = await experimentOptionsFromFlags(flags);
-      if (options.mode === 'live' && hooks.liveTopology !== undefined) options.live = await hooks.liveTopology(options.topology);
+      if (options.mode === 'live' && hooks.liveTopology !== undefined)
+        options.live = await hooks.liveTopology(options.topology);
       if (flags.progress === true || process.stderr.isTTY) options.progress = progressBar();
       const result = await runStalenessExperiment(options);
       if (options.progress !== undefined) process.stderr.write('\n');
       const paths = await writeExperimentOutputs(result, flags.out);
       console.log(formatTerminalTable(result));
-      console.log(`wrote ${paths.length} files to ${flags.out} (report: ${paths.find((p) => p.endsWith('report.html')) ?? ''})`);
+      console.log(
+        `wrote ${paths.length} files to ${flags.out} (report: ${paths.find((p) => p.endsWith('report.html')) ?? ''})`,
+      );
     });
   return experiment;
 }
@@ -112,7 +122,8 @@ export async function experimentOptionsFromFlags(flags: StalenessFlags): Promise
   if (flags.readsPerSecond !== undefined) workload.readsPerSecond = flags.readsPerSecond;
   if (flags.clientsPerRegion !== undefined) workload.clientsPerRegion = flags.clientsPerRegion;
   if (flags.keys !== undefined) workload.keyCount = flags.keys;
-  if (flags.zipf !== undefined) workload.keyPopularity = flags.zipf === 0 ? { kind: 'uniform' } : { kind: 'zipf', exponent: flags.zipf };
+  if (flags.zipf !== undefined)
+    workload.keyPopularity = flags.zipf === 0 ? { kind: 'uniform' } : { kind: 'zipf', exponent: flags.zipf };
   if (flags.valueBytes !== undefined) [workload.valueBytesMin, workload.valueBytesMax] = flags.valueBytes;
   if (flags.consistency !== undefined) workload.consistencyMix = flags.consistency;
   if (flags.regionWeights !== undefined) workload.regionWeights = flags.regionWeights;
@@ -128,6 +139,8 @@ function progressBar(): (report: { simulatedMs: number; totalMs: number }) => vo
     if (percent === last) return;
     last = percent;
     const filled = Math.floor(percent / 5);
-    process.stderr.write(`\rsimulating [${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${percent}% (${(simulatedMs / 1000).toFixed(0)} s simulated)`);
+    process.stderr.write(
+      `\rsimulating [${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${percent}% (${(simulatedMs / 1000).toFixed(0)} s simulated)`,
+    );
   };
 }

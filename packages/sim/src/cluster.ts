@@ -72,12 +72,16 @@ export class SimCluster {
   stalenessMs(region: string): number {
     if (region === this.primary.name) return this.primary.up ? 0 : Infinity;
     const node = this.replicas.get(region);
-    return node?.up === true && node.replica !== undefined ? node.replica.stalenessMs(this.scheduler.nowMs()) : Infinity;
+    return node?.up === true && node.replica !== undefined
+      ? node.replica.stalenessMs(this.scheduler.nowMs())
+      : Infinity;
   }
 
   /** The sync token a node hands out: the offset it has reached. */
   position(region: string): number {
-    return region === this.primary.name ? this.primary.log.lastOffset() : (this.replicas.get(region)?.appliedOffset ?? 0);
+    return region === this.primary.name
+      ? this.primary.log.lastOffset()
+      : (this.replicas.get(region)?.appliedOffset ?? 0);
   }
 
   /** Executes a client write at the primary, recording its commit. */
@@ -192,7 +196,11 @@ export class SimCluster {
     }
   }
 
-  private scheduleLag(fault: Extract<FaultSpec, { kind: 'lag' }>, startIn: number, end: (undo: () => void) => void): void {
+  private scheduleLag(
+    fault: Extract<FaultSpec, { kind: 'lag' }>,
+    startIn: number,
+    end: (undo: () => void) => void,
+  ): void {
     const models: LinkModel[] = [...this.links.directed(fault.from, fault.to)];
     if (fault.bothWays === true) models.push(...this.links.directed(fault.to, fault.from));
     const change = parseLinkSettings(fault.link, 'lag');

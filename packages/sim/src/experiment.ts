@@ -47,14 +47,30 @@ export function replayCommand(options: ExperimentOptions): string {
   if (options.replay?.faultsPath !== undefined) args.push('--faults', options.replay.faultsPath);
   else if (options.faults.length > 0) args.push('--faults-json', JSON.stringify(options.faults));
   args.push('--duration-ms', String(options.durationMs), '--warmup-ms', String(options.warmupMs));
-  args.push('--writes-per-second', String(workload.writesPerSecond), '--reads-per-second', String(workload.readsPerSecond));
+  args.push(
+    '--writes-per-second',
+    String(workload.writesPerSecond),
+    '--reads-per-second',
+    String(workload.readsPerSecond),
+  );
   args.push('--clients-per-region', String(workload.clientsPerRegion), '--keys', String(workload.keyCount));
   args.push('--zipf', String(workload.keyPopularity.kind === 'zipf' ? workload.keyPopularity.exponent : 0));
   args.push('--value-bytes', `${workload.valueBytesMin}-${workload.valueBytesMax}`);
-  args.push('--consistency', Object.entries(workload.consistencyMix).map(([level, share]) => `${level}:${share}`).join(','));
-  args.push('--client-local-delay-ms', String(options.clientLocalDelayMs), '--disk-sync-ms', String(options.diskSyncMs));
+  args.push(
+    '--consistency',
+    Object.entries(workload.consistencyMix)
+      .map(([level, share]) => `${level}:${share}`)
+      .join(','),
+  );
+  args.push(
+    '--client-local-delay-ms',
+    String(options.clientLocalDelayMs),
+    '--disk-sync-ms',
+    String(options.diskSyncMs),
+  );
   const weights = Object.entries(workload.regionWeights);
-  if (weights.length > 0) args.push('--region-weights', weights.map(([region, weight]) => `${region}:${weight}`).join(','));
-  if (options.wrapApplier !== undefined) args.push('# plus the test hook that wrapped the replicas\' appliers');
+  if (weights.length > 0)
+    args.push('--region-weights', weights.map(([region, weight]) => `${region}:${weight}`).join(','));
+  if (options.wrapApplier !== undefined) args.push("# plus the test hook that wrapped the replicas' appliers");
   return args.map((arg) => (arg.startsWith('#') ? arg : shellQuote(arg))).join(' ');
 }

@@ -38,7 +38,10 @@ export function parseFaultSchedule(text: string, regionNames: readonly string[])
   try {
     document = parseYaml(text);
   } catch (error) {
-    throw new ExperimentConfigError('faults', `not YAML/JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ExperimentConfigError(
+      'faults',
+      `not YAML/JSON: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   const list = isPlain(document) ? document['faults'] : document;
   if (list === undefined || list === null) return [];
@@ -53,13 +56,17 @@ function parseFault(item: unknown, field: string, regionNames: readonly string[]
   const withDuration = duration === undefined ? {} : { durationMs: duration };
   const region = (value: unknown, name: string): string => {
     if (typeof value !== 'string' || !regionNames.includes(value)) {
-      throw new ExperimentConfigError(`${field}.${name}`, `must be one of ${regionNames.join(', ')}, got ${JSON.stringify(value)}`);
+      throw new ExperimentConfigError(
+        `${field}.${name}`,
+        `must be one of ${regionNames.join(', ')}, got ${JSON.stringify(value)}`,
+      );
     }
     return value;
   };
   const pair = (): [string, string] => {
     const regions = item['regions'];
-    if (!Array.isArray(regions) || regions.length !== 2) throw new ExperimentConfigError(`${field}.regions`, 'must list two regions');
+    if (!Array.isArray(regions) || regions.length !== 2)
+      throw new ExperimentConfigError(`${field}.regions`, 'must list two regions');
     const a = region(regions[0], 'regions[0]');
     const b = region(regions[1], 'regions[1]');
     if (a === b) throw new ExperimentConfigError(`${field}.regions`, 'must be two different regions');
@@ -69,7 +76,8 @@ function parseFault(item: unknown, field: string, regionNames: readonly string[]
     case 'partition':
       return { kind: 'partition', atMs, ...withDuration, regions: pair() };
     case 'stall':
-      if (duration === undefined || duration === 0) throw new ExperimentConfigError(`${field}.durationMs`, 'a stall needs a duration > 0');
+      if (duration === undefined || duration === 0)
+        throw new ExperimentConfigError(`${field}.durationMs`, 'a stall needs a duration > 0');
       return { kind: 'stall', atMs, durationMs: duration, regions: pair() };
     case 'lag':
       return parseLagFault(item, field, atMs, withDuration, region);
@@ -78,7 +86,10 @@ function parseFault(item: unknown, field: string, regionNames: readonly string[]
     case 'primary-crash':
       return { kind: 'primary-crash', atMs, ...withDuration };
     default:
-      throw new ExperimentConfigError(`${field}.kind`, `must be partition, lag, stall, replica-crash or primary-crash, got ${JSON.stringify(item['kind'])}`);
+      throw new ExperimentConfigError(
+        `${field}.kind`,
+        `must be partition, lag, stall, replica-crash or primary-crash, got ${JSON.stringify(item['kind'])}`,
+      );
   }
 }
 
@@ -99,7 +110,8 @@ function parseLagFault(
     throw new ExperimentConfigError(field, error instanceof Error ? error.message : String(error));
   }
   const bothWays = item['bothWays'];
-  if (bothWays !== undefined && typeof bothWays !== 'boolean') throw new ExperimentConfigError(`${field}.bothWays`, 'must be true or false');
+  if (bothWays !== undefined && typeof bothWays !== 'boolean')
+    throw new ExperimentConfigError(`${field}.bothWays`, 'must be true or false');
   return {
     kind: 'lag',
     atMs,

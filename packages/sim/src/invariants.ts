@@ -7,7 +7,9 @@ export class SimulationInvariantError extends Error {
     readonly replayCommand: string,
     readonly simulatedMs: number,
   ) {
-    super(`invariant violated at simulated ${simulatedMs.toFixed(3)} ms: ${violation}\n  seed: ${seed}\n  replay: ${replayCommand}`);
+    super(
+      `invariant violated at simulated ${simulatedMs.toFixed(3)} ms: ${violation}\n  seed: ${seed}\n  replay: ${replayCommand}`,
+    );
     this.name = 'SimulationInvariantError';
   }
 }
@@ -23,10 +25,14 @@ export class InvariantChecker {
     private readonly seed: number,
     private readonly replayCommand: string,
     private readonly nowMs: () => number,
+    private readonly park: (error: SimulationInvariantError) => void,
   ) {}
 
+  /** Throws, and parks the error first: a caller in production code might swallow the throw. */
   fail(violation: string): never {
-    throw new SimulationInvariantError(violation, this.seed, this.replayCommand, this.nowMs());
+    const error = new SimulationInvariantError(violation, this.seed, this.replayCommand, this.nowMs());
+    this.park(error);
+    throw error;
   }
 
   /** Offsets applied by a replica are contiguous, increasing and never ahead of the primary's log. */
@@ -34,7 +40,8 @@ export class InvariantChecker {
     this.offsetChecks++;
     const expected = (this.lastApplied.get(region) ?? 0) + 1;
     if (offset !== expected) this.fail(`${region} applied offset ${offset} where ${expected} was due`);
-    if (offset > primaryLastOffset) this.fail(`${region} applied offset ${offset} beyond the primary's ${primaryLastOffset}`);
+    if (offset > primaryLastOffset)
+      this.fail(`${region} applied offset ${offset} beyond the primary's ${primaryLastOffset}`);
     this.lastApplied.set(region, offset);
   }
 

@@ -125,12 +125,16 @@ export function validateOptions(options: ExperimentOptions): void {
   nonNegative(workload.writesPerSecond, 'workload.writesPerSecond');
   nonNegative(workload.readsPerSecond, 'workload.readsPerSecond');
   if (!Number.isInteger(workload.clientsPerRegion) || workload.clientsPerRegion < 1) {
-    throw new ExperimentConfigError('workload.clientsPerRegion', `must be a whole number ≥ 1, got ${workload.clientsPerRegion}`);
+    throw new ExperimentConfigError(
+      'workload.clientsPerRegion',
+      `must be a whole number ≥ 1, got ${workload.clientsPerRegion}`,
+    );
   }
   if (!Number.isInteger(workload.keyCount) || workload.keyCount < 1) {
     throw new ExperimentConfigError('workload.keyCount', `must be a whole number ≥ 1, got ${workload.keyCount}`);
   }
-  if (workload.keyPopularity.kind === 'zipf') nonNegative(workload.keyPopularity.exponent, 'workload.keyPopularity.exponent');
+  if (workload.keyPopularity.kind === 'zipf')
+    nonNegative(workload.keyPopularity.exponent, 'workload.keyPopularity.exponent');
   if (!(workload.valueBytesMin >= 8) || !(workload.valueBytesMax >= workload.valueBytesMin)) {
     throw new ExperimentConfigError('workload.valueBytesMin', 'must be ≥ 8 and ≤ valueBytesMax');
   }
@@ -147,10 +151,14 @@ function validateMix(mix: Record<string, number>): void {
   let total = 0;
   for (const [level, share] of Object.entries(mix)) {
     if (parseConsistency(level) === undefined) {
-      throw new ExperimentConfigError(`workload.consistencyMix.${level}`, 'must be eventual, session, strong or bounded=<ms>');
+      throw new ExperimentConfigError(
+        `workload.consistencyMix.${level}`,
+        'must be eventual, session, strong or bounded=<ms>',
+      );
     }
     if (!(share >= 0)) throw new ExperimentConfigError(`workload.consistencyMix.${level}`, `must be ≥ 0, got ${share}`);
     total += share;
   }
-  if (!(total > 0)) throw new ExperimentConfigError('workload.consistencyMix', 'needs at least one level with a share > 0');
+  if (!(total > 0))
+    throw new ExperimentConfigError('workload.consistencyMix', 'needs at least one level with a share > 0');
 }

@@ -17,28 +17,98 @@ export function csvFiles(summary: ExperimentSummary): Record<string, string> {
   const regions = Object.entries(summary.regions);
   return {
     'lag.csv': csv(
-      ['region', 'role', 'baseDelayMs', 'p50', 'p90', 'p99', 'p999', 'max', 'receiveP50', 'receiveP99', 'appliedWrites', 'unappliedWrites'],
-      regions.map(([name, r]) => [name, r.role, r.baseDelayMs, r.lagMs.p50, r.lagMs.p90, r.lagMs.p99, r.lagMs.p999, r.lagMs.max, r.receiveLagMs.p50, r.receiveLagMs.p99, r.appliedWrites, r.unappliedWrites]),
+      [
+        'region',
+        'role',
+        'baseDelayMs',
+        'p50',
+        'p90',
+        'p99',
+        'p999',
+        'max',
+        'receiveP50',
+        'receiveP99',
+        'appliedWrites',
+        'unappliedWrites',
+      ],
+      regions.map(([name, r]) => [
+        name,
+        r.role,
+        r.baseDelayMs,
+        r.lagMs.p50,
+        r.lagMs.p90,
+        r.lagMs.p99,
+        r.lagMs.p999,
+        r.lagMs.max,
+        r.receiveLagMs.p50,
+        r.receiveLagMs.p99,
+        r.appliedWrites,
+        r.unappliedWrites,
+      ]),
     ),
     't-visibility.csv': csv(
       ['region', 'tMs', 'measured', 'predicted', 'predictedWithHeadOfLine'],
-      regions.flatMap(([name, r]) => r.tVisibility.map((p, i) => [name, p.tMs, p.measured, p.predicted, r.predictedWithHeadOfLine?.[i] ?? null])),
+      regions.flatMap(([name, r]) =>
+        r.tVisibility.map((p, i) => [name, p.tMs, p.measured, p.predicted, r.predictedWithHeadOfLine?.[i] ?? null]),
+      ),
     ),
     'lag-over-time.csv': csv(
       ['region', 'startMs', 'p50', 'p99', 'max', 'writes'],
       regions.flatMap(([name, r]) => r.lagOverTime.map((b) => [name, b.startMs, b.p50, b.p99, b.max, b.writes])),
     ),
     'reads.csv': csv(
-      ['clientRegion', 'level', 'reads', 'failed', 'staleReads', 'staleRate', 'readYourWritesViolations', 'monotonicViolations', 'servedByPrimary', 'p50', 'p90', 'p99', 'p999', 'max'],
+      [
+        'clientRegion',
+        'level',
+        'reads',
+        'failed',
+        'staleReads',
+        'staleRate',
+        'readYourWritesViolations',
+        'monotonicViolations',
+        'servedByPrimary',
+        'p50',
+        'p90',
+        'p99',
+        'p999',
+        'max',
+      ],
       regions.flatMap(([name, r]) =>
-        Object.entries(r.reads).map(([level, f]) => [name, level, f.reads, f.failed, f.staleReads, f.staleRate, f.readYourWritesViolations, f.monotonicViolations, f.servedByPrimary, f.latencyMs.p50, f.latencyMs.p90, f.latencyMs.p99, f.latencyMs.p999, f.latencyMs.max]),
+        Object.entries(r.reads).map(([level, f]) => [
+          name,
+          level,
+          f.reads,
+          f.failed,
+          f.staleReads,
+          f.staleRate,
+          f.readYourWritesViolations,
+          f.monotonicViolations,
+          f.servedByPrimary,
+          f.latencyMs.p50,
+          f.latencyMs.p90,
+          f.latencyMs.p99,
+          f.latencyMs.p999,
+          f.latencyMs.max,
+        ]),
       ),
     ),
     'writes.csv': csv(
       ['clientRegion', 'writes', 'failed', 'p50', 'p90', 'p99', 'p999', 'max'],
-      regions.map(([name, r]) => [name, r.writes.writes, r.writes.failed, r.writes.latencyMs.p50, r.writes.latencyMs.p90, r.writes.latencyMs.p99, r.writes.latencyMs.p999, r.writes.latencyMs.max]),
+      regions.map(([name, r]) => [
+        name,
+        r.writes.writes,
+        r.writes.failed,
+        r.writes.latencyMs.p50,
+        r.writes.latencyMs.p90,
+        r.writes.latencyMs.p99,
+        r.writes.latencyMs.p999,
+        r.writes.latencyMs.max,
+      ]),
     ),
-    'faults.csv': csv(['kind', 'label', 'startMs', 'endMs'], summary.faults.map((f) => [f.kind, f.label, f.startMs, f.endMs])),
+    'faults.csv': csv(
+      ['kind', 'label', 'startMs', 'endMs'],
+      summary.faults.map((f) => [f.kind, f.label, f.startMs, f.endMs]),
+    ),
   };
 }
 
@@ -67,15 +137,25 @@ function pad(text: string | number, width: number): string {
 export function formatTerminalTable(result: ExperimentResult): string {
   const { summary } = result;
   const lines: string[] = [];
-  lines.push(`seed ${summary.seed}: ${summary.totals.writes} writes, ${summary.totals.reads} reads, ${summary.totals.failedRequests} failed; ${(result.wallClockMs / 1000).toFixed(1)} s wall clock (${result.speedup.toFixed(1)}× real time)`);
-  lines.push(`${'region'.padEnd(16)}${pad('base ms', 9)}${pad('lag p50', 9)}${pad('p99', 9)}${pad('p99.9', 9)}${pad('max', 9)}`);
+  lines.push(
+    `seed ${summary.seed}: ${summary.totals.writes} writes, ${summary.totals.reads} reads, ${summary.totals.failedRequests} failed; ${(result.wallClockMs / 1000).toFixed(1)} s wall clock (${result.speedup.toFixed(1)}× real time)`,
+  );
+  lines.push(
+    `${'region'.padEnd(16)}${pad('base ms', 9)}${pad('lag p50', 9)}${pad('p99', 9)}${pad('p99.9', 9)}${pad('max', 9)}`,
+  );
   for (const [name, r] of Object.entries(summary.regions)) {
     if (r.role !== 'replica') continue;
-    lines.push(`${name.padEnd(16)}${pad(r.baseDelayMs.toFixed(1), 9)}${pad(r.lagMs.p50.toFixed(1), 9)}${pad(r.lagMs.p99.toFixed(1), 9)}${pad(r.lagMs.p999.toFixed(1), 9)}${pad(r.lagMs.max.toFixed(1), 9)}`);
+    lines.push(
+      `${name.padEnd(16)}${pad(r.baseDelayMs.toFixed(1), 9)}${pad(r.lagMs.p50.toFixed(1), 9)}${pad(r.lagMs.p99.toFixed(1), 9)}${pad(r.lagMs.p999.toFixed(1), 9)}${pad(r.lagMs.max.toFixed(1), 9)}`,
+    );
   }
-  lines.push(`${'level'.padEnd(16)}${pad('reads', 9)}${pad('stale %', 9)}${pad('RYW viol', 9)}${pad('mono viol', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}`);
+  lines.push(
+    `${'level'.padEnd(16)}${pad('reads', 9)}${pad('stale %', 9)}${pad('RYW viol', 9)}${pad('mono viol', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}`,
+  );
   for (const [level, f] of Object.entries(summary.consistency)) {
-    lines.push(`${level.padEnd(16)}${pad(f.reads, 9)}${pad((f.staleRate * 100).toFixed(2), 9)}${pad(f.readYourWritesViolations, 9)}${pad(f.monotonicViolations, 10)}${pad(f.latencyMs.p50.toFixed(1), 9)}${pad(f.latencyMs.p99.toFixed(1), 9)}`);
+    lines.push(
+      `${level.padEnd(16)}${pad(f.reads, 9)}${pad((f.staleRate * 100).toFixed(2), 9)}${pad(f.readYourWritesViolations, 9)}${pad(f.monotonicViolations, 10)}${pad(f.latencyMs.p50.toFixed(1), 9)}${pad(f.latencyMs.p99.toFixed(1), 9)}`,
+    );
   }
   return lines.join('\n');
 }

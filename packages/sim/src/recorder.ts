@@ -18,7 +18,15 @@ export interface WriteCell {
 }
 
 function readCell(): ReadCell {
-  return { reads: 0, failed: 0, stale: 0, readYourWritesViolations: 0, monotonicViolations: 0, servedByPrimary: 0, latenciesMs: [] };
+  return {
+    reads: 0,
+    failed: 0,
+    stale: 0,
+    readYourWritesViolations: 0,
+    monotonicViolations: 0,
+    servedByPrimary: 0,
+    latenciesMs: [],
+  };
 }
 
 /** Raw measurements of a run; summary.ts turns them into figures. */

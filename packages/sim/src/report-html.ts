@@ -8,21 +8,41 @@ function replicaEntries(summary: ExperimentSummary): [string, ExperimentSummary[
 function visibilityCharts(summary: ExperimentSummary): string[] {
   return replicaEntries(summary).map(([name, region]) => {
     const series: ChartSeries[] = [
-      { name: 'measured', color: PALETTE[0] as string, points: region.tVisibility.map((p) => [p.tMs, p.measured] as const) },
-      { name: 'predicted (lag model)', color: PALETTE[1] as string, dashed: true, points: region.tVisibility.map((p) => [p.tMs, p.predicted] as const) },
+      {
+        name: 'measured',
+        color: PALETTE[0] as string,
+        points: region.tVisibility.map((p) => [p.tMs, p.measured] as const),
+      },
+      {
+        name: 'predicted (lag model)',
+        color: PALETTE[1] as string,
+        dashed: true,
+        points: region.tVisibility.map((p) => [p.tMs, p.predicted] as const),
+      },
     ];
     const ordered = region.predictedWithHeadOfLine;
     if (ordered !== null) {
-      series.push({ name: 'predicted with head-of-line', color: PALETTE[2] as string, dashed: true, points: region.tVisibility.map((p, i) => [p.tMs, ordered[i] ?? 0] as const) });
+      series.push({
+        name: 'predicted with head-of-line',
+        color: PALETTE[2] as string,
+        dashed: true,
+        points: region.tVisibility.map((p, i) => [p.tMs, ordered[i] ?? 0] as const),
+      });
     }
-    return chart({ title: `t-visibility: ${name}`, xLabel: 't after commit (ms)', yLabel: 'P(read sees the write)', yMax: 1, series });
+    return chart({
+      title: `t-visibility: ${name}`,
+      xLabel: 't after commit (ms)',
+      yLabel: 'P(read sees the write)',
+      yMax: 1,
+      series,
+    });
   });
 }
 
 function histogramCharts(summary: ExperimentSummary): string[] {
   return replicaEntries(summary).map(([name, region]) =>
     chart({
-      title: `replication lag histogram: ${name}`,
+      title: `replication lag histogram: ${name} (last bin includes the tail)`,
       xLabel: 'commit → applied (ms)',
       yLabel: 'writes',
       series: [],
@@ -42,7 +62,14 @@ function lagOverTimeChart(summary: ExperimentSummary): string {
     toX: (fault.endMs ?? Number(summary.config['durationMs'])) / 1000,
     label: fault.label,
   }));
-  return chart({ title: 'replication lag over time (p99 per bucket), faults shaded', xLabel: 'workload time (s)', yLabel: 'lag (ms)', series, bands, width: 960 });
+  return chart({
+    title: 'replication lag over time (p99 per bucket), faults shaded',
+    xLabel: 'workload time (s)',
+    yLabel: 'lag (ms)',
+    series,
+    bands,
+    width: 960,
+  });
 }
 
 function latencyStalenessChart(summary: ExperimentSummary): string {
@@ -50,23 +77,30 @@ function latencyStalenessChart(summary: ExperimentSummary): string {
     name: level,
     color: PALETTE[i % PALETTE.length] as string,
     markers: true,
-    points: [
-      [figures.latencyMs.p50, figures.staleRate] as const,
-      [figures.latencyMs.p99, figures.staleRate] as const,
-    ],
+    points: [[figures.latencyMs.p50, figures.staleRate] as const, [figures.latencyMs.p99, figures.staleRate] as const],
   }));
-  return chart({ title: 'read latency (p50 and p99) vs stale-read rate, per consistency level', xLabel: 'read latency (ms)', yLabel: 'stale-read rate', series, width: 960 });
+  return chart({
+    title: 'read latency (p50 and p99) vs stale-read rate, per consistency level',
+    xLabel: 'read latency (ms)',
+    yLabel: 'stale-read rate',
+    series,
+    width: 960,
+  });
 }
 
 function readsTable(summary: ExperimentSummary): string {
-  const head = '<tr><th>level</th><th>reads</th><th>failed</th><th>stale rate</th><th>RYW violations</th><th>monotonic violations</th><th>served by primary</th><th>p50 ms</th><th>p99 ms</th></tr>';
+  const head =
+    '<tr><th>level</th><th>reads</th><th>failed</th><th>stale rate</th><th>RYW violations</th><th>monotonic violations</th><th>served by primary</th><th>p50 ms</th><th>p99 ms</th></tr>';
   const row = (level: string, f: ReadFigures): string =>
     `<tr><td>${escapeXml(level)}</td><td>${f.reads}</td><td>${f.failed}</td><td>${f.staleRate}</td><td>${f.readYourWritesViolations}</td><td>${f.monotonicViolations}</td><td>${f.servedByPrimary}</td><td>${f.latencyMs.p50}</td><td>${f.latencyMs.p99}</td></tr>`;
-  return `<table>${head}${Object.entries(summary.consistency).map(([level, f]) => row(level, f)).join('')}</table>`;
+  return `<table>${head}${Object.entries(summary.consistency)
+    .map(([level, f]) => row(level, f))
+    .join('')}</table>`;
 }
 
 function lagTable(summary: ExperimentSummary): string {
-  const head = '<tr><th>region</th><th>role</th><th>base delay ms</th><th>lag p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>unapplied</th><th>write p50 ms</th><th>write p99 ms</th></tr>';
+  const head =
+    '<tr><th>region</th><th>role</th><th>base delay ms</th><th>lag p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>unapplied</th><th>write p50 ms</th><th>write p99 ms</th></tr>';
   const rows = Object.entries(summary.regions).map(
     ([name, r]) =>
       `<tr><td>${escapeXml(name)}</td><td>${r.role}</td><td>${r.baseDelayMs}</td><td>${r.lagMs.p50}</td><td>${r.lagMs.p90}</td><td>${r.lagMs.p99}</td><td>${r.lagMs.p999}</td><td>${r.lagMs.max}</td><td>${r.unappliedWrites}</td><td>${r.writes.latencyMs.p50}</td><td>${r.writes.latencyMs.p99}</td></tr>`,
@@ -76,7 +110,8 @@ function lagTable(summary: ExperimentSummary): string {
 
 /** A self-contained report: inline SVG charts and tables, no scripts, no network. */
 export function renderReport(summary: ExperimentSummary): string {
-  const section = (title: string, body: string[]): string => `<section><h2>${escapeXml(title)}</h2><div class="charts">${body.join('\n')}</div></section>`;
+  const section = (title: string, body: string[]): string =>
+    `<section><h2>${escapeXml(title)}</h2><div class="charts">${body.join('\n')}</div></section>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Meridian staleness experiment (seed ${summary.seed})</title>
 <style>

@@ -10,6 +10,11 @@ export class SimScheduler {
   readonly clock: VirtualClock;
   private drainNeeded = false;
   timersRun = 0;
+  /**
+   * The first invariant failure. Production code may catch what a callback throws (the replica
+   * treats a throwing listener as a failed apply), so failures are also parked here and rethrown.
+   */
+  failure: Error | undefined;
 
   constructor(startMs: number) {
     this.clock = new VirtualClock(startMs);
@@ -27,14 +32,17 @@ export class SimScheduler {
   async runUntil(untilMs: number): Promise<void> {
     const clock = this.clock;
     if (this.drainNeeded) await this.drain();
+    if (this.failure !== undefined) throw this.failure;
     for (;;) {
       const next = clock.nextTimerMs();
       if (next === undefined || next > untilMs) break;
       clock.runNext();
       this.timersRun++;
+      if (this.failure !== undefined) throw this.failure;
       if (this.drainNeeded) await this.drain();
     }
     clock.runUntil(untilMs);
+    if (this.failure !== undefined) throw this.failure;
   }
 
   private async drain(): Promise<void> {

@@ -31,7 +31,12 @@ export async function simulate(options: ExperimentOptions, replayCommand: string
   const config = options.topology;
   const replicaNames = config.regions.map((r) => r.name).filter((name) => name !== config.primary);
   const recorder = new Recorder(replicaNames);
-  const invariants = new InvariantChecker(options.seed, replayCommand, () => scheduler.nowMs() - SIM_EPOCH_MS);
+  const invariants = new InvariantChecker(
+    options.seed,
+    replayCommand,
+    () => scheduler.nowMs() - SIM_EPOCH_MS,
+    (error) => (scheduler.failure ??= error),
+  );
   const cluster = new SimCluster(
     { config, clientLocalDelayMs: options.clientLocalDelayMs, wrapApplier: options.wrapApplier },
     scheduler,
@@ -64,7 +69,9 @@ export async function simulate(options: ExperimentOptions, replayCommand: string
   const converged = cluster.checkConverged();
   const permanentFault = options.faults.some((fault) => fault.kind !== 'stall' && fault.durationMs === undefined);
   if (converged.behind.length > 0 && !permanentFault) {
-    invariants.fail(`replicas ${converged.behind.join(', ')} did not catch up within ${options.drainMsMax} ms after the workload`);
+    invariants.fail(
+      `replicas ${converged.behind.join(', ')} did not catch up within ${options.drainMsMax} ms after the workload`,
+    );
   }
   return {
     options,
@@ -99,7 +106,13 @@ function scheduleWorkload(
   traffic.arrivals(readsPerSecond, startMs, endMs, random.fork('arrivals:reads'), () => traffic.issueRead());
 }
 
-function scheduleDigestSamples(scheduler: SimScheduler, cluster: SimCluster, everyMs: number, startMs: number, endMs: number): void {
+function scheduleDigestSamples(
+  scheduler: SimScheduler,
+  cluster: SimCluster,
+  everyMs: number,
+  startMs: number,
+  endMs: number,
+): void {
   const clock = scheduler.clock;
   const sample = (): void => {
     cluster.sampleDigest();

@@ -53,7 +53,11 @@ export function round6(x: number): number {
 }
 
 /** Equal-width histogram of a sample: `bins` buckets over [0, maxMs]. */
-export function histogram(sorted: ArrayLike<number>, bins: number, maxMs: number): { fromMs: number; toMs: number; count: number }[] {
+export function histogram(
+  sorted: ArrayLike<number>,
+  bins: number,
+  maxMs: number,
+): { fromMs: number; toMs: number; count: number }[] {
   const width = maxMs > 0 ? maxMs / bins : 1;
   const out: { fromMs: number; toMs: number; count: number }[] = [];
   let previous = countAtMost(sorted, -Infinity);
@@ -85,7 +89,12 @@ export function niceStep(span: number, count: number): number {
  *   P(W ≤ w) = F(w) · exp(−λ ∫₀^∞ (1 − F(w + s)) ds),
  * integrated numerically here (λ per ms). With λ → 0 it is the light-load prediction F(w).
  */
-export function orderedLinkVisibility(jitter: Distribution, baseDelayMs: number, messagesPerSecond: number, tMs: number): number {
+export function orderedLinkVisibility(
+  jitter: Distribution,
+  baseDelayMs: number,
+  messagesPerSecond: number,
+  tMs: number,
+): number {
   const w = tMs - baseDelayMs;
   const own = jitter.cdf(w);
   if (own === 0 || messagesPerSecond <= 0) return own;

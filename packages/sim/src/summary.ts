@@ -3,7 +3,18 @@ import { PROTOCOL_VERSION } from '@meridian/replication';
 import { faultWindow, type FaultSpec, type FaultWindow } from './faults.js';
 import type { ReadCell, WriteCell } from './recorder.js';
 import type { SimulationOutcome } from './simulation.js';
-import { countAtMost, histogram, niceStep, orderedLinkVisibility, type Percentiles, percentiles, quantile, round3, round6, sortedCopy } from './stats.js';
+import {
+  countAtMost,
+  histogram,
+  niceStep,
+  orderedLinkVisibility,
+  type Percentiles,
+  percentiles,
+  quantile,
+  round3,
+  round6,
+  sortedCopy,
+} from './stats.js';
 
 export const SUMMARY_FORMAT = 1;
 export const MERIDIAN_VERSION = '0.1.0';
@@ -62,12 +73,25 @@ export interface ExperimentSummary {
   versions: { meridian: string; replicationProtocol: number; summaryFormat: number };
   config: Record<string, unknown>;
   visibilityMethod: string;
-  totals: { writes: number; reads: number; failedRequests: number; committedOffsets: number; simulatedMs: number; timersRun: number };
+  totals: {
+    writes: number;
+    reads: number;
+    failedRequests: number;
+    committedOffsets: number;
+    simulatedMs: number;
+    timersRun: number;
+  };
   regions: Record<string, RegionSummary>;
   consistency: Record<string, ReadFigures>;
   failures: Record<string, number>;
   faults: FaultWindow[];
-  invariants: { offsetChecks: number; digestChecks: number; guaranteeChecks: number; convergedReplicas: string[]; replicasBehind: string[] };
+  invariants: {
+    offsetChecks: number;
+    digestChecks: number;
+    guaranteeChecks: number;
+    convergedReplicas: string[];
+    replicasBehind: string[];
+  };
 }
 
 function readFigures(cells: readonly ReadCell[]): ReadFigures {
@@ -115,22 +139,27 @@ function finiteSorted(values: Float64Array): Float64Array {
   return values.filter((x) => !Number.isNaN(x)).sort();
 }
 
-/** The t grid: explicit, or 0 … a little past the slowest region's p99.9 and the model's 99.9 % point. */
+/**
+ * The t grid: explicit, or 0 … 1.5 × the latest point where the lag model reaches 99.9 % (at least
+ * the slowest region's measured p90), so fault-long tails do not flatten the interesting part.
+ */
 function visibilityGrid(outcome: SimulationOutcome, predictionModels: Map<string, LinkModel>): number[] {
   const explicit = outcome.options.tVisibilityGridMs;
   if (explicit !== undefined) return [...explicit].sort((a, b) => a - b);
   let maxMs = 1;
   for (const region of outcome.recorder.replicaRegions) {
-    maxMs = Math.max(maxMs, quantile(finiteSorted(lags(outcome, region, 'applied')), 0.999));
+    maxMs = Math.max(maxMs, quantile(finiteSorted(lags(outcome, region, 'applied')), 0.9));
     const model = predictionModels.get(region) as LinkModel;
     const settings = model.current;
+    const stepMs = Math.max(0.25, settings.jitter.meanMs / 20);
+    const limitMs = settings.baseDelayMs + 100 * Math.max(1, settings.jitter.meanMs);
     let t = settings.baseDelayMs;
-    while (predictedVisibility(model, t) < 0.999 && t < settings.baseDelayMs + 100 * Math.max(1, settings.jitter.meanMs)) t += Math.max(0.5, settings.jitter.meanMs / 20);
-    maxMs = Math.max(maxMs, t);
+    while (predictedVisibility(model, t) < 0.999 && t < limitMs) t += stepMs;
+    maxMs = Math.max(maxMs, t * 1.5);
   }
-  const step = niceStep(maxMs * 1.1, 48);
+  const step = niceStep(maxMs, 48);
   const grid: number[] = [];
-  for (let t = 0; t <= maxMs * 1.1 + step; t += step) grid.push(round3(t));
+  for (let t = 0; t <= maxMs + step; t += step) grid.push(round3(t));
   return grid;
 }
 
@@ -159,7 +188,12 @@ function lagOverTime(outcome: SimulationOutcome, applied: Float64Array): RegionS
   return out;
 }
 
-function replicaSummary(outcome: SimulationOutcome, region: string, grid: readonly number[], model: LinkModel): Omit<RegionSummary, 'reads' | 'writes'> {
+function replicaSummary(
+  outcome: SimulationOutcome,
+  region: string,
+  grid: readonly number[],
+  model: LinkModel,
+): Omit<RegionSummary, 'reads' | 'writes'> {
   const applied = lags(outcome, region, 'applied');
   const sortedApplied = finiteSorted(applied);
   const sortedReceived = finiteSorted(lags(outcome, region, 'received'));
@@ -168,7 +202,8 @@ function replicaSummary(outcome: SimulationOutcome, region: string, grid: readon
   const { options } = outcome;
   const messagesPerSecond = (total * 1000) / options.durationMs + 1000 / options.topology.replication.heartbeatMs;
   const perMessage = settings.jitterMode === 'per-message';
-  const tailMs = Math.max(1, quantile(sortedApplied, 0.999) * 1.2);
+  // The last bin also counts every longer lag (fault tails).
+  const tailMs = Math.max(1, quantile(sortedApplied, 0.99) * 1.2);
   return {
     role: 'replica',
     baseDelayMs: round3(settings.baseDelayMs),
@@ -191,7 +226,9 @@ function replicaSummary(outcome: SimulationOutcome, region: string, grid: readon
 
 function primarySummary(grid: readonly number[], outcome: SimulationOutcome): Omit<RegionSummary, 'reads' | 'writes'> {
   const zero = percentiles([0]);
-  const writes = Number.isFinite(outcome.recorder.firstOffset) ? outcome.recorder.lastOffset - outcome.recorder.firstOffset + 1 : 0;
+  const writes = Number.isFinite(outcome.recorder.firstOffset)
+    ? outcome.recorder.lastOffset - outcome.recorder.firstOffset + 1
+    : 0;
   return {
     role: 'primary',
     baseDelayMs: 0,
@@ -215,10 +252,15 @@ export function summarize(outcome: SimulationOutcome): ExperimentSummary {
     predictionModels.set(region, new LinkModel(cluster.links.settingsFor(primary, region), new SeededRandom(0)));
   }
   const grid = visibilityGrid(outcome, predictionModels);
-  const levels = Object.keys(options.workload.consistencyMix).filter((level) => (options.workload.consistencyMix[level] ?? 0) > 0);
+  const levels = Object.keys(options.workload.consistencyMix).filter(
+    (level) => (options.workload.consistencyMix[level] ?? 0) > 0,
+  );
   const regions: Record<string, RegionSummary> = {};
   for (const region of cluster.regionNames) {
-    const base = region === primary ? primarySummary(grid, outcome) : replicaSummary(outcome, region, grid, predictionModels.get(region) as LinkModel);
+    const base =
+      region === primary
+        ? primarySummary(grid, outcome)
+        : replicaSummary(outcome, region, grid, predictionModels.get(region) as LinkModel);
     const reads: Record<string, ReadFigures> = {};
     for (const level of levels) {
       const cell = recorder.reads.get(`${region}|${level}`);
@@ -228,7 +270,9 @@ export function summarize(outcome: SimulationOutcome): ExperimentSummary {
   }
   const consistency: Record<string, ReadFigures> = {};
   for (const level of levels) {
-    consistency[level] = readFigures(cluster.regionNames.flatMap((region) => recorder.reads.get(`${region}|${level}`) ?? []));
+    consistency[level] = readFigures(
+      cluster.regionNames.flatMap((region) => recorder.reads.get(`${region}|${level}`) ?? []),
+    );
   }
   return {
     experiment: 'staleness',

@@ -66,20 +66,30 @@ export function chart(options: ChartOptions): string {
   const sx = (x: number): number => MARGIN.left + (x / xMax) * plotWidth;
   const sy = (y: number): number => MARGIN.top + plotHeight - (Math.min(y, yMax) / yMax) * plotHeight;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img">`,
+  );
   parts.push(`<title>${escapeXml(options.title)}</title>`);
-  parts.push(`<text x="${width / 2}" y="18" text-anchor="middle" class="chart-title">${escapeXml(options.title)}</text>`);
+  parts.push(
+    `<text x="${width / 2}" y="18" text-anchor="middle" class="chart-title">${escapeXml(options.title)}</text>`,
+  );
   for (const band of options.bands ?? []) {
     const x0 = sx(band.fromX);
     const x1 = sx(Math.min(band.toX, xMax));
-    parts.push(`<rect class="fault" x="${x0.toFixed(1)}" y="${MARGIN.top}" width="${Math.max(1, x1 - x0).toFixed(1)}" height="${plotHeight}" fill="#f5c6c6" opacity="0.5"><title>${escapeXml(band.label)}</title></rect>`);
-    parts.push(`<text x="${(x0 + 2).toFixed(1)}" y="${MARGIN.top + 10}" class="band-label">${escapeXml(band.label)}</text>`);
+    parts.push(
+      `<rect class="fault" x="${x0.toFixed(1)}" y="${MARGIN.top}" width="${Math.max(1, x1 - x0).toFixed(1)}" height="${plotHeight}" fill="#f5c6c6" opacity="0.5"><title>${escapeXml(band.label)}</title></rect>`,
+    );
+    parts.push(
+      `<text x="${(x0 + 2).toFixed(1)}" y="${MARGIN.top + 10}" class="band-label">${escapeXml(band.label)}</text>`,
+    );
   }
   parts.push(...axes(sx, sy, xMax, yMax, plotWidth, plotHeight, options));
   for (const bar of options.bars ?? []) {
     const x0 = sx(bar.fromX);
     const x1 = sx(bar.toX);
-    parts.push(`<rect class="bar" x="${x0.toFixed(1)}" y="${sy(bar.y).toFixed(1)}" width="${Math.max(0.5, x1 - x0 - 1).toFixed(1)}" height="${(MARGIN.top + plotHeight - sy(bar.y)).toFixed(1)}" fill="${PALETTE[0]}"/>`);
+    parts.push(
+      `<rect class="bar" x="${x0.toFixed(1)}" y="${sy(bar.y).toFixed(1)}" width="${Math.max(0.5, x1 - x0 - 1).toFixed(1)}" height="${(MARGIN.top + plotHeight - sy(bar.y)).toFixed(1)}" fill="${PALETTE[0]}"/>`,
+    );
   }
   for (const series of options.series) parts.push(drawSeries(series, sx, sy));
   parts.push(legend(options.series, width, height));
@@ -98,27 +108,46 @@ function axes(
 ): string[] {
   const parts: string[] = [];
   const bottom = MARGIN.top + plotHeight;
-  parts.push(`<line class="axis" x1="${MARGIN.left}" y1="${bottom}" x2="${MARGIN.left + plotWidth}" y2="${bottom}" stroke="#333"/>`);
-  parts.push(`<line class="axis" x1="${MARGIN.left}" y1="${MARGIN.top}" x2="${MARGIN.left}" y2="${bottom}" stroke="#333"/>`);
+  parts.push(
+    `<line class="axis" x1="${MARGIN.left}" y1="${bottom}" x2="${MARGIN.left + plotWidth}" y2="${bottom}" stroke="#333"/>`,
+  );
+  parts.push(
+    `<line class="axis" x1="${MARGIN.left}" y1="${MARGIN.top}" x2="${MARGIN.left}" y2="${bottom}" stroke="#333"/>`,
+  );
   const xStep = niceStep(xMax, 8);
   for (let x = 0; x <= xMax + 1e-9; x += xStep) {
-    parts.push(`<line x1="${sx(x).toFixed(1)}" y1="${bottom}" x2="${sx(x).toFixed(1)}" y2="${bottom + 4}" stroke="#333"/>`);
-    parts.push(`<text x="${sx(x).toFixed(1)}" y="${bottom + 16}" text-anchor="middle" class="tick">${format(x)}</text>`);
+    parts.push(
+      `<line x1="${sx(x).toFixed(1)}" y1="${bottom}" x2="${sx(x).toFixed(1)}" y2="${bottom + 4}" stroke="#333"/>`,
+    );
+    parts.push(
+      `<text x="${sx(x).toFixed(1)}" y="${bottom + 16}" text-anchor="middle" class="tick">${format(x)}</text>`,
+    );
   }
   const yStep = niceStep(yMax, 5);
   for (let y = 0; y <= yMax + 1e-9; y += yStep) {
-    parts.push(`<line x1="${MARGIN.left}" y1="${sy(y).toFixed(1)}" x2="${MARGIN.left + plotWidth}" y2="${sy(y).toFixed(1)}" stroke="#ddd"/>`);
-    parts.push(`<text x="${MARGIN.left - 6}" y="${(sy(y) + 4).toFixed(1)}" text-anchor="end" class="tick">${format(y)}</text>`);
+    parts.push(
+      `<line x1="${MARGIN.left}" y1="${sy(y).toFixed(1)}" x2="${MARGIN.left + plotWidth}" y2="${sy(y).toFixed(1)}" stroke="#ddd"/>`,
+    );
+    parts.push(
+      `<text x="${MARGIN.left - 6}" y="${(sy(y) + 4).toFixed(1)}" text-anchor="end" class="tick">${format(y)}</text>`,
+    );
   }
-  parts.push(`<text x="${MARGIN.left + plotWidth / 2}" y="${bottom + 34}" text-anchor="middle" class="axis-label">${escapeXml(options.xLabel)}</text>`);
-  parts.push(`<text transform="translate(14 ${MARGIN.top + plotHeight / 2}) rotate(-90)" text-anchor="middle" class="axis-label">${escapeXml(options.yLabel)}</text>`);
+  parts.push(
+    `<text x="${MARGIN.left + plotWidth / 2}" y="${bottom + 34}" text-anchor="middle" class="axis-label">${escapeXml(options.xLabel)}</text>`,
+  );
+  parts.push(
+    `<text transform="translate(14 ${MARGIN.top + plotHeight / 2}) rotate(-90)" text-anchor="middle" class="axis-label">${escapeXml(options.yLabel)}</text>`,
+  );
   return parts;
 }
 
 function drawSeries(series: ChartSeries, sx: (x: number) => number, sy: (y: number) => number): string {
   if (series.markers === true) {
     return series.points
-      .map(([x, y]) => `<circle class="marker" cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="4" fill="${series.color}"><title>${escapeXml(`${series.name}: ${format(x)}, ${format(y)}`)}</title></circle>`)
+      .map(
+        ([x, y]) =>
+          `<circle class="marker" cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="4" fill="${series.color}"><title>${escapeXml(`${series.name}: ${format(x)}, ${format(y)}`)}</title></circle>`,
+      )
       .join('\n');
   }
   if (series.points.length === 0) return '';

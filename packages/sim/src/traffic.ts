@@ -1,10 +1,10 @@
-import type { SeededRandom } from '@meridian/lag';
+import type { SeededRandom, TimerHandle } from '@meridian/lag';
 import { type RegionState, routeRequest } from '@meridian/router';
 import type { SimCluster } from './cluster.js';
 import { GrowableArray } from './growable.js';
 import type { InvariantChecker } from './invariants.js';
 import type { LinkKind } from './links.js';
-import type { Recorder } from './recorder.js';
+import type { ReadCell, Recorder } from './recorder.js';
 import type { SimScheduler } from './scheduler.js';
 import { type SimClient, type Workload, writeIdOf } from './workload.js';
 
@@ -32,6 +32,8 @@ interface ReadRequest {
 
 const REQUEST_BYTES = 64;
 
+type MutableRegionState = { -readonly [K in keyof RegionState]: RegionState[K] };
+
 /** Client requests: routing, links, sync-token waits, and the checks of each read's guarantee. */
 export class Traffic {
   measuring = false;
@@ -40,7 +42,8 @@ export class Traffic {
   /** Per key: offsets of its writes and their exact commit times, oldest first. */
   private readonly keyOffsets: number[][];
   private readonly keyCommitMs: number[][];
-  private readonly nearest = new Map<string, string[]>();
+  private readonly nearest = new Map<string, MutableRegionState[]>();
+  private readonly readCells = new Map<SimClient, ReadCell>();
 
   constructor(
     private readonly scheduler: SimScheduler,
@@ -53,8 +56,19 @@ export class Traffic {
     this.keyOffsets = workload.keys.map(() => []);
     this.keyCommitMs = workload.keys.map(() => []);
     for (const from of cluster.regionNames) {
-      const order = [...cluster.regionNames].sort((a, b) => cluster.links.baseDelayMs(from, a) - cluster.links.baseDelayMs(from, b) || (a < b ? -1 : 1));
-      this.nearest.set(from, order);
+      const order = [...cluster.regionNames].sort(
+        (a, b) => cluster.links.baseDelayMs(from, a) - cluster.links.baseDelayMs(from, b) || (a < b ? -1 : 1),
+      );
+      this.nearest.set(
+        from,
+        order.map((name) => ({
+          name,
+          isPrimary: name === cluster.primaryName,
+          healthy: true,
+          stalenessMs: 0,
+          appliedOffset: 0,
+        })),
+      );
     }
   }
 
@@ -85,8 +99,13 @@ export class Traffic {
     };
     const entry = this.states(client.region).find((region) => region.healthy)?.name;
     if (entry === undefined) return this.writeFailed(request, 'no reachable region');
-    this.send('client', client.region, entry, REQUEST_BYTES + request.value.length, () => this.writeAtEntry(request, entry), () =>
-      this.writeFailed(request, 'client link down'),
+    this.send(
+      'client',
+      client.region,
+      entry,
+      REQUEST_BYTES + request.value.length,
+      () => this.writeAtEntry(request, entry),
+      () => this.writeFailed(request, 'client link down'),
     );
   }
 
@@ -107,22 +126,46 @@ export class Traffic {
     const decision = routeRequest({ isWrite: false, consistency: client.consistency }, this.states(client.region));
     if (decision.kind === 'unavailable') return this.readFailed(request, decision.reason);
     const region = decision.region;
-    this.send('client', client.region, region, REQUEST_BYTES, () => this.serveRead(request, region), () => this.readFailed(request, 'client link down'));
+    this.send(
+      'client',
+      client.region,
+      region,
+      REQUEST_BYTES,
+      () => this.serveRead(request, region),
+      () => this.readFailed(request, 'client link down'),
+    );
   }
 
-  /** The router's view from a client region: regions nearest first, with health and staleness. */
-  private states(clientRegion: string): RegionState[] {
+  /** The router's view from a client region, nearest first (refreshed in place: routeRequest keeps nothing). */
+  private states(clientRegion: string): readonly RegionState[] {
     const cluster = this.cluster;
-    return (this.nearest.get(clientRegion) as string[]).map((name) => ({
-      name,
-      isPrimary: name === cluster.primaryName,
-      healthy: cluster.isUp(name) && !cluster.links.link('client', clientRegion, name).partitioned,
-      stalenessMs: cluster.stalenessMs(name),
-      appliedOffset: cluster.position(name),
-    }));
+    const states = this.nearest.get(clientRegion) as MutableRegionState[];
+    for (const state of states) {
+      const name = state.name;
+      state.healthy = cluster.isUp(name) && !cluster.links.link('client', clientRegion, name).partitioned;
+      state.stalenessMs = cluster.stalenessMs(name);
+      state.appliedOffset = cluster.position(name);
+    }
+    return states;
   }
 
-  private send(kind: LinkKind, from: string, to: string, bytes: number, arrived: () => void, dropped: () => void): void {
+  private cellOf(client: SimClient): ReadCell {
+    let cell = this.readCells.get(client);
+    if (cell === undefined) {
+      cell = this.recorder.read(client.region, client.level);
+      this.readCells.set(client, cell);
+    }
+    return cell;
+  }
+
+  private send(
+    kind: LinkKind,
+    from: string,
+    to: string,
+    bytes: number,
+    arrived: () => void,
+    dropped: () => void,
+  ): void {
     const clock = this.scheduler.clock;
     const nowMs = clock.nowMs();
     const arrivalMs = this.cluster.links.link(kind, from, to).arrivalMs(nowMs, bytes);
@@ -131,7 +174,14 @@ export class Traffic {
   }
 
   /** Sends an answer from `node` back to the client, through `via` when the request was forwarded. */
-  private reply(clientRegion: string, node: string, via: string, bytes: number, done: () => void, lost: () => void): void {
+  private reply(
+    clientRegion: string,
+    node: string,
+    via: string,
+    bytes: number,
+    done: () => void,
+    lost: () => void,
+  ): void {
     if (node === via) this.send('client', node, clientRegion, bytes, done, lost);
     else this.send('forward', node, via, bytes, () => this.send('client', via, clientRegion, bytes, done, lost), lost);
   }
@@ -140,8 +190,13 @@ export class Traffic {
     if (!this.cluster.isUp(entry)) return this.writeFailed(request, 'node down');
     const primary = this.cluster.primaryName;
     if (entry === primary) return this.writeAtPrimary(request, entry);
-    this.send('forward', entry, primary, REQUEST_BYTES + request.value.length, () => this.writeAtPrimary(request, entry), () =>
-      this.writeFailed(request, 'region cannot reach the primary'),
+    this.send(
+      'forward',
+      entry,
+      primary,
+      REQUEST_BYTES + request.value.length,
+      () => this.writeAtPrimary(request, entry),
+      () => this.writeFailed(request, 'region cannot reach the primary'),
     );
   }
 
@@ -156,7 +211,14 @@ export class Traffic {
     this.scheduler.clock.setTimer(this.settings.diskSyncMs, () => {
       if (!cluster.primary.up) return this.writeFailed(request, 'primary crashed before answering');
       const lost = (): void => this.writeFailed(request, 'answer lost');
-      this.reply(request.client.region, cluster.primaryName, entry, REQUEST_BYTES, () => this.writeDone(request, offset), lost);
+      this.reply(
+        request.client.region,
+        cluster.primaryName,
+        entry,
+        REQUEST_BYTES,
+        () => this.writeDone(request, offset),
+        lost,
+      );
     });
   }
 
@@ -208,8 +270,10 @@ export class Traffic {
     const waiting = waits;
     waiting.push(request.token);
     const { syncWaitMsMax } = this.settings;
+    let nudge: TimerHandle | undefined;
     replica.waitForOffset(request.token, syncWaitMsMax).then(
       (reached) => {
+        nudge?.cancel();
         waiting.splice(waiting.indexOf(request.token), 1);
         if (!node.up || node.incarnation !== incarnation) return this.readFailed(request, 'node down');
         if (reached) this.readAt(request, region, region);
@@ -217,24 +281,35 @@ export class Traffic {
       },
       (error: unknown) => this.invariants.fail(`waitForOffset rejected: ${String(error)}`),
     );
-    this.scheduler.microtasksDue();
-    // Runs after the replica's own timeout timer (same time, set later): its continuation is then due.
-    this.scheduler.clock.setTimer(syncWaitMsMax, () => this.scheduler.microtasksDue());
+    if (syncWaitMsMax <= 0) this.scheduler.microtasksDue();
+    // Set after the replica's own timeout timer (same time, later sequence): when it runs, the
+    // replica has resolved the wait and the continuation is due.
+    else nudge = this.scheduler.clock.setTimer(syncWaitMsMax, () => this.scheduler.microtasksDue());
   }
 
   private forwardRead(request: ReadRequest, via: string): void {
     const primary = this.cluster.primaryName;
-    this.send('forward', via, primary, REQUEST_BYTES, () => {
-      if (!this.cluster.primary.up) return this.readFailed(request, 'primary down');
-      this.readAt(request, primary, via);
-    }, () => this.readFailed(request, 'region cannot reach the primary'));
+    this.send(
+      'forward',
+      via,
+      primary,
+      REQUEST_BYTES,
+      () => {
+        if (!this.cluster.primary.up) return this.readFailed(request, 'primary down');
+        this.readAt(request, primary, via);
+      },
+      () => this.readFailed(request, 'region cannot reach the primary'),
+    );
   }
 
   /** Executes the GET on `node` now, checks what it returned, and answers through `via`. */
   private readAt(request: ReadRequest, node: string, via: string): void {
     const cluster = this.cluster;
     const argv = ['GET', this.workload.keys[request.key] as string];
-    const reply = node === cluster.primaryName ? cluster.primary.read(argv) : cluster.replicas.get(node)?.engine.execute(argv, Math.floor(this.scheduler.nowMs())).reply;
+    const reply =
+      node === cluster.primaryName
+        ? cluster.primary.read(argv)
+        : cluster.replicas.get(node)?.engine.execute(argv, Math.floor(this.scheduler.nowMs())).reply;
     const version = this.versionOf(reply);
     const offsets = this.keyOffsets[request.key] as number[];
     const newest = offsets[offsets.length - 1] ?? 0;
@@ -243,14 +318,22 @@ export class Traffic {
     this.checkAtExecution(request, version, node);
     const token = cluster.position(node);
     const bytes = REQUEST_BYTES + (typeof reply === 'string' ? reply.length : 0);
-    this.reply(request.client.region, node, via, bytes, () => this.readDone(request, version, token), () => this.readFailed(request, 'answer lost'));
+    this.reply(
+      request.client.region,
+      node,
+      via,
+      bytes,
+      () => this.readDone(request, version, token),
+      () => this.readFailed(request, 'answer lost'),
+    );
   }
 
   private versionOf(reply: unknown): number {
     if (reply === null) return 0;
     const writeId = writeIdOf(reply);
     const offset = writeId < 0 ? 0 : this.offsetByWriteId.get(writeId);
-    if (!(offset > 0)) this.invariants.fail(`a read returned ${JSON.stringify(reply)}, which no committed write produced`);
+    if (!(offset > 0))
+      this.invariants.fail(`a read returned ${JSON.stringify(reply)}, which no committed write produced`);
     return offset;
   }
 
@@ -259,7 +342,9 @@ export class Traffic {
     const consistency = request.client.consistency;
     this.invariants.guaranteeChecks++;
     if (consistency.level === 'strong' && request.stale) {
-      this.invariants.fail(`strong read of ${this.workload.keys[request.key] ?? ''} at ${node} returned offset ${version}, the primary has newer`);
+      this.invariants.fail(
+        `strong read of ${this.workload.keys[request.key] ?? ''} at ${node} returned offset ${version}, the primary has newer`,
+      );
     }
     if (consistency.level !== 'bounded') return;
     const horizonMs = this.scheduler.nowMs() - consistency.stalenessMsMax;
@@ -281,13 +366,17 @@ export class Traffic {
     const ownViolation = version < request.ownFloor;
     const monotonicViolation = version < request.observedFloor;
     if ((ownViolation || monotonicViolation) && (level === 'session' || level === 'strong')) {
-      const what = ownViolation ? `read-your-writes (own write at offset ${request.ownFloor})` : `monotonic reads (saw offset ${request.observedFloor} before)`;
-      this.invariants.fail(`${level} client ${client.id} in ${client.region} read offset ${version} of ${this.workload.keys[key] ?? ''}: violates ${what}`);
+      const what = ownViolation
+        ? `read-your-writes (own write at offset ${request.ownFloor})`
+        : `monotonic reads (saw offset ${request.observedFloor} before)`;
+      this.invariants.fail(
+        `${level} client ${client.id} in ${client.region} read offset ${version} of ${this.workload.keys[key] ?? ''}: violates ${what}`,
+      );
     }
     client.observed.set(key, Math.max(client.observed.get(key) ?? 0, version));
     client.token = Math.max(client.token, token);
     if (!request.measured) return;
-    const cell = this.recorder.read(client.region, client.level);
+    const cell = this.cellOf(client);
     cell.reads++;
     cell.latenciesMs.push(this.scheduler.nowMs() - request.startMs);
     if (request.stale) cell.stale++;
@@ -298,7 +387,7 @@ export class Traffic {
 
   private readFailed(request: ReadRequest, reason: string): void {
     if (!request.measured) return;
-    const cell = this.recorder.read(request.client.region, request.client.level);
+    const cell = this.cellOf(request.client);
     cell.reads++;
     cell.failed++;
     this.recorder.failure(`read (${request.client.level}): ${reason}`);

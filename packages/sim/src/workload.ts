@@ -92,7 +92,9 @@ export function apportion(mix: Record<string, number>, count: number): string[] 
   const quotas = entries.map(([level, share]) => ({ level, exact: (share / total) * count }));
   const counts = quotas.map((q) => Math.floor(q.exact));
   let left = count - counts.reduce((a, b) => a + b, 0);
-  const order = quotas.map((q, i) => ({ i, rest: q.exact - Math.floor(q.exact) })).sort((a, b) => b.rest - a.rest || a.i - b.i);
+  const order = quotas
+    .map((q, i) => ({ i, rest: q.exact - Math.floor(q.exact) }))
+    .sort((a, b) => b.rest - a.rest || a.i - b.i);
   for (const { i } of order) {
     if (left-- <= 0) break;
     counts[i] = (counts[i] as number) + 1;

@@ -11,7 +11,10 @@ const REGIONS = [
 /** A topology of the first `count` regions (us-east-1 primary) with the given network section. */
 export function topology(count: number, network: string, replication = 'heartbeatMs: 100'): TopologyConfig {
   const regions = REGIONS.slice(0, count)
-    .map((r, i) => `  - { name: ${r.name}, location: { lat: ${r.lat}, lon: ${r.lon} }, host: 127.0.0.1, port: ${17801 + i} }`)
+    .map(
+      (r, i) =>
+        `  - { name: ${r.name}, location: { lat: ${r.lat}, lon: ${r.lon} }, host: 127.0.0.1, port: ${17801 + i} }`,
+    )
     .join('\n');
   return parseTopology(
     `version: 1\nprimary: us-east-1\nregions:\n${regions}\nrouter: { port: 17800 }\nnetwork:\n${network}\nreplication: { ${replication} }\n`,
@@ -20,7 +23,10 @@ export function topology(count: number, network: string, replication = 'heartbea
 }
 
 /** Small, quick experiment options over `config`. */
-export function quickOptions(config: TopologyConfig, change: (options: ExperimentOptions) => void = () => undefined): ExperimentOptions {
+export function quickOptions(
+  config: TopologyConfig,
+  change: (options: ExperimentOptions) => void = () => undefined,
+): ExperimentOptions {
   const options = defaultExperimentOptions(config);
   options.durationMs = 5_000;
   options.warmupMs = 1_000;

@@ -25,7 +25,11 @@ describe('t-visibility against the lag model', () => {
     const delayMs = 80;
     const meanMs = 5;
     // Heartbeats every second and 5 writes/s: λ·mean ≈ 0.03, so head-of-line blocking moves the curve < 0.03.
-    const config = topology(2, `  delay: ${delayMs}\n  jitter: { distribution: exponential, meanMs: ${meanMs} }`, 'heartbeatMs: 1000');
+    const config = topology(
+      2,
+      `  delay: ${delayMs}\n  jitter: { distribution: exponential, meanMs: ${meanMs} }`,
+      'heartbeatMs: 1000',
+    );
     const grid = Array.from({ length: 31 }, (_, i) => delayMs - 5 + i);
     const options = quickOptions(config, (o) => {
       o.durationMs = 400_000;
@@ -50,7 +54,10 @@ describe('t-visibility against the lag model', () => {
   it('a high write rate with per-message jitter shows head-of-line blocking, as the ordered-link model predicts (±0.05)', async () => {
     const delayMs = 50;
     const meanMs = 4;
-    const config = topology(2, `  delay: ${delayMs}\n  jitter: { distribution: exponential, meanMs: ${meanMs} }\n  jitterMode: per-message`);
+    const config = topology(
+      2,
+      `  delay: ${delayMs}\n  jitter: { distribution: exponential, meanMs: ${meanMs} }\n  jitterMode: per-message`,
+    );
     const grid = Array.from({ length: 26 }, (_, i) => delayMs + i);
     const options = quickOptions(config, (o) => {
       o.durationMs = 10_000;

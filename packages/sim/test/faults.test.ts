@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import type { ReplicaApplier } from '@meridian/replication';
+import { parseFaultSchedule, runStalenessExperiment, SimulationInvariantError } from '@meridian/sim';
+import { quickOptions, topology } from './helpers.js';
+
+const GEO = '  delay: geo\n  jitter: { distribution: exponential, meanMs: 4 }';
+
+describe('faults and guarantees', () => {
+  it('session and strong reads keep their guarantees through a partition, a replica crash and a primary crash', async () => {
+    const config = topology(3, GEO);
+    const options = quickOptions(config, (o) => {
+      o.seed = 21;
+      o.durationMs = 20_000;
+      o.workload.writesPerSecond = 60;
+      o.workload.readsPerSecond = 600;
+      o.workload.keyCount = 20;
+      o.workload.consistencyMix = { eventual: 1, session: 1, 'bounded=300': 1, strong: 1 };
+      o.faults = parseFaultSchedule(
+        `
+- { kind: partition, atMs: 3000, durationMs: 3000, regions: [us-east-1, eu-west-1] }
+- { kind: replica-crash, atMs: 8000, durationMs: 2000, region: ap-southeast-1 }
+- { kind: lag, atMs: 11000, durationMs: 2000, from: us-east-1, to: eu-west-1, delayMs: 400 }
+- { kind: stall, atMs: 14000, durationMs: 500, regions: [us-east-1, ap-southeast-1] }
+- { kind: primary-crash, atMs: 16000, durationMs: 1000 }
+`,
+        config.regions.map((r) => r.name),
+      );
+    });
+    const { summary } = await runStalenessExperiment(options);
+    for (const level of ['session', 'strong']) {
+      expect(summary.consistency[level]?.readYourWritesViolations, level).toBe(0);
+      expect(summary.consistency[level]?.monotonicViolations, level).toBe(0);
+      expect(summary.consistency[level]?.reads, level).toBeGreaterThan(1000);
+    }
+    expect(summary.consistency['strong']?.staleReads).toBe(0);
+    // The faults bit: eventual readers saw stale data, the partitioned replica lagged by seconds, requests failed.
+    expect(summary.consistency['eventual']?.staleReads).toBeGreaterThan(0);
+    expect(summary.regions['eu-west-1']?.lagMs.max).toBeGreaterThan(2500);
+    expect(summary.regions['ap-southeast-1']?.lagMs.max).toBeGreaterThan(1500);
+    expect(summary.totals.failedRequests).toBeGreaterThan(0);
+    expect(summary.failures['write: primary down']).toBeGreaterThan(0);
+    expect(summary.invariants.replicasBehind).toEqual([]);
+    expect(summary.invariants.digestChecks).toBeGreaterThan(3);
+    expect(summary.faults.map((f) => f.label)).toEqual([
+      'partition us-east-1↔eu-west-1',
+      'crash ap-southeast-1',
+      'lag us-east-1→eu-west-1',
+      'stall us-east-1↔ap-southeast-1',
+      'crash primary',
+    ]);
+  });
+
+  it('detects a corrupt replica (keyspace digest) and names the seed and the replay command', async () => {
+    const config = topology(2, GEO);
+    const corrupt = (_region: string, inner: ReplicaApplier): ReplicaApplier => ({
+      appliedOffset: () => inner.appliedOffset(),
+      replicationId: () => inner.replicationId(),
+      loadSnapshot: (entries, offset, id) => inner.loadSnapshot(entries, offset, id),
+      // One extra key the primary never had: the next digest comparison must catch it.
+      apply: (entry) =>
+        inner.apply(entry.offset === 40 ? { ...entry, effects: [...entry.effects, ['SET', 'stray', 'x']] } : entry),
+    });
+    const options = quickOptions(config, (o) => {
+      o.seed = 77;
+      o.wrapApplier = corrupt;
+      o.replay = { configPath: 'test.yaml' };
+    });
+    const error: unknown = await runStalenessExperiment(options).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(SimulationInvariantError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/eu-west-1 at offset \d+ has keyspace digest/);
+    expect(message).toContain('seed: 77');
+    expect(message).toContain('replay: meridian experiment staleness --mode sim --seed 77 --config test.yaml');
+    expect((error as SimulationInvariantError).seed).toBe(77);
+  });
+
+  it('detects a replica that skips an offset', async () => {
+    const config = topology(2, GEO);
+    let skipped = false;
+    const options = quickOptions(config, (o) => {
+      o.wrapApplier = (_region, inner) => ({
+        appliedOffset: () => (skipped ? inner.appliedOffset() + 1 : inner.appliedOffset()),
+        replicationId: () => inner.replicationId(),
+        loadSnapshot: (entries, offset, id) => inner.loadSnapshot(entries, offset, id),
+        apply: (entry) => {
+          if (entry.offset === 30 && !skipped) {
+            skipped = true;
+            return;
+          }
+          inner.apply({ ...entry, offset: entry.offset - (skipped ? 1 : 0) });
+        },
+      });
+    });
+    await expect(runStalenessExperiment(options)).rejects.toThrow(/applied offset \d+ where \d+ was due|digest/);
+  });
+
+  it('rejects a bad fault schedule with the field named', () => {
+    const names = ['us-east-1', 'eu-west-1'];
+    expect(() => parseFaultSchedule('- { kind: partition, atMs: 1, regions: [us-east-1, mars] }', names)).toThrow(
+      /faults\[0\]\.regions\[1\]/,
+    );
+    expect(() => parseFaultSchedule('- { kind: stall, atMs: 1, regions: [us-east-1, eu-west-1] }', names)).toThrow(
+      /durationMs/,
+    );
+    expect(() =>
+      parseFaultSchedule('faults: [{ kind: lag, atMs: 1, from: us-east-1, to: eu-west-1, delayMs: -3 }]', names),
+    ).toThrow(/delayMs/);
+    expect(parseFaultSchedule('{"faults":[{"kind":"primary-crash","atMs":5}]}', names)).toEqual([
+      { kind: 'primary-crash', atMs: 5 },
+    ]);
+  });
+});
