@@ -69,10 +69,20 @@ export class RunningTopology {
     readonly endpoints: readonly Endpoint[],
     readonly processes: readonly SupervisedProcess[],
     private readonly shutdownTimeoutMs: number,
+    private readonly startupTimeoutMs: number,
   ) {}
+
+  private stopped = false;
 
   /** Launches everything and resolves once every part answers /_meridian/health. */
   static async start(options: UpOptions = {}): Promise<RunningTopology> {
+    const running = await RunningTopology.prepare(options);
+    await running.launch();
+    return running;
+  }
+
+  /** Reads the config, checks ports and secrets, and builds (without starting) every child. */
+  static async prepare(options: UpOptions = {}): Promise<RunningTopology> {
     const env = options.env ?? process.env;
     const log = options.log ?? ((line: string) => console.log(line));
     const loaded = loadTopology(options.configPath, env);
@@ -99,37 +109,41 @@ export class RunningTopology {
     }));
     endpoints.push({ name: 'router', role: 'router', url: routerUrl(config) });
     const processes = [...ordered.map((name) => make(name, ['node', '--region', name])), make('router', ['router'])];
-    const running = new RunningTopology(
-      loaded,
-      secrets,
-      endpoints,
-      processes,
-      options.shutdownTimeoutMs ?? SHUTDOWN_TIMEOUT_MS_DEFAULT,
-    );
+    const shutdownTimeoutMs = options.shutdownTimeoutMs ?? SHUTDOWN_TIMEOUT_MS_DEFAULT;
+    const startupTimeoutMs = options.startupTimeoutMs ?? STARTUP_TIMEOUT_MS_DEFAULT;
+    return new RunningTopology(loaded, secrets, endpoints, processes, shutdownTimeoutMs, startupTimeoutMs);
+  }
+
+  /** Starts the children; on failure (or a stop meanwhile) stops them all and rejects. */
+  async launch(): Promise<void> {
     try {
-      await running.launch(options.startupTimeoutMs ?? STARTUP_TIMEOUT_MS_DEFAULT);
+      await this.launchInOrder(this.startupTimeoutMs);
     } catch (error) {
-      await running.stop();
+      await this.stop();
       throw error;
     }
-    return running;
   }
 
   /** Primary first (replicas connect to it), then the replicas together, then the router. */
-  private async launch(timeoutMs: number): Promise<void> {
+  private async launchInOrder(timeoutMs: number): Promise<void> {
     const deadlineMs = Date.now() + timeoutMs;
     const [primary, ...rest] = this.processes.map((child, i) => ({ child, endpoint: this.endpoints[i] as Endpoint }));
     const router = rest.pop();
     for (const group of [[primary], rest, [router]]) {
+      if (this.stopped) throw new Error('stopped before every part was up');
       for (const part of group) part?.child.start();
+      const stopped = (): boolean => this.stopped;
       await Promise.all(
-        group.map((part) => (part === undefined ? undefined : waitHealthy(part.child, part.endpoint.url, deadlineMs))),
+        group.map((part) =>
+          part === undefined ? undefined : waitHealthy(part.child, part.endpoint.url, deadlineMs, stopped),
+        ),
       );
     }
   }
 
   /** SIGTERM to every child (SIGKILL after the timeout); resolves when all are gone. */
   async stop(): Promise<void> {
+    this.stopped = true;
     const router = this.processes[this.processes.length - 1];
     await router?.stop(this.shutdownTimeoutMs);
     await Promise.all(this.processes.map((child) => child.stop(this.shutdownTimeoutMs)));
@@ -140,8 +154,14 @@ export class RunningTopology {
   }
 }
 
-async function waitHealthy(child: SupervisedProcess, url: string, deadlineMs: number): Promise<void> {
+async function waitHealthy(
+  child: SupervisedProcess,
+  url: string,
+  deadlineMs: number,
+  stopped: () => boolean,
+): Promise<void> {
   for (;;) {
+    if (stopped()) throw new Error('stopped before every part was up');
     try {
       const answer = await httpCall(`${url}/_meridian/health`, { timeoutMs: 1000 }, child.name);
       if (answer.status === 200) return;
@@ -186,7 +206,8 @@ export function banner(running: RunningTopology): string {
   ].join('\n');
 }
 
-function stopOnSignals(running: RunningTopology): void {
+/** Stops everything on SIGINT/SIGTERM; returns whether a signal has arrived. */
+function stopOnSignals(running: RunningTopology): () => boolean {
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
@@ -205,6 +226,7 @@ function stopOnSignals(running: RunningTopology): void {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  return () => stopping;
 }
 
 export function registerUpCommand(program: Command): void {
@@ -228,8 +250,14 @@ Examples:
   exitCodesForUsage(command);
   command.action(
     action(command, async (config: string | undefined) => {
-      const running = await RunningTopology.start({ configPath: config });
-      stopOnSignals(running);
+      const running = await RunningTopology.prepare({ configPath: config });
+      const signalled = stopOnSignals(running);
+      try {
+        await running.launch();
+      } catch (error) {
+        if (signalled()) return;
+        throw error;
+      }
       console.log(banner(running));
     }),
   );
