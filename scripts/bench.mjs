@@ -14,7 +14,12 @@ const results = { machine: machine(), startedAt: new Date().toISOString(), secon
 
 function machine() {
   const cpus = os.cpus();
-  return { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+  };
 }
 
 function startServer(kind) {
@@ -40,7 +45,8 @@ async function load(port, { path = '/', body, connections = 50 }) {
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
     body,
   });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`load on :${port}${path} saw ${result.non2xx} non-2xx, ${result.errors} errors`);
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`load on :${port}${path} saw ${result.non2xx} non-2xx, ${result.errors} errors`);
   return { requestsPerS: result.requests.average, latencyMsP50: result.latency.p50, latencyMsP99: result.latency.p99 };
 }
 
@@ -68,8 +74,17 @@ async function benchHttp() {
   addRow('single SET (POST /, 50 conns)', set.requestsPerS, 'req/s', bare.requestsPerS, 'bare node:http', '≥ 0.70');
   const pipeline = JSON.stringify(Array.from({ length: 100 }, (_, i) => ['SET', `key:${i}`, 'value']));
   const map = await withServer('map', (port) => load(port, { path: '/pipeline', body: pipeline, connections: 16 }));
-  const ours = await withServer('meridian', (port) => load(port, { path: '/pipeline', body: pipeline, connections: 16 }));
-  addRow('/pipeline of 100 SETs', ours.requestsPerS * 100, 'commands/s', map.requestsPerS * 100, 'node:http + Map', '≥ 0.60 and ≥ 1,000,000/s');
+  const ours = await withServer('meridian', (port) =>
+    load(port, { path: '/pipeline', body: pipeline, connections: 16 }),
+  );
+  addRow(
+    '/pipeline of 100 SETs',
+    ours.requestsPerS * 100,
+    'commands/s',
+    map.requestsPerS * 100,
+    'node:http + Map',
+    '≥ 0.60 and ≥ 1,000,000/s',
+  );
 }
 
 async function benchMemory() {
@@ -82,13 +97,22 @@ async function benchMemory() {
   global.gc?.();
   const bytesPerKey = (process.memoryUsage().heapUsed - before) / keys;
   const redis = await redisBytesPerKey(keys);
-  addRow('memory, 1M string keys (16 B key, 32 B value)', bytesPerKey, 'bytes/key', redis, 'redis-server 7.0', '≤ 2× Redis (ratio ≤ 2)');
+  addRow(
+    'memory, 1M string keys (16 B key, 32 B value)',
+    bytesPerKey,
+    'bytes/key',
+    redis,
+    'redis-server 7.0',
+    '≤ 2× Redis (ratio ≤ 2)',
+  );
   return engine.db.data.size;
 }
 
 async function redisBytesPerKey(keys) {
   const port = 16000 + Math.floor(Math.random() * 1000);
-  const server = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const server = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
   const failed = await new Promise((resolve) => {
     server.once('error', () => resolve(true));
     setTimeout(() => resolve(false), 300);
@@ -124,11 +148,32 @@ async function benchDurableLog() {
   const { benchStore } = await import('./bench-store.mjs');
   const store = await benchStore({ durationMs: Math.min(seconds, 3) * 1000 });
   const always256 = store.always_256_writers;
-  addRow('durable writes, policy always, 256 writers', always256.entriesPerS, 'entries/s', always256.rawEntriesPerS, 'raw better-sqlite3 batches', '≥ 0.50');
+  addRow(
+    'durable writes, policy always, 256 writers',
+    always256.entriesPerS,
+    'entries/s',
+    always256.rawEntriesPerS,
+    'raw better-sqlite3 batches',
+    '≥ 0.50',
+  );
   const always1 = store.always_1_writers;
-  addRow('durable writes, policy always, 1 writer', always1.entriesPerS, 'entries/s', always1.rawEntriesPerS, 'raw better-sqlite3', '(info)');
+  addRow(
+    'durable writes, policy always, 1 writer',
+    always1.entriesPerS,
+    'entries/s',
+    always1.rawEntriesPerS,
+    'raw better-sqlite3',
+    '(info)',
+  );
   const everysec = store.everysec;
-  addRow('durable writes, policy everysec', everysec.entriesPerS, 'entries/s', everysec.rawEntriesPerS, 'raw better-sqlite3 batches', '(info)');
+  addRow(
+    'durable writes, policy everysec',
+    everysec.entriesPerS,
+    'entries/s',
+    everysec.rawEntriesPerS,
+    'raw better-sqlite3 batches',
+    '(info)',
+  );
 }
 
 function format(n) {
@@ -138,7 +183,14 @@ function format(n) {
 
 function printTable() {
   const header = ['what', 'ours', 'unit', 'reference', 'ratio', 'target'];
-  const lines = rows.map((row) => [row.name, format(row.value), row.unit, row.reference === undefined ? '—' : `${format(row.reference)} (${row.referenceName})`, row.ratio === undefined ? '—' : row.ratio.toFixed(2), row.target]);
+  const lines = rows.map((row) => [
+    row.name,
+    format(row.value),
+    row.unit,
+    row.reference === undefined ? '—' : `${format(row.reference)} (${row.referenceName})`,
+    row.ratio === undefined ? '—' : row.ratio.toFixed(2),
+    row.target,
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => String(line[i]).length)));
   const render = (cells) => `| ${cells.map((cell, i) => String(cell).padEnd(widths[i])).join(' | ')} |`;
   console.log(render(header));
@@ -164,5 +216,7 @@ for (const [name, run] of Object.entries(suites)) {
 results.finishedAt = new Date().toISOString();
 mkdirSync(new URL('../bench-results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('../bench-results/latest.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
-console.log(`Machine: ${results.machine.cpu}, ${results.machine.cores} cores, ${results.machine.memoryGiB} GiB, Node ${results.machine.node}`);
+console.log(
+  `Machine: ${results.machine.cpu}, ${results.machine.cores} cores, ${results.machine.memoryGiB} GiB, Node ${results.machine.node}`,
+);
 printTable();

@@ -9,8 +9,7 @@ export const ERR_INDEX_OUT_OF_RANGE = 'ERR index out of range';
 export const ERR_BIT_OFFSET = 'ERR bit offset is not an integer or out of range';
 export const ERR_BIT_VALUE = 'ERR bit is not an integer or out of range';
 export const ERR_STRING_TOO_LONG = 'ERR string exceeds maximum allowed size (proto-max-bulk-len)';
-export const ERR_INVALID_EXPIRE = (command: string): string =>
-  `ERR invalid expire time in '${command}' command`;
+export const ERR_INVALID_EXPIRE = (command: string): string => `ERR invalid expire time in '${command}' command`;
 export const ERR_NOT_POSITIVE = 'ERR value is out of range, must be positive';
 export const ERR_NAN_OR_INF = 'ERR increment would produce NaN or Infinity';
 

@@ -80,12 +80,19 @@ class Reader {
   ) {
     this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true });
     const first = this.doc.errors[0];
-    if (first) throw new ConfigError('(document)', first.linePos?.[0].line, first.message.split('\n')[0] ?? 'invalid YAML', source);
+    if (first)
+      throw new ConfigError(
+        '(document)',
+        first.linePos?.[0].line,
+        first.message.split('\n')[0] ?? 'invalid YAML',
+        source,
+      );
   }
 
   fail(path: (string | number)[], problem: string): never {
     const node = this.doc.getIn(path, true) as { range?: [number, number, number] } | undefined;
-    const offset = node?.range?.[0] ?? (this.doc.getIn(path.slice(0, -1), true) as { range?: number[] } | undefined)?.range?.[0];
+    const offset =
+      node?.range?.[0] ?? (this.doc.getIn(path.slice(0, -1), true) as { range?: number[] } | undefined)?.range?.[0];
     const line = offset === undefined ? undefined : this.lines.linePos(offset).line;
     throw new ConfigError(fieldName(path), line, problem, this.source);
   }
@@ -107,20 +114,35 @@ function checkKeys(reader: Reader, path: (string | number)[], value: Plain, know
   }
 }
 
-function number(reader: Reader, path: (string | number)[], value: unknown, min: number, max: number, fallback?: number): number {
+function number(
+  reader: Reader,
+  path: (string | number)[],
+  value: unknown,
+  min: number,
+  max: number,
+  fallback?: number,
+): number {
   if (value === undefined && fallback !== undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value)) reader.fail(path, `must be a number, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    reader.fail(path, `must be a number, got ${JSON.stringify(value)}`);
   if (value < min || value > max) reader.fail(path, `must be between ${min} and ${max}, got ${value}`);
   return value;
 }
 
 function string(reader: Reader, path: (string | number)[], value: unknown, fallback?: string): string {
   if (value === undefined && fallback !== undefined) return fallback;
-  if (typeof value !== 'string' || value.length === 0) reader.fail(path, `must be a non-empty string, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || value.length === 0)
+    reader.fail(path, `must be a non-empty string, got ${JSON.stringify(value)}`);
   return value;
 }
 
-function oneOf<T extends string>(reader: Reader, path: (string | number)[], value: unknown, options: readonly T[], fallback: T): T {
+function oneOf<T extends string>(
+  reader: Reader,
+  path: (string | number)[],
+  value: unknown,
+  options: readonly T[],
+  fallback: T,
+): T {
   if (value === undefined) return fallback;
   if (typeof value !== 'string' || !options.includes(value as T)) {
     reader.fail(path, `must be one of ${options.join(', ')}, got ${JSON.stringify(value)}`);
@@ -132,7 +154,10 @@ function distribution(reader: Reader, path: (string | number)[], value: unknown)
   if (!isPlain(value)) reader.fail(path, 'must be a mapping like { distribution: exponential, meanMs: 4 }');
   const name = value['distribution'];
   if (typeof name !== 'string' || !(name in DISTRIBUTIONS)) {
-    reader.fail([...path, 'distribution'], `must be one of ${Object.keys(DISTRIBUTIONS).join(', ')}, got ${JSON.stringify(name)}`);
+    reader.fail(
+      [...path, 'distribution'],
+      `must be one of ${Object.keys(DISTRIBUTIONS).join(', ')}, got ${JSON.stringify(name)}`,
+    );
   }
   const parameters = DISTRIBUTIONS[name as DistributionConfig['distribution']];
   checkKeys(reader, path, value, ['distribution', ...parameters]);
@@ -146,7 +171,8 @@ function distribution(reader: Reader, path: (string | number)[], value: unknown)
       number(reader, field, value[parameter], parameter === 'shape' ? 0.01 : 0, 3_600_000);
     }
   }
-  if (name === 'uniform' && (value['minMs'] as number) > (value['maxMs'] as number)) reader.fail([...path, 'minMs'], 'must not exceed maxMs');
+  if (name === 'uniform' && (value['minMs'] as number) > (value['maxMs'] as number))
+    reader.fail([...path, 'minMs'], 'must not exceed maxMs');
   return value as DistributionConfig;
 }
 
@@ -159,8 +185,10 @@ function regions(reader: Reader, value: unknown): RegionConfig[] {
     if (!isPlain(region)) reader.fail(path, 'must be a mapping with name, location, host, port');
     checkKeys(reader, path, region, ['name', 'location', 'host', 'port']);
     const name = string(reader, [...path, 'name'], region['name']);
-    if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) reader.fail([...path, 'name'], `must be lowercase letters, digits and dashes, got "${name}"`);
-    if (seenNames.has(name)) reader.fail([...path, 'name'], `duplicate region "${name}" (also regions[${seenNames.get(name)}])`);
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
+      reader.fail([...path, 'name'], `must be lowercase letters, digits and dashes, got "${name}"`);
+    if (seenNames.has(name))
+      reader.fail([...path, 'name'], `duplicate region "${name}" (also regions[${seenNames.get(name)}])`);
     seenNames.set(name, i);
     const location = region['location'];
     if (!isPlain(location)) reader.fail([...path, 'location'], 'must be a mapping { lat, lon }');
@@ -171,7 +199,8 @@ function regions(reader: Reader, value: unknown): RegionConfig[] {
     const port = number(reader, [...path, 'port'], region['port'], 1, 65535);
     if (!Number.isInteger(port)) reader.fail([...path, 'port'], `must be a whole number, got ${port}`);
     const hostPort = `${host}:${port}`;
-    if (seenPorts.has(hostPort)) reader.fail([...path, 'port'], `${hostPort} is already used by regions[${seenPorts.get(hostPort)}]`);
+    if (seenPorts.has(hostPort))
+      reader.fail([...path, 'port'], `${hostPort} is already used by regions[${seenPorts.get(hostPort)}]`);
     seenPorts.set(hostPort, i);
     return { name, location: { lat, lon }, host, port };
   });
@@ -182,8 +211,19 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
   const reader: Reader = new Reader(text, source);
   const root: unknown = reader.doc.toJS();
   if (!isPlain(root)) reader.fail([], 'the file must be a mapping');
-  checkKeys(reader, [], root, ['version', 'primary', 'dataDir', 'durability', 'regions', 'router', 'network', 'replication', 'auth']);
-  if (root['version'] !== undefined && root['version'] !== 1) reader.fail(['version'], `unsupported version ${JSON.stringify(root['version'])} (this Meridian reads version 1)`);
+  checkKeys(reader, [], root, [
+    'version',
+    'primary',
+    'dataDir',
+    'durability',
+    'regions',
+    'router',
+    'network',
+    'replication',
+    'auth',
+  ]);
+  if (root['version'] !== undefined && root['version'] !== 1)
+    reader.fail(['version'], `unsupported version ${JSON.stringify(root['version'])} (this Meridian reads version 1)`);
   const list = regions(reader, root['regions']);
   const names = list.map((region) => region.name);
   const regionName = (path: (string | number)[], value: unknown, fallback?: string): string => {
@@ -200,23 +240,35 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
     reader.fail(['router', 'port'], `${routerHost}:${routerPort} is already used by a region`);
   }
   const defaultConsistency = string(reader, ['router', 'defaultConsistency'], router['defaultConsistency'], 'eventual');
-  if (!CONSISTENCY.test(defaultConsistency)) reader.fail(['router', 'defaultConsistency'], 'must be eventual, session, strong or bounded=<ms>');
+  if (!CONSISTENCY.test(defaultConsistency))
+    reader.fail(['router', 'defaultConsistency'], 'must be eventual, session, strong or bounded=<ms>');
   const addClientLatency = router['addClientLatency'] ?? false;
   if (typeof addClientLatency !== 'boolean') reader.fail(['router', 'addClientLatency'], 'must be true or false');
   const network = isPlain(root['network']) ? root['network'] : {};
   checkKeys(reader, ['network'], network, ['delay', 'jitter', 'jitterMode', 'links']);
   const delayValue = network['delay'] ?? 'geo';
   const delay = delayValue === 'geo' ? 'geo' : number(reader, ['network', 'delay'], delayValue, 0, 3_600_000);
-  const jitter = network['jitter'] === undefined ? undefined : distribution(reader, ['network', 'jitter'], network['jitter']);
-  const jitterMode = oneOf(reader, ['network', 'jitterMode'], network['jitterMode'], ['per-message', 'per-link'] as const, 'per-message');
+  const jitter =
+    network['jitter'] === undefined ? undefined : distribution(reader, ['network', 'jitter'], network['jitter']);
+  const jitterMode = oneOf(
+    reader,
+    ['network', 'jitterMode'],
+    network['jitterMode'],
+    ['per-message', 'per-link'] as const,
+    'per-message',
+  );
   const linksValue = network['links'] ?? [];
   if (!Array.isArray(linksValue)) reader.fail(['network', 'links'], 'must be a list');
   const links = (linksValue as unknown[]).map((link: unknown, i: number): LinkOverride => {
     const path = ['network', 'links', i];
     if (!isPlain(link)) reader.fail(path, 'must be a mapping { from, to, delayMs?, jitter? }');
     checkKeys(reader, path, link, ['from', 'to', 'delayMs', 'jitter']);
-    const override: LinkOverride = { from: regionName([...path, 'from'], link['from']), to: regionName([...path, 'to'], link['to']) };
-    if (link['delayMs'] !== undefined) override.delayMs = number(reader, [...path, 'delayMs'], link['delayMs'], 0, 3_600_000);
+    const override: LinkOverride = {
+      from: regionName([...path, 'from'], link['from']),
+      to: regionName([...path, 'to'], link['to']),
+    };
+    if (link['delayMs'] !== undefined)
+      override.delayMs = number(reader, [...path, 'delayMs'], link['delayMs'], 0, 3_600_000);
     if (link['jitter'] !== undefined) override.jitter = distribution(reader, [...path, 'jitter'], link['jitter']);
     return override;
   });
@@ -234,11 +286,24 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
     dataDir: string(reader, ['dataDir'], root['dataDir'], './data'),
     durability: oneOf(reader, ['durability'], root['durability'], ['always', 'everysec', 'none'] as const, 'always'),
     regions: list,
-    router: { host: routerHost, port: routerPort, region: regionName(['router', 'region'], router['region'], primary), defaultConsistency, addClientLatency },
+    router: {
+      host: routerHost,
+      port: routerPort,
+      region: regionName(['router', 'region'], router['region'], primary),
+      defaultConsistency,
+      addClientLatency,
+    },
     network: { delay, jitter, jitterMode, links },
     replication: {
       heartbeatMs: number(reader, ['replication', 'heartbeatMs'], replication['heartbeatMs'], 1, 60_000, 100),
-      backlogBytesMax: number(reader, ['replication', 'backlogBytesMax'], replication['backlogBytesMax'], 1024, 2 ** 40, 64 * 1024 * 1024),
+      backlogBytesMax: number(
+        reader,
+        ['replication', 'backlogBytesMax'],
+        replication['backlogBytesMax'],
+        1024,
+        2 ** 40,
+        64 * 1024 * 1024,
+      ),
       syncWaitMsMax: number(reader, ['replication', 'syncWaitMsMax'], replication['syncWaitMsMax'], 0, 600_000, 1000),
     },
     auth: authConfig,
@@ -264,4 +329,3 @@ export function applyEnvironment(config: TopologyConfig, env: Record<string, str
 export function regionByName(config: TopologyConfig, name: string): RegionConfig | undefined {
   return config.regions.find((region) => region.name === name);
 }
-

@@ -17,7 +17,13 @@ function errorOf(text: string): ConfigError {
 describe('regions.yaml', () => {
   it('parses the embedded default: five regions, primary us-east-1, ports off 8080', () => {
     const config = parseTopology(defaultText);
-    expect(config.regions.map((region) => region.name)).toEqual(['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1', 'sa-east-1']);
+    expect(config.regions.map((region) => region.name)).toEqual([
+      'us-east-1',
+      'us-west-2',
+      'eu-west-1',
+      'ap-southeast-1',
+      'sa-east-1',
+    ]);
     expect(config.primary).toBe('us-east-1');
     expect(config.durability).toBe('always');
     expect(config.network.delay).toBe('geo');
@@ -60,7 +66,10 @@ describe('regions.yaml', () => {
   });
 
   it('takes secrets from the environment over the file', () => {
-    const config = applyEnvironment(parseTopology(defaultText), { MERIDIAN_TOKEN: 'from-env', MERIDIAN_ADMIN_TOKEN: '' });
+    const config = applyEnvironment(parseTopology(defaultText), {
+      MERIDIAN_TOKEN: 'from-env',
+      MERIDIAN_ADMIN_TOKEN: '',
+    });
     expect(config.auth.token).toBe('from-env');
     expect(config.auth.adminToken).toBeUndefined();
   });
