@@ -1,15 +1,21 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { NodeConfigError } from '@meridian/node';
 import { startNode } from '@meridian/cli';
 
 const bin = fileURLToPath(new URL('../bin/meridian.js', import.meta.url));
 
+const dataDir = mkdtempSync(join(tmpdir(), 'meridian-cli-node-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
 describe('meridian node', () => {
   it('starts a primary with tokens from the environment', async () => {
     const env = { MERIDIAN_TOKEN: 'cli-token', MERIDIAN_READONLY_TOKEN: 'cli-ro' };
-    const node = await startNode({ port: 0, host: '127.0.0.1', insecureNoAuth: false, region: 'r1' }, env);
+    const node = await startNode({ port: 0, host: '127.0.0.1', insecureNoAuth: false, region: 'r1', dataDir }, env);
     try {
       const write = await fetch(`${node.url}/set/k/v`, {
         method: 'POST',
@@ -27,11 +33,13 @@ describe('meridian node', () => {
   });
 
   it('refuses to start without a token', async () => {
-    await expect(startNode({ port: 0, host: '127.0.0.1', insecureNoAuth: false }, {})).rejects.toThrow(NodeConfigError);
+    await expect(startNode({ port: 0, host: '127.0.0.1', insecureNoAuth: false, dataDir }, {})).rejects.toThrow(
+      NodeConfigError,
+    );
   });
 
-  it('runs from the bin, prints its URL and stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, [bin, 'node', '--port', '0', '--region', 'test-1'], {
+  it('runs from the bin, prints a ready line and stops cleanly on SIGTERM', async () => {
+    const child = spawn(process.execPath, [bin, 'node', '--port', '0', '--region', 'test-1', '--data-dir', dataDir], {
       env: { ...process.env, MERIDIAN_TOKEN: 'bin-token' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -39,8 +47,8 @@ describe('meridian node', () => {
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString();
-        const match = /listening on (http:\/\/\S+)/.exec(output);
-        if (match?.[1] !== undefined) resolve(match[1]);
+        const line = output.split('\n').find((text) => text.startsWith('{"event":"ready"'));
+        if (line !== undefined) resolve((JSON.parse(line) as { url: string }).url);
       });
       child.on('exit', (code) => reject(new Error(`exited early with ${code}: ${output}`)));
     });
@@ -55,7 +63,10 @@ describe('meridian node', () => {
   it('exits non-zero with a clear message when no token is set', async () => {
     const env = { ...process.env };
     delete env['MERIDIAN_TOKEN'];
-    const child = spawn(process.execPath, [bin, 'node', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, 'node', '--port', '0', '--data-dir', dataDir], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));

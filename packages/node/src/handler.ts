@@ -10,6 +10,7 @@ import {
   type SecretToken,
   ERR_AUTH,
   SERVED_BY_HEADER,
+  STALENESS_HEADER,
   CORS_EXPOSE_HEADERS,
   commandRefusal,
   encodeJsonEntries,
@@ -19,7 +20,8 @@ import {
   encodeRespAll,
   parseRestRequest,
 } from '@meridian/rest';
-import type { BatchOutcome, CommandBatch, CommandRouter } from './executor.js';
+import type { BatchOutcome, CommandBatch, CommandRouter, Consistency, RunResult } from './executor.js';
+import { LagRequestError, type NodeLinks } from './links.js';
 
 /** An HTTP answer, independent of any socket. */
 export interface RestResponse {
@@ -28,16 +30,27 @@ export interface RestResponse {
   readonly body: string | Buffer;
 }
 
+/** The `/_meridian/*` endpoints a node serves besides health. */
+export interface AdminEndpoints {
+  readonly isReady: () => boolean;
+  /** The body of `/_meridian/health` (status 200 when ready, else 503). */
+  readonly health: () => Record<string, unknown>;
+  readonly status: () => unknown;
+  /** `{ offset, digest }` of the keyspace, for convergence checks. */
+  readonly digest: () => { offset: number; digest: string };
+  /** The links this node sends on; undefined: no lag injection. */
+  readonly links: NodeLinks | undefined;
+}
+
 export interface RestHandlerOptions {
   readonly router: CommandRouter;
   /** undefined: no authentication (insecureNoAuth on loopback). */
   readonly auth: RestAuth | undefined;
-  /** Guards /_meridian/status; when undefined the standard token does. */
+  /** Guards admin endpoints; when undefined the standard token does. */
   readonly adminToken: SecretToken | undefined;
   readonly requestBytesMax: number;
   readonly region: string | undefined;
-  readonly isReady: () => boolean;
-  readonly status: () => unknown;
+  readonly admin: AdminEndpoints;
 }
 
 type CommandCall = RestCall & Extract<ParsedRestRequest, { kind: 'command' | 'pipeline' | 'transaction' }>;
@@ -46,6 +59,18 @@ const JSON_TYPE = 'application/json';
 const RESP_TYPE = 'application/octet-stream';
 const ERR_INTERNAL = 'ERR internal error';
 const ERR_NO_STREAMS = 'ERR event streams (/subscribe, /psubscribe, /monitor) are not available on this node';
+
+const CONSISTENCY_HEADER = 'x-meridian-consistency';
+const BOUNDED = /^bounded=(\d{1,9})$/;
+
+/** `x-meridian-consistency`; anything unparseable counts as absent. */
+export function parseConsistency(header: string | readonly string[] | undefined): Consistency | undefined {
+  if (typeof header !== 'string') return undefined;
+  const text = header.trim().toLowerCase();
+  if (text === 'eventual' || text === 'session' || text === 'strong') return { level: text };
+  const bounded = BOUNDED.exec(text);
+  return bounded === null ? undefined : { level: 'bounded', stalenessMsMax: Number(bounded[1]) };
+}
 
 /** Answers parsed REST requests with a `CommandRouter`; callable without a socket. */
 export class RestHandler {
@@ -56,10 +81,10 @@ export class RestHandler {
   }
 
   handle(request: RestRequest): RestResponse | Promise<RestResponse> {
-    return this.respond(this.parse(request));
+    return this.respond(this.parse(request), request);
   }
 
-  respond(parsed: ParsedRestRequest): RestResponse | Promise<RestResponse> {
+  respond(parsed: ParsedRestRequest, request: RestRequest): RestResponse | Promise<RestResponse> {
     switch (parsed.kind) {
       case 'preflight':
         return { status: 204, headers: { ...PREFLIGHT_HEADERS, allow: ALLOWED_METHODS }, body: '' };
@@ -69,11 +94,11 @@ export class RestHandler {
         return response;
       }
       case 'admin':
-        return this.admin(parsed.name, parsed.credential);
+        return this.admin(parsed.name, parsed.credential, request);
       case 'stream':
         return this.plain(501, encodeJsonError(ERR_NO_STREAMS));
       default:
-        return this.call(parsed);
+        return this.call(parsed, request);
     }
   }
 
@@ -82,34 +107,67 @@ export class RestHandler {
     return { status, headers: { ...CORS_HEADERS, 'content-type': JSON_TYPE }, body };
   }
 
-  private admin(name: string, credential: string | undefined): RestResponse {
+  private admin(name: string, credential: string | undefined, request: RestRequest): RestResponse {
+    const admin = this.options.admin;
     if (name === 'health') {
-      const ready = this.options.isReady();
-      return this.plain(ready ? 200 : 503, ready ? '{"status":"ok"}' : '{"status":"starting"}');
+      return this.plain(admin.isReady() ? 200 : 503, JSON.stringify(admin.health()));
     }
-    if (name !== 'status') return this.plain(404, encodeJsonError(`ERR unknown endpoint /_meridian/${name}`));
-    const { adminToken, auth } = this.options;
-    const allowed =
-      adminToken !== undefined
-        ? adminToken.matches(credential)
-        : auth === undefined || auth.authenticate(credential) === 'standard';
-    if (!allowed) return this.plain(401, encodeJsonError(ERR_AUTH));
-    return this.plain(200, JSON.stringify(this.options.status()));
+    const post = request.method === 'POST';
+    if (name === 'lag' && !post) return this.plain(200, JSON.stringify({ links: admin.links?.views() ?? [] }));
+    if (name !== 'status' && name !== 'digest' && name !== 'lag') {
+      return this.plain(404, encodeJsonError(`ERR unknown endpoint /_meridian/${name}`));
+    }
+    if (!this.isAdmin(credential)) return this.plain(401, encodeJsonError(ERR_AUTH));
+    if (name === 'lag') return this.changeLag(request.body);
+    if (post) return this.plain(405, encodeJsonError(`ERR /_meridian/${name} answers GET only`));
+    return this.plain(200, JSON.stringify(name === 'status' ? admin.status() : admin.digest()));
   }
 
-  private call(parsed: CommandCall): RestResponse | Promise<RestResponse> {
+  private isAdmin(credential: string | undefined): boolean {
+    const { adminToken, auth } = this.options;
+    if (adminToken !== undefined) return adminToken.matches(credential);
+    return auth === undefined || auth.authenticate(credential) === 'standard';
+  }
+
+  private changeLag(body: Buffer): RestResponse {
+    const links = this.options.admin.links;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      return this.plain(400, encodeJsonError('ERR body: must be JSON like {"action":"set","delayMs":100}'));
+    }
+    try {
+      const changed = links === undefined ? { links: [], matched: 0 } : links.apply(parsed);
+      return this.plain(200, JSON.stringify(changed));
+    } catch (error) {
+      if (!(error instanceof LagRequestError)) throw error;
+      return this.plain(400, encodeJsonError(`ERR ${error.message}`));
+    }
+  }
+
+  private call(parsed: CommandCall, request: RestRequest): RestResponse | Promise<RestResponse> {
     const prepared = this.prepare(parsed);
     if (prepared instanceof ReplyError) return this.commandError(parsed, prepared.message);
     try {
-      const outcome = this.options.router.run(prepared.batch, parsed.syncToken);
-      if (!(outcome instanceof Promise)) return this.encode(parsed, outcome, prepared.refusals);
+      const context = {
+        syncToken: parsed.syncToken,
+        consistency: parseConsistency(request.headers[CONSISTENCY_HEADER]),
+        request,
+      };
+      const outcome = this.options.router.run(prepared.batch, context);
+      if (!(outcome instanceof Promise)) return this.answer(parsed, outcome, prepared.refusals);
       return outcome.then(
-        (settled) => this.encode(parsed, settled, prepared.refusals),
+        (settled) => this.answer(parsed, settled, prepared.refusals),
         (error: unknown) => this.internalError(error),
       );
     } catch (error) {
       return this.internalError(error);
     }
+  }
+
+  private answer(parsed: CommandCall, result: RunResult, refusals: Map<number, ReplyError> | undefined): RestResponse {
+    return 'forwarded' in result ? result.forwarded : this.encode(parsed, result, refusals);
   }
 
   /** Applies per-command refusals: a single command or a transaction fails whole; a pipeline per entry. */
@@ -137,35 +195,39 @@ export class RestHandler {
     outcome: BatchOutcome,
     refusals: Map<number, ReplyError> | undefined,
   ): RestResponse {
-    const { replies, syncToken } = outcome;
-    if (replies instanceof ReplyError) return this.commandError(parsed, replies.message, syncToken);
+    const { replies, syncToken, stalenessMs } = outcome;
+    if (replies instanceof ReplyError) return this.commandError(parsed, replies.message, syncToken, stalenessMs);
     const resp2 = parsed.format === 'resp2';
     const base64 = parsed.format === 'base64';
     if (parsed.kind === 'command') {
       const reply = replies[0] as Reply;
       const status = reply instanceof ReplyError ? 400 : 200;
-      if (resp2) return this.commandResponse(status, Buffer.from(encodeResp(reply), 'latin1'), syncToken);
-      return this.commandResponse(status, encodeJsonResult(reply, base64), syncToken);
+      if (resp2) return this.commandResponse(status, Buffer.from(encodeResp(reply), 'latin1'), syncToken, stalenessMs);
+      return this.commandResponse(status, encodeJsonResult(reply, base64), syncToken, stalenessMs);
     }
     const merged = refusals === undefined ? replies : mergeRefusals(replies, refusals);
-    if (!resp2) return this.commandResponse(200, encodeJsonEntries(merged, base64), syncToken);
+    if (!resp2) return this.commandResponse(200, encodeJsonEntries(merged, base64), syncToken, stalenessMs);
     const raw = parsed.kind === 'transaction' ? encodeResp(merged) : encodeRespAll(merged);
-    return this.commandResponse(200, Buffer.from(raw, 'latin1'), syncToken);
+    return this.commandResponse(200, Buffer.from(raw, 'latin1'), syncToken, stalenessMs);
   }
 
-  private commandError(parsed: RestCall, message: string, syncToken?: string): RestResponse {
+  private commandError(parsed: RestCall, message: string, syncToken?: string, stalenessMs?: number): RestResponse {
     const token = syncToken ?? this.options.router.currentSyncToken();
-    if (parsed.format === 'resp2') return this.commandResponse(400, Buffer.from(`-${message}\r\n`, 'latin1'), token);
-    return this.commandResponse(400, encodeJsonError(message), token);
+    const staleness = stalenessMs ?? this.options.router.currentStalenessMs();
+    if (parsed.format === 'resp2') {
+      return this.commandResponse(400, Buffer.from(`-${message}\r\n`, 'latin1'), token, staleness);
+    }
+    return this.commandResponse(400, encodeJsonError(message), token, staleness);
   }
 
-  private commandResponse(status: number, body: string | Buffer, syncToken: string): RestResponse {
+  private commandResponse(status: number, body: string | Buffer, syncToken: string, stalenessMs: number): RestResponse {
     // A literal with fixed keys: spreading shared header objects is measurably slower on the hot path.
     const headers: Record<string, string> = {
       'access-control-allow-origin': '*',
       'access-control-expose-headers': CORS_EXPOSE_HEADERS,
       'content-type': typeof body === 'string' ? JSON_TYPE : RESP_TYPE,
       'upstash-sync-token': syncToken,
+      [STALENESS_HEADER]: String(Math.round(stalenessMs)),
     };
     if (this.options.region !== undefined) headers[SERVED_BY_HEADER] = this.options.region;
     return { status, headers, body };

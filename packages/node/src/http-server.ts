@@ -79,17 +79,13 @@ function dispatch(
   response: http.ServerResponse,
   body: Buffer,
 ): void {
-  const parsed = handler.parse({
-    method: request.method ?? 'GET',
-    url: request.url ?? '/',
-    headers: request.headers,
-    body,
-  });
+  const rest = { method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers, body };
+  const parsed = handler.parse(rest);
   if (parsed.kind === 'stream' && options.streams !== undefined) {
     options.streams(parsed, request, response);
     return;
   }
-  const answer = handler.respond(parsed);
+  const answer = handler.respond(parsed, rest);
   if (answer instanceof Promise) void answer.then((settled) => send(response, settled));
   else send(response, answer);
 }

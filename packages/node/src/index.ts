@@ -1,9 +1,28 @@
 export { MeridianNode, NodeConfigError, isLoopbackHost } from './node.js';
 export type { MeridianNodeOptions } from './node.js';
-export { PrimaryExecutor } from './executor.js';
-export type { CommandRouter, CommandBatch, BatchOutcome } from './executor.js';
-export { RestHandler } from './handler.js';
-export type { RestResponse, RestHandlerOptions } from './handler.js';
+export { PrimaryExecutor, isWait } from './executor.js';
+export type {
+  CommandRouter,
+  CommandBatch,
+  BatchOutcome,
+  Consistency,
+  ForwardedOutcome,
+  ReplicaAcks,
+  RunContext,
+  RunResult,
+} from './executor.js';
+export { ReplicaExecutor } from './replica-executor.js';
+export { RestHandler, parseConsistency } from './handler.js';
+export type { AdminEndpoints, RestResponse, RestHandlerOptions } from './handler.js';
 export { createHttpServer, HTTP_TIMEOUTS_DEFAULT } from './http-server.js';
 export type { HttpServerOptions, StreamHandler, StreamRequest } from './http-server.js';
-export { systemClock } from './clock.js';
+export { NodeLinks, LagRequestError } from './links.js';
+export type { LinkSpec, LinkView } from './links.js';
+export { PrimaryForwarder, FORWARDED_BY_HEADER } from './forwarder.js';
+export { openRegionStore, SnapshotScheduler, SNAPSHOT_POLICY_DEFAULT } from './persistence.js';
+export type { RegionStoreOptions, SnapshotPolicy } from './persistence.js';
+export type { PrimaryReplicationOptions } from './primary-role.js';
+export type { ReplicaReplicationOptions } from './replica-role.js';
+export { HistoryFile, MemoryHistory, PersistentApplier } from './replica-store.js';
+export type { HistoryStore } from './replica-store.js';
+export type { RegionAddress, ReplicaView } from './report.js';

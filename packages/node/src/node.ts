@@ -1,20 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { Engine } from '@meridian/engine';
+import type { Duplex } from 'node:stream';
+import { digestKeyspace, Engine } from '@meridian/engine';
 import type { Clock, TimerHandle } from '@meridian/lag';
+import { REPLICATION_PATH, SystemClock } from '@meridian/replication';
 import { REQUEST_BYTES_MAX_DEFAULT, RestAuth, type RestRequest, SecretToken } from '@meridian/rest';
-import { MemoryWriteLog, type WriteLog } from '@meridian/store';
-import { systemClock } from './clock.js';
+import { MemoryWriteLog, type ReplicaWriteLog, type WriteLog, recoverEngine, SqliteWriteLog } from '@meridian/store';
 import { type CommandRouter, PrimaryExecutor } from './executor.js';
 import { RestHandler, type RestResponse } from './handler.js';
 import { HTTP_TIMEOUTS_DEFAULT, type StreamHandler, createHttpServer } from './http-server.js';
+import type { NodeLinks } from './links.js';
+import { replayLog, SNAPSHOT_POLICY_DEFAULT, SnapshotScheduler, type SnapshotPolicy } from './persistence.js';
+import { PrimaryRole, type PrimaryReplicationOptions } from './primary-role.js';
+import { ReplicaRole, type ReplicaReplicationOptions } from './replica-role.js';
+import type { HistoryStore } from './replica-store.js';
+import { durabilityOf, logView, type RegionAddress } from './report.js';
 
 export interface MeridianNodeOptions {
   /** Standard REST token (MERIDIAN_TOKEN). Required unless `insecureNoAuth` on a loopback host. */
   readonly token?: string | undefined;
   readonly readonlyToken?: string | undefined;
-  /** Guards /_meridian/status and future admin endpoints; the standard token does when unset. */
+  /** Guards the admin endpoints (/_meridian/status, digest, POST lag); the standard token does when unset. */
   readonly adminToken?: string | undefined;
   /** Serve without any token. Refused unless `host` is a loopback address. */
   readonly insecureNoAuth?: boolean;
@@ -23,10 +30,22 @@ export interface MeridianNodeOptions {
   /** Default 0 (an ephemeral port). */
   readonly port?: number;
   readonly region?: string | undefined;
-  /** Default: an in-memory log (nothing survives a restart). */
+  /**
+   * The write log. A primary's `SqliteWriteLog` gives durability, snapshots and its replication id;
+   * a replica's must be a ReplicaWriteLog (entries under the primary's offsets). Default: in memory.
+   */
   readonly writeLog?: WriteLog;
-  /** Names this log's history in sync tokens; keep it with a durable log. Default: random. */
+  /** Names this log's history in sync tokens (primary). Default: the SqliteWriteLog's, else random. */
   readonly replicationId?: string;
+  /** Replication as a primary (listener on this node's server) or as a replica of `primaryUrl`. */
+  readonly replication?: PrimaryReplicationOptions | ReplicaReplicationOptions;
+  /** Replica: where the primary's replication id is kept. Default: in memory. */
+  readonly history?: HistoryStore;
+  /** The links this node sends on (lag injection), shown and changed through /_meridian/lag. */
+  readonly links?: NodeLinks;
+  /** Where each region listens (INFO's slaveN lines). */
+  readonly regionAddress?: RegionAddress;
+  readonly snapshots?: Partial<SnapshotPolicy>;
   readonly clock?: Clock;
   readonly requestBytesMax?: number;
   /**
@@ -41,12 +60,14 @@ export interface MeridianNodeOptions {
   readonly keepAliveTimeoutMs?: number;
   /** The SSE layer (pub/sub, monitor); without it those paths answer 501. */
   readonly streams?: StreamHandler;
+  /** Operator messages (repairs, replication state, store failures). Default: stderr. */
+  readonly report?: (message: string) => void;
 }
 
 /** A configuration the node refuses to start with; `code` is stable. */
 export class NodeConfigError extends Error {
   constructor(
-    readonly code: 'MERIDIAN_NO_TOKEN' | 'MERIDIAN_INSECURE_NOT_LOOPBACK',
+    readonly code: 'MERIDIAN_NO_TOKEN' | 'MERIDIAN_INSECURE_NOT_LOOPBACK' | 'MERIDIAN_BAD_ROLE_CONFIG',
     message: string,
   ) {
     super(message);
@@ -82,65 +103,108 @@ function authFrom(options: MeridianNodeOptions, host: string): RestAuth | undefi
   return undefined;
 }
 
-/** Replays a log that still starts at offset 1 (a restart without snapshots). */
-function replayLog(engine: Engine, log: WriteLog): void {
-  if (log.lastOffset() === 0) return;
-  if (log.firstOffset() !== 1) {
-    throw new Error(
-      `the write log starts at offset ${log.firstOffset()}: restarting from a truncated log needs a snapshot, which this node cannot load yet`,
-    );
-  }
-  let next = 1;
-  while (next <= log.lastOffset()) {
-    const read = log.read(next, { entriesMax: 1024, bytesMax: 16 * 1024 * 1024 });
-    if (read.kind === 'truncated' || read.entries.length === 0)
-      throw new Error(`cannot read the write log at offset ${next}`);
-    for (const entry of read.entries) engine.applyEffects(entry.effects, entry.timeMs);
-    next = (read.entries[read.entries.length - 1]?.offset ?? next) + 1;
-  }
+function isReplicaOptions(
+  replication: MeridianNodeOptions['replication'],
+): replication is ReplicaReplicationOptions {
+  return replication !== undefined && 'primaryUrl' in replication;
+}
+
+function isReplicaLog(log: WriteLog): log is ReplicaWriteLog {
+  return 'appendAt' in log && 'resetTo' in log;
 }
 
 /**
- * A region node in the primary role: an engine, its write log, and the REST API on node:http.
- * `handle` answers a request without a socket; `start` listens.
+ * A region node: an engine, its write log and the REST API on node:http, in the role of primary
+ * (runs every command, streams its log to replicas) or replica (applies the primary's log, serves
+ * reads, forwards writes). `handle` answers a request without a socket; `start` listens.
  */
 export class MeridianNode {
-  readonly engine = new Engine({ role: 'primary' });
+  readonly engine: Engine;
   readonly log: WriteLog;
-  readonly replicationId: string;
   readonly region: string | undefined;
   readonly router: CommandRouter;
   readonly handler: RestHandler;
-  private readonly executor: PrimaryExecutor;
+  private readonly primaryRole: PrimaryRole | undefined;
+  private readonly replicaRole: ReplicaRole | undefined;
+  private readonly snapshots: SnapshotScheduler | undefined;
   private readonly clock: Clock;
   private readonly host: string;
+  private readonly report: (message: string) => void;
   private server: http.Server | undefined;
   private readonly sockets = new Set<Socket>();
   private expireTimer: TimerHandle | undefined;
   private ready = false;
   private closed = false;
   private readonly startedAtMs: number;
+  private port = 0;
 
   constructor(private readonly options: MeridianNodeOptions = {}) {
     this.host = options.host ?? '127.0.0.1';
     const auth = authFrom(options, this.host);
-    this.clock = options.clock ?? systemClock;
+    this.clock = options.clock ?? new SystemClock();
+    this.report = options.report ?? ((message) => console.error(message));
     this.startedAtMs = this.clock.nowMs();
     this.log = options.writeLog ?? new MemoryWriteLog();
-    this.replicationId = options.replicationId ?? randomBytes(12).toString('hex');
     this.region = options.region;
-    replayLog(this.engine, this.log);
-    this.executor = new PrimaryExecutor(this.engine, this.log, this.clock, this.replicationId);
-    this.router = this.executor;
+    const replication = options.replication;
+    if (isReplicaOptions(replication)) {
+      if (!isReplicaLog(this.log)) {
+        throw new NodeConfigError('MERIDIAN_BAD_ROLE_CONFIG', 'a replica needs a write log with appendAt/resetTo');
+      }
+      this.engine = new Engine({ role: 'replica' });
+      this.replicaRole = new ReplicaRole({
+        engine: this.engine,
+        log: this.log,
+        clock: this.clock,
+        region: options.region ?? 'replica',
+        history: options.history,
+        links: options.links,
+        replication,
+        requestTimeoutMs: options.requestTimeoutMs ?? HTTP_TIMEOUTS_DEFAULT.requestTimeoutMs,
+        report: this.report,
+      });
+      this.router = this.replicaRole.executor;
+    } else {
+      this.engine = new Engine({ role: 'primary' });
+      this.recoverPrimary();
+      this.primaryRole = new PrimaryRole({
+        engine: this.engine,
+        log: this.log,
+        clock: this.clock,
+        region: options.region ?? 'primary',
+        replicationId: this.primaryReplicationId(),
+        replication,
+        links: options.links,
+        regionAddress: options.regionAddress ?? (() => undefined),
+        report: this.report,
+      });
+      this.router = this.primaryRole.executor;
+    }
+    this.engine.host = { infoSections: () => this.infoSections() };
+    this.snapshots = this.snapshotScheduler();
     this.handler = new RestHandler({
       router: this.router,
       auth,
       adminToken: options.adminToken ? new SecretToken(options.adminToken) : undefined,
       requestBytesMax: options.requestBytesMax ?? REQUEST_BYTES_MAX_DEFAULT,
       region: options.region,
-      isReady: () => this.ready,
-      status: () => this.status(),
+      admin: {
+        isReady: () => this.ready,
+        health: () => ({ ok: this.ready, region: this.region ?? null, role: this.role }),
+        status: () => this.status(),
+        digest: () => ({ offset: this.log.lastOffset(), digest: digestKeyspace(this.engine.db) }),
+        links: options.links,
+      },
     });
+  }
+
+  get role(): 'primary' | 'replica' {
+    return this.replicaRole === undefined ? 'primary' : 'replica';
+  }
+
+  /** The history this node's data belongs to ('' on a replica before its first sync). */
+  get replicationId(): string {
+    return this.primaryRole?.executor.replicationId ?? this.replicaRole?.replicationId() ?? '';
   }
 
   /** Answers one request without a socket (tests, in-process embedding). */
@@ -148,7 +212,7 @@ export class MeridianNode {
     return this.handler.handle(request);
   }
 
-  /** Starts active expiry and listens; resolves with the base URL. */
+  /** Listens, starts replication, active expiry and snapshots; resolves with the base URL. */
   async start(): Promise<string> {
     const server = createHttpServer(this.handler, {
       requestBytesMax: this.options.requestBytesMax ?? REQUEST_BYTES_MAX_DEFAULT,
@@ -162,6 +226,11 @@ export class MeridianNode {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
+    server.on('upgrade', (request: http.IncomingMessage, socket: Duplex) => {
+      const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+      if (path !== REPLICATION_PATH || this.primaryRole === undefined) socket.destroy();
+    });
+    this.primaryRole?.listen(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.options.port ?? 0, this.host, () => {
@@ -169,7 +238,10 @@ export class MeridianNode {
         resolve();
       });
     });
-    this.scheduleActiveExpire();
+    this.port = (server.address() as AddressInfo).port;
+    this.replicaRole?.start();
+    if (this.primaryRole !== undefined) this.scheduleActiveExpire();
+    this.snapshots?.start();
     this.ready = true;
     return this.url;
   }
@@ -181,24 +253,31 @@ export class MeridianNode {
     return `http://${host}:${address.port}`;
   }
 
+  /** `/_meridian/status`: the contract the router, `meridian status` and experiments read. */
   status(): Record<string, unknown> {
-    return {
-      role: this.engine.role,
+    const nowMs = this.clock.nowMs();
+    const common = {
       region: this.region ?? null,
-      replicationId: this.replicationId,
+      role: this.role,
       ready: this.ready,
-      offsets: { first: this.log.firstOffset(), last: this.log.lastOffset(), applied: this.log.lastOffset() },
+      replicationId: this.replicationId,
+      durability: durabilityOf(this.log),
+      log: logView(this.log),
       keys: this.engine.db.data.size,
-      uptimeMs: Math.round(this.clock.nowMs() - this.startedAtMs),
+      uptimeMs: Math.round(nowMs - this.startedAtMs),
     };
+    const role = this.primaryRole?.status(nowMs) ?? this.replicaRole?.status(nowMs) ?? {};
+    return { ...common, ...role };
   }
 
-  /** Stops listening, drops connections, stops expiry and closes the log. */
+  /** Stops listening and replicating, drops connections, waits for a snapshot, closes the log. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.ready = false;
     this.expireTimer?.cancel();
+    this.replicaRole?.stop();
+    await this.primaryRole?.close();
     const server = this.server;
     if (server !== undefined) {
       const closing = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -207,7 +286,55 @@ export class MeridianNode {
       for (const socket of this.sockets) socket.destroy();
       await closing;
     }
+    await this.snapshots?.stop();
     await this.log.close();
+  }
+
+  private primaryReplicationId(): string {
+    if (this.options.replicationId !== undefined) return this.options.replicationId;
+    if (this.log instanceof SqliteWriteLog) return this.log.openReport.replicationId;
+    return randomBytes(12).toString('hex');
+  }
+
+  private recoverPrimary(): void {
+    if (!(this.log instanceof SqliteWriteLog)) {
+      replayLog(this.engine, this.log);
+      return;
+    }
+    const recovered = recoverEngine(this.engine, this.log);
+    const from = recovered.snapshot === undefined ? 'no snapshot' : `snapshot at ${recovered.snapshot.offset}`;
+    this.report(
+      `meridian: recovered ${this.engine.db.data.size} keys at offset ${recovered.lastOffset} (${from}, ${recovered.replayedEntries} entries replayed)`,
+    );
+  }
+
+  private snapshotScheduler(): SnapshotScheduler | undefined {
+    const log = this.log;
+    if (!(log instanceof SqliteWriteLog) || log.policy === 'none') return undefined;
+    return new SnapshotScheduler({
+      log,
+      engine: this.engine,
+      clock: this.clock,
+      policy: { ...SNAPSHOT_POLICY_DEFAULT, ...this.options.snapshots },
+      timeMs: () => this.primaryRole?.executor.nowMs() ?? this.replicaRole?.lastTimeMs() ?? this.clock.nowMs(),
+      enabled: () => this.primaryRole?.executor.failure === undefined,
+      report: this.report,
+    });
+  }
+
+  private infoSections(): Record<string, [string, string | number][]> {
+    const nowMs = this.clock.nowMs();
+    const sections: Record<string, [string, string | number][]> = {
+      server: [
+        ['tcp_port', this.port],
+        ['uptime_in_seconds', Math.floor((nowMs - this.startedAtMs) / 1000)],
+        ['meridian_region', this.region ?? ''],
+        ['meridian_role', this.role],
+      ],
+      replication: this.primaryRole?.info(nowMs) ?? this.replicaRole?.info(nowMs) ?? [],
+    };
+    if (this.log instanceof SqliteWriteLog) sections['persistence'] = this.log.infoFields();
+    return sections;
   }
 
   private trimLog(): void {
@@ -218,12 +345,14 @@ export class MeridianNode {
   }
 
   private scheduleActiveExpire(): void {
+    const executor = this.primaryRole?.executor;
+    if (executor === undefined) return;
     const intervalMs = this.options.activeExpireIntervalMs ?? ACTIVE_EXPIRE_INTERVAL_MS_DEFAULT;
     const checksMax = this.options.activeExpireChecksMax ?? ACTIVE_EXPIRE_CHECKS_MAX_DEFAULT;
     this.expireTimer = this.clock.setTimer(intervalMs, () => {
       if (this.closed) return;
       for (let round = 0; round < ACTIVE_EXPIRE_ROUNDS_MAX; round++) {
-        if (this.executor.expireRound(checksMax) * 4 < checksMax) break;
+        if (executor.expireRound(checksMax) * 4 < checksMax) break;
       }
       this.trimLog();
       this.scheduleActiveExpire();

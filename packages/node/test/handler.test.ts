@@ -221,7 +221,7 @@ describe('durability', () => {
     expect(json(await pending)).toEqual({ result: 'OK' });
   });
 
-  it('answers 500 when the log cannot make a write durable', async () => {
+  it('answers MISCONF when the log cannot make a write durable, then refuses writes but serves reads', async () => {
     const log = new SlowLog();
     log.fail = true;
     const node = newNode({ writeLog: log });
@@ -229,8 +229,18 @@ describe('durability', () => {
     await new Promise((resolve) => setTimeout(resolve, 0));
     log.release.shift()?.();
     const response = await pending;
-    expect(response.status).toBe(500);
-    expect(json(response)).toEqual({ error: 'ERR internal error' });
+    expect(response.status).toBe(400);
+    expect(json(response)).toEqual({ error: expect.stringMatching(/^MISCONF Errors writing to the write log: disk full/) });
+    const appended = log.lastOffset();
+    const refused = await call(node, { body: ['SET', 'k2', 'v'] });
+    expect(json(refused)).toEqual({ error: expect.stringMatching(/^MISCONF/) });
+    expect(log.lastOffset()).toBe(appended);
+    const pipeline = await call(node, { url: '/pipeline', body: [['GET', 'nope'], ['DEL', 'k']] });
+    expect(json(pipeline)).toEqual([{ result: null }, { error: expect.stringMatching(/^MISCONF/) }]);
+    expect(json(await call(node, { url: '/multi-exec', body: [['INCR', 'n']] }))).toEqual({
+      error: expect.stringMatching(/^MISCONF/),
+    });
+    expect(node.status()).toMatchObject({ writesRefused: expect.stringContaining('disk full') });
   });
 
   it('replays an existing log on start', async () => {
@@ -345,7 +355,20 @@ describe('configuration and admin endpoints', () => {
       expect(health.headers['upstash-sync-token']).toBeUndefined();
       expect((await call(node, { method: 'GET', url: '/_meridian/status' })).status).toBe(401);
       const status = await call(node, { method: 'GET', url: '/_meridian/status', token: 'admin-token' });
-      expect(json(status)).toMatchObject({ role: 'primary', region: 'us-east-1', offsets: { last: 0 } });
+      expect(json(status)).toMatchObject({
+        role: 'primary',
+        region: 'us-east-1',
+        ready: true,
+        replicationId: 'hist1',
+        appliedOffset: 0,
+        primaryOffset: 0,
+        stalenessMs: 0,
+        lagOffsets: 0,
+        replicas: [],
+        durability: 'memory',
+        log: { firstOffset: 1, lastOffset: 0, snapshotOffset: 0 },
+      });
+      expect(json(health)).toEqual({ ok: true, region: 'us-east-1', role: 'primary' });
       expect((await call(node, { url: '/_meridian/nope', token: 'admin-token' })).status).toBe(404);
     } finally {
       await node.close();

@@ -12,6 +12,7 @@ import { ping } from './ping.js';
 import { select } from './select.js';
 import { swapdb } from './swapdb.js';
 import { time } from './time.js';
+import { wait } from './wait.js';
 
 export const serverCommands: readonly CommandSpec[] = [
   ping,
@@ -27,4 +28,5 @@ export const serverCommands: readonly CommandSpec[] = [
   command,
   lastsave,
   memory,
+  wait,
 ];

@@ -1,0 +1,134 @@
+import http from 'node:http';
+import { type Clock, type LinkModel, OrderedDelayLine } from '@meridian/lag';
+import { CORS_HEADERS, encodeJsonError, type RestRequest } from '@meridian/rest';
+import type { RestResponse } from './handler.js';
+
+/** Marks a request a replica handed on, so a misconfigured "primary" that is a replica does not loop it. */
+export const FORWARDED_BY_HEADER = 'x-meridian-forwarded-by';
+
+const REQUEST_HEADERS = [
+  'authorization',
+  'content-type',
+  'upstash-encoding',
+  'upstash-response-format',
+  'upstash-sync-token',
+] as const;
+const RESPONSE_HEADERS = [
+  'content-type',
+  'upstash-sync-token',
+  'x-meridian-served-by',
+  'x-meridian-staleness-ms',
+  'allow',
+] as const;
+
+export interface ForwarderOptions {
+  /** The primary's base URL, e.g. http://127.0.0.1:7701 */
+  readonly primaryUrl: string;
+  readonly region: string;
+  readonly clock: Clock;
+  /** The replica→primary link: forwards wait its delay, in order; a partition fails them. */
+  readonly link: LinkModel | undefined;
+  readonly timeoutMs: number;
+  readonly responseBytesMax: number;
+  readonly socketsMax?: number;
+}
+
+interface Outgoing {
+  readonly start: () => void;
+  readonly fail: (error: Error) => void;
+}
+
+/**
+ * Hands requests to the primary over HTTP keep-alive and gives back its answer as it is (status,
+ * body, sync token, served-by). Requests first travel the replica→primary link model.
+ */
+export class PrimaryForwarder {
+  private readonly agent: http.Agent;
+  private readonly line: OrderedDelayLine<Outgoing> | undefined;
+  private readonly base: URL;
+
+  constructor(private readonly options: ForwarderOptions) {
+    this.base = new URL(options.primaryUrl);
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: options.socketsMax ?? 64 });
+    if (options.link !== undefined) {
+      this.line = new OrderedDelayLine<Outgoing>({
+        clock: options.clock,
+        model: options.link,
+        deliver: (outgoing) => outgoing.start(),
+        dropped: (outgoing) => outgoing.fail(new Error('the link to the primary is partitioned')),
+      });
+    }
+  }
+
+  forward(request: RestRequest): Promise<RestResponse> {
+    return new Promise<RestResponse>((resolve) => {
+      const fail = (error: Error): void => resolve(this.unreachable(error));
+      const start = (): void => this.send(request, resolve, fail);
+      if (this.line === undefined) start();
+      else this.line.send({ start, fail }, request.body.length + 256);
+    });
+  }
+
+  close(): void {
+    this.line?.close();
+    this.agent.destroy();
+  }
+
+  private send(request: RestRequest, resolve: (response: RestResponse) => void, fail: (error: Error) => void): void {
+    const headers: Record<string, string> = { [FORWARDED_BY_HEADER]: this.options.region };
+    for (const name of REQUEST_HEADERS) {
+      const value = request.headers[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    headers['content-length'] = String(request.body.length);
+    const outgoing = http.request(
+      {
+        protocol: this.base.protocol,
+        hostname: this.base.hostname,
+        port: this.base.port,
+        method: request.method,
+        path: request.url,
+        headers,
+        agent: this.agent,
+        timeout: this.options.timeoutMs,
+      },
+      (response) => this.receive(response, resolve, fail),
+    );
+    outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`)));
+    outgoing.on('error', fail);
+    outgoing.end(request.body);
+  }
+
+  private receive(
+    response: http.IncomingMessage,
+    resolve: (response: RestResponse) => void,
+    fail: (error: Error) => void,
+  ): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    response.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > this.options.responseBytesMax) {
+        response.destroy(new Error(`the primary's answer is larger than ${this.options.responseBytesMax} bytes`));
+      } else chunks.push(chunk);
+    });
+    response.on('error', fail);
+    response.on('end', () => {
+      const headers: Record<string, string> = { ...CORS_HEADERS };
+      for (const name of RESPONSE_HEADERS) {
+        const value = response.headers[name];
+        if (typeof value === 'string') headers[name] = value;
+      }
+      resolve({ status: response.statusCode ?? 502, headers, body: Buffer.concat(chunks, size) });
+    });
+  }
+
+  private unreachable(error: Error): RestResponse {
+    const message = `ERR the primary is unreachable from ${this.options.region}: ${error.message}`;
+    return {
+      status: 503,
+      headers: { ...CORS_HEADERS, 'content-type': 'application/json' },
+      body: encodeJsonError(message),
+    };
+  }
+}

@@ -1,0 +1,133 @@
+import { join } from 'node:path';
+import type { Engine } from '@meridian/engine';
+import type { Clock, TimerHandle } from '@meridian/lag';
+import {
+  type DurabilityPolicy,
+  ensureWritableDir,
+  type RetentionLimits,
+  SqliteWriteLog,
+  StoreError,
+  type WriteLog,
+} from '@meridian/store';
+
+export interface RegionStoreOptions {
+  readonly dataDir: string;
+  readonly region: string;
+  readonly policy: DurabilityPolicy;
+  readonly retention?: RetentionLimits;
+  /** Told what opening found (repairs); one line each. */
+  readonly report?: (message: string) => void;
+}
+
+/** Opens the region's durable log in `<dataDir>/<region>/` and reports what opening repaired. */
+export function openRegionStore(options: RegionStoreOptions): { log: SqliteWriteLog; dir: string } {
+  const dir = ensureWritableDir(join(options.dataDir, options.region));
+  const log = SqliteWriteLog.open({
+    policy: options.policy,
+    dataDir: dir,
+    ...(options.retention === undefined ? {} : { retention: options.retention }),
+  });
+  for (const message of log.openReport.messages) options.report?.(`meridian: store ${dir}: ${message}`);
+  return { log, dir };
+}
+
+/** When to snapshot: after `everyEntries` new entries or `everyMs` with any, checked every `checkIntervalMs`. */
+export interface SnapshotPolicy {
+  readonly everyEntries: number;
+  readonly everyMs: number;
+  readonly checkIntervalMs: number;
+}
+
+export const SNAPSHOT_POLICY_DEFAULT: SnapshotPolicy = { everyEntries: 10_000, everyMs: 60_000, checkIntervalMs: 1_000 };
+
+export interface SnapshotSchedulerOptions {
+  readonly log: SqliteWriteLog;
+  readonly engine: Engine;
+  readonly clock: Clock;
+  readonly policy: SnapshotPolicy;
+  /** The primary time the engine's state corresponds to. */
+  readonly timeMs: () => number;
+  /** False while the node must not snapshot (its log failed). */
+  readonly enabled: () => boolean;
+  readonly report: (message: string) => void;
+}
+
+/**
+ * Takes snapshots of the engine into its write log on a timer; each snapshot lets retention
+ * truncate the log behind it. The engine must hold exactly the log's entries (both roles append
+ * and apply in one synchronous step), so a snapshot at `lastOffset()` is exact.
+ */
+export class SnapshotScheduler {
+  private timer: TimerHandle | undefined;
+  private running: Promise<void> | undefined;
+  private lastAtMs: number;
+  private stopped = false;
+
+  constructor(private readonly options: SnapshotSchedulerOptions) {
+    this.lastAtMs = options.clock.nowMs();
+  }
+
+  start(): void {
+    this.timer = this.options.clock.setTimer(this.options.policy.checkIntervalMs, () => {
+      this.tick();
+      if (!this.stopped) this.start();
+    });
+  }
+
+  /** Stops the timer and waits for a snapshot in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.timer?.cancel();
+    await this.running;
+  }
+
+  /** Snapshots now (unless one is running or nothing is new); resolves when done. */
+  snapshotNow(): Promise<void> {
+    if (this.running !== undefined) return this.running;
+    const { log, engine, clock } = this.options;
+    const offset = log.lastOffset();
+    if (offset <= this.snapshotOffset() || !this.options.enabled()) return Promise.resolve();
+    this.running = log
+      .writeSnapshot(engine.db, { offset, timeMs: this.options.timeMs() })
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          if (error instanceof StoreError && error.code === 'MERIDIAN_STORE_CLOSED') return;
+          this.options.report(`meridian: snapshot at offset ${offset} failed: ${String(error)}`);
+        },
+      )
+      .finally(() => {
+        this.running = undefined;
+        this.lastAtMs = clock.nowMs();
+      });
+    return this.running;
+  }
+
+  private snapshotOffset(): number {
+    return this.options.log.snapshots()[0]?.offset ?? 0;
+  }
+
+  private tick(): void {
+    const { log, policy, clock } = this.options;
+    const fresh = log.lastOffset() - this.snapshotOffset();
+    if (fresh <= 0) return;
+    if (fresh >= policy.everyEntries || clock.nowMs() - this.lastAtMs >= policy.everyMs) void this.snapshotNow();
+  }
+}
+
+/** Replays a log that still starts at offset 1 (an in-memory log has no snapshots). */
+export function replayLog(engine: Engine, log: WriteLog): void {
+  if (log.lastOffset() === 0) return;
+  if (log.firstOffset() !== 1) {
+    throw new Error(`the write log starts at offset ${log.firstOffset()}: only a SqliteWriteLog has snapshots`);
+  }
+  let next = 1;
+  while (next <= log.lastOffset()) {
+    const read = log.read(next, { entriesMax: 1024, bytesMax: 16 * 1024 * 1024 });
+    if (read.kind === 'truncated' || read.entries.length === 0)
+      throw new Error(`cannot read the write log at offset ${next}`);
+    for (const entry of read.entries) engine.applyEffects(entry.effects, entry.timeMs);
+    next = (read.entries[read.entries.length - 1]?.offset ?? next) + 1;
+  }
+}
+

@@ -1,0 +1,111 @@
+import type http from 'node:http';
+import type { Engine } from '@meridian/engine';
+import type { Clock } from '@meridian/lag';
+import { engineSnapshotSource, ReplicationPrimary, WsListener } from '@meridian/replication';
+import type { WriteLog } from '@meridian/store';
+import { PrimaryExecutor, type ReplicaAcks } from './executor.js';
+import type { NodeLinks } from './links.js';
+import { primaryReplicationInfo, type RegionAddress, replicaViews } from './report.js';
+
+/** Replication settings of a primary node. */
+export interface PrimaryReplicationOptions {
+  /** Shared with the replicas (MERIDIAN_REPLICATION_SECRET). */
+  readonly secret: string;
+  readonly heartbeatMs?: number;
+  readonly backlogBytesMax?: number;
+  readonly frameBytesMax?: number;
+  /** WAIT's timeout bound (and what WAIT 0, "forever", waits). */
+  readonly waitMsMax?: number;
+}
+
+export interface PrimaryRoleOptions {
+  readonly engine: Engine;
+  readonly log: WriteLog;
+  readonly clock: Clock;
+  readonly region: string;
+  readonly replicationId: string;
+  /** undefined: no replication (a standalone primary). */
+  readonly replication: PrimaryReplicationOptions | undefined;
+  readonly links: NodeLinks | undefined;
+  readonly regionAddress: RegionAddress;
+  readonly report: (message: string) => void;
+}
+
+/**
+ * The primary role: the executor that runs every command, and — once the HTTP server exists —
+ * the replication listener on `/_meridian/replication` streaming the log to replicas.
+ */
+export class PrimaryRole {
+  readonly executor: PrimaryExecutor;
+  private replication: ReplicationPrimary | undefined;
+
+  constructor(private readonly options: PrimaryRoleOptions) {
+    const acks: ReplicaAcks = {
+      ackedReplicas: (offset) => this.replication?.ackedReplicas(offset) ?? 0,
+      waitForReplicas: (replicas, offset, timeoutMs) =>
+        this.replication?.waitForReplicas(replicas, offset, timeoutMs) ?? Promise.resolve(0),
+    };
+    this.executor = new PrimaryExecutor({
+      engine: options.engine,
+      log: options.log,
+      clock: options.clock,
+      replicationId: options.replicationId,
+      onAppend: () => this.replication?.onAppend(),
+      replicas: acks,
+      ...(options.replication?.waitMsMax === undefined ? {} : { waitMsMax: options.replication.waitMsMax }),
+      onStoreFailure: (error) =>
+        options.report(`meridian: the write log failed, writes are refused until restart: ${error.message}`),
+    });
+  }
+
+  /** Accepts replicas on the node's server (no-op without replication settings). */
+  listen(server: http.Server): void {
+    const settings = this.options.replication;
+    if (settings === undefined) return;
+    const { engine, log, clock, links, region, report } = this.options;
+    const listener = new WsListener({
+      server,
+      ...(settings.frameBytesMax === undefined ? {} : { frameBytesMax: settings.frameBytesMax }),
+    });
+    this.replication = new ReplicationPrimary({
+      listener,
+      log,
+      clock,
+      snapshots: engineSnapshotSource(engine, log, clock),
+      secret: settings.secret,
+      replicationId: this.options.replicationId,
+      ...(settings.heartbeatMs === undefined ? {} : { heartbeatMs: settings.heartbeatMs }),
+      ...(settings.backlogBytesMax === undefined ? {} : { backlogBytesMax: settings.backlogBytesMax }),
+      linkFor: (replica) => links?.model(region, replica.region),
+      onEvent: (event) => {
+        if (event.kind === 'synced') {
+          report(`meridian: replica ${event.replicaId} (${event.region}) connected, ${event.mode} resync from ${event.offset}`);
+        } else {
+          report(`meridian: replica ${event.replicaId} (${event.region}) disconnected: ${event.code} ${event.reason}`);
+        }
+      },
+    });
+  }
+
+  status(nowMs: number): Record<string, unknown> {
+    const { log } = this.options;
+    const last = log.lastOffset();
+    return {
+      appliedOffset: last,
+      primaryOffset: last,
+      stalenessMs: 0,
+      lagOffsets: 0,
+      replicas: replicaViews(this.replication?.status() ?? [], log, nowMs),
+      writesRefused: this.executor.failure?.message ?? null,
+    };
+  }
+
+  info(nowMs: number): [string, string | number][] {
+    const { log, replicationId, regionAddress } = this.options;
+    return primaryReplicationInfo(this.replication?.status() ?? [], log, replicationId, regionAddress, nowMs);
+  }
+
+  async close(): Promise<void> {
+    await this.replication?.close();
+  }
+}

@@ -1,0 +1,132 @@
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Engine, loadSnapshotEntry, type SnapshotEntry } from '@meridian/engine';
+import type { ReplicaApplier } from '@meridian/replication';
+import { type LogEntry, type ReplicaWriteLog, SqliteWriteLog, StoreError } from '@meridian/store';
+
+/**
+ * Where a replica keeps the primary's replication id (the history its log copy belongs to).
+ * The store's own meta id names the store's history, which is the primary's only on the primary.
+ */
+export interface HistoryStore {
+  read(): string;
+  write(replicationId: string): void;
+  clear(): void;
+}
+
+export class MemoryHistory implements HistoryStore {
+  private value = '';
+  read(): string {
+    return this.value;
+  }
+  write(replicationId: string): void {
+    this.value = replicationId;
+  }
+  clear(): void {
+    this.value = '';
+  }
+}
+
+const HISTORY_FILE = 'replication.json';
+
+/** `<dir>/replication.json`, replaced atomically (write, fsync, rename, fsync the folder). */
+export class HistoryFile implements HistoryStore {
+  private readonly path: string;
+
+  constructor(private readonly dir: string) {
+    this.path = join(dir, HISTORY_FILE);
+  }
+
+  read(): string {
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch {
+      return '';
+    }
+    try {
+      const parsed = JSON.parse(text) as { replicationId?: unknown };
+      return typeof parsed.replicationId === 'string' ? parsed.replicationId : '';
+    } catch {
+      return '';
+    }
+  }
+
+  write(replicationId: string): void {
+    const temporary = `${this.path}.tmp`;
+    writeFileSync(temporary, JSON.stringify({ replicationId }));
+    const file = openSync(temporary, 'r');
+    try {
+      fsyncSync(file);
+    } finally {
+      closeSync(file);
+    }
+    renameSync(temporary, this.path);
+    const folder = openSync(this.dir, 'r');
+    try {
+      fsyncSync(folder);
+    } finally {
+      closeSync(folder);
+    }
+  }
+
+  clear(): void {
+    rmSync(this.path, { force: true });
+  }
+}
+
+/**
+ * Applies the primary's entries to the replica's engine and its own write log, under the
+ * primary's offsets: the log's last offset is the applied offset, so a restart resumes exactly
+ * there. A full resync resets the log, records the new history, swaps the keyspace in and
+ * writes it as a snapshot (a crash before that completes leaves a log recovery refuses, and the
+ * replica full-resyncs again).
+ */
+export class PersistentApplier implements ReplicaApplier {
+  /** The primary's commit time of the newest applied entry or snapshot; undefined when unknown. */
+  lastTimeMs: number | undefined;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly log: ReplicaWriteLog,
+    private readonly history: HistoryStore,
+    private readonly nowMs: () => number,
+    private readonly report: (message: string) => void,
+    state: { lastTimeMs: number | undefined },
+  ) {
+    this.lastTimeMs = state.lastTimeMs;
+  }
+
+  appliedOffset(): number {
+    return this.log.lastOffset();
+  }
+
+  replicationId(): string {
+    return this.history.read();
+  }
+
+  apply(entry: LogEntry): void {
+    this.log.appendAt(entry.offset, entry.timeMs, entry.effects);
+    this.engine.applyEffects(entry.effects, entry.timeMs);
+    this.lastTimeMs = entry.timeMs;
+  }
+
+  loadSnapshot(entries: readonly SnapshotEntry[], offset: number, replicationId: string): void {
+    this.log.resetTo(offset);
+    this.history.write(replicationId);
+    const db = this.engine.db;
+    db.clear();
+    for (const entry of entries) loadSnapshotEntry(db, entry);
+    // The snapshot frame's time is not handed to the applier; "now" bounds it from above and is
+    // replaced by the first entry's or heartbeat's time.
+    const timeMs = this.nowMs();
+    this.lastTimeMs = timeMs;
+    const log = this.log;
+    if (!(log instanceof SqliteWriteLog)) return;
+    log.writeSnapshot(db, { offset, timeMs }).catch((error: unknown) => {
+      // A newer full resync reset the log meanwhile: that one writes its own snapshot.
+      if (error instanceof StoreError && error.code === 'MERIDIAN_STORE_CLOSED') return;
+      this.report(`meridian: writing the resync snapshot at offset ${offset} failed: ${String(error)}`);
+    });
+  }
+}
