@@ -63,7 +63,13 @@ export class PrimaryForwarder {
   forward(request: RestRequest): Promise<RestResponse> {
     return new Promise<RestResponse>((resolve) => {
       const fail = (error: Error): void => resolve(this.unreachable(error));
-      const start = (): void => this.send(request, resolve, fail);
+      // A pooled connection the primary closed meanwhile fails before any answer: try once more on a
+      // fresh one (Node's documented pattern for keep-alive agents).
+      const retry = (error: Error, reused: boolean): void => {
+        if (reused) this.send(request, resolve, (again) => fail(again));
+        else fail(error);
+      };
+      const start = (): void => this.send(request, resolve, retry);
       if (this.line === undefined) start();
       else this.line.send({ start, fail }, request.body.length + 256);
     });
@@ -74,13 +80,18 @@ export class PrimaryForwarder {
     this.agent.destroy();
   }
 
-  private send(request: RestRequest, resolve: (response: RestResponse) => void, fail: (error: Error) => void): void {
+  private send(
+    request: RestRequest,
+    resolve: (response: RestResponse) => void,
+    fail: (error: Error, reusedSocket: boolean) => void,
+  ): void {
     const headers: Record<string, string> = { [FORWARDED_BY_HEADER]: this.options.region };
     for (const name of REQUEST_HEADERS) {
       const value = request.headers[name];
       if (typeof value === 'string') headers[name] = value;
     }
     headers['content-length'] = String(request.body.length);
+    let answered = false;
     const outgoing = http.request(
       {
         protocol: this.base.protocol,
@@ -92,10 +103,17 @@ export class PrimaryForwarder {
         agent: this.agent,
         timeout: this.options.timeoutMs,
       },
-      (response) => this.receive(response, resolve, fail),
+      (response) => {
+        answered = true;
+        this.receive(response, resolve, (error) => fail(error, false));
+      },
     );
     outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`)));
-    outgoing.on('error', fail);
+    outgoing.on('error', (error: NodeJS.ErrnoException) => {
+      if (answered) return;
+      const stale = outgoing.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
+      fail(error, stale);
+    });
     outgoing.end(request.body);
   }
 

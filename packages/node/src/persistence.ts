@@ -88,7 +88,7 @@ export class SnapshotScheduler {
     const offset = log.lastOffset();
     if (offset <= this.snapshotOffset() || !this.options.enabled()) return Promise.resolve();
     this.running = log
-      .writeSnapshot(engine.db, { offset, timeMs: this.options.timeMs() })
+      .writeSnapshot(engine.db, { offset, timeMs: Math.floor(this.options.timeMs()) })
       .then(
         () => undefined,
         (error: unknown) => {

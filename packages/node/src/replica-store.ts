@@ -119,7 +119,7 @@ export class PersistentApplier implements ReplicaApplier {
     for (const entry of entries) loadSnapshotEntry(db, entry);
     // The snapshot frame's time is not handed to the applier; "now" bounds it from above and is
     // replaced by the first entry's or heartbeat's time.
-    const timeMs = this.nowMs();
+    const timeMs = Math.floor(this.nowMs());
     this.lastTimeMs = timeMs;
     const log = this.log;
     if (!(log instanceof SqliteWriteLog)) return;
