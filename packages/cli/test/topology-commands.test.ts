@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeridianNode } from '@meridian/node';
 import { type MeridianRouter } from '@meridian/router';
-import { lagRequestBody, loadTopologyForTest, parseJitter, startRouterFromConfig } from './cli-exports.js';
+import {
+  formatLagReports,
+  lagRequestBody,
+  loadTopologyForTest,
+  parseJitter,
+  startRouterFromConfig,
+} from './cli-exports.js';
 import { REGIONS, runCli, writeTopology } from './topology-fixture.js';
 
 const env = { MERIDIAN_TOKEN: 'cli-topology-token', MERIDIAN_ADMIN_TOKEN: 'cli-topology-admin' };
@@ -69,7 +75,7 @@ describe('meridian exec', () => {
       env,
     );
     expect(set.code).toBe(0);
-    expect(set.stdout).toMatch(/^"OK"\n\(served by eu-west-1; sync token [0-9a-f]+:1\)\n$/);
+    expect(set.stdout).toMatch(/^"OK"\n\(served by eu-west-1(, staleness 0 ms)?; sync token [0-9a-f]+:1\)\n$/);
     const range = await runCli(
       ['exec', '--config', topology.path, '--region', 'eu-west-1', 'ZRANGE', 'none', '0', '-1'],
       env,
@@ -144,6 +150,37 @@ describe('meridian lag', () => {
     expect(() => lagRequestBody('clear', { delay: '5', json: false }, loaded)).toThrow('go with `lag set`');
     expect(parseJitter('uniform:0:10')).toEqual({ distribution: 'uniform', minMs: 0, maxMs: 10 });
     expect(() => parseJitter('zipf:3')).toThrow('--jitter must look like');
+  });
+
+  it("prints each node's links, and the error of a node that could not apply the change", () => {
+    const text = formatLagReports([
+      {
+        region: 'us-east-1',
+        links: [
+          {
+            from: 'us-east-1',
+            to: 'eu-west-1',
+            delayMs: 37.64,
+            jitter: { distribution: 'fixed', valueMs: 0 },
+            partitioned: true,
+          },
+          {
+            from: 'us-east-1',
+            to: 'ap-southeast-1',
+            delayMs: 300,
+            jitter: { distribution: 'exponential', meanMs: 4 },
+            jitterMode: 'per-link',
+          },
+        ],
+        error: undefined,
+      },
+      { region: 'eu-west-1', links: undefined, error: 'cannot reach eu-west-1' },
+    ]);
+    expect(text.split('\n')).toEqual([
+      'us-east-1: us-east-1 → eu-west-1, delay 37.6 ms, PARTITIONED',
+      'us-east-1: us-east-1 → ap-southeast-1, delay 300 ms, jitter {"distribution":"exponential","meanMs":4}, per-link',
+      'eu-west-1: ERROR cannot reach eu-west-1',
+    ]);
   });
 
   it('exits 2 for usage mistakes', async () => {

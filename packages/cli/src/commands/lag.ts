@@ -124,9 +124,12 @@ function describeLink(link: Record<string, unknown>): string {
   const delay = link['delayMs'] ?? link['baseDelayMs'];
   const parts = [`${String(link['from'] ?? '?')} → ${String(link['to'] ?? '?')}`];
   if (typeof delay === 'number') parts.push(`delay ${Math.round(delay * 10) / 10} ms`);
-  if (link['jitter'] !== undefined) parts.push(`jitter ${JSON.stringify(link['jitter'])}`);
+  const jitter = link['jitter'] as Record<string, unknown> | undefined;
+  const noJitter = jitter === undefined || (jitter['distribution'] === 'fixed' && jitter['valueMs'] === 0);
+  if (!noJitter) parts.push(`jitter ${JSON.stringify(jitter)}`);
   if (typeof link['jitterMode'] === 'string') parts.push(link['jitterMode']);
   if (link['partitioned'] === true) parts.push('PARTITIONED');
+  if (link['stalled'] === true) parts.push('STALLED');
   return parts.join(', ');
 }
 
