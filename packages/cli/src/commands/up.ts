@@ -144,9 +144,13 @@ export class RunningTopology {
   /** SIGTERM to every child (SIGKILL after the timeout); resolves when all are gone. */
   async stop(): Promise<void> {
     this.stopped = true;
-    const router = this.processes[this.processes.length - 1];
+    // Router first (no new traffic), then the replicas, the primary last so replicas do not
+    // spend their shutdown reconnecting to it.
+    const [primary, ...rest] = this.processes;
+    const router = rest.pop();
     await router?.stop(this.shutdownTimeoutMs);
-    await Promise.all(this.processes.map((child) => child.stop(this.shutdownTimeoutMs)));
+    await Promise.all(rest.map((child) => child.stop(this.shutdownTimeoutMs)));
+    await primary?.stop(this.shutdownTimeoutMs);
   }
 
   pids(): number[] {
