@@ -49,7 +49,12 @@ async function freePort(): Promise<number> {
 }
 
 /** One HTTP request without connection pooling (nodes restart under the tests). */
-export function request(url: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+export function request(
+  url: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const outgoing = http.request(
@@ -65,7 +70,11 @@ export function request(url: string, path: string, body?: unknown, headers: Reco
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => (text += chunk));
         response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text === '' ? undefined : JSON.parse(text) }),
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: text === '' ? undefined : JSON.parse(text),
+          }),
         );
         response.on('error', reject);
       },
@@ -108,11 +117,16 @@ export class Cluster {
       `dataDir: ${JSON.stringify(join(dir, 'data'))}`,
       `durability: ${options.durability ?? 'always'}`,
       'regions:',
-      ...regions.map((name, i) => `  - { name: ${name}, location: { lat: ${i * 10}, lon: ${i * 20} }, host: 127.0.0.1, port: ${ports[i]} }`),
+      ...regions.map(
+        (name, i) =>
+          `  - { name: ${name}, location: { lat: ${i * 10}, lon: ${i * 20} }, host: 127.0.0.1, port: ${ports[i]} }`,
+      ),
       `router: { host: 127.0.0.1, port: ${ports[regions.length]} }`,
       'network:',
       `  delay: ${options.delayMs ?? 0}`,
-      ...(options.jitterMeanMs === undefined ? [] : [`  jitter: { distribution: exponential, meanMs: ${options.jitterMeanMs} }`]),
+      ...(options.jitterMeanMs === undefined
+        ? []
+        : [`  jitter: { distribution: exponential, meanMs: ${options.jitterMeanMs} }`]),
       '  jitterMode: per-message',
       `  links: [${(options.links ?? []).map((l) => `{ from: ${l.from}, to: ${l.to}, delayMs: ${l.delayMs} }`).join(', ')}]`,
       `replication: { heartbeatMs: 50, syncWaitMsMax: ${options.syncWaitMsMax ?? 1000} }`,
@@ -191,7 +205,11 @@ export class Cluster {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  async command(region: string, argv: readonly (string | number)[], headers: Record<string, string> = {}): Promise<Answer> {
+  async command(
+    region: string,
+    argv: readonly (string | number)[],
+    headers: Record<string, string> = {},
+  ): Promise<Answer> {
     return request(this.url(region), '/', argv, headers);
   }
 

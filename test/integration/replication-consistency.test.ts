@@ -27,7 +27,13 @@ beforeAll(async () => {
 afterAll(() => cluster.close());
 
 function sdk(readYourWrites: boolean): Redis {
-  return new Redis({ url: replicaUrl, token: TOKEN, readYourWrites, enableAutoPipelining: false, enableTelemetry: false });
+  return new Redis({
+    url: replicaUrl,
+    token: TOKEN,
+    readYourWrites,
+    enableAutoPipelining: false,
+    enableTelemetry: false,
+  });
 }
 
 describe(`a replica ${LAG_MS} ms behind its primary`, () => {
@@ -76,7 +82,9 @@ describe(`a replica ${LAG_MS} ms behind its primary`, () => {
     for (const boundMs of [50, 100, 5000]) {
       for (let i = 0; i < 8; i++) {
         const startedAt = Date.now();
-        const read = await request(replicaUrl, '/', ['GET', 'clock'], { 'x-meridian-consistency': `bounded=${boundMs}` });
+        const read = await request(replicaUrl, '/', ['GET', 'clock'], {
+          'x-meridian-consistency': `bounded=${boundMs}`,
+        });
         const region = read.headers['x-meridian-served-by'] as string;
         const stalenessMs = Number(read.headers['x-meridian-staleness-ms']);
         servedBy[region] = (servedBy[region] ?? 0) + 1;

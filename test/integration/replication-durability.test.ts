@@ -23,7 +23,10 @@ describe('a primary killed under load', () => {
           const key = `w${id}:${i}`;
           const value = `v${id}.${i}`;
           if (i % 3 === 2) {
-            const answer = await request(url, '/multi-exec', [['SET', key, value], ['INCR', 'counter']]);
+            const answer = await request(url, '/multi-exec', [
+              ['SET', key, value],
+              ['INCR', 'counter'],
+            ]);
             if (answer.status !== 200) return;
             const [set, incr] = answer.body as [{ result: string }, { result: number }];
             if (set.result === 'OK') acknowledged.set(key, value);

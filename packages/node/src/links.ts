@@ -97,7 +97,8 @@ export class NodeLinks {
     }
     const from = optionalRegion(request, 'from');
     const to = optionalRegion(request, 'to');
-    const allowed = action === 'set' ? ['action', 'from', 'to', 'delayMs', 'jitter', 'jitterMode'] : ['action', 'from', 'to'];
+    const allowed =
+      action === 'set' ? ['action', 'from', 'to', 'delayMs', 'jitter', 'jitterMode'] : ['action', 'from', 'to'];
     for (const key of Object.keys(request)) {
       if (!allowed.includes(key)) throw new LagRequestError(key, `is not a field of action ${action}`);
     }

@@ -7,7 +7,7 @@ import type { Clock, TimerHandle } from '@meridian/lag';
 import { REPLICATION_PATH, SystemClock } from '@meridian/replication';
 import { REQUEST_BYTES_MAX_DEFAULT, RestAuth, type RestRequest, SecretToken } from '@meridian/rest';
 import { MemoryWriteLog, type ReplicaWriteLog, type WriteLog, recoverEngine, SqliteWriteLog } from '@meridian/store';
-import { type CommandRouter, PrimaryExecutor } from './executor.js';
+import type { CommandRouter } from './executor.js';
 import { RestHandler, type RestResponse } from './handler.js';
 import { HTTP_TIMEOUTS_DEFAULT, type StreamHandler, createHttpServer } from './http-server.js';
 import type { NodeLinks } from './links.js';
@@ -103,9 +103,7 @@ function authFrom(options: MeridianNodeOptions, host: string): RestAuth | undefi
   return undefined;
 }
 
-function isReplicaOptions(
-  replication: MeridianNodeOptions['replication'],
-): replication is ReplicaReplicationOptions {
+function isReplicaOptions(replication: MeridianNodeOptions['replication']): replication is ReplicaReplicationOptions {
   return replication !== undefined && 'primaryUrl' in replication;
 }
 

@@ -38,7 +38,11 @@ export interface SnapshotPolicy {
   readonly checkIntervalMs: number;
 }
 
-export const SNAPSHOT_POLICY_DEFAULT: SnapshotPolicy = { everyEntries: 10_000, everyMs: 60_000, checkIntervalMs: 1_000 };
+export const SNAPSHOT_POLICY_DEFAULT: SnapshotPolicy = {
+  everyEntries: 10_000,
+  everyMs: 60_000,
+  checkIntervalMs: 1_000,
+};
 
 export interface SnapshotSchedulerOptions {
   readonly log: SqliteWriteLog;
@@ -130,4 +134,3 @@ export function replayLog(engine: Engine, log: WriteLog): void {
     next = (read.entries[read.entries.length - 1]?.offset ?? next) + 1;
   }
 }
-

@@ -79,7 +79,9 @@ export class PrimaryRole {
       linkFor: (replica) => links?.model(region, replica.region),
       onEvent: (event) => {
         if (event.kind === 'synced') {
-          report(`meridian: replica ${event.replicaId} (${event.region}) connected, ${event.mode} resync from ${event.offset}`);
+          report(
+            `meridian: replica ${event.replicaId} (${event.region}) connected, ${event.mode} resync from ${event.offset}`,
+          );
         } else {
           report(`meridian: replica ${event.replicaId} (${event.region}) disconnected: ${event.code} ${event.reason}`);
         }

@@ -1,14 +1,7 @@
 import { type ByteString, Engine, type Reply, ReplyError } from '@meridian/engine';
 import type { Clock } from '@meridian/lag';
 import { encodeJsonError, formatSyncToken } from '@meridian/rest';
-import type {
-  BatchOutcome,
-  CommandBatch,
-  CommandRouter,
-  ForwardedOutcome,
-  RunContext,
-  RunResult,
-} from './executor.js';
+import type { BatchOutcome, CommandBatch, CommandRouter, ForwardedOutcome, RunContext, RunResult } from './executor.js';
 import { isWait } from './executor.js';
 import { FORWARDED_BY_HEADER, type PrimaryForwarder } from './forwarder.js';
 
@@ -53,7 +46,10 @@ export class ReplicaExecutor implements CommandRouter {
     if (this.mustForward(batch, context)) return this.forward(context);
     const token = context.syncToken;
     const history = this.options.replicationId();
-    if (token === undefined || (token.replicationId === history && token.offset <= this.options.position.appliedOffset)) {
+    if (
+      token === undefined ||
+      (token.replicationId === history && token.offset <= this.options.position.appliedOffset)
+    ) {
       return this.runLocally(batch);
     }
     // A token of another history: the primary knows whether it is newer than our data.
@@ -80,7 +76,9 @@ export class ReplicaExecutor implements CommandRouter {
     const from = context.request.headers[FORWARDED_BY_HEADER];
     if (from !== undefined) {
       const message = `ERR this node is a replica, not the primary ${String(from)} forwarded to: check the topology`;
-      return { forwarded: { status: 508, headers: { 'content-type': 'application/json' }, body: encodeJsonError(message) } };
+      return {
+        forwarded: { status: 508, headers: { 'content-type': 'application/json' }, body: encodeJsonError(message) },
+      };
     }
     return this.options.forwarder.forward(context.request).then((forwarded) => ({ forwarded }));
   }

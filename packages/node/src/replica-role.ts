@@ -75,8 +75,12 @@ export class ReplicaRole {
       replicaId: replication.replicaId ?? region,
       region,
       secret: replication.secret,
-      ...(replication.reconnectDelayMsMin === undefined ? {} : { reconnectDelayMsMin: replication.reconnectDelayMsMin }),
-      ...(replication.reconnectDelayMsMax === undefined ? {} : { reconnectDelayMsMax: replication.reconnectDelayMsMax }),
+      ...(replication.reconnectDelayMsMin === undefined
+        ? {}
+        : { reconnectDelayMsMin: replication.reconnectDelayMsMin }),
+      ...(replication.reconnectDelayMsMax === undefined
+        ? {}
+        : { reconnectDelayMsMax: replication.reconnectDelayMsMax }),
       ...(link === undefined ? {} : { link }),
     });
     this.replica.on((event) => this.observe(event));
@@ -185,7 +189,8 @@ export class ReplicaRole {
     if (event.kind === 'applied') return;
     let line: string;
     if (event.kind === 'connected') line = `connected to the primary, ${event.mode} resync from ${event.offset}`;
-    else if (event.kind === 'snapshot-loaded') line = `loaded the primary's snapshot at ${event.offset} (${event.keyCount} keys)`;
+    else if (event.kind === 'snapshot-loaded')
+      line = `loaded the primary's snapshot at ${event.offset} (${event.keyCount} keys)`;
     else if (event.kind === 'disconnected') line = `disconnected from the primary: ${event.code} ${event.reason}`;
     else line = `replication error ${event.code}: ${event.message}`;
     // Reconnect attempts against a primary that is down repeat the same line: say it once.

@@ -230,12 +230,20 @@ describe('durability', () => {
     log.release.shift()?.();
     const response = await pending;
     expect(response.status).toBe(400);
-    expect(json(response)).toEqual({ error: expect.stringMatching(/^MISCONF Errors writing to the write log: disk full/) });
+    expect(json(response)).toEqual({
+      error: expect.stringMatching(/^MISCONF Errors writing to the write log: disk full/),
+    });
     const appended = log.lastOffset();
     const refused = await call(node, { body: ['SET', 'k2', 'v'] });
     expect(json(refused)).toEqual({ error: expect.stringMatching(/^MISCONF/) });
     expect(log.lastOffset()).toBe(appended);
-    const pipeline = await call(node, { url: '/pipeline', body: [['GET', 'nope'], ['DEL', 'k']] });
+    const pipeline = await call(node, {
+      url: '/pipeline',
+      body: [
+        ['GET', 'nope'],
+        ['DEL', 'k'],
+      ],
+    });
     expect(json(pipeline)).toEqual([{ result: null }, { error: expect.stringMatching(/^MISCONF/) }]);
     expect(json(await call(node, { url: '/multi-exec', body: [['INCR', 'n']] }))).toEqual({
       error: expect.stringMatching(/^MISCONF/),

@@ -3,13 +3,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import {
-  HistoryFile,
-  MeridianNode,
-  type MeridianNodeOptions,
-  NodeLinks,
-  openRegionStore,
-} from '@meridian/node';
+import { HistoryFile, MeridianNode, type MeridianNodeOptions, NodeLinks, openRegionStore } from '@meridian/node';
 
 const TOKEN = 'roles-token';
 const ADMIN = 'roles-admin';
@@ -120,7 +114,10 @@ describe('a primary and its replicas', () => {
     expect(strong.headers.get('x-meridian-served-by')).toBe('p');
     expect(strong.headers.get('x-meridian-staleness-ms')).toBe('0');
 
-    const pipeline = await send(replica.url, '/pipeline', [['GET', 'k'], ['INCR', 'n']]);
+    const pipeline = await send(replica.url, '/pipeline', [
+      ['GET', 'k'],
+      ['INCR', 'n'],
+    ]);
     expect(pipeline.body).toEqual([{ result: 'v1' }, { result: 1 }]);
     expect(pipeline.headers.get('x-meridian-served-by')).toBe('p');
 
@@ -145,8 +142,9 @@ describe('a primary and its replicas', () => {
       durability: 'always',
       log: { lastOffset: 2 },
     });
-    const primaryStatus = (await send(primary.url, '/_meridian/status', undefined, { authorization: `Bearer ${ADMIN}` }))
-      .body as { replicas: { region: string; ackedOffset: number }[]; stalenessMs: number };
+    const primaryStatus = (
+      await send(primary.url, '/_meridian/status', undefined, { authorization: `Bearer ${ADMIN}` })
+    ).body as { replicas: { region: string; ackedOffset: number }[]; stalenessMs: number };
     expect(primaryStatus.stalenessMs).toBe(0);
     await until(() => (primary.status()['replicas'] as { ackedOffset: number }[])[0]?.ackedOffset === 2);
     expect(primary.status()['replicas']).toEqual([
@@ -162,7 +160,9 @@ describe('a primary and its replicas', () => {
     await send(primary.url, '/', ['SET', 'a', '1']);
     await until(() => (primary.status()['replicas'] as { ackedOffset: number }[])[0]?.ackedOffset === 1);
     const master = (await send(primary.url, '/', ['INFO', 'replication'])).body as { result: string };
-    expect(master.result).toMatch(/role:master\r\nconnected_slaves:1\r\nslave0:ip=\?,port=0,state=online,offset=1,lag=0\r\n/);
+    expect(master.result).toMatch(
+      /role:master\r\nconnected_slaves:1\r\nslave0:ip=\?,port=0,state=online,offset=1,lag=0\r\n/,
+    );
     expect(master.result).toContain(`master_repl_offset:1\r\n`);
     expect(master.result).toContain(`meridian_replication_id:${primary.replicationId}\r\n`);
     const persistence = (await send(primary.url, '/', ['INFO', 'persistence'])).body as { result: string };
@@ -170,7 +170,9 @@ describe('a primary and its replicas', () => {
     expect(persistence.result).toContain('meridian_log_last_offset:1\r\n');
     const slave = (await send(replica.url, '/', ['INFO', 'replication'])).body as { result: string };
     const port = new URL(primary.url).port;
-    expect(slave.result).toContain(`role:slave\r\nmaster_host:127.0.0.1\r\nmaster_port:${port}\r\nmaster_link_status:up\r\n`);
+    expect(slave.result).toContain(
+      `role:slave\r\nmaster_host:127.0.0.1\r\nmaster_port:${port}\r\nmaster_link_status:up\r\n`,
+    );
     expect(slave.result).toMatch(/master_last_io_seconds_ago:0\r\n/);
     expect(slave.result).toContain('slave_repl_offset:1\r\n');
     expect(slave.result).toMatch(/meridian_staleness_ms:\d+\r\n/);
@@ -185,23 +187,35 @@ describe('a primary and its replicas', () => {
     await until(() => (primary.status()['replicas'] as unknown[]).length === 2);
     await send(primary.url, '/', ['SET', 'w', '1']);
     expect((await send(primary.url, '/', ['WAIT', '2', '2000'])).body).toEqual({ result: 2 });
-    expect((await send(primary.url, '/pipeline', [['SET', 'w', '2'], ['WAIT', '2', '1000']])).body).toEqual([
-      { result: 'OK' },
-      { result: 2 },
-    ]);
+    expect(
+      (
+        await send(primary.url, '/pipeline', [
+          ['SET', 'w', '2'],
+          ['WAIT', '2', '1000'],
+        ])
+      ).body,
+    ).toEqual([{ result: 'OK' }, { result: 2 }]);
     expect((await send(primary.url, '/', ['WAIT', 'x', '0'])).body).toEqual({
       error: 'ERR value is not an integer or out of range',
     });
     expect((await send(primary.url, '/', ['WAIT', '1', '-1'])).body).toEqual({ error: 'ERR timeout is negative' });
 
-    const lag = await send(primary.url, '/_meridian/lag', { action: 'partition', to: 'r2' }, { authorization: `Bearer ${ADMIN}` });
+    const lag = await send(
+      primary.url,
+      '/_meridian/lag',
+      { action: 'partition', to: 'r2' },
+      { authorization: `Bearer ${ADMIN}` },
+    );
     expect(lag.status).toBe(200);
     await send(primary.url, '/', ['SET', 'w', '3']);
     const startedAt = Date.now();
     expect((await send(primary.url, '/', ['WAIT', '2', '300'])).body).toEqual({ result: 1 });
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(250);
     // Inside a transaction WAIT answers at once, as in Redis's MULTI.
-    const inTransaction = await send(primary.url, '/multi-exec', [['SET', 'w', '4'], ['WAIT', '5', '0']]);
+    const inTransaction = await send(primary.url, '/multi-exec', [
+      ['SET', 'w', '4'],
+      ['WAIT', '5', '0'],
+    ]);
     expect(inTransaction.body).toEqual([{ result: 'OK' }, { result: expect.any(Number) }]);
     // A replica forwards WAIT to the primary, where the replicas are.
     const forwarded = await send(r1.url, '/', ['WAIT', '1', '500']);
@@ -216,8 +230,24 @@ describe('a primary and its replicas', () => {
     const shown = await send(primary.url, '/_meridian/lag', undefined, { authorization: '' });
     expect(shown.body).toEqual({
       links: [
-        { from: 'p', to: 'r1', delayMs: 0, jitter: { distribution: 'fixed', valueMs: 0 }, jitterMode: 'per-message', partitioned: false, stalled: false },
-        { from: 'p', to: 'r2', delayMs: 0, jitter: { distribution: 'fixed', valueMs: 0 }, jitterMode: 'per-message', partitioned: false, stalled: false },
+        {
+          from: 'p',
+          to: 'r1',
+          delayMs: 0,
+          jitter: { distribution: 'fixed', valueMs: 0 },
+          jitterMode: 'per-message',
+          partitioned: false,
+          stalled: false,
+        },
+        {
+          from: 'p',
+          to: 'r2',
+          delayMs: 0,
+          jitter: { distribution: 'fixed', valueMs: 0 },
+          jitterMode: 'per-message',
+          partitioned: false,
+          stalled: false,
+        },
       ],
     });
     const set = await send(
@@ -236,7 +266,12 @@ describe('a primary and its replicas', () => {
     expect((partitioned.body as { links: { partitioned: boolean }[] }).links.every((l) => l.partitioned)).toBe(true);
     await send(primary.url, '/_meridian/lag', { action: 'heal', to: 'r1' }, admin);
     const cleared = await send(primary.url, '/_meridian/lag', { action: 'clear' }, admin);
-    expect(cleared.body).toMatchObject({ links: [{ delayMs: 0, partitioned: false }, { delayMs: 0, partitioned: false }] });
+    expect(cleared.body).toMatchObject({
+      links: [
+        { delayMs: 0, partitioned: false },
+        { delayMs: 0, partitioned: false },
+      ],
+    });
 
     const bad = [
       [{ action: 'nope' }, /^ERR action: /],
@@ -253,7 +288,9 @@ describe('a primary and its replicas', () => {
       expect(answer.status).toBe(400);
       expect((answer.body as { error: string }).error).toMatch(message);
     }
-    expect((await send(primary.url, '/_meridian/lag', { action: 'clear' }, { authorization: 'Bearer wrong' })).status).toBe(401);
+    expect(
+      (await send(primary.url, '/_meridian/lag', { action: 'clear' }, { authorization: 'Bearer wrong' })).status,
+    ).toBe(401);
   });
 
   it('destroys WebSocket upgrades on any other path', async () => {
@@ -265,7 +302,12 @@ describe('a primary and its replicas', () => {
         host: '127.0.0.1',
         port,
         path: '/other',
-        headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+        headers: {
+          connection: 'Upgrade',
+          upgrade: 'websocket',
+          'sec-websocket-version': '13',
+          'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        },
       });
       request.on('upgrade', () => resolve('upgraded'));
       request.on('response', (response) => resolve(`response ${response.statusCode}`));
@@ -303,5 +345,35 @@ describe('a primary and its replicas', () => {
     expect(lines.filter((line) => line.includes('full resync'))).toEqual([]);
     const read = await send(replica.url, '/', ['GET', 'after']);
     expect(read.body).toEqual({ result: 'restart' });
+  });
+});
+
+describe('snapshots', () => {
+  it('snapshots the primary periodically, truncates the log behind it and recovers from it', async () => {
+    const dir = mkdtempSync(join(root, 'snapshots-'));
+    const open = (): ReturnType<typeof openRegionStore> =>
+      openRegionStore({ dataDir: dir, region: 'p', policy: 'always', retention: { entriesMax: 5 } });
+    const lines: string[] = [];
+    const options = {
+      token: TOKEN,
+      region: 'p',
+      report: quiet(lines),
+      snapshots: { everyEntries: 10, checkIntervalMs: 20 },
+    };
+    let node = new MeridianNode({ ...options, writeLog: open().log });
+    started.push(node);
+    await node.start();
+    for (let i = 0; i < 25; i++) await send(node.url, '/', ['SET', `k${i}`, String(i)]);
+    await until(() => (node.status()['log'] as { snapshotOffset: number }).snapshotOffset >= 20);
+    const log = node.status()['log'] as { firstOffset: number; snapshotOffset: number };
+    expect(log.firstOffset).toBeGreaterThan(1);
+    expect(log.firstOffset).toBeLessThanOrEqual(log.snapshotOffset + 1);
+    const info = (await send(node.url, '/', ['INFO', 'persistence'])).body as { result: string };
+    expect(info.result).toMatch(/meridian_snapshot_offset:(2[0-5])\r\n/);
+    await node.close();
+    node = new MeridianNode({ ...options, writeLog: open().log });
+    started.push(node);
+    expect(lines.at(-1)).toMatch(/^meridian: recovered 25 keys at offset 25 \(snapshot at 2\d, \d entries replayed\)$/);
+    expect(node.engine.db.data.size).toBe(25);
   });
 });

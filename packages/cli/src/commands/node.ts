@@ -62,7 +62,10 @@ function parseDurability(text: string): DurabilityPolicy {
 export function linkSpecs(config: TopologyConfig, region: string): LinkSpec[] {
   const self = regionByName(config, region);
   if (self === undefined) return [];
-  const peers = region === config.primary ? config.regions.filter((r) => r.name !== region) : [regionByName(config, config.primary)];
+  const peers =
+    region === config.primary
+      ? config.regions.filter((r) => r.name !== region)
+      : [regionByName(config, config.primary)];
   const specs: LinkSpec[] = [];
   for (const peer of peers) {
     if (peer === undefined) continue;
@@ -97,12 +100,16 @@ function loadConfig(path: string, env: NodeJS.ProcessEnv): TopologyConfig {
 function wiringFromConfig(options: NodeCommandOptions, env: NodeJS.ProcessEnv): Wiring {
   const configPath = options.config as string;
   const config = loadConfig(configPath, env);
-  if (options.region === undefined) throw new NodeConfigError('MERIDIAN_BAD_ROLE_CONFIG', '--region is required with --config');
+  if (options.region === undefined)
+    throw new NodeConfigError('MERIDIAN_BAD_ROLE_CONFIG', '--region is required with --config');
   const self = regionByName(config, options.region);
   const primary = regionByName(config, config.primary);
   if (self === undefined || primary === undefined) {
     const names = config.regions.map((r) => r.name).join(', ');
-    throw new NodeConfigError('MERIDIAN_BAD_ROLE_CONFIG', `region ${options.region} is not in ${configPath} (regions: ${names})`);
+    throw new NodeConfigError(
+      'MERIDIAN_BAD_ROLE_CONFIG',
+      `region ${options.region} is not in ${configPath} (regions: ${names})`,
+    );
   }
   const { auth, replication } = config;
   const secret = auth.replicationSecret ?? auth.token ?? '';
@@ -225,10 +232,17 @@ export function registerNodeCommand(program: Command): void {
     )
     .option('--config <file>', 'regions.yaml with the topology')
     .option('--region <region>', 'this node’s region (required with --config)')
-    .option('--port <port>', `port to listen on (0 = any free port; default: the region’s, else ${NODE_PORT_DEFAULT})`, parsePort)
+    .option(
+      '--port <port>',
+      `port to listen on (0 = any free port; default: the region’s, else ${NODE_PORT_DEFAULT})`,
+      parsePort,
+    )
     .option('--host <host>', 'address to bind (default: the region’s host, else 127.0.0.1)')
     .option('--insecure-no-auth', 'serve without a token (loopback hosts only)', false)
-    .option('--data-dir <dir>', 'data folder (default: the config’s dataDir, else ./data); the store is <dir>/<region>/')
+    .option(
+      '--data-dir <dir>',
+      'data folder (default: the config’s dataDir, else ./data); the store is <dir>/<region>/',
+    )
     .option('--durability <policy>', 'always | everysec | none (default: the config’s, else always)', parseDurability)
     .option('--snapshot-every-entries <n>', 'snapshot after this many new log entries (10000)', parseCount)
     .option('--snapshot-every-ms <ms>', 'snapshot at least this often when there are new entries (60000)', parseCount)
