@@ -113,11 +113,11 @@ export class RestHandler {
       return this.plain(admin.isReady() ? 200 : 503, JSON.stringify(admin.health()));
     }
     const post = request.method === 'POST';
-    if (name === 'lag' && !post) return this.plain(200, JSON.stringify({ links: admin.links?.views() ?? [] }));
     if (name !== 'status' && name !== 'digest' && name !== 'lag') {
       return this.plain(404, encodeJsonError(`ERR unknown endpoint /_meridian/${name}`));
     }
     if (!this.isAdmin(credential)) return this.plain(401, encodeJsonError(ERR_AUTH));
+    if (name === 'lag' && !post) return this.plain(200, JSON.stringify({ links: admin.links?.views() ?? [] }));
     if (name === 'lag') return this.changeLag(request.body);
     if (post) return this.plain(405, encodeJsonError(`ERR /_meridian/${name} answers GET only`));
     return this.plain(200, JSON.stringify(name === 'status' ? admin.status() : admin.digest()));

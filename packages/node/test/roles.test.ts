@@ -227,7 +227,8 @@ describe('a primary and its replicas', () => {
     const dir = mkdtempSync(join(root, 'lag-'));
     const primary = await startPrimary(dir);
     const admin = { authorization: `Bearer ${ADMIN}` };
-    const shown = await send(primary.url, '/_meridian/lag', undefined, { authorization: '' });
+    expect((await send(primary.url, '/_meridian/lag', undefined, { authorization: '' })).status).toBe(401);
+    const shown = await send(primary.url, '/_meridian/lag', undefined, admin);
     expect(shown.body).toEqual({
       links: [
         {
