@@ -29,6 +29,14 @@ export interface EngineOptions {
 export interface EngineHost {
   /** Extra INFO sections (e.g. replication, persistence): section name → field lines. */
   infoSections?: () => Record<string, [string, string | number][]>;
+  /** Delivers a published message to this node's subscribers; returns how many received it. */
+  publish?: (channel: ByteString, message: ByteString) => number;
+  /** Channels with at least one subscriber at this node (PUBSUB CHANNELS). */
+  pubsubChannels?: () => ByteString[];
+  /** Subscribers of `channel` at this node (PUBSUB NUMSUB). */
+  pubsubSubscribers?: (channel: ByteString) => number;
+  /** Pattern subscriptions at this node (PUBSUB NUMPAT). */
+  pubsubPatterns?: () => number;
 }
 
 /**

@@ -9,6 +9,8 @@ import { REQUEST_BYTES_MAX_DEFAULT, RestAuth, type RestRequest, SecretToken } fr
 import { MemoryWriteLog, type ReplicaWriteLog, type WriteLog, recoverEngine, SqliteWriteLog } from '@meridian/store';
 import type { CommandRouter } from './executor.js';
 import { RestHandler, type RestResponse } from './handler.js';
+import { PubSubHub } from './pubsub/hub.js';
+import { createSseHandler, SSE_DEFAULTS } from './pubsub/sse.js';
 import { HTTP_TIMEOUTS_DEFAULT, type StreamHandler, createHttpServer } from './http-server.js';
 import type { NodeLinks } from './links.js';
 import { replayLog, SNAPSHOT_POLICY_DEFAULT, SnapshotScheduler, type SnapshotPolicy } from './persistence.js';
@@ -60,6 +62,8 @@ export interface MeridianNodeOptions {
   readonly keepAliveTimeoutMs?: number;
   /** The SSE layer (pub/sub, monitor); without it those paths answer 501. */
   readonly streams?: StreamHandler;
+  /** Unsent bytes an SSE subscriber may accumulate before it is disconnected (default 1 MiB). */
+  readonly sseBufferBytesMax?: number;
   /** Operator messages (repairs, replication state, store failures). Default: stderr. */
   readonly report?: (message: string) => void;
 }
@@ -130,6 +134,8 @@ export class MeridianNode {
   private readonly report: (message: string) => void;
   private server: http.Server | undefined;
   private readonly sockets = new Set<Socket>();
+  /** This node's pub/sub subscribers (messages arrive by PUBLISH here or through replication). */
+  readonly pubsub = new PubSubHub();
   private expireTimer: TimerHandle | undefined;
   private ready = false;
   private closed = false;
@@ -178,7 +184,13 @@ export class MeridianNode {
       });
       this.router = this.primaryRole.executor;
     }
-    this.engine.host = { infoSections: () => this.infoSections() };
+    this.engine.host = {
+      infoSections: () => this.infoSections(),
+      publish: (channel, message) => this.pubsub.publish(channel, message),
+      pubsubChannels: () => this.pubsub.activeChannels(),
+      pubsubSubscribers: (channel) => this.pubsub.subscriberCount(channel),
+      pubsubPatterns: () => this.pubsub.patternCount(),
+    };
     this.snapshots = this.snapshotScheduler();
     this.handler = new RestHandler({
       router: this.router,
@@ -217,7 +229,13 @@ export class MeridianNode {
       headersTimeoutMs: this.options.headersTimeoutMs ?? HTTP_TIMEOUTS_DEFAULT.headersTimeoutMs,
       requestTimeoutMs: this.options.requestTimeoutMs ?? HTTP_TIMEOUTS_DEFAULT.requestTimeoutMs,
       keepAliveTimeoutMs: this.options.keepAliveTimeoutMs ?? HTTP_TIMEOUTS_DEFAULT.keepAliveTimeoutMs,
-      streams: this.options.streams,
+      streams:
+        this.options.streams ??
+        createSseHandler(this.pubsub, {
+          ...SSE_DEFAULTS,
+          ...(this.options.sseBufferBytesMax === undefined ? {} : { bufferBytesMax: this.options.sseBufferBytesMax }),
+          syncToken: () => this.router.currentSyncToken(),
+        }),
     });
     this.server = server;
     server.on('connection', (socket: Socket) => {
@@ -274,6 +292,7 @@ export class MeridianNode {
     this.closed = true;
     this.ready = false;
     this.expireTimer?.cancel();
+    this.pubsub.closeAll('ERR the node is shutting down');
     this.replicaRole?.stop();
     await this.primaryRole?.close();
     const server = this.server;

@@ -1,3 +1,5 @@
 import type { CommandSpec } from '../../command.js';
+import { publish } from './publish.js';
+import { pubsub } from './pubsub.js';
 
-export const pubsubCommands: readonly CommandSpec[] = [];
+export const pubsubCommands: readonly CommandSpec[] = [publish, pubsub];
