@@ -26,7 +26,9 @@ async function startNode(options: Partial<MeridianNodeOptions> & { region: strin
     token: TOKEN,
     writeLog: store.log,
     report: () => {},
-    ...(options.replication?.primaryUrl === undefined ? {} : { history: new HistoryFile(store.dir) }),
+    ...(options.replication !== undefined && 'primaryUrl' in options.replication
+      ? { history: new HistoryFile(store.dir) }
+      : {}),
     ...options,
   });
   started.push(node);
@@ -130,7 +132,7 @@ describe('pub/sub over server-sent events', () => {
 
   it('disconnects a subscriber that never reads, while others keep receiving', async () => {
     const node = await startNode({ region: 'solo', sseBufferBytesMax: 64 * 1024 });
-    const slow = rawSubscribe(node.url, '/subscribe/flood', true);
+    rawSubscribe(node.url, '/subscribe/flood', true);
     const fast = rawSubscribe(node.url, '/subscribe/flood');
     await until(() => node.pubsub.subscriberCount('flood') === 2);
     // Loopback socket buffers absorb a few MB before the server's own buffer grows.
