@@ -31,7 +31,7 @@ async function post(
   body?: string | Uint8Array,
   headers: Record<string, string> = auth,
 ): Promise<Response> {
-  return fetch(`${url}${path}`, { method: 'POST', headers, ...(body === undefined ? {} : { body }) });
+  return fetch(`${url}${path}`, { method: 'POST', headers, ...(body === undefined ? {} : { body: body as BodyInit }) });
 }
 
 function offsetOf(response: Response): number {

@@ -22,7 +22,7 @@ function applyToArray(model: string[], op: Operation): void {
   else if (op.kind === 'popFront') model.shift();
   else if (op.kind === 'popBack') model.pop();
   else if (op.kind === 'insertAt') model.splice(op.at % (model.length + 1), 0, op.value);
-  else {
+  else if (op.kind === 'trim') {
     model.splice(0, Math.min(op.front, model.length));
     model.splice(Math.max(model.length - op.back, 0));
   }
@@ -34,7 +34,7 @@ function applyToList(list: ListValue, op: Operation): void {
   else if (op.kind === 'popFront') list.popFront();
   else if (op.kind === 'popBack') list.popBack();
   else if (op.kind === 'insertAt') list.insertAt(op.at % (list.length + 1), op.value);
-  else {
+  else if (op.kind === 'trim') {
     const front = Math.min(op.front, list.length);
     list.trim(front, Math.min(op.back, list.length - front));
   }
