@@ -15,6 +15,9 @@ const HOP_BY_HOP = new Set([
   'host',
 ]);
 
+/** Answers up to this size are buffered and sent in one write; larger ones and event streams are piped. */
+const BUFFERED_ANSWER_BYTES_MAX = 64 * 1024;
+
 export function forwardedHeaders(
   headers: http.IncomingHttpHeaders,
   extra: Record<string, string>,
@@ -126,10 +129,22 @@ export function forwardOnce(
           answer.destroy();
           return;
         }
-        response.writeHead(answer.statusCode ?? 502, answerHeaders(answer, target));
+        const headers = answerHeaders(answer, target);
+        const length = Number(answer.headers['content-length']);
+        answer.on('error', () => response.destroy());
+        if (Number.isFinite(length) && length <= BUFFERED_ANSWER_BYTES_MAX) {
+          // A small answer goes out in one write with its headers (fewer syscalls than piping).
+          const chunks: Buffer[] = [];
+          answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+          answer.on('end', () => {
+            response.writeHead(answer.statusCode ?? 502, headers);
+            response.end(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+          });
+          return;
+        }
+        response.writeHead(answer.statusCode ?? 502, headers);
         if (typeof response.flushHeaders === 'function') response.flushHeaders();
         answer.pipe(response);
-        answer.on('error', () => response.destroy());
       });
     });
     response.on('close', () => {

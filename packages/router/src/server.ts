@@ -100,7 +100,12 @@ function sendJson(
 /** The geo-router: a node:http proxy in front of the region nodes. */
 export class MeridianRouter {
   readonly monitor: RegionMonitor;
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: SOCKETS_PER_REGION_MAX, scheduling: 'lifo' });
+  private readonly agent = new http.Agent({
+    keepAlive: true,
+    maxSockets: SOCKETS_PER_REGION_MAX,
+    scheduling: 'lifo',
+    noDelay: true,
+  });
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
   private readonly statusToken: SecretToken | undefined;
