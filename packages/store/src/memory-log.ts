@@ -12,21 +12,27 @@ export function entryBytes(entry: LogEntry): number {
 
 /** The write log in memory: for the simulator and unit tests. Same contract as the SQLite log. */
 export class MemoryWriteLog implements ReplicaWriteLog {
-  private entries: LogEntry[] = [];
+  /** Kept entries are `entries[head…]`; dropping moves `head`, and the array is compacted lazily. */
+  private entries: (LogEntry | undefined)[] = [];
+  private head = 0;
   private first = 1;
   private last = 0;
+
+  private get kept(): number {
+    return this.entries.length - this.head;
+  }
 
   lastOffset(): number {
     return this.last;
   }
 
   firstOffset(): number {
-    return this.entries.length === 0 ? this.last + 1 : this.first;
+    return this.kept === 0 ? this.last + 1 : this.first;
   }
 
   append(timeMs: number, effects: readonly EffectCommand[]): AppendResult {
     const offset = this.last + 1;
-    if (this.entries.length === 0) this.first = offset;
+    if (this.kept === 0) this.first = offset;
     this.entries.push({ offset, timeMs, effects });
     this.last = offset;
     return { offset, durable: resolved };
@@ -44,6 +50,7 @@ export class MemoryWriteLog implements ReplicaWriteLog {
 
   resetTo(lastOffset: number): void {
     this.entries = [];
+    this.head = 0;
     this.last = lastOffset;
     this.first = lastOffset + 1;
   }
@@ -53,7 +60,7 @@ export class MemoryWriteLog implements ReplicaWriteLog {
     if (fromOffset < first) return { kind: 'truncated', firstOffset: first };
     const out: LogEntry[] = [];
     let bytes = 0;
-    for (let i = fromOffset - this.first; i < this.entries.length && out.length < limits.entriesMax; i++) {
+    for (let i = this.head + fromOffset - this.first; i < this.entries.length && out.length < limits.entriesMax; i++) {
       const entry = this.entries[i] as LogEntry;
       bytes += entryBytes(entry);
       if (out.length > 0 && bytes > limits.bytesMax) break;
@@ -63,10 +70,18 @@ export class MemoryWriteLog implements ReplicaWriteLog {
   }
 
   truncateBefore(beforeOffset: number): void {
-    const drop = Math.min(Math.max(beforeOffset - this.first, 0), this.entries.length);
+    const drop = Math.min(Math.max(beforeOffset - this.first, 0), this.kept);
     if (drop === 0) return;
-    this.entries = this.entries.slice(drop);
+    for (let i = this.head; i < this.head + drop; i++) this.entries[i] = undefined;
+    this.head += drop;
     this.first += drop;
+    if (this.kept === 0) {
+      this.entries = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
   }
 
   close(): Promise<void> {
