@@ -107,7 +107,7 @@ describe('single commands', () => {
 });
 
 describe('pipelines and transactions', () => {
-  it('logs a pipeline\'s writes as one entry and merges per-entry refusals in order', async () => {
+  it("logs a pipeline's writes as one entry and merges per-entry refusals in order", async () => {
     const node = newNode();
     const response = await call(node, {
       url: '/pipeline',
