@@ -1,30 +1,80 @@
-// Child process of bench-replication.mjs: N replicas over real WebSockets; reports commit→applied
-// latencies (ms) per entry, in batches, on stdout as JSON lines.
+// Child process of bench-replication.mjs. `replica <url> <n>`: n replicas (ReplicationReplica +
+// EngineApplier over WsConnector). `raw <url> <n>`: n reference clients, decoding msgpackr frames
+// of entries and acking each. Prints the lowest applied offset every 10 ms as `{"appliedMax": n}`.
+// A replica keeps commit→applied latencies in memory and, on a `report <fromOffset>` line on stdin,
+// prints a sparse histogram (10 µs buckets) of those from that offset on. (Streaming every sample
+// would measure the pipe: stdout writes to a pipe block on Linux.)
+import { createInterface } from 'node:readline';
+import { Packr } from 'msgpackr';
+import WebSocket from 'ws';
 import { Engine } from '../packages/engine/dist/index.js';
 import { EngineApplier, ReplicationReplica, SystemClock, WsConnector } from '../packages/replication/dist/index.js';
 
-const [url, countText] = process.argv.slice(2);
-const clock = new SystemClock();
-let batch = [];
-let appliedMax = 0;
-for (let i = 0; i < Number(countText); i++) {
+const BUCKET_MS = 0.01;
+const [mode, url, countText] = process.argv.slice(2);
+const applied = new Float64Array(Number(countText));
+let offsets = new Float64Array(1 << 20);
+let latencies = new Float64Array(1 << 20);
+let samples = 0;
+
+function record(offset, latencyMs) {
+  if (samples === offsets.length) {
+    const grow = (array) => {
+      const next = new Float64Array(array.length * 2);
+      next.set(array);
+      return next;
+    };
+    offsets = grow(offsets);
+    latencies = grow(latencies);
+  }
+  offsets[samples] = offset;
+  latencies[samples++] = latencyMs;
+}
+
+/** Sparse histogram: [bucket, count, bucket, count, …] where bucket = floor(ms / BUCKET_MS). */
+function histogram(fromOffset) {
+  const counts = new Map();
+  for (let i = 0; i < samples; i++) {
+    if (offsets[i] < fromOffset) continue;
+    const bucket = Math.max(0, Math.floor(latencies[i] / BUCKET_MS));
+    counts.set(bucket, (counts.get(bucket) ?? 0) + 1);
+  }
+  return [...counts].flat();
+}
+
+function startReplica(i) {
   const replica = new ReplicationReplica({
     connector: new WsConnector({ url }),
     applier: new EngineApplier(new Engine({ role: 'replica' })),
-    clock,
+    clock: new SystemClock(),
     random: Math.random,
-    replicaId: `bench-${i}`,
+    replicaId: `bench-${process.pid}-${i}`,
     region: `r${i}`,
     secret: 'bench-secret',
   });
   replica.on((event) => {
     if (event.kind !== 'applied') return;
-    batch.push(event.appliedAtMs - event.commitTimeMs);
-    if (i === 0) appliedMax = Math.max(appliedMax, event.offset);
+    record(event.offset, event.appliedAtMs - event.commitTimeMs);
+    applied[i] = event.offset;
   });
   replica.start();
 }
-setInterval(() => {
-  process.stdout.write(`${JSON.stringify({ latencies: batch, appliedMax })}\n`);
-  batch = [];
-}, 200);
+
+function startRawClient(i) {
+  const packr = new Packr();
+  const socket = new WebSocket(url, { perMessageDeflate: false });
+  socket.on('message', (data) => {
+    const entries = packr.unpack(data);
+    applied[i] = entries[entries.length - 1].offset;
+    socket.send(String(applied[i]));
+  });
+}
+
+for (let i = 0; i < applied.length; i++) (mode === 'replica' ? startReplica : startRawClient)(i);
+
+setInterval(() => process.stdout.write(`${JSON.stringify({ appliedMax: Math.min(...applied) })}\n`), 10);
+createInterface({ input: process.stdin }).on('line', (line) => {
+  const match = /^report (\d+)$/.exec(line);
+  if (match) process.stdout.write(`${JSON.stringify({ histogram: histogram(Number(match[1])) })}\n`);
+});
+process.on('SIGTERM', () => process.exit(0));

@@ -1,12 +1,20 @@
-// `npm run bench` rows for replication over real WebSockets on loopback, primary in this process and
-// 4 replicas in a child process:
-// - commit→applied latency at a fixed 10,000 writes/s, no injected lag (targets p50 ≤ 1 ms, p99 ≤ 5 ms);
-// - the highest write rate all 4 replicas keep up with, next to raw ws + msgpackr frames to 4 clients.
+// `npm run bench` rows for replication over real WebSockets on loopback: the primary
+// (ReplicationPrimary + MemoryWriteLog + an Engine executing SETs) in this process, the 4 replicas
+// (ReplicationReplica + EngineApplier over WsConnector) in a child process (BENCH_REPLICA_PROCESSES=4:
+// one process each, as real nodes are; on a 2-core machine the extra processes cost more than
+// they give):
+// - commit→applied latency at a fixed 10,000 writes/s, no injected lag (targets p50 ≤ 1 ms,
+//   p99 ≤ 5 ms), from the commit time carried in each entry and the replica's apply time (same
+//   host clock: performance.timeOrigin + performance.now());
+// - the highest write rate all 4 replicas keep up with, next to raw ws + msgpackr frames of the
+//   same entries to 4 client processes that decode them and ack each frame.
+// Standalone: `npm run build && node scripts/bench-replication.mjs [seconds]`.
+// BENCH_CHILD_FLAGS passes node flags to the children (e.g. --cpu-prof, --trace-gc).
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { Packr } from 'msgpackr';
-import { WebSocketServer, WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import { Engine } from '../packages/engine/dist/index.js';
 import { MemoryWriteLog } from '../packages/store/dist/index.js';
 import {
@@ -17,10 +25,73 @@ import {
 } from '../packages/replication/dist/index.js';
 
 const REPLICAS = 4;
+const AHEAD_MAX = Number(process.env.BENCH_AHEAD_MAX ?? 5_000);
+const PROCESSES = Number(process.env.BENCH_REPLICA_PROCESSES ?? 1);
+const BUCKET_MS = 0.01;
+const VALUE = 'value-of-32-bytes-xxxxxxxxxxxxxx';
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function percentile(sorted, p) {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+/** One child process (`bench-replication-replicas.mjs <mode> <url>`), speaking JSON lines. */
+function startChild(mode, url, count) {
+  const childFlags = process.env.BENCH_CHILD_FLAGS ? process.env.BENCH_CHILD_FLAGS.split(' ') : [];
+  const script = new URL('./bench-replication-replicas.mjs', import.meta.url).pathname;
+  const child = spawn(process.execPath, [...childFlags, script, mode, url, String(count)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const state = { child, appliedMax: 0, onHistogram: () => undefined };
+  let buffer = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (text) => {
+    buffer += text;
+    const lines = buffer.split('\n');
+    buffer = lines.pop();
+    for (const line of lines) {
+      if (!line.startsWith('{')) {
+        console.error(`replica: ${line}`); // output of BENCH_CHILD_FLAGS such as --trace-gc
+        continue;
+      }
+      const report = JSON.parse(line);
+      if (report.appliedMax !== undefined) state.appliedMax = Math.max(state.appliedMax, report.appliedMax);
+      if (report.histogram !== undefined) state.onHistogram(report.histogram);
+    }
+  });
+  state.histogram = (fromOffset) =>
+    new Promise((resolve) => {
+      state.onHistogram = resolve;
+      child.stdin.write(`report ${fromOffset}\n`);
+    });
+  state.stop = () => child.kill(childFlags.length > 0 ? 'SIGTERM' : 'SIGKILL');
+  return state;
+}
+
+function startChildren(mode, url) {
+  const children = [];
+  for (let p = 0; p < PROCESSES; p++) {
+    const count = Math.floor(REPLICAS / PROCESSES) + (p < REPLICAS % PROCESSES ? 1 : 0);
+    if (count > 0) children.push(startChild(mode, url, count));
+  }
+  return children;
+}
+
+function percentiles(histograms) {
+  const counts = new Map();
+  for (const histogram of histograms) {
+    for (let i = 0; i < histogram.length; i += 2) {
+      counts.set(histogram[i], (counts.get(histogram[i]) ?? 0) + histogram[i + 1]);
+    }
+  }
+  const buckets = [...counts].sort((a, b) => a[0] - b[0]);
+  const total = buckets.reduce((sum, [, count]) => sum + count, 0);
+  const at = (p) => {
+    const rank = Math.min(total - 1, Math.floor(p * total));
+    let seen = 0;
+    for (const [bucket, count] of buckets) {
+      seen += count;
+      if (seen > rank) return (bucket + 1) * BUCKET_MS;
+    }
+    return NaN;
+  };
+  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: at(1), samples: total };
 }
 
 async function startPrimary() {
@@ -38,136 +109,128 @@ async function startPrimary() {
     replicationId: 'bench',
     heartbeatMs: 100,
   });
-  const child = spawn(
-    process.execPath,
-    [
-      new URL('./bench-replication-replicas.mjs', import.meta.url).pathname,
-      `ws://127.0.0.1:${server.address().port}/_meridian/replication`,
-      String(REPLICAS),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const state = { latencies: [], appliedMax: 0 };
-  let buffer = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (text) => {
-    buffer += text;
-    const lines = buffer.split('\n');
-    buffer = lines.pop();
-    for (const line of lines) {
-      const report = JSON.parse(line);
-      state.latencies.push(...report.latencies);
-      state.appliedMax = Math.max(state.appliedMax, report.appliedMax);
-    }
-  });
+  const url = `ws://127.0.0.1:${server.address().port}/_meridian/replication`;
+  const children = startChildren('replica', url);
   let i = 0;
   const write = () => {
     const nowMs = clock.nowMs();
-    const { effects } = engine.execute(['SET', `key:${i++ % 10000}`, 'value-of-32-bytes-xxxxxxxxxxxxxx'], nowMs);
+    const { effects } = engine.execute(['SET', `key:${i++ % 10000}`, VALUE], nowMs);
     log.append(nowMs, effects);
     primary.onAppend();
   };
+  // Like a node's log, the in-memory one is truncated once every replica has the entries; kept
+  // whole, each young-generation GC would copy every write since the previous one.
+  const truncate = setInterval(() => {
+    const acked = primary.status().map((status) => status.ackedOffset);
+    if (acked.length === REPLICAS) log.truncateBefore(Math.min(...acked) + 1);
+  }, 100);
   const stop = async () => {
-    child.kill('SIGKILL');
-    await primary.close?.();
+    clearInterval(truncate);
+    for (const child of children) child.stop();
+    await primary.close();
     server.closeAllConnections();
     server.close();
   };
   while (primary.status().filter((s) => s.state === 'live').length < REPLICAS) await sleep(50);
-  return { state, write, log, primary, stop };
+  const appliedMin = () => Math.min(...children.map((child) => child.appliedMax));
+  const latency = async (fromOffset) =>
+    percentiles(await Promise.all(children.map((child) => child.histogram(fromOffset))));
+  return { write, log, stop, appliedMin, latency };
 }
 
-/** Writes at `rate`/s in 1 ms ticks for `seconds`; returns commit→applied percentiles. */
-async function latencyAtRate(rate, seconds) {
+/**
+ * Writes at `rate`/s (in 1 ms ticks) for `seconds`, after a one-second warm-up at the same rate
+ * that is not measured (JIT, first GCs); returns commit→applied percentiles over every entry and
+ * replica (ms, 10 µs resolution).
+ */
+export async function latencyAtRate(rate, seconds) {
   const bench = await startPrimary();
   try {
+    const warmupMs = 1000;
     const startMs = performance.now();
-    const endMs = startMs + seconds * 1000;
+    const endMs = startMs + warmupMs + seconds * 1000;
+    let measureFrom;
     let written = 0;
     while (performance.now() < endMs) {
-      const due = Math.floor(((performance.now() - startMs) * rate) / 1000);
+      const now = performance.now();
+      if (measureFrom === undefined && now - startMs >= warmupMs) measureFrom = bench.log.lastOffset() + 1;
+      const due = Math.floor(((now - startMs) * rate) / 1000);
       for (; written < due; written++) bench.write();
       await sleep(1);
     }
-    await sleep(500);
-    const sorted = bench.state.latencies.sort((a, b) => a - b);
-    return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), samples: sorted.length };
+    const lastOffset = bench.log.lastOffset();
+    while (bench.appliedMin() < lastOffset) await sleep(20);
+    return await bench.latency(measureFrom);
   } finally {
     await bench.stop();
   }
 }
 
-/** Writes in bursts as fast as the replicas keep up (never more than 20k entries ahead). */
-async function sustainedRate(seconds) {
+/**
+ * Writes as fast as the replicas keep up (batches of 1,000, never more than BENCH_AHEAD_MAX = 5,000
+ * of the slowest replica) for `seconds`; returns entries applied by every replica per second.
+ */
+export async function sustainedRate(seconds) {
   const bench = await startPrimary();
   try {
-    const startMs = performance.now();
-    const endMs = startMs + seconds * 1000;
-    while (performance.now() < endMs) {
-      const ahead = bench.log.lastOffset() - bench.state.appliedMax;
-      if (ahead < 20_000) for (let n = 0; n < 2000; n++) bench.write();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    const deadline = performance.now() + 10_000;
-    while (bench.state.appliedMax < bench.log.lastOffset() && performance.now() < deadline) await sleep(20);
-    const elapsedS = (performance.now() - startMs) / 1000;
-    return bench.state.appliedMax / elapsedS;
+    return await paced(seconds, bench.appliedMin, () => {
+      for (let n = 0; n < 1000; n++) bench.write();
+      return bench.log.lastOffset();
+    });
   } finally {
     await bench.stop();
   }
 }
 
-/** Reference: raw ws server sending msgpackr batches of the same entries to 4 clients, acked per batch. */
-async function rawReference(seconds) {
-  const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-  await new Promise((resolve) => server.once('listening', resolve));
-  const packr = new Packr();
-  const clients = [];
-  for (let i = 0; i < REPLICAS; i++) {
-    const socket = new WebSocket(`ws://127.0.0.1:${server.address().port}`);
-    let received = 0;
-    socket.on('message', (data) => {
-      received += packr.unpack(data).length;
-      socket.send(String(received));
-    });
-    clients.push(new Promise((resolve) => socket.once('open', () => resolve(socket))));
-  }
-  const sockets = [];
-  server.on('connection', (socket) => {
-    socket.acked = 0;
-    socket.on('message', (data) => (socket.acked = Number(data)));
-    sockets.push(socket);
-  });
-  const clientSockets = await Promise.all(clients);
-  while (sockets.length < REPLICAS) await sleep(10);
+async function paced(seconds, appliedMin, writeBatch) {
   let offset = 0;
   const startMs = performance.now();
   const endMs = startMs + seconds * 1000;
   while (performance.now() < endMs) {
-    if (offset - Math.min(...sockets.map((s) => s.acked)) < 20_000) {
-      const entries = [];
-      for (let n = 0; n < 1000; n++) {
-        offset++;
-        entries.push({
-          offset,
-          timeMs: Date.now(),
-          effects: [['SET', `key:${offset % 10000}`, 'value-of-32-bytes-xxxxxxxxxxxxxx']],
-        });
-      }
-      const frame = packr.pack(entries);
-      for (const socket of sockets) socket.send(frame);
-    }
+    if (offset - appliedMin() < AHEAD_MAX) offset = writeBatch();
     await new Promise((resolve) => setImmediate(resolve));
   }
-  while (Math.min(...sockets.map((s) => s.acked)) < offset) await sleep(5);
-  const rate = offset / ((performance.now() - startMs) / 1000);
-  for (const socket of clientSockets) socket.close();
-  server.close();
-  return rate;
+  const deadline = performance.now() + 10_000;
+  while (appliedMin() < offset && performance.now() < deadline) await sleep(2);
+  return appliedMin() / ((performance.now() - startMs) / 1000);
 }
 
-export async function bench({ seconds, addRow }) {
-  const latency = await latencyAtRate(10_000, Math.min(seconds, 5));
+/** Reference: a raw ws server sending msgpackr frames of the same entries to 4 client processes. */
+export async function rawReference(seconds) {
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
+  await new Promise((resolve) => server.once('listening', resolve));
+  const sockets = [];
+  server.on('connection', (socket) => sockets.push(socket));
+  const children = startChildren('raw', `ws://127.0.0.1:${server.address().port}`);
+  try {
+    while (sockets.length < REPLICAS) await sleep(10);
+    const packr = new Packr();
+    let offset = 0;
+    return await paced(
+      seconds,
+      () => Math.min(...children.map((child) => child.appliedMax)),
+      () => {
+        const entries = [];
+        for (let n = 0; n < 1000; n++) {
+          offset++;
+          const timeMs = performance.timeOrigin + performance.now();
+          entries.push({ offset, timeMs, effects: [['SET', `key:${offset % 10000}`, VALUE]] });
+        }
+        const frame = packr.pack(entries);
+        for (const socket of sockets) socket.send(frame);
+        return offset;
+      },
+    );
+  } finally {
+    for (const child of children) child.stop();
+    server.close();
+  }
+}
+
+export async function bench({ seconds, addRow, log = () => undefined }) {
+  const runSeconds = Math.min(seconds, 5);
+  const latency = await latencyAtRate(10_000, runSeconds);
+  log(`commit→applied at 10,000 writes/s (ms): ${JSON.stringify(latency)}`);
   addRow(
     'replication commit→applied p50, 4 replicas, 10,000 writes/s',
     latency.p50,
@@ -184,19 +247,30 @@ export async function bench({ seconds, addRow }) {
     undefined,
     '≤ 5 ms',
   );
-  const ours = await sustainedRate(Math.min(seconds, 5));
-  const raw = await rawReference(Math.min(seconds, 5));
+  const ours = await sustainedRate(runSeconds);
+  const raw = await rawReference(runSeconds);
   addRow(
     'replication throughput, 4 replicas keeping up',
     ours,
     'writes/s',
     raw,
-    'raw ws + msgpackr to 4 clients',
+    'raw ws + msgpackr to 4 client processes',
     '≥ 100,000 writes/s',
   );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  await bench({ seconds: Number(process.argv[2] ?? 5), addRow: (...row) => console.log(row) });
+  await bench({
+    seconds: Number(process.argv[2] ?? 5),
+    addRow: (name, value, unit, reference, referenceName, target) => {
+      const shown = value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2);
+      const against =
+        reference === undefined
+          ? ''
+          : ` vs ${Math.round(reference).toLocaleString('en-US')} (${referenceName}), ratio ${(value / reference).toFixed(2)}`;
+      console.log(`${name}: ${shown} ${unit}${against}; target ${target}`);
+    },
+    log: (text) => console.log(text),
+  });
   process.exit(0);
 }

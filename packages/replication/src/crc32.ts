@@ -1,3 +1,5 @@
+import * as zlib from 'node:zlib';
+
 const TABLE = (() => {
   const table = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
@@ -8,9 +10,18 @@ const TABLE = (() => {
   return table;
 })();
 
-/** CRC-32 (IEEE), as zlib computes it. */
-export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
+/** CRC-32 (IEEE) in JS: the fallback for Node versions without zlib.crc32 (before 20.15). */
+export function crc32Js(bytes: Uint8Array, start = 0, end = bytes.length): number {
   let crc = 0xffffffff;
   for (let i = start; i < end; i++) crc = (TABLE[(crc ^ (bytes[i] as number)) & 0xff] as number) ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
+}
+
+type NativeCrc32 = (data: Uint8Array, value?: number) => number;
+const native = (zlib as { crc32?: NativeCrc32 }).crc32;
+
+/** CRC-32 (IEEE), as zlib computes it: native when Node has it. */
+export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  if (native === undefined) return crc32Js(bytes, start, end);
+  return native(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end)) >>> 0;
 }

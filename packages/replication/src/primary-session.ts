@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '@meridian/lag';
-import type { WriteLog } from '@meridian/store';
+import type { LogEntry, WriteLog } from '@meridian/store';
 import { CLOSE_CODE_ERROR, type ReplicationErrorCode, ReplicationError } from './errors.js';
 import { decodeFrame, encodeFrame, type Frame } from './protocol.js';
 import type { Connection, ConnectionHandlers } from './transport.js';
@@ -16,6 +16,8 @@ export interface SessionHost {
     catchUpWindowBytes: number;
     entriesPerFrameMax: number;
   };
+  /** Encodes an entries frame; replicas at the same position in one pump turn share the bytes. */
+  encodeEntries(entries: readonly LogEntry[]): Uint8Array;
   onFrame(session: ReplicaSession, frame: Frame): void;
   onClosed(session: ReplicaSession, code: number, reason: string): void;
 }
@@ -137,7 +139,7 @@ export class ReplicaSession {
           `offset ${this.nextOffset} is gone (log starts at ${read.firstOffset})`,
         );
       }
-      const frame = encodeFrame({ t: 'entries', entries: [...read.entries] });
+      const frame = this.host.encodeEntries(read.entries);
       if (frame.byteLength > frameBytesMax) {
         if (read.entries.length === 1) {
           throw new ReplicationError(

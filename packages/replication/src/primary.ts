@@ -1,6 +1,6 @@
 import type { SnapshotEntry } from '@meridian/engine';
 import type { Clock, LinkModel, TimerHandle } from '@meridian/lag';
-import type { WriteLog } from '@meridian/store';
+import type { LogEntry, WriteLog } from '@meridian/store';
 import { DelayedConnection } from './delayed-connection.js';
 import { ReplicaSession, type SessionHost, type SessionState } from './primary-session.js';
 import { encodeFrame, type Frame, type HelloFrame, PROTOCOL_VERSION } from './protocol.js';
@@ -72,6 +72,9 @@ export class ReplicationPrimary {
   private readonly host: SessionHost;
   private heartbeatTimer: TimerHandle | undefined;
   private pumpTimer: TimerHandle | undefined;
+  /** The last entries frame encoded during a live pump turn, for the other replicas at the same offset. */
+  private shared: { from: number; to: number; frame: Uint8Array } | undefined;
+  private sharing = false;
   private readonly heartbeatMs: number;
   private stopped = false;
 
@@ -89,6 +92,7 @@ export class ReplicationPrimary {
       log: options.log,
       clock: options.clock,
       limits,
+      encodeEntries: (entries) => this.encodeEntries(entries),
       onFrame: (session, frame) => this.onFrame(session, frame),
       onClosed: (session, code, reason) => this.onClosed(session, code, reason),
     };
@@ -109,7 +113,13 @@ export class ReplicationPrimary {
     if (this.pumpTimer !== undefined || this.stopped) return;
     this.pumpTimer = this.options.clock.setTimer(0, () => {
       this.pumpTimer = undefined;
-      for (const session of this.sessions) if (session.state === 'live') session.pump();
+      this.sharing = true;
+      try {
+        for (const session of this.sessions) if (session.state === 'live') session.pump();
+      } finally {
+        this.sharing = false;
+        this.shared = undefined;
+      }
     });
   }
 
@@ -163,6 +173,16 @@ export class ReplicationPrimary {
     for (const session of [...this.sessions]) session.fail('SHUTTING_DOWN', 'primary is stopping');
     for (const waiter of this.waiters) this.settle(waiter);
     await this.options.listener.close();
+  }
+
+  private encodeEntries(entries: readonly LogEntry[]): Uint8Array {
+    const from = entries[0]?.offset ?? 0;
+    const to = entries[entries.length - 1]?.offset ?? 0;
+    const shared = this.shared;
+    if (this.sharing && shared !== undefined && shared.from === from && shared.to === to) return shared.frame;
+    const frame = encodeFrame({ t: 'entries', entries: entries as LogEntry[] });
+    if (this.sharing) this.shared = { from, to, frame };
+    return frame;
   }
 
   private onFrame(session: ReplicaSession, frame: Frame): void {

@@ -49,7 +49,7 @@ export interface ReplicaOptions {
 }
 
 type QueueItem =
-  | { kind: 'entry'; entry: LogEntry; receivedAtMs: number }
+  | { kind: 'entries'; entries: readonly LogEntry[]; receivedAtMs: number }
   | { kind: 'snapshot'; entries: SnapshotEntry[]; offset: number; timeMs: number; replicationId: string };
 
 interface PendingSnapshot {
@@ -79,8 +79,12 @@ export class ReplicationReplica {
   private attempt = 0;
   private reconnectTimer: TimerHandle | undefined;
   private applyTimer: TimerHandle | undefined;
-  private queue: QueueItem[] = [];
+  /** Applied items are cleared (undefined) until the queue empties and is reset. */
+  private queue: (QueueItem | undefined)[] = [];
   private queueHead = 0;
+  /** The next entry to apply within queue[queueHead] (an entries batch). */
+  private batchIndex = 0;
+  private queuedCount = 0;
   private pendingSnapshot: PendingSnapshot | undefined;
   private streamReplicationId = '';
   private expectedOffset = 0;
@@ -110,7 +114,7 @@ export class ReplicationReplica {
 
   /** Entries received but not applied yet. */
   get queuedEntries(): number {
-    return this.queue.length - this.queueHead;
+    return this.queuedCount;
   }
 
   /** now − the latest primary time up to which this replica provably holds every write. */
@@ -298,8 +302,7 @@ export class ReplicationReplica {
       this.abandon('RECEIVE_QUEUE_FULL', `more than ${queueMax} entries waiting to be applied`);
       return undefined;
     }
-    const receivedAtMs = this.options.clock.nowMs();
-    for (const entry of entries) this.enqueue({ kind: 'entry', entry, receivedAtMs });
+    if (entries.length > 0) this.enqueue({ kind: 'entries', entries, receivedAtMs: this.options.clock.nowMs() });
     this.expectedOffset = expected;
     this.primaryOffsetValue = Math.max(this.primaryOffsetValue, expected - 1);
     return undefined;
@@ -307,53 +310,74 @@ export class ReplicationReplica {
 
   private enqueue(item: QueueItem): void {
     this.queue.push(item);
-    if (this.applyTimer === undefined) {
-      this.applyTimer = this.options.clock.setTimer(0, () => {
-        this.applyTimer = undefined;
-        this.applyQueued(this.options.applyEntriesPerTurnMax ?? 1000);
-      });
-    }
+    this.queuedCount += item.kind === 'entries' ? item.entries.length : 1;
+    this.scheduleApply();
   }
 
-  /** The apply loop: up to `itemsMax` queued items, then acks; reschedules itself while work remains. */
-  private applyQueued(itemsMax: number): void {
+  private scheduleApply(): void {
+    if (this.applyTimer !== undefined) return;
+    this.applyTimer = this.options.clock.setTimer(0, () => {
+      this.applyTimer = undefined;
+      this.applyQueued(this.options.applyEntriesPerTurnMax ?? 1000);
+    });
+  }
+
+  /** The apply loop: up to `entriesMax` queued entries, then acks; reschedules itself while work remains. */
+  private applyQueued(entriesMax: number): void {
     let applied = 0;
-    while (this.queueHead < this.queue.length && applied < itemsMax) {
-      const item = this.queue[this.queueHead++] as QueueItem;
-      applied++;
-      try {
-        this.applyItem(item);
-      } catch (error) {
-        this.applyFailed(error);
-        return;
+    try {
+      while (applied < entriesMax) {
+        const item = this.queue[this.queueHead];
+        if (item === undefined) break;
+        if (item.kind === 'snapshot') {
+          this.queue[this.queueHead++] = undefined;
+          this.queuedCount--;
+          applied++;
+          this.applySnapshot(item);
+          continue;
+        }
+        const { entries, receivedAtMs } = item;
+        while (this.batchIndex < entries.length && applied < entriesMax) {
+          const entry = entries[this.batchIndex++] as LogEntry;
+          this.queuedCount--;
+          applied++;
+          this.applyEntry(entry, receivedAtMs);
+        }
+        if (this.batchIndex >= entries.length) {
+          this.queue[this.queueHead++] = undefined;
+          this.batchIndex = 0;
+        }
       }
+    } catch (error) {
+      this.applyFailed(error);
+      return;
     }
     if (this.queueHead === this.queue.length) {
       this.queue = [];
       this.queueHead = 0;
-    } else if (this.applyTimer === undefined) {
-      this.applyTimer = this.options.clock.setTimer(0, () => {
-        this.applyTimer = undefined;
-        this.applyQueued(this.options.applyEntriesPerTurnMax ?? 1000);
-      });
+    } else {
+      if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.queueHead);
+        this.queueHead = 0;
+      }
+      this.scheduleApply();
     }
     if (applied > 0) this.afterApply();
   }
 
-  private applyItem(item: QueueItem): void {
+  private applySnapshot(item: Extract<QueueItem, { kind: 'snapshot' }>): void {
+    this.options.applier.loadSnapshot(item.entries, item.offset, item.replicationId);
+    this.provenTimeMs = Math.max(this.provenTimeMs, item.timeMs);
+    this.emit({
+      kind: 'snapshot-loaded',
+      offset: item.offset,
+      keyCount: item.entries.length,
+      appliedAtMs: this.options.clock.nowMs(),
+    });
+  }
+
+  private applyEntry(entry: LogEntry, receivedAtMs: number): void {
     const { applier, clock } = this.options;
-    if (item.kind === 'snapshot') {
-      applier.loadSnapshot(item.entries, item.offset, item.replicationId);
-      this.provenTimeMs = Math.max(this.provenTimeMs, item.timeMs);
-      this.emit({
-        kind: 'snapshot-loaded',
-        offset: item.offset,
-        keyCount: item.entries.length,
-        appliedAtMs: clock.nowMs(),
-      });
-      return;
-    }
-    const { entry, receivedAtMs } = item;
     applier.apply(entry);
     this.provenTimeMs = Math.max(this.provenTimeMs, entry.timeMs);
     if (this.listeners.size > 0) {
@@ -365,6 +389,8 @@ export class ReplicationReplica {
   private applyFailed(error: unknown): void {
     this.queue = [];
     this.queueHead = 0;
+    this.batchIndex = 0;
+    this.queuedCount = 0;
     this.forceFullResync = true;
     const message = error instanceof Error ? error.message : String(error);
     this.abandon('APPLY_FAILED', message);

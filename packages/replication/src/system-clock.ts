@@ -7,7 +7,13 @@ export class SystemClock implements Clock {
   }
 
   setTimer(delayMs: number, callback: () => void): TimerHandle {
-    const handle = setTimeout(callback, Math.max(0, delayMs));
+    // setTimeout(0) waits a whole millisecond; zero-delay timers (batching a turn's appends, the
+    // replica's apply loop) run after pending I/O instead, which keeps commit→applied sub-ms.
+    if (!(delayMs > 0)) {
+      const immediate = setImmediate(callback);
+      return { cancel: () => clearImmediate(immediate) };
+    }
+    const handle = setTimeout(callback, delayMs);
     return { cancel: () => clearTimeout(handle) };
   }
 }

@@ -1,4 +1,4 @@
-import { VirtualClock } from '@meridian/lag';
+import { SimClock } from './sim-clock.js';
 
 /**
  * Runs the virtual clock's timers one by one. The production replication code uses a few promises
@@ -7,7 +7,7 @@ import { VirtualClock } from '@meridian/lag';
  * would cost more than the rest of the simulation.
  */
 export class SimScheduler {
-  readonly clock: VirtualClock;
+  readonly clock: SimClock;
   private drainNeeded = false;
   timersRun = 0;
   /**
@@ -17,7 +17,7 @@ export class SimScheduler {
   failure: Error | undefined;
 
   constructor(startMs: number) {
-    this.clock = new VirtualClock(startMs);
+    this.clock = new SimClock(startMs);
   }
 
   nowMs(): number {
@@ -33,10 +33,7 @@ export class SimScheduler {
     const clock = this.clock;
     if (this.drainNeeded) await this.drain();
     if (this.failure !== undefined) throw this.failure;
-    for (;;) {
-      const next = clock.nextTimerMs();
-      if (next === undefined || next > untilMs) break;
-      clock.runNext();
+    while (clock.runNext(untilMs)) {
       this.timersRun++;
       if (this.failure !== undefined) throw this.failure;
       if (this.drainNeeded) await this.drain();

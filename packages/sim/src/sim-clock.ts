@@ -1,0 +1,121 @@
+import type { Clock, TimerHandle } from '@meridian/lag';
+
+class SimTimer implements TimerHandle {
+  cancelled = false;
+
+  constructor(
+    readonly atMs: number,
+    readonly sequence: number,
+    readonly callback: () => void,
+  ) {}
+
+  cancel(): void {
+    this.cancelled = true;
+  }
+}
+
+function before(a: SimTimer, b: SimTimer): boolean {
+  return a.atMs < b.atMs || (a.atMs === b.atMs && a.sequence < b.sequence);
+}
+
+/**
+ * The simulator's virtual clock: VirtualClock's semantics (timers run in time order, ties in the
+ * order they were set), tuned for hundreds of thousands of timers per simulated second. Zero-delay
+ * timers skip the heap: they are due now and were set after every heap timer due now (those were
+ * set at an earlier time), so a FIFO keeps the exact order. The timer is its own cancel handle.
+ */
+export class SimClock implements Clock {
+  private now: number;
+  private sequence = 0;
+  private readonly heap: SimTimer[] = [];
+  private due: SimTimer[] = [];
+  private dueHead = 0;
+
+  constructor(startMs: number) {
+    this.now = startMs;
+  }
+
+  nowMs(): number {
+    return this.now;
+  }
+
+  setTimer(delayMs: number, callback: () => void): TimerHandle {
+    const atMs = delayMs > 0 ? this.now + delayMs : this.now;
+    const timer = new SimTimer(atMs, this.sequence++, callback);
+    if (atMs <= this.now) this.due.push(timer);
+    else this.push(timer);
+    return timer;
+  }
+
+  /** Time of the next timer, or undefined when none is pending. */
+  nextTimerMs(): number | undefined {
+    return this.peek()?.atMs;
+  }
+
+  /** Runs the earliest pending timer if it is due by `untilMs`; false when there is none. */
+  runNext(untilMs = Infinity): boolean {
+    const timer = this.peek();
+    if (timer === undefined || timer.atMs > untilMs) return false;
+    if (timer === this.heap[0]) this.pop();
+    else this.dueHead++;
+    if (timer.atMs > this.now) this.now = timer.atMs;
+    timer.callback();
+    return true;
+  }
+
+  /** Runs every timer due up to `untilMs`, then sets the time to `untilMs`. */
+  runUntil(untilMs: number): number {
+    let ran = 0;
+    while (this.runNext(untilMs)) ran++;
+    if (untilMs > this.now) this.now = untilMs;
+    return ran;
+  }
+
+  private peek(): SimTimer | undefined {
+    const heap = this.heap;
+    while (heap.length > 0 && (heap[0] as SimTimer).cancelled) this.pop();
+    const top = heap[0];
+    if (top !== undefined && top.atMs <= this.now) return top;
+    const due = this.due;
+    while (this.dueHead < due.length && (due[this.dueHead] as SimTimer).cancelled) this.dueHead++;
+    if (this.dueHead < due.length) return due[this.dueHead];
+    if (due.length > 0) {
+      this.due = [];
+      this.dueHead = 0;
+    }
+    return top;
+  }
+
+  private push(timer: SimTimer): void {
+    const heap = this.heap;
+    let i = heap.length;
+    heap.push(timer);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const above = heap[parent] as SimTimer;
+      if (!before(timer, above)) break;
+      heap[i] = above;
+      i = parent;
+    }
+    heap[i] = timer;
+  }
+
+  private pop(): void {
+    const heap = this.heap;
+    const last = heap.pop();
+    if (last === undefined || heap.length === 0) return;
+    const length = heap.length;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= length) break;
+      const right = left + 1;
+      let child = left;
+      if (right < length && before(heap[right] as SimTimer, heap[left] as SimTimer)) child = right;
+      if (!before(heap[child] as SimTimer, last)) break;
+      heap[i] = heap[child] as SimTimer;
+      i = child;
+    }
+    heap[i] = last;
+  }
+}
