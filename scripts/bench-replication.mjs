@@ -167,7 +167,7 @@ export async function latencyAtRate(rate, seconds) {
 }
 
 /**
- * Writes as fast as the replicas keep up (batches of 1,000, never more than BENCH_AHEAD_MAX = 5,000
+ * Writes as fast as the replicas keep up (batches of 1,000, never more than BENCH_AHEAD_MAX = 5,000 entries ahead
  * of the slowest replica) for `seconds`; returns entries applied by every replica per second.
  */
 export async function sustainedRate(seconds) {

@@ -1,6 +1,7 @@
 import { Packr } from 'msgpackr';
 import type { SnapshotEntry, TypeName } from '@meridian/engine';
 import type { LogEntry } from '@meridian/store';
+import { decodeBinary, encodeBinary, TAG_ACK, TAG_ENTRIES, TAG_HEARTBEAT } from './binary-frames.js';
 import { crc32 } from './crc32.js';
 import { isReplicationErrorCode, ReplicationError, type ReplicationErrorCode } from './errors.js';
 
@@ -12,8 +13,10 @@ import { isReplicationErrorCode, ReplicationError, type ReplicationErrorCode } f
  *   id, shared secret); full resync as snapshot-begin/chunk/end; entries batches; heartbeats with
  *   the primary's offset and time; acks of the applied offset; error frames with stable codes.
  *   Every frame is msgpack followed by a big-endian CRC-32 of the msgpack bytes.
+ * - 2: entries, ack and heartbeat frames in a binary layout (binary-frames.ts; byte strings as
+ *   their bytes), told apart from msgpack by their first byte. Other frames unchanged.
  */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export interface HelloFrame {
   t: 'hello';
@@ -91,6 +94,11 @@ export type Frame =
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: false });
 
 export function encodeFrame(frame: Frame): Uint8Array {
+  if (frame.t === 'entries' || frame.t === 'ack' || frame.t === 'heartbeat') {
+    const { bytes, view, length } = encodeBinary(frame);
+    view.setUint32(length, crc32(bytes, 0, length), false);
+    return bytes;
+  }
   const body = packr.pack(frame);
   const out = new Uint8Array(body.length + 4);
   out.set(body, 0);
@@ -104,6 +112,8 @@ export function decodeFrame(bytes: Uint8Array): Frame {
   const bodyLength = bytes.length - 4;
   const expected = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bodyLength, false);
   if (crc32(bytes, 0, bodyLength) !== expected) throw corrupt('checksum mismatch');
+  const tag = bytes[0];
+  if (tag === TAG_ENTRIES || tag === TAG_ACK || tag === TAG_HEARTBEAT) return decodeBinary(bytes, bodyLength);
   let value: unknown;
   try {
     value = packr.unpack(bytes.subarray(0, bodyLength));
