@@ -24,7 +24,9 @@ export type BinaryFrame =
 
 /** A body of `length` bytes with 4 spare bytes at the end for the checksum. */
 function allocate(length: number): { bytes: Uint8Array; view: DataView } {
-  const bytes = new Uint8Array(length + 4);
+  // Every byte gets written; small frames come from Node's shared pool (much cheaper than a
+  // typed array of their own).
+  const bytes = Buffer.allocUnsafe(length + 4);
   return { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
 }
 

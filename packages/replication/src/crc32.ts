@@ -22,6 +22,7 @@ const native = (zlib as { crc32?: NativeCrc32 }).crc32;
 
 /** CRC-32 (IEEE), as zlib computes it: native when Node has it. */
 export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  if (native === undefined) return crc32Js(bytes, start, end);
+  // Below ~64 bytes (acks, heartbeats) the table loop beats the native call.
+  if (native === undefined || end - start < 64) return crc32Js(bytes, start, end);
   return native(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end)) >>> 0;
 }

@@ -1,4 +1,4 @@
-import type { SeededRandom, TimerHandle } from '@meridian/lag';
+import type { LinkModel, SeededRandom, TimerHandle } from '@meridian/lag';
 import { type RegionState, routeRequest } from '@meridian/router';
 import type { SimCluster } from './cluster.js';
 import { GrowableArray } from './growable.js';
@@ -43,6 +43,8 @@ export class Traffic {
   private readonly keyOffsets: number[][];
   private readonly keyCommitMs: number[][];
   private readonly nearest = new Map<string, MutableRegionState[]>();
+  /** Per client region, the client links to each region of `nearest`, in the same order. */
+  private readonly nearestLinks = new Map<string, LinkModel[]>();
   private readonly readCells = new Map<SimClient, ReadCell>();
 
   constructor(
@@ -58,6 +60,10 @@ export class Traffic {
     for (const from of cluster.regionNames) {
       const order = [...cluster.regionNames].sort(
         (a, b) => cluster.links.baseDelayMs(from, a) - cluster.links.baseDelayMs(from, b) || (a < b ? -1 : 1),
+      );
+      this.nearestLinks.set(
+        from,
+        order.map((name) => cluster.links.link('client', from, name)),
       );
       this.nearest.set(
         from,
@@ -140,9 +146,11 @@ export class Traffic {
   private states(clientRegion: string): readonly RegionState[] {
     const cluster = this.cluster;
     const states = this.nearest.get(clientRegion) as MutableRegionState[];
-    for (const state of states) {
+    const links = this.nearestLinks.get(clientRegion) as LinkModel[];
+    for (let i = 0; i < states.length; i++) {
+      const state = states[i] as MutableRegionState;
       const name = state.name;
-      state.healthy = cluster.isUp(name) && !cluster.links.link('client', clientRegion, name).partitioned;
+      state.healthy = cluster.isUp(name) && !(links[i] as LinkModel).partitioned;
       state.stalenessMs = cluster.stalenessMs(name);
       state.appliedOffset = cluster.position(name);
     }
