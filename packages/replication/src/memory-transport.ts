@@ -77,7 +77,8 @@ class MemoryListener implements Listener {
 
 /**
  * An in-memory network for the simulator and unit tests: named addresses, ordered delivery on
- * the given clock (each message one zero-delay timer; lag is added above, by a delayed connection).
+ * the given clock (what one side sends before a zero-delay timer runs arrives in that timer; lag is
+ * added above, by a delayed connection).
  */
 export class MemoryNetwork {
   private readonly listeners = new Map<string, MemoryListener>();
