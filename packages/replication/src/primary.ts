@@ -72,8 +72,8 @@ export class ReplicationPrimary {
   private readonly host: SessionHost;
   private heartbeatTimer: TimerHandle | undefined;
   private pumpTimer: TimerHandle | undefined;
-  /** The last entries frame encoded during a live pump turn, for the other replicas at the same offset. */
-  private shared: { from: number; to: number; frame: Uint8Array } | undefined;
+  /** Entries frames encoded during a live pump turn, by first offset, for the other replicas at the same position. */
+  private readonly shared = new Map<number, { to: number; frame: Uint8Array }>();
   private sharing = false;
   private readonly heartbeatMs: number;
   private stopped = false;
@@ -118,7 +118,7 @@ export class ReplicationPrimary {
         for (const session of this.sessions) if (session.state === 'live') session.pump();
       } finally {
         this.sharing = false;
-        this.shared = undefined;
+        this.shared.clear();
       }
     });
   }
@@ -178,10 +178,10 @@ export class ReplicationPrimary {
   private encodeEntries(entries: readonly LogEntry[]): Uint8Array {
     const from = entries[0]?.offset ?? 0;
     const to = entries[entries.length - 1]?.offset ?? 0;
-    const shared = this.shared;
-    if (this.sharing && shared !== undefined && shared.from === from && shared.to === to) return shared.frame;
+    const shared = this.sharing ? this.shared.get(from) : undefined;
+    if (shared !== undefined && shared.to === to) return shared.frame;
     const frame = encodeFrame({ t: 'entries', entries: entries as LogEntry[] });
-    if (this.sharing) this.shared = { from, to, frame };
+    if (this.sharing) this.shared.set(from, { to, frame });
     return frame;
   }
 
