@@ -290,6 +290,9 @@ export class SqliteWriteLog implements ReplicaWriteLog, SnapshotReader {
       this.failure = new StoreError('MERIDIAN_STORE_WRITE_FAILED', `write log commit failed: ${detail}`, {
         cause: error,
       });
+      // The batch is gone: the log ends at its last committed entry, so readers (replication) never
+      // wait for offsets nothing can serve, and nothing streams an entry a restart will not have.
+      this.last = this.durableLast;
       waiter?.reject(this.failure);
       return;
     }
