@@ -10,7 +10,7 @@ import { MemoryWriteLog, type ReplicaWriteLog, type WriteLog, recoverEngine, Sql
 import type { CommandRouter } from './executor.js';
 import { RestHandler, type RestResponse } from './handler.js';
 import { PubSubHub } from './pubsub/hub.js';
-import { createSseHandler, SSE_DEFAULTS } from './pubsub/sse.js';
+import { PubSubService, type PubSubSettings } from './pubsub/service.js';
 import { HTTP_TIMEOUTS_DEFAULT, type StreamHandler, createHttpServer } from './http-server.js';
 import type { NodeLinks } from './links.js';
 import { replayLog, SNAPSHOT_POLICY_DEFAULT, SnapshotScheduler, type SnapshotPolicy } from './persistence.js';
@@ -62,8 +62,10 @@ export interface MeridianNodeOptions {
   readonly keepAliveTimeoutMs?: number;
   /** The SSE layer (pub/sub, monitor); without it those paths answer 501. */
   readonly streams?: StreamHandler;
-  /** Unsent bytes an SSE subscriber may accumulate before it is disconnected (default 1 MiB). */
+  /** Unsent bytes a pub/sub subscriber may accumulate before it is disconnected (default 1 MiB). */
   readonly sseBufferBytesMax?: number;
+  /** Pub/sub limits and intervals (packages/node/PUBSUB.md). */
+  readonly pubsub?: Partial<PubSubSettings>;
   /** Operator messages (repairs, replication state, store failures). Default: stderr. */
   readonly report?: (message: string) => void;
 }
@@ -136,6 +138,7 @@ export class MeridianNode {
   private readonly sockets = new Set<Socket>();
   /** This node's pub/sub subscribers (messages arrive by PUBLISH here or through replication). */
   readonly pubsub = new PubSubHub();
+  readonly pubsubService: PubSubService;
   private expireTimer: TimerHandle | undefined;
   private ready = false;
   private closed = false;
@@ -184,13 +187,8 @@ export class MeridianNode {
       });
       this.router = this.primaryRole.executor;
     }
-    this.engine.host = {
-      infoSections: () => this.infoSections(),
-      publish: (channel, message) => this.pubsub.publish(channel, message),
-      pubsubChannels: () => this.pubsub.activeChannels(),
-      pubsubSubscribers: (channel) => this.pubsub.subscriberCount(channel),
-      pubsubPatterns: () => this.pubsub.patternCount(),
-    };
+    this.pubsubService = this.createPubSub(auth);
+    this.engine.host = { infoSections: () => this.infoSections(), ...this.pubsubService.hostHooks() };
     this.snapshots = this.snapshotScheduler();
     this.handler = new RestHandler({
       router: this.router,
@@ -229,20 +227,15 @@ export class MeridianNode {
       headersTimeoutMs: this.options.headersTimeoutMs ?? HTTP_TIMEOUTS_DEFAULT.headersTimeoutMs,
       requestTimeoutMs: this.options.requestTimeoutMs ?? HTTP_TIMEOUTS_DEFAULT.requestTimeoutMs,
       keepAliveTimeoutMs: this.options.keepAliveTimeoutMs ?? HTTP_TIMEOUTS_DEFAULT.keepAliveTimeoutMs,
-      streams:
-        this.options.streams ??
-        createSseHandler(this.pubsub, {
-          ...SSE_DEFAULTS,
-          ...(this.options.sseBufferBytesMax === undefined ? {} : { bufferBytesMax: this.options.sseBufferBytesMax }),
-          syncToken: () => this.router.currentSyncToken(),
-        }),
+      streams: this.options.streams ?? this.pubsubService.streams(),
     });
     this.server = server;
     server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
     });
-    server.on('upgrade', (request: http.IncomingMessage, socket: Duplex) => {
+    server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (this.pubsubService.handleUpgrade(request, socket, head)) return;
       const path = new URL(request.url ?? '/', 'http://localhost').pathname;
       if (path !== REPLICATION_PATH || this.primaryRole === undefined) socket.destroy();
     });
@@ -256,6 +249,7 @@ export class MeridianNode {
     });
     this.port = (server.address() as AddressInfo).port;
     this.replicaRole?.start();
+    this.pubsubService.start();
     if (this.primaryRole !== undefined) this.scheduleActiveExpire();
     this.snapshots?.start();
     this.ready = true;
@@ -283,7 +277,7 @@ export class MeridianNode {
       uptimeMs: Math.round(nowMs - this.startedAtMs),
     };
     const role = this.primaryRole?.status(nowMs) ?? this.replicaRole?.status(nowMs) ?? {};
-    return { ...common, ...role };
+    return { ...common, ...role, pubsub: this.pubsubService.status() };
   }
 
   /** Stops listening and replicating, drops connections, waits for a snapshot, closes the log. */
@@ -292,7 +286,7 @@ export class MeridianNode {
     this.closed = true;
     this.ready = false;
     this.expireTimer?.cancel();
-    this.pubsub.closeAll('ERR the node is shutting down');
+    this.pubsubService.close();
     this.replicaRole?.stop();
     await this.primaryRole?.close();
     const server = this.server;
@@ -305,6 +299,35 @@ export class MeridianNode {
     }
     await this.snapshots?.stop();
     await this.log.close();
+  }
+
+  private createPubSub(auth: RestAuth | undefined): PubSubService {
+    const { replication, links, sseBufferBytesMax } = this.options;
+    const region = this.region ?? this.role;
+    const toPrimary = isReplicaOptions(replication)
+      ? {
+          primaryUrl: replication.primaryUrl,
+          secret: replication.secret,
+          link: links?.model(region, replication.primaryRegion),
+        }
+      : undefined;
+    return new PubSubService({
+      hub: this.pubsub,
+      region,
+      clock: this.clock,
+      settings: {
+        ...(sseBufferBytesMax === undefined ? {} : { bufferBytesMax: sseBufferBytesMax }),
+        ...this.options.pubsub,
+      },
+      authenticate: (credential) => (auth === undefined ? 'standard' : auth.authenticate(credential)),
+      handle: (request) => this.handle(request),
+      syncToken: () => this.router.currentSyncToken(),
+      ...(toPrimary === undefined ? {} : { reportTo: toPrimary }),
+      ...(replication !== undefined && toPrimary === undefined
+        ? { acceptReports: { secret: replication.secret } }
+        : {}),
+      report: this.report,
+    });
   }
 
   private primaryReplicationId(): string {

@@ -1,6 +1,6 @@
 import { type ByteString, globMatch } from '@meridian/engine';
 
-/** One receiver of messages: an SSE stream (or any other transport). */
+/** One receiver of messages: an SSE stream, a WebSocket connection. */
 export interface Subscriber {
   /** Delivers one event; returns false when the subscriber is gone or over its buffer limit. */
   deliver(event: PubSubEvent): boolean;
@@ -17,26 +17,87 @@ export type PubSubEvent =
       readonly message: ByteString;
     };
 
+/** Subscriber counts per channel and per pattern: what a replica reports to the primary. */
+export interface SubscriptionCounts {
+  readonly channels: readonly (readonly [ByteString, number])[];
+  readonly patterns: readonly (readonly [ByteString, number])[];
+}
+
+export const ERR_SLOW_SUBSCRIBER = 'ERR subscriber too slow: its buffer limit was exceeded';
+
+interface Subscriptions {
+  readonly channels: Set<ByteString>;
+  readonly patterns: Set<ByteString>;
+}
+
 /**
  * This node's channel and pattern subscriptions. Publishing delivers to the local subscribers only:
  * a message reaches other regions through the replication stream, and their hubs deliver it there.
+ * A subscriber that cannot take a message is unsubscribed from everything and closed at once.
  */
 export class PubSubHub {
   private readonly channels = new Map<ByteString, Set<Subscriber>>();
   private readonly patterns = new Map<ByteString, Set<Subscriber>>();
+  private readonly subscriptions = new Map<Subscriber, Subscriptions>();
+  private readonly listeners = new Set<() => void>();
+  private patternSubscriptions = 0;
 
-  subscribe(channel: ByteString, subscriber: Subscriber): void {
-    add(this.channels, channel, subscriber);
+  /** Adds a channel subscription; returns the subscriber's subscription count (Redis's reply). */
+  subscribe(channel: ByteString, subscriber: Subscriber): number {
+    const own = this.own(subscriber);
+    if (!own.channels.has(channel)) {
+      own.channels.add(channel);
+      add(this.channels, channel, subscriber);
+      this.changed();
+    }
+    return own.channels.size + own.patterns.size;
   }
 
-  psubscribe(pattern: ByteString, subscriber: Subscriber): void {
-    add(this.patterns, pattern, subscriber);
+  psubscribe(pattern: ByteString, subscriber: Subscriber): number {
+    const own = this.own(subscriber);
+    if (!own.patterns.has(pattern)) {
+      own.patterns.add(pattern);
+      add(this.patterns, pattern, subscriber);
+      this.patternSubscriptions++;
+      this.changed();
+    }
+    return own.channels.size + own.patterns.size;
+  }
+
+  unsubscribe(channel: ByteString, subscriber: Subscriber): number {
+    const own = this.subscriptions.get(subscriber);
+    if (own?.channels.delete(channel) === true) {
+      drop(this.channels, channel, subscriber);
+      this.changed();
+    }
+    return this.countOf(subscriber);
+  }
+
+  punsubscribe(pattern: ByteString, subscriber: Subscriber): number {
+    const own = this.subscriptions.get(subscriber);
+    if (own?.patterns.delete(pattern) === true) {
+      drop(this.patterns, pattern, subscriber);
+      this.patternSubscriptions--;
+      this.changed();
+    }
+    return this.countOf(subscriber);
+  }
+
+  /** The subscriber's channels and patterns, in subscription order. */
+  subscriptionsOf(subscriber: Subscriber): { channels: ByteString[]; patterns: ByteString[] } {
+    const own = this.subscriptions.get(subscriber);
+    return { channels: [...(own?.channels ?? [])], patterns: [...(own?.patterns ?? [])] };
   }
 
   /** Removes `subscriber` from every channel and pattern (on disconnect). */
   remove(subscriber: Subscriber): void {
-    for (const [name, set] of this.channels) if (set.delete(subscriber) && set.size === 0) this.channels.delete(name);
-    for (const [name, set] of this.patterns) if (set.delete(subscriber) && set.size === 0) this.patterns.delete(name);
+    const own = this.subscriptions.get(subscriber);
+    if (own === undefined) return;
+    this.subscriptions.delete(subscriber);
+    for (const channel of own.channels) drop(this.channels, channel, subscriber);
+    for (const pattern of own.patterns) drop(this.patterns, pattern, subscriber);
+    this.patternSubscriptions -= own.patterns.size;
+    if (own.channels.size + own.patterns.size > 0) this.changed();
   }
 
   /** Delivers to channel and matching pattern subscribers; returns how many received it. */
@@ -56,7 +117,7 @@ export class PubSubHub {
     }
     for (const subscriber of failed) {
       this.remove(subscriber);
-      subscriber.close('ERR subscriber too slow: its buffer limit was exceeded');
+      subscriber.close(ERR_SLOW_SUBSCRIBER);
     }
     return receivers;
   }
@@ -69,19 +130,47 @@ export class PubSubHub {
     return this.channels.get(channel)?.size ?? 0;
   }
 
+  /** Pattern subscriptions over all subscribers (PUBSUB NUMPAT). */
   patternCount(): number {
-    let count = 0;
-    for (const set of this.patterns.values()) count += set.size;
-    return count;
+    return this.patternSubscriptions;
+  }
+
+  subscriberTotal(): number {
+    return this.subscriptions.size;
+  }
+
+  counts(): SubscriptionCounts {
+    const channels = [...this.channels].map(([name, set]) => [name, set.size] as const);
+    const patterns = [...this.patterns].map(([name, set]) => [name, set.size] as const);
+    return { channels, patterns };
+  }
+
+  /** Calls `listener` after every change of the subscription counts; returns the unsubscriber. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Closes every subscriber (shutdown). */
   closeAll(reason: string): void {
-    const all = new Set<Subscriber>();
-    for (const set of [...this.channels.values(), ...this.patterns.values()]) for (const s of set) all.add(s);
-    this.channels.clear();
-    this.patterns.clear();
+    const all = [...this.subscriptions.keys()];
+    for (const subscriber of all) this.remove(subscriber);
     for (const subscriber of all) subscriber.close(reason);
+  }
+
+  private own(subscriber: Subscriber): Subscriptions {
+    let own = this.subscriptions.get(subscriber);
+    if (own === undefined) this.subscriptions.set(subscriber, (own = { channels: new Set(), patterns: new Set() }));
+    return own;
+  }
+
+  private countOf(subscriber: Subscriber): number {
+    const own = this.subscriptions.get(subscriber);
+    return own === undefined ? 0 : own.channels.size + own.patterns.size;
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
   }
 }
 
@@ -89,4 +178,9 @@ function add(map: Map<ByteString, Set<Subscriber>>, name: ByteString, subscriber
   let set = map.get(name);
   if (set === undefined) map.set(name, (set = new Set()));
   set.add(subscriber);
+}
+
+function drop(map: Map<ByteString, Set<Subscriber>>, name: ByteString, subscriber: Subscriber): void {
+  const set = map.get(name);
+  if (set?.delete(subscriber) === true && set.size === 0) map.delete(name);
 }

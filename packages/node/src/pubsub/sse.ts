@@ -1,22 +1,22 @@
 import type http from 'node:http';
 import { CORS_HEADERS } from '@meridian/rest';
 import type { StreamHandler } from '../http-server.js';
+import { type BufferLimits, SendBudget } from './budget.js';
 import type { PubSubEvent, PubSubHub, Subscriber } from './hub.js';
 
-export interface SseOptions {
-  /** Bytes a subscriber may have unsent before it is disconnected. */
-  readonly bufferBytesMax: number;
+export interface SseOptions extends BufferLimits {
   /** Interval of `: ping` comments that keep proxies from closing idle streams. */
   readonly keepAliveMs: number;
   readonly syncToken: () => string;
 }
 
-export const SSE_DEFAULTS = { bufferBytesMax: 1024 * 1024, keepAliveMs: 15_000 };
+export const KEEP_ALIVE_MS_DEFAULT = 15_000;
 
 /**
  * Payload framing: an event is one `data: ` line, so CR and LF inside a payload are sent as the
- * two-character sequences `\r` and `\n` (nothing else is escaped, so JSON payloads — which never hold
- * raw line breaks — arrive unchanged). Bytes are sent as they are (UTF-8 for text).
+ * two-character sequences `\r` and `\n`. Nothing else is escaped: JSON payloads (what the SDK
+ * publishes, and JSON never holds a raw line break) arrive unchanged, and the SDK's JSON.parse gives
+ * back the published value. Bytes are sent as they are (UTF-8 for text).
  */
 export function escapePayload(payload: string): string {
   return payload.includes('\n') || payload.includes('\r')
@@ -24,7 +24,7 @@ export function escapePayload(payload: string): string {
     : payload;
 }
 
-function line(event: PubSubEvent): Buffer {
+function eventLine(event: PubSubEvent): Buffer {
   const text =
     event.kind === 'message'
       ? `data: message,${escapePayload(event.channel)},${escapePayload(event.message)}\n\n`
@@ -34,27 +34,32 @@ function line(event: PubSubEvent): Buffer {
 
 class SseSubscriber implements Subscriber {
   private closed = false;
+  private readonly budget: SendBudget;
+
   constructor(
     private readonly response: http.ServerResponse,
-    private readonly bufferBytesMax: number,
-  ) {}
+    limits: BufferLimits,
+  ) {
+    this.budget = new SendBudget(limits, () => response.writableLength);
+  }
 
   deliver(event: PubSubEvent): boolean {
-    if (this.closed || this.response.destroyed) return false;
-    if (this.response.writableLength > this.bufferBytesMax) return false;
-    this.response.write(line(event));
+    if (this.closed || this.response.destroyed || !this.budget.take()) return false;
+    this.response.write(eventLine(event), this.budget.settle);
     return true;
+  }
+
+  /** Nothing waits to be sent, so a keep-alive comment costs nothing. */
+  idle(): boolean {
+    return !this.closed && this.response.writableLength === 0;
   }
 
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.response.writableLength > this.bufferBytesMax) {
-      // It does not read: a final event would never arrive. Free everything now.
-      this.response.destroy();
-      return;
-    }
-    this.response.end(`data: error,${escapePayload(reason)}\n\n`);
+    // A client that does not read would never see a final event: free the buffers now.
+    if (this.budget.overBytes()) this.response.destroy();
+    else this.response.end(`data: error,${escapePayload(reason)}\n\n`);
   }
 }
 
@@ -75,15 +80,17 @@ export function createSseHandler(hub: PubSubHub, options: SseOptions): StreamHan
       'upstash-sync-token': options.syncToken(),
     });
     request.socket.setTimeout(0);
-    const subscriber = new SseSubscriber(response, options.bufferBytesMax);
+    const subscriber = new SseSubscriber(response, options);
     const pattern = parsed.stream === 'psubscribe';
     for (const name of parsed.channels) {
       if (pattern) hub.psubscribe(name, subscriber);
       else hub.subscribe(name, subscriber);
+      // Upstash sends count 1 for each channel of a stream (one stream per channel in the SDK).
       response.write(Buffer.from(`data: ${parsed.stream},${escapePayload(name)},1\n\n`, 'latin1'));
     }
     const keepAlive = setInterval(() => {
-      if (response.writableLength <= options.bufferBytesMax) response.write(': ping\n\n');
+      if (!subscriber.idle()) return;
+      response.write(': ping\n\n');
     }, options.keepAliveMs);
     keepAlive.unref();
     response.once('close', () => {
