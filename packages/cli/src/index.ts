@@ -1,3 +1,4 @@
 export { buildProgram, main } from './main.js';
 export { startNode, registerNodeCommand, linkSpecs, NODE_PORT_DEFAULT } from './commands/node.js';
 export type { NodeCommandOptions } from './commands/node.js';
+export { experimentHooks, registerExperimentCommands, freeLoopbackPorts } from './commands/experiment.js';

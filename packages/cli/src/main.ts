@@ -5,7 +5,7 @@ import { registerRouterCommand } from './commands/router.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerExecCommand } from './commands/exec.js';
 import { registerLagCommand } from './commands/lag.js';
-import { registerExperimentCommand } from '@meridian/sim';
+import { registerExperimentCommands } from './commands/experiment.js';
 
 /** The `meridian` command line. Each subcommand registers itself from its own file. */
 export function buildProgram(): Command {
@@ -17,7 +17,7 @@ export function buildProgram(): Command {
   registerStatusCommand(program);
   registerExecCommand(program);
   registerLagCommand(program);
-  registerExperimentCommand(program);
+  registerExperimentCommands(program);
   return program;
 }
 

@@ -1,15 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { parseTopology, type TopologyConfig } from '@meridian/topology';
-import { runStalenessExperiment } from './experiment.js';
+import { type ExperimentResult, ExperimentUnavailableError, runStalenessExperiment } from './experiment.js';
 import { parseFaultSchedule } from './faults.js';
 import type { LiveTopology } from './live.js';
+import { LIVE_POLL_INTERVAL_MS_DEFAULT, LIVE_PROBES_PER_SECOND_DEFAULT } from './live-run.js';
 import { defaultExperimentOptions, type ExperimentOptions } from './options.js';
 import { formatTerminalTable, writeExperimentOutputs } from './outputs.js';
 
-interface StalenessFlags {
+export interface StalenessFlags {
   mode: 'sim' | 'live';
-  config: string;
+  config?: string;
   seed?: number;
   out: string;
   faults?: string;
@@ -27,12 +28,46 @@ interface StalenessFlags {
   clientLocalDelayMs?: number;
   diskSyncMs?: number;
   progress?: boolean;
+  attach?: boolean;
+  freePorts?: boolean;
+  probesPerSecond?: number;
+  pollIntervalMs?: number;
+  probeMethod?: 'wait' | 'poll';
+}
+
+/** What live mode asks the CLI for: attach to the running topology, or launch one. */
+export interface LiveLaunchRequest {
+  config: TopologyConfig;
+  configPath: string;
+  /** Use the topology already running on the config's ports (tokens from env / secrets.json). */
+  attach: boolean;
+  /** Launch on free ports with a temporary data folder instead of the config's ports and dataDir. */
+  freePorts: boolean;
+  /** Progress and child-process lines. */
+  log: (line: string) => void;
+}
+
+/** A topology live mode runs against; `close` stops what was launched (nothing when attached). */
+export interface LiveSession {
+  topology: LiveTopology;
+  close(): Promise<void>;
 }
 
 export interface ExperimentCommandHooks {
   /** Live mode: launches or finds the topology's processes (the CLI provides it). */
-  liveTopology?: (config: TopologyConfig) => Promise<LiveTopology>;
+  liveTopology?: (request: LiveLaunchRequest) => Promise<LiveSession>;
+  /** The config file to read when --config is not given (default: regions.yaml). */
+  defaultConfigPath?: () => string;
 }
+
+/** Live mode's defaults where the flags say nothing: a short run at rates one machine can drive. */
+export const LIVE_DEFAULTS = {
+  durationMs: 15_000,
+  warmupMs: 1_000,
+  writesPerSecond: 50,
+  readsPerSecond: 400,
+  clientsPerRegion: 4,
+} as const;
 
 function number(text: string): number {
   const value = Number(text);
@@ -71,7 +106,7 @@ export function registerExperimentCommand(program: Command, hooks: ExperimentCom
         .choices(['sim', 'live'])
         .default('sim'),
     )
-    .option('--config <file>', 'topology (regions.yaml)', 'regions.yaml')
+    .option('--config <file>', 'topology (default: ./regions.yaml, else the built-in five-region default)')
     .option('--seed <n>', 'random seed (sim mode replays exactly from it)', number)
     .option('--out <dir>', 'output folder', 'experiment-out')
     .option('--faults <file>', 'fault schedule (YAML or JSON)')
@@ -89,12 +124,60 @@ export function registerExperimentCommand(program: Command, hooks: ExperimentCom
     .option('--client-local-delay-ms <ms>', 'client ↔ node delay within a region', number)
     .option('--disk-sync-ms <ms>', 'simulated time for a write to become durable', number)
     .option('--progress', 'show progress on stderr even when it is not a terminal')
+    .option('--attach', 'live: run against the topology already running (`meridian up`) instead of launching one')
+    .option('--free-ports', 'live: launch on free ports with a temporary data folder (not the config ports)')
+    .option(
+      '--probes-per-second <n>',
+      `live: probe writes per second (default ${LIVE_PROBES_PER_SECOND_DEFAULT})`,
+      number,
+    )
+    .addOption(
+      new Option('--probe-method <method>', 'live: how probes see visibility (see docs/experiments.md)')
+        .choices(['wait', 'poll'])
+        .default('wait'),
+    )
+    .option(
+      '--poll-interval-ms <ms>',
+      `live, poll: time between probe reads (default ${LIVE_POLL_INTERVAL_MS_DEFAULT})`,
+      number,
+    )
+    .addHelpText(
+      'after',
+      `
+Sim mode (the default) runs the production code on a virtual clock: 60 simulated seconds in a few
+wall-clock seconds, the same seed gives the same summary.json. Live mode launches the topology as
+child processes (or, with --attach, uses the one \`meridian up\` runs) and drives the workload in real
+time for ${LIVE_DEFAULTS.durationMs / 1000} s by default, at ${LIVE_DEFAULTS.writesPerSecond} writes/s and ${LIVE_DEFAULTS.readsPerSecond} reads/s unless the flags say otherwise.
+
+Examples:
+  $ meridian experiment staleness
+  $ meridian experiment staleness --seed 7 --out runs/7
+  $ meridian experiment staleness --mode live --free-ports
+  $ meridian experiment staleness --mode live --attach --duration-ms 30000
+  $ meridian experiment staleness --faults faults.yaml   # see docs/experiments.md`,
+    )
     .action(async (flags: StalenessFlags) => {
-      const options = await experimentOptionsFromFlags(flags);
-      if (options.mode === 'live' && hooks.liveTopology !== undefined)
-        options.live = await hooks.liveTopology(options.topology);
-      if (flags.progress === true || process.stderr.isTTY) options.progress = progressBar();
-      const result = await runStalenessExperiment(options);
+      const configPath = flags.config ?? hooks.defaultConfigPath?.() ?? 'regions.yaml';
+      const options = await experimentOptionsFromFlags({ ...flags, config: configPath });
+      let session: LiveSession | undefined;
+      if (options.mode === 'live') {
+        if (hooks.liveTopology === undefined) throw new ExperimentUnavailableError('live mode needs the meridian CLI');
+        session = await hooks.liveTopology({
+          config: options.topology,
+          configPath,
+          attach: flags.attach === true,
+          freePorts: flags.freePorts === true,
+          log: (line) => console.error(line),
+        });
+        options.live = session.topology;
+      }
+      if (flags.progress === true || process.stderr.isTTY) options.progress = progressBar(options.mode);
+      let result: ExperimentResult;
+      try {
+        result = await runStalenessExperiment(options);
+      } finally {
+        await session?.close();
+      }
       if (options.progress !== undefined) process.stderr.write('\n');
       const paths = await writeExperimentOutputs(result, flags.out);
       console.log(formatTerminalTable(result));
@@ -106,11 +189,25 @@ export function registerExperimentCommand(program: Command, hooks: ExperimentCom
 }
 
 /** Builds experiment options from the subcommand's flags (exported for tests and the integrator). */
-export async function experimentOptionsFromFlags(flags: StalenessFlags): Promise<ExperimentOptions> {
+export async function experimentOptionsFromFlags(
+  flags: StalenessFlags & { config: string },
+): Promise<ExperimentOptions> {
   const config = parseTopology(await readFile(flags.config, 'utf8'), flags.config);
   const options = defaultExperimentOptions(config);
   const workload = options.workload;
   options.mode = flags.mode;
+  if (flags.mode === 'live') {
+    options.durationMs = LIVE_DEFAULTS.durationMs;
+    options.warmupMs = LIVE_DEFAULTS.warmupMs;
+    workload.writesPerSecond = LIVE_DEFAULTS.writesPerSecond;
+    workload.readsPerSecond = LIVE_DEFAULTS.readsPerSecond;
+    workload.clientsPerRegion = LIVE_DEFAULTS.clientsPerRegion;
+    options.liveProbes = {
+      probesPerSecond: flags.probesPerSecond ?? LIVE_PROBES_PER_SECOND_DEFAULT,
+      method: flags.probeMethod ?? 'wait',
+      pollIntervalMs: flags.pollIntervalMs ?? LIVE_POLL_INTERVAL_MS_DEFAULT,
+    };
+  }
   options.replay = { configPath: flags.config, ...(flags.faults === undefined ? {} : { faultsPath: flags.faults }) };
   const names = config.regions.map((region) => region.name);
   if (flags.faults !== undefined) options.faults = parseFaultSchedule(await readFile(flags.faults, 'utf8'), names);
@@ -132,7 +229,8 @@ export async function experimentOptionsFromFlags(flags: StalenessFlags): Promise
   return options;
 }
 
-function progressBar(): (report: { simulatedMs: number; totalMs: number }) => void {
+function progressBar(mode: 'sim' | 'live'): (report: { simulatedMs: number; totalMs: number }) => void {
+  const [doing, unit] = mode === 'sim' ? ['simulating', 's simulated'] : ['running live', 's'];
   let last = -1;
   return ({ simulatedMs, totalMs }) => {
     const percent = Math.floor((simulatedMs / totalMs) * 100);
@@ -140,7 +238,7 @@ function progressBar(): (report: { simulatedMs: number; totalMs: number }) => vo
     last = percent;
     const filled = Math.floor(percent / 5);
     process.stderr.write(
-      `\rsimulating [${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${percent}% (${(simulatedMs / 1000).toFixed(0)} s simulated)`,
+      `\r${doing} [${'#'.repeat(filled)}${'.'.repeat(20 - filled)}] ${percent}% (${(simulatedMs / 1000).toFixed(0)} ${unit})`,
     );
   };
 }

@@ -1,3 +1,6 @@
+import { ExperimentUnavailableError } from './experiment-errors.js';
+import { runLiveExperiment } from './live-run.js';
+import { summarizeLive } from './live-summary.js';
 import type { ExperimentOptions } from './options.js';
 import { simulate } from './simulation.js';
 import { type ExperimentSummary, summarize } from './summary.js';
@@ -11,10 +14,7 @@ export interface ExperimentResult {
   speedup: number;
 }
 
-/** An experiment that cannot run as asked. Code: MERIDIAN_EXPERIMENT_UNAVAILABLE. */
-export class ExperimentUnavailableError extends Error {
-  readonly code = 'MERIDIAN_EXPERIMENT_UNAVAILABLE';
-}
+export { ExperimentUnavailableError };
 
 /**
  * Runs a staleness experiment. `sim` runs the production engine, replication and routing on a
@@ -26,7 +26,10 @@ export async function runStalenessExperiment(options: ExperimentOptions): Promis
     if (options.live === undefined) {
       throw new ExperimentUnavailableError('live mode needs a running topology (LiveTopology); the CLI provides it');
     }
-    throw new ExperimentUnavailableError('live mode is not implemented yet: the experiment runs in sim mode only');
+    const started = performance.now();
+    const outcome = await runLiveExperiment(options, options.live);
+    const wallClockMs = performance.now() - started;
+    return { summary: summarizeLive(outcome), wallClockMs, speedup: 1 };
   }
   const started = performance.now();
   const outcome = await simulate(options, replayCommand(options));

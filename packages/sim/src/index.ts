@@ -17,3 +17,22 @@ export type { ExperimentCommandHooks } from './cli-command.js';
 export { benchSimulator } from './bench.js';
 export type { BenchResult } from './bench.js';
 export { orderedLinkVisibility, percentiles, quantile } from './stats.js';
+export { HttpLiveTopology, LiveRequestError } from './live-http.js';
+export type { HttpLiveTopologyOptions } from './live-http.js';
+export type { LiveAnswer } from './live.js';
+export { runLiveExperiment, LiveRun } from './live-run.js';
+export type { LiveOutcome, LiveProbe } from './live-run.js';
+export {
+  LIVE_PROBES_PER_SECOND_DEFAULT,
+  LIVE_POLL_INTERVAL_MS_DEFAULT,
+  LIVE_REQUESTS_IN_FLIGHT_MAX,
+  LIVE_DRAIN_MS_MAX,
+} from './live-run.js';
+export { summarizeLive, LIVE_VISIBILITY_METHODS } from './live-summary.js';
+export { relocateTopologyText } from './live-config.js';
+export type { TopologyPlacement } from './live-config.js';
+export { kolmogorovSmirnov } from './live-stats.js';
+export type { KolmogorovSmirnovResult } from './live-stats.js';
+export { LIVE_DEFAULTS } from './cli-command.js';
+export type { LiveLaunchRequest, LiveSession, StalenessFlags } from './cli-command.js';
+export type { LiveProbeOptions } from './options.js';

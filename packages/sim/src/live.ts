@@ -8,6 +8,13 @@ export interface LiveRegion {
   url: string;
 }
 
+/** What `request` resolves with: the HTTP status, the parsed JSON body and the (lower-case) headers. */
+export interface LiveAnswer {
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
 /**
  * The seam for live mode: the CLI launches (or finds) real region processes and hands the
  * experiment this view of them. The experiment sends Upstash REST requests to `regions[].url` with
@@ -17,18 +24,22 @@ export interface LiveRegion {
 export interface LiveTopology {
   regions: readonly LiveRegion[];
   token: string;
-  /** Wall-clock time in ms (the experiment measures with it). */
+  /** Wall-clock time in ms (the experiment measures with it; any monotonic origin). */
   nowMs(): number;
   /** One region's admin status: applied offset and staleness. */
   adminStatus(region: string): Promise<{ appliedOffset: number; stalenessMs: number }>;
-  /** Changes the directed link from → to at run time (the admin lag endpoint). */
+  /**
+   * Changes the directed link from → to at run time on every node (the admin lag endpoint):
+   * `{ partitioned: true }` cuts it, `{ partitioned: false }` heals it, `{}` returns it to the
+   * config, anything else sets those fields.
+   */
   setLink(from: string, to: string, change: LinkConfig & { partitioned?: boolean }): Promise<void>;
+  /** True when `crash`/`restart` work (the experiment launched the processes itself). */
+  readonly supervised?: boolean;
   crash(region: string): Promise<void>;
   restart(region: string): Promise<void>;
   /** Sends one REST command to a region with the given headers; resolves with status, body and headers. */
-  request(
-    region: string,
-    argv: readonly string[],
-    headers: Record<string, string>,
-  ): Promise<{ status: number; body: unknown; headers: Record<string, string> }>;
+  request(region: string, argv: readonly string[], headers: Record<string, string>): Promise<LiveAnswer>;
+  /** The region's keyspace digest at its applied offset (the convergence check); absent: not checked. */
+  digest?(region: string): Promise<{ offset: number; digest: string }>;
 }

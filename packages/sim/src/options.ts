@@ -30,6 +30,21 @@ export interface ProgressReport {
   totalMs: number;
 }
 
+/**
+ * Live mode measures visibility with probes: a write of a fresh key at the primary, then reads of
+ * it at every replica until that replica itself serves it.
+ * - `wait`: one `session` read per replica carrying the write's sync token; the replica answers
+ *   the moment it has applied the write (a read that times out there is sent again).
+ * - `poll`: `eventual` reads every `pollIntervalMs` until one sees the value.
+ */
+export interface LiveProbeOptions {
+  /** Open-loop Poisson rate of probe writes (on top of the workload's writes). */
+  probesPerSecond: number;
+  method: 'wait' | 'poll';
+  /** `poll`: time between two reads of one probe at one region (the measurement's resolution). */
+  pollIntervalMs: number;
+}
+
 export interface ExperimentOptions {
   mode: 'sim' | 'live';
   topology: TopologyConfig;
@@ -55,6 +70,8 @@ export interface ExperimentOptions {
   digestCheckEveryMs: number;
   /** Live mode: the running topology the CLI provides. */
   live?: LiveTopology;
+  /** Live mode: probe rate and poll interval (defaults in live-run.ts). */
+  liveProbes?: LiveProbeOptions;
   /** Called about 100 times during a run. */
   progress?: (report: ProgressReport) => void;
   /** The config and faults paths and flags that reproduce this run (for the replay command). */

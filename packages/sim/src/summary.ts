@@ -94,7 +94,7 @@ export interface ExperimentSummary {
   };
 }
 
-function readFigures(cells: readonly ReadCell[]): ReadFigures {
+export function readFigures(cells: readonly ReadCell[]): ReadFigures {
   const latencies: number[] = [];
   const total = { reads: 0, failed: 0, stale: 0, ryw: 0, monotonic: 0, primary: 0 };
   for (const cell of cells) {
@@ -119,7 +119,7 @@ function readFigures(cells: readonly ReadCell[]): ReadFigures {
   };
 }
 
-function writeFigures(cell: WriteCell | undefined): WriteFigures {
+export function writeFigures(cell: WriteCell | undefined): WriteFigures {
   if (cell === undefined) return { writes: 0, failed: 0, latencyMs: percentiles([]) };
   return { writes: cell.writes, failed: cell.failed, latencyMs: percentiles(sortedCopy(cell.latenciesMs)) };
 }
@@ -144,12 +144,24 @@ function finiteSorted(values: Float64Array): Float64Array {
  * the slowest region's measured p90), so fault-long tails do not flatten the interesting part.
  */
 function visibilityGrid(outcome: SimulationOutcome, predictionModels: Map<string, LinkModel>): number[] {
-  const explicit = outcome.options.tVisibilityGridMs;
+  const regions = outcome.recorder.replicaRegions;
+  return visibilityGridFor(
+    outcome.options.tVisibilityGridMs,
+    regions.map((region) => finiteSorted(lags(outcome, region, 'applied'))),
+    regions.map((region) => predictionModels.get(region) as LinkModel),
+  );
+}
+
+/** The t grid from each replica's sorted lags and lag model (shared with live mode). */
+export function visibilityGridFor(
+  explicit: readonly number[] | undefined,
+  sortedLags: readonly Float64Array[],
+  models: readonly LinkModel[],
+): number[] {
   if (explicit !== undefined) return [...explicit].sort((a, b) => a - b);
   let maxMs = 1;
-  for (const region of outcome.recorder.replicaRegions) {
-    maxMs = Math.max(maxMs, quantile(finiteSorted(lags(outcome, region, 'applied')), 0.9));
-    const model = predictionModels.get(region) as LinkModel;
+  for (const sorted of sortedLags) maxMs = Math.max(maxMs, quantile(sorted, 0.9));
+  for (const model of models) {
     const settings = model.current;
     const stepMs = Math.max(0.25, settings.jitter.meanMs / 20);
     const limitMs = settings.baseDelayMs + 100 * Math.max(1, settings.jitter.meanMs);

@@ -1,0 +1,203 @@
+import { LinkModel, predictedVisibility, SeededRandom } from '@meridian/lag';
+import { PROTOCOL_VERSION } from '@meridian/replication';
+import { faultWindow } from './faults.js';
+import { SimLinks } from './links.js';
+import type { LiveOutcome } from './live-run.js';
+import { countAtMost, histogram, orderedLinkVisibility, percentiles, quantile, round3, round6 } from './stats.js';
+import {
+  type ExperimentSummary,
+  MERIDIAN_VERSION,
+  type ReadFigures,
+  readFigures,
+  type RegionSummary,
+  SUMMARY_FORMAT,
+  visibilityGridFor,
+  writeFigures,
+} from './summary.js';
+
+/** The summary's `visibilityMethod` in live mode, per probe method. */
+export const LIVE_VISIBILITY_METHODS = {
+  wait: 'probe reads (wait): a probe write of a fresh key is sent to the primary (its send time stands for the commit); once answered, each replica gets a session read carrying its sync token, which that replica answers as soon as it has applied the write; the delay is the answer time minus the send time. t-visibility at t is the share of probes seen within t; probes never seen count as unseen',
+  poll: 'probe reads (poll): a probe write of a fresh key is sent to the primary (its send time stands for the commit) and read at each replica (eventual, served by that replica) every pollIntervalMs until it is seen; the delay is the midpoint between the last read that missed it and the first that saw it. t-visibility at t is the share of probes seen within t; probes never seen count as unseen',
+} as const;
+
+function sortedLags(outcome: LiveOutcome, region: string): { sorted: Float64Array; measured: number } {
+  const probes = outcome.probes.filter((probe) => probe.ok);
+  const lags: number[] = [];
+  for (const probe of probes) {
+    const lag = probe.lagMs.get(region);
+    if (lag !== undefined) lags.push(lag);
+  }
+  return { sorted: Float64Array.from(lags).sort(), measured: probes.length };
+}
+
+function lagOverTime(outcome: LiveOutcome, region: string): RegionSummary['lagOverTime'] {
+  const bucketMs = outcome.options.lagBucketMs;
+  const buckets: number[][] = [];
+  for (const probe of outcome.probes) {
+    if (!probe.ok) continue;
+    const index = Math.floor(probe.commitMs / bucketMs);
+    (buckets[index] ??= []).push(probe.lagMs.get(region) ?? Number.NaN);
+  }
+  const out: RegionSummary['lagOverTime'] = [];
+  for (let index = 0; index < Math.ceil(outcome.options.durationMs / bucketMs); index++) {
+    const values = buckets[index] ?? [];
+    const sorted = Float64Array.from(values.filter((x) => !Number.isNaN(x))).sort();
+    out.push({
+      startMs: index * bucketMs,
+      p50: round3(quantile(sorted, 0.5)),
+      p99: round3(quantile(sorted, 0.99)),
+      max: sorted.length < values.length ? -1 : round3(sorted.length === 0 ? 0 : (sorted[sorted.length - 1] as number)),
+      writes: values.length,
+    });
+  }
+  return out;
+}
+
+function replicaSummary(
+  outcome: LiveOutcome,
+  region: string,
+  grid: readonly number[],
+  model: LinkModel,
+): Omit<RegionSummary, 'reads' | 'writes'> {
+  const { sorted, measured } = sortedLags(outcome, region);
+  const settings = model.current;
+  const { options } = outcome;
+  const messagesPerSecond =
+    (outcome.committedWrites * 1000) / options.durationMs + 1000 / options.topology.replication.heartbeatMs;
+  const lagMs = percentiles(sorted);
+  return {
+    role: 'replica',
+    baseDelayMs: round3(settings.baseDelayMs),
+    lagMs,
+    // Receive times are not observable from outside a node: the visibility delay stands for both.
+    receiveLagMs: lagMs,
+    appliedWrites: sorted.length,
+    unappliedWrites: measured - sorted.length,
+    tVisibility: grid.map((tMs) => ({
+      tMs,
+      measured: measured === 0 ? 0 : round6(countAtMost(sorted, tMs) / measured),
+      predicted: round6(predictedVisibility(model, tMs)),
+    })),
+    predictedWithHeadOfLine:
+      settings.jitterMode === 'per-message'
+        ? grid.map((tMs) =>
+            round6(orderedLinkVisibility(settings.jitter, settings.baseDelayMs, messagesPerSecond, tMs)),
+          )
+        : null,
+    lagHistogram: histogram(sorted, 30, Math.max(1, quantile(sorted, 0.99) * 1.2)),
+    lagOverTime: lagOverTime(outcome, region),
+  };
+}
+
+function primarySummary(grid: readonly number[], outcome: LiveOutcome): Omit<RegionSummary, 'reads' | 'writes'> {
+  const zero = percentiles([0]);
+  return {
+    role: 'primary',
+    baseDelayMs: 0,
+    lagMs: zero,
+    receiveLagMs: zero,
+    appliedWrites: outcome.probes.filter((probe) => probe.ok).length,
+    unappliedWrites: 0,
+    tVisibility: grid.map((tMs) => ({ tMs, measured: 1, predicted: 1 })),
+    predictedWithHeadOfLine: null,
+    lagHistogram: [],
+    lagOverTime: [],
+  };
+}
+
+/** Turns a live run's measurements into the same summary a simulated run has (`mode: "live"`). */
+export function summarizeLive(outcome: LiveOutcome): ExperimentSummary {
+  const { options, recorder } = outcome;
+  const primary = options.topology.primary;
+  const links = new SimLinks(options.topology, new SeededRandom(0), options.clientLocalDelayMs);
+  const models = outcome.replicaRegions.map(
+    (region) => new LinkModel(links.settingsFor(primary, region), new SeededRandom(0)),
+  );
+  const grid = visibilityGridFor(
+    options.tVisibilityGridMs,
+    outcome.replicaRegions.map((region) => sortedLags(outcome, region).sorted),
+    models,
+  );
+  const levels = Object.keys(options.workload.consistencyMix).filter(
+    (level) => (options.workload.consistencyMix[level] ?? 0) > 0,
+  );
+  const regions: Record<string, RegionSummary> = {};
+  for (const region of outcome.regionNames) {
+    const index = outcome.replicaRegions.indexOf(region);
+    const base =
+      index < 0 ? primarySummary(grid, outcome) : replicaSummary(outcome, region, grid, models[index] as LinkModel);
+    const reads: Record<string, ReadFigures> = {};
+    for (const level of levels) {
+      const cell = recorder.reads.get(`${region}|${level}`);
+      reads[level] = readFigures(cell === undefined ? [] : [cell]);
+    }
+    regions[region] = { ...base, reads, writes: writeFigures(recorder.writes.get(region)) };
+  }
+  const consistency: Record<string, ReadFigures> = {};
+  for (const level of levels) {
+    consistency[level] = readFigures(
+      outcome.regionNames.flatMap((region) => recorder.reads.get(`${region}|${level}`) ?? []),
+    );
+  }
+  return {
+    experiment: 'staleness',
+    mode: 'live',
+    seed: options.seed,
+    versions: { meridian: MERIDIAN_VERSION, replicationProtocol: PROTOCOL_VERSION, summaryFormat: SUMMARY_FORMAT },
+    config: configOf(outcome),
+    visibilityMethod: LIVE_VISIBILITY_METHODS[outcome.probeOptions.method],
+    totals: totalsOf(outcome, consistency),
+    regions,
+    consistency,
+    failures: Object.fromEntries([...recorder.failures].sort(([a], [b]) => (a < b ? -1 : 1))),
+    faults: options.faults.map((fault) => faultWindow(fault)),
+    invariants: {
+      offsetChecks: 0,
+      digestChecks: outcome.digestChecks,
+      guaranteeChecks: outcome.guaranteeChecks,
+      convergedReplicas: outcome.converged.caughtUp,
+      replicasBehind: outcome.converged.behind,
+    },
+  };
+}
+
+function totalsOf(outcome: LiveOutcome, consistency: Record<string, ReadFigures>): ExperimentSummary['totals'] {
+  let writes = 0;
+  let failed = 0;
+  for (const cell of outcome.recorder.writes.values()) {
+    writes += cell.writes;
+    failed += cell.failed;
+  }
+  let reads = 0;
+  for (const figures of Object.values(consistency)) {
+    reads += figures.reads;
+    failed += figures.failed;
+  }
+  return {
+    writes,
+    reads,
+    failedRequests: failed,
+    committedOffsets: outcome.committedWrites,
+    // Live mode: wall-clock ms from the start of the workload to the end of the drain.
+    simulatedMs: round3(outcome.totalMs),
+    timersRun: 0,
+  };
+}
+
+function configOf(outcome: LiveOutcome): Record<string, unknown> {
+  const { options } = outcome;
+  const topology = options.topology;
+  return {
+    primary: topology.primary,
+    regions: topology.regions.map((region) => ({ name: region.name, location: region.location })),
+    network: topology.network,
+    replication: topology.replication,
+    durationMs: options.durationMs,
+    warmupMs: options.warmupMs,
+    workload: options.workload,
+    lagBucketMs: options.lagBucketMs,
+    faults: options.faults,
+    live: { ...outcome.probeOptions, probes: outcome.probes.length },
+  };
+}
