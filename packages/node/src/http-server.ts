@@ -21,6 +21,11 @@ export interface HttpServerOptions {
 }
 
 export const HTTP_TIMEOUTS_DEFAULT = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 };
+const TIMEOUT_CHECK_MS_MIN = 10;
+const TIMEOUT_CHECK_MS_MAX = 1_000;
+/** How long, and for how many more bytes, a connection refused with 413 is drained before it is dropped. */
+const LINGER_MS = 1_000;
+const LINGER_BYTES_MAX = 1024 * 1024;
 
 function send(response: http.ServerResponse, answer: RestResponse): void {
   if (response.destroyed) return;
@@ -30,10 +35,44 @@ function send(response: http.ServerResponse, answer: RestResponse): void {
   response.end(answer.body);
 }
 
-function tooLarge(handler: RestHandler, response: http.ServerResponse): void {
+/**
+ * Closes the connection after the answer without losing it: node:http destroys the socket once the
+ * answer is flushed, and with request bytes still unread the kernel then resets the connection, often
+ * before the client has read the answer. Discarding what still arrives for a bounded time and byte
+ * count first lets a client that keeps uploading see its 413.
+ */
+function lingeringClose(request: http.IncomingMessage, response: http.ServerResponse): void {
+  const socket = request.socket;
+  response.once('finish', () => {
+    socket.removeListener('finish', socket.destroy);
+    let discardedBytes = 0;
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+    socket.on('data', (chunk: Buffer) => {
+      discardedBytes += chunk.length;
+      if (discardedBytes > LINGER_BYTES_MAX) socket.destroy();
+    });
+  });
+}
+
+/** Answers 413 at once and keeps no more of the body; the connection closes after the answer. */
+function tooLarge(handler: RestHandler, request: http.IncomingMessage, response: http.ServerResponse): void {
+  request.removeAllListeners('data');
+  request.resume();
+  lingeringClose(request, response);
   const answer = handler.plain(413, encodeJsonError(ERR_TOO_LARGE));
   answer.headers['connection'] = 'close';
   send(response, answer);
+}
+
+/**
+ * How often node:http enforces the header and request timeouts. Its default (30 s) would let a
+ * slow client hold a connection far beyond a short timeout.
+ */
+function timeoutCheckMs(options: HttpServerOptions): number {
+  const shortest = Math.min(options.headersTimeoutMs || Infinity, options.requestTimeoutMs || Infinity);
+  return Math.min(TIMEOUT_CHECK_MS_MAX, Math.max(TIMEOUT_CHECK_MS_MIN, Math.floor(shortest / 4)));
 }
 
 /** The REST API on node:http: bounded bodies, explicit timeouts, keep-alive, no needless copies. */
@@ -43,23 +82,28 @@ export function createHttpServer(handler: RestHandler, options: HttpServerOption
       requestTimeout: options.requestTimeoutMs,
       headersTimeout: options.headersTimeoutMs,
       keepAliveTimeout: options.keepAliveTimeoutMs,
+      connectionsCheckingInterval: timeoutCheckMs(options),
       noDelay: true,
     },
     (request, response) => {
       const declared = Number(request.headers['content-length'] ?? 0);
       if (declared > options.requestBytesMax) {
-        tooLarge(handler, response);
+        tooLarge(handler, request, response);
         return;
       }
       const chunks: Buffer[] = [];
       let size = 0;
       request.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size <= options.requestBytesMax) chunks.push(chunk);
-        else chunks.length = 0;
+        if (size <= options.requestBytesMax) {
+          chunks.push(chunk);
+          return;
+        }
+        chunks.length = 0;
+        tooLarge(handler, request, response);
       });
       request.on('end', () => {
-        if (size > options.requestBytesMax) return tooLarge(handler, response);
+        if (size > options.requestBytesMax) return;
         const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
         dispatch(handler, options, request, response, body);
       });
