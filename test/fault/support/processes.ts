@@ -50,22 +50,22 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Polls `probe` every 50 ms until it returns a value, for at most `timeoutMs`. */
+/** Polls `probe` every 50 ms until it returns a value, for at most `timeoutMs`; a throw is retried. */
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined> | T | undefined,
   timeoutMs = 15_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  let lastError = '';
   for (;;) {
-    let value: T | undefined;
     try {
-      value = await probe();
-    } catch {
-      value = undefined; // not answering yet
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = ` (last error: ${String(error)})`;
     }
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError}`);
     await sleep(50);
   }
 }
