@@ -35,7 +35,7 @@ export interface EngineHost {
   pubsubChannels?: () => ByteString[];
   /** Subscribers of `channel` at this node (PUBSUB NUMSUB). */
   pubsubSubscribers?: (channel: ByteString) => number;
-  /** Pattern subscriptions at this node (PUBSUB NUMPAT). */
+  /** Distinct patterns with a subscriber at this node (PUBSUB NUMPAT). */
   pubsubPatterns?: () => number;
 }
 

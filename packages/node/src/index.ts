@@ -26,3 +26,4 @@ export type { ReplicaReplicationOptions } from './replica-role.js';
 export { HistoryFile, MemoryHistory, PersistentApplier } from './replica-store.js';
 export type { HistoryStore } from './replica-store.js';
 export type { RegionAddress, ReplicaView } from './report.js';
+export * from './pubsub/index.js';

@@ -40,7 +40,6 @@ export class PubSubHub {
   private readonly patterns = new Map<ByteString, Set<Subscriber>>();
   private readonly subscriptions = new Map<Subscriber, Subscriptions>();
   private readonly listeners = new Set<() => void>();
-  private patternSubscriptions = 0;
 
   /** Adds a channel subscription; returns the subscriber's subscription count (Redis's reply). */
   subscribe(channel: ByteString, subscriber: Subscriber): number {
@@ -58,7 +57,6 @@ export class PubSubHub {
     if (!own.patterns.has(pattern)) {
       own.patterns.add(pattern);
       add(this.patterns, pattern, subscriber);
-      this.patternSubscriptions++;
       this.changed();
     }
     return own.channels.size + own.patterns.size;
@@ -77,7 +75,6 @@ export class PubSubHub {
     const own = this.subscriptions.get(subscriber);
     if (own?.patterns.delete(pattern) === true) {
       drop(this.patterns, pattern, subscriber);
-      this.patternSubscriptions--;
       this.changed();
     }
     return this.countOf(subscriber);
@@ -96,7 +93,6 @@ export class PubSubHub {
     this.subscriptions.delete(subscriber);
     for (const channel of own.channels) drop(this.channels, channel, subscriber);
     for (const pattern of own.patterns) drop(this.patterns, pattern, subscriber);
-    this.patternSubscriptions -= own.patterns.size;
     if (own.channels.size + own.patterns.size > 0) this.changed();
   }
 
@@ -130,9 +126,9 @@ export class PubSubHub {
     return this.channels.get(channel)?.size ?? 0;
   }
 
-  /** Pattern subscriptions over all subscribers (PUBSUB NUMPAT). */
+  /** Distinct patterns with a subscriber (PUBSUB NUMPAT counts unique patterns since Redis 7.0). */
   patternCount(): number {
-    return this.patternSubscriptions;
+    return this.patterns.size;
   }
 
   subscriberTotal(): number {

@@ -1,0 +1,10 @@
+export { PubSubHub, ERR_SLOW_SUBSCRIBER } from './hub.js';
+export type { PubSubEvent, Subscriber, SubscriptionCounts } from './hub.js';
+export { SendBudget, BUFFER_LIMITS_DEFAULT } from './budget.js';
+export type { BufferLimits } from './budget.js';
+export { PubSubService, PUBSUB_SETTINGS_DEFAULT } from './service.js';
+export type { PubSubSettings, PubSubServiceOptions } from './service.js';
+export { RegionSubscriptions } from './region-counts.js';
+export { REGION_REPORT_PATH } from './region-report.js';
+export { PUBSUB_WS_PATH, CLOSE_SLOW_SUBSCRIBER, parseClientRequest } from './ws.js';
+export { escapePayload } from './sse.js';
