@@ -116,6 +116,25 @@ describe('pub/sub over server-sent events', () => {
     expect(await command(node.url, ['PUBSUB', 'NUMSUB', 'news'])).toEqual(['news', 0]);
   });
 
+  it('works with the SDK psubscribe: pmessages in order, JSON payloads with line breaks round-trip', async () => {
+    const node = await startNode({ region: 'solo' });
+    const redis = new Redis({ url: node.url, token: TOKEN, enableAutoPipelining: false });
+    const subscriber = redis.psubscribe<unknown>(['ne*', 'x*']);
+    const received: unknown[] = [];
+    subscriber.on('pmessage', ({ pattern, channel, message }) => received.push([pattern, channel, message]));
+    await until(() => node.pubsub.patternCount() === 2);
+    // The SDK's pattern subscriber JSON.parses every payload (its channel subscriber falls back to
+    // the raw text), and the SDK sends a string as it is: publish JSON values.
+    const payloads = [{ text: 'a\nb\r\nc, d' }, ['ünïcödé', '✓', '\\n literal'], 42];
+    for (const payload of payloads) expect(await redis.publish('news', payload)).toBe(1);
+    expect(await redis.publish('xy', { z: true })).toBe(1);
+    await until(() => received.length === payloads.length + 1);
+    expect(received).toEqual([...payloads.map((payload) => ['ne*', 'news', payload]), ['x*', 'xy', { z: true }]]);
+    await subscriber.unsubscribe();
+    await until(() => node.pubsub.patternCount() === 0);
+    expect(await command(node.url, ['PUBSUB', 'NUMPAT'])).toBe(0);
+  });
+
   it('speaks the documented event format, patterns included, escaping raw line breaks', async () => {
     const node = await startNode({ region: 'solo' });
     const channel = rawSubscribe(node.url, '/subscribe/a/b');
