@@ -139,7 +139,9 @@ describe.runIf(redisServerAvailable() || process.env['MERIDIAN_REQUIRE_ORACLE'] 
           if (ourError !== undefined || redisError !== undefined) {
             compared++;
             if (ourError !== redisError) {
-              mismatches.push(`${argv.join(' ')}: ours ${JSON.stringify(normalizeReply(ours))} redis ${JSON.stringify(normalizeReply(redis))}`);
+              mismatches.push(
+                `${argv.join(' ')}: ours ${JSON.stringify(normalizeReply(ours))} redis ${JSON.stringify(normalizeReply(redis))}`,
+              );
             }
           }
           if (ourError === undefined) engine = await seeded();

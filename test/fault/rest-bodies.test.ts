@@ -31,9 +31,9 @@ const validBodies = fc.oneof(
   fc.constant('["SET","k","v"]'),
   fc.constant('[["SET","a","1"],["INCR","a"],["GET","a"]]'),
   fc.constant('["HSET","h","f","v"]'),
-  fc.array(fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean()), { minLength: 1, maxLength: 6 }).map((args) =>
-    JSON.stringify(['RPUSH', 'l', ...args]),
-  ),
+  fc
+    .array(fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean()), { minLength: 1, maxLength: 6 })
+    .map((args) => JSON.stringify(['RPUSH', 'l', ...args])),
 );
 
 /** A valid body, then broken: truncated, a byte changed, invalid UTF-8 spliced in, or wrapped in arrays. */
@@ -114,7 +114,14 @@ describe('malformed REST bodies', () => {
       ['/pipeline', [['SET', 'a', '1'], 'GET'], /^ERR a command must be a JSON array.*\(pipeline command 1\)$/],
       ['/pipeline', [['SET', 'a', '1'], []], /^ERR empty command \(pipeline command 1\)$/],
       ['/pipeline', [], /^ERR empty pipeline$/],
-      ['/multi-exec', [['SET', 'a', '1'], ['SET', 'b', null]], /^ERR invalid argument at index 2 \(transaction command 1\)/],
+      [
+        '/multi-exec',
+        [
+          ['SET', 'a', '1'],
+          ['SET', 'b', null],
+        ],
+        /^ERR invalid argument at index 2 \(transaction command 1\)/,
+      ],
     ];
     for (const [url, body, error] of cases) {
       const answer = await send(node, url, body, { token: TOKEN });

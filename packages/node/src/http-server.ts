@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { ParsedRestRequest } from '@meridian/rest';
 import { ERR_TOO_LARGE, encodeJsonError } from '@meridian/rest';
 import type { RestHandler, RestResponse } from './handler.js';
@@ -75,6 +76,73 @@ function timeoutCheckMs(options: HttpServerOptions): number {
   return Math.min(TIMEOUT_CHECK_MS_MAX, Math.max(TIMEOUT_CHECK_MS_MIN, Math.floor(shortest / 4)));
 }
 
+const CLIENT_ERRORS: Readonly<Record<string, readonly [number, string, string]>> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'ERR request timeout: the request was not received in time'],
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'ERR request headers too large'],
+};
+/** Pipelined requests of one connection run at most this many ahead of their answers being written. */
+const PIPELINE_DEPTH_MAX = 8;
+
+interface PipelineState {
+  active: number;
+  readonly waiting: (() => void)[];
+}
+
+const pipelines = new WeakMap<Duplex, PipelineState>();
+
+/**
+ * Runs a request once fewer than PIPELINE_DEPTH_MAX answers of its connection are unwritten. node:http
+ * stops reading a socket whose client does not read, but still parses every request of the chunk it
+ * has read; running them all would buffer one answer each in memory.
+ */
+function inTurn(request: http.IncomingMessage, response: http.ServerResponse, run: () => void): void {
+  const socket = request.socket;
+  let state = pipelines.get(socket);
+  if (state === undefined) {
+    state = { active: 0, waiting: [] };
+    pipelines.set(socket, state);
+  }
+  const pipeline = state;
+  const start = (): void => {
+    pipeline.active++;
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      pipeline.active--;
+      pipeline.waiting.shift()?.();
+    };
+    response.once('finish', release);
+    response.once('close', release);
+    run();
+  };
+  if (pipeline.active < PIPELINE_DEPTH_MAX) start();
+  else pipeline.waiting.push(start);
+}
+
+const MALFORMED = [400, 'Bad Request', 'ERR malformed HTTP request'] as const;
+
+/** Requests node:http cannot parse, or that time out, get a JSON error like every other failure. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  const inFlight = (socket as Duplex & { _httpMessage?: http.ServerResponse | null })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent === true) {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, message] = CLIENT_ERRORS[error.code ?? ''] ?? MALFORMED;
+  const body = encodeJsonError(message);
+  if (inFlight) {
+    // A request whose body is malformed already has its response object: answer through it.
+    inFlight.shouldKeepAlive = false;
+    inFlight.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    inFlight.end(body, () => socket.destroy());
+    return;
+  }
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
 /** The REST API on node:http: bounded bodies, explicit timeouts, keep-alive, no needless copies. */
 export function createHttpServer(handler: RestHandler, options: HttpServerOptions): http.Server {
   const server = http.createServer(
@@ -105,11 +173,12 @@ export function createHttpServer(handler: RestHandler, options: HttpServerOption
       request.on('end', () => {
         if (size > options.requestBytesMax) return;
         const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
-        dispatch(handler, options, request, response, body);
+        inTurn(request, response, () => dispatch(handler, options, request, response, body));
       });
       request.on('error', () => response.destroy());
     },
   );
+  server.on('clientError', answerClientError);
   server.headersTimeout = options.headersTimeoutMs;
   server.requestTimeout = options.requestTimeoutMs;
   server.keepAliveTimeout = options.keepAliveTimeoutMs;
