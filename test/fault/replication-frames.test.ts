@@ -10,6 +10,7 @@ import {
   decodeFrame,
   encodeFrame,
   type Frame,
+  type HelloFrame,
   PROTOCOL_VERSION,
   REPLICATION_PATH,
   WsConnector,
@@ -40,7 +41,7 @@ async function open(url: string): Promise<Session> {
   return { connection, frames, closed };
 }
 
-function hello(secret: string): Frame {
+function hello(secret: string): HelloFrame {
   return {
     t: 'hello',
     version: PROTOCOL_VERSION,
