@@ -39,6 +39,11 @@ export interface EngineHost {
   pubsubPatterns?: () => number;
 }
 
+/** Bound on `resolvedNames`: arbitrary-case spellings of names must not grow it without limit. */
+const RESOLVED_NAMES_MAX = 1024;
+/** Command names exactly as clients spelled them (`SET`, `set`, `Set`) → their table entry. */
+const resolvedNames = new Map<string, CommandInfo>();
+
 /**
  * The keyspace and the Redis commands. Pure and synchronous: the time comes in as an argument,
  * randomness from the injected source, and every write hands back the effects a replica applies.
@@ -57,10 +62,19 @@ export class Engine {
     this.ctx.engine = this;
   }
 
+  /** The command named `name` in any case, or undefined; remembers spellings it has seen. */
+  static findCommand(name: string): CommandInfo | undefined {
+    const known = resolvedNames.get(name);
+    if (known !== undefined) return known;
+    const info = findCommand(name);
+    if (info !== undefined && resolvedNames.size < RESOLVED_NAMES_MAX) resolvedNames.set(name, info);
+    return info;
+  }
+
   /** Checks name and arity; returns the command or the error Redis would give. */
   static resolve(argv: readonly ByteString[]): CommandInfo | ReplyError {
     const name = argv[0];
-    const info = name === undefined ? undefined : findCommand(name);
+    const info = name === undefined ? undefined : Engine.findCommand(name);
     if (info === undefined) return new ReplyError(unknownCommand(argv));
     if (!arityOk(info.arity, argv.length)) return new ReplyError(wrongArity(info.name));
     return info;
@@ -71,6 +85,14 @@ export class Engine {
     const ctx = this.begin(nowMs, false);
     const reply = this.run(ctx, argv);
     return { reply, effects: this.end(ctx) };
+  }
+
+  /**
+   * Runs one client command at time `nowMs`, appending its effects to `effects` instead of
+   * returning a fresh array (a pipeline collects all its writes' effects in one batch).
+   */
+  executeAppending(argv: readonly ByteString[], nowMs: number, effects: ByteString[][]): Reply {
+    return this.run(this.begin(nowMs, false, effects), argv);
   }
 
   /**
@@ -122,11 +144,11 @@ export class Engine {
     return this.end(ctx);
   }
 
-  private begin(nowMs: number, applying: boolean): ExecContext {
+  private begin(nowMs: number, applying: boolean, effects: ByteString[][] = []): ExecContext {
     const ctx = this.ctx;
     ctx.nowMs = nowMs;
     ctx.applying = applying;
-    ctx.effects = [];
+    ctx.effects = effects;
     return ctx;
   }
 

@@ -88,7 +88,7 @@ interface Executed {
 
 /**
  * Runs commands on the primary's engine. Each write's effects become one log entry (one per
- * transaction) appended in the same synchronous step, and its answer waits until that entry is
+ * transaction or pipeline) appended in the same synchronous step, and its answer waits until that entry is
  * durable. The log's offsets are the sync tokens: a write's token is its own offset, a read's the
  * newest offset. Once the log fails to store a write, writes are refused with MISCONF (like Redis
  * when it cannot write its AOF) until the node is restarted.
@@ -96,6 +96,8 @@ interface Executed {
 export class PrimaryExecutor implements CommandRouter {
   private lastTimeMs = 0;
   private storeFailure: Error | undefined;
+  /** The last durability promise seen fulfilled (see `whenDurable`). */
+  private fulfilledDurable: Promise<void> | undefined;
   readonly replicationId: string;
   private readonly engine: Engine;
   private readonly log: WriteLog;
@@ -129,19 +131,19 @@ export class PrimaryExecutor implements CommandRouter {
   // (a replaced primary) and is ignored.
   run(batch: CommandBatch, _context?: RunContext): BatchOutcome | Promise<BatchOutcome> {
     if (batch.kind === 'transaction') return this.runTransaction(batch.commands);
-    const commands = batch.kind === 'command' ? [batch.argv] : batch.commands;
-    if (commands.some(isWait)) return this.runWithWaits(commands);
-    if (commands.length > 1) return this.runPipeline(commands);
-    const replies = new Array<Reply>(commands.length);
-    let pending: { index: number; durable: Promise<void> }[] | undefined;
-    for (let i = 0; i < commands.length; i++) {
-      const executed = this.execute(commands[i] as readonly ByteString[]);
-      replies[i] = executed.reply;
-      if (executed.durable !== undefined) (pending ??= []).push({ index: i, durable: executed.durable });
+    if (batch.kind === 'pipeline') {
+      if (batch.commands.some(isWait)) return this.runWithWaits(batch.commands);
+      return this.runPipeline(batch.commands);
     }
+    if (isWait(batch.argv)) return this.runWithWaits([batch.argv]);
+    const executed = this.execute(batch.argv);
+    const replies = [executed.reply];
     const outcome = this.outcome(replies);
-    if (pending === undefined) return outcome;
-    return this.settle(replies, pending).then(() => outcome);
+    if (executed.durable === undefined) return outcome;
+    return this.whenDurable(executed.durable, outcome, (error) => {
+      replies[0] = new ReplyError(this.noteFailure(error));
+      return outcome;
+    });
   }
 
   /** One round of bounded active expiry; the resulting DELs are logged like any write. */
@@ -196,11 +198,9 @@ export class PrimaryExecutor implements CommandRouter {
         replies[i] = new ReplyError(this.misconf());
         continue;
       }
-      const executed = this.engine.execute(argv, nowMs);
-      replies[i] = executed.reply;
-      if (executed.effects.length === 0) continue;
-      for (const effect of executed.effects) effects.push(effect);
-      writes.push(i);
+      const before = effects.length;
+      replies[i] = this.engine.executeAppending(argv, nowMs, effects);
+      if (effects.length > before) writes.push(i);
     }
     const failed = (error: unknown): BatchOutcome => {
       const message = this.noteFailure(error);
@@ -214,7 +214,24 @@ export class PrimaryExecutor implements CommandRouter {
       return failed(error);
     }
     const outcome = this.outcome(replies);
-    return durable === undefined ? outcome : durable.then(() => outcome, failed);
+    return durable === undefined ? outcome : this.whenDurable(durable, outcome, failed);
+  }
+
+  /**
+   * `outcome` once `durable` is fulfilled. Logs that are durable on append (in memory, SQLite
+   * `everysec`) hand out one shared resolved promise: once it has been seen fulfilled, answers
+   * that wait on it are given at once instead of a turn later.
+   */
+  private whenDurable(
+    durable: Promise<void>,
+    outcome: BatchOutcome,
+    failed: (error: unknown) => BatchOutcome,
+  ): BatchOutcome | Promise<BatchOutcome> {
+    if (durable === this.fulfilledDurable) return outcome;
+    return durable.then(() => {
+      this.fulfilledDurable = durable;
+      return outcome;
+    }, failed);
   }
 
   private async runWithWaits(commands: readonly (readonly ByteString[])[]): Promise<BatchOutcome> {

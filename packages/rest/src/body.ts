@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import type { ByteString } from '@meridian/engine';
 import { textToBytes } from './text.js';
 
@@ -9,41 +10,67 @@ export class RestFailure {
   ) {}
 }
 
+/**
+ * A parsed JSON body. `asciiOnly`: the body is ASCII without `\u` escapes, so every string in
+ * `value` is ASCII and already its own bytes (no UTF-8 conversion needed).
+ */
+export interface JsonBody {
+  readonly value: unknown;
+  readonly asciiOnly: boolean;
+}
+
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : typeof value;
 }
 
-function toArgument(value: unknown, index: number, where: string): ByteString | RestFailure {
-  if (typeof value === 'string') return textToBytes(value);
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  return new RestFailure(
-    400,
-    `ERR invalid argument at index ${index}${where}: arguments must be strings, numbers or booleans, got ${describe(value)}`,
-  );
+function whereOf(what: string | undefined, commandIndex: number): string {
+  return what === undefined ? '' : ` (${what} command ${commandIndex})`;
 }
 
-/** One command from its JSON form: a non-empty array of strings, numbers and booleans. */
-export function toArgv(value: unknown, where: string): ByteString[] | RestFailure {
+/**
+ * One command from its JSON form: a non-empty array of strings, numbers and booleans. The array
+ * is converted in place and returned (it came from JSON.parse, nobody else holds it): no copy.
+ */
+export function toArgv(
+  value: unknown,
+  asciiOnly: boolean,
+  what?: 'pipeline' | 'transaction',
+  commandIndex = 0,
+): ByteString[] | RestFailure {
   if (!Array.isArray(value)) {
-    return new RestFailure(400, `ERR a command must be a JSON array of arguments, like ["SET","key","value"]${where}`);
+    return new RestFailure(
+      400,
+      `ERR a command must be a JSON array of arguments, like ["SET","key","value"]${whereOf(what, commandIndex)}`,
+    );
   }
-  if (value.length === 0) return new RestFailure(400, `ERR empty command${where}`);
-  const argv: ByteString[] = new Array<ByteString>(value.length);
-  for (let i = 0; i < value.length; i++) {
-    const argument = toArgument(value[i], i, where);
-    if (argument instanceof RestFailure) return argument;
-    argv[i] = argument;
+  if (value.length === 0) return new RestFailure(400, `ERR empty command${whereOf(what, commandIndex)}`);
+  const argv = value as unknown[];
+  for (let i = 0; i < argv.length; i++) {
+    const argument = argv[i];
+    if (typeof argument === 'string') {
+      if (!asciiOnly) argv[i] = textToBytes(argument);
+    } else if (typeof argument === 'number') {
+      argv[i] = String(argument);
+    } else if (typeof argument === 'boolean') {
+      argv[i] = argument ? 'true' : 'false';
+    } else {
+      return new RestFailure(
+        400,
+        `ERR invalid argument at index ${i}${whereOf(what, commandIndex)}: arguments must be strings, numbers or booleans, got ${describe(argument)}`,
+      );
+    }
   }
-  return argv;
+  return argv as ByteString[];
 }
 
-export function parseJsonBody(body: Buffer): unknown {
+export function parseJsonBody(body: Buffer): JsonBody | RestFailure {
   if (body.length === 0) return new RestFailure(400, 'ERR empty request body: expected a JSON array');
+  const asciiOnly = isAscii(body) && body.indexOf('\\u') < 0;
   try {
-    return JSON.parse(body.toString('utf8')) as unknown;
+    const text = asciiOnly ? body.toString('latin1') : body.toString('utf8');
+    return { value: JSON.parse(text) as unknown, asciiOnly };
   } catch {
     return new RestFailure(400, 'ERR request body is not valid JSON');
   }
@@ -51,8 +78,9 @@ export function parseJsonBody(body: Buffer): unknown {
 
 /** The body of `/pipeline` or `/multi-exec`: a non-empty JSON array of commands. */
 export function toCommandList(body: Buffer, what: 'pipeline' | 'transaction'): ByteString[][] | RestFailure {
-  const value = parseJsonBody(body);
-  if (value instanceof RestFailure) return value;
+  const parsed = parseJsonBody(body);
+  if (parsed instanceof RestFailure) return parsed;
+  const { value, asciiOnly } = parsed;
   if (!Array.isArray(value)) {
     return new RestFailure(
       400,
@@ -60,11 +88,10 @@ export function toCommandList(body: Buffer, what: 'pipeline' | 'transaction'): B
     );
   }
   if (value.length === 0) return new RestFailure(400, `ERR empty ${what}`);
-  const commands: ByteString[][] = new Array<ByteString[]>(value.length);
-  for (let i = 0; i < value.length; i++) {
-    const argv = toArgv(value[i], ` (${what} command ${i})`);
+  const commands = value as unknown[];
+  for (let i = 0; i < commands.length; i++) {
+    const argv = toArgv(commands[i], asciiOnly, what, i);
     if (argv instanceof RestFailure) return argv;
-    commands[i] = argv;
   }
-  return commands;
+  return commands as ByteString[][];
 }

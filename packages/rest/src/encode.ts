@@ -1,15 +1,31 @@
-import { type Reply, ReplyError, SimpleString } from '@meridian/engine';
+import { type ByteString, OK, type Reply, ReplyError, SimpleString } from '@meridian/engine';
 import { bytesToText } from './text.js';
 
 /*
- * Hand-written JSON for replies: strings go through JSON.stringify one at a time (native escaping,
- * lone surrogates escaped), everything else is concatenated directly, so no intermediate object
- * tree is built for large arrays.
+ * Hand-written JSON for replies: printable ASCII strings are quoted as they are, other strings go
+ * through JSON.stringify one at a time (native escaping, lone surrogates escaped), everything else
+ * is concatenated directly, so no intermediate object tree is built for large arrays.
  */
 
 function jsonString(text: string): string {
   return JSON.stringify(text);
 }
+
+/** True when `text` is printable ASCII without `"` or `\\`: its JSON form is itself in quotes. */
+function isPlainJson(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code > 0x7e || code === 0x22 || code === 0x5c) return false;
+  }
+  return true;
+}
+
+/** A byte string as a JSON string of its UTF-8 text. */
+function jsonBytes(bytes: ByteString): string {
+  return isPlainJson(bytes) ? `"${bytes}"` : jsonString(bytesToText(bytes));
+}
+
+const RESULT_OK = '{"result":"OK"}';
 
 function base64(bytes: string): string {
   return `"${Buffer.from(bytes, 'latin1').toString('base64')}"`;
@@ -34,7 +50,7 @@ export function encodeValue(reply: Reply, base64Strings: boolean, topLevel: bool
   if (reply === null) return 'null';
   switch (typeof reply) {
     case 'string':
-      return base64Strings ? base64(reply) : jsonString(bytesToText(reply));
+      return base64Strings ? base64(reply) : jsonBytes(reply);
     case 'number':
       return String(reply);
     case 'bigint':
@@ -57,6 +73,7 @@ export function encodeJsonError(message: string): string {
 
 /** `{"result": value}`, or `{"error": text}` when the reply is an error. */
 export function encodeJsonResult(reply: Reply, base64Strings: boolean): string {
+  if (reply === OK) return RESULT_OK;
   if (reply instanceof ReplyError) return encodeJsonError(reply.message);
   return `{"result":${encodeValue(reply, base64Strings, true)}}`;
 }

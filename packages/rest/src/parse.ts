@@ -80,8 +80,8 @@ function target(split: SplitUrl, body: Buffer, call: RestCall): ParsedRestReques
   const { access, format, syncToken } = call;
   const first = split.segments[0];
   if (first === undefined) {
-    const value = parseJsonBody(body);
-    const argv = value instanceof RestFailure ? value : toArgv(value, '');
+    const parsed = parseJsonBody(body);
+    const argv = parsed instanceof RestFailure ? parsed : toArgv(parsed.value, parsed.asciiOnly);
     if (argv instanceof RestFailure) return failure(argv.status, argv.error);
     return { kind: 'command', argv, access, format, syncToken };
   }

@@ -1,4 +1,4 @@
-import { type ByteString, findCommand } from '@meridian/engine';
+import { type ByteString, Engine } from '@meridian/engine';
 import type { Access } from './auth.js';
 
 const TRANSACTION_CONTROL = new Set(['watch', 'unwatch', 'multi', 'exec', 'discard']);
@@ -42,7 +42,7 @@ function unsupportedOverRest(name: string, argv: readonly ByteString[], blocking
 export function commandRefusal(argv: readonly ByteString[], access: Access): string | undefined {
   const first = argv[0];
   if (first === undefined) return undefined;
-  const info = findCommand(first);
+  const info = Engine.findCommand(first);
   const name = info?.name ?? first.toLowerCase();
   const unsupported = unsupportedOverRest(name, argv, info?.isBlocking ?? false);
   if (unsupported !== undefined || access === 'standard') return unsupported;

@@ -10,6 +10,11 @@ export function entryBytes(entry: LogEntry): number {
   return bytes;
 }
 
+export interface MemoryWriteLogOptions {
+  /** Keep at most this many entries, dropping the oldest as new ones are appended. Default: all. */
+  readonly entriesRetainedMax?: number;
+}
+
 /** The write log in memory: for the simulator and unit tests. Same contract as the SQLite log. */
 export class MemoryWriteLog implements ReplicaWriteLog {
   /** Kept entries are `entries[head…]`; dropping moves `head`, and the array is compacted lazily. */
@@ -17,6 +22,11 @@ export class MemoryWriteLog implements ReplicaWriteLog {
   private head = 0;
   private first = 1;
   private last = 0;
+  private readonly entriesRetainedMax: number;
+
+  constructor(options: MemoryWriteLogOptions = {}) {
+    this.entriesRetainedMax = options.entriesRetainedMax ?? Infinity;
+  }
 
   private get kept(): number {
     return this.entries.length - this.head;
@@ -35,6 +45,7 @@ export class MemoryWriteLog implements ReplicaWriteLog {
     if (this.kept === 0) this.first = offset;
     this.entries.push({ offset, timeMs, effects });
     this.last = offset;
+    if (this.kept > this.entriesRetainedMax) this.truncateBefore(offset - this.entriesRetainedMax + 1);
     return { offset, durable: resolved };
   }
 
