@@ -60,6 +60,12 @@ describe('request bodies', () => {
     expect(escaped).toEqual([['SET', 'k', 'caf\xc3\xa9 \xe2\x82\xac']]);
     const raw = pipelineOf(parse('/pipeline', Buffer.from('[["SET","k","café €"]]', 'utf8')));
     expect(raw).toEqual(escaped);
+    const padding = Array.from({ length: 40 }, (_, i) => ['GET', `key:${i}`]);
+    const large = pipelineOf(
+      parse('/pipeline', Buffer.from(JSON.stringify(padding).replace(/]$/, ',["SET","k","caf\\u00e9"]]'))),
+    );
+    expect(large.at(-1)).toEqual(['SET', 'k', 'caf\xc3\xa9']);
+    expect(large.slice(0, 40)).toEqual(padding);
     const invalid = parse('/', Buffer.concat([Buffer.from('["SET","k","a'), Buffer.from([0xff]), Buffer.from('"]')]));
     expect(invalid.kind === 'command' && invalid.argv).toEqual(['SET', 'k', 'a\xef\xbf\xbd']);
   });
