@@ -42,7 +42,9 @@ describe('a primary killed under load', () => {
       }
     };
     const writers = Array.from({ length: WRITERS }, (_, id) => writer(id));
+    // Load for LOAD_MS, longer (bounded) on a busy machine until enough writes were acknowledged.
     await sleep(LOAD_MS);
+    for (let waited = 0; acknowledged.size <= 100 && waited < 10_000; waited += 50) await sleep(50);
     await cluster.stop(primary, 'SIGKILL');
     stop = true;
     await Promise.all(writers);
