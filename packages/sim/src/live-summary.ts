@@ -5,10 +5,11 @@ import { SimLinks } from './links.js';
 import type { LiveOutcome } from './live-run.js';
 import { countAtMost, histogram, orderedLinkVisibility, percentiles, quantile, round3, round6 } from './stats.js';
 import {
+  activeLevels,
   type ExperimentSummary,
   MERIDIAN_VERSION,
   type ReadFigures,
-  readFigures,
+  readsByLevel,
   type RegionSummary,
   SUMMARY_FORMAT,
   visibilityGridFor,
@@ -119,27 +120,16 @@ export function summarizeLive(outcome: LiveOutcome): ExperimentSummary {
     outcome.replicaRegions.map((region) => sortedLags(outcome, region).sorted),
     models,
   );
-  const levels = Object.keys(options.workload.consistencyMix).filter(
-    (level) => (options.workload.consistencyMix[level] ?? 0) > 0,
-  );
+  const levels = activeLevels(options.workload.consistencyMix);
   const regions: Record<string, RegionSummary> = {};
   for (const region of outcome.regionNames) {
     const index = outcome.replicaRegions.indexOf(region);
     const base =
       index < 0 ? primarySummary(grid, outcome) : replicaSummary(outcome, region, grid, models[index] as LinkModel);
-    const reads: Record<string, ReadFigures> = {};
-    for (const level of levels) {
-      const cell = recorder.reads.get(`${region}|${level}`);
-      reads[level] = readFigures(cell === undefined ? [] : [cell]);
-    }
+    const reads = readsByLevel(recorder.reads, [region], levels);
     regions[region] = { ...base, reads, writes: writeFigures(recorder.writes.get(region)) };
   }
-  const consistency: Record<string, ReadFigures> = {};
-  for (const level of levels) {
-    consistency[level] = readFigures(
-      outcome.regionNames.flatMap((region) => recorder.reads.get(`${region}|${level}`) ?? []),
-    );
-  }
+  const consistency = readsByLevel(recorder.reads, outcome.regionNames, levels);
   return {
     experiment: 'staleness',
     mode: 'live',

@@ -255,6 +255,24 @@ function primarySummary(grid: readonly number[], outcome: SimulationOutcome): Om
   };
 }
 
+/** The consistency levels a workload actually used (share > 0). */
+export function activeLevels(consistencyMix: Readonly<Record<string, number>>): string[] {
+  return Object.keys(consistencyMix).filter((level) => (consistencyMix[level] ?? 0) > 0);
+}
+
+/** Read figures per level: for one region, or (with several regions) pooled over them. */
+export function readsByLevel(
+  reads: ReadonlyMap<string, ReadCell>,
+  regionNames: readonly string[],
+  levels: readonly string[],
+): Record<string, ReadFigures> {
+  const out: Record<string, ReadFigures> = {};
+  for (const level of levels) {
+    out[level] = readFigures(regionNames.flatMap((region) => reads.get(`${region}|${level}`) ?? []));
+  }
+  return out;
+}
+
 /** Turns a run's raw measurements into the summary (deterministic: no wall-clock values). */
 export function summarize(outcome: SimulationOutcome): ExperimentSummary {
   const { options, recorder, cluster } = outcome;
@@ -264,28 +282,17 @@ export function summarize(outcome: SimulationOutcome): ExperimentSummary {
     predictionModels.set(region, new LinkModel(cluster.links.settingsFor(primary, region), new SeededRandom(0)));
   }
   const grid = visibilityGrid(outcome, predictionModels);
-  const levels = Object.keys(options.workload.consistencyMix).filter(
-    (level) => (options.workload.consistencyMix[level] ?? 0) > 0,
-  );
+  const levels = activeLevels(options.workload.consistencyMix);
   const regions: Record<string, RegionSummary> = {};
   for (const region of cluster.regionNames) {
     const base =
       region === primary
         ? primarySummary(grid, outcome)
         : replicaSummary(outcome, region, grid, predictionModels.get(region) as LinkModel);
-    const reads: Record<string, ReadFigures> = {};
-    for (const level of levels) {
-      const cell = recorder.reads.get(`${region}|${level}`);
-      reads[level] = readFigures(cell === undefined ? [] : [cell]);
-    }
+    const reads = readsByLevel(recorder.reads, [region], levels);
     regions[region] = { ...base, reads, writes: writeFigures(recorder.writes.get(region)) };
   }
-  const consistency: Record<string, ReadFigures> = {};
-  for (const level of levels) {
-    consistency[level] = readFigures(
-      cluster.regionNames.flatMap((region) => recorder.reads.get(`${region}|${level}`) ?? []),
-    );
-  }
+  const consistency = readsByLevel(recorder.reads, cluster.regionNames, levels);
   return {
     experiment: 'staleness',
     mode: options.mode,
