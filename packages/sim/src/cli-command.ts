@@ -19,6 +19,7 @@ export interface StalenessFlags {
   warmupMs?: number;
   writesPerSecond?: number;
   readsPerSecond?: number;
+  publishesPerSecond?: number;
   clientsPerRegion?: number;
   keys?: number;
   zipf?: number;
@@ -115,6 +116,7 @@ export function registerExperimentCommand(program: Command, hooks: ExperimentCom
     .option('--warmup-ms <ms>', 'simulated time before the workload', number)
     .option('--writes-per-second <n>', 'open-loop write rate (all clients)', number)
     .option('--reads-per-second <n>', 'open-loop read rate (all clients)', number)
+    .option('--publishes-per-second <n>', 'open-loop PUBLISH rate (all clients; one subscriber per region)', number)
     .option('--clients-per-region <n>', 'clients in each region', number)
     .option('--keys <n>', 'number of keys', number)
     .option('--zipf <s>', 'zipf exponent of key popularity (0: uniform)', number)
@@ -217,6 +219,7 @@ export async function experimentOptionsFromFlags(
   if (flags.warmupMs !== undefined) options.warmupMs = flags.warmupMs;
   if (flags.writesPerSecond !== undefined) workload.writesPerSecond = flags.writesPerSecond;
   if (flags.readsPerSecond !== undefined) workload.readsPerSecond = flags.readsPerSecond;
+  if (flags.publishesPerSecond !== undefined) workload.publishesPerSecond = flags.publishesPerSecond;
   if (flags.clientsPerRegion !== undefined) workload.clientsPerRegion = flags.clientsPerRegion;
   if (flags.keys !== undefined) workload.keyCount = flags.keys;
   if (flags.zipf !== undefined)

@@ -8,6 +8,7 @@ import { SimLinks } from './links.js';
 import { SimPrimaryNode, SimReplicaNode } from './nodes.js';
 import type { Recorder } from './recorder.js';
 import type { SimScheduler } from './scheduler.js';
+import { writeIdOf } from './workload.js';
 
 interface DigestSample {
   offset: number;
@@ -32,6 +33,14 @@ export class SimCluster {
   private sample: DigestSample | undefined;
   private readonly recordedUpTo = new Map<string, number>();
   private lastAppended = 0;
+  /** Per region: offset of the last message its node delivered, and when its subscriber stream is free. */
+  private readonly lastDeliveredOffset = new Map<string, number>();
+  private readonly subscriberFreeMs = new Map<string, number>();
+  /** Messages the primary committed, and how many each region's node handed to its subscriber. */
+  private messagesCommitted = 0;
+  private readonly nodeDeliveries = new Map<string, number>();
+  /** Regions that loaded a snapshot after messages were published (those messages never reach them). */
+  private readonly resyncedAfterMessages = new Set<string>();
 
   constructor(
     private readonly options: ClusterOptions,
@@ -44,7 +53,14 @@ export class SimCluster {
     this.links = new SimLinks(config, random.fork('links'), options.clientLocalDelayMs);
     this.links.createAll();
     this.regionNames = config.regions.map((region) => region.name);
-    const deps = { scheduler, network: new MemoryNetwork(scheduler.clock), links: this.links, random, config };
+    const deps = {
+      scheduler,
+      network: new MemoryNetwork(scheduler.clock),
+      links: this.links,
+      random,
+      config,
+      publish: (region: string, _channel: string, message: string) => this.deliver(region, message),
+    };
     this.primary = new SimPrimaryNode(config.primary, deps);
     const hooks = {
       onEvent: (node: SimReplicaNode, event: ReplicaEvent) => this.onReplicaEvent(node, event),
@@ -93,6 +109,67 @@ export class SimCluster {
       this.recorder.committed(offset, this.scheduler.nowMs());
     }
     return offset;
+  }
+
+  /** Executes a client's PUBLISH at the primary (its message carries `messageId`); returns its offset. */
+  publish(channel: string, message: string, messageId: number): number {
+    const offset = this.write(['PUBLISH', channel, message]);
+    if (offset > 0) {
+      this.messagesCommitted++;
+      this.recorder.messageCommitted(messageId, offset, this.scheduler.nowMs());
+    }
+    return offset;
+  }
+
+  /**
+   * A node executed (primary) or applied (replica) a PUBLISH: checks it comes in log order after
+   * every entry before it, and streams it to the one subscriber in that region, in order (SSE is
+   * one TCP stream). Returns the receivers at this node.
+   */
+  private deliver(region: string, message: string): number {
+    const messageId = writeIdOf(message);
+    const record = this.recorder.messages[messageId - 1];
+    if (record === undefined) return this.invariants.fail(`${region} delivered ${message}, which no client published`);
+    const isPrimary = region === this.primary.name;
+    // The primary runs PUBLISH before appending it; a replica applies it after the entries before it.
+    const offset = isPrimary ? this.primary.log.lastOffset() + 1 : record.offset;
+    const last = this.lastDeliveredOffset.get(region) ?? 0;
+    this.invariants.pubsubChecks++;
+    if (offset <= last) this.invariants.fail(`${region} delivered message at offset ${offset} after offset ${last}`);
+    if (!isPrimary && this.position(region) !== offset - 1) {
+      this.invariants.fail(
+        `${region} delivered the message at offset ${offset} having applied only up to ${this.position(region)}`,
+      );
+    }
+    this.lastDeliveredOffset.set(region, offset);
+    this.nodeDeliveries.set(region, (this.nodeDeliveries.get(region) ?? 0) + 1);
+    const clock = this.scheduler.clock;
+    const nowMs = clock.nowMs();
+    const arrivalMs = this.links.link('subscriber', region, region).arrivalMs(nowMs, 64 + message.length);
+    if (arrivalMs === undefined) return 0;
+    const atMs = Math.max(arrivalMs, this.subscriberFreeMs.get(region) ?? 0);
+    this.subscriberFreeMs.set(region, atMs);
+    clock.setTimer(atMs - nowMs, () => {
+      if (record.measured) this.recorder.delivered(region, messageId, clock.nowMs());
+    });
+    return 1;
+  }
+
+  /**
+   * After the run: a region that caught up and never replaced its state by a snapshot must have
+   * delivered every committed message exactly once (a replica that skipped a PUBLISH entry fails).
+   */
+  checkMessagesDelivered(caughtUp: readonly string[]): void {
+    for (const region of [this.primary.name, ...caughtUp]) {
+      if (this.resyncedAfterMessages.has(region)) continue;
+      const delivered = this.nodeDeliveries.get(region) ?? 0;
+      this.invariants.pubsubChecks++;
+      if (delivered !== this.messagesCommitted) {
+        this.invariants.fail(
+          `${region} delivered ${delivered} pub/sub messages, the primary committed ${this.messagesCommitted}`,
+        );
+      }
+    }
   }
 
   /** Takes the primary's digest now; each replica is compared when it reaches the same offset. */
@@ -147,6 +224,9 @@ export class SimCluster {
       if (this.sample?.offset === event.offset) this.compare(node);
     } else if (event.kind === 'snapshot-loaded') {
       this.invariants.resetTo(node.name, event.offset);
+      // Messages inside the snapshot's range are never delivered there (pub/sub keeps no history).
+      if (this.messagesCommitted > 0) this.resyncedAfterMessages.add(node.name);
+      this.lastDeliveredOffset.set(node.name, Math.max(this.lastDeliveredOffset.get(node.name) ?? 0, event.offset));
       const from = (this.recordedUpTo.get(node.name) ?? 0) + 1;
       for (let offset = from; offset <= event.offset; offset++) {
         this.recorder.applied(node.name, offset, event.appliedAtMs, event.appliedAtMs);

@@ -55,6 +55,8 @@ export function replayCommand(options: ExperimentOptions): string {
     String(workload.writesPerSecond),
     '--reads-per-second',
     String(workload.readsPerSecond),
+    '--publishes-per-second',
+    String(workload.publishesPerSecond),
   );
   args.push('--clients-per-region', String(workload.clientsPerRegion), '--keys', String(workload.keyCount));
   args.push('--zipf', String(workload.keyPopularity.kind === 'zipf' ? workload.keyPopularity.exponent : 0));

@@ -5,12 +5,19 @@ export { defaultExperimentOptions, validateOptions, ExperimentConfigError } from
 export type { ExperimentOptions, WorkloadOptions, KeyPopularity, ProgressReport } from './options.js';
 export { parseFaultSchedule, faultWindow, faultLabel } from './faults.js';
 export type { FaultSpec, FaultWindow } from './faults.js';
-export type { LiveTopology, LiveRegion } from './live.js';
+export type { LiveTopology, LiveRegion, LiveSubscription } from './live.js';
 export { SimulationInvariantError } from './invariants.js';
 export { simulate, SIM_EPOCH_MS } from './simulation.js';
 export type { SimulationOutcome } from './simulation.js';
-export { summarize, VISIBILITY_METHOD, SUMMARY_FORMAT } from './summary.js';
-export type { ExperimentSummary, RegionSummary, ReadFigures, WriteFigures, VisibilityPoint } from './summary.js';
+export { summarize, VISIBILITY_METHOD, PUBSUB_METHOD, SUMMARY_FORMAT } from './summary.js';
+export type {
+  ExperimentSummary,
+  RegionSummary,
+  ReadFigures,
+  WriteFigures,
+  PubsubFigures,
+  VisibilityPoint,
+} from './summary.js';
 export { renderReport } from './report-html.js';
 export { registerExperimentCommand, experimentOptionsFromFlags } from './cli-command.js';
 export type { ExperimentCommandHooks } from './cli-command.js';
@@ -28,7 +35,7 @@ export {
   LIVE_REQUESTS_IN_FLIGHT_MAX,
   LIVE_DRAIN_MS_MAX,
 } from './live-run.js';
-export { summarizeLive, LIVE_VISIBILITY_METHODS } from './live-summary.js';
+export { summarizeLive, LIVE_VISIBILITY_METHODS, LIVE_PUBSUB_METHOD } from './live-summary.js';
 export { relocateTopologyText } from './live-config.js';
 export type { TopologyPlacement } from './live-config.js';
 export { kolmogorovSmirnov } from './live-stats.js';

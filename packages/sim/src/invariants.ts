@@ -19,6 +19,8 @@ export class InvariantChecker {
   offsetChecks = 0;
   digestChecks = 0;
   guaranteeChecks = 0;
+  /** Pub/sub deliveries checked for log order. */
+  pubsubChecks = 0;
   private readonly lastApplied = new Map<string, number>();
 
   constructor(

@@ -4,9 +4,10 @@ import type { TopologyConfig } from '@meridian/topology';
 /**
  * Which traffic a link carries. Each is its own LinkModel (its own TCP connection), with the
  * settings of the region pair: `replication` primary ↔ replica (entries one way, acks the other),
- * `forward` a node handing a request to another region, `client` a client ↔ a node.
+ * `forward` a node handing a request to another region, `client` a client ↔ a node, `subscriber`
+ * a node's pub/sub stream to a subscriber in its own region.
  */
-export type LinkKind = 'replication' | 'forward' | 'client';
+export type LinkKind = 'replication' | 'forward' | 'client' | 'subscriber';
 
 /** Every directed link of a simulated topology, built from regions.yaml's network section. */
 export class SimLinks {
@@ -62,6 +63,7 @@ export class SimLinks {
     for (const from of names) {
       for (const to of names) {
         this.link('client', from, to);
+        if (from === to) this.link('subscriber', from, to);
         if (from !== to) {
           this.link('forward', from, to);
           this.link('replication', from, to);

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { LinkConfig } from '@meridian/lag';
 import { ExperimentUnavailableError } from './experiment-errors.js';
-import type { LiveAnswer, LiveRegion, LiveTopology } from './live.js';
+import type { LiveAnswer, LiveRegion, LiveSubscription, LiveTopology } from './live.js';
 
 export interface HttpLiveTopologyOptions {
   regions: readonly LiveRegion[];
@@ -110,6 +110,72 @@ export class HttpLiveTopology implements LiveTopology {
 
   request(region: string, argv: readonly string[], headers: Record<string, string>): Promise<LiveAnswer> {
     return this.call(region, 'POST', '/', this.token, JSON.stringify(argv), headers);
+  }
+
+  /**
+   * `POST /subscribe/<channel>` as server-sent events on its own connection. Resolves at the
+   * node's `subscribe` event; `data: message,<channel>,<payload>` lines go to `onMessage`.
+   */
+  subscribe(
+    region: string,
+    channel: string,
+    onMessage: (payload: string) => void,
+    onEnd: (reason: string) => void,
+  ): Promise<LiveSubscription> {
+    const base = this.urls.get(region);
+    if (base === undefined) return Promise.reject(new Error(`unknown region ${region}`));
+    return new Promise((resolve, reject) => {
+      let confirmed = false;
+      let closing = false;
+      const request = http.request(`${base}/subscribe/${encodeURIComponent(channel)}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          accept: 'text/event-stream',
+          'content-type': 'application/json',
+        },
+      });
+      const subscription: LiveSubscription = {
+        close: () => {
+          closing = true;
+          request.destroy();
+        },
+      };
+      const ended = (reason: string): void => {
+        if (closing) return;
+        closing = true;
+        if (confirmed) onEnd(reason);
+        else reject(new LiveRequestError(`${region}: subscribe failed: ${reason}`));
+      };
+      const prefix = `data: message,${channel},`;
+      request.on('response', (response) => {
+        if (response.statusCode !== 200) {
+          response.resume();
+          return ended(`HTTP ${response.statusCode ?? 0}`);
+        }
+        response.setEncoding('latin1');
+        let buffered = '';
+        response.on('data', (chunk: string) => {
+          buffered += chunk;
+          let end = buffered.indexOf('\n');
+          while (end >= 0) {
+            const line = buffered.slice(0, end);
+            buffered = buffered.slice(end + 1);
+            if (line.startsWith(prefix)) onMessage(line.slice(prefix.length));
+            else if (line.startsWith('data: subscribe,') && !confirmed) {
+              confirmed = true;
+              resolve(subscription);
+            } else if (line.startsWith('data: error,')) ended(line.slice('data: error,'.length));
+            end = buffered.indexOf('\n');
+          }
+        });
+        response.on('end', () => ended('the node closed the stream'));
+        response.on('close', () => ended('the stream closed'));
+        response.on('error', (error) => ended(error.message));
+      });
+      request.on('error', (error) => ended(error.message));
+      request.end('[]');
+    });
   }
 
   /** Closes the kept-alive sockets. */

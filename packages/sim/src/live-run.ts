@@ -2,7 +2,7 @@ import { SeededRandom } from '@meridian/lag';
 import { ExperimentUnavailableError } from './experiment-errors.js';
 import { faultLabel, type FaultSpec } from './faults.js';
 import { checkLiveReads, type LiveRead, type LiveWrite } from './live-checks.js';
-import type { LiveAnswer, LiveTopology } from './live.js';
+import type { LiveAnswer, LiveSubscription, LiveTopology } from './live.js';
 import { type ExperimentOptions, type LiveProbeOptions, validateOptions } from './options.js';
 import { Recorder } from './recorder.js';
 import { Workload, writeIdOf } from './workload.js';
@@ -44,6 +44,10 @@ export interface LiveOutcome {
   guaranteeChecks: number;
 }
 
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 function errorText(answer: LiveAnswer): string {
@@ -79,6 +83,14 @@ export class LiveRun {
   private readonly tracked = new Set<Promise<void>>();
   private readonly down = new Set<string>();
   private readonly runId: string;
+  /** The channel the run publishes on; each region has one SSE subscriber to it. */
+  private readonly channel: string;
+  private readonly subscriptions = new Map<string, LiveSubscription>();
+  private readonly subscribedRegions: string[] = [];
+  private unsubscribed = false;
+  private lastDeliveryMs = 0;
+  /** When the publisher got each message's OK answer (by message id). */
+  private readonly publishAnsweredMs = new Map<number, number>();
   private history: string | undefined;
   private writeIds = 1;
   private workloadInFlight = 0;
@@ -95,7 +107,7 @@ export class LiveRun {
     this.primary = config.primary;
     this.regionNames = config.regions.map((region) => region.name);
     this.replicaNames = this.regionNames.filter((name) => name !== config.primary);
-    this.recorder = new Recorder(this.replicaNames);
+    this.recorder = new Recorder(this.replicaNames, this.regionNames);
     this.workload = new Workload(options.workload, this.regionNames, {
       clients: this.random.fork('clients'),
       keys: this.random.fork('keys'),
@@ -107,12 +119,14 @@ export class LiveRun {
       pollIntervalMs: options.liveProbes?.pollIntervalMs ?? LIVE_POLL_INTERVAL_MS_DEFAULT,
     };
     this.runId = `${options.seed}-${Math.floor(live.nowMs()).toString(36)}`;
+    this.channel = `meridian:experiment:${this.runId}`;
   }
 
   async run(): Promise<LiveOutcome> {
     this.checkRunnable();
     await this.waitInSync(this.live.nowMs() + Math.max(this.options.warmupMs, 10_000));
     await sleep(this.options.warmupMs);
+    await this.subscribeAll();
     this.startMs = this.live.nowMs();
     const endMs = this.startMs + this.options.durationMs;
     this.deadlineMs = endMs + Math.min(this.options.drainMsMax, LIVE_DRAIN_MS_MAX);
@@ -120,6 +134,9 @@ export class LiveRun {
     await this.drive(endMs);
     await Promise.all(faults);
     await this.drain();
+    await this.awaitDeliveries();
+    this.unsubscribeAll();
+    this.settleCommitTimes();
     const converged = await this.waitInSync(this.deadlineMs + 5_000);
     const digestChecks = await this.compareDigests(converged.caughtUp);
     const guaranteeChecks = checkLiveReads(this.writes, this.reads, this.recorder);
@@ -164,9 +181,15 @@ export class LiveRun {
   /** Open-loop arrivals until `endMs`, issued from a ~1 ms ticker (Poisson times, seeded). */
   private async drive(endMs: number): Promise<void> {
     const { writesPerSecond, readsPerSecond } = this.options.workload;
+    const publishers = this.random.fork('publishers');
     const streams = [
       { perSecond: writesPerSecond, random: this.random.fork('arrivals:writes'), issue: () => this.issueWrite() },
       { perSecond: readsPerSecond, random: this.random.fork('arrivals:reads'), issue: () => this.issueRead() },
+      {
+        perSecond: this.subscribedRegions.length > 0 ? this.options.workload.publishesPerSecond : 0,
+        random: this.random.fork('arrivals:publishes'),
+        issue: () => this.issuePublish(publishers),
+      },
       {
         perSecond: this.probeOptions.probesPerSecond,
         random: this.random.fork('arrivals:probes'),
@@ -284,6 +307,117 @@ export class LiveRun {
         () => failed('no answer (connection failed or timed out)'),
       );
     this.track(sent, true);
+  }
+
+  /** One SSE subscriber per region (when the topology can subscribe and the workload publishes). */
+  private async subscribeAll(): Promise<void> {
+    if (this.live.subscribe === undefined || !(this.options.workload.publishesPerSecond > 0)) return;
+    const results = await Promise.allSettled(this.regionNames.map((region) => this.subscribeAt(region)));
+    for (const [i, result] of results.entries()) {
+      const region = this.regionNames[i] as string;
+      if (result.status === 'fulfilled') this.subscribedRegions.push(region);
+      else this.recorder.failure(`pubsub subscriber at ${region}: ${errorMessage(result.reason)}`);
+    }
+  }
+
+  private async subscribeAt(region: string): Promise<void> {
+    const subscribe = this.live.subscribe?.bind(this.live);
+    if (subscribe === undefined) return;
+    const subscription = await subscribe(
+      region,
+      this.channel,
+      (payload) => {
+        const messageId = writeIdOf(payload);
+        if (messageId <= 0) return;
+        this.lastDeliveryMs = this.live.nowMs();
+        this.recorder.delivered(region, messageId, this.lastDeliveryMs);
+      },
+      (reason) => {
+        this.subscriptions.delete(region);
+        if (this.unsubscribed) return;
+        this.recorder.failure(`pubsub subscriber at ${region}: ${reason} (resubscribed when the node answers)`);
+        this.track(this.resubscribe(region), false);
+      },
+    );
+    if (this.unsubscribed) subscription.close();
+    else this.subscriptions.set(region, subscription);
+  }
+
+  /** A crashed node drops its subscribers: subscribe again as soon as it is back (messages meanwhile are lost). */
+  private async resubscribe(region: string): Promise<void> {
+    while (!this.unsubscribed && this.live.nowMs() < this.deadlineMs) {
+      await sleep(50);
+      try {
+        await this.subscribeAt(region);
+        return;
+      } catch {
+        // still down: try again
+      }
+    }
+  }
+
+  private unsubscribeAll(): void {
+    this.unsubscribed = true;
+    for (const subscription of this.subscriptions.values()) subscription.close();
+    this.subscriptions.clear();
+  }
+
+  /**
+   * A PUBLISH from a workload client to its own region's node (a replica forwards it to the
+   * primary); every region's subscriber should then receive it.
+   */
+  private issuePublish(publishers: SeededRandom): void {
+    const client = this.workload.clientAt(publishers.next());
+    const messageId = this.recorder.messages.length + 1;
+    const sentMs = this.live.nowMs();
+    this.recorder.messages.push({ region: client.region, sentMs, commitMs: Number.NaN, offset: 0, measured: true });
+    if (this.workloadInFlight >= LIVE_REQUESTS_IN_FLIGHT_MAX) {
+      this.recorder.failure('publish: driver overloaded (too many requests in flight)');
+      return;
+    }
+    const argv = ['PUBLISH', this.channel, `${messageId.toString(36)}:${client.region}`];
+    const sent = this.live.request(this.entryFor(client.region), argv, {}).then(
+      (answer) => {
+        if (answer.status !== 200) return this.recorder.failure(`publish: ${errorText(answer)}`);
+        this.publishAnsweredMs.set(messageId, this.live.nowMs());
+      },
+      () => this.recorder.failure('publish: no answer (connection failed or timed out)'),
+    );
+    this.track(sent, true);
+  }
+
+  /**
+   * Waits until every subscriber received every message the primary took, or nothing has arrived
+   * for a second (messages published while a node was down never will), or the deadline.
+   */
+  private async awaitDeliveries(): Promise<void> {
+    const regions = this.subscribedRegions;
+    const untilMs = Math.min(this.deadlineMs, this.live.nowMs() + 5_000);
+    const missing = (): boolean =>
+      [...this.publishAnsweredMs.keys()].some((id) =>
+        regions.some((region) => Number.isNaN(this.recorder.deliveredMs.get(region)?.get(id) ?? Number.NaN)),
+      );
+    this.lastDeliveryMs = Math.max(this.lastDeliveryMs, this.live.nowMs());
+    while (regions.length > 0 && missing()) {
+      const nowMs = this.live.nowMs();
+      if (nowMs >= untilMs || nowMs - this.lastDeliveryMs > 1_000) return;
+      await sleep(20);
+    }
+  }
+
+  /**
+   * A live commit time is not observable from outside: the primary delivers to its own subscriber
+   * while it runs the PUBLISH, so that receipt stands for the commit (the publisher's OK answer
+   * when the primary's subscriber missed it).
+   */
+  private settleCommitTimes(): void {
+    const atPrimary = this.recorder.deliveredMs.get(this.primary);
+    for (const [messageId, answeredMs] of this.publishAnsweredMs) {
+      const message = this.recorder.messages[messageId - 1];
+      if (message === undefined) continue;
+      const receivedMs = atPrimary?.get(messageId) ?? Number.NaN;
+      message.commitMs = Number.isNaN(receivedMs) ? answeredMs : Math.min(receivedMs, answeredMs);
+    }
   }
 
   private issueProbe(): void {

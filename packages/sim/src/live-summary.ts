@@ -8,6 +8,8 @@ import {
   activeLevels,
   type ExperimentSummary,
   MERIDIAN_VERSION,
+  publishesIssued,
+  pubsubFigures,
   type ReadFigures,
   readsByLevel,
   type RegionSummary,
@@ -21,6 +23,9 @@ export const LIVE_VISIBILITY_METHODS = {
   wait: 'probe reads (wait): a probe write of a fresh key is sent to the primary (its send time stands for the commit); once answered, each replica gets a session read carrying its sync token, which that replica answers as soon as it has applied the write; the delay is the answer time minus the send time. t-visibility at t is the share of probes seen within t; probes never seen count as unseen',
   poll: 'probe reads (poll): a probe write of a fresh key is sent to the primary (its send time stands for the commit) and read at each replica (eventual, served by that replica) every pollIntervalMs until it is seen; the delay is the midpoint between the last read that missed it and the first that saw it. t-visibility at t is the share of probes seen within t; probes never seen count as unseen',
 } as const;
+
+export const LIVE_PUBSUB_METHOD =
+  'one SSE subscriber per region (POST /subscribe/<channel>); PUBLISH from workload clients to their own region (a replica forwards it to the primary). A commit time is not observable from outside: the primary delivers to its own subscriber while it runs the PUBLISH, so that receipt stands for the commit (the primary region reads 0). delivery = that receipt → receipt in the region; end-to-end = the publisher sending → receipt';
 
 function sortedLags(outcome: LiveOutcome, region: string): { sorted: Float64Array; measured: number } {
   const probes = outcome.probes.filter((probe) => probe.ok);
@@ -60,7 +65,7 @@ function replicaSummary(
   region: string,
   grid: readonly number[],
   model: LinkModel,
-): Omit<RegionSummary, 'reads' | 'writes'> {
+): Omit<RegionSummary, 'reads' | 'writes' | 'pubsub'> {
   const { sorted, measured } = sortedLags(outcome, region);
   const settings = model.current;
   const { options } = outcome;
@@ -91,7 +96,10 @@ function replicaSummary(
   };
 }
 
-function primarySummary(grid: readonly number[], outcome: LiveOutcome): Omit<RegionSummary, 'reads' | 'writes'> {
+function primarySummary(
+  grid: readonly number[],
+  outcome: LiveOutcome,
+): Omit<RegionSummary, 'reads' | 'writes' | 'pubsub'> {
   const zero = percentiles([0]);
   return {
     role: 'primary',
@@ -127,7 +135,9 @@ export function summarizeLive(outcome: LiveOutcome): ExperimentSummary {
     const base =
       index < 0 ? primarySummary(grid, outcome) : replicaSummary(outcome, region, grid, models[index] as LinkModel);
     const reads = readsByLevel(recorder.reads, [region], levels);
-    regions[region] = { ...base, reads, writes: writeFigures(recorder.writes.get(region)) };
+    const writes = writeFigures(recorder.writes.get(region));
+    const pubsub = pubsubFigures(recorder.messages, recorder.deliveredMs.get(region));
+    regions[region] = { ...base, reads, writes, pubsub };
   }
   const consistency = readsByLevel(recorder.reads, outcome.regionNames, levels);
   return {
@@ -137,6 +147,7 @@ export function summarizeLive(outcome: LiveOutcome): ExperimentSummary {
     versions: { meridian: MERIDIAN_VERSION, replicationProtocol: PROTOCOL_VERSION, summaryFormat: SUMMARY_FORMAT },
     config: configOf(outcome),
     visibilityMethod: LIVE_VISIBILITY_METHODS[outcome.probeOptions.method],
+    pubsubMethod: LIVE_PUBSUB_METHOD,
     totals: totalsOf(outcome, consistency),
     regions,
     consistency,
@@ -146,6 +157,7 @@ export function summarizeLive(outcome: LiveOutcome): ExperimentSummary {
       offsetChecks: 0,
       digestChecks: outcome.digestChecks,
       guaranteeChecks: outcome.guaranteeChecks,
+      pubsubChecks: 0,
       convergedReplicas: outcome.converged.caughtUp,
       replicasBehind: outcome.converged.behind,
     },
@@ -167,6 +179,7 @@ function totalsOf(outcome: LiveOutcome, consistency: Record<string, ReadFigures>
   return {
     writes,
     reads,
+    publishes: publishesIssued(outcome.recorder.messages),
     failedRequests: failed,
     committedOffsets: outcome.committedWrites,
     // Live mode: wall-clock ms from the start of the workload to the end of the drain.

@@ -15,6 +15,12 @@ export interface LiveAnswer {
   headers: Record<string, string>;
 }
 
+/** A live SSE subscription (`/subscribe/<channel>`) at one region. */
+export interface LiveSubscription {
+  /** Closes the stream (the node drops the subscription). */
+  close(): void;
+}
+
 /**
  * The seam for live mode: the CLI launches (or finds) real region processes and hands the
  * experiment this view of them. The experiment sends Upstash REST requests to `regions[].url` with
@@ -40,6 +46,17 @@ export interface LiveTopology {
   restart(region: string): Promise<void>;
   /** Sends one REST command to a region with the given headers; resolves with status, body and headers. */
   request(region: string, argv: readonly string[], headers: Record<string, string>): Promise<LiveAnswer>;
+  /**
+   * Subscribes at a region (SSE); resolves once the node confirmed the subscription. `onMessage`
+   * gets each message's payload; `onEnd` the reason when the stream ends before `close`. Absent:
+   * the experiment measures no pub/sub delivery.
+   */
+  subscribe?(
+    region: string,
+    channel: string,
+    onMessage: (payload: string) => void,
+    onEnd: (reason: string) => void,
+  ): Promise<LiveSubscription>;
   /** The region's keyspace digest at its applied offset (the convergence check); absent: not checked. */
   digest?(region: string): Promise<{ offset: number; digest: string }>;
 }

@@ -26,6 +26,13 @@ interface NodeDeps {
   links: SimLinks;
   random: SeededRandom;
   config: TopologyConfig;
+  /** A PUBLISH this region's node executed or applied: hand it to the region's subscribers. */
+  publish: (region: string, channel: string, message: string) => number;
+}
+
+/** Live deliveries only: set after a restart's replay, which must not publish old messages again. */
+function attachPublish(engine: Engine, region: string, deps: NodeDeps): void {
+  engine.host = { publish: (channel, message) => deps.publish(region, channel, message) };
 }
 
 /** The primary region's node: engine, durable write log (kept across crashes), replication primary. */
@@ -50,6 +57,7 @@ export class SimPrimaryNode {
       this.engine = this.newEngine();
       replay(this.engine, this.log, 0);
     }
+    attachPublish(this.engine, this.name, this.deps);
     this.incarnation++;
     const clock = scheduler.clock;
     this.replication = new ReplicationPrimary({
@@ -172,6 +180,7 @@ export class SimReplicaNode {
     const snapshot = this.disk.snapshot;
     for (const entry of snapshot.entries) loadSnapshotEntry(this.engine.db, entry);
     for (const entry of this.disk.entries) this.engine.applyEffects(entry.effects, entry.timeMs);
+    attachPublish(this.engine, this.name, this.deps);
     const last = this.disk.entries[this.disk.entries.length - 1]?.offset ?? snapshot.offset;
     const inner = new EngineApplier(this.engine, { appliedOffset: last, replicationId: snapshot.replicationId });
     this.applier = new DurableApplier(inner, this.disk);

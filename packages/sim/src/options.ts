@@ -10,6 +10,11 @@ export interface WorkloadOptions {
   /** Open-loop Poisson arrivals, summed over every client. */
   writesPerSecond: number;
   readsPerSecond: number;
+  /**
+   * Open-loop PUBLISH rate (all clients): each goes from a client to its region, on to the primary
+   * and through replication to one subscriber in every region (the pub/sub delivery figures).
+   */
+  publishesPerSecond: number;
   /** Clients placed in each region (every region issues reads and writes). */
   clientsPerRegion: number;
   /** Relative share of traffic per region; regions not named weigh 1. */
@@ -103,6 +108,7 @@ export function defaultExperimentOptions(config: TopologyConfig): ExperimentOpti
     workload: {
       writesPerSecond: 200,
       readsPerSecond: 2_000,
+      publishesPerSecond: 20,
       clientsPerRegion: 8,
       regionWeights: {},
       keyCount: 1_000,
@@ -141,6 +147,7 @@ export function validateOptions(options: ExperimentOptions): void {
   const workload = options.workload;
   nonNegative(workload.writesPerSecond, 'workload.writesPerSecond');
   nonNegative(workload.readsPerSecond, 'workload.readsPerSecond');
+  nonNegative(workload.publishesPerSecond, 'workload.publishesPerSecond');
   if (!Number.isInteger(workload.clientsPerRegion) || workload.clientsPerRegion < 1) {
     throw new ExperimentConfigError(
       'workload.clientsPerRegion',

@@ -105,6 +105,38 @@ export function csvFiles(summary: ExperimentSummary): Record<string, string> {
         r.writes.latencyMs.max,
       ]),
     ),
+    'pubsub.csv': csv(
+      [
+        'region',
+        'role',
+        'published',
+        'delivered',
+        'lost',
+        'deliveryP50',
+        'deliveryP90',
+        'deliveryP99',
+        'deliveryMax',
+        'endToEndP50',
+        'endToEndP99',
+        'lagP50',
+        'lagP99',
+      ],
+      regions.map(([name, r]) => [
+        name,
+        r.role,
+        r.pubsub.published,
+        r.pubsub.delivered,
+        r.pubsub.lost,
+        r.pubsub.deliveryMs.p50,
+        r.pubsub.deliveryMs.p90,
+        r.pubsub.deliveryMs.p99,
+        r.pubsub.deliveryMs.max,
+        r.pubsub.endToEndMs.p50,
+        r.pubsub.endToEndMs.p99,
+        r.lagMs.p50,
+        r.lagMs.p99,
+      ]),
+    ),
     'faults.csv': csv(
       ['kind', 'label', 'startMs', 'endMs'],
       summary.faults.map((f) => [f.kind, f.label, f.startMs, f.endMs]),
@@ -133,21 +165,27 @@ function pad(text: string | number, width: number): string {
   return String(text).padStart(width);
 }
 
-/** A short table for the terminal: lag per region and reads per consistency level. */
+/** A short table for the terminal: lag and pub/sub delivery per region, reads per consistency level. */
 export function formatTerminalTable(result: ExperimentResult): string {
   const { summary } = result;
   const lines: string[] = [];
   lines.push(
-    `seed ${summary.seed}: ${summary.totals.writes} writes, ${summary.totals.reads} reads, ${summary.totals.failedRequests} failed; ${(result.wallClockMs / 1000).toFixed(1)} s wall clock (${result.speedup.toFixed(1)}× real time)`,
+    `seed ${summary.seed}: ${summary.totals.writes} writes, ${summary.totals.reads} reads, ${summary.totals.publishes} publishes, ${summary.totals.failedRequests} failed; ${(result.wallClockMs / 1000).toFixed(1)} s wall clock (${result.speedup.toFixed(1)}× real time)`,
   );
   lines.push(
-    `${'region'.padEnd(16)}${pad('base ms', 9)}${pad('lag p50', 9)}${pad('p99', 9)}${pad('p99.9', 9)}${pad('max', 9)}`,
+    `${'region'.padEnd(16)}${pad('base ms', 9)}${pad('lag p50', 9)}${pad('p99', 9)}${pad('p99.9', 9)}${pad('max', 9)}${pad('pub/sub p50', 13)}${pad('p99', 9)}${pad('received', 12)}`,
   );
   for (const [name, r] of Object.entries(summary.regions)) {
-    if (r.role !== 'replica') continue;
-    lines.push(
-      `${name.padEnd(16)}${pad(r.baseDelayMs.toFixed(1), 9)}${pad(r.lagMs.p50.toFixed(1), 9)}${pad(r.lagMs.p99.toFixed(1), 9)}${pad(r.lagMs.p999.toFixed(1), 9)}${pad(r.lagMs.max.toFixed(1), 9)}`,
-    );
+    const lag =
+      r.role === 'replica'
+        ? `${pad(r.lagMs.p50.toFixed(1), 9)}${pad(r.lagMs.p99.toFixed(1), 9)}${pad(r.lagMs.p999.toFixed(1), 9)}${pad(r.lagMs.max.toFixed(1), 9)}`
+        : `${pad('primary', 9)}${pad('', 27)}`;
+    const pubsub = r.pubsub;
+    const delivery =
+      pubsub.published === 0
+        ? `${pad('-', 13)}${pad('-', 9)}${pad('-', 12)}`
+        : `${pad(pubsub.deliveryMs.p50.toFixed(1), 13)}${pad(pubsub.deliveryMs.p99.toFixed(1), 9)}${pad(`${pubsub.delivered}/${pubsub.published}`, 12)}`;
+    lines.push(`${name.padEnd(16)}${pad(r.baseDelayMs.toFixed(1), 9)}${lag}${delivery}`);
   }
   lines.push(
     `${'level'.padEnd(16)}${pad('reads', 9)}${pad('stale %', 9)}${pad('RYW viol', 9)}${pad('mono viol', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}`,

@@ -11,6 +11,17 @@ export interface ReadCell {
   latenciesMs: number[];
 }
 
+/** One pub/sub message of the workload: when its publisher sent it and when the primary committed it. */
+export interface MessageRecord {
+  /** The publisher's region. */
+  region: string;
+  sentMs: number;
+  /** NaN until committed (a publish that never reached the primary stays NaN). */
+  commitMs: number;
+  offset: number;
+  measured: boolean;
+}
+
 export interface WriteCell {
   writes: number;
   failed: number;
@@ -38,11 +49,21 @@ export class Recorder {
   readonly reads = new Map<string, ReadCell>();
   readonly writes = new Map<string, WriteCell>();
   readonly failures = new Map<string, number>();
+  /** Offsets that carry a PUBLISH rather than a write (1), so lag figures cover writes only. */
+  readonly messageOffsets = new GrowableArray(0);
+  /** Pub/sub messages by id (id 1 at index 0). */
+  readonly messages: MessageRecord[] = [];
+  /** Per region: when its subscriber received each message (by message id). */
+  readonly deliveredMs = new Map<string, GrowableArray>();
   /** Offsets committed between the start and the end of the workload. */
   firstOffset = Infinity;
   lastOffset = 0;
 
-  constructor(readonly replicaRegions: readonly string[]) {
+  constructor(
+    readonly replicaRegions: readonly string[],
+    readonly regionNames: readonly string[],
+  ) {
+    for (const region of regionNames) this.deliveredMs.set(region, new GrowableArray());
     for (const region of replicaRegions) {
       this.receivedMs.set(region, new GrowableArray());
       this.appliedMs.set(region, new GrowableArray());
@@ -53,6 +74,21 @@ export class Recorder {
     this.commitMs.set(offset, atMs);
     this.firstOffset = Math.min(this.firstOffset, offset);
     this.lastOffset = Math.max(this.lastOffset, offset);
+  }
+
+  /** A PUBLISH committed at `offset`: not a write, left out of the lag figures. */
+  messageCommitted(messageId: number, offset: number, atMs: number): void {
+    this.messageOffsets.set(offset, 1);
+    const message = this.messages[messageId - 1];
+    if (message === undefined) return;
+    message.commitMs = atMs;
+    message.offset = offset;
+  }
+
+  /** The first receipt of a message by the subscriber in `region` counts. */
+  delivered(region: string, messageId: number, atMs: number): void {
+    const series = this.deliveredMs.get(region);
+    if (series !== undefined && Number.isNaN(series.get(messageId))) series.set(messageId, atMs);
   }
 
   applied(region: string, offset: number, receivedAtMs: number, appliedAtMs: number): void {

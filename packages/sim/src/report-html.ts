@@ -108,6 +108,16 @@ function lagTable(summary: ExperimentSummary): string {
   return `<table>${head}${rows.join('')}</table>`;
 }
 
+function pubsubTable(summary: ExperimentSummary): string {
+  const head =
+    '<tr><th>region</th><th>role</th><th>published</th><th>received</th><th>lost</th><th>delivery p50 ms</th><th>p90</th><th>p99</th><th>max</th><th>end-to-end p50 ms</th><th>p99</th><th>replication lag p50 ms</th><th>p99</th></tr>';
+  const rows = Object.entries(summary.regions).map(([name, r]) => {
+    const p = r.pubsub;
+    return `<tr><td>${escapeXml(name)}</td><td>${r.role}</td><td>${p.published}</td><td>${p.delivered}</td><td>${p.lost}</td><td>${p.deliveryMs.p50}</td><td>${p.deliveryMs.p90}</td><td>${p.deliveryMs.p99}</td><td>${p.deliveryMs.max}</td><td>${p.endToEndMs.p50}</td><td>${p.endToEndMs.p99}</td><td>${r.lagMs.p50}</td><td>${r.lagMs.p99}</td></tr>`;
+  });
+  return `<table>${head}${rows.join('')}</table><p>${escapeXml(summary.pubsubMethod)}.</p>`;
+}
+
 /** A self-contained report: inline SVG charts and tables, no scripts, no network. */
 export function renderReport(summary: ExperimentSummary): string {
   const section = (title: string, body: string[]): string =>
@@ -121,8 +131,9 @@ table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;pad
 .chart-title{font-size:13px;font-weight:600}.tick,.legend,.band-label{font-size:10px}.axis-label{font-size:11px}
 </style></head><body>
 <h1>Meridian staleness experiment</h1>
-<p>Mode ${summary.mode}, seed ${summary.seed}, primary ${escapeXml(String(summary.config['primary']))}, ${summary.totals.writes} writes and ${summary.totals.reads} reads over ${Number(summary.config['durationMs']) / 1000} simulated seconds. ${escapeXml(summary.visibilityMethod)}.</p>
+<p>Mode ${summary.mode}, seed ${summary.seed}, primary ${escapeXml(String(summary.config['primary']))}, ${summary.totals.writes} writes, ${summary.totals.reads} reads and ${summary.totals.publishes} publishes over ${Number(summary.config['durationMs']) / 1000} simulated seconds. ${escapeXml(summary.visibilityMethod)}.</p>
 <h2>Replication lag per region</h2>${lagTable(summary)}
+<h2>Pub/sub delivery per region, beside replication lag</h2>${pubsubTable(summary)}
 <h2>Reads per consistency level</h2>${readsTable(summary)}
 ${section('t-visibility per region (measured vs lag model)', visibilityCharts(summary))}
 ${section('Lag histograms', histogramCharts(summary))}

@@ -29,8 +29,11 @@ export async function simulate(options: ExperimentOptions, replayCommand: string
   const random = new SeededRandom(options.seed);
   const scheduler = new SimScheduler(SIM_EPOCH_MS);
   const config = options.topology;
-  const replicaNames = config.regions.map((r) => r.name).filter((name) => name !== config.primary);
-  const recorder = new Recorder(replicaNames);
+  const regionNames = config.regions.map((r) => r.name);
+  const recorder = new Recorder(
+    regionNames.filter((name) => name !== config.primary),
+    regionNames,
+  );
   const invariants = new InvariantChecker(
     options.seed,
     replayCommand,
@@ -67,6 +70,7 @@ export async function simulate(options: ExperimentOptions, replayCommand: string
   await runWithProgress(options, scheduler, endMs);
   const finishedMs = await drain(options, scheduler, cluster, endMs, config.replication.syncWaitMsMax);
   const converged = cluster.checkConverged();
+  cluster.checkMessagesDelivered(converged.caughtUp);
   const permanentFault = options.faults.some((fault) => fault.kind !== 'stall' && fault.durationMs === undefined);
   if (converged.behind.length > 0 && !permanentFault) {
     invariants.fail(
@@ -101,9 +105,13 @@ function scheduleWorkload(
   clock.setTimer(endMs - clock.nowMs(), () => {
     traffic.measuring = false;
   });
-  const { writesPerSecond, readsPerSecond } = options.workload;
+  const { writesPerSecond, readsPerSecond, publishesPerSecond } = options.workload;
   traffic.arrivals(writesPerSecond, startMs, endMs, random.fork('arrivals:writes'), () => traffic.issueWrite());
   traffic.arrivals(readsPerSecond, startMs, endMs, random.fork('arrivals:reads'), () => traffic.issueRead());
+  const publishers = random.fork('publishers');
+  traffic.arrivals(publishesPerSecond, startMs, endMs, random.fork('arrivals:publishes'), () =>
+    traffic.issuePublish(publishers),
+  );
 }
 
 function scheduleDigestSamples(

@@ -1,7 +1,8 @@
 import { LinkModel, predictedVisibility, SeededRandom } from '@meridian/lag';
 import { PROTOCOL_VERSION } from '@meridian/replication';
 import { faultWindow, type FaultSpec, type FaultWindow } from './faults.js';
-import type { ReadCell, WriteCell } from './recorder.js';
+import type { GrowableArray } from './growable.js';
+import type { MessageRecord, ReadCell, Recorder, WriteCell } from './recorder.js';
 import type { SimulationOutcome } from './simulation.js';
 import {
   countAtMost,
@@ -16,11 +17,14 @@ import {
   sortedCopy,
 } from './stats.js';
 
-export const SUMMARY_FORMAT = 1;
+export const SUMMARY_FORMAT = 2;
 export const MERIDIAN_VERSION = '0.1.0';
 
 export const VISIBILITY_METHOD =
   'applied-time: a read issued t ms after a write commits sees it iff the replica applied that write (or a snapshot containing it) at or before commit + t; measured over every write of the workload, unapplied writes count as unseen';
+
+export const PUBSUB_METHOD =
+  'one subscriber per region on its own node; PUBLISH from workload clients in every region, routed to the primary; delivery = commit at the primary → receipt by the subscriber (through the replication stream, then the node-to-subscriber link); end-to-end = the publisher sending → receipt';
 
 export interface VisibilityPoint {
   tMs: number;
@@ -45,6 +49,19 @@ export interface WriteFigures {
   latencyMs: Percentiles;
 }
 
+export interface PubsubFigures {
+  /** Messages of the workload the primary committed (published from any region). */
+  published: number;
+  /** Of those, the ones this region's subscriber received. */
+  delivered: number;
+  /** Committed but never received here: a crash, a full resync, a partition not healed in time. */
+  lost: number;
+  /** Commit at the primary → received by this region's subscriber. */
+  deliveryMs: Percentiles;
+  /** The publisher's send → received here (publishers in every region, routed to the primary). */
+  endToEndMs: Percentiles;
+}
+
 export interface RegionSummary {
   role: 'primary' | 'replica';
   /** Modelled one-way base delay from the primary (0 for the primary). */
@@ -64,6 +81,8 @@ export interface RegionSummary {
   reads: Record<string, ReadFigures>;
   /** Writes by clients in this region. */
   writes: WriteFigures;
+  /** Pub/sub messages as this region's subscriber received them, beside the replication lag. */
+  pubsub: PubsubFigures;
 }
 
 export interface ExperimentSummary {
@@ -73,9 +92,13 @@ export interface ExperimentSummary {
   versions: { meridian: string; replicationProtocol: number; summaryFormat: number };
   config: Record<string, unknown>;
   visibilityMethod: string;
+  /** How the pub/sub figures were measured. */
+  pubsubMethod: string;
   totals: {
     writes: number;
     reads: number;
+    /** PUBLISH requests issued during the workload (committed or not). */
+    publishes: number;
     failedRequests: number;
     committedOffsets: number;
     simulatedMs: number;
@@ -89,6 +112,8 @@ export interface ExperimentSummary {
     offsetChecks: number;
     digestChecks: number;
     guaranteeChecks: number;
+    /** Deliveries checked to come in log order, after every entry before them. */
+    pubsubChecks: number;
     convergedReplicas: string[];
     replicasBehind: string[];
   };
@@ -124,14 +149,62 @@ export function writeFigures(cell: WriteCell | undefined): WriteFigures {
   return { writes: cell.writes, failed: cell.failed, latencyMs: percentiles(sortedCopy(cell.latenciesMs)) };
 }
 
-/** Lags per offset of the workload, in offset order; NaN where the region never applied it. */
+/** Pub/sub figures of one region from the workload's messages and its subscriber's receive times. */
+export function pubsubFigures(messages: readonly MessageRecord[], delivered: GrowableArray | undefined): PubsubFigures {
+  const deliveryMs: number[] = [];
+  const endToEndMs: number[] = [];
+  let published = 0;
+  messages.forEach((message, index) => {
+    if (!message.measured || Number.isNaN(message.commitMs)) return;
+    published++;
+    const atMs = delivered?.get(index + 1) ?? Number.NaN;
+    if (Number.isNaN(atMs)) return;
+    deliveryMs.push(atMs - message.commitMs);
+    endToEndMs.push(atMs - message.sentMs);
+  });
+  return {
+    published,
+    delivered: deliveryMs.length,
+    lost: published - deliveryMs.length,
+    deliveryMs: percentiles(sortedCopy(deliveryMs)),
+    endToEndMs: percentiles(sortedCopy(endToEndMs)),
+  };
+}
+
+/** PUBLISH requests the workload issued while measuring. */
+export function publishesIssued(messages: readonly MessageRecord[]): number {
+  let count = 0;
+  for (const message of messages) if (message.measured) count++;
+  return count;
+}
+
+const writeOffsetsCache = new WeakMap<Recorder, Int32Array>();
+
+/** The offsets of the workload's writes (PUBLISH entries left out), in order. */
+function writeOffsets(recorder: Recorder): Int32Array {
+  let offsets = writeOffsetsCache.get(recorder);
+  if (offsets === undefined) {
+    const list: number[] = [];
+    if (Number.isFinite(recorder.firstOffset)) {
+      for (let offset = recorder.firstOffset; offset <= recorder.lastOffset; offset++) {
+        if (recorder.messageOffsets.get(offset) === 0) list.push(offset);
+      }
+    }
+    offsets = Int32Array.from(list);
+    writeOffsetsCache.set(recorder, offsets);
+  }
+  return offsets;
+}
+
+/** Lags per write of the workload, in offset order; NaN where the region never applied it. */
 function lags(outcome: SimulationOutcome, region: string, which: 'applied' | 'received'): Float64Array {
   const { recorder } = outcome;
   const series = (which === 'applied' ? recorder.appliedMs : recorder.receivedMs).get(region);
-  const first = recorder.firstOffset;
-  const count = Number.isFinite(first) ? recorder.lastOffset - first + 1 : 0;
-  const out = new Float64Array(count);
-  for (let i = 0; i < count; i++) out[i] = (series?.get(first + i) ?? Number.NaN) - recorder.commitMs.get(first + i);
+  const offsets = writeOffsets(recorder);
+  const out = new Float64Array(offsets.length);
+  offsets.forEach((offset, i) => {
+    out[i] = (series?.get(offset) ?? Number.NaN) - recorder.commitMs.get(offset);
+  });
   return out;
 }
 
@@ -179,8 +252,9 @@ function lagOverTime(outcome: SimulationOutcome, applied: Float64Array): RegionS
   const { recorder, workloadStartMs, options } = outcome;
   const bucketMs = options.lagBucketMs;
   const buckets: number[][] = [];
+  const offsets = writeOffsets(recorder);
   for (let i = 0; i < applied.length; i++) {
-    const index = Math.floor((recorder.commitMs.get(recorder.firstOffset + i) - workloadStartMs) / bucketMs);
+    const index = Math.floor((recorder.commitMs.get(offsets[i] as number) - workloadStartMs) / bucketMs);
     if (index < 0) continue;
     (buckets[index] ??= []).push(applied[i] as number);
   }
@@ -205,7 +279,7 @@ function replicaSummary(
   region: string,
   grid: readonly number[],
   model: LinkModel,
-): Omit<RegionSummary, 'reads' | 'writes'> {
+): Omit<RegionSummary, 'reads' | 'writes' | 'pubsub'> {
   const applied = lags(outcome, region, 'applied');
   const sortedApplied = finiteSorted(applied);
   const sortedReceived = finiteSorted(lags(outcome, region, 'received'));
@@ -236,11 +310,12 @@ function replicaSummary(
   };
 }
 
-function primarySummary(grid: readonly number[], outcome: SimulationOutcome): Omit<RegionSummary, 'reads' | 'writes'> {
+function primarySummary(
+  grid: readonly number[],
+  outcome: SimulationOutcome,
+): Omit<RegionSummary, 'reads' | 'writes' | 'pubsub'> {
   const zero = percentiles([0]);
-  const writes = Number.isFinite(outcome.recorder.firstOffset)
-    ? outcome.recorder.lastOffset - outcome.recorder.firstOffset + 1
-    : 0;
+  const writes = writeOffsets(outcome.recorder).length;
   return {
     role: 'primary',
     baseDelayMs: 0,
@@ -290,7 +365,9 @@ export function summarize(outcome: SimulationOutcome): ExperimentSummary {
         ? primarySummary(grid, outcome)
         : replicaSummary(outcome, region, grid, predictionModels.get(region) as LinkModel);
     const reads = readsByLevel(recorder.reads, [region], levels);
-    regions[region] = { ...base, reads, writes: writeFigures(recorder.writes.get(region)) };
+    const writes = writeFigures(recorder.writes.get(region));
+    const pubsub = pubsubFigures(recorder.messages, recorder.deliveredMs.get(region));
+    regions[region] = { ...base, reads, writes, pubsub };
   }
   const consistency = readsByLevel(recorder.reads, cluster.regionNames, levels);
   return {
@@ -300,6 +377,7 @@ export function summarize(outcome: SimulationOutcome): ExperimentSummary {
     versions: { meridian: MERIDIAN_VERSION, replicationProtocol: PROTOCOL_VERSION, summaryFormat: SUMMARY_FORMAT },
     config: configOf(outcome),
     visibilityMethod: VISIBILITY_METHOD,
+    pubsubMethod: PUBSUB_METHOD,
     totals: totalsOf(outcome, consistency),
     regions,
     consistency,
@@ -309,6 +387,7 @@ export function summarize(outcome: SimulationOutcome): ExperimentSummary {
       offsetChecks: outcome.invariants.offsetChecks,
       digestChecks: outcome.invariants.digestChecks,
       guaranteeChecks: outcome.invariants.guaranteeChecks,
+      pubsubChecks: outcome.invariants.pubsubChecks,
       convergedReplicas: outcome.converged.caughtUp,
       replicasBehind: outcome.converged.behind,
     },
@@ -331,6 +410,7 @@ function totalsOf(outcome: SimulationOutcome, consistency: Record<string, ReadFi
   return {
     writes,
     reads,
+    publishes: publishesIssued(recorder.messages),
     failedRequests: failed,
     committedOffsets: Number.isFinite(recorder.firstOffset) ? recorder.lastOffset - recorder.firstOffset + 1 : 0,
     simulatedMs: round3(outcome.endMs - outcome.workloadStartMs + outcome.options.warmupMs),

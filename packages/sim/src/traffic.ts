@@ -31,6 +31,8 @@ interface ReadRequest {
 }
 
 const REQUEST_BYTES = 64;
+/** The channel the workload publishes on; every region has one subscriber to it. */
+export const PUBSUB_CHANNEL = 'meridian:experiment';
 
 type MutableRegionState = { -readonly [K in keyof RegionState]: RegionState[K] };
 
@@ -103,16 +105,65 @@ export class Traffic {
       startMs: this.scheduler.nowMs(),
       measured: this.measuring,
     };
-    const entry = this.states(client.region).find((region) => region.healthy)?.name;
-    if (entry === undefined) return this.writeFailed(request, 'no reachable region');
-    this.send(
-      'client',
+    this.toPrimary(
       client.region,
-      entry,
       REQUEST_BYTES + request.value.length,
-      () => this.writeAtEntry(request, entry),
-      () => this.writeFailed(request, 'client link down'),
+      (entry) => this.writeAtPrimary(request, entry),
+      (reason) => this.writeFailed(request, reason),
     );
+  }
+
+  /**
+   * A PUBLISH by a client picked with `random` (its own stream, so publishes leave the other
+   * traffic's draws alone): routed like a write, it enters the log at the primary and reaches each
+   * region's subscriber through replication.
+   */
+  issuePublish(random: SeededRandom): void {
+    const client = this.workload.clientAt(random.next());
+    const messageId = this.recorder.messages.length + 1;
+    const message = `${messageId.toString(36)}:${client.region}`;
+    const measured = this.measuring;
+    this.recorder.messages.push({
+      region: client.region,
+      sentMs: this.scheduler.nowMs(),
+      commitMs: Number.NaN,
+      offset: 0,
+      measured,
+    });
+    this.toPrimary(
+      client.region,
+      REQUEST_BYTES + message.length,
+      () => {
+        if (this.cluster.publish(PUBSUB_CHANNEL, message, messageId) === 0) {
+          this.invariants.fail(`PUBLISH of message ${messageId} produced no log entry`);
+        }
+      },
+      (reason) => {
+        if (measured) this.recorder.failure(`publish: ${reason}`);
+      },
+    );
+  }
+
+  /** Sends a write-like request from a client to its nearest healthy region, and on to the primary. */
+  private toPrimary(
+    clientRegion: string,
+    bytes: number,
+    atPrimary: (entry: string) => void,
+    failed: (reason: string) => void,
+  ): void {
+    const entry = this.states(clientRegion).find((region) => region.healthy)?.name;
+    if (entry === undefined) return failed('no reachable region');
+    const arrived = (): void => {
+      if (!this.cluster.primary.up) return failed('primary down');
+      atPrimary(entry);
+    };
+    const atEntry = (): void => {
+      if (!this.cluster.isUp(entry)) return failed('node down');
+      const primary = this.cluster.primaryName;
+      if (entry === primary) return arrived();
+      this.send('forward', entry, primary, bytes, arrived, () => failed('region cannot reach the primary'));
+    };
+    this.send('client', clientRegion, entry, bytes, atEntry, () => failed('client link down'));
   }
 
   issueRead(): void {
@@ -194,23 +245,8 @@ export class Traffic {
     else this.send('forward', node, via, bytes, () => this.send('client', via, clientRegion, bytes, done, lost), lost);
   }
 
-  private writeAtEntry(request: WriteRequest, entry: string): void {
-    if (!this.cluster.isUp(entry)) return this.writeFailed(request, 'node down');
-    const primary = this.cluster.primaryName;
-    if (entry === primary) return this.writeAtPrimary(request, entry);
-    this.send(
-      'forward',
-      entry,
-      primary,
-      REQUEST_BYTES + request.value.length,
-      () => this.writeAtPrimary(request, entry),
-      () => this.writeFailed(request, 'region cannot reach the primary'),
-    );
-  }
-
   private writeAtPrimary(request: WriteRequest, entry: string): void {
     const cluster = this.cluster;
-    if (!cluster.primary.up) return this.writeFailed(request, 'primary down');
     const offset = cluster.write(['SET', this.workload.keys[request.key] as string, request.value]);
     if (offset === 0) this.invariants.fail(`SET of write ${request.writeId} produced no log entry`);
     this.offsetByWriteId.set(request.writeId, offset);

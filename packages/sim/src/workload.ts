@@ -59,7 +59,12 @@ export class Workload {
   }
 
   nextClient(): SimClient {
-    return this.clients[pick(this.clientCdf, this.random.clients.next())] as SimClient;
+    return this.clientAt(this.random.clients.next());
+  }
+
+  /** The client at `u` in [0, 1) of the clients' weighted distribution. */
+  clientAt(u: number): SimClient {
+    return this.clients[pick(this.clientCdf, u)] as SimClient;
   }
 
   nextKey(): number {

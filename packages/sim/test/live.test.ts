@@ -61,7 +61,7 @@ describe('checkLiveReads', () => {
       // a value whose write was never acknowledged counts as new
       { client: alice, key: 0, writeId: 77, startMs: 50, endMs: 52, servedByPrimary: false },
     ];
-    const recorder = new Recorder(['eu-west-1']);
+    const recorder = new Recorder(['eu-west-1'], ['us-east-1', 'eu-west-1']);
     expect(checkLiveReads(writes, reads, recorder)).toBe(5);
     const session = recorder.reads.get('eu-west-1|session')!;
     const eventual = recorder.reads.get('eu-west-1|eventual')!;
