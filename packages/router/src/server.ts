@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import {
   CORS_HEADERS,
   ERR_AUTH,
@@ -28,6 +29,7 @@ import {
 } from './location.js';
 import { RegionMonitor, type RegionView } from './monitor.js';
 import { type RouteDecision, routeRequest } from './route.js';
+import { PROXIED_UPGRADE_PATHS, proxyUpgrade, refuseUpgrade } from './upgrade.js';
 
 export interface RouterOptions {
   /** The topology, with secrets already applied (`applyEnvironment`). */
@@ -147,6 +149,13 @@ export class MeridianRouter {
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
+    });
+    this.server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on('error', () => socket.destroy());
+      this.upgrade(request, socket, head).catch((error: unknown) => {
+        console.error('meridian router: upgrade failed:', error);
+        refuseUpgrade(socket, 500, 'Internal Server Error', 'ERR internal error in the router');
+      });
     });
   }
 
@@ -324,6 +333,54 @@ export class MeridianRouter {
         ? `ERR no replica within ${routed.consistency.stalenessMsMax} ms of staleness is reachable and the primary is unreachable`
         : `ERR ${reason}: every region is down or unreachable from the router`;
     sendJson(response, 503, encodeJsonError(message), { 'retry-after': '1' });
+  }
+
+  /**
+   * WebSocket upgrades (`/_meridian/pubsub`): spliced through to the nearest healthy region, as
+   * event streams are; the region checks the token. Other paths are refused with 404.
+   */
+  private async upgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const path = new URL(request.url ?? '/', 'http://router').pathname;
+    if (!PROXIED_UPGRADE_PATHS.has(path)) {
+      const known = [...PROXIED_UPGRADE_PATHS].join(', ');
+      return refuseUpgrade(
+        socket,
+        404,
+        'Not Found',
+        `ERR no WebSocket endpoint at ${path} (the router proxies ${known})`,
+      );
+    }
+    let client: ClientLocation;
+    try {
+      client = locateClient(
+        this.options.config,
+        headerValue(request, REGION_HEADER),
+        headerValue(request, LOCATION_HEADER),
+      );
+    } catch (error) {
+      if (!(error instanceof HeaderError)) throw error;
+      return refuseUpgrade(socket, 400, 'Bad Request', error.message);
+    }
+    const byDistance = rankRegions(this.options.config, client).map((name) => this.monitor.view(name) as RegionView);
+    const decision = routeRequest({ isWrite: false, consistency: { level: 'eventual' } }, byDistance);
+    if (decision.kind === 'unavailable') {
+      return refuseUpgrade(
+        socket,
+        503,
+        'Service Unavailable',
+        `ERR ${decision.reason}: every region is down or unreachable from the router`,
+      );
+    }
+    const failures: string[] = [];
+    for (const name of [decision.region, ...decision.fallbacks]) {
+      const view = this.monitor.view(name) as RegionView;
+      const result = await proxyUpgrade(view.url, request, socket, head);
+      if (result.kind === 'done') return;
+      this.monitor.markDown(name, result.error);
+      failures.push(`${name} (${view.url}: ${result.error})`);
+      if (socket.destroyed) return;
+    }
+    refuseUpgrade(socket, 503, 'Service Unavailable', `ERR no region reachable: ${failures.join('; ')}`);
   }
 
   private local(endpoint: string, request: http.IncomingMessage, response: http.ServerResponse): void {
