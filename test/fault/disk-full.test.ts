@@ -53,9 +53,12 @@ async function expectValues(url: string, acknowledged: ReadonlyMap<string, strin
 }
 
 /** Writes unique keys from 8 writers until each gets an answer other than OK (or the time is up). */
-async function fillDisk(url: string): Promise<{ acknowledged: Map<string, string>; refusals: string[] }> {
+async function fillDisk(
+  url: string,
+): Promise<{ acknowledged: Map<string, string>; refusals: string[]; refusedKeys: string[] }> {
   const acknowledged = new Map<string, string>();
   const refusals: string[] = [];
+  const refusedKeys: string[] = [];
   const load = writeLoad({
     writers: WRITERS,
     durationMs: LOAD_MS_MAX,
@@ -74,11 +77,12 @@ async function fillDisk(url: string): Promise<{ acknowledged: Map<string, string
         return true;
       }
       refusals.push(`${answer.status} ${errorOf(answer)}`);
+      refusedKeys.push(key);
       return false;
     },
   });
   await load.done;
-  return { acknowledged, refusals };
+  return { acknowledged, refusals, refusedKeys };
 }
 
 describe('a primary whose disk fills up under load', () => {
@@ -88,7 +92,7 @@ describe('a primary whose disk fills up under load', () => {
     const url = cluster.url(primary);
     await cluster.startAll();
 
-    const { acknowledged, refusals } = await fillDisk(url);
+    const { acknowledged, refusals, refusedKeys } = await fillDisk(url);
     expect(acknowledged.size).toBeGreaterThan(20);
     // Every writer stopped at its first refusal, and every refusal is the clear one (no crash, no reset).
     expect(refusals).toHaveLength(WRITERS);
@@ -101,6 +105,10 @@ describe('a primary whose disk fills up under load', () => {
     expect(errorOf(again)).toMatch(MISCONF);
     expect(await cluster.status(primary)).toMatchObject({ writesRefused: expect.stringMatching(/disk is full/) });
     await expectValues(url, acknowledged);
+    // A write answered MISCONF ran in memory first; the primary rebuilt its keyspace from the log.
+    expect(refusedKeys).toHaveLength(WRITERS);
+    const refusedValues = await request(url, '/', ['MGET', ...refusedKeys]);
+    expect(resultOf(refusedValues)).toEqual(refusedKeys.map(() => null));
     // The replica got the whole durable log and no more, and keeps serving reads.
     const { offset } = await cluster.digest(primary);
     await waitFor(`${replica} at offset ${offset}`, async () =>

@@ -72,6 +72,11 @@ export interface PrimaryExecutorOptions {
   readonly waitMsMax?: number;
   /** Told once, when the log first fails to store a write. */
   readonly onStoreFailure?: (error: Error) => void;
+  /**
+   * Called once, right after the first store failure: puts the engine back to what the log holds
+   * (the refused writes already ran in memory and must not stay visible).
+   */
+  readonly restoreDurableState?: () => void;
 }
 
 const WAIT_MS_MAX_DEFAULT = 25_000;
@@ -91,7 +96,8 @@ interface Executed {
  * transaction or pipeline) appended in the same synchronous step, and its answer waits until that entry is
  * durable. The log's offsets are the sync tokens: a write's token is its own offset, a read's the
  * newest offset. Once the log fails to store a write, writes are refused with MISCONF (like Redis
- * when it cannot write its AOF) until the node is restarted.
+ * when it cannot write its AOF) until the node is restarted, and the keyspace goes back to what the
+ * log holds: a write answered MISCONF is not left visible in memory.
  */
 export class PrimaryExecutor implements CommandRouter {
   private lastTimeMs = 0;
@@ -296,6 +302,7 @@ export class PrimaryExecutor implements CommandRouter {
     if (this.storeFailure === undefined) {
       this.storeFailure = error instanceof Error ? error : new Error(String(error));
       this.options.onStoreFailure?.(this.storeFailure);
+      this.options.restoreDurableState?.();
     }
     return this.misconf();
   }

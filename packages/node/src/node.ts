@@ -184,6 +184,7 @@ export class MeridianNode {
         links: options.links,
         regionAddress: options.regionAddress ?? (() => undefined),
         report: this.report,
+        restoreDurableState: () => this.restoreDurableState(),
       });
       this.router = this.primaryRole.executor;
     }
@@ -334,6 +335,26 @@ export class MeridianNode {
     if (this.options.replicationId !== undefined) return this.options.replicationId;
     if (this.log instanceof SqliteWriteLog) return this.log.openReport.replicationId;
     return randomBytes(12).toString('hex');
+  }
+
+  /**
+   * After the log failed to store a write: the keyspace is rebuilt from what the log holds (as a
+   * restart would find it), so writes answered MISCONF do not stay visible. Replay delivers no
+   * pub/sub message a second time.
+   */
+  private restoreDurableState(): void {
+    const host = this.engine.host;
+    this.engine.host = {};
+    try {
+      this.engine.db.clear();
+      this.recoverPrimary();
+    } catch (error) {
+      this.report(
+        `meridian: could not rebuild the keyspace from the write log (${error instanceof Error ? error.message : String(error)}); it may hold refused writes until restart`,
+      );
+    } finally {
+      this.engine.host = host;
+    }
   }
 
   private recoverPrimary(): void {

@@ -29,6 +29,8 @@ export interface PrimaryRoleOptions {
   readonly links: NodeLinks | undefined;
   readonly regionAddress: RegionAddress;
   readonly report: (message: string) => void;
+  /** See PrimaryExecutorOptions.restoreDurableState. */
+  readonly restoreDurableState: () => void;
 }
 
 /**
@@ -55,6 +57,7 @@ export class PrimaryRole {
       ...(options.replication?.waitMsMax === undefined ? {} : { waitMsMax: options.replication.waitMsMax }),
       onStoreFailure: (error) =>
         options.report(`meridian: the write log failed, writes are refused until restart: ${error.message}`),
+      restoreDurableState: options.restoreDurableState,
     });
   }
 
