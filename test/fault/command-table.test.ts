@@ -96,11 +96,9 @@ const UNKNOWN_TO_ORACLE = /^ERR unknown command/;
 /**
  * Known deviations, listed so the rest stays guarded:
  * - COPY k k answers 0 instead of an error: what Upstash does (UPSTASH-REST.md).
- * - XTRIM checks the key's type before its arguments, so `XTRIM k 1 1` answers WRONGTYPE (or 0 on a
- *   missing key) where Redis answers ERR syntax error. Reported to the streams family.
  */
 function isKnownDeviation(argv: readonly string[]): boolean {
-  return (argv[0] === 'copy' && argv[1] === argv[2]) || argv[0] === 'xtrim';
+  return argv[0] === 'copy' && argv[1] === argv[2];
 }
 
 describe.runIf(redisServerAvailable() || process.env['MERIDIAN_REQUIRE_ORACLE'] === '1')(

@@ -13,9 +13,10 @@ export const xtrim = defineCommand({
   keyStep: 1,
   handler: (ctx, argv) => {
     const key = argv[1] as ByteString;
+    // Arguments before the key's type, as Redis checks them.
+    const args = parseAddOrTrimArgs(ctx, argv, false);
     const stream = writableStream(ctx, key);
     if (stream === undefined) return 0;
-    const args = parseAddOrTrimArgs(ctx, argv, false);
     const removed = trimStream(stream, args);
     if (removed > 0) ctx.propagate(trimEffect(key, stream));
     return removed;
