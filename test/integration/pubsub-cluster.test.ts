@@ -12,13 +12,7 @@ beforeAll(async () => {
     links: [{ from: 'primary-1', to: 'replica-1', delayMs: LAG_MS }],
   });
   await cluster.startAll();
-  for (const region of cluster.replicas) {
-    const deadline = Date.now() + 10_000;
-    while ((await cluster.status(region))['masterLinkUp'] !== true) {
-      if (Date.now() > deadline) throw new Error(`${region} never connected`);
-      await sleep(20);
-    }
-  }
+  await cluster.linked();
 });
 
 afterAll(() => cluster.close());

@@ -225,6 +225,17 @@ export class Cluster {
     return (await this.admin(region, '/_meridian/status')).body as Record<string, unknown>;
   }
 
+  /** Waits (bounded) until each replica reports its link to the primary up. */
+  async linked(replicas: readonly string[] = this.replicas, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (const region of replicas) {
+      while ((await this.status(region))['masterLinkUp'] !== true) {
+        if (Date.now() > deadline) throw new Error(`${region} never connected to the primary`);
+        await sleep(20);
+      }
+    }
+  }
+
   /** Waits (bounded) until every running node reports the primary's offset and digest. */
   async converged(timeoutMs: number): Promise<{ offset: number; digest: string }> {
     const deadline = Date.now() + timeoutMs;

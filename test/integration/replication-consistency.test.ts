@@ -17,11 +17,7 @@ beforeAll(async () => {
   await cluster.startAll();
   replicaUrl = cluster.url('replica-1');
   primaryUrl = cluster.url('primary-1');
-  const deadline = Date.now() + 10_000;
-  while ((await cluster.status('replica-1'))['masterLinkUp'] !== true) {
-    if (Date.now() > deadline) throw new Error('the replica never connected');
-    await sleep(20);
-  }
+  await cluster.linked();
 });
 
 afterAll(() => cluster.close());

@@ -1,6 +1,6 @@
 import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, request, sleep, TOKEN } from './replication-cluster.js';
+import { Cluster, request, TOKEN } from './replication-cluster.js';
 
 /**
  * Streams with the real SDK against a replica 150 ms behind the primary (real processes, real
@@ -17,11 +17,7 @@ beforeAll(async () => {
     links: [{ from: 'primary-1', to: 'replica-1', delayMs: LAG_MS }],
   });
   await cluster.startAll();
-  const deadline = Date.now() + 10_000;
-  while ((await cluster.status('replica-1'))['masterLinkUp'] !== true) {
-    if (Date.now() > deadline) throw new Error('replica-1 never connected');
-    await sleep(20);
-  }
+  await cluster.linked();
 });
 
 afterAll(() => cluster.close());

@@ -233,11 +233,7 @@ export class MeridianRouter {
     let client: ClientLocation;
     let consistency: Consistency;
     try {
-      client = locateClient(
-        this.options.config,
-        headerValue(request, REGION_HEADER),
-        headerValue(request, LOCATION_HEADER),
-      );
+      client = this.clientOf(request);
       consistency = consistencyOf(request, this.defaultConsistency);
     } catch (error) {
       if (!(error instanceof HeaderError)) throw error;
@@ -248,6 +244,15 @@ export class MeridianRouter {
     if (body === undefined) return sendJson(response, 413, encodeJsonError(ERR_TOO_LARGE), { connection: 'close' });
     const requestClass = line === 'needsBody' ? classifyRequest(method, path, body as Buffer) : line;
     await this.route({ method, path, client, consistency, requestClass, body }, request, response);
+  }
+
+  /** Where the client is, from `x-meridian-region` / `x-meridian-location` (HeaderError when malformed). */
+  private clientOf(request: http.IncomingMessage): ClientLocation {
+    return locateClient(
+      this.options.config,
+      headerValue(request, REGION_HEADER),
+      headerValue(request, LOCATION_HEADER),
+    );
   }
 
   private decide(routed: RoutedRequest): RouteDecision {
@@ -352,11 +357,7 @@ export class MeridianRouter {
     }
     let client: ClientLocation;
     try {
-      client = locateClient(
-        this.options.config,
-        headerValue(request, REGION_HEADER),
-        headerValue(request, LOCATION_HEADER),
-      );
+      client = this.clientOf(request);
     } catch (error) {
       if (!(error instanceof HeaderError)) throw error;
       return refuseUpgrade(socket, 400, 'Bad Request', error.message);

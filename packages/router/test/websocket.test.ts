@@ -45,6 +45,13 @@ function open(path: string, headers: Record<string, string>): { ws: WebSocket; e
   return { ws, events };
 }
 
+function opened(ws: WebSocket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+}
+
 /** The HTTP status a refused upgrade answered with. */
 function refusal(path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
   const ws = new WebSocket(`${router.url.replace('http', 'ws')}${path}`, { headers });
@@ -65,10 +72,7 @@ describe('the router passes the WebSocket pub/sub endpoint through', () => {
       authorization: `Bearer ${TOKEN}`,
       'x-meridian-region': 'ap-southeast-1',
     });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
+    await opened(ws);
     ws.send(JSON.stringify({ op: 'subscribe', channels: ['news', 'sport'] }));
     await until(() => events.length >= 2);
     expect(events).toEqual([
@@ -116,10 +120,7 @@ describe('the router passes the WebSocket pub/sub endpoint through', () => {
       authorization: `Bearer ${TOKEN}`,
       'x-meridian-region': 'eu-west-1',
     });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
+    await opened(ws);
     ws.send(JSON.stringify({ op: 'subscribe', channels: ['failover'] }));
     await until(() => events.length >= 1);
     // Ireland is down: N. Virginia is the next nearest.
