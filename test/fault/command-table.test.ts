@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine, ReplyError } from '@meridian/engine';
 import { MeridianNode } from '@meridian/node';
-import { normalizeReply, type Oracle, redisServerAvailable, startOracle } from '../support/oracle.js';
+import { normalizeReply, type Oracle, oracleWanted, withOracle } from '../support/oracle.js';
 import { commands, minimalInvocation, takesKeys, wrongArgumentCounts } from './support/invocations.js';
 import { digest, isJsonError, seed, SEED_COMMANDS, send, TYPED_KEYS } from './support/rest.js';
 
@@ -101,52 +101,46 @@ function isKnownDeviation(argv: readonly string[]): boolean {
   return argv[0] === 'copy' && argv[1] === argv[2];
 }
 
-describe.runIf(redisServerAvailable() || process.env['MERIDIAN_REQUIRE_ORACLE'] === '1')(
-  'wrong types and arities against redis-server',
-  () => {
-    let oracle: Oracle;
-    beforeAll(async () => {
-      oracle = await startOracle();
-    });
-    afterAll(() => oracle.stop());
+describe.runIf(oracleWanted())('wrong types and arities against redis-server', () => {
+  let oracle: Oracle;
+  withOracle((started) => (oracle = started));
 
-    async function seeded(): Promise<Engine> {
-      await oracle.client.send(['FLUSHALL']);
-      const engine = new Engine({ role: 'primary', random: () => 0.5 });
-      for (const argv of SEED_COMMANDS) {
-        engine.execute(argv, Date.now());
-        await oracle.client.send(argv);
-      }
-      return engine;
+  async function seeded(): Promise<Engine> {
+    await oracle.client.send(['FLUSHALL']);
+    const engine = new Engine({ role: 'primary', random: () => 0.5 });
+    for (const argv of SEED_COMMANDS) {
+      engine.execute(argv, Date.now());
+      await oracle.client.send(argv);
     }
+    return engine;
+  }
 
-    it('gives the same error text as Redis whenever either side refuses', async () => {
-      const mismatches: string[] = [];
-      let compared = 0;
-      let engine = await seeded();
-      const runnable = commands.filter((info) => takesKeys(info) && !info.isBlocking);
-      for (const info of runnable) {
-        for (const key of Object.values(TYPED_KEYS)) {
-          const argv = minimalInvocation(info, key);
-          const ours = engine.execute(argv, Date.now()).reply;
-          const redis = await oracle.client.send(argv);
-          const redisError = redis instanceof ReplyError ? redis.message : undefined;
-          if (redisError !== undefined && UNKNOWN_TO_ORACLE.test(redisError)) continue;
-          if (isKnownDeviation(argv)) continue;
-          const ourError = ours instanceof ReplyError ? ours.message : undefined;
-          if (ourError !== undefined || redisError !== undefined) {
-            compared++;
-            if (ourError !== redisError) {
-              mismatches.push(
-                `${argv.join(' ')}: ours ${JSON.stringify(normalizeReply(ours))} redis ${JSON.stringify(normalizeReply(redis))}`,
-              );
-            }
+  it('gives the same error text as Redis whenever either side refuses', async () => {
+    const mismatches: string[] = [];
+    let compared = 0;
+    let engine = await seeded();
+    const runnable = commands.filter((info) => takesKeys(info) && !info.isBlocking);
+    for (const info of runnable) {
+      for (const key of Object.values(TYPED_KEYS)) {
+        const argv = minimalInvocation(info, key);
+        const ours = engine.execute(argv, Date.now()).reply;
+        const redis = await oracle.client.send(argv);
+        const redisError = redis instanceof ReplyError ? redis.message : undefined;
+        if (redisError !== undefined && UNKNOWN_TO_ORACLE.test(redisError)) continue;
+        if (isKnownDeviation(argv)) continue;
+        const ourError = ours instanceof ReplyError ? ours.message : undefined;
+        if (ourError !== undefined || redisError !== undefined) {
+          compared++;
+          if (ourError !== redisError) {
+            mismatches.push(
+              `${argv.join(' ')}: ours ${JSON.stringify(normalizeReply(ours))} redis ${JSON.stringify(normalizeReply(redis))}`,
+            );
           }
-          if (ourError === undefined) engine = await seeded();
         }
+        if (ourError === undefined) engine = await seeded();
       }
-      expect(mismatches).toEqual([]);
-      expect(compared).toBeGreaterThan(200);
-    });
-  },
-);
+    }
+    expect(mismatches).toEqual([]);
+    expect(compared).toBeGreaterThan(200);
+  });
+});

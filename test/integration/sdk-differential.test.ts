@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Reply, ReplyError } from '@meridian/engine';
 import { MeridianNode } from '@meridian/node';
 import { encodeJsonEntries, encodeJsonResult, encodeResp } from '@meridian/rest';
-import { type Oracle, redisServerAvailable, startOracle } from '../support/oracle.js';
+import { type Oracle, oracleWanted, startOracle } from '../support/oracle.js';
 
 /*
  * The REST layer end to end against a real Redis: the same commands go over HTTP to a node and
@@ -49,7 +49,7 @@ function sentBytes(argv: readonly string[]): string[] {
   return asText(argv).map((text) => Buffer.from(text, 'utf8').toString('latin1'));
 }
 
-describe.runIf(redisServerAvailable() || process.env['MERIDIAN_REQUIRE_ORACLE'] === '1')('REST vs redis-server', () => {
+describe.runIf(oracleWanted())('REST vs redis-server', () => {
   beforeAll(async () => {
     oracle = await startOracle();
     node = new MeridianNode({ token: TOKEN, port: 0 });

@@ -4,10 +4,28 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 import { type Reply, ReplyError, SimpleString } from '@meridian/engine';
 
 export function redisServerAvailable(): boolean {
   return spawnSync('redis-server', ['--version']).status === 0;
+}
+
+/** Differential suites run when redis-server is installed, and must run (and fail without it) in CI. */
+export function oracleWanted(): boolean {
+  return redisServerAvailable() || process.env['MERIDIAN_REQUIRE_ORACLE'] === '1';
+}
+
+/** In a describe block: starts one redis-server before its tests (handed to `started`), stops it after. */
+export function withOracle(started: (oracle: Oracle) => void): void {
+  let oracle: Oracle | undefined;
+  beforeAll(async () => {
+    oracle = await startOracle();
+    started(oracle);
+  });
+  afterAll(async () => {
+    await oracle?.stop();
+  });
 }
 
 function encodeCommand(argv: readonly string[]): Buffer {

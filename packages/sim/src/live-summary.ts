@@ -6,16 +6,17 @@ import type { LiveOutcome } from './live-run.js';
 import { countAtMost, histogram, orderedLinkVisibility, percentiles, quantile, round3, round6 } from './stats.js';
 import {
   activeLevels,
+  clientFigures,
+  commonConfig,
   type ExperimentSummary,
   MERIDIAN_VERSION,
-  publishesIssued,
-  pubsubFigures,
   type ReadFigures,
   readsByLevel,
   type RegionSummary,
+  requestTotals,
   SUMMARY_FORMAT,
+  sortedFailures,
   visibilityGridFor,
-  writeFigures,
 } from './summary.js';
 
 /** The summary's `visibilityMethod` in live mode, per probe method. */
@@ -134,10 +135,7 @@ export function summarizeLive(outcome: LiveOutcome): ExperimentSummary {
     const index = outcome.replicaRegions.indexOf(region);
     const base =
       index < 0 ? primarySummary(grid, outcome) : replicaSummary(outcome, region, grid, models[index] as LinkModel);
-    const reads = readsByLevel(recorder.reads, [region], levels);
-    const writes = writeFigures(recorder.writes.get(region));
-    const pubsub = pubsubFigures(recorder.messages, recorder.deliveredMs.get(region));
-    regions[region] = { ...base, reads, writes, pubsub };
+    regions[region] = { ...base, ...clientFigures(recorder, region, levels) };
   }
   const consistency = readsByLevel(recorder.reads, outcome.regionNames, levels);
   return {
@@ -151,7 +149,7 @@ export function summarizeLive(outcome: LiveOutcome): ExperimentSummary {
     totals: totalsOf(outcome, consistency),
     regions,
     consistency,
-    failures: Object.fromEntries([...recorder.failures].sort(([a], [b]) => (a < b ? -1 : 1))),
+    failures: sortedFailures(recorder),
     faults: options.faults.map((fault) => faultWindow(fault)),
     invariants: {
       offsetChecks: 0,
@@ -165,22 +163,8 @@ export function summarizeLive(outcome: LiveOutcome): ExperimentSummary {
 }
 
 function totalsOf(outcome: LiveOutcome, consistency: Record<string, ReadFigures>): ExperimentSummary['totals'] {
-  let writes = 0;
-  let failed = 0;
-  for (const cell of outcome.recorder.writes.values()) {
-    writes += cell.writes;
-    failed += cell.failed;
-  }
-  let reads = 0;
-  for (const figures of Object.values(consistency)) {
-    reads += figures.reads;
-    failed += figures.failed;
-  }
   return {
-    writes,
-    reads,
-    publishes: publishesIssued(outcome.recorder.messages),
-    failedRequests: failed,
+    ...requestTotals(outcome.recorder, consistency),
     committedOffsets: outcome.committedWrites,
     // Live mode: wall-clock ms from the start of the workload to the end of the drain.
     simulatedMs: round3(outcome.totalMs),
@@ -190,15 +174,8 @@ function totalsOf(outcome: LiveOutcome, consistency: Record<string, ReadFigures>
 
 function configOf(outcome: LiveOutcome): Record<string, unknown> {
   const { options } = outcome;
-  const topology = options.topology;
   return {
-    primary: topology.primary,
-    regions: topology.regions.map((region) => ({ name: region.name, location: region.location })),
-    network: topology.network,
-    replication: topology.replication,
-    durationMs: options.durationMs,
-    warmupMs: options.warmupMs,
-    workload: options.workload,
+    ...commonConfig(options),
     lagBucketMs: options.lagBucketMs,
     faults: options.faults,
     live: { ...outcome.probeOptions, probes: outcome.probes.length },

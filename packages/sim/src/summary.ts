@@ -3,6 +3,7 @@ import { PROTOCOL_VERSION } from '@meridian/replication';
 import { faultWindow, type FaultSpec, type FaultWindow } from './faults.js';
 import type { GrowableArray } from './growable.js';
 import type { MessageRecord, ReadCell, Recorder, WriteCell } from './recorder.js';
+import type { ExperimentOptions } from './options.js';
 import type { SimulationOutcome } from './simulation.js';
 import {
   countAtMost,
@@ -348,6 +349,57 @@ export function readsByLevel(
   return out;
 }
 
+/** A region's client figures (reads per level, writes, pub/sub receipts), the same in both modes. */
+export function clientFigures(
+  recorder: Recorder,
+  region: string,
+  levels: readonly string[],
+): Pick<RegionSummary, 'reads' | 'writes' | 'pubsub'> {
+  return {
+    reads: readsByLevel(recorder.reads, [region], levels),
+    writes: writeFigures(recorder.writes.get(region)),
+    pubsub: pubsubFigures(recorder.messages, recorder.deliveredMs.get(region)),
+  };
+}
+
+/** The request counts of `totals`: writes, reads (from the per-level figures), publishes, failures. */
+export function requestTotals(
+  recorder: Recorder,
+  consistency: Record<string, ReadFigures>,
+): Pick<ExperimentSummary['totals'], 'writes' | 'reads' | 'publishes' | 'failedRequests'> {
+  let writes = 0;
+  let failed = 0;
+  for (const cell of recorder.writes.values()) {
+    writes += cell.writes;
+    failed += cell.failed;
+  }
+  let reads = 0;
+  for (const figures of Object.values(consistency)) {
+    reads += figures.reads;
+    failed += figures.failed;
+  }
+  return { writes, reads, publishes: publishesIssued(recorder.messages), failedRequests: failed };
+}
+
+/** Failure reasons and counts, in name order (so the summary does not depend on arrival order). */
+export function sortedFailures(recorder: Recorder): Record<string, number> {
+  return Object.fromEntries([...recorder.failures].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** The part of `config` both modes report: topology sections, run length and workload. */
+export function commonConfig(options: ExperimentOptions): Record<string, unknown> {
+  const topology = options.topology;
+  return {
+    primary: topology.primary,
+    regions: topology.regions.map((region) => ({ name: region.name, location: region.location })),
+    network: topology.network,
+    replication: topology.replication,
+    durationMs: options.durationMs,
+    warmupMs: options.warmupMs,
+    workload: options.workload,
+  };
+}
+
 /** Turns a run's raw measurements into the summary (deterministic: no wall-clock values). */
 export function summarize(outcome: SimulationOutcome): ExperimentSummary {
   const { options, recorder, cluster } = outcome;
@@ -364,10 +416,7 @@ export function summarize(outcome: SimulationOutcome): ExperimentSummary {
       region === primary
         ? primarySummary(grid, outcome)
         : replicaSummary(outcome, region, grid, predictionModels.get(region) as LinkModel);
-    const reads = readsByLevel(recorder.reads, [region], levels);
-    const writes = writeFigures(recorder.writes.get(region));
-    const pubsub = pubsubFigures(recorder.messages, recorder.deliveredMs.get(region));
-    regions[region] = { ...base, reads, writes, pubsub };
+    regions[region] = { ...base, ...clientFigures(recorder, region, levels) };
   }
   const consistency = readsByLevel(recorder.reads, cluster.regionNames, levels);
   return {
@@ -381,7 +430,7 @@ export function summarize(outcome: SimulationOutcome): ExperimentSummary {
     totals: totalsOf(outcome, consistency),
     regions,
     consistency,
-    failures: Object.fromEntries([...recorder.failures].sort(([a], [b]) => (a < b ? -1 : 1))),
+    failures: sortedFailures(recorder),
     faults: options.faults.map((fault: FaultSpec) => faultWindow(fault)),
     invariants: {
       offsetChecks: outcome.invariants.offsetChecks,
@@ -396,22 +445,8 @@ export function summarize(outcome: SimulationOutcome): ExperimentSummary {
 
 function totalsOf(outcome: SimulationOutcome, consistency: Record<string, ReadFigures>): ExperimentSummary['totals'] {
   const { recorder } = outcome;
-  let writes = 0;
-  let failed = 0;
-  for (const cell of recorder.writes.values()) {
-    writes += cell.writes;
-    failed += cell.failed;
-  }
-  let reads = 0;
-  for (const figures of Object.values(consistency)) {
-    reads += figures.reads;
-    failed += figures.failed;
-  }
   return {
-    writes,
-    reads,
-    publishes: publishesIssued(recorder.messages),
-    failedRequests: failed,
+    ...requestTotals(recorder, consistency),
     committedOffsets: Number.isFinite(recorder.firstOffset) ? recorder.lastOffset - recorder.firstOffset + 1 : 0,
     simulatedMs: round3(outcome.endMs - outcome.workloadStartMs + outcome.options.warmupMs),
     timersRun: outcome.timersRun,
@@ -420,15 +455,8 @@ function totalsOf(outcome: SimulationOutcome, consistency: Record<string, ReadFi
 
 function configOf(outcome: SimulationOutcome): Record<string, unknown> {
   const { options } = outcome;
-  const topology = options.topology;
   return {
-    primary: topology.primary,
-    regions: topology.regions.map((region) => ({ name: region.name, location: region.location })),
-    network: topology.network,
-    replication: topology.replication,
-    durationMs: options.durationMs,
-    warmupMs: options.warmupMs,
-    workload: options.workload,
+    ...commonConfig(options),
     clientLocalDelayMs: options.clientLocalDelayMs,
     diskSyncMs: options.diskSyncMs,
     lagBucketMs: options.lagBucketMs,

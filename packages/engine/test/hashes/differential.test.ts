@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Engine } from '@meridian/engine';
 import { firstMismatch } from '../../../../test/support/differential.js';
-import { type Oracle, redisServerAvailable, startOracle } from '../../../../test/support/oracle.js';
+import { type Oracle, oracleWanted, withOracle } from '../../../../test/support/oracle.js';
 import { hashCommand, normalizeHashReply } from './commands.js';
 
 const LONG_MIN = '-9223372036854775808';
@@ -140,78 +140,67 @@ const targetedCases: string[][] = [
   ['HSTRLEN', 'h', '\u00ff\u0000'],
 ];
 
-describe.runIf(redisServerAvailable() || process.env.MERIDIAN_REQUIRE_ORACLE === '1')(
-  'hashes: differential against redis-server 7.0',
-  () => {
-    let oracle: Oracle;
-    beforeAll(async () => {
-      oracle = await startOracle();
-    });
-    afterAll(async () => {
-      await oracle.stop();
-    });
+describe.runIf(oracleWanted())('hashes: differential against redis-server 7.0', () => {
+  let oracle: Oracle;
+  withOracle((started) => (oracle = started));
 
-    it('answers targeted edge and error cases exactly as Redis', async () => {
-      expect(await firstMismatch(oracle, targetedCases, normalizeHashReply)).toBeUndefined();
-    });
+  it('answers targeted edge and error cases exactly as Redis', async () => {
+    expect(await firstMismatch(oracle, targetedCases, normalizeHashReply)).toBeUndefined();
+  });
 
-    it('answers random command sequences as Redis does, up to field order', async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.array(hashCommand, { minLength: 1, maxLength: 60, size: 'max' }), async (commands) => {
-          expect(await firstMismatch(oracle, commands, normalizeHashReply)).toBeUndefined();
-        }),
-        { numRuns: 300 },
-      );
-    });
+  it('answers random command sequences as Redis does, up to field order', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(hashCommand, { minLength: 1, maxLength: 60, size: 'max' }), async (commands) => {
+        expect(await firstMismatch(oracle, commands, normalizeHashReply)).toBeUndefined();
+      }),
+      { numRuns: 300 },
+    );
+  });
 
-    it('walks a large hash with HSCAN to the same fields and values as Redis', async () => {
-      const pairs = Array.from({ length: 700 }, (_, i) => [
-        i % 3 === 0 ? String(i) : `field:${i}`,
-        `value:${i}`,
-      ]).flat();
-      const engine = new Engine({ role: 'primary' });
-      await oracle.client.send(['FLUSHALL']);
-      engine.execute(['HSET', 'big', ...pairs], 0);
-      await oracle.client.send(['HSET', 'big', ...pairs]);
-      const walk = async (send: (argv: string[]) => Promise<unknown>, pattern: string): Promise<string[]> => {
-        const seen = new Set<string>();
-        let cursor = '0';
-        for (let calls = 0; calls < 10_000; calls++) {
-          const [next, found] = (await send(['HSCAN', 'big', cursor, 'MATCH', pattern, 'COUNT', '25'])) as [
-            string,
-            string[],
-          ];
-          for (let i = 0; i < found.length; i += 2) seen.add(`${found[i] ?? ''}=${found[i + 1] ?? ''}`);
-          cursor = next;
-          if (cursor === '0') break;
-        }
-        return [...seen].sort();
-      };
-      const ours = (argv: string[]) => Promise.resolve(engine.execute(argv, 0).reply);
-      const redis = (argv: string[]) => oracle.client.send(argv);
-      for (const pattern of ['*', 'field:1*', '*5']) {
-        const expected = await walk(redis, pattern);
-        expect(expected.length).toBeGreaterThan(0);
-        expect(await walk(ours, pattern)).toEqual(expected);
+  it('walks a large hash with HSCAN to the same fields and values as Redis', async () => {
+    const pairs = Array.from({ length: 700 }, (_, i) => [i % 3 === 0 ? String(i) : `field:${i}`, `value:${i}`]).flat();
+    const engine = new Engine({ role: 'primary' });
+    await oracle.client.send(['FLUSHALL']);
+    engine.execute(['HSET', 'big', ...pairs], 0);
+    await oracle.client.send(['HSET', 'big', ...pairs]);
+    const walk = async (send: (argv: string[]) => Promise<unknown>, pattern: string): Promise<string[]> => {
+      const seen = new Set<string>();
+      let cursor = '0';
+      for (let calls = 0; calls < 10_000; calls++) {
+        const [next, found] = (await send(['HSCAN', 'big', cursor, 'MATCH', pattern, 'COUNT', '25'])) as [
+          string,
+          string[],
+        ];
+        for (let i = 0; i < found.length; i += 2) seen.add(`${found[i] ?? ''}=${found[i + 1] ?? ''}`);
+        cursor = next;
+        if (cursor === '0') break;
       }
-    });
+      return [...seen].sort();
+    };
+    const ours = (argv: string[]) => Promise.resolve(engine.execute(argv, 0).reply);
+    const redis = (argv: string[]) => oracle.client.send(argv);
+    for (const pattern of ['*', 'field:1*', '*5']) {
+      const expected = await walk(redis, pattern);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(await walk(ours, pattern)).toEqual(expected);
+    }
+  });
 
-    it('answers large hashes (hashtable encoding on the oracle) as Redis does', async () => {
-      const pairs = Array.from({ length: 300 }, (_, i) => [`f${i}`, String(i)]).flat();
-      const commands: string[][] = [
-        ['HSET', 'big', ...pairs],
-        ['HLEN', 'big'],
-        ['HGETALL', 'big'],
-        ['HINCRBY', 'big', 'f7', '100'],
-        ['HINCRBYFLOAT', 'big', 'f8', '0.5'],
-        ['HDEL', 'big', ...pairs.filter((_, i) => i % 4 === 0)],
-        ['HKEYS', 'big'],
-        ['HVALS', 'big'],
-        ['HRANDFIELD', 'big', '50', 'WITHVALUES'],
-        ['HRANDFIELD', 'big', '-400'],
-        ['HRANDFIELD', 'big', '200'],
-      ];
-      expect(await firstMismatch(oracle, commands, normalizeHashReply)).toBeUndefined();
-    });
-  },
-);
+  it('answers large hashes (hashtable encoding on the oracle) as Redis does', async () => {
+    const pairs = Array.from({ length: 300 }, (_, i) => [`f${i}`, String(i)]).flat();
+    const commands: string[][] = [
+      ['HSET', 'big', ...pairs],
+      ['HLEN', 'big'],
+      ['HGETALL', 'big'],
+      ['HINCRBY', 'big', 'f7', '100'],
+      ['HINCRBYFLOAT', 'big', 'f8', '0.5'],
+      ['HDEL', 'big', ...pairs.filter((_, i) => i % 4 === 0)],
+      ['HKEYS', 'big'],
+      ['HVALS', 'big'],
+      ['HRANDFIELD', 'big', '50', 'WITHVALUES'],
+      ['HRANDFIELD', 'big', '-400'],
+      ['HRANDFIELD', 'big', '200'],
+    ];
+    expect(await firstMismatch(oracle, commands, normalizeHashReply)).toBeUndefined();
+  });
+});

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { firstMismatch } from '../../../../test/support/differential.js';
-import { type Oracle, redisServerAvailable, startOracle } from '../../../../test/support/oracle.js';
+import { type Oracle, oracleWanted, withOracle } from '../../../../test/support/oracle.js';
 import { keyCommand, normalizeKeyReply } from './commands.js';
 
 const LONG_MAX = '9223372036854775807';
@@ -172,55 +172,47 @@ const targetedCases: string[][] = [
   ['KEYS', 'n*'],
 ];
 
-describe.runIf(redisServerAvailable() || process.env.MERIDIAN_REQUIRE_ORACLE === '1')(
-  'keys: differential against redis-server 7.0',
-  () => {
-    let oracle: Oracle;
-    beforeAll(async () => {
-      oracle = await startOracle();
-    });
-    afterAll(async () => {
-      await oracle.stop();
-    });
+describe.runIf(oracleWanted())('keys: differential against redis-server 7.0', () => {
+  let oracle: Oracle;
+  withOracle((started) => (oracle = started));
 
-    it('answers targeted edge and error cases exactly as Redis', async () => {
-      expect(await firstMismatch(oracle, targetedCases, normalizeKeyReply)).toBeUndefined();
-    });
+  it('answers targeted edge and error cases exactly as Redis', async () => {
+    expect(await firstMismatch(oracle, targetedCases, normalizeKeyReply)).toBeUndefined();
+  });
 
-    it('answers random keyspace command sequences as Redis does', async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.array(keyCommand, { minLength: 1, maxLength: 60, size: 'max' }), async (commands) => {
-          expect(await firstMismatch(oracle, commands, normalizeKeyReply)).toBeUndefined();
-        }),
-        { numRuns: 300 },
-      );
-    });
+  it('answers random keyspace command sequences as Redis does', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(keyCommand, { minLength: 1, maxLength: 60, size: 'max' }), async (commands) => {
+        expect(await firstMismatch(oracle, commands, normalizeKeyReply)).toBeUndefined();
+      }),
+      { numRuns: 300 },
+    );
+  });
 
-    it('walks a large keyspace with SCAN to the same keys as Redis', async () => {
-      const setup: string[][] = [];
-      for (let i = 0; i < 600; i++) setup.push(i % 4 === 0 ? ['SADD', `set:${i}`, 'm'] : ['SET', `key:${i}`, 'v']);
-      const commands: string[][] = [...setup, ['DBSIZE'], ['KEYS', 'set:1*']];
-      expect(await firstMismatch(oracle, commands, normalizeKeyReply)).toBeUndefined();
-      const { Engine } = await import('@meridian/engine');
-      const engine = new Engine({ role: 'primary' });
-      for (const argv of setup) engine.execute(argv, Date.now());
-      const walk = async (send: (argv: string[]) => Promise<unknown>, options: string[]): Promise<string[]> => {
-        const seen: string[] = [];
-        let cursor = '0';
-        for (let calls = 0; calls < 10_000; calls++) {
-          const [next, found] = (await send(['SCAN', cursor, 'COUNT', '25', ...options])) as [string, string[]];
-          seen.push(...found);
-          cursor = next;
-          if (cursor === '0') break;
-        }
-        return [...new Set(seen)].sort();
-      };
-      for (const options of [[], ['MATCH', 'key:1*'], ['TYPE', 'set']]) {
-        const ours = await walk(async (argv) => engine.execute(argv, Date.now()).reply, options);
-        const redis = await walk((argv) => oracle.client.send(argv), options);
-        expect(ours).toEqual(redis);
-        expect(ours.length).toBeGreaterThan(0);
+  it('walks a large keyspace with SCAN to the same keys as Redis', async () => {
+    const setup: string[][] = [];
+    for (let i = 0; i < 600; i++) setup.push(i % 4 === 0 ? ['SADD', `set:${i}`, 'm'] : ['SET', `key:${i}`, 'v']);
+    const commands: string[][] = [...setup, ['DBSIZE'], ['KEYS', 'set:1*']];
+    expect(await firstMismatch(oracle, commands, normalizeKeyReply)).toBeUndefined();
+    const { Engine } = await import('@meridian/engine');
+    const engine = new Engine({ role: 'primary' });
+    for (const argv of setup) engine.execute(argv, Date.now());
+    const walk = async (send: (argv: string[]) => Promise<unknown>, options: string[]): Promise<string[]> => {
+      const seen: string[] = [];
+      let cursor = '0';
+      for (let calls = 0; calls < 10_000; calls++) {
+        const [next, found] = (await send(['SCAN', cursor, 'COUNT', '25', ...options])) as [string, string[]];
+        seen.push(...found);
+        cursor = next;
+        if (cursor === '0') break;
       }
-    });
-  },
-);
+      return [...new Set(seen)].sort();
+    };
+    for (const options of [[], ['MATCH', 'key:1*'], ['TYPE', 'set']]) {
+      const ours = await walk(async (argv) => engine.execute(argv, Date.now()).reply, options);
+      const redis = await walk((argv) => oracle.client.send(argv), options);
+      expect(ours).toEqual(redis);
+      expect(ours.length).toBeGreaterThan(0);
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { firstMismatch } from '../../../../test/support/differential.js';
-import { type Oracle, redisServerAvailable, startOracle } from '../../../../test/support/oracle.js';
+import { type Oracle, oracleWanted, withOracle } from '../../../../test/support/oracle.js';
 import { listCommand } from './commands.js';
 
 const LONG_MIN = '-9223372036854775808';
@@ -136,49 +136,41 @@ const targetedCases: string[][] = [
   ['LLEN', 'nosuch'],
 ];
 
-describe.runIf(redisServerAvailable() || process.env.MERIDIAN_REQUIRE_ORACLE === '1')(
-  'lists: differential against redis-server 7.0',
-  () => {
-    let oracle: Oracle;
-    beforeAll(async () => {
-      oracle = await startOracle();
-    });
-    afterAll(async () => {
-      await oracle.stop();
-    });
+describe.runIf(oracleWanted())('lists: differential against redis-server 7.0', () => {
+  let oracle: Oracle;
+  withOracle((started) => (oracle = started));
 
-    it('answers targeted edge and error cases exactly as Redis', async () => {
-      expect(await firstMismatch(oracle, targetedCases)).toBeUndefined();
-    });
+  it('answers targeted edge and error cases exactly as Redis', async () => {
+    expect(await firstMismatch(oracle, targetedCases)).toBeUndefined();
+  });
 
-    it('answers random command sequences exactly as Redis', async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.array(listCommand, { minLength: 1, maxLength: 60, size: 'max' }), async (commands) => {
-          expect(await firstMismatch(oracle, commands)).toBeUndefined();
-        }),
-        { numRuns: 300 },
-      );
-    });
+  it('answers random command sequences exactly as Redis', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(listCommand, { minLength: 1, maxLength: 60, size: 'max' }), async (commands) => {
+        expect(await firstMismatch(oracle, commands)).toBeUndefined();
+      }),
+      { numRuns: 300 },
+    );
+  });
 
-    it('handles long lists (deque growth, middle inserts, trims) exactly as Redis', async () => {
-      const values = Array.from({ length: 300 }, (_, i) => String(i % 17));
-      const commands: string[][] = [
-        ['RPUSH', 'big', ...values],
-        ['LPUSH', 'big', ...values],
-        ['LINSERT', 'big', 'AFTER', '16', 'mid'],
-        ['LINSERT', 'big', 'BEFORE', '5', 'early'],
-        ['LPOS', 'big', '3', 'COUNT', '0'],
-        ['LPOS', 'big', '3', 'RANK', '-5', 'COUNT', '7', 'MAXLEN', '400'],
-        ['LREM', 'big', '-7', '4'],
-        ['LREM', 'big', '3', '9'],
-        ['LTRIM', 'big', '50', '-40'],
-        ['LPOP', 'big', '100'],
-        ['RPOP', 'big', '100'],
-        ['LRANGE', 'big', '0', '-1'],
-        ['LMPOP', '1', 'big', 'LEFT', 'COUNT', '1000'],
-        ['LLEN', 'big'],
-      ];
-      expect(await firstMismatch(oracle, commands)).toBeUndefined();
-    });
-  },
-);
+  it('handles long lists (deque growth, middle inserts, trims) exactly as Redis', async () => {
+    const values = Array.from({ length: 300 }, (_, i) => String(i % 17));
+    const commands: string[][] = [
+      ['RPUSH', 'big', ...values],
+      ['LPUSH', 'big', ...values],
+      ['LINSERT', 'big', 'AFTER', '16', 'mid'],
+      ['LINSERT', 'big', 'BEFORE', '5', 'early'],
+      ['LPOS', 'big', '3', 'COUNT', '0'],
+      ['LPOS', 'big', '3', 'RANK', '-5', 'COUNT', '7', 'MAXLEN', '400'],
+      ['LREM', 'big', '-7', '4'],
+      ['LREM', 'big', '3', '9'],
+      ['LTRIM', 'big', '50', '-40'],
+      ['LPOP', 'big', '100'],
+      ['RPOP', 'big', '100'],
+      ['LRANGE', 'big', '0', '-1'],
+      ['LMPOP', '1', 'big', 'LEFT', 'COUNT', '1000'],
+      ['LLEN', 'big'],
+    ];
+    expect(await firstMismatch(oracle, commands)).toBeUndefined();
+  });
+});

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { firstMismatch } from '../../../../test/support/differential.js';
-import { type Oracle, redisServerAvailable, startOracle } from '../../../../test/support/oracle.js';
+import { type Oracle, oracleWanted, withOracle } from '../../../../test/support/oracle.js';
 
 /** With no subscribers anywhere both sides must agree on every reply and error text. */
 const errorCases: string[][] = [
@@ -34,28 +34,20 @@ const command = fc.oneof(
   fc.tuple(channel, fc.string({ maxLength: 4 })).map(([k, v]) => ['SET', k, v]),
 );
 
-describe.runIf(redisServerAvailable() || process.env.MERIDIAN_REQUIRE_ORACLE === '1')(
-  'pub/sub vs redis-server 7.0 (no subscribers)',
-  () => {
-    let oracle: Oracle;
-    beforeAll(async () => {
-      oracle = await startOracle();
-    });
-    afterAll(async () => {
-      await oracle.stop();
-    });
+describe.runIf(oracleWanted())('pub/sub vs redis-server 7.0 (no subscribers)', () => {
+  let oracle: Oracle;
+  withOracle((started) => (oracle = started));
 
-    it('error texts and arities', async () => {
-      expect(await firstMismatch(oracle, errorCases)).toBeUndefined();
-    });
+  it('error texts and arities', async () => {
+    expect(await firstMismatch(oracle, errorCases)).toBeUndefined();
+  });
 
-    it('random PUBLISH / PUBSUB sequences', async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 30 }), async (commands) => {
-          expect(await firstMismatch(oracle, commands)).toBeUndefined();
-        }),
-        { numRuns: 60 },
-      );
-    });
-  },
-);
+  it('random PUBLISH / PUBSUB sequences', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 30 }), async (commands) => {
+        expect(await firstMismatch(oracle, commands)).toBeUndefined();
+      }),
+      { numRuns: 60 },
+    );
+  });
+});

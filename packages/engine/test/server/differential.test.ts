@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Engine } from '@meridian/engine';
 import { firstMismatch } from '../../../../test/support/differential.js';
-import { type Oracle, redisServerAvailable, startOracle } from '../../../../test/support/oracle.js';
+import { type Oracle, oracleWanted, withOracle } from '../../../../test/support/oracle.js';
 
 /** Commands whose replies (errors included) must equal Redis 7.0's with a single database. */
 const targetedCases: string[][] = [
@@ -91,51 +91,43 @@ function normalize(argv: readonly string[], reply: unknown): unknown {
   return pairs.sort();
 }
 
-describe.runIf(redisServerAvailable() || process.env.MERIDIAN_REQUIRE_ORACLE === '1')(
-  'server: differential against redis-server 7.0',
-  () => {
-    let oracle: Oracle;
-    beforeAll(async () => {
-      oracle = await startOracle();
-    });
-    afterAll(async () => {
-      await oracle.stop();
-    });
+describe.runIf(oracleWanted())('server: differential against redis-server 7.0', () => {
+  let oracle: Oracle;
+  withOracle((started) => (oracle = started));
 
-    it('answers targeted cases exactly as Redis', async () => {
-      expect(await firstMismatch(oracle, targetedCases, normalize)).toBeUndefined();
-    });
+  it('answers targeted cases exactly as Redis', async () => {
+    expect(await firstMismatch(oracle, targetedCases, normalize)).toBeUndefined();
+  });
 
-    it('writes INFO keyspace, the INFO layout and TIME as Redis does', async () => {
-      const setup = [['FLUSHALL'], ['SET', 'a', '1'], ['HSET', 'h', 'f', 'v'], ['RPUSH', 'l', 'x']];
-      const engine = new Engine({ role: 'primary' });
-      for (const argv of setup) {
-        engine.execute(argv, Date.now());
-        await oracle.client.send(argv);
-      }
-      const ours = engine.execute(['INFO', 'keyspace'], Date.now()).reply;
-      expect(ours).toBe('# Keyspace\r\ndb0:keys=3,expires=0,avg_ttl=0\r\n');
-      expect(await oracle.client.send(['INFO', 'keyspace'])).toBe(ours);
+  it('writes INFO keyspace, the INFO layout and TIME as Redis does', async () => {
+    const setup = [['FLUSHALL'], ['SET', 'a', '1'], ['HSET', 'h', 'f', 'v'], ['RPUSH', 'l', 'x']];
+    const engine = new Engine({ role: 'primary' });
+    for (const argv of setup) {
+      engine.execute(argv, Date.now());
+      await oracle.client.send(argv);
+    }
+    const ours = engine.execute(['INFO', 'keyspace'], Date.now()).reply;
+    expect(ours).toBe('# Keyspace\r\ndb0:keys=3,expires=0,avg_ttl=0\r\n');
+    expect(await oracle.client.send(['INFO', 'keyspace'])).toBe(ours);
 
-      const layout = (text: unknown): string[] =>
-        String(text)
-          .split('\r\n')
-          .map((line) => (line.startsWith('#') || line === '' ? line : line.replace(/:.*$/, ':')));
-      const redisInfo = layout(await oracle.client.send(['INFO', 'server', 'stats']));
-      const ourInfo = layout(engine.execute(['INFO', 'server', 'stats'], Date.now()).reply);
-      expect(ourInfo[0]).toBe(redisInfo[0]);
-      expect(ourInfo.indexOf('# Stats')).toBeGreaterThan(0);
-      // Every field we report exists in Redis 7.0 too, except the 7.4 name for expired hash fields.
-      const ourFields = ourInfo.filter((line) => line.endsWith(':') && line !== 'expired_subkeys:');
-      expect(ourFields.filter((line) => !redisInfo.includes(line))).toEqual([]);
-      expect((await oracle.client.send(['INFO', 'server', 'stats'])) as string).toMatch(/\r\n\r\n# Stats\r\n/);
-      expect(engine.execute(['INFO', 'server', 'stats'], Date.now()).reply as string).toMatch(/\r\n\r\n# Stats\r\n/);
+    const layout = (text: unknown): string[] =>
+      String(text)
+        .split('\r\n')
+        .map((line) => (line.startsWith('#') || line === '' ? line : line.replace(/:.*$/, ':')));
+    const redisInfo = layout(await oracle.client.send(['INFO', 'server', 'stats']));
+    const ourInfo = layout(engine.execute(['INFO', 'server', 'stats'], Date.now()).reply);
+    expect(ourInfo[0]).toBe(redisInfo[0]);
+    expect(ourInfo.indexOf('# Stats')).toBeGreaterThan(0);
+    // Every field we report exists in Redis 7.0 too, except the 7.4 name for expired hash fields.
+    const ourFields = ourInfo.filter((line) => line.endsWith(':') && line !== 'expired_subkeys:');
+    expect(ourFields.filter((line) => !redisInfo.includes(line))).toEqual([]);
+    expect((await oracle.client.send(['INFO', 'server', 'stats'])) as string).toMatch(/\r\n\r\n# Stats\r\n/);
+    expect(engine.execute(['INFO', 'server', 'stats'], Date.now()).reply as string).toMatch(/\r\n\r\n# Stats\r\n/);
 
-      const [redisSeconds, redisMicros] = (await oracle.client.send(['TIME'])) as [string, string];
-      const [ourSeconds, ourMicros] = engine.execute(['TIME'], Date.now()).reply as [string, string];
-      expect(Math.abs(Number(ourSeconds) - Number(redisSeconds))).toBeLessThanOrEqual(1);
-      expect(ourMicros).toMatch(/^\d{1,6}$/);
-      expect(redisMicros).toMatch(/^\d{1,6}$/);
-    });
-  },
-);
+    const [redisSeconds, redisMicros] = (await oracle.client.send(['TIME'])) as [string, string];
+    const [ourSeconds, ourMicros] = engine.execute(['TIME'], Date.now()).reply as [string, string];
+    expect(Math.abs(Number(ourSeconds) - Number(redisSeconds))).toBeLessThanOrEqual(1);
+    expect(ourMicros).toMatch(/^\d{1,6}$/);
+    expect(redisMicros).toMatch(/^\d{1,6}$/);
+  });
+});

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Engine } from '@meridian/engine';
 import { firstMismatch } from '../../../../test/support/differential.js';
-import { type Oracle, redisServerAvailable, startOracle } from '../../../../test/support/oracle.js';
+import { type Oracle, oracleWanted, withOracle } from '../../../../test/support/oracle.js';
 import { normalizeSetReply, setCommand } from './commands.js';
 
 const LONG_MIN = '-9223372036854775808';
@@ -125,80 +125,72 @@ function normalizeAll(argv: readonly string[], reply: unknown): unknown {
   return normalizeSetReply(argv, reply);
 }
 
-describe.runIf(redisServerAvailable() || process.env.MERIDIAN_REQUIRE_ORACLE === '1')(
-  'sets: differential against redis-server 7.0',
-  () => {
-    let oracle: Oracle;
-    beforeAll(async () => {
-      oracle = await startOracle();
-    });
-    afterAll(async () => {
-      await oracle.stop();
-    });
+describe.runIf(oracleWanted())('sets: differential against redis-server 7.0', () => {
+  let oracle: Oracle;
+  withOracle((started) => (oracle = started));
 
-    it('answers targeted edge and error cases exactly as Redis', async () => {
-      expect(await firstMismatch(oracle, targetedCases, normalizeAll)).toBeUndefined();
-    });
+  it('answers targeted edge and error cases exactly as Redis', async () => {
+    expect(await firstMismatch(oracle, targetedCases, normalizeAll)).toBeUndefined();
+  });
 
-    it('answers random command sequences as Redis does, up to member order', async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.array(setCommand, { minLength: 1, maxLength: 60, size: 'max' }), async (commands) => {
-          expect(await firstMismatch(oracle, commands, normalizeAll)).toBeUndefined();
-        }),
-        { numRuns: 300 },
-      );
-    });
+  it('answers random command sequences as Redis does, up to member order', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(setCommand, { minLength: 1, maxLength: 60, size: 'max' }), async (commands) => {
+        expect(await firstMismatch(oracle, commands, normalizeAll)).toBeUndefined();
+      }),
+      { numRuns: 300 },
+    );
+  });
 
-    it('walks a large set with SSCAN to the same members as Redis', async () => {
-      const members = Array.from({ length: 700 }, (_, i) => (i % 3 === 0 ? String(i) : `member:${i}`));
-      const engine = new Engine({ role: 'primary' });
-      await oracle.client.send(['FLUSHALL']);
-      engine.execute(['SADD', 'big', ...members], 0);
-      await oracle.client.send(['SADD', 'big', ...members]);
-      const walk = async (send: (argv: string[]) => Promise<unknown>, pattern: string): Promise<string[]> => {
-        const seen = new Set<string>();
-        let cursor = '0';
-        for (let calls = 0; calls < 10_000; calls++) {
-          const [next, found] = (await send(['SSCAN', 'big', cursor, 'MATCH', pattern, 'COUNT', '25'])) as [
-            string,
-            string[],
-          ];
-          for (const member of found) seen.add(member);
-          cursor = next;
-          if (cursor === '0') break;
-        }
-        return [...seen].sort();
-      };
-      const ours = (argv: string[]) => Promise.resolve(engine.execute(argv, 0).reply);
-      const redis = (argv: string[]) => oracle.client.send(argv);
-      for (const pattern of ['*', 'member:1*', '*5']) {
-        const expected = await walk(redis, pattern);
-        expect(expected.length).toBeGreaterThan(0);
-        expect(await walk(ours, pattern)).toEqual(expected);
+  it('walks a large set with SSCAN to the same members as Redis', async () => {
+    const members = Array.from({ length: 700 }, (_, i) => (i % 3 === 0 ? String(i) : `member:${i}`));
+    const engine = new Engine({ role: 'primary' });
+    await oracle.client.send(['FLUSHALL']);
+    engine.execute(['SADD', 'big', ...members], 0);
+    await oracle.client.send(['SADD', 'big', ...members]);
+    const walk = async (send: (argv: string[]) => Promise<unknown>, pattern: string): Promise<string[]> => {
+      const seen = new Set<string>();
+      let cursor = '0';
+      for (let calls = 0; calls < 10_000; calls++) {
+        const [next, found] = (await send(['SSCAN', 'big', cursor, 'MATCH', pattern, 'COUNT', '25'])) as [
+          string,
+          string[],
+        ];
+        for (const member of found) seen.add(member);
+        cursor = next;
+        if (cursor === '0') break;
       }
-    });
+      return [...seen].sort();
+    };
+    const ours = (argv: string[]) => Promise.resolve(engine.execute(argv, 0).reply);
+    const redis = (argv: string[]) => oracle.client.send(argv);
+    for (const pattern of ['*', 'member:1*', '*5']) {
+      const expected = await walk(redis, pattern);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(await walk(ours, pattern)).toEqual(expected);
+    }
+  });
 
-    it('computes algebra over large sets as Redis does', async () => {
-      const a = Array.from({ length: 400 }, (_, i) => String(i * 2));
-      const b = Array.from({ length: 400 }, (_, i) => `x${i * 3}`).concat(
-        Array.from({ length: 300 }, (_, i) => String(i * 3)),
-      );
-      const commands: string[][] = [
-        ['SADD', 'a', ...a],
-        ['SADD', 'b', ...b],
-        ['SINTER', 'a', 'b'],
-        ['SUNION', 'a', 'b'],
-        ['SDIFF', 'a', 'b'],
-        ['SDIFF', 'b', 'a'],
-        ['SINTERCARD', '2', 'a', 'b'],
-        ['SINTERCARD', '2', 'a', 'b', 'LIMIT', '17'],
-        ['SINTERSTORE', 'c', 'a', 'b'],
-        ['SPOP', 'c', '1000'],
-        ['SCARD', 'c'],
-        ['SUNIONSTORE', 'c', 'a', 'b'],
-        ['SCARD', 'c'],
-      ];
-      expect(await firstMismatch(oracle, commands, normalizeAll)).toBeUndefined();
-    });
-  },
-);
+  it('computes algebra over large sets as Redis does', async () => {
+    const a = Array.from({ length: 400 }, (_, i) => String(i * 2));
+    const b = Array.from({ length: 400 }, (_, i) => `x${i * 3}`).concat(
+      Array.from({ length: 300 }, (_, i) => String(i * 3)),
+    );
+    const commands: string[][] = [
+      ['SADD', 'a', ...a],
+      ['SADD', 'b', ...b],
+      ['SINTER', 'a', 'b'],
+      ['SUNION', 'a', 'b'],
+      ['SDIFF', 'a', 'b'],
+      ['SDIFF', 'b', 'a'],
+      ['SINTERCARD', '2', 'a', 'b'],
+      ['SINTERCARD', '2', 'a', 'b', 'LIMIT', '17'],
+      ['SINTERSTORE', 'c', 'a', 'b'],
+      ['SPOP', 'c', '1000'],
+      ['SCARD', 'c'],
+      ['SUNIONSTORE', 'c', 'a', 'b'],
+      ['SCARD', 'c'],
+    ];
+    expect(await firstMismatch(oracle, commands, normalizeAll)).toBeUndefined();
+  });
+});

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { firstMismatch } from '../../../../test/support/differential.js';
-import { type Oracle, redisServerAvailable, startOracle } from '../../../../test/support/oracle.js';
+import { type Oracle, oracleWanted, withOracle } from '../../../../test/support/oracle.js';
 import { normalizeStreamReply, streamCommand } from './commands.js';
 
 const U64_MAX = '18446744073709551615';
@@ -257,28 +257,20 @@ function normalizeAll(argv: readonly string[], reply: unknown): unknown {
   return normalizeStreamReply(argv, reply);
 }
 
-describe.runIf(redisServerAvailable() || process.env.MERIDIAN_REQUIRE_ORACLE === '1')(
-  'streams: differential against redis-server 7.0',
-  () => {
-    let oracle: Oracle;
-    beforeAll(async () => {
-      oracle = await startOracle();
-    });
-    afterAll(async () => {
-      await oracle.stop();
-    });
+describe.runIf(oracleWanted())('streams: differential against redis-server 7.0', () => {
+  let oracle: Oracle;
+  withOracle((started) => (oracle = started));
 
-    it('answers targeted edge and error cases exactly as Redis', async () => {
-      expect(await firstMismatch(oracle, targetedCases, normalizeAll)).toBeUndefined();
-    });
+  it('answers targeted edge and error cases exactly as Redis', async () => {
+    expect(await firstMismatch(oracle, targetedCases, normalizeAll)).toBeUndefined();
+  });
 
-    it('answers random stream and consumer-group sequences as Redis does', async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.array(streamCommand, { minLength: 1, maxLength: 60, size: 'max' }), async (commands) => {
-          expect(await firstMismatch(oracle, commands, normalizeAll)).toBeUndefined();
-        }),
-        { numRuns: 300 },
-      );
-    });
-  },
-);
+  it('answers random stream and consumer-group sequences as Redis does', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(streamCommand, { minLength: 1, maxLength: 60, size: 'max' }), async (commands) => {
+        expect(await firstMismatch(oracle, commands, normalizeAll)).toBeUndefined();
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

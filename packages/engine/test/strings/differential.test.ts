@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { firstMismatch } from '../../../../test/support/differential.js';
-import { type Oracle, redisServerAvailable, startOracle } from '../../../../test/support/oracle.js';
+import { type Oracle, oracleWanted, withOracle } from '../../../../test/support/oracle.js';
 import { stringCommand, wrongTypeSetup } from './commands.js';
 
 const LONG_MIN = '-9223372036854775808';
@@ -411,94 +411,86 @@ const lcsCases: string[][] = [
   ['LCS', 'long1', 'long2', 'LEN'],
 ];
 
-describe.runIf(redisServerAvailable() || process.env.MERIDIAN_REQUIRE_ORACLE === '1')(
-  'strings: differential against redis-server 7.0',
-  () => {
-    let oracle: Oracle;
-    beforeAll(async () => {
-      oracle = await startOracle();
-    });
-    afterAll(async () => {
-      await oracle.stop();
-    });
+describe.runIf(oracleWanted())('strings: differential against redis-server 7.0', () => {
+  let oracle: Oracle;
+  withOracle((started) => (oracle = started));
 
-    const suites: [string, string[][]][] = [
-      ['arity', arityCases],
-      ['SET, GETEX, SETEX options', optionCases],
-      ['integer and float arithmetic', integerCases],
-      ['ranges, SETRANGE, APPEND, MGET, MSETNX', rangeCases],
-      ['SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP', bitCases],
-      ['BITFIELD and BITFIELD_RO', bitfieldCases],
-      ['LCS', lcsCases],
-    ];
-    for (const [name, cases] of suites) {
-      it(`answers targeted cases exactly as Redis: ${name}`, async () => {
-        expect(await firstMismatch(oracle, [...setup, ...cases])).toBeUndefined();
-      });
-    }
-
-    it('answers random command sequences exactly as Redis', async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.array(stringCommand, { minLength: 1, maxLength: 60, size: 'max' }), async (commands) => {
-          expect(await firstMismatch(oracle, [...wrongTypeSetup(), ...commands])).toBeUndefined();
-        }),
-        { numRuns: 400 },
-      );
+  const suites: [string, string[][]][] = [
+    ['arity', arityCases],
+    ['SET, GETEX, SETEX options', optionCases],
+    ['integer and float arithmetic', integerCases],
+    ['ranges, SETRANGE, APPEND, MGET, MSETNX', rangeCases],
+    ['SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP', bitCases],
+    ['BITFIELD and BITFIELD_RO', bitfieldCases],
+    ['LCS', lcsCases],
+  ];
+  for (const [name, cases] of suites) {
+    it(`answers targeted cases exactly as Redis: ${name}`, async () => {
+      expect(await firstMismatch(oracle, [...setup, ...cases])).toBeUndefined();
     });
+  }
 
-    it('adds random floats exactly as long double arithmetic does', async () => {
-      const decimal = fc
-        .tuple(fc.integer({ min: -99999, max: 99999 }), fc.integer({ min: -25, max: 25 }))
-        .map(([mantissa, exponent]) => `${mantissa}e${exponent}`);
-      const increment = fc.oneof(decimal, fc.double({ noNaN: true, noDefaultInfinity: true }).map(String));
-      await fc.assert(
-        fc.asyncProperty(fc.array(increment, { minLength: 1, maxLength: 12 }), async (increments) => {
-          const commands = increments.map((text) => ['INCRBYFLOAT', 'f', text]);
-          expect(await firstMismatch(oracle, commands)).toBeUndefined();
-        }),
-        { numRuns: 300 },
-      );
-    });
+  it('answers random command sequences exactly as Redis', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(stringCommand, { minLength: 1, maxLength: 60, size: 'max' }), async (commands) => {
+        expect(await firstMismatch(oracle, [...wrongTypeSetup(), ...commands])).toBeUndefined();
+      }),
+      { numRuns: 400 },
+    );
+  });
 
-    it('counts and finds bits in random byte strings over random ranges as Redis does', async () => {
-      const bytes = fc.string({
-        unit: fc.constantFrom('\u0000', '\u00ff', '\u0001', '\u0080', '\u00f0', '\u000f', 'a'),
-        maxLength: 12,
-      });
-      const bound = fc.integer({ min: -100, max: 100 }).map(String);
-      const query = fc.oneof(
-        fc.tuple(bound, bound, bitUnitOrNone).map(([a, b, unit]) => ['BITCOUNT', 'v', a, b, ...unit]),
-        fc
-          .tuple(fc.constantFrom('0', '1'), bound, bound, bitUnitOrNone, fc.nat(2))
-          .map(([bit, a, b, unit, form]) => [
-            'BITPOS',
-            'v',
-            bit,
-            ...[a, b, ...unit].slice(0, form === 2 ? 2 + unit.length : form),
-          ]),
-      );
-      await fc.assert(
-        fc.asyncProperty(bytes, fc.array(query, { minLength: 1, maxLength: 20 }), async (value, queries) => {
-          expect(await firstMismatch(oracle, [['SET', 'v', value], ...queries])).toBeUndefined();
-        }),
-        { numRuns: 300 },
-      );
-    });
+  it('adds random floats exactly as long double arithmetic does', async () => {
+    const decimal = fc
+      .tuple(fc.integer({ min: -99999, max: 99999 }), fc.integer({ min: -25, max: 25 }))
+      .map(([mantissa, exponent]) => `${mantissa}e${exponent}`);
+    const increment = fc.oneof(decimal, fc.double({ noNaN: true, noDefaultInfinity: true }).map(String));
+    await fc.assert(
+      fc.asyncProperty(fc.array(increment, { minLength: 1, maxLength: 12 }), async (increments) => {
+        const commands = increments.map((text) => ['INCRBYFLOAT', 'f', text]);
+        expect(await firstMismatch(oracle, commands)).toBeUndefined();
+      }),
+      { numRuns: 300 },
+    );
+  });
 
-    it('computes LCS of longer random strings as Redis does', async () => {
-      const text = fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'd'), maxLength: 60 });
-      await fc.assert(
-        fc.asyncProperty(text, text, async (a, b) => {
-          const commands = [
-            ['MSET', 'a', a, 'b', b],
-            ['LCS', 'a', 'b'],
-            ['LCS', 'a', 'b', 'IDX', 'WITHMATCHLEN'],
-            ['LCS', 'a', 'b', 'IDX', 'MINMATCHLEN', '3'],
-          ];
-          expect(await firstMismatch(oracle, commands)).toBeUndefined();
-        }),
-        { numRuns: 150 },
-      );
+  it('counts and finds bits in random byte strings over random ranges as Redis does', async () => {
+    const bytes = fc.string({
+      unit: fc.constantFrom('\u0000', '\u00ff', '\u0001', '\u0080', '\u00f0', '\u000f', 'a'),
+      maxLength: 12,
     });
-  },
-);
+    const bound = fc.integer({ min: -100, max: 100 }).map(String);
+    const query = fc.oneof(
+      fc.tuple(bound, bound, bitUnitOrNone).map(([a, b, unit]) => ['BITCOUNT', 'v', a, b, ...unit]),
+      fc
+        .tuple(fc.constantFrom('0', '1'), bound, bound, bitUnitOrNone, fc.nat(2))
+        .map(([bit, a, b, unit, form]) => [
+          'BITPOS',
+          'v',
+          bit,
+          ...[a, b, ...unit].slice(0, form === 2 ? 2 + unit.length : form),
+        ]),
+    );
+    await fc.assert(
+      fc.asyncProperty(bytes, fc.array(query, { minLength: 1, maxLength: 20 }), async (value, queries) => {
+        expect(await firstMismatch(oracle, [['SET', 'v', value], ...queries])).toBeUndefined();
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('computes LCS of longer random strings as Redis does', async () => {
+    const text = fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'd'), maxLength: 60 });
+    await fc.assert(
+      fc.asyncProperty(text, text, async (a, b) => {
+        const commands = [
+          ['MSET', 'a', a, 'b', b],
+          ['LCS', 'a', 'b'],
+          ['LCS', 'a', 'b', 'IDX', 'WITHMATCHLEN'],
+          ['LCS', 'a', 'b', 'IDX', 'MINMATCHLEN', '3'],
+        ];
+        expect(await firstMismatch(oracle, commands)).toBeUndefined();
+      }),
+      { numRuns: 150 },
+    );
+  });
+});

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { firstMismatch } from '../../../../test/support/differential.js';
-import { type Oracle, redisServerAvailable, startOracle } from '../../../../test/support/oracle.js';
+import { type Oracle, oracleWanted, withOracle } from '../../../../test/support/oracle.js';
 import { zsetCommand } from './commands.js';
 
 const LONG_MIN = '-9223372036854775808';
@@ -224,87 +224,79 @@ function normalize(argv: readonly string[], reply: unknown): unknown {
   return reply === null ? null : { member: true };
 }
 
-describe.runIf(redisServerAvailable() || process.env.MERIDIAN_REQUIRE_ORACLE === '1')(
-  'zsets: differential against redis-server 7.0',
-  () => {
-    let oracle: Oracle;
-    beforeAll(async () => {
-      oracle = await startOracle();
-    });
-    afterAll(async () => {
-      await oracle.stop();
-    });
+describe.runIf(oracleWanted())('zsets: differential against redis-server 7.0', () => {
+  let oracle: Oracle;
+  withOracle((started) => (oracle = started));
 
-    it('answers targeted edge and error cases exactly as Redis', async () => {
-      expect(await firstMismatch(oracle, targetedCases, normalize)).toBeUndefined();
-    });
+  it('answers targeted edge and error cases exactly as Redis', async () => {
+    expect(await firstMismatch(oracle, targetedCases, normalize)).toBeUndefined();
+  });
 
-    it('answers random command sequences exactly as Redis', async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.array(zsetCommand, { minLength: 1, maxLength: 60, size: 'max' }), async (commands) => {
-          expect(await firstMismatch(oracle, commands, normalize)).toBeUndefined();
-        }),
-        { numRuns: 300 },
-      );
-    });
+  it('answers random command sequences exactly as Redis', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(zsetCommand, { minLength: 1, maxLength: 60, size: 'max' }), async (commands) => {
+        expect(await firstMismatch(oracle, commands, normalize)).toBeUndefined();
+      }),
+      { numRuns: 300 },
+    );
+  });
 
-    it('ranks, ranges and lex scans over mixed scores on a full-size listpack exactly as Redis', async () => {
-      const members = Array.from({ length: 120 }, (_, i) => [
-        String((i * 7) % 13) + (i % 3 === 0 ? '.5' : ''),
-        `m${(i * 31) % 120}`,
-      ]);
-      const commands: string[][] = [
-        ['ZADD', 'big', ...members.flat()],
-        ['ZRANGE', 'big', '0', '-1', 'WITHSCORES'],
-        ['ZRANGEBYLEX', 'big', '[m3', '(m7'],
-        ['ZREVRANGEBYLEX', 'big', '[m7', '(m3', 'LIMIT', '2', '5'],
-        ['ZLEXCOUNT', 'big', '[m3', '(m7'],
-        ['ZRANGE', 'big', '(2.5', '9', 'BYSCORE', 'LIMIT', '10', '20', 'WITHSCORES'],
-        ['ZCOUNT', 'big', '(2.5', '9'],
-        ['ZRANK', 'big', 'm77'],
-        ['ZREVRANK', 'big', 'm77'],
-        ['ZREMRANGEBYLEX', 'big', '[m2', '[m5'],
-        ['ZREMRANGEBYSCORE', 'big', '(10', '+inf'],
-        ['ZREMRANGEBYRANK', 'big', '5', '-20'],
-        ['ZRANGE', 'big', '0', '-1', 'WITHSCORES'],
-        ['ZPOPMAX', 'big', '3'],
-        ['ZMPOP', '1', 'big', 'MIN', 'COUNT', '4'],
-      ];
-      expect(await firstMismatch(oracle, commands, normalize)).toBeUndefined();
-    });
+  it('ranks, ranges and lex scans over mixed scores on a full-size listpack exactly as Redis', async () => {
+    const members = Array.from({ length: 120 }, (_, i) => [
+      String((i * 7) % 13) + (i % 3 === 0 ? '.5' : ''),
+      `m${(i * 31) % 120}`,
+    ]);
+    const commands: string[][] = [
+      ['ZADD', 'big', ...members.flat()],
+      ['ZRANGE', 'big', '0', '-1', 'WITHSCORES'],
+      ['ZRANGEBYLEX', 'big', '[m3', '(m7'],
+      ['ZREVRANGEBYLEX', 'big', '[m7', '(m3', 'LIMIT', '2', '5'],
+      ['ZLEXCOUNT', 'big', '[m3', '(m7'],
+      ['ZRANGE', 'big', '(2.5', '9', 'BYSCORE', 'LIMIT', '10', '20', 'WITHSCORES'],
+      ['ZCOUNT', 'big', '(2.5', '9'],
+      ['ZRANK', 'big', 'm77'],
+      ['ZREVRANK', 'big', 'm77'],
+      ['ZREMRANGEBYLEX', 'big', '[m2', '[m5'],
+      ['ZREMRANGEBYSCORE', 'big', '(10', '+inf'],
+      ['ZREMRANGEBYRANK', 'big', '5', '-20'],
+      ['ZRANGE', 'big', '0', '-1', 'WITHSCORES'],
+      ['ZPOPMAX', 'big', '3'],
+      ['ZMPOP', '1', 'big', 'MIN', 'COUNT', '4'],
+    ];
+    expect(await firstMismatch(oracle, commands, normalize)).toBeUndefined();
+  });
 
-    it('answers exactly as Redis past the listpack size (skiplist encoding there)', async () => {
-      const scored = Array.from({ length: 300 }, (_, i) => [
-        String((i * 13) % 41) + (i % 4 === 0 ? '.25' : ''),
-        `s${(i * 37) % 300}`,
-      ]);
-      const lex = Array.from({ length: 300 }, (_, i) => ['0', `w${String((i * 53) % 300).padStart(3, '0')}`]);
-      const commands: string[][] = [
-        ['ZADD', 'scored', ...scored.flat()],
-        ['ZADD', 'lex', ...lex.flat()],
-        ['ZRANGE', 'scored', '0', '-1', 'WITHSCORES'],
-        ['ZRANGE', 'scored', '(3.25', '17', 'BYSCORE', 'REV', 'LIMIT', '5', '30', 'WITHSCORES'],
-        ['ZREVRANGEBYSCORE', 'scored', '+inf', '(30', 'LIMIT', '1', '-1'],
-        ['ZCOUNT', 'scored', '(3.25', '17'],
-        ['ZRANK', 'scored', 's77'],
-        ['ZREVRANK', 'scored', 's77'],
-        ['ZRANGEBYLEX', 'lex', '[w100', '(w150'],
-        ['ZREVRANGEBYLEX', 'lex', '(w250', '-', 'LIMIT', '3', '10'],
-        ['ZLEXCOUNT', 'lex', '(w010', '[w299'],
-        ['ZREMRANGEBYLEX', 'lex', '[w050', '(w060'],
-        ['ZREMRANGEBYSCORE', 'scored', '(35', '+inf'],
-        ['ZREMRANGEBYRANK', 'scored', '10', '-100'],
-        ['ZINCRBY', 'scored', '0.1', 's5'],
-        ['ZRANGE', 'scored', '0', '-1', 'WITHSCORES'],
-        ['ZUNIONSTORE', 'u', '2', 'scored', 'lex', 'WEIGHTS', '2', '0.5'],
-        ['ZRANGE', 'u', '100', '160', 'WITHSCORES'],
-        ['ZINTERCARD', '2', 'u', 'lex', 'LIMIT', '20'],
-        ['ZRANDMEMBER', 'lex', '1000'],
-        ['ZPOPMIN', 'lex', '7'],
-        ['ZMPOP', '1', 'scored', 'MAX', 'COUNT', '9'],
-        ['ZCARD', 'lex'],
-      ];
-      expect(await firstMismatch(oracle, commands, normalize)).toBeUndefined();
-    });
-  },
-);
+  it('answers exactly as Redis past the listpack size (skiplist encoding there)', async () => {
+    const scored = Array.from({ length: 300 }, (_, i) => [
+      String((i * 13) % 41) + (i % 4 === 0 ? '.25' : ''),
+      `s${(i * 37) % 300}`,
+    ]);
+    const lex = Array.from({ length: 300 }, (_, i) => ['0', `w${String((i * 53) % 300).padStart(3, '0')}`]);
+    const commands: string[][] = [
+      ['ZADD', 'scored', ...scored.flat()],
+      ['ZADD', 'lex', ...lex.flat()],
+      ['ZRANGE', 'scored', '0', '-1', 'WITHSCORES'],
+      ['ZRANGE', 'scored', '(3.25', '17', 'BYSCORE', 'REV', 'LIMIT', '5', '30', 'WITHSCORES'],
+      ['ZREVRANGEBYSCORE', 'scored', '+inf', '(30', 'LIMIT', '1', '-1'],
+      ['ZCOUNT', 'scored', '(3.25', '17'],
+      ['ZRANK', 'scored', 's77'],
+      ['ZREVRANK', 'scored', 's77'],
+      ['ZRANGEBYLEX', 'lex', '[w100', '(w150'],
+      ['ZREVRANGEBYLEX', 'lex', '(w250', '-', 'LIMIT', '3', '10'],
+      ['ZLEXCOUNT', 'lex', '(w010', '[w299'],
+      ['ZREMRANGEBYLEX', 'lex', '[w050', '(w060'],
+      ['ZREMRANGEBYSCORE', 'scored', '(35', '+inf'],
+      ['ZREMRANGEBYRANK', 'scored', '10', '-100'],
+      ['ZINCRBY', 'scored', '0.1', 's5'],
+      ['ZRANGE', 'scored', '0', '-1', 'WITHSCORES'],
+      ['ZUNIONSTORE', 'u', '2', 'scored', 'lex', 'WEIGHTS', '2', '0.5'],
+      ['ZRANGE', 'u', '100', '160', 'WITHSCORES'],
+      ['ZINTERCARD', '2', 'u', 'lex', 'LIMIT', '20'],
+      ['ZRANDMEMBER', 'lex', '1000'],
+      ['ZPOPMIN', 'lex', '7'],
+      ['ZMPOP', '1', 'scored', 'MAX', 'COUNT', '9'],
+      ['ZCARD', 'lex'],
+    ];
+    expect(await firstMismatch(oracle, commands, normalize)).toBeUndefined();
+  });
+});
