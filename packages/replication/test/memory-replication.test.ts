@@ -9,15 +9,7 @@ import {
   ReplicationReplica,
 } from '@meridian/replication';
 import { MemoryWriteLog } from '@meridian/store';
-
-/** Runs the virtual clock ms by ms, letting promise continuations (connects) run in between. */
-async function run(clock: VirtualClock, ms: number): Promise<void> {
-  for (let i = 0; i < ms; i++) {
-    clock.advance(1);
-    await Promise.resolve();
-    await Promise.resolve();
-  }
-}
+import { run } from './virtual-time.js';
 
 async function simulate(seed: number): Promise<{ lags: number[]; digests: [string, string] }> {
   const clock = new VirtualClock(1_700_000_000_000);

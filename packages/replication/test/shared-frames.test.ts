@@ -12,14 +12,7 @@ import {
   ReplicationReplica,
 } from '@meridian/replication';
 import { MemoryWriteLog } from '@meridian/store';
-
-async function run(clock: VirtualClock, ms: number): Promise<void> {
-  for (let i = 0; i < ms; i++) {
-    clock.advance(1);
-    await Promise.resolve();
-    await Promise.resolve();
-  }
-}
+import { run } from './virtual-time.js';
 
 /** Wraps a listener so every frame the primary sends is recorded with the connection it went to. */
 function recording(inner: Listener, sent: { connection: number; frame: Uint8Array }[]): Listener {
