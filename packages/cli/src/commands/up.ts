@@ -35,6 +35,8 @@ export interface Endpoint {
   readonly name: string;
   readonly role: 'primary' | 'replica' | 'router';
   readonly url: string;
+  /** `redis://host:port` of the region's RESP listener; undefined: none (or the router). */
+  readonly resp?: string | undefined;
 }
 
 const STARTUP_TIMEOUT_MS_DEFAULT = 30_000;
@@ -49,10 +51,18 @@ function portFree(host: string, port: number): Promise<boolean> {
   });
 }
 
+function respUrl(region: { host: string; respPort: number | null }): string | undefined {
+  if (region.respPort === null) return undefined;
+  return `redis://${region.host.includes(':') ? `[${region.host}]` : region.host}:${region.respPort}`;
+}
+
 async function checkPorts(loaded: LoadedTopology): Promise<void> {
   const { config } = loaded;
   const wanted = [
     ...config.regions.map((r) => ({ name: r.name, host: r.host, port: r.port })),
+    ...config.regions.flatMap((r) =>
+      r.respPort === null ? [] : [{ name: `${r.name} respPort`, host: r.host, port: r.respPort }],
+    ),
     { name: 'router', ...config.router },
   ];
   for (const { name, host, port } of wanted) {
@@ -109,6 +119,7 @@ export class RunningTopology {
       name,
       role: name === config.primary ? 'primary' : 'replica',
       url: regionUrl(config.regions.find((r) => r.name === name)!),
+      resp: respUrl(config.regions.find((r) => r.name === name)!),
     }));
     endpoints.push({ name: 'router', role: 'router', url: routerUrl(config) });
     const processes = [...ordered.map((name) => make(name, ['node', '--region', name])), make('router', ['router'])];
@@ -204,7 +215,10 @@ export function banner(running: TopologyView): string {
     `  data   ${loaded.dataDir}`,
     '',
     'Endpoints:',
-    ...endpoints.map((endpoint) => `  ${`${endpoint.name} (${endpoint.role})`.padEnd(width)}  ${endpoint.url}`),
+    ...endpoints.map(
+      (endpoint) =>
+        `  ${`${endpoint.name} (${endpoint.role})`.padEnd(width)}  ${endpoint.url}${endpoint.resp === undefined ? '' : `  ${endpoint.resp}`}`,
+    ),
     '',
     `Tokens (environment, regions.yaml, or generated once and kept in ${secretsPath(loaded.dataDir)}):`,
     ...variables,
@@ -212,6 +226,10 @@ export function banner(running: TopologyView): string {
     'Try it:',
     `  curl -H "Authorization: Bearer ${token}" -d '["SET","greeting","hello"]' ${router.url}/`,
     `  curl -H "Authorization: Bearer ${token}" -H "x-meridian-region: ${far}" ${router.url}/get/greeting`,
+    '',
+    ...(endpoints[0]?.resp === undefined
+      ? []
+      : [`  redis-cli -u ${endpoints[0].resp} --user default --pass ${token} --no-auth-warning GET greeting`]),
     '',
     'SDK (@upstash/redis):',
     `  const redis = new Redis({ url: '${router.url}', token: '${token}' });`,
@@ -266,6 +284,7 @@ export class InProcessTopology implements TopologyView {
       name,
       role: name === config.primary ? 'primary' : 'replica',
       url: regionUrl(config.regions.find((r) => r.name === name)!),
+      resp: respUrl(config.regions.find((r) => r.name === name)!),
     }));
     endpoints.push({ name: 'router', role: 'router', url: routerUrl(config) });
     const running = new InProcessTopology(loaded, secrets, endpoints);
