@@ -7,6 +7,7 @@ export { writeReply } from './writer.js';
 export { shapeReply } from './shape.js';
 export {
   RespMap,
+  RespPairs,
   RespSet,
   RespDouble,
   RespPush,

@@ -1,6 +1,6 @@
 import type { ByteString, Reply } from '@meridian/engine';
 import { ReplyError } from '@meridian/engine';
-import { NULL_ARRAY, RespDouble, RespMap, RespSet, type RespValue, RespVerbatim } from './values.js';
+import { NULL_ARRAY, RespDouble, RespMap, RespPairs, RespSet, type RespValue, RespVerbatim } from './values.js';
 
 type Shaper = (reply: readonly Reply[], argv: readonly ByteString[]) => RespValue;
 
@@ -13,12 +13,12 @@ function double(value: Reply): RespValue {
   return typeof value === 'string' ? new RespDouble(value) : value;
 }
 
-function pairs(items: readonly Reply[], scored: boolean): RespValue[] {
-  const out: RespValue[] = [];
+function pairs(items: readonly Reply[], scored: boolean): RespPairs {
+  const out: [RespValue, RespValue][] = [];
   for (let i = 0; i + 1 < items.length; i += 2) {
-    out.push([items[i] as Reply, scored ? double(items[i + 1] as Reply) : (items[i + 1] as Reply)] as RespValue[]);
+    out.push([items[i] as Reply, scored ? double(items[i + 1] as Reply) : (items[i + 1] as Reply)]);
   }
-  return out;
+  return new RespPairs(out);
 }
 
 function map(items: readonly Reply[]): RespMap {
@@ -30,7 +30,11 @@ function map(items: readonly Reply[]): RespMap {
 const withScores: Shaper = (reply, argv) => (hasOption(argv, 'withscores', 2) ? pairs(reply, true) : reply);
 const popped: Shaper = (reply, argv) =>
   argv.length > 2 ? pairs(reply, true) : reply.map((item, i) => (i === 1 ? double(item) : item));
-const multiPop: Shaper = (reply) => [reply[0] as Reply, pairs((reply[1] as readonly Reply[] | undefined) ?? [], true)];
+// ZMPOP/BZMPOP nest their pairs in RESP2 too.
+const multiPop: Shaper = (reply) => [
+  reply[0] as Reply,
+  ((reply[1] as readonly Reply[] | undefined) ?? []).map((pair) => (pair as readonly Reply[]).map((item, i) => (i === 1 ? double(item) : item))),
+];
 const streams: Shaper = (reply) => new RespMap(reply.map((stream) => [...(stream as readonly Reply[])] as [Reply, Reply]));
 const set: Shaper = (reply) => new RespSet(reply);
 

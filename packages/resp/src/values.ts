@@ -5,6 +5,11 @@ export class RespMap {
   constructor(readonly entries: readonly (readonly [RespValue, RespValue])[]) {}
 }
 
+/** Pairs (ZRANGE … WITHSCORES): an array of 2-element arrays in RESP3, one flat array in RESP2. */
+export class RespPairs {
+  constructor(readonly pairs: readonly (readonly [RespValue, RespValue])[]) {}
+}
+
 /** RESP3 set (`~`); an array in RESP2. */
 export class RespSet {
   constructor(readonly items: readonly RespValue[]) {}
@@ -40,6 +45,7 @@ export type RespValue =
   | Exclude<Reply, readonly Reply[]>
   | readonly RespValue[]
   | RespMap
+  | RespPairs
   | RespSet
   | RespDouble
   | RespPush

@@ -4,6 +4,7 @@ import {
   RespDouble,
   RespMap,
   RespNullArray,
+  RespPairs,
   RespPush,
   RespSet,
   type RespValue,
@@ -38,6 +39,9 @@ function writeObject(reply: object, protocol: ProtocolVersion): string {
     let out = `%${reply.entries.length}\r\n`;
     for (const [key, value] of reply.entries) out += writeReply(key, protocol) + writeReply(value, protocol);
     return out;
+  }
+  if (reply instanceof RespPairs) {
+    return protocol === 2 ? aggregate('*', reply.pairs.flat(), protocol) : aggregate('*', reply.pairs, protocol);
   }
   if (reply instanceof RespSet) return aggregate(protocol === 3 ? '~' : '*', reply.items, protocol);
   if (reply instanceof RespPush) return aggregate(protocol === 3 ? '>' : '*', reply.items, protocol);
