@@ -30,7 +30,7 @@ describe('RESP bytes: Meridian vs redis-server', () => {
   const streams: [string, string][] = [
     ['strings', command('SET', 'k', 'v') + command('GET', 'k') + command('INCR', 'n') + command('GET', 'missing') + command('APPEND', 'k', '\xff\x00')],
     ['inline and pipelined', 'PING\r\nECHO "a b"\r\nSET x 1\r\nGET x\r\n\r\n' + command('DEL', 'x', 'y')],
-    ['hashes and lists', command('HSET', 'h', 'f', '1', 'g', '2') + command('HGETALL', 'h') + command('RPUSH', 'l', 'a', 'b') + command('LRANGE', 'l', '0', '-1') + command('LMPOP', '1', 'none', 'LEFT')],
+    ['hashes and lists', command('HSET', 'h', 'f', '1', 'g', '2') + command('HGETALL', 'h') + command('RPUSH', 'l', 'a', 'b') + command('LRANGE', 'l', '0', '-1') + command('LMPOP', '1', 'none', 'LEFT') + command('XADD', 'x', '1-1', 'f', 'v') + command('XREAD', 'STREAMS', 'x', '0') + command('XREAD', 'STREAMS', 'x', '$')],
     ['sets and zsets', command('SADD', 's', 'a') + command('SMEMBERS', 's') + command('ZADD', 'z', '1.5', 'm') + command('ZSCORE', 'z', 'm') + command('ZRANGE', 'z', '0', '-1', 'WITHSCORES') + command('ZADD', 'z', '3', 'n') + command('ZMPOP', '1', 'z', 'MIN', 'COUNT', '1') + command('ZPOPMIN', 'z')],
     ['transactions', command('MULTI') + command('SET', 'a', '1') + command('INCR', 'a') + command('EXEC') + command('EXEC') + command('DISCARD')],
     ['aborted transaction', command('MULTI') + command('NOPE') + command('SET', 'a') + command('EXEC') + command('MULTI') + command('MULTI') + command('WATCH', 'a') + command('DISCARD')],

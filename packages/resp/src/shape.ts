@@ -35,7 +35,11 @@ const multiPop: Shaper = (reply) => [
   reply[0] as Reply,
   ((reply[1] as readonly Reply[] | undefined) ?? []).map((pair) => (pair as readonly Reply[]).map((item, i) => (i === 1 ? double(item) : item))),
 ];
-const streams: Shaper = (reply) => new RespMap(reply.map((stream) => [...(stream as readonly Reply[])] as [Reply, Reply]));
+const streams: Shaper = (reply) =>
+  new RespMap(
+    reply.map((stream) => [...(stream as readonly Reply[])] as [Reply, Reply]),
+    'pairs',
+  );
 const set: Shaper = (reply) => new RespSet(reply);
 
 /** RESP3 shapes of array replies, per command (Redis 7.0's reply types); RESP2 writes them as flat arrays. */

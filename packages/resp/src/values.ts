@@ -2,7 +2,11 @@ import type { Reply } from '@meridian/engine';
 
 /** RESP3 map (`%`); a flat array of pairs in RESP2. */
 export class RespMap {
-  constructor(readonly entries: readonly (readonly [RespValue, RespValue])[]) {}
+  constructor(
+    readonly entries: readonly (readonly [RespValue, RespValue])[],
+    /** RESP2 form: one flat array (HGETALL), or an array of pairs (XREAD). */
+    readonly resp2: 'flat' | 'pairs' = 'flat',
+  ) {}
 }
 
 /** Pairs (ZRANGE … WITHSCORES): an array of 2-element arrays in RESP3, one flat array in RESP2. */

@@ -35,7 +35,7 @@ function writeObject(reply: object, protocol: ProtocolVersion): string {
     return protocol === 3 ? `=${reply.text.length + 4}\r\n${reply.format}:${reply.text}\r\n` : bulk(reply.text);
   }
   if (reply instanceof RespMap) {
-    if (protocol === 2) return aggregate('*', reply.entries.flat(), protocol);
+    if (protocol === 2) return aggregate('*', reply.resp2 === 'flat' ? reply.entries.flat() : reply.entries, protocol);
     let out = `%${reply.entries.length}\r\n`;
     for (const [key, value] of reply.entries) out += writeReply(key, protocol) + writeReply(value, protocol);
     return out;
