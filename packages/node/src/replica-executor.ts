@@ -94,10 +94,13 @@ export class ReplicaExecutor implements CommandRouter {
   }
 }
 
-/** Writes change data only on the primary; WAIT and PUBLISH are about the primary's replicas and subscribers. */
+/**
+ * The command table's `needsPrimary`: writes change data only on the primary; WAIT and PUBLISH are
+ * about the primary's replicas and subscribers. A malformed command is answered here, except WAIT,
+ * which the primary always answers.
+ */
 function needsPrimary(argv: readonly ByteString[]): boolean {
-  if (isWait(argv)) return true;
   const resolved = Engine.resolve(argv);
-  if (resolved instanceof ReplyError) return false;
-  return resolved.isWrite || resolved.name === 'publish';
+  if (resolved instanceof ReplyError) return isWait(argv);
+  return resolved.needsPrimary;
 }

@@ -1,5 +1,5 @@
-import type { CommandInfo, CommandSpec } from '../command.js';
-import { toCommandInfo } from '../command.js';
+import type { CommandFacts, CommandInfo, CommandSpec, KnownCommand } from '../command.js';
+import { factsOf, toCommandInfo } from '../command.js';
 import { hashCommands } from './hashes/index.js';
 import { keyCommands } from './keys/index.js';
 import { listCommands } from './lists/index.js';
@@ -40,4 +40,43 @@ export const commandTable: ReadonlyMap<string, CommandInfo> = buildTable();
 /** Looks a command up by name, in any case. */
 export function findCommand(name: string): CommandInfo | undefined {
   return commandTable.get(name) ?? commandTable.get(name.toLowerCase());
+}
+
+/**
+ * Names the engine does not run but every layer must recognise, with their facts: transaction
+ * control (REST sends transactions to /multi-exec), connection commands, scripts and SPUBLISH.
+ * A command implemented later moves into the table with the same facts.
+ */
+const recognised: readonly KnownCommand[] = [
+  ...['multi', 'exec', 'discard', 'watch', 'unwatch'].map((name): KnownCommand => ({
+    name,
+    flags: [],
+    facts: ['transaction'],
+  })),
+  { name: 'ssubscribe', flags: ['pubsub'], facts: ['connection'] },
+  { name: 'sunsubscribe', flags: ['pubsub'], facts: ['connection'] },
+  { name: 'monitor', flags: ['admin'], facts: ['connection'] },
+  { name: 'spublish', flags: ['pubsub'], facts: ['primary'] },
+  // Scripts and functions may write; their _RO forms may not.
+  ...['eval', 'evalsha', 'fcall', 'function', 'script'].map((name): KnownCommand => ({
+    name,
+    flags: [],
+    facts: ['script', 'primary'],
+  })),
+  ...['eval_ro', 'evalsha_ro', 'fcall_ro'].map((name): KnownCommand => ({ name, flags: [], facts: ['script'] })),
+];
+
+function buildFacts(): ReadonlyMap<string, CommandFacts> {
+  const facts = new Map<string, CommandFacts>(commandTable);
+  for (const known of recognised) {
+    if (!facts.has(known.name)) facts.set(known.name, factsOf(known, false));
+  }
+  return facts;
+}
+
+const factsTable: ReadonlyMap<string, CommandFacts> = buildFacts();
+
+/** The facts of a command by name, in any case: the table's entry, or a recognised name's facts. */
+export function findCommandFacts(name: string): CommandFacts | undefined {
+  return factsTable.get(name) ?? factsTable.get(name.toLowerCase());
 }
