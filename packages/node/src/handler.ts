@@ -20,7 +20,8 @@ import {
   encodeRespAll,
   parseRestRequest,
 } from '@meridian/rest';
-import type { BatchOutcome, CommandBatch, CommandRouter, Consistency, RunResult } from './executor.js';
+import { parseConsistency } from '@meridian/core';
+import type { BatchOutcome, CommandBatch, CommandRouter, RunResult } from './executor.js';
 import { LagRequestError, type NodeLinks } from './links.js';
 
 /** An HTTP answer, independent of any socket. */
@@ -61,16 +62,8 @@ const ERR_INTERNAL = 'ERR internal error';
 const ERR_NO_STREAMS = 'ERR event streams (/subscribe, /psubscribe, /monitor) are not available on this node';
 
 const CONSISTENCY_HEADER = 'x-meridian-consistency';
-const BOUNDED = /^bounded=(\d{1,9})$/;
-
-/** `x-meridian-consistency`; anything unparseable counts as absent. */
-export function parseConsistency(header: string | readonly string[] | undefined): Consistency | undefined {
-  if (typeof header !== 'string') return undefined;
-  const text = header.trim().toLowerCase();
-  if (text === 'eventual' || text === 'session' || text === 'strong') return { level: text };
-  const bounded = BOUNDED.exec(text);
-  return bounded === null ? undefined : { level: 'bounded', stalenessMsMax: Number(bounded[1]) };
-}
+/** `x-meridian-consistency` (the one parser, in @meridian/core); anything unparseable counts as absent. */
+export { parseConsistency };
 
 /** Answers parsed REST requests with a `CommandRouter`; callable without a socket. */
 export class RestHandler {

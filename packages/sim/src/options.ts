@@ -1,5 +1,5 @@
 import type { ReplicaApplier } from '@meridian/replication';
-import { parseConsistency } from '@meridian/router';
+import { parseConsistency } from '@meridian/core';
 import type { TopologyConfig } from '@meridian/topology';
 import type { FaultSpec } from './faults.js';
 import type { LiveTopology } from './live.js';

@@ -1,5 +1,5 @@
 import type { SeededRandom } from '@meridian/lag';
-import { type Consistency, parseConsistency } from '@meridian/router';
+import { type Consistency, parseConsistency } from '@meridian/core';
 import type { WorkloadOptions } from './options.js';
 
 export interface SimClient {

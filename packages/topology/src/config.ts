@@ -1,3 +1,4 @@
+import { parseConsistency } from '@meridian/core';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 
 export type Durability = 'always' | 'everysec' | 'none';
@@ -68,8 +69,6 @@ const DISTRIBUTIONS: Record<DistributionConfig['distribution'], readonly string[
   pareto: ['scaleMs', 'shape'],
   empirical: ['samplesMs'],
 };
-
-const CONSISTENCY = /^(eventual|session|strong|bounded=\d+)$/;
 
 class Reader {
   readonly lines = new LineCounter();
@@ -240,7 +239,7 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
     reader.fail(['router', 'port'], `${routerHost}:${routerPort} is already used by a region`);
   }
   const defaultConsistency = string(reader, ['router', 'defaultConsistency'], router['defaultConsistency'], 'eventual');
-  if (!CONSISTENCY.test(defaultConsistency))
+  if (parseConsistency(defaultConsistency) === undefined)
     reader.fail(['router', 'defaultConsistency'], 'must be eventual, session, strong or bounded=<ms>');
   const addClientLatency = router['addClientLatency'] ?? false;
   if (typeof addClientLatency !== 'boolean') reader.fail(['router', 'addClientLatency'], 'must be true or false');
