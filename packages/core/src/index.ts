@@ -1,2 +1,17 @@
 export { parseConsistency, formatConsistency, CONSISTENCY_SYNTAX } from './consistency.js';
 export type { Consistency } from './consistency.js';
+export { PrimaryExecutor, isWait } from './primary-executor.js';
+export type {
+  CommandRouter,
+  CommandBatch,
+  BatchOutcome,
+  ForwardedOutcome,
+  PrimaryExecutorOptions,
+  ReplicaAcks,
+  RunContext,
+  RunResult,
+} from './primary-executor.js';
+export { ReplicaExecutor } from './replica-executor.js';
+export type { ReplicaExecutorOptions, ReplicaPosition } from './replica-executor.js';
+export { FORWARDED_BY_HEADER } from './ports.js';
+export type { Forwarder, RestResponse } from './ports.js';

@@ -21,15 +21,11 @@ import {
   parseRestRequest,
 } from '@meridian/rest';
 import { parseConsistency } from '@meridian/core';
-import type { BatchOutcome, CommandBatch, CommandRouter, RunResult } from './executor.js';
+import type { BatchOutcome, CommandBatch, CommandRouter, RestResponse, RunResult } from '@meridian/core';
 import { LagRequestError, type NodeLinks } from './links.js';
 
-/** An HTTP answer, independent of any socket. */
-export interface RestResponse {
-  readonly status: number;
-  readonly headers: Record<string, string>;
-  readonly body: string | Buffer;
-}
+/** An HTTP answer, independent of any socket (defined in @meridian/core). */
+export type { RestResponse };
 
 /** The `/_meridian/*` endpoints a node serves besides health. */
 export interface AdminEndpoints {

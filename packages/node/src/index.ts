@@ -1,6 +1,7 @@
 export { MeridianNode, NodeConfigError, isLoopbackHost } from './node.js';
 export type { MeridianNodeOptions } from './node.js';
-export { PrimaryExecutor, isWait } from './executor.js';
+// The roles' request execution lives in @meridian/core; re-exported for the node's users.
+export { PrimaryExecutor, ReplicaExecutor, isWait } from '@meridian/core';
 export type {
   CommandRouter,
   CommandBatch,
@@ -10,15 +11,15 @@ export type {
   ReplicaAcks,
   RunContext,
   RunResult,
-} from './executor.js';
-export { ReplicaExecutor } from './replica-executor.js';
+} from '@meridian/core';
 export { RestHandler, parseConsistency } from './handler.js';
 export type { AdminEndpoints, RestResponse, RestHandlerOptions } from './handler.js';
 export { createHttpServer, HTTP_TIMEOUTS_DEFAULT } from './http-server.js';
 export type { HttpServerOptions, StreamHandler, StreamRequest } from './http-server.js';
 export { NodeLinks, LagRequestError } from './links.js';
 export type { LinkSpec, LinkView } from './links.js';
-export { PrimaryForwarder, FORWARDED_BY_HEADER } from './forwarder.js';
+export { PrimaryForwarder } from './forwarder.js';
+export { FORWARDED_BY_HEADER } from '@meridian/core';
 export { openRegionStore, SnapshotScheduler, SNAPSHOT_POLICY_DEFAULT } from './persistence.js';
 export type { RegionStoreOptions, SnapshotPolicy } from './persistence.js';
 export type { PrimaryReplicationOptions } from './primary-role.js';

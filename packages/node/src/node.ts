@@ -7,7 +7,7 @@ import type { Clock, TimerHandle } from '@meridian/lag';
 import { REPLICATION_PATH, SystemClock } from '@meridian/replication';
 import { REQUEST_BYTES_MAX_DEFAULT, RestAuth, type RestRequest, SecretToken } from '@meridian/rest';
 import { MemoryWriteLog, type ReplicaWriteLog, type WriteLog, recoverEngine, SqliteWriteLog } from '@meridian/store';
-import type { CommandRouter } from './executor.js';
+import type { CommandRouter } from '@meridian/core';
 import { RestHandler, type RestResponse } from './handler.js';
 import { PubSubHub } from './pubsub/hub.js';
 import { PubSubService, type PubSubSettings } from './pubsub/service.js';

@@ -3,7 +3,7 @@ import type { Engine } from '@meridian/engine';
 import type { Clock } from '@meridian/lag';
 import { engineSnapshotSource, ReplicationPrimary, WsListener } from '@meridian/replication';
 import type { WriteLog } from '@meridian/store';
-import { PrimaryExecutor, type ReplicaAcks } from './executor.js';
+import { PrimaryExecutor, type ReplicaAcks } from '@meridian/core';
 import type { NodeLinks } from './links.js';
 import { primaryReplicationInfo, type RegionAddress, replicaViews } from './report.js';
 

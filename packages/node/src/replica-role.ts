@@ -5,7 +5,7 @@ import { type ReplicaWriteLog, recoverEngine, SqliteWriteLog, StoreError } from 
 import { PrimaryForwarder } from './forwarder.js';
 import type { NodeLinks } from './links.js';
 import { replayLog } from './persistence.js';
-import { ReplicaExecutor } from './replica-executor.js';
+import { ReplicaExecutor } from '@meridian/core';
 import { type HistoryStore, MemoryHistory, PersistentApplier } from './replica-store.js';
 import { replicaReplicationInfo } from './report.js';
 

@@ -1,9 +1,16 @@
 import { type ByteString, Engine, type Reply, ReplyError } from '@meridian/engine';
 import type { Clock } from '@meridian/lag';
 import { encodeJsonError, formatSyncToken } from '@meridian/rest';
-import type { BatchOutcome, CommandBatch, CommandRouter, ForwardedOutcome, RunContext, RunResult } from './executor.js';
-import { isWait } from './executor.js';
-import { FORWARDED_BY_HEADER, type PrimaryForwarder } from './forwarder.js';
+import type {
+  BatchOutcome,
+  CommandBatch,
+  CommandRouter,
+  ForwardedOutcome,
+  RunContext,
+  RunResult,
+} from './primary-executor.js';
+import { isWait } from './primary-executor.js';
+import { FORWARDED_BY_HEADER, type Forwarder } from './ports.js';
 
 /** What the replica executor needs from replication (ReplicationReplica). */
 export interface ReplicaPosition {
@@ -19,7 +26,7 @@ export interface ReplicaExecutorOptions {
   readonly replicationId: () => string;
   /** How stale the local data may be, in ms; Infinity when nothing proves any freshness. */
   readonly stalenessMs: () => number;
-  readonly forwarder: PrimaryForwarder;
+  readonly forwarder: Forwarder;
   /** How long a read waits for the replica to reach its sync token before going to the primary. */
   readonly syncWaitMsMax: number;
 }

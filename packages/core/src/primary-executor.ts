@@ -3,17 +3,14 @@ import type { Clock } from '@meridian/lag';
 import type { RestRequest, SyncToken } from '@meridian/rest';
 import { formatSyncToken } from '@meridian/rest';
 import type { WriteLog } from '@meridian/store';
-import type { Consistency } from '@meridian/core';
-import type { RestResponse } from './handler.js';
+import type { Consistency } from './consistency.js';
+import type { RestResponse } from './ports.js';
 
 /** Commands the REST layer asks a node to run, already authenticated and permitted. */
 export type CommandBatch =
   | { readonly kind: 'command'; readonly argv: readonly ByteString[] }
   | { readonly kind: 'pipeline'; readonly commands: readonly (readonly ByteString[])[] }
   | { readonly kind: 'transaction'; readonly commands: readonly (readonly ByteString[])[] };
-
-/** `x-meridian-consistency` of a request (the one type, in @meridian/core). */
-export type { Consistency } from '@meridian/core';
 
 /** What a node knows about the request besides its commands. */
 export interface RunContext {
