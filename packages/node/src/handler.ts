@@ -21,11 +21,26 @@ import {
   parseRestRequest,
 } from '@meridian/rest';
 import { parseConsistency } from '@meridian/core';
-import type { BatchOutcome, CommandBatch, CommandRouter, RestResponse, RunResult } from '@meridian/core';
+import type {
+  BatchOutcome,
+  CommandBatch,
+  CommandRouter,
+  RestResponse as CoreResponse,
+  RunResult,
+} from '@meridian/core';
 import { LagRequestError, type NodeLinks } from './links.js';
 
-/** An HTTP answer, independent of any socket (defined in @meridian/core). */
-export type { RestResponse };
+/** An HTTP answer, independent of any socket (core's, with the node's Buffer body). */
+export interface RestResponse extends CoreResponse {
+  readonly body: string | Buffer;
+}
+
+/** A forwarded answer (core's port gives bytes) as the node's response. */
+function asNodeResponse(response: CoreResponse): RestResponse {
+  const body = response.body;
+  if (typeof body === 'string' || Buffer.isBuffer(body)) return { ...response, body };
+  return { ...response, body: Buffer.from(body.buffer, body.byteOffset, body.byteLength) };
+}
 
 /** The `/_meridian/*` endpoints a node serves besides health. */
 export interface AdminEndpoints {
@@ -156,7 +171,7 @@ export class RestHandler {
   }
 
   private answer(parsed: CommandCall, result: RunResult, refusals: Map<number, ReplyError> | undefined): RestResponse {
-    return 'forwarded' in result ? result.forwarded : this.encode(parsed, result, refusals);
+    return 'forwarded' in result ? asNodeResponse(result.forwarded) : this.encode(parsed, result, refusals);
   }
 
   /** Applies per-command refusals: a single command or a transaction fails whole; a pipeline per entry. */
