@@ -15,3 +15,5 @@ export { ReplicaExecutor } from './replica-executor.js';
 export type { ReplicaExecutorOptions, ReplicaPosition } from './replica-executor.js';
 export { FORWARDED_BY_HEADER } from './ports.js';
 export type { Forwarder, RestResponse } from './ports.js';
+export { decideRead } from './read-decision.js';
+export type { ReadDecider, ReadDecision, ReadToken, ReplicaReadState, ForwardReason } from './read-decision.js';

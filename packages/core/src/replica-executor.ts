@@ -11,6 +11,7 @@ import type {
 } from './primary-executor.js';
 import { isWait } from './primary-executor.js';
 import { FORWARDED_BY_HEADER, type Forwarder } from './ports.js';
+import { decideRead, type ReadDecider } from './read-decision.js';
 
 /** What the replica executor needs from replication (ReplicationReplica). */
 export interface ReplicaPosition {
@@ -29,6 +30,8 @@ export interface ReplicaExecutorOptions {
   readonly forwarder: Forwarder;
   /** How long a read waits for the replica to reach its sync token before going to the primary. */
   readonly syncWaitMsMax: number;
+  /** The read decision; `decideRead` unless a test swaps it. */
+  readonly decide?: ReadDecider;
 }
 
 /**
@@ -50,33 +53,24 @@ export class ReplicaExecutor implements CommandRouter {
   }
 
   run(batch: CommandBatch, context: RunContext): RunResult | Promise<RunResult> {
-    if (this.mustForward(batch, context)) return this.forward(context);
-    const token = context.syncToken;
-    const history = this.options.replicationId();
-    if (
-      token === undefined ||
-      (token.replicationId === history && token.offset <= this.options.position.appliedOffset)
-    ) {
-      return this.runLocally(batch);
+    if (mustForward(batch)) return this.forward(context);
+    const position = this.options.position;
+    const state = {
+      replicationId: this.options.replicationId(),
+      appliedOffset: position.appliedOffset,
+      stalenessMs: this.options.stalenessMs(),
+    };
+    const decision = (this.options.decide ?? decideRead)(state, context.consistency, context.syncToken);
+    switch (decision.kind) {
+      case 'local':
+        return this.runLocally(batch);
+      case 'forward':
+        return this.forward(context);
+      case 'wait':
+        return position
+          .waitForOffset(decision.offset, this.options.syncWaitMsMax)
+          .then((reached) => (reached ? this.runLocally(batch) : this.forward(context)));
     }
-    // A token of another history: the primary knows whether it is newer than our data.
-    if (token.replicationId !== history) return this.forward(context);
-    return this.options.position
-      .waitForOffset(token.offset, this.options.syncWaitMsMax)
-      .then((reached) => (reached ? this.runLocally(batch) : this.forward(context)));
-  }
-
-  private mustForward(batch: CommandBatch, context: RunContext): boolean {
-    if (batch.kind === 'transaction') return true;
-    const commands = batch.kind === 'command' ? [batch.argv] : batch.commands;
-    if (commands.some(needsPrimary)) return true;
-    // Data of no known history, or nothing proving how fresh it is: only the primary can answer.
-    const stalenessMs = this.options.stalenessMs();
-    if (this.options.replicationId() === '' || !Number.isFinite(stalenessMs)) return true;
-    const consistency = context.consistency;
-    if (consistency === undefined) return false;
-    if (consistency.level === 'strong') return true;
-    return consistency.level === 'bounded' && stalenessMs > consistency.stalenessMsMax;
   }
 
   private forward(context: RunContext): Promise<ForwardedOutcome> | ForwardedOutcome {
@@ -99,6 +93,12 @@ export class ReplicaExecutor implements CommandRouter {
     }
     return { replies, syncToken: this.currentSyncToken(), stalenessMs: this.currentStalenessMs() };
   }
+}
+
+/** Transactions, and batches with any command that needs the primary, go there whatever the read decision. */
+function mustForward(batch: CommandBatch): boolean {
+  if (batch.kind === 'transaction') return true;
+  return batch.kind === 'command' ? needsPrimary(batch.argv) : batch.commands.some(needsPrimary);
 }
 
 /**

@@ -18,7 +18,8 @@ import type { SimScheduler } from './scheduler.js';
 
 export const PRIMARY_ADDRESS = 'primary';
 const SECRET = 'meridian-sim';
-const REPLICATION_ID = 'sim-history-1';
+/** The primary's history (one primary per run): the replication id of every sync token. */
+export const REPLICATION_ID = 'sim-history-1';
 
 interface NodeDeps {
   scheduler: SimScheduler;
@@ -171,6 +172,11 @@ export class SimReplicaNode {
 
   get appliedOffset(): number {
     return this.replica?.appliedOffset ?? 0;
+  }
+
+  /** The history of the local data ('' before the first sync), as the core's read decision needs it. */
+  get replicationId(): string {
+    return this.applier?.replicationId() ?? '';
   }
 
   start(): void {

@@ -1,9 +1,12 @@
+import type { ReadDecider } from '@meridian/core';
 import type { LinkModel, SeededRandom, TimerHandle } from '@meridian/lag';
+import type { ReplicationReplica } from '@meridian/replication';
 import { type RegionState, routeRequest } from '@meridian/router';
 import type { SimCluster } from './cluster.js';
 import { GrowableArray } from './growable.js';
 import type { InvariantChecker } from './invariants.js';
 import type { LinkKind } from './links.js';
+import { REPLICATION_ID, type SimReplicaNode } from './nodes.js';
 import type { ReadCell, Recorder } from './recorder.js';
 import type { SimScheduler } from './scheduler.js';
 import { type SimClient, type Workload, writeIdOf } from './workload.js';
@@ -55,7 +58,7 @@ export class Traffic {
     private readonly workload: Workload,
     private readonly recorder: Recorder,
     private readonly invariants: InvariantChecker,
-    private readonly settings: { syncWaitMsMax: number; diskSyncMs: number },
+    private readonly settings: { syncWaitMsMax: number; diskSyncMs: number; decide: ReadDecider },
   ) {
     this.keyOffsets = workload.keys.map(() => []);
     this.keyCommitMs = workload.keys.map(() => []);
@@ -288,37 +291,45 @@ export class Traffic {
     const cluster = this.cluster;
     if (!cluster.isUp(region)) return this.readFailed(request, 'node down');
     if (region === cluster.primaryName) return this.readAt(request, region, region);
+    const node = cluster.replicas.get(region);
+    const replica = node?.replica;
+    if (node === undefined || replica === undefined) return this.readFailed(request, 'node down');
+    // The node's own decision (core's), on the replica's state; a client sends its token under `session` only.
     const consistency = request.client.consistency;
-    switch (consistency.level) {
-      case 'eventual':
+    const token =
+      consistency.level === 'session' && request.token > 0
+        ? { replicationId: REPLICATION_ID, offset: request.token }
+        : undefined;
+    const state = {
+      replicationId: node.replicationId,
+      appliedOffset: replica.appliedOffset,
+      stalenessMs: cluster.stalenessMs(region),
+    };
+    const decision = this.settings.decide(state, consistency, token);
+    switch (decision.kind) {
+      case 'local':
         return this.readAt(request, region, region);
-      case 'bounded':
-        if (cluster.stalenessMs(region) <= consistency.stalenessMsMax) return this.readAt(request, region, region);
+      case 'forward':
         return this.forwardRead(request, region);
-      case 'session':
-        return this.sessionRead(request, region);
-      case 'strong':
-        return this.forwardRead(request, region);
+      case 'wait':
+        return this.sessionRead(request, node, replica, decision.offset);
     }
   }
 
   /** Waits (bounded) in the replica for the client's token, then reads there or hands over to the primary. */
-  private sessionRead(request: ReadRequest, region: string): void {
-    const node = this.cluster.replicas.get(region);
-    const replica = node?.replica;
-    if (node === undefined || replica === undefined) return this.readFailed(request, 'node down');
-    if (request.token <= replica.appliedOffset) return this.readAt(request, region, region);
+  private sessionRead(request: ReadRequest, node: SimReplicaNode, replica: ReplicationReplica, offset: number): void {
+    const region = node.name;
     const incarnation = node.incarnation;
     let waits = this.cluster.syncWaits.get(region);
     if (waits === undefined) this.cluster.syncWaits.set(region, (waits = []));
     const waiting = waits;
-    waiting.push(request.token);
+    waiting.push(offset);
     const { syncWaitMsMax } = this.settings;
     let nudge: TimerHandle | undefined;
-    replica.waitForOffset(request.token, syncWaitMsMax).then(
+    replica.waitForOffset(offset, syncWaitMsMax).then(
       (reached) => {
         nudge?.cancel();
-        waiting.splice(waiting.indexOf(request.token), 1);
+        waiting.splice(waiting.indexOf(offset), 1);
         if (!node.up || node.incarnation !== incarnation) return this.readFailed(request, 'node down');
         if (reached) this.readAt(request, region, region);
         else this.forwardRead(request, region);
