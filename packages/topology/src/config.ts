@@ -9,11 +9,21 @@ export interface DistributionConfig {
   [parameter: string]: unknown;
 }
 
+/** Redis's maxmemory-policy values a node accepts (the engine's MAX_MEMORY_POLICIES). */
+export const MAX_MEMORY_POLICIES = ['noeviction', 'allkeys-lru', 'volatile-lru', 'allkeys-random', 'volatile-ttl'] as const;
+export type MaxMemoryPolicyName = (typeof MAX_MEMORY_POLICIES)[number];
+/** Bounds of maxMemoryBytes: 0 (no limit) or at least 1 MiB (the startup baseline), at most 1 TiB. */
+export const MAX_MEMORY_BYTES_MIN = 1024 * 1024;
+export const MAX_MEMORY_BYTES_MAX = 2 ** 40;
+
 export interface RegionConfig {
   name: string;
   location: { lat: number; lon: number };
   host: string;
   port: number;
+  /** Overrides the top-level maxMemoryBytes for this region's node. */
+  maxMemoryBytes?: number;
+  maxMemoryPolicy?: MaxMemoryPolicyName;
 }
 
 export interface LinkOverride {
@@ -44,6 +54,9 @@ export interface TopologyConfig {
     links: LinkOverride[];
   };
   replication: { heartbeatMs: number; backlogBytesMax: number; syncWaitMsMax: number };
+  /** Every node's maxmemory; undefined: each node's default (a share of its heap limit). */
+  maxMemoryBytes: number | undefined;
+  maxMemoryPolicy: MaxMemoryPolicyName;
   auth: { token?: string; readonlyToken?: string; adminToken?: string; replicationSecret?: string };
 }
 
@@ -176,6 +189,20 @@ function distribution(reader: Reader, path: (string | number)[], value: unknown)
   return value as DistributionConfig;
 }
 
+/** A maxMemoryBytes value: 0 (no limit) or a whole number of bytes ≥ 1 MiB. */
+function memoryBytes(reader: Reader, path: (string | number)[], value: unknown): number {
+  const bytes = number(reader, path, value, 0, MAX_MEMORY_BYTES_MAX);
+  if (!Number.isInteger(bytes)) reader.fail(path, `must be a whole number of bytes, got ${bytes}`);
+  if (bytes !== 0 && bytes < MAX_MEMORY_BYTES_MIN) {
+    reader.fail(path, `must be 0 (no limit) or at least ${MAX_MEMORY_BYTES_MIN} (1 MiB), got ${bytes}`);
+  }
+  return bytes;
+}
+
+function memoryPolicy(reader: Reader, path: (string | number)[], value: unknown): MaxMemoryPolicyName {
+  return oneOf(reader, path, value, MAX_MEMORY_POLICIES, 'noeviction');
+}
+
 function regions(reader: Reader, value: unknown): RegionConfig[] {
   if (!Array.isArray(value) || value.length === 0) reader.fail(['regions'], 'must be a non-empty list of regions');
   const seenNames = new Map<string, number>();
@@ -183,7 +210,7 @@ function regions(reader: Reader, value: unknown): RegionConfig[] {
   return value.map((region: unknown, i) => {
     const path = ['regions', i];
     if (!isPlain(region)) reader.fail(path, 'must be a mapping with name, location, host, port');
-    checkKeys(reader, path, region, ['name', 'location', 'host', 'port']);
+    checkKeys(reader, path, region, ['name', 'location', 'host', 'port', 'maxMemoryBytes', 'maxMemoryPolicy']);
     const name = string(reader, [...path, 'name'], region['name']);
     if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
       reader.fail([...path, 'name'], `must be lowercase letters, digits and dashes, got "${name}"`);
@@ -202,7 +229,14 @@ function regions(reader: Reader, value: unknown): RegionConfig[] {
     if (seenPorts.has(hostPort))
       reader.fail([...path, 'port'], `${hostPort} is already used by regions[${seenPorts.get(hostPort)}]`);
     seenPorts.set(hostPort, i);
-    return { name, location: { lat, lon }, host, port };
+    const config: RegionConfig = { name, location: { lat, lon }, host, port };
+    if (region['maxMemoryBytes'] !== undefined) {
+      config.maxMemoryBytes = memoryBytes(reader, [...path, 'maxMemoryBytes'], region['maxMemoryBytes']);
+    }
+    if (region['maxMemoryPolicy'] !== undefined) {
+      config.maxMemoryPolicy = memoryPolicy(reader, [...path, 'maxMemoryPolicy'], region['maxMemoryPolicy']);
+    }
+    return config;
   });
 }
 
@@ -221,6 +255,8 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
     'network',
     'replication',
     'auth',
+    'maxMemoryBytes',
+    'maxMemoryPolicy',
   ]);
   if (root['version'] !== undefined && root['version'] !== 1)
     reader.fail(['version'], `unsupported version ${JSON.stringify(root['version'])} (this Meridian reads version 1)`);
@@ -306,6 +342,9 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
       ),
       syncWaitMsMax: number(reader, ['replication', 'syncWaitMsMax'], replication['syncWaitMsMax'], 0, 600_000, 1000),
     },
+    maxMemoryBytes:
+      root['maxMemoryBytes'] === undefined ? undefined : memoryBytes(reader, ['maxMemoryBytes'], root['maxMemoryBytes']),
+    maxMemoryPolicy: memoryPolicy(reader, ['maxMemoryPolicy'], root['maxMemoryPolicy']),
     auth: authConfig,
   };
 }

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { geoDelayMs } from '@meridian/lag';
 import {
+  checkRegionName,
   HistoryFile,
   type LinkSpec,
   MeridianNode,
@@ -13,7 +14,18 @@ import {
   openRegionStore,
 } from '@meridian/node';
 import type { DurabilityPolicy } from '@meridian/store';
-import { applyEnvironment, parseTopology, regionByName, type TopologyConfig } from '@meridian/topology';
+import { watchParent } from './parent-watch.js';
+import { EXIT_FATAL, meridianCode } from './topology-shared.js';
+import {
+  applyEnvironment,
+  MAX_MEMORY_BYTES_MAX,
+  MAX_MEMORY_BYTES_MIN,
+  MAX_MEMORY_POLICIES,
+  type MaxMemoryPolicyName,
+  parseTopology,
+  regionByName,
+  type TopologyConfig,
+} from '@meridian/topology';
 
 /** Default port of a single node: the first region port of the default regions.yaml (never 8080). */
 export const NODE_PORT_DEFAULT = 7701;
@@ -33,6 +45,9 @@ export interface NodeCommandOptions {
   snapshotEveryMs?: number;
   /** Log entries kept behind the newest snapshot (retention). */
   retainEntries?: number;
+  /** Overrides regions.yaml's maxMemoryBytes (0 = no limit). */
+  maxMemoryBytes?: number;
+  maxMemoryPolicy?: MaxMemoryPolicyName;
 }
 
 const RETAIN_ENTRIES_DEFAULT = 100_000;
@@ -49,6 +64,20 @@ function parseCount(text: string): number {
   const value = Number(text);
   if (!Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError('must be a whole number ≥ 1');
   return value;
+}
+
+function parseMemoryBytes(text: string): number {
+  const bytes = Number(text);
+  if (!Number.isSafeInteger(bytes) || bytes < 0 || bytes > MAX_MEMORY_BYTES_MAX || (bytes > 0 && bytes < MAX_MEMORY_BYTES_MIN)) {
+    throw new InvalidArgumentError(`must be 0 (no limit) or a whole number of bytes from ${MAX_MEMORY_BYTES_MIN} (1 MiB)`);
+  }
+  return bytes;
+}
+
+function parseMemoryPolicy(text: string): MaxMemoryPolicyName {
+  const policy = MAX_MEMORY_POLICIES.find((name) => name === text);
+  if (policy === undefined) throw new InvalidArgumentError(`must be one of ${MAX_MEMORY_POLICIES.join(', ')}`);
+  return policy;
 }
 
 function parseDurability(text: string): DurabilityPolicy {
@@ -115,7 +144,10 @@ function wiringFromConfig(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
   const secret = auth.replicationSecret ?? auth.token ?? '';
   const links = new NodeLinks(linkSpecs(config, self.name));
   const addresses = new Map(config.regions.map((r) => [r.name, { host: r.host, port: r.port }]));
+  const maxMemoryBytes = self.maxMemoryBytes ?? config.maxMemoryBytes;
   const common: Partial<MeridianNodeOptions> = {
+    maxMemoryPolicy: self.maxMemoryPolicy ?? config.maxMemoryPolicy,
+    ...(maxMemoryBytes === undefined ? {} : { maxMemoryBytes }),
     token: auth.token,
     readonlyToken: auth.readonlyToken,
     adminToken: auth.adminToken,
@@ -145,7 +177,7 @@ function wiringFromConfig(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
 
 function standaloneWiring(options: NodeCommandOptions, env: NodeJS.ProcessEnv): Wiring {
   return {
-    region: options.region ?? STANDALONE_REGION,
+    region: checkRegionName(options.region ?? STANDALONE_REGION),
     host: options.host ?? '127.0.0.1',
     port: options.port ?? NODE_PORT_DEFAULT,
     dataDir: resolve(options.dataDir ?? './data'),
@@ -181,6 +213,8 @@ export async function startNode(options: NodeCommandOptions, env: NodeJS.Process
     node = new MeridianNode({
       ...wiring.nodeOptions,
       insecureNoAuth: options.insecureNoAuth ?? false,
+      ...(options.maxMemoryBytes === undefined ? {} : { maxMemoryBytes: options.maxMemoryBytes }),
+      ...(options.maxMemoryPolicy === undefined ? {} : { maxMemoryPolicy: options.maxMemoryPolicy }),
       host: wiring.host,
       port: wiring.port,
       region: options.config === undefined ? options.region : wiring.region,
@@ -206,7 +240,10 @@ export async function startNode(options: NodeCommandOptions, env: NodeJS.Process
 }
 
 function stopOnSignals(node: MeridianNode): void {
-  const stop = (signal: NodeJS.Signals): void => {
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
     console.error(`meridian: ${signal}, shutting down`);
     node.close().then(
       () => {
@@ -222,6 +259,7 @@ function stopOnSignals(node: MeridianNode): void {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  watchParent(stop);
 }
 
 export function registerNodeCommand(program: Command): void {
@@ -247,8 +285,22 @@ export function registerNodeCommand(program: Command): void {
     .option('--snapshot-every-entries <n>', 'snapshot after this many new log entries (10000)', parseCount)
     .option('--snapshot-every-ms <ms>', 'snapshot at least this often when there are new entries (60000)', parseCount)
     .option('--retain-entries <n>', `log entries kept behind the snapshots (${RETAIN_ENTRIES_DEFAULT})`, parseCount)
+    .option(
+      '--max-memory-bytes <bytes>',
+      'maxmemory: over it writes answer OOM (0 = no limit; default: regions.yaml, else a quarter of the V8 heap limit)',
+      parseMemoryBytes,
+    )
+    .option('--max-memory-policy <policy>', `${MAX_MEMORY_POLICIES.join(' | ')} (default noeviction)`, parseMemoryPolicy)
     .action(async (options: NodeCommandOptions) => {
-      const node = await startNode(options, process.env);
+      let node: MeridianNode;
+      try {
+        node = await startNode(options, process.env);
+      } catch (error) {
+        const code = meridianCode(error);
+        if (code === undefined) throw error;
+        console.error(`meridian node: cannot start (${code}): ${(error as Error).message}`);
+        process.exit(EXIT_FATAL);
+      }
       console.log(JSON.stringify({ event: 'ready', region: node.region ?? null, role: node.role, url: node.url }));
       if (options.insecureNoAuth === true && process.env['MERIDIAN_TOKEN'] === undefined) {
         console.error('meridian: WARNING: no token, every request is accepted (--insecure-no-auth)');

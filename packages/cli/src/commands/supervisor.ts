@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { PARENT_PIPE_ENV } from './parent-watch.js';
+import { EXIT_FATAL } from './topology-shared.js';
 
 export interface SupervisedOptions {
   /** Shown in log lines: a region name or "router". */
@@ -42,10 +44,13 @@ export class SupervisedProcess {
   }
 
   start(): void {
+    // The child's stdin is a pipe we never write: it closes when this process exits, however it
+    // exits, and the child stops itself (parent-watch.ts).
     const child = spawn(process.execPath, [...this.options.args], {
-      env: this.options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...this.options.env, [PARENT_PIPE_ENV]: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
+    child.stdin.on('error', () => undefined);
     this.child = child;
     this.startedAtMs = Date.now();
     for (const stream of [child.stdout, child.stderr]) {
@@ -66,6 +71,11 @@ export class SupervisedProcess {
     this.child = undefined;
     if (this.stopping) return;
     const how = signal === null ? `exited with code ${code}` : `was killed by ${signal}`;
+    if (code === EXIT_FATAL) {
+      this.gaveUp = true;
+      this.options.log(`meridian: ${this.name} cannot start (a fatal error, above); not restarting it`);
+      return;
+    }
     if (Date.now() - this.startedAtMs >= this.options.stableMs) this.restarts = 0;
     if (this.restarts >= this.options.restartsMax) {
       this.gaveUp = true;

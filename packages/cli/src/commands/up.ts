@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { MeridianNode } from '@meridian/node';
 import { type MeridianRouter, startRouter } from '@meridian/router';
 import { startNode } from './node.js';
+import { survivePipeClose } from './parent-watch.js';
 import { SupervisedProcess } from './supervisor.js';
 import {
   CLI_BIN_PATH,
@@ -49,19 +50,36 @@ function portFree(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** What answers on a busy port: a Meridian node or router says who it is on /_meridian/health. */
+async function describeOccupant(host: string, port: number): Promise<string> {
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  try {
+    const answer = await httpCall(`${url}/_meridian/health`, { timeoutMs: 1000 }, url);
+    const body = JSON.parse(answer.body) as { region?: unknown; role?: unknown };
+    if (typeof body.role === 'string') {
+      return `a running Meridian ${body.role}${typeof body.region === 'string' ? ` of ${body.region}` : ''}`;
+    }
+    return answer.status === 200 ? 'a running Meridian router' : 'another program';
+  } catch {
+    return 'another program';
+  }
+}
+
+/** Refuses to start over anything already listening on the topology's ports, naming each one. */
 async function checkPorts(loaded: LoadedTopology): Promise<void> {
   const { config } = loaded;
   const wanted = [
     ...config.regions.map((r) => ({ name: r.name, host: r.host, port: r.port })),
     { name: 'router', ...config.router },
   ];
+  const busy: string[] = [];
   for (const { name, host, port } of wanted) {
-    if (!(await portFree(host, port))) {
-      throw new Error(
-        `${host}:${port} (${name}) is already in use — is another \`meridian up\` running? Stop it, or change the port in ${loaded.path}`,
-      );
-    }
+    if (!(await portFree(host, port))) busy.push(`${name} at ${host}:${port} (${await describeOccupant(host, port)})`);
   }
+  if (busy.length === 0) return;
+  throw new Error(
+    `already running on this topology's ports: ${busy.join(', ')} — is another \`meridian up\` running? Stop it (Ctrl-C where it runs, or kill its processes), or change the ports in ${loaded.path}`,
+  );
 }
 
 /** A running topology: primary, replicas and router as supervised child processes. */
@@ -176,7 +194,7 @@ async function waitHealthy(
       // not listening yet
     }
     const recent = child.recentOutput.length > 0 ? `; its last output:\n  ${child.recentOutput.join('\n  ')}` : '';
-    if (child.gaveUp) throw new Error(`${child.name} keeps failing to start${recent}`);
+    if (child.gaveUp) throw new Error(`${child.name} failed to start${recent}`);
     if (Date.now() > deadlineMs)
       throw new Error(`${child.name} did not become healthy at ${url}/_meridian/health in time${recent}`);
     await new Promise((resolve) => setTimeout(resolve, HEALTH_POLL_MS));
@@ -289,6 +307,7 @@ export class InProcessTopology implements TopologyView {
 }
 
 async function up(config: string | undefined, inProcess: boolean): Promise<void> {
+  survivePipeClose();
   if (inProcess) {
     const running = await InProcessTopology.start({ configPath: config });
     stopOnSignals('the topology', () => running.stop());
