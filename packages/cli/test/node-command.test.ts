@@ -60,7 +60,7 @@ describe('meridian node', () => {
     expect(await exited).toBe(0);
   });
 
-  it('exits non-zero with a clear message when no token is set', async () => {
+  it('exits 78 (fatal: `meridian up` does not restart it) with a clear message when no token is set', async () => {
     const env = { ...process.env };
     delete env['MERIDIAN_TOKEN'];
     const child = spawn(process.execPath, [bin, 'node', '--port', '0', '--data-dir', dataDir], {
@@ -70,7 +70,7 @@ describe('meridian node', () => {
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(code).toBe(1);
+    expect(code).toBe(78);
     expect(stderr).toContain('refusing to start without a token');
   });
 });
