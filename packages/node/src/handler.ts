@@ -22,6 +22,7 @@ import {
 } from '@meridian/rest';
 import type { BatchOutcome, CommandBatch, CommandRouter, Consistency, RunResult } from './executor.js';
 import { LagRequestError, type NodeLinks } from './links.js';
+import { TRANSACTION_COMMANDS_MAX_DEFAULT, transactionTooLarge } from './pipeline-slices.js';
 
 /** An HTTP answer, independent of any socket. */
 export interface RestResponse {
@@ -51,6 +52,8 @@ export interface RestHandlerOptions {
   readonly requestBytesMax: number;
   readonly region: string | undefined;
   readonly admin: AdminEndpoints;
+  /** Commands one /multi-exec may hold (default TRANSACTION_COMMANDS_MAX_DEFAULT). */
+  readonly transactionCommandsMax?: number;
 }
 
 type CommandCall = RestCall & Extract<ParsedRestRequest, { kind: 'command' | 'pipeline' | 'transaction' }>;
@@ -177,6 +180,10 @@ export class RestHandler {
     if (parsed.kind === 'command') {
       const refusal = commandRefusal(parsed.argv, parsed.access);
       return refusal === undefined ? { batch: parsed, refusals: undefined } : new ReplyError(refusal);
+    }
+    const transactionMax = this.options.transactionCommandsMax ?? TRANSACTION_COMMANDS_MAX_DEFAULT;
+    if (parsed.kind === 'transaction' && parsed.commands.length > transactionMax) {
+      return new ReplyError(transactionTooLarge(parsed.commands.length, transactionMax));
     }
     let refusals: Map<number, ReplyError> | undefined;
     for (let i = 0; i < parsed.commands.length; i++) {

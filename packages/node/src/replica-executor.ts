@@ -4,6 +4,7 @@ import { encodeJsonError, formatSyncToken } from '@meridian/rest';
 import type { BatchOutcome, CommandBatch, CommandRouter, ForwardedOutcome, RunContext, RunResult } from './executor.js';
 import { isWait } from './executor.js';
 import { FORWARDED_BY_HEADER, type PrimaryForwarder } from './forwarder.js';
+import { PIPELINE_SLICE_COMMANDS_DEFAULT, runInSlices } from './pipeline-slices.js';
 
 /** What the replica executor needs from replication (ReplicationReplica). */
 export interface ReplicaPosition {
@@ -83,8 +84,13 @@ export class ReplicaExecutor implements CommandRouter {
     return this.options.forwarder.forward(context.request).then((forwarded) => ({ forwarded }));
   }
 
-  private runLocally(batch: CommandBatch): BatchOutcome {
+  private runLocally(batch: CommandBatch): BatchOutcome | Promise<BatchOutcome> {
     const commands = batch.kind === 'command' ? [batch.argv] : batch.commands;
+    if (commands.length > PIPELINE_SLICE_COMMANDS_DEFAULT) {
+      return runInSlices(commands, PIPELINE_SLICE_COMMANDS_DEFAULT, (slice) =>
+        this.runLocally({ kind: 'pipeline', commands: slice }),
+      );
+    }
     const nowMs = Math.floor(this.options.clock.nowMs());
     const replies = new Array<Reply>(commands.length);
     for (let i = 0; i < commands.length; i++) {
