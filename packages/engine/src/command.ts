@@ -11,6 +11,8 @@ import type { Reply } from './reply.js';
  * - pubsub: publish/subscribe.
  * - noscript: may not run inside scripts or transactions over REST.
  * - denyoom: may grow memory; refused over maxmemory (Redis's flag of the same name).
+ * - standardtoken: refused for the read-only token though it changes no data (WAIT holds a
+ *   request open waiting on replication, a write-side matter). Meridian's own; not shown by COMMAND.
  */
 export type CommandFlag =
   | 'write'
@@ -20,7 +22,8 @@ export type CommandFlag =
   | 'blocking'
   | 'pubsub'
   | 'noscript'
-  | 'denyoom';
+  | 'denyoom'
+  | 'standardtoken';
 
 export interface CommandSpec {
   /** Lowercase command name. */

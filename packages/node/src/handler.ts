@@ -21,7 +21,7 @@ import {
   parseRestRequest,
 } from '@meridian/rest';
 import type { BatchOutcome, CommandBatch, CommandRouter, Consistency, RunResult } from './executor.js';
-import { LagRequestError, type NodeLinks } from './links.js';
+import { LagRequestError, NodeLinks } from './links.js';
 import { TRANSACTION_COMMANDS_MAX_DEFAULT, transactionTooLarge } from './pipeline-slices.js';
 
 /** An HTTP answer, independent of any socket. */
@@ -141,7 +141,8 @@ export class RestHandler {
       return this.plain(400, encodeJsonError('ERR body: must be JSON like {"action":"set","delayMs":100}'));
     }
     try {
-      const changed = links === undefined ? { links: [], matched: 0 } : links.apply(parsed);
+      // Without links the request is still checked (an empty set of links validates it).
+      const changed = (links ?? new NodeLinks([])).apply(parsed);
       return this.plain(200, JSON.stringify(changed));
     } catch (error) {
       if (!(error instanceof LagRequestError)) throw error;

@@ -44,7 +44,7 @@ export class ReplicaExecutor implements CommandRouter {
   }
 
   run(batch: CommandBatch, context: RunContext): RunResult | Promise<RunResult> {
-    if (this.mustForward(batch, context)) return this.forward(context);
+    if (this.mustForward(batch, context)) return this.forward(context, holdsWait(batch));
     const token = context.syncToken;
     const history = this.options.replicationId();
     if (
@@ -73,7 +73,7 @@ export class ReplicaExecutor implements CommandRouter {
     return consistency.level === 'bounded' && stalenessMs > consistency.stalenessMsMax;
   }
 
-  private forward(context: RunContext): Promise<ForwardedOutcome> | ForwardedOutcome {
+  private forward(context: RunContext, waits = false): Promise<ForwardedOutcome> | ForwardedOutcome {
     const from = context.request.headers[FORWARDED_BY_HEADER];
     if (from !== undefined) {
       const message = `ERR this node is a replica, not the primary ${String(from)} forwarded to: check the topology`;
@@ -81,7 +81,7 @@ export class ReplicaExecutor implements CommandRouter {
         forwarded: { status: 508, headers: { 'content-type': 'application/json' }, body: encodeJsonError(message) },
       };
     }
-    return this.options.forwarder.forward(context.request).then((forwarded) => ({ forwarded }));
+    return this.options.forwarder.forward(context.request, waits).then((forwarded) => ({ forwarded }));
   }
 
   private runLocally(batch: CommandBatch): BatchOutcome | Promise<BatchOutcome> {
@@ -98,6 +98,10 @@ export class ReplicaExecutor implements CommandRouter {
     }
     return { replies, syncToken: this.currentSyncToken(), stalenessMs: this.currentStalenessMs() };
   }
+}
+
+function holdsWait(batch: CommandBatch): boolean {
+  return batch.kind === 'command' ? isWait(batch.argv) : batch.commands.some(isWait);
 }
 
 /** Writes change data only on the primary; WAIT and PUBLISH are about the primary's replicas and subscribers. */

@@ -219,7 +219,10 @@ export class MeridianRouter {
 
   private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const method = request.method ?? 'GET';
-    const path = request.url ?? '/';
+    const path = originForm(request.url ?? '/');
+    if (path === undefined) {
+      return sendJson(response, 400, encodeJsonError('ERR malformed request target: expected a path such as /get/key'));
+    }
     const line = classifyRequestLine(method, path);
     if (line !== 'needsBody' && line.kind === 'preflight') {
       response.writeHead(204, { ...PREFLIGHT_HEADERS, allow: ALLOWED_METHODS });
@@ -414,4 +417,19 @@ export async function startRouter(options: RouterOptions): Promise<MeridianRoute
   const router = new MeridianRouter(options);
   await router.start();
   return router;
+}
+
+/**
+ * The request target in origin form (`/get/x?y`): an absolute-form target (`http://host/get/x`,
+ * which HTTP/1.1 servers must accept) keeps only its path and query; undefined when unusable.
+ */
+export function originForm(target: string): string | undefined {
+  if (target.startsWith('/')) return target;
+  try {
+    const url = new URL(target);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+    return `${url.pathname}${url.search}`;
+  } catch {
+    return undefined;
+  }
 }

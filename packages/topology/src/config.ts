@@ -1,4 +1,11 @@
 import { LineCounter, parseDocument, type Document } from 'yaml';
+import {
+  LAG_MS_MAX,
+  LagConfigError,
+  PARETO_SHAPE_MAX,
+  PARETO_SHAPE_MIN,
+  parseDistribution,
+} from '@meridian/lag';
 
 export type Durability = 'always' | 'everysec' | 'none';
 export type JitterMode = 'per-message' | 'per-link';
@@ -53,7 +60,7 @@ export interface TopologyConfig {
     jitterMode: JitterMode;
     links: LinkOverride[];
   };
-  replication: { heartbeatMs: number; backlogBytesMax: number; syncWaitMsMax: number };
+  replication: { heartbeatMs: number; backlogBytesMax: number; syncWaitMsMax: number; forwardTimeoutMs: number };
   /** Every node's maxmemory; undefined: each node's default (a share of its heap limit). */
   maxMemoryBytes: number | undefined;
   maxMemoryPolicy: MaxMemoryPolicyName;
@@ -78,9 +85,11 @@ const DISTRIBUTIONS: Record<DistributionConfig['distribution'], readonly string[
   uniform: ['minMs', 'maxMs'],
   normal: ['meanMs', 'stddevMs'],
   exponential: ['meanMs'],
-  pareto: ['scaleMs', 'shape'],
+  pareto: ['scaleMs', 'shape', 'maxMs'],
   empirical: ['samplesMs'],
 };
+/** Parameters that may be left out (Pareto's cap defaults to PARETO_MS_MAX_DEFAULT). */
+const OPTIONAL_PARAMETERS = ['maxMs'];
 
 const CONSISTENCY = /^(eventual|session|strong|bounded=\d+)$/;
 
@@ -176,16 +185,26 @@ function distribution(reader: Reader, path: (string | number)[], value: unknown)
   checkKeys(reader, path, value, ['distribution', ...parameters]);
   for (const parameter of parameters) {
     const field = [...path, parameter];
+    if (value[parameter] === undefined && OPTIONAL_PARAMETERS.includes(parameter) && name === 'pareto') continue;
     if (parameter === 'samplesMs') {
       const samples = value[parameter];
       if (!Array.isArray(samples) || samples.length === 0) reader.fail(field, 'must be a non-empty list of numbers');
-      samples.forEach((sample, i) => number(reader, [...field, i], sample, 0, 3_600_000));
+      samples.forEach((sample, i) => number(reader, [...field, i], sample, 0, LAG_MS_MAX));
+    } else if (parameter === 'shape') {
+      number(reader, field, value[parameter], PARETO_SHAPE_MIN, PARETO_SHAPE_MAX);
     } else {
-      number(reader, field, value[parameter], parameter === 'shape' ? 0.01 : 0, 3_600_000);
+      number(reader, field, value[parameter], 0, LAG_MS_MAX);
     }
   }
   if (name === 'uniform' && (value['minMs'] as number) > (value['maxMs'] as number))
     reader.fail([...path, 'minMs'], 'must not exceed maxMs');
+  // The runtime API and the CLI validate with the lag package: the same rules must accept this.
+  try {
+    parseDistribution(value, 'jitter');
+  } catch (error) {
+    if (!(error instanceof LagConfigError)) throw error;
+    reader.fail([...path, ...error.field.split('.').slice(1)], error.problem);
+  }
   return value as DistributionConfig;
 }
 
@@ -283,7 +302,7 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
   const network = isPlain(root['network']) ? root['network'] : {};
   checkKeys(reader, ['network'], network, ['delay', 'jitter', 'jitterMode', 'links']);
   const delayValue = network['delay'] ?? 'geo';
-  const delay = delayValue === 'geo' ? 'geo' : number(reader, ['network', 'delay'], delayValue, 0, 3_600_000);
+  const delay = delayValue === 'geo' ? 'geo' : number(reader, ['network', 'delay'], delayValue, 0, LAG_MS_MAX);
   const jitter =
     network['jitter'] === undefined ? undefined : distribution(reader, ['network', 'jitter'], network['jitter']);
   const jitterMode = oneOf(
@@ -304,12 +323,12 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
       to: regionName([...path, 'to'], link['to']),
     };
     if (link['delayMs'] !== undefined)
-      override.delayMs = number(reader, [...path, 'delayMs'], link['delayMs'], 0, 3_600_000);
+      override.delayMs = number(reader, [...path, 'delayMs'], link['delayMs'], 0, LAG_MS_MAX);
     if (link['jitter'] !== undefined) override.jitter = distribution(reader, [...path, 'jitter'], link['jitter']);
     return override;
   });
   const replication = isPlain(root['replication']) ? root['replication'] : {};
-  checkKeys(reader, ['replication'], replication, ['heartbeatMs', 'backlogBytesMax', 'syncWaitMsMax']);
+  checkKeys(reader, ['replication'], replication, ['heartbeatMs', 'backlogBytesMax', 'syncWaitMsMax', 'forwardTimeoutMs']);
   const auth = isPlain(root['auth']) ? root['auth'] : {};
   checkKeys(reader, ['auth'], auth, ['token', 'readonlyToken', 'adminToken', 'replicationSecret']);
   const authConfig: TopologyConfig['auth'] = {};
@@ -341,6 +360,14 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
         64 * 1024 * 1024,
       ),
       syncWaitMsMax: number(reader, ['replication', 'syncWaitMsMax'], replication['syncWaitMsMax'], 0, 600_000, 1000),
+      forwardTimeoutMs: number(
+        reader,
+        ['replication', 'forwardTimeoutMs'],
+        replication['forwardTimeoutMs'],
+        100,
+        600_000,
+        5000,
+      ),
     },
     maxMemoryBytes:
       root['maxMemoryBytes'] === undefined ? undefined : memoryBytes(reader, ['maxMemoryBytes'], root['maxMemoryBytes']),

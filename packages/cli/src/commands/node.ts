@@ -163,6 +163,7 @@ function wiringFromConfig(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
             primaryRegion: primary.name,
             secret,
             syncWaitMsMax: replication.syncWaitMsMax,
+            forwardTimeoutMs: replication.forwardTimeoutMs,
           },
         };
   return {
