@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { geoDelayMs } from '@meridian/lag';
@@ -48,6 +48,11 @@ export interface NodeCommandOptions {
   /** Overrides regions.yaml's maxMemoryBytes (0 = no limit). */
   maxMemoryBytes?: number;
   maxMemoryPolicy?: MaxMemoryPolicyName;
+  /**
+   * Start a `durability: none` primary that ran before (and so lost its data) anyway: its replicas
+   * will full-resync to its empty keyspace. Without it such a primary refuses to start.
+   */
+  acceptEmpty?: boolean;
 }
 
 const RETAIN_ENTRIES_DEFAULT = 100_000;
@@ -112,6 +117,8 @@ export function linkSpecs(config: TopologyConfig, region: string): LinkSpec[] {
 }
 
 interface Wiring {
+  /** Regions replicating from this node (a primary's replicas). */
+  replicaRegions: string[];
   region: string;
   host: string;
   port: number;
@@ -167,6 +174,7 @@ function wiringFromConfig(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
           },
         };
   return {
+    replicaRegions: self.name === config.primary ? config.regions.filter((r) => r.name !== self.name).map((r) => r.name) : [],
     region: self.name,
     host: options.host ?? self.host,
     port: options.port ?? self.port,
@@ -178,6 +186,7 @@ function wiringFromConfig(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
 
 function standaloneWiring(options: NodeCommandOptions, env: NodeJS.ProcessEnv): Wiring {
   return {
+    replicaRegions: [],
     region: checkRegionName(options.region ?? STANDALONE_REGION),
     host: options.host ?? '127.0.0.1',
     port: options.port ?? NODE_PORT_DEFAULT,
@@ -209,6 +218,14 @@ export async function startNode(options: NodeCommandOptions, env: NodeJS.Process
   const history = new HistoryFile(dir);
   // A node that is primary now writes its own history: a replica's record of another is void.
   if (!isReplica) history.clear();
+  if (!isReplica && wiring.durability === 'none' && wiring.replicaRegions.length > 0) {
+    try {
+      guardEmptyPrimary(dir, wiring, options.acceptEmpty === true);
+    } catch (error) {
+      await log.close();
+      throw error;
+    }
+  }
   let node: MeridianNode;
   try {
     node = new MeridianNode({
@@ -238,6 +255,33 @@ export async function startNode(options: NodeCommandOptions, env: NodeJS.Process
     throw error;
   }
   return node;
+}
+
+/** A `durability: none` primary that would erase its replicas; code MERIDIAN_NODE_EMPTY_PRIMARY (fatal). */
+export class EmptyPrimaryError extends Error {
+  readonly code = 'MERIDIAN_NODE_EMPTY_PRIMARY';
+}
+
+const PRIMARY_RAN_FILE = 'primary-ran.json';
+
+/**
+ * `durability: none` keeps the log in memory, so a primary that restarts comes back empty under a
+ * new replication id, and every replica would full-resync to that empty keyspace. A marker in the
+ * region's folder says this primary ran before; then it refuses to start unless told
+ * (`--accept-empty`; `meridian up` passes it when it launches the whole topology, when every node
+ * starts empty anyway, never when it restarts a crashed primary).
+ */
+function guardEmptyPrimary(dir: string, wiring: Wiring, acceptEmpty: boolean): void {
+  const marker = join(dir, PRIMARY_RAN_FILE);
+  if (existsSync(marker) && !acceptEmpty) {
+    throw new EmptyPrimaryError(
+      `${wiring.region} is the primary with durability: none and ran before (${marker}), so it has lost its data; ` +
+        `starting it would make its replicas (${wiring.replicaRegions.join(', ')}) full-resync to an empty keyspace. ` +
+        'Keep them serving and restart it with --accept-empty only if losing their data is intended ' +
+        '(or use durability: everysec/always to keep data across restarts)',
+    );
+  }
+  writeFileSync(marker, `${JSON.stringify({ region: wiring.region, startedAt: new Date().toISOString(), pid: process.pid })}\n`);
 }
 
 function stopOnSignals(node: MeridianNode): void {
@@ -290,6 +334,11 @@ export function registerNodeCommand(program: Command): void {
       '--max-memory-bytes <bytes>',
       'maxmemory: over it writes answer OOM (0 = no limit; default: regions.yaml, else a quarter of the V8 heap limit)',
       parseMemoryBytes,
+    )
+    .option(
+      '--accept-empty',
+      'start a durability: none primary that ran before (its data is gone; replicas will resync to empty)',
+      false,
     )
     .option('--max-memory-policy <policy>', `${MAX_MEMORY_POLICIES.join(' | ')} (default noeviction)`, parseMemoryPolicy)
     .action(async (options: NodeCommandOptions) => {

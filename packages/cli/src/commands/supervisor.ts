@@ -7,6 +7,8 @@ export interface SupervisedOptions {
   /** Shown in log lines: a region name or "router". */
   readonly name: string;
   readonly args: readonly string[];
+  /** Appended to `args` on the first start only (not on restarts). */
+  readonly firstStartArgs?: readonly string[];
   readonly env: NodeJS.ProcessEnv;
   /** Restarts allowed in a row (a child that stays up for `stableMs` earns them back). */
   readonly restartsMax: number;
@@ -27,6 +29,7 @@ export class SupervisedProcess {
   private stopping = false;
   private restarts = 0;
   private startedAtMs = 0;
+  private starts = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   /** The last lines the child printed, for error messages. */
   readonly recentOutput: string[] = [];
@@ -46,7 +49,9 @@ export class SupervisedProcess {
   start(): void {
     // The child's stdin is a pipe we never write: it closes when this process exits, however it
     // exits, and the child stops itself (parent-watch.ts).
-    const child = spawn(process.execPath, [...this.options.args], {
+    const args = [...this.options.args, ...(this.starts === 0 ? (this.options.firstStartArgs ?? []) : [])];
+    this.starts += 1;
+    const child = spawn(process.execPath, args, {
       env: { ...this.options.env, [PARENT_PIPE_ENV]: '1' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

@@ -115,6 +115,9 @@ export class RunningTopology {
       new SupervisedProcess({
         name,
         args: [options.cliBinPath ?? CLI_BIN_PATH, ...args, '--config', loaded.path],
+        // Launching the whole topology, every durability: none node starts empty: nothing to protect.
+        // A restart of a crashed primary does not get it (see guardEmptyPrimary in node.ts).
+        ...(name === config.primary ? { firstStartArgs: ['--accept-empty'] } : {}),
         env: childEnv,
         restartsMax: options.restartsMax ?? 5,
         restartDelayMsFirst: 500,
@@ -289,7 +292,9 @@ export class InProcessTopology implements TopologyView {
     const running = new InProcessTopology(loaded, secrets, endpoints);
     try {
       const nodeEnv = { ...env, ...secretsEnv(secrets) };
-      for (const region of ordered) running.nodes.push(await startNode({ config: loaded.path, region }, nodeEnv));
+      for (const region of ordered) {
+        running.nodes.push(await startNode({ config: loaded.path, region, acceptEmpty: true }, nodeEnv));
+      }
       running.router = await startRouter({ config: { ...config, auth: { ...config.auth, ...secrets } } });
     } catch (error) {
       await running.stop();
