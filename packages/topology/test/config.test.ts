@@ -69,7 +69,7 @@ describe('regions.yaml', () => {
     expect(config.regions[1]).toMatchObject({ maxMemoryBytes: 0, maxMemoryPolicy: 'allkeys-lru' });
     expect(config.regions[0]?.maxMemoryBytes).toBeUndefined();
     expect(errorOf(`${defaultText}\nmaxMemoryBytes: 1000\n`).field).toBe('maxMemoryBytes');
-    expect(errorOf(`${defaultText}\nmaxMemoryBytes: 1.5e6\n`).message).toContain('whole number');
+    expect(errorOf(`${defaultText}\nmaxMemoryBytes: 1048576.5\n`).message).toContain('whole number');
     expect(errorOf(`${defaultText}\nmaxMemoryPolicy: allkeys-lfu\n`).field).toBe('maxMemoryPolicy');
   });
 
