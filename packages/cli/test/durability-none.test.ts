@@ -50,7 +50,10 @@ describe('durability: none never erases replicas', () => {
 
     process.kill(primaryPid(up.pid as number), 'SIGKILL');
     await until(() => output.includes('MERIDIAN_NODE_EMPTY_PRIMARY'), 'the refusal', 30_000);
-    await until(() => output.includes('us-east-1 cannot start (a fatal error, above); not restarting it'), 'no restarts');
+    await until(
+      () => output.includes('us-east-1 cannot start (a fatal error, above); not restarting it'),
+      'no restarts',
+    );
     expect(output).toContain('eu-west-1, ap-southeast-1');
     expect(await get(replicaPort, 'kept')).toBe('value');
     up.kill('SIGTERM');

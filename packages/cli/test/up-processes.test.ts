@@ -72,8 +72,12 @@ describe('meridian up: no orphans, a closed stdout, a second up', () => {
 
     const second = await runCli(['up', topology.path], TOKENS, 20_000);
     expect(second.code).toBe(1);
-    expect(second.stderr).toContain(`us-east-1 at 127.0.0.1:${topology.ports[0]} (a running Meridian primary of us-east-1)`);
-    expect(second.stderr).toContain(`eu-west-1 at 127.0.0.1:${topology.ports[1]} (a running Meridian replica of eu-west-1)`);
+    expect(second.stderr).toContain(
+      `us-east-1 at 127.0.0.1:${topology.ports[0]} (a running Meridian primary of us-east-1)`,
+    );
+    expect(second.stderr).toContain(
+      `eu-west-1 at 127.0.0.1:${topology.ports[1]} (a running Meridian replica of eu-west-1)`,
+    );
 
     // Like `meridian up | head -1`: the reader goes away, then `up` has something to print.
     up.stdout.destroy();

@@ -116,8 +116,14 @@ export class Engine {
     for (const argv of commands) {
       const resolved = Engine.resolve(argv);
       // Like Redis, a denyoom command queued over maxmemory is refused and EXEC aborts.
-      if (resolved instanceof ReplyError || (isDenyOom(resolved, argv) && !admitCommand(ctx, this.memoryLimit, resolved, argv))) {
-        return { replies: new ReplyError('EXECABORT Transaction discarded because of previous errors.'), effects: this.end(ctx) };
+      if (
+        resolved instanceof ReplyError ||
+        (isDenyOom(resolved, argv) && !admitCommand(ctx, this.memoryLimit, resolved, argv))
+      ) {
+        return {
+          replies: new ReplyError('EXECABORT Transaction discarded because of previous errors.'),
+          effects: this.end(ctx),
+        };
       }
     }
     const replies = commands.map((argv) => this.run(ctx, argv));

@@ -96,7 +96,7 @@ export class Keyspace {
   /** Up to `count` keys with a TTL, continuing round the expiry table from the last call. */
   volatileSample(count: number): [ByteString, number][] {
     const out: [ByteString, number][] = [];
-    for (let wrapped = 0; out.length < count && wrapped < 2; ) {
+    for (let wrapped = 0; out.length < count && wrapped < 2;) {
       this.volatileCursor ??= this.expiresAtMs.entries();
       const next = this.volatileCursor.next();
       if (next.done === true) {

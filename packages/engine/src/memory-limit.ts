@@ -3,7 +3,13 @@ import type { CommandInfo } from './command.js';
 import type { ExecContext } from './context.js';
 
 /** Redis's maxmemory-policy values Meridian supports (LFU policies are not offered). */
-export const MAX_MEMORY_POLICIES = ['noeviction', 'allkeys-lru', 'volatile-lru', 'allkeys-random', 'volatile-ttl'] as const;
+export const MAX_MEMORY_POLICIES = [
+  'noeviction',
+  'allkeys-lru',
+  'volatile-lru',
+  'allkeys-random',
+  'volatile-ttl',
+] as const;
 export type MaxMemoryPolicy = (typeof MAX_MEMORY_POLICIES)[number];
 
 /** Redis's reply to a denyoom command over maxmemory, verbatim. */
@@ -63,7 +69,7 @@ function currentLength(ctx: ExecContext, key: ByteString | undefined): number {
 /** The string length BITFIELD's SET/INCRBY operations need (0 when they cannot be read). */
 function bitfieldLength(argv: readonly ByteString[]): number {
   let bytes = 0;
-  for (let i = 2; i < argv.length; ) {
+  for (let i = 2; i < argv.length;) {
     const op = (argv[i] as ByteString).toLowerCase();
     if (op === 'overflow') {
       i += 2;

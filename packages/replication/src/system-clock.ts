@@ -20,11 +20,14 @@ export class SystemClock implements Clock {
     let handle: NodeJS.Timeout;
     const dueMs = this.nowMs() + delayMs;
     const arm = (remainingMs: number): void => {
-      handle = setTimeout(() => {
-        const left = dueMs - this.nowMs();
-        if (left > 1) arm(left);
-        else callback();
-      }, Math.min(remainingMs, TIMER_MS_MAX));
+      handle = setTimeout(
+        () => {
+          const left = dueMs - this.nowMs();
+          if (left > 1) arm(left);
+          else callback();
+        },
+        Math.min(remainingMs, TIMER_MS_MAX),
+      );
     };
     if (delayMs <= TIMER_MS_MAX) handle = setTimeout(callback, delayMs);
     else arm(delayMs);

@@ -1,11 +1,5 @@
 import { LineCounter, parseDocument, type Document } from 'yaml';
-import {
-  LAG_MS_MAX,
-  LagConfigError,
-  PARETO_SHAPE_MAX,
-  PARETO_SHAPE_MIN,
-  parseDistribution,
-} from '@meridian/lag';
+import { LAG_MS_MAX, LagConfigError, PARETO_SHAPE_MAX, PARETO_SHAPE_MIN, parseDistribution } from '@meridian/lag';
 
 export type Durability = 'always' | 'everysec' | 'none';
 export type JitterMode = 'per-message' | 'per-link';
@@ -17,7 +11,13 @@ export interface DistributionConfig {
 }
 
 /** Redis's maxmemory-policy values a node accepts (the engine's MAX_MEMORY_POLICIES). */
-export const MAX_MEMORY_POLICIES = ['noeviction', 'allkeys-lru', 'volatile-lru', 'allkeys-random', 'volatile-ttl'] as const;
+export const MAX_MEMORY_POLICIES = [
+  'noeviction',
+  'allkeys-lru',
+  'volatile-lru',
+  'allkeys-random',
+  'volatile-ttl',
+] as const;
 export type MaxMemoryPolicyName = (typeof MAX_MEMORY_POLICIES)[number];
 /** Bounds of maxMemoryBytes: 0 (no limit) or at least 1 MiB (the startup baseline), at most 1 TiB. */
 export const MAX_MEMORY_BYTES_MIN = 1024 * 1024;
@@ -328,7 +328,12 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
     return override;
   });
   const replication = isPlain(root['replication']) ? root['replication'] : {};
-  checkKeys(reader, ['replication'], replication, ['heartbeatMs', 'backlogBytesMax', 'syncWaitMsMax', 'forwardTimeoutMs']);
+  checkKeys(reader, ['replication'], replication, [
+    'heartbeatMs',
+    'backlogBytesMax',
+    'syncWaitMsMax',
+    'forwardTimeoutMs',
+  ]);
   const auth = isPlain(root['auth']) ? root['auth'] : {};
   checkKeys(reader, ['auth'], auth, ['token', 'readonlyToken', 'adminToken', 'replicationSecret']);
   const authConfig: TopologyConfig['auth'] = {};
@@ -370,7 +375,9 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
       ),
     },
     maxMemoryBytes:
-      root['maxMemoryBytes'] === undefined ? undefined : memoryBytes(reader, ['maxMemoryBytes'], root['maxMemoryBytes']),
+      root['maxMemoryBytes'] === undefined
+        ? undefined
+        : memoryBytes(reader, ['maxMemoryBytes'], root['maxMemoryBytes']),
     maxMemoryPolicy: memoryPolicy(reader, ['maxMemoryPolicy'], root['maxMemoryPolicy']),
     auth: authConfig,
   };

@@ -100,7 +100,11 @@ export function lagRequestBody(verb: LagAction, options: LagOptions, loaded: Loa
     parseLinkSettings({ delayMs: body['delayMs'], jitter: body['jitter'], jitterMode: body['jitterMode'] }, 'lag');
   } catch (error) {
     if (!(error instanceof LagConfigError)) throw error;
-    const option = error.field.startsWith('lag.delayMs') ? '--delay' : error.field.startsWith('lag.jitter') ? '--jitter' : '--jitter-mode';
+    const option = error.field.startsWith('lag.delayMs')
+      ? '--delay'
+      : error.field.startsWith('lag.jitter')
+        ? '--jitter'
+        : '--jitter-mode';
     throw new UsageError(`${option}: ${error.field.replace(/^lag\./, '')} ${error.problem}`);
   }
   return body;

@@ -73,8 +73,15 @@ function parseCount(text: string): number {
 
 function parseMemoryBytes(text: string): number {
   const bytes = Number(text);
-  if (!Number.isSafeInteger(bytes) || bytes < 0 || bytes > MAX_MEMORY_BYTES_MAX || (bytes > 0 && bytes < MAX_MEMORY_BYTES_MIN)) {
-    throw new InvalidArgumentError(`must be 0 (no limit) or a whole number of bytes from ${MAX_MEMORY_BYTES_MIN} (1 MiB)`);
+  if (
+    !Number.isSafeInteger(bytes) ||
+    bytes < 0 ||
+    bytes > MAX_MEMORY_BYTES_MAX ||
+    (bytes > 0 && bytes < MAX_MEMORY_BYTES_MIN)
+  ) {
+    throw new InvalidArgumentError(
+      `must be 0 (no limit) or a whole number of bytes from ${MAX_MEMORY_BYTES_MIN} (1 MiB)`,
+    );
   }
   return bytes;
 }
@@ -174,7 +181,8 @@ function wiringFromConfig(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
           },
         };
   return {
-    replicaRegions: self.name === config.primary ? config.regions.filter((r) => r.name !== self.name).map((r) => r.name) : [],
+    replicaRegions:
+      self.name === config.primary ? config.regions.filter((r) => r.name !== self.name).map((r) => r.name) : [],
     region: self.name,
     host: options.host ?? self.host,
     port: options.port ?? self.port,
@@ -281,7 +289,10 @@ function guardEmptyPrimary(dir: string, wiring: Wiring, acceptEmpty: boolean): v
         '(or use durability: everysec/always to keep data across restarts)',
     );
   }
-  writeFileSync(marker, `${JSON.stringify({ region: wiring.region, startedAt: new Date().toISOString(), pid: process.pid })}\n`);
+  writeFileSync(
+    marker,
+    `${JSON.stringify({ region: wiring.region, startedAt: new Date().toISOString(), pid: process.pid })}\n`,
+  );
 }
 
 function stopOnSignals(node: MeridianNode): void {
@@ -340,7 +351,11 @@ export function registerNodeCommand(program: Command): void {
       'start a durability: none primary that ran before (its data is gone; replicas will resync to empty)',
       false,
     )
-    .option('--max-memory-policy <policy>', `${MAX_MEMORY_POLICIES.join(' | ')} (default noeviction)`, parseMemoryPolicy)
+    .option(
+      '--max-memory-policy <policy>',
+      `${MAX_MEMORY_POLICIES.join(' | ')} (default noeviction)`,
+      parseMemoryPolicy,
+    )
     .action(async (options: NodeCommandOptions) => {
       let node: MeridianNode;
       try {

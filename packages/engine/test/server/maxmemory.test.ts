@@ -30,7 +30,8 @@ describe('maxmemory', () => {
     const engine = engineWith(STARTUP_MEMORY_BYTES + 10_000);
     let i = 0;
     let reply = engine.execute(['SET', `k${i}`, 'x'.repeat(100)], 0).reply;
-    while (!(reply instanceof ReplyError) && i < 1000) reply = engine.execute(['SET', `k${++i}`, 'x'.repeat(100)], 0).reply;
+    while (!(reply instanceof ReplyError) && i < 1000)
+      reply = engine.execute(['SET', `k${++i}`, 'x'.repeat(100)], 0).reply;
     expect(reply).toEqual(new ReplyError(ERR_OOM));
     expect(i).toBeGreaterThan(10);
     expect(engine.execute(['GET', 'k0'], 0).reply).toBe('x'.repeat(100));
@@ -101,7 +102,8 @@ describe('maxmemory', () => {
     lru.execute(['SET', 'b', 'x'.repeat(2000)], 0);
     expect(lru.execute(['SET', 'c', 'x'.repeat(2000)], 0).reply).toEqual(new ReplyError(ERR_OOM));
     const random = engineWith(STARTUP_MEMORY_BYTES + 5_000, 'allkeys-random');
-    for (let i = 0; i < 20; i++) expect(random.execute(['SET', `r${i}`, 'x'.repeat(1000)], 0).reply).not.toBeInstanceOf(ReplyError);
+    for (let i = 0; i < 20; i++)
+      expect(random.execute(['SET', `r${i}`, 'x'.repeat(1000)], 0).reply).not.toBeInstanceOf(ReplyError);
     expect(random.stats.evictedKeys).toBeGreaterThan(0);
   });
 
