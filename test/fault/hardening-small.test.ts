@@ -106,6 +106,31 @@ describe('small hardening (issue 12, finding 11)', () => {
     expect((delay.json as { error: string }).error).toMatch(/^ERR delayMs: must be between 0 and 3600000/);
   });
 
+  it('a value grown past the reply limit is refused at once, not encoded into gigabytes; GETRANGE reads it', async () => {
+    const node = new MeridianNode({ token: TOKEN, readonlyToken: READONLY, region: 'p', maxMemoryBytes: 0 });
+    const url = await node.start();
+    closers.push(() => node.close());
+    for (let n = 0; n < 3; n++) {
+      const grown = await call(`${url}/`, { token: TOKEN, body: ['SETRANGE', `huge${n}`, '200000000', 'z'] });
+      expect(grown.json).toEqual({ result: 200_000_001 });
+    }
+    for (let n = 0; n < 3; n++) {
+      const read = await call(`${url}/get/huge${n}`, { token: READONLY });
+      expect(read.status).toBe(400);
+      expect((read.json as { error: string }).error).toContain('MERIDIAN_REPLY_TOO_LARGE');
+    }
+    const tail = await call(`${url}/`, { token: READONLY, body: ['GETRANGE', 'huge0', '199999998', '-1'] });
+    expect(tail.json).toEqual({ result: '\u0000\u0000z' });
+    const pipeline = await call(`${url}/pipeline`, {
+      token: READONLY,
+      body: [
+        ['STRLEN', 'huge1'],
+        ['GET', 'huge1'],
+      ],
+    });
+    expect((pipeline.json as { error: string }).error).toContain('MERIDIAN_REPLY_TOO_LARGE');
+  });
+
   it('the router answers an absolute-form request target like its origin form, never 500', async () => {
     const node = new MeridianNode({ token: TOKEN, region: 'us-east-1' });
     const nodeUrl = await node.start();

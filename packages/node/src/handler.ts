@@ -23,6 +23,7 @@ import {
 import type { BatchOutcome, CommandBatch, CommandRouter, Consistency, RunResult } from './executor.js';
 import { LagRequestError, NodeLinks } from './links.js';
 import { TRANSACTION_COMMANDS_MAX_DEFAULT, transactionTooLarge } from './pipeline-slices.js';
+import { REPLY_BYTES_MAX_DEFAULT, replyBytes, replyTooLarge } from './reply-size.js';
 
 /** An HTTP answer, independent of any socket. */
 export interface RestResponse {
@@ -52,6 +53,8 @@ export interface RestHandlerOptions {
   readonly requestBytesMax: number;
   readonly region: string | undefined;
   readonly admin: AdminEndpoints;
+  /** Raw bytes one answer may carry (default REPLY_BYTES_MAX_DEFAULT). */
+  readonly replyBytesMax?: number;
   /** Commands one /multi-exec may hold (default TRANSACTION_COMMANDS_MAX_DEFAULT). */
   readonly transactionCommandsMax?: number;
 }
@@ -205,6 +208,14 @@ export class RestHandler {
   ): RestResponse {
     const { replies, syncToken, stalenessMs } = outcome;
     if (replies instanceof ReplyError) return this.commandError(parsed, replies.message, syncToken, stalenessMs);
+    const replyMax = this.options.replyBytesMax ?? REPLY_BYTES_MAX_DEFAULT;
+    const single = replies[0];
+    const small =
+      replies.length === 1 &&
+      (typeof single === 'string' ? single.length <= replyMax : typeof single !== 'object' || single === null);
+    if (!small && replyBytes(replies, replyMax) > replyMax) {
+      return this.commandError(parsed, replyTooLarge(replyMax), syncToken, stalenessMs);
+    }
     const resp2 = parsed.format === 'resp2';
     const base64 = parsed.format === 'base64';
     if (parsed.kind === 'command') {

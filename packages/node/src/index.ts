@@ -1,6 +1,7 @@
 export { MeridianNode, NodeConfigError, isLoopbackHost } from './node.js';
 export { defaultMaxMemoryBytes, HEAP_SHARE_DEFAULT } from './memory.js';
 export { PIPELINE_SLICE_COMMANDS_DEFAULT, TRANSACTION_COMMANDS_MAX_DEFAULT } from './pipeline-slices.js';
+export { REPLY_BYTES_MAX_DEFAULT } from './reply-size.js';
 export type { MeridianNodeOptions } from './node.js';
 export { PrimaryExecutor, isWait } from './executor.js';
 export type {
