@@ -13,10 +13,10 @@ describe('RegionMonitor and one slow request', () => {
     let polls = 0;
     let stallFrom = Infinity;
     const seenAtPoll: boolean[] = [];
-    let monitor: RegionMonitor | undefined;
+    const holder: { monitor?: RegionMonitor } = {};
     const server = http.createServer((request, response) => {
       polls += 1;
-      seenAtPoll[polls] = monitor?.view('a')?.healthy ?? false;
+      seenAtPoll[polls] = holder.monitor?.view('a')?.healthy ?? false;
       if (polls === 2 || polls >= stallFrom) return; // never answered: the poll times out
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ ready: true, role: 'primary', appliedOffset: 1 }));
@@ -28,14 +28,15 @@ describe('RegionMonitor and one slow request', () => {
       server.close();
       agent.destroy();
     });
-    monitor = new RegionMonitor({
+    const monitor = new RegionMonitor({
       regions: [{ name: 'a', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, isPrimary: true }],
       statusToken: 'token',
       pollIntervalMs: 10,
       pollTimeoutMs: 150,
       agent,
     });
-    closers.push(() => monitor?.stop());
+    holder.monitor = monitor;
+    closers.push(() => monitor.stop());
     await monitor.start();
     expect(monitor.view('a')?.healthy).toBe(true);
     const until = async (condition: () => boolean): Promise<void> => {
