@@ -340,7 +340,9 @@ export function registerUpCommand(program: Command): void {
       'after',
       `
 Each region node and the router run as child processes; a crashed one is restarted (up to 5 times
-in a row, with backoff). Ctrl-C or SIGTERM stops them all. Tokens come from MERIDIAN_TOKEN,
+in a row, with backoff) unless it failed for a reason a restart will not fix (exit code 78). Ctrl-C or
+SIGTERM stops them all, and they stop by themselves if \`up\` dies in any other way. \`up\` refuses to
+start over anything already listening on the topology's ports. Tokens come from MERIDIAN_TOKEN,
 MERIDIAN_READONLY_TOKEN, MERIDIAN_ADMIN_TOKEN, MERIDIAN_REPLICATION_SECRET or regions.yaml; when
 unset they are generated once and kept in <dataDir>/secrets.json.
 
