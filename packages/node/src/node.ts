@@ -381,6 +381,13 @@ export class MeridianNode {
     this.report(
       `meridian: recovered ${this.engine.db.data.size} keys at offset ${recovered.lastOffset} (${from}, ${recovered.replayedEntries} entries replayed)`,
     );
+    const { maxMemoryBytes } = this.engine.memoryLimit;
+    const usedBytes = this.engine.usedMemoryBytes();
+    if (maxMemoryBytes > 0 && usedBytes > maxMemoryBytes) {
+      this.report(
+        `meridian: the recovered data (${usedBytes} bytes estimated) is over maxMemoryBytes (${maxMemoryBytes}): writes that grow memory answer OOM until keys are deleted (or evicted, with an eviction policy)`,
+      );
+    }
   }
 
   private snapshotScheduler(): SnapshotScheduler | undefined {
