@@ -15,7 +15,7 @@ import {
 } from '@meridian/node';
 import type { DurabilityPolicy } from '@meridian/store';
 import { watchParent } from './parent-watch.js';
-import { EXIT_FATAL, meridianCode } from './topology-shared.js';
+import { EXIT_FATAL, exitCodesForUsage, meridianCode } from './topology-shared.js';
 import {
   applyEnvironment,
   MAX_MEMORY_BYTES_MAX,
@@ -319,7 +319,7 @@ function stopOnSignals(node: MeridianNode): void {
 }
 
 export function registerNodeCommand(program: Command): void {
-  program
+  const command = program
     .command('node')
     .description(
       'run one region node: with --config, the role regions.yaml gives --region (primary or replica); without, a standalone primary (tokens from MERIDIAN_TOKEN, MERIDIAN_READONLY_TOKEN, MERIDIAN_ADMIN_TOKEN, MERIDIAN_REPLICATION_SECRET)',
@@ -372,4 +372,5 @@ export function registerNodeCommand(program: Command): void {
       }
       stopOnSignals(node);
     });
+  exitCodesForUsage(command);
 }
