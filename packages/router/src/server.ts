@@ -287,7 +287,8 @@ export class MeridianRouter {
       if (result.kind === 'answered') return;
       if (result.kind === 'tooLarge')
         return sendJson(response, 413, encodeJsonError(ERR_TOO_LARGE), { connection: 'close' });
-      this.monitor.markDown(name, result.error);
+      // A request that only timed out says the region is slow, not down: the status polls decide.
+      if (!result.error.startsWith('no answer within')) this.monitor.markDown(name, result.error);
       failures.push(`${name} (${view.url}: ${result.error})`);
       if (isWrite || !Buffer.isBuffer(routed.body)) break;
     }
