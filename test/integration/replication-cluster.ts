@@ -29,6 +29,8 @@ export interface ClusterOptions {
   /** Mean of an exponential jitter on every link (none when unset). */
   jitterMeanMs?: number;
   syncWaitMsMax?: number;
+  /** Top-level regions.yaml lines added as they are (e.g. `maxMemoryBytes: 2097152`). */
+  extraConfig?: readonly string[];
 }
 
 export interface Answer {
@@ -130,6 +132,7 @@ export class Cluster {
       '  jitterMode: per-message',
       `  links: [${(options.links ?? []).map((l) => `{ from: ${l.from}, to: ${l.to}, delayMs: ${l.delayMs} }`).join(', ')}]`,
       `replication: { heartbeatMs: 50, syncWaitMsMax: ${options.syncWaitMsMax ?? 1000} }`,
+      ...(options.extraConfig ?? []),
     ];
     const configPath = join(dir, 'regions.yaml');
     writeFileSync(configPath, `${lines.join('\n')}\n`);

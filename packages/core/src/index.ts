@@ -17,3 +17,5 @@ export { FORWARDED_BY_HEADER } from './ports.js';
 export type { Forwarder, RestResponse } from './ports.js';
 export { decideRead } from './read-decision.js';
 export type { ReadDecider, ReadDecision, ReadToken, ReplicaReadState, ForwardReason } from './read-decision.js';
+export { PIPELINE_SLICE_COMMANDS_DEFAULT, runInSlices, clockTurn } from './pipeline-slices.js';
+export type { YieldTurn } from './pipeline-slices.js';

@@ -15,5 +15,6 @@ export const FORWARDED_BY_HEADER = 'x-meridian-forwarded-by';
  * node (PrimaryForwarder), the modelled link in the simulator.
  */
 export interface Forwarder {
-  forward(request: RestRequest): Promise<RestResponse>;
+  /** `waits`: the request holds a WAIT, so the primary may take up to WAIT's timeout to answer. */
+  forward(request: RestRequest, waits?: boolean): Promise<RestResponse>;
 }

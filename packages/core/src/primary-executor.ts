@@ -4,6 +4,7 @@ import type { RestRequest, SyncToken } from '@meridian/rest';
 import { formatSyncToken } from '@meridian/rest';
 import type { WriteLog } from '@meridian/store';
 import type { Consistency } from './consistency.js';
+import { clockTurn, PIPELINE_SLICE_COMMANDS_DEFAULT, runInSlices, type YieldTurn } from './pipeline-slices.js';
 import type { RestResponse } from './ports.js';
 
 /** Commands the REST layer asks a node to run, already authenticated and permitted. */
@@ -73,6 +74,10 @@ export interface PrimaryExecutorOptions {
    * (the refused writes already ran in memory and must not stay visible).
    */
   readonly restoreDurableState?: () => void;
+  /** Commands a pipeline runs before other requests are served (pipeline-slices.ts). */
+  readonly pipelineSliceCommands?: number;
+  /** How a sliced pipeline lets other requests in (the node: setImmediate); a 0 ms clock timer by default. */
+  readonly yieldTurn?: YieldTurn;
 }
 
 const WAIT_MS_MAX_DEFAULT = 25_000;
@@ -184,12 +189,21 @@ export class PrimaryExecutor implements CommandRouter {
   }
 
   /**
-   * A pipeline's writes become one log entry (replicas apply it atomically, which is stronger than
-   * Redis promises for a pipeline and costs one append, one flush and one promise instead of one per
-   * command). The answer waits until the entry is durable; if it cannot be, every write in the
-   * pipeline answers MISCONF.
+   * A pipeline's writes become one log entry per slice of `pipelineSliceCommands` (replicas apply
+   * each atomically, which is stronger than Redis promises for a pipeline and costs one append, one
+   * flush and one promise instead of one per command); other requests are served between slices.
+   * The answer waits until every entry is durable; the writes of one that cannot be answer MISCONF.
    */
   private runPipeline(commands: readonly (readonly ByteString[])[]): BatchOutcome | Promise<BatchOutcome> {
+    const sliceCommands = this.options.pipelineSliceCommands ?? PIPELINE_SLICE_COMMANDS_DEFAULT;
+    if (commands.length > sliceCommands) {
+      return runInSlices(
+        commands,
+        sliceCommands,
+        (slice) => this.runPipeline(slice),
+        this.options.yieldTurn ?? clockTurn(this.options.clock),
+      );
+    }
     const replies = new Array<Reply>(commands.length);
     const nowMs = this.nowMs();
     const effects: ByteString[][] = [];

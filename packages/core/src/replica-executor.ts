@@ -1,6 +1,8 @@
 import { type ByteString, Engine, type Reply, ReplyError } from '@meridian/engine';
 import type { Clock } from '@meridian/lag';
 import { encodeJsonError, formatSyncToken } from '@meridian/rest';
+import { clockTurn, PIPELINE_SLICE_COMMANDS_DEFAULT, runInSlices, type YieldTurn } from './pipeline-slices.js';
+import { FORWARDED_BY_HEADER, type Forwarder } from './ports.js';
 import type {
   BatchOutcome,
   CommandBatch,
@@ -10,7 +12,6 @@ import type {
   RunResult,
 } from './primary-executor.js';
 import { isWait } from './primary-executor.js';
-import { FORWARDED_BY_HEADER, type Forwarder } from './ports.js';
 import { decideRead, type ReadDecider } from './read-decision.js';
 
 /** What the replica executor needs from replication (ReplicationReplica). */
@@ -32,6 +33,8 @@ export interface ReplicaExecutorOptions {
   readonly syncWaitMsMax: number;
   /** The read decision; `decideRead` unless a test swaps it. */
   readonly decide?: ReadDecider;
+  /** How a sliced pipeline lets other requests in (the node: setImmediate); a 0 ms clock timer by default. */
+  readonly yieldTurn?: YieldTurn;
 }
 
 /**
@@ -53,7 +56,7 @@ export class ReplicaExecutor implements CommandRouter {
   }
 
   run(batch: CommandBatch, context: RunContext): RunResult | Promise<RunResult> {
-    if (mustForward(batch)) return this.forward(context);
+    if (mustForward(batch)) return this.forward(context, holdsWait(batch));
     const position = this.options.position;
     const state = {
       replicationId: this.options.replicationId(),
@@ -73,7 +76,7 @@ export class ReplicaExecutor implements CommandRouter {
     }
   }
 
-  private forward(context: RunContext): Promise<ForwardedOutcome> | ForwardedOutcome {
+  private forward(context: RunContext, waits = false): Promise<ForwardedOutcome> | ForwardedOutcome {
     const from = context.request.headers[FORWARDED_BY_HEADER];
     if (from !== undefined) {
       const message = `ERR this node is a replica, not the primary ${String(from)} forwarded to: check the topology`;
@@ -81,11 +84,19 @@ export class ReplicaExecutor implements CommandRouter {
         forwarded: { status: 508, headers: { 'content-type': 'application/json' }, body: encodeJsonError(message) },
       };
     }
-    return this.options.forwarder.forward(context.request).then((forwarded) => ({ forwarded }));
+    return this.options.forwarder.forward(context.request, waits).then((forwarded) => ({ forwarded }));
   }
 
-  private runLocally(batch: CommandBatch): BatchOutcome {
+  private runLocally(batch: CommandBatch): BatchOutcome | Promise<BatchOutcome> {
     const commands = batch.kind === 'command' ? [batch.argv] : batch.commands;
+    if (commands.length > PIPELINE_SLICE_COMMANDS_DEFAULT) {
+      return runInSlices(
+        commands,
+        PIPELINE_SLICE_COMMANDS_DEFAULT,
+        (slice) => this.runLocally({ kind: 'pipeline', commands: slice }),
+        this.options.yieldTurn ?? clockTurn(this.options.clock),
+      );
+    }
     const nowMs = Math.floor(this.options.clock.nowMs());
     const replies = new Array<Reply>(commands.length);
     for (let i = 0; i < commands.length; i++) {
@@ -93,6 +104,10 @@ export class ReplicaExecutor implements CommandRouter {
     }
     return { replies, syncToken: this.currentSyncToken(), stalenessMs: this.currentStalenessMs() };
   }
+}
+
+function holdsWait(batch: CommandBatch): boolean {
+  return batch.kind === 'command' ? isWait(batch.argv) : batch.commands.some(isWait);
 }
 
 /** Transactions, and batches with any command that needs the primary, go there whatever the read decision. */

@@ -10,8 +10,12 @@ import type { Reply } from './reply.js';
  * - blocking: blocks in Redis; refused over REST.
  * - pubsub: publish/subscribe.
  * - noscript: may not run inside scripts or transactions over REST.
+ * - denyoom: may grow memory; refused over maxmemory (Redis's flag of the same name).
+ * - standardtoken: refused for the read-only token though it changes no data (WAIT holds a
+ *   request open waiting on replication, a write-side matter). Meridian's own; not shown by COMMAND.
  */
-export type CommandFlag = 'write' | 'readonly' | 'dangerous' | 'admin' | 'blocking' | 'pubsub' | 'noscript';
+export type CommandFlag =
+  'write' | 'readonly' | 'dangerous' | 'admin' | 'blocking' | 'pubsub' | 'noscript' | 'denyoom' | 'standardtoken';
 
 /**
  * Meridian's own facts about a command, beside Redis's flags (they never show in COMMAND INFO):
@@ -35,6 +39,8 @@ export interface CommandSpec {
   readonly keyStep: number;
   /** Key positions for commands whose keys a triple cannot describe (numkeys forms). */
   readonly keys?: (argv: readonly ByteString[]) => number[];
+  /** denyoom for some subcommands only (XGROUP CREATE), as Redis flags them. */
+  readonly denyoomIf?: (argv: readonly ByteString[]) => boolean;
   readonly handler: (ctx: ExecContext, argv: readonly ByteString[]) => Reply;
   /** Meridian's facts about the command (see CommandFact). */
   readonly facts?: readonly CommandFact[];
@@ -58,6 +64,7 @@ export interface CommandFacts {
   readonly isDangerous: boolean;
   /** Blocks in Redis in every form (BLPOP); see `blocks` for one invocation. */
   readonly isBlocking: boolean;
+  readonly isDenyOom: boolean;
   /** Must run on the primary: writes, WAIT, PUBLISH, writing scripts. */
   readonly needsPrimary: boolean;
   /** Refused to the read-only token. */
@@ -107,9 +114,11 @@ export function factsOf(spec: KnownCommand & Pick<CommandSpec, 'blocksWith'>, im
     isReadonly,
     isDangerous,
     isBlocking,
+    isDenyOom: has('denyoom'),
     needsPrimary: isWrite || fact('primary'),
     // A name recognised but not run (SPUBLISH) passes: the engine answers it with Redis's own error.
-    refusedToReadonly: isScript || (implemented && (isWrite || isDangerous || (!isReadonly && has('admin')))),
+    refusedToReadonly:
+      isScript || (implemented && (isWrite || isDangerous || has('standardtoken') || (!isReadonly && has('admin')))),
     isScript,
     isPubsub: has('pubsub'),
     isTransactionControl: fact('transaction'),

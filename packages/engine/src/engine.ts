@@ -1,5 +1,6 @@
 import type { ByteString } from './bytes.js';
 import { arityOk, type CommandInfo } from './command.js';
+import { admitCommand, ERR_OOM, isDenyOom, type MemoryLimit, usedMemoryBytes } from './memory-limit.js';
 import { expireHashFields } from './commands/hashes/active-expire.js';
 import { findCommand } from './commands/index.js';
 import { ExecContext, type Role } from './context.js';
@@ -23,6 +24,8 @@ export interface EngineOptions {
   role: Role;
   /** Uniform in [0, 1). Seeded in the simulator; Math.random in a real node. */
   random?: () => number;
+  /** Redis's maxmemory and maxmemory-policy; default: no limit. */
+  memoryLimit?: MemoryLimit;
 }
 
 /** Host-provided data for commands that report on the node (INFO, WAIT…). */
@@ -53,13 +56,21 @@ export class Engine {
   readonly stats = new EngineStats();
   readonly role: Role;
   host: EngineHost = {};
+  /** maxmemory and its policy (enforced on the primary only). */
+  memoryLimit: MemoryLimit;
   private readonly ctx: ExecContext;
   private expireCursor: Iterator<[ByteString, number]> | undefined;
 
   constructor(options: EngineOptions) {
     this.role = options.role;
+    this.memoryLimit = options.memoryLimit ?? { maxMemoryBytes: 0, policy: 'noeviction' };
     this.ctx = new ExecContext(this.db, this.stats, options.role, options.random ?? Math.random, 0, false);
     this.ctx.engine = this;
+  }
+
+  /** INFO's used_memory: the startup baseline plus the incremental estimate of every key. */
+  usedMemoryBytes(): number {
+    return usedMemoryBytes(this.ctx);
   }
 
   /** The command named `name` in any case, or undefined; remembers spellings it has seen. */
@@ -101,13 +112,20 @@ export class Engine {
    * The effects form one batch, applied atomically by replicas.
    */
   executeTransaction(commands: readonly (readonly ByteString[])[], nowMs: number): TransactionResult {
+    const ctx = this.begin(nowMs, false);
     for (const argv of commands) {
       const resolved = Engine.resolve(argv);
-      if (resolved instanceof ReplyError) {
-        return { replies: new ReplyError('EXECABORT Transaction discarded because of previous errors.'), effects: [] };
+      // Like Redis, a denyoom command queued over maxmemory is refused and EXEC aborts.
+      if (
+        resolved instanceof ReplyError ||
+        (isDenyOom(resolved, argv) && !admitCommand(ctx, this.memoryLimit, resolved, argv))
+      ) {
+        return {
+          replies: new ReplyError('EXECABORT Transaction discarded because of previous errors.'),
+          effects: this.end(ctx),
+        };
       }
     }
-    const ctx = this.begin(nowMs, false);
     const replies = commands.map((argv) => this.run(ctx, argv));
     return { replies, effects: this.end(ctx) };
   }
@@ -161,6 +179,9 @@ export class Engine {
   private run(ctx: ExecContext, argv: readonly ByteString[]): Reply {
     const resolved = Engine.resolve(argv);
     if (resolved instanceof ReplyError) return resolved;
+    if (this.memoryLimit.maxMemoryBytes > 0 && !admitCommand(ctx, this.memoryLimit, resolved, argv)) {
+      return new ReplyError(ERR_OOM);
+    }
     ctx.argv = argv;
     this.stats.commandsProcessed++;
     try {
@@ -168,6 +189,24 @@ export class Engine {
     } catch (error) {
       if (error instanceof CommandError) return error.toReply();
       throw error;
+    } finally {
+      if (resolved.isWrite) this.remeasure(resolved, argv);
     }
+  }
+
+  /** Writes may change values in place: their keys' memory estimates are taken again. */
+  private remeasure(info: CommandInfo, argv: readonly ByteString[]): void {
+    const data = this.db.data;
+    if (info.keys !== undefined) {
+      for (const index of info.keys(argv)) {
+        const key = argv[index];
+        if (key !== undefined) data.remeasure(key);
+      }
+      return;
+    }
+    if (info.firstKey === 0) return;
+    const last = info.lastKey < 0 ? argv.length + info.lastKey : info.lastKey;
+    const step = info.keyStep || 1;
+    for (let i = info.firstKey; i <= last && i < argv.length; i += step) data.remeasure(argv[i] as ByteString);
   }
 }

@@ -1,4 +1,7 @@
 export { MeridianNode, NodeConfigError, isLoopbackHost } from './node.js';
+export { defaultMaxMemoryBytes, HEAP_SHARE_DEFAULT } from './memory.js';
+export { PIPELINE_SLICE_COMMANDS_DEFAULT, TRANSACTION_COMMANDS_MAX_DEFAULT } from './pipeline-slices.js';
+export { REPLY_BYTES_MAX_DEFAULT } from './reply-size.js';
 export type { MeridianNodeOptions } from './node.js';
 // The roles' request execution lives in @meridian/core; re-exported for the node's users.
 export { PrimaryExecutor, ReplicaExecutor, isWait } from '@meridian/core';
@@ -20,7 +23,14 @@ export { NodeLinks, LagRequestError } from './links.js';
 export type { LinkSpec, LinkView } from './links.js';
 export { PrimaryForwarder } from './forwarder.js';
 export { FORWARDED_BY_HEADER } from '@meridian/core';
-export { openRegionStore, SnapshotScheduler, SNAPSHOT_POLICY_DEFAULT } from './persistence.js';
+export {
+  openRegionStore,
+  SnapshotScheduler,
+  SNAPSHOT_POLICY_DEFAULT,
+  REGION_NAME_PATTERN,
+  RegionNameError,
+  checkRegionName,
+} from './persistence.js';
 export type { RegionStoreOptions, SnapshotPolicy } from './persistence.js';
 export type { PrimaryReplicationOptions } from './primary-role.js';
 export type { ReplicaReplicationOptions } from './replica-role.js';

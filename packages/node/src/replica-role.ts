@@ -2,12 +2,13 @@ import type { Engine } from '@meridian/engine';
 import type { Clock } from '@meridian/lag';
 import { REPLICATION_PATH, ReplicationReplica, type ReplicaEvent, WsConnector } from '@meridian/replication';
 import { type ReplicaWriteLog, recoverEngine, SqliteWriteLog, StoreError } from '@meridian/store';
-import { PrimaryForwarder } from './forwarder.js';
+import { FORWARD_TIMEOUT_MS_DEFAULT, PrimaryForwarder } from './forwarder.js';
 import type { NodeLinks } from './links.js';
 import { replayLog } from './persistence.js';
 import { ReplicaExecutor } from '@meridian/core';
 import { type HistoryStore, MemoryHistory, PersistentApplier } from './replica-store.js';
 import { replicaReplicationInfo } from './report.js';
+import { nextTurn } from './pipeline-slices.js';
 
 /** Replication settings of a replica node. */
 export interface ReplicaReplicationOptions {
@@ -24,6 +25,11 @@ export interface ReplicaReplicationOptions {
   readonly reconnectDelayMsMax?: number;
   /** Bound on a forwarded answer's size. */
   readonly forwardResponseBytesMax?: number;
+  /**
+   * How long a request handed to the primary may wait for its answer (FORWARD_TIMEOUT_MS_DEFAULT);
+   * then it answers 503 MERIDIAN_FORWARD_TIMEOUT. Requests with WAIT get the HTTP request timeout.
+   */
+  readonly forwardTimeoutMs?: number;
 }
 
 export interface ReplicaRoleOptions {
@@ -89,11 +95,13 @@ export class ReplicaRole {
       region,
       clock,
       link,
-      timeoutMs: options.requestTimeoutMs,
+      timeoutMs: replication.forwardTimeoutMs ?? FORWARD_TIMEOUT_MS_DEFAULT,
+      waitTimeoutMs: options.requestTimeoutMs,
       responseBytesMax: replication.forwardResponseBytesMax ?? FORWARD_RESPONSE_BYTES_MAX_DEFAULT,
     });
     this.executor = new ReplicaExecutor({
       engine,
+      yieldTurn: nextTurn,
       clock,
       position: this.replica,
       replicationId: () => this.history.read(),
