@@ -15,6 +15,6 @@ export { SqliteWriteLog } from './sqlite-log.js';
 export type { OpenReport, RetentionLimits, SqliteWriteLogOptions, StoreStats } from './sqlite-log.js';
 export type { RepairReport } from './sqlite-repair.js';
 export { SCHEMA_VERSION } from './sqlite-schema.js';
-export { recoverEngine } from './recover.js';
+export { recoverEngine, replayLog } from './recover.js';
 export type { RecoveryOptions, RecoveryReport } from './recover.js';
 export { ensureWritableDir, makeDirs } from './data-dir.js';
