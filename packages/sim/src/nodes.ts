@@ -105,7 +105,7 @@ export class SimPrimaryNode {
    */
   write(argv: readonly string[]): { offset: number } {
     const before = this.log.lastOffset();
-    this.run(argv);
+    void this.run(argv);
     const after = this.log.lastOffset();
     return { offset: after > before ? after : 0 };
   }
