@@ -22,3 +22,5 @@ export { typeOf } from './value.js';
 export { globMatch } from './glob.js';
 export { parseScanArgs } from './scan-args.js';
 export type { ScanArgs } from './scan-args.js';
+export { assert, AssertionFailure, hasMeridianCode } from './assert.js';
+export type { CodedError } from './assert.js';

@@ -1,4 +1,4 @@
-import { type ByteString, type Reply, ReplyError } from '@meridian/engine';
+import { type ByteString, hasMeridianCode, type Reply, ReplyError } from '@meridian/engine';
 import {
   ALLOWED_METHODS,
   CORS_HEADERS,
@@ -28,7 +28,7 @@ import type {
   RestResponse as CoreResponse,
   RunResult,
 } from '@meridian/core';
-import { LagRequestError, NodeLinks } from './links.js';
+import { NodeLinks } from './links.js';
 import { TRANSACTION_COMMANDS_MAX_DEFAULT, transactionTooLarge } from './pipeline-slices.js';
 import { REPLY_BYTES_MAX_DEFAULT, replyBytes, replyTooLarge } from './reply-size.js';
 
@@ -152,7 +152,7 @@ export class RestHandler {
       const changed = (links ?? new NodeLinks([])).apply(parsed);
       return this.plain(200, JSON.stringify(changed));
     } catch (error) {
-      if (!(error instanceof LagRequestError)) throw error;
+      if (!hasMeridianCode(error, 'MERIDIAN_NODE_LAG_REQUEST_INVALID')) throw error;
       return this.plain(400, encodeJsonError(`ERR ${error.message}`));
     }
   }

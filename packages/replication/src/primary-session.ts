@@ -1,3 +1,4 @@
+import { assert } from '@meridian/engine';
 import type { Clock, TimerHandle } from '@meridian/lag';
 import type { LogEntry, WriteLog } from '@meridian/store';
 import { CLOSE_CODE_ERROR, type ReplicationErrorCode, ReplicationError } from './errors.js';
@@ -151,7 +152,7 @@ export class ReplicaSession {
         continue;
       }
       const last = read.entries[read.entries.length - 1];
-      if (last === undefined) throw new Error(`write log returned no entries at ${this.nextOffset}`);
+      assert(last !== undefined, `write log returned no entries at ${this.nextOffset}`);
       this.connection.send(frame);
       this.nextOffset = last.offset + 1;
       return;

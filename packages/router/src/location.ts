@@ -11,8 +11,10 @@ export const REGION_HEADER = 'x-meridian-region';
 export const LOCATION_HEADER = 'x-meridian-location';
 export const CONSISTENCY_HEADER = 'x-meridian-consistency';
 
-/** A header the router cannot act on; answered with 400 and this message. */
-export class HeaderError extends Error {}
+/** A header the router cannot act on; answered with 400 and this message. Code MERIDIAN_ROUTER_HEADER_INVALID. */
+export class HeaderError extends Error {
+  readonly code = 'MERIDIAN_ROUTER_HEADER_INVALID';
+}
 
 const LAT_LON = /^\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$/;
 

@@ -1,4 +1,4 @@
-import { digestKeyspace } from '@meridian/engine';
+import { digestKeyspace, assert } from '@meridian/engine';
 import { type LinkModel, parseLinkSettings, type SeededRandom } from '@meridian/lag';
 import { MemoryNetwork, type ReplicaApplier, type ReplicaEvent } from '@meridian/replication';
 import type { TopologyConfig } from '@meridian/topology';
@@ -264,7 +264,7 @@ export class SimCluster {
         return;
       case 'replica-crash': {
         const node = this.replicas.get(fault.region);
-        if (node === undefined) throw new Error(`${fault.region} is not a replica region`);
+        assert(node !== undefined, `${fault.region} is not a replica region`);
         clock.setTimer(startIn, () => node.crash());
         end(() => this.startReplica(node));
         return;

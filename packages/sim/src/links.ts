@@ -1,3 +1,4 @@
+import { assert } from '@meridian/engine';
 import { fixed, geoDelayMs, LinkModel, type LinkSettings, parseDistribution, type SeededRandom } from '@meridian/lag';
 import type { TopologyConfig } from '@meridian/topology';
 
@@ -84,7 +85,7 @@ export class SimLinks {
 
   private location(name: string): { lat: number; lon: number } {
     const region = this.config.regions.find((r) => r.name === name);
-    if (region === undefined) throw new Error(`unknown region ${name}`);
+    assert(region !== undefined, `unknown region ${name}`);
     return region.location;
   }
 }

@@ -1,5 +1,5 @@
 import { type BatchOutcome, PrimaryExecutor } from '@meridian/core';
-import { Engine, loadSnapshotEntry, type SnapshotEntry } from '@meridian/engine';
+import { Engine, loadSnapshotEntry, type SnapshotEntry, assert } from '@meridian/engine';
 import type { SeededRandom } from '@meridian/lag';
 import {
   type Connection,
@@ -116,7 +116,7 @@ export class SimPrimaryNode {
   }
 
   private run(argv: readonly string[]): BatchOutcome | Promise<BatchOutcome> {
-    if (this.executor === undefined) throw new Error(`the primary ${this.name} was never started`);
+    assert(this.executor !== undefined, `the primary ${this.name} was never started`);
     const outcome = this.executor.run({ kind: 'command', argv });
     if (outcome instanceof Promise) outcome.catch(() => undefined);
     return outcome;

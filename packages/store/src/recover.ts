@@ -1,4 +1,4 @@
-import { type Engine, loadSnapshotEntry } from '@meridian/engine';
+import { type Engine, loadSnapshotEntry, assert } from '@meridian/engine';
 import { StoreError } from './errors.js';
 import type { SnapshotInfo, SnapshotReader } from './snapshot-store.js';
 import type { WriteLog } from './write-log.js';
@@ -58,7 +58,7 @@ export function recoverEngine(
   store: WriteLog & SnapshotReader,
   options: RecoveryOptions = {},
 ): RecoveryReport {
-  if (engine.db.data.size !== 0) throw new Error('recoverEngine needs an empty engine');
+  assert(engine.db.data.size === 0, 'recoverEngine needs an empty engine');
   const report: RecoveryReport = {
     snapshot: undefined,
     skippedSnapshots: [],

@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { dumpKeyspace, type Keyspace, type SnapshotEntry } from '@meridian/engine';
+import { dumpKeyspace, type Keyspace, type SnapshotEntry, assert } from '@meridian/engine';
 import type Database from 'better-sqlite3';
 import { decodeEffects, encodeEffects, entryChecksum } from './codec.js';
 import { StoreError } from './errors.js';
@@ -445,7 +445,7 @@ export class SqliteWriteLog implements ReplicaWriteLog, SnapshotReader {
     this.snapshotList = this.tables.list();
     this.enforceRetention();
     const info = this.snapshotList.find((snapshot) => snapshot.id === id);
-    if (info === undefined) throw new Error(`snapshot ${id} vanished after completing`);
+    assert(info !== undefined, `snapshot ${id} vanished after completing`);
     return info;
   }
 

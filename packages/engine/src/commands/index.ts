@@ -1,3 +1,4 @@
+import { assert } from '../assert.js';
 import type { CommandFacts, CommandInfo, CommandSpec, KnownCommand } from '../command.js';
 import { factsOf, toCommandInfo } from '../command.js';
 import { hashCommands } from './hashes/index.js';
@@ -26,8 +27,8 @@ function buildTable(): ReadonlyMap<string, CommandInfo> {
   const table = new Map<string, CommandInfo>();
   for (const family of families) {
     for (const spec of family) {
-      if (table.has(spec.name)) throw new Error(`command ${spec.name} defined twice`);
-      if (spec.name !== spec.name.toLowerCase()) throw new Error(`command ${spec.name} must be lowercase`);
+      assert(!table.has(spec.name), `command ${spec.name} defined twice`);
+      assert(spec.name === spec.name.toLowerCase(), `command ${spec.name} must be lowercase`);
       table.set(spec.name, toCommandInfo(spec));
     }
   }
