@@ -7,6 +7,7 @@ import {
   ensureWritableDir,
   type RetentionLimits,
   SqliteWriteLog,
+  type SnapshotStore,
   StoreError,
   type WriteLog,
 } from '@meridian/store';
@@ -64,7 +65,7 @@ export const SNAPSHOT_POLICY_DEFAULT: SnapshotPolicy = {
 };
 
 export interface SnapshotSchedulerOptions {
-  readonly log: SqliteWriteLog;
+  readonly log: SnapshotStore;
   readonly engine: Engine;
   readonly clock: Clock;
   readonly policy: SnapshotPolicy;

@@ -1,7 +1,7 @@
 import type { Engine } from '@meridian/engine';
 import type { Clock } from '@meridian/lag';
 import { REPLICATION_PATH, ReplicationReplica, type ReplicaEvent, WsConnector } from '@meridian/replication';
-import { type ReplicaWriteLog, recoverEngine, SqliteWriteLog, StoreError } from '@meridian/store';
+import { type ReplicaWriteLog, recoverEngine, snapshotStoreOf, StoreError } from '@meridian/store';
 import { FORWARD_TIMEOUT_MS_DEFAULT, PrimaryForwarder } from './forwarder.js';
 import type { NodeLinks } from './links.js';
 import { replayLog } from './persistence.js';
@@ -172,11 +172,12 @@ export class ReplicaRole {
       return undefined;
     }
     try {
-      if (!(log instanceof SqliteWriteLog)) {
+      const store = snapshotStoreOf(log);
+      if (store === undefined) {
         replayLog(engine, log);
         return undefined;
       }
-      const recovered = recoverEngine(engine, log);
+      const recovered = recoverEngine(engine, store);
       report(
         `meridian: replica recovered ${engine.db.data.size} keys at offset ${recovered.lastOffset} (${recovered.replayedEntries} entries replayed)`,
       );

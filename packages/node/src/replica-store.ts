@@ -2,7 +2,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, write
 import { join } from 'node:path';
 import { type Engine, loadSnapshotEntry, type SnapshotEntry } from '@meridian/engine';
 import type { ReplicaApplier } from '@meridian/replication';
-import { type LogEntry, type ReplicaWriteLog, SqliteWriteLog, StoreError } from '@meridian/store';
+import { type LogEntry, type ReplicaWriteLog, snapshotStoreOf, StoreError } from '@meridian/store';
 
 /**
  * Where a replica keeps the primary's replication id (the history its log copy belongs to).
@@ -121,8 +121,8 @@ export class PersistentApplier implements ReplicaApplier {
     // replaced by the first entry's or heartbeat's time.
     const timeMs = Math.floor(this.nowMs());
     this.lastTimeMs = timeMs;
-    const log = this.log;
-    if (!(log instanceof SqliteWriteLog)) return;
+    const log = snapshotStoreOf(this.log);
+    if (log === undefined) return;
     log.writeSnapshot(db, { offset, timeMs }).catch((error: unknown) => {
       // A newer full resync reset the log meanwhile: that one writes its own snapshot.
       if (error instanceof StoreError && error.code === 'MERIDIAN_STORE_CLOSED') return;

@@ -7,7 +7,7 @@ import { entryBytes } from './memory-log.js';
 import { type RepairReport, repairLog } from './sqlite-repair.js';
 import { openDatabase, readMetaNumber, SCHEMA_VERSION, writeMeta } from './sqlite-schema.js';
 import { SnapshotTables, SnapshotTotals } from './sqlite-snapshots.js';
-import type { SnapshotInfo, SnapshotReader } from './snapshot-store.js';
+import type { SnapshotInfo, SnapshotStore } from './snapshot-store.js';
 import type {
   AppendResult,
   DurabilityPolicy,
@@ -124,9 +124,17 @@ interface EntryRow {
  * committed) and fsyncs the WAL every `everysecSyncMs` by a passive checkpoint (an OS crash loses
  * at most that long); `none` keeps the database in memory, with no file at all.
  */
-export class SqliteWriteLog implements ReplicaWriteLog, SnapshotReader {
+export class SqliteWriteLog implements ReplicaWriteLog, SnapshotStore {
   readonly policy: DurabilityPolicy;
   readonly openReport: OpenReport;
+
+  snapshotStore(): SnapshotStore {
+    return this;
+  }
+
+  get storedReplicationId(): string {
+    return this.openReport.replicationId;
+  }
   private readonly db: Database.Database;
   private readonly settings: typeof defaults & { retention: RetentionLimits };
   private readonly tables: SnapshotTables;
