@@ -20,6 +20,13 @@ export interface ReplicaApplier {
   apply(entry: LogEntry): void;
   /** Replaces all data with the snapshot, at once. */
   loadSnapshot(entries: readonly SnapshotEntry[], offset: number, replicationId: string): void;
+  /**
+   * The newest offset durably committed (≤ appliedOffset). Acks carry it, so the primary's WAIT
+   * counts only what a replica would still have after a crash. Absent: applied is durable.
+   */
+  durableOffset?(): number;
+  /** Tells the replica when `durableOffset` advanced (to ack it). */
+  onDurable?(listener: () => void): void;
 }
 
 export type ReplicaState = 'idle' | 'connecting' | 'handshake' | 'syncing' | 'streaming' | 'stopped' | 'failed';
@@ -97,7 +104,9 @@ export class ReplicationReplica {
   /** The code of the last error the primary reported or the replica raised. */
   lastError: ReplicationErrorCode | undefined;
 
-  constructor(private readonly options: ReplicaOptions) {}
+  constructor(private readonly options: ReplicaOptions) {
+    options.applier.onDurable?.(() => this.sendAck());
+  }
 
   get state(): ReplicaState {
     return this.stateValue;
@@ -403,8 +412,11 @@ export class ReplicationReplica {
     this.sendAck();
   }
 
+  /** Acks what is durably committed (the frame's field keeps its protocol name, `appliedOffset`). */
   private sendAck(): void {
-    if (this.stateValue === 'streaming') this.send({ t: 'ack', appliedOffset: this.appliedOffset });
+    if (this.stateValue !== 'streaming') return;
+    const durable = this.options.applier.durableOffset?.() ?? this.appliedOffset;
+    this.send({ t: 'ack', appliedOffset: Math.min(durable, this.appliedOffset) });
   }
 
   private settleWaiter(waiter: OffsetWaiter, reached: boolean): void {
