@@ -2,7 +2,7 @@ import { digestKeyspace, assert } from '@meridian/engine';
 import { type LinkModel, parseLinkSettings, type SeededRandom } from '@meridian/lag';
 import { MemoryNetwork, type ReplicaApplier, type ReplicaEvent } from '@meridian/replication';
 import type { TopologyConfig } from '@meridian/topology';
-import type { FaultSpec } from './faults.js';
+import type { FaultSpec } from '../faults.js';
 import type { InvariantChecker } from './invariants.js';
 import { SimLinks } from './links.js';
 import { SimPrimaryNode, SimReplicaNode } from './nodes.js';

@@ -2,7 +2,7 @@ import { decideRead } from '@meridian/core';
 import { SeededRandom } from '@meridian/lag';
 import { SimCluster } from './cluster.js';
 import { InvariantChecker } from './invariants.js';
-import { type ExperimentOptions, validateOptions } from './options.js';
+import { type ExperimentOptions, validateOptions } from '../options.js';
 import { Recorder } from './recorder.js';
 import { SimScheduler } from './scheduler.js';
 import { Traffic } from './traffic.js';

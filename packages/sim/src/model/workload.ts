@@ -1,7 +1,7 @@
 import { assert } from '@meridian/engine';
 import type { SeededRandom } from '@meridian/lag';
 import { type Consistency, parseConsistency } from '@meridian/core';
-import type { WorkloadOptions } from './options.js';
+import type { WorkloadOptions } from '../options.js';
 
 export interface SimClient {
   readonly id: number;
