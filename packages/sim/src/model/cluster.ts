@@ -37,6 +37,7 @@ export class SimCluster {
   private readonly lastDeliveredOffset = new Map<string, number>();
   private readonly subscriberFreeMs = new Map<string, number>();
   /** Messages the primary committed, and how many each region's node handed to its subscriber. */
+  readonly config: TopologyConfig;
   private messagesCommitted = 0;
   private readonly nodeDeliveries = new Map<string, number>();
   /** Regions that loaded a snapshot after messages were published (those messages never reach them). */
@@ -50,6 +51,7 @@ export class SimCluster {
     private readonly invariants: InvariantChecker,
   ) {
     const { config } = options;
+    this.config = config;
     this.links = new SimLinks(config, random.fork('links'), options.clientLocalDelayMs);
     this.links.createAll();
     this.regionNames = config.regions.map((region) => region.name);

@@ -8,6 +8,7 @@ import {
 } from '@meridian/core';
 import type { Reply } from '@meridian/engine';
 import type { LinkModel, SeededRandom, TimerHandle } from '@meridian/lag';
+import { byDelay } from '@meridian/topology';
 import type { ReplicationReplica } from '@meridian/replication';
 import { type RegionState, routeRequest } from '@meridian/router';
 import type { SimCluster } from './cluster.js';
@@ -80,9 +81,7 @@ export class Traffic {
     this.keyOffsets = workload.keys.map(() => []);
     this.keyCommitMs = workload.keys.map(() => []);
     for (const from of cluster.regionNames) {
-      const order = [...cluster.regionNames].sort(
-        (a, b) => cluster.links.baseDelayMs(from, a) - cluster.links.baseDelayMs(from, b) || (a < b ? -1 : 1),
-      );
+      const order = byDelay(cluster.config, (to) => cluster.links.baseDelayMs(from, to));
       this.nearestLinks.set(
         from,
         order.map((name) => cluster.links.link('client', from, name)),
