@@ -10,8 +10,10 @@ import type { Reply } from './reply.js';
  * - blocking: blocks in Redis; refused over REST.
  * - pubsub: publish/subscribe.
  * - noscript: may not run inside scripts or transactions over REST.
+ * - script: runs Lua or manages scripts (EVAL…, SCRIPT, FUNCTION, FCALL…). Its `write` form goes
+ *   to the primary; its `readonly` forms (EVAL_RO, EVALSHA_RO, FCALL_RO) may run on a replica.
  */
-export type CommandFlag = 'write' | 'readonly' | 'dangerous' | 'admin' | 'blocking' | 'pubsub' | 'noscript';
+export type CommandFlag = 'write' | 'readonly' | 'dangerous' | 'admin' | 'blocking' | 'pubsub' | 'noscript' | 'script';
 
 export interface CommandSpec {
   /** Lowercase command name. */
@@ -34,6 +36,7 @@ export interface CommandInfo extends CommandSpec {
   readonly isReadonly: boolean;
   readonly isDangerous: boolean;
   readonly isBlocking: boolean;
+  readonly isScript: boolean;
 }
 
 /** Defines a command; omitted key fields mean "no keys". */
@@ -51,6 +54,7 @@ export function toCommandInfo(spec: CommandSpec): CommandInfo {
     isReadonly: spec.flags.includes('readonly'),
     isDangerous: spec.flags.includes('dangerous'),
     isBlocking: spec.flags.includes('blocking'),
+    isScript: spec.flags.includes('script'),
   };
 }
 
