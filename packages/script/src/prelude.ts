@@ -30,7 +30,7 @@ end
 base._VERSION = _VERSION
 base.unpack = table.unpack
 base.rawset = function(t, k, v)
-  if protected[t] then error('Attempt to modify a readonly table', 0) end
+  if protected[t] then error({ err = 'ERR Attempt to modify a readonly table' }) end
   return real_rawset(t, k, v)
 end
 base.gcinfo = function() return collectgarbage('count') end

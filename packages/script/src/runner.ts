@@ -155,7 +155,7 @@ export class LuaScriptRunner implements ScriptRunner {
       if (status !== lua.LUA_OK) return `ERR Error registering functions: ${errorText(L, -1)}`;
       if (!lua.lua_toboolean(L, 1)) {
         const stage = fromLuaBytes(lua.lua_tolstring(L, 2));
-        if (stage === 'compile') return `ERR Error compiling function: ${errorText(L, 3)}`;
+        if (stage === 'compile') return `ERR Error compiling function: ${quoteToken(errorText(L, 3))}`;
         return `ERR Error registering functions: ${errorText(L, 3)}`;
       }
       const functions = [];
@@ -203,7 +203,7 @@ export class LuaScriptRunner implements ScriptRunner {
     pushStrings(L, call.keys);
     pushStrings(L, call.args);
     const readonly = call.readonlyCommand || (fn?.flags.includes('no-writes') ?? false);
-    return this.invoke(call.host(readonly), 3, undefined);
+    return this.invoke(call.host(readonly), 3, call.functionName);
   }
 
   forget(): void {
@@ -228,7 +228,7 @@ export class LuaScriptRunner implements ScriptRunner {
     const status = lauxlib.luaL_loadbufferx(L, parsed.code, parsed.code.length, SCRIPT_CHUNK, TEXT_MODE);
     if (status !== lua.LUA_OK) {
       // Lua 5.3 prints some tokens bare where Lua 5.1 (Redis) quotes them: near <eof> → near '<eof>'.
-      const message = fromLuaBytes(lua.lua_tolstring(L, -1)).replace(/ near (<[a-z]+>)$/, " near '$1'");
+      const message = quoteToken(fromLuaBytes(lua.lua_tolstring(L, -1)));
       lua.lua_settop(L, 0);
       return `ERR Error compiling script (new function): ${message}`;
     }
@@ -243,7 +243,7 @@ export class LuaScriptRunner implements ScriptRunner {
   }
 
   /** Calls the prelude function on the stack (it answers ok, result) and turns the outcome into a reply. */
-  private invoke(host: ScriptHost, argumentCount: number, sha: string | undefined): Reply {
+  private invoke(host: ScriptHost, argumentCount: number, sha: string): Reply {
     const L = this.L;
     const outer = this.host;
     this.host = host;
@@ -351,7 +351,7 @@ export class LuaScriptRunner implements ScriptRunner {
   private redisLibrary(): Record<string, JsFunction> {
     const command = (raise: boolean): JsFunction => (L) => {
       const argc = lua.lua_gettop(L);
-      if (argc === 0) return lauxlib.luaL_error(L, to_luastring('Please specify at least one argument for this redis lib call'));
+      if (argc === 0) return raiseErrorTable(L, 'ERR Please specify at least one argument for this redis lib call');
       const argv: ByteString[] = [];
       for (let i = 1; i <= argc; i++) {
         const type = lua.lua_type(L, i);
@@ -420,6 +420,11 @@ export class LuaScriptRunner implements ScriptRunner {
   }
 }
 
+/** Lua 5.3 prints some tokens bare where Lua 5.1 (Redis) quotes them: near <eof> → near '<eof>'. */
+function quoteToken(message: string): string {
+  return message.replace(/ near (<[a-z]+>)$/, " near '$1'");
+}
+
 function pushStrings(L: LuaState, values: readonly ByteString[]): void {
   lua.lua_createtable(L, values.length, 0);
   for (let i = 0; i < values.length; i++) {
@@ -448,7 +453,7 @@ function errorText(L: LuaState, index: number): string {
 }
 
 /** Redis 7.0's text for a failed script: the error, then ` script: <sha>, on <source>:<line>.` */
-function scriptErrorText(L: LuaState, index: number, sha: string | undefined): string {
+function scriptErrorText(L: LuaState, index: number, sha: string): string {
   const at = lua.lua_absindex(L, index);
   const message = errorText(L, at);
   if (lua.lua_type(L, at) !== lua.LUA_TTABLE) return message;
@@ -456,10 +461,8 @@ function scriptErrorText(L: LuaState, index: number, sha: string | undefined): s
   lua.lua_getfield(L, at, LINE_FIELD);
   const line = lua.lua_type(L, -1) === lua.LUA_TNUMBER ? lua.lua_tointeger(L, -1) : undefined;
   lua.lua_pop(L, 1);
-  let text = message;
-  if (sha !== undefined) text += ` script: ${sha}`;
-  if (source !== undefined && line !== undefined) text += `${sha !== undefined ? ',' : ''} on ${source}:${line}.`;
-  return text;
+  if (source === undefined || line === undefined) return `${message} script: ${sha}`;
+  return `${message} script: ${sha}, on ${source}:${line}.`;
 }
 
 function readLibraryName(code: ByteString): string {

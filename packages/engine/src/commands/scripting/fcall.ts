@@ -16,7 +16,7 @@ function fcallCommand(name: string, readonly: boolean): CommandSpec {
       const library = libraryName === undefined ? undefined : store.libraries.get(libraryName);
       const fn = library?.functions.find((candidate) => candidate.name === functionName);
       if (library === undefined || fn === undefined) throw new CommandError('ERR Function not found');
-      const { keys, args } = splitKeysAndArgs(argv);
+      const { keys, args } = splitKeysAndArgs(argv, 'ERR Bad number of keys provided');
       if (readonly && !fn.flags.includes('no-writes')) {
         throw new CommandError('ERR Can not execute a script with write flag using *_ro command.');
       }

@@ -125,7 +125,8 @@ function listLibraries(ctx: ExecContext, argv: readonly ByteString[]): Reply {
   const out: Reply[] = [];
   for (const library of ctx.engine.scripts.libraries.values()) {
     if (pattern !== undefined && !globMatch(pattern, library.name)) continue;
-    const functions = library.functions.map((fn): Reply => [
+    const sorted = [...library.functions].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const functions = sorted.map((fn): Reply => [
       'name',
       fn.name,
       'description',
@@ -153,7 +154,7 @@ function restore(ctx: ExecContext, argv: readonly ByteString[]): Reply {
     codes = undefined;
   }
   if (!Array.isArray(codes) || !codes.every((code) => typeof code === 'string')) {
-    throw new CommandError('ERR payload version or checksum are wrong');
+    throw new CommandError('ERR DUMP payload version or checksum are wrong');
   }
   const libraries = (codes as string[]).map((code) => parseLibrary(ctx, code));
   const store = ctx.engine.scripts;
@@ -195,7 +196,7 @@ const subcommands = new Map<string, Subcommand>([
     {
       arity: -2,
       handler: (ctx, argv) => {
-        checkFlushMode(argv, 2);
+        checkFlushMode(argv, 2, 'ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
         ctx.engine.scripts.flushFunctions();
         ctx.engine.scriptRunner?.forget();
         ctx.propagate(['FUNCTION', 'FLUSH']);

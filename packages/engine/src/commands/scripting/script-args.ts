@@ -8,9 +8,12 @@ import type { ScriptRunner } from '../../scripting.js';
 export const ERR_NO_SCRIPTING = 'ERR scripting is not available on this node (no script runner)';
 
 /** The keys and arguments of EVAL/EVALSHA/FCALL and their _RO forms: `name body numkeys key… arg…`. */
-export function splitKeysAndArgs(argv: readonly ByteString[]): { keys: ByteString[]; args: ByteString[] } {
+export function splitKeysAndArgs(
+  argv: readonly ByteString[],
+  badNumkeys = ERR_NOT_INTEGER,
+): { keys: ByteString[]; args: ByteString[] } {
   const numkeys = parseInteger(argv[2] as ByteString);
-  if (numkeys === null) throw new CommandError(ERR_NOT_INTEGER);
+  if (numkeys === null) throw new CommandError(badNumkeys);
   if (numkeys > argv.length - 3) throw new CommandError("ERR Number of keys can't be greater than number of args");
   if (numkeys < 0) throw new CommandError("ERR Number of keys can't be negative");
   return { keys: argv.slice(3, 3 + numkeys), args: argv.slice(3 + numkeys) };

@@ -1,6 +1,5 @@
 import type { ByteString } from '../../bytes.js';
 import { defineCommand } from '../../command.js';
-import { ERR_SYNTAX } from '../../errors.js';
 import { CommandError, OK, type Reply } from '../../reply.js';
 import { sha1Hex } from '../../scripting.js';
 import { helpReply, runSubcommand, type Subcommand } from '../server/subcommands.js';
@@ -21,10 +20,9 @@ const HELP_LINES = [
 ];
 
 /** A flush mode argument: ASYNC or SYNC (both flush at once here). */
-export function checkFlushMode(argv: readonly ByteString[], at: number): void {
-  if (argv.length > at + 1) throw new CommandError(ERR_SYNTAX);
+export function checkFlushMode(argv: readonly ByteString[], at: number, error: string): void {
   const mode = argv[at]?.toLowerCase();
-  if (mode !== undefined && mode !== 'async' && mode !== 'sync') throw new CommandError(ERR_SYNTAX);
+  if (argv.length > at + 1 || (mode !== undefined && mode !== 'async' && mode !== 'sync')) throw new CommandError(error);
 }
 
 const subcommands = new Map<string, Subcommand>([
@@ -58,7 +56,7 @@ const subcommands = new Map<string, Subcommand>([
     {
       arity: -2,
       handler: (ctx, argv) => {
-        checkFlushMode(argv, 2);
+        checkFlushMode(argv, 2, 'ERR SCRIPT FLUSH only support SYNC|ASYNC option');
         ctx.engine.scripts.scripts.clear();
         ctx.engine.scriptRunner?.forget();
         ctx.propagate(['SCRIPT', 'FLUSH']);
