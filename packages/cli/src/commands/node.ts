@@ -33,6 +33,7 @@ export interface NodeCommandOptions {
   snapshotEveryMs?: number;
   /** Log entries kept behind the newest snapshot (retention). */
   retainEntries?: number;
+  busyReplyThresholdMs?: number;
 }
 
 const RETAIN_ENTRIES_DEFAULT = 100_000;
@@ -190,6 +191,7 @@ export async function startNode(options: NodeCommandOptions, env: NodeJS.Process
         ...(options.snapshotEveryEntries === undefined ? {} : { everyEntries: options.snapshotEveryEntries }),
         ...(options.snapshotEveryMs === undefined ? {} : { everyMs: options.snapshotEveryMs }),
       },
+      ...(options.busyReplyThresholdMs === undefined ? {} : { busyReplyThresholdMs: options.busyReplyThresholdMs }),
       report,
     });
   } catch (error) {
@@ -247,6 +249,7 @@ export function registerNodeCommand(program: Command): void {
     .option('--snapshot-every-entries <n>', 'snapshot after this many new log entries (10000)', parseCount)
     .option('--snapshot-every-ms <ms>', 'snapshot at least this often when there are new entries (60000)', parseCount)
     .option('--retain-entries <n>', `log entries kept behind the snapshots (${RETAIN_ENTRIES_DEFAULT})`, parseCount)
+    .option('--busy-reply-threshold-ms <ms>', 'a Lua script running longer is stopped with a BUSY error (5000)', parseCount)
     .action(async (options: NodeCommandOptions) => {
       const node = await startNode(options, process.env);
       console.log(JSON.stringify({ event: 'ready', region: node.region ?? null, role: node.role, url: node.url }));
