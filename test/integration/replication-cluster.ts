@@ -31,6 +31,8 @@ export interface ClusterOptions {
   syncWaitMsMax?: number;
   /** Extra arguments for every `meridian node` (e.g. `--busy-reply-threshold-ms 100`). */
   nodeArgs?: string[];
+  /** Top-level regions.yaml lines added as they are (e.g. `maxMemoryBytes: 2097152`). */
+  extraConfig?: readonly string[];
 }
 
 export interface Answer {
@@ -134,6 +136,7 @@ export class Cluster {
       '  jitterMode: per-message',
       `  links: [${(options.links ?? []).map((l) => `{ from: ${l.from}, to: ${l.to}, delayMs: ${l.delayMs} }`).join(', ')}]`,
       `replication: { heartbeatMs: 50, syncWaitMsMax: ${options.syncWaitMsMax ?? 1000} }`,
+      ...(options.extraConfig ?? []),
     ];
     const configPath = join(dir, 'regions.yaml');
     writeFileSync(configPath, `${lines.join('\n')}\n`);

@@ -12,8 +12,12 @@ import type { Reply } from './reply.js';
  * - noscript: may not run inside scripts or transactions over REST.
  * - script: runs Lua or manages scripts (EVAL…, SCRIPT, FUNCTION, FCALL…). Its `write` form goes
  *   to the primary; its `readonly` forms (EVAL_RO, EVALSHA_RO, FCALL_RO) may run on a replica.
+ * - denyoom: may grow memory; refused over maxmemory (Redis's flag of the same name).
+ * - standardtoken: refused for the read-only token though it changes no data (WAIT holds a
+ *   request open waiting on replication, a write-side matter). Meridian's own; not shown by COMMAND.
  */
-export type CommandFlag = 'write' | 'readonly' | 'dangerous' | 'admin' | 'blocking' | 'pubsub' | 'noscript' | 'script';
+export type CommandFlag =
+  'write' | 'readonly' | 'dangerous' | 'admin' | 'blocking' | 'pubsub' | 'noscript' | 'denyoom' | 'standardtoken' | 'script';
 
 export interface CommandSpec {
   /** Lowercase command name. */
@@ -27,6 +31,8 @@ export interface CommandSpec {
   readonly keyStep: number;
   /** Key positions for commands whose keys a triple cannot describe (numkeys forms). */
   readonly keys?: (argv: readonly ByteString[]) => number[];
+  /** denyoom for some subcommands only (XGROUP CREATE), as Redis flags them. */
+  readonly denyoomIf?: (argv: readonly ByteString[]) => boolean;
   readonly handler: (ctx: ExecContext, argv: readonly ByteString[]) => Reply;
 }
 
@@ -37,6 +43,7 @@ export interface CommandInfo extends CommandSpec {
   readonly isDangerous: boolean;
   readonly isBlocking: boolean;
   readonly isScript: boolean;
+  readonly isDenyOom: boolean;
 }
 
 /** Defines a command; omitted key fields mean "no keys". */
@@ -55,6 +62,7 @@ export function toCommandInfo(spec: CommandSpec): CommandInfo {
     isDangerous: spec.flags.includes('dangerous'),
     isBlocking: spec.flags.includes('blocking'),
     isScript: spec.flags.includes('script'),
+    isDenyOom: spec.flags.includes('denyoom'),
   };
 }
 

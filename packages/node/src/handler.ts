@@ -21,7 +21,9 @@ import {
   parseRestRequest,
 } from '@meridian/rest';
 import type { BatchOutcome, CommandBatch, CommandRouter, Consistency, RunResult } from './executor.js';
-import { LagRequestError, type NodeLinks } from './links.js';
+import { LagRequestError, NodeLinks } from './links.js';
+import { TRANSACTION_COMMANDS_MAX_DEFAULT, transactionTooLarge } from './pipeline-slices.js';
+import { REPLY_BYTES_MAX_DEFAULT, replyBytes, replyTooLarge } from './reply-size.js';
 
 /** An HTTP answer, independent of any socket. */
 export interface RestResponse {
@@ -51,6 +53,10 @@ export interface RestHandlerOptions {
   readonly requestBytesMax: number;
   readonly region: string | undefined;
   readonly admin: AdminEndpoints;
+  /** Raw bytes one answer may carry (default REPLY_BYTES_MAX_DEFAULT). */
+  readonly replyBytesMax?: number;
+  /** Commands one /multi-exec may hold (default TRANSACTION_COMMANDS_MAX_DEFAULT). */
+  readonly transactionCommandsMax?: number;
 }
 
 type CommandCall = RestCall & Extract<ParsedRestRequest, { kind: 'command' | 'pipeline' | 'transaction' }>;
@@ -138,7 +144,8 @@ export class RestHandler {
       return this.plain(400, encodeJsonError('ERR body: must be JSON like {"action":"set","delayMs":100}'));
     }
     try {
-      const changed = links === undefined ? { links: [], matched: 0 } : links.apply(parsed);
+      // Without links the request is still checked (an empty set of links validates it).
+      const changed = (links ?? new NodeLinks([])).apply(parsed);
       return this.plain(200, JSON.stringify(changed));
     } catch (error) {
       if (!(error instanceof LagRequestError)) throw error;
@@ -178,6 +185,10 @@ export class RestHandler {
       const refusal = commandRefusal(parsed.argv, parsed.access);
       return refusal === undefined ? { batch: parsed, refusals: undefined } : new ReplyError(refusal);
     }
+    const transactionMax = this.options.transactionCommandsMax ?? TRANSACTION_COMMANDS_MAX_DEFAULT;
+    if (parsed.kind === 'transaction' && parsed.commands.length > transactionMax) {
+      return new ReplyError(transactionTooLarge(parsed.commands.length, transactionMax));
+    }
     let refusals: Map<number, ReplyError> | undefined;
     for (let i = 0; i < parsed.commands.length; i++) {
       const refusal = commandRefusal(parsed.commands[i] as ByteString[], parsed.access);
@@ -197,6 +208,14 @@ export class RestHandler {
   ): RestResponse {
     const { replies, syncToken, stalenessMs } = outcome;
     if (replies instanceof ReplyError) return this.commandError(parsed, replies.message, syncToken, stalenessMs);
+    const replyMax = this.options.replyBytesMax ?? REPLY_BYTES_MAX_DEFAULT;
+    const single = replies[0];
+    const small =
+      replies.length === 1 &&
+      (typeof single === 'string' ? single.length <= replyMax : typeof single !== 'object' || single === null);
+    if (!small && replyBytes(replies, replyMax) > replyMax) {
+      return this.commandError(parsed, replyTooLarge(replyMax), syncToken, stalenessMs);
+    }
     const resp2 = parsed.format === 'resp2';
     const base64 = parsed.format === 'base64';
     if (parsed.kind === 'command') {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { digestKeyspace, Engine } from '@meridian/engine';
+import { digestKeyspace, Engine, type MaxMemoryPolicy } from '@meridian/engine';
 import { LuaScriptRunner } from '@meridian/script';
 import type { Clock, TimerHandle } from '@meridian/lag';
 import { REPLICATION_PATH, SystemClock } from '@meridian/replication';
@@ -19,6 +19,7 @@ import { PrimaryRole, type PrimaryReplicationOptions } from './primary-role.js';
 import { ReplicaRole, type ReplicaReplicationOptions } from './replica-role.js';
 import type { HistoryStore } from './replica-store.js';
 import { durabilityOf, logView, type RegionAddress } from './report.js';
+import { memoryLimitOf } from './memory.js';
 
 export interface MeridianNodeOptions {
   /** Standard REST token (MERIDIAN_TOKEN). Required unless `insecureNoAuth` on a loopback host. */
@@ -71,6 +72,13 @@ export interface MeridianNodeOptions {
   readonly sseBufferBytesMax?: number;
   /** Pub/sub limits and intervals (packages/node/PUBSUB.md). */
   readonly pubsub?: Partial<PubSubSettings>;
+  /**
+   * Redis's maxmemory: over it, denyoom commands answer OOM (or keys are evicted, per
+   * `maxMemoryPolicy`). 0: no limit. Default: a quarter of V8's heap limit (see memory.ts).
+   */
+  readonly maxMemoryBytes?: number;
+  /** Redis's maxmemory-policy; default noeviction. */
+  readonly maxMemoryPolicy?: MaxMemoryPolicy;
   /** Operator messages (repairs, replication state, store failures). Default: stderr. */
   readonly report?: (message: string) => void;
 }
@@ -159,11 +167,12 @@ export class MeridianNode {
     this.log = options.writeLog ?? new MemoryWriteLog();
     this.region = options.region;
     const replication = options.replication;
+    const memoryLimit = memoryLimitOf(options.maxMemoryBytes, options.maxMemoryPolicy);
     if (isReplicaOptions(replication)) {
       if (!isReplicaLog(this.log)) {
         throw new NodeConfigError('MERIDIAN_BAD_ROLE_CONFIG', 'a replica needs a write log with appendAt/resetTo');
       }
-      this.engine = new Engine({ role: 'replica', scriptRunner: scriptRunnerFor(options) });
+      this.engine = new Engine({ role: 'replica', memoryLimit, scriptRunner: scriptRunnerFor(options) });
       this.replicaRole = new ReplicaRole({
         engine: this.engine,
         log: this.log,
@@ -177,7 +186,7 @@ export class MeridianNode {
       });
       this.router = this.replicaRole.executor;
     } else {
-      this.engine = new Engine({ role: 'primary', scriptRunner: scriptRunnerFor(options) });
+      this.engine = new Engine({ role: 'primary', memoryLimit, scriptRunner: scriptRunnerFor(options) });
       this.recoverPrimary();
       this.primaryRole = new PrimaryRole({
         engine: this.engine,
@@ -280,6 +289,11 @@ export class MeridianNode {
       durability: durabilityOf(this.log),
       log: logView(this.log),
       keys: this.engine.db.data.size,
+      memory: {
+        usedBytes: this.engine.usedMemoryBytes(),
+        maxBytes: this.engine.memoryLimit.maxMemoryBytes,
+        policy: this.engine.memoryLimit.policy,
+      },
       uptimeMs: Math.round(nowMs - this.startedAtMs),
     };
     const role = this.primaryRole?.status(nowMs) ?? this.replicaRole?.status(nowMs) ?? {};
@@ -372,6 +386,13 @@ export class MeridianNode {
     this.report(
       `meridian: recovered ${this.engine.db.data.size} keys at offset ${recovered.lastOffset} (${from}, ${recovered.replayedEntries} entries replayed)`,
     );
+    const { maxMemoryBytes } = this.engine.memoryLimit;
+    const usedBytes = this.engine.usedMemoryBytes();
+    if (maxMemoryBytes > 0 && usedBytes > maxMemoryBytes) {
+      this.report(
+        `meridian: the recovered data (${usedBytes} bytes estimated) is over maxMemoryBytes (${maxMemoryBytes}): writes that grow memory answer OOM until keys are deleted (or evicted, with an eviction policy)`,
+      );
+    }
   }
 
   private snapshotScheduler(): SnapshotScheduler | undefined {

@@ -219,7 +219,10 @@ export class MeridianRouter {
 
   private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const method = request.method ?? 'GET';
-    const path = request.url ?? '/';
+    const path = originForm(request.url ?? '/');
+    if (path === undefined) {
+      return sendJson(response, 400, encodeJsonError('ERR malformed request target: expected a path such as /get/key'));
+    }
     const line = classifyRequestLine(method, path);
     if (line !== 'needsBody' && line.kind === 'preflight') {
       response.writeHead(204, { ...PREFLIGHT_HEADERS, allow: ALLOWED_METHODS });
@@ -284,7 +287,8 @@ export class MeridianRouter {
       if (result.kind === 'answered') return;
       if (result.kind === 'tooLarge')
         return sendJson(response, 413, encodeJsonError(ERR_TOO_LARGE), { connection: 'close' });
-      this.monitor.markDown(name, result.error);
+      // A request that only timed out says the region is slow, not down: the status polls decide.
+      if (!result.error.startsWith('no answer within')) this.monitor.markDown(name, result.error);
       failures.push(`${name} (${view.url}: ${result.error})`);
       if (isWrite || !Buffer.isBuffer(routed.body)) break;
     }
@@ -414,4 +418,19 @@ export async function startRouter(options: RouterOptions): Promise<MeridianRoute
   const router = new MeridianRouter(options);
   await router.start();
   return router;
+}
+
+/**
+ * The request target in origin form (`/get/x?y`): an absolute-form target (`http://host/get/x`,
+ * which HTTP/1.1 servers must accept) keeps only its path and query; undefined when unusable.
+ */
+export function originForm(target: string): string | undefined {
+  if (target.startsWith('/')) return target;
+  try {
+    const url = new URL(target);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+    return `${url.pathname}${url.search}`;
+  } catch {
+    return undefined;
+  }
 }

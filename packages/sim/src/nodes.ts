@@ -14,6 +14,7 @@ import {
 import { type LogEntry, MemoryWriteLog } from '@meridian/store';
 import type { TopologyConfig } from '@meridian/topology';
 import type { SimLinks } from './links.js';
+import { simMemoryLimit } from './memory-limit.js';
 import type { SimScheduler } from './scheduler.js';
 
 export const PRIMARY_ADDRESS = 'primary';
@@ -102,7 +103,8 @@ export class SimPrimaryNode {
 
   private newEngine(): Engine {
     const random = this.deps.random.fork(`engine:${this.name}:${this.incarnation}`);
-    return new Engine({ role: 'primary', random: random.asFunction() });
+    const memoryLimit = simMemoryLimit(this.deps.config, this.name);
+    return new Engine({ role: 'primary', random: random.asFunction(), memoryLimit });
   }
 }
 
