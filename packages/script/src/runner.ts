@@ -33,7 +33,7 @@ export interface ScriptRunnerOptions {
 /** Lua instructions between two budget checks. */
 const HOOK_INSTRUCTIONS = 1000;
 /** Budget checks between two memory measurements (a measurement costs microseconds). */
-const MEMORY_CHECK_EVERY = 16;
+const MEMORY_CHECK_EVERY = 8;
 /** Compiled scripts kept; the oldest is dropped past this. */
 const COMPILED_SCRIPTS_MAX = 10_000;
 
@@ -89,7 +89,8 @@ export class LuaScriptRunner implements ScriptRunner {
   private readonly libraryFunctions = new Map<string, Map<string, number>>();
   private host: ScriptHost | undefined;
   private deadlineMs = Infinity;
-  private memoryBaseBytes = 0;
+  /** The memory measured at the script's first memory check (short scripts never pay for a measurement). */
+  private memoryBaseBytes: number | undefined;
   private hookTicks = 0;
   private stopReason: string | undefined;
   private readonly busyReplyThresholdMs: number;
@@ -266,7 +267,7 @@ export class LuaScriptRunner implements ScriptRunner {
   private beginBudget(host: ScriptHost | undefined): void {
     this.host = host ?? this.host;
     this.deadlineMs = this.nowMs() + this.busyReplyThresholdMs;
-    this.memoryBaseBytes = this.memoryBytes();
+    this.memoryBaseBytes = undefined;
     this.hookTicks = 0;
     this.stopReason = undefined;
     lua.lua_sethook(this.L, this.hook, lua.LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
@@ -292,7 +293,9 @@ export class LuaScriptRunner implements ScriptRunner {
   };
 
   private checkMemory(): void {
-    if (this.memoryBytes() - this.memoryBaseBytes > this.scriptMemoryBytesMax) {
+    const bytes = this.memoryBytes();
+    this.memoryBaseBytes ??= bytes;
+    if (bytes - this.memoryBaseBytes > this.scriptMemoryBytesMax) {
       this.stopReason = `OOM Script used more than ${this.scriptMemoryBytesMax} bytes of memory and was stopped`;
     }
   }
