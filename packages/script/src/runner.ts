@@ -10,6 +10,7 @@ import {
   type ScriptRunner,
   sha1Hex,
 } from '@meridian/engine';
+import { msgpackLibrary, structLibrary } from './binary-libs.js';
 import { formatG17, fromLuaBytes, toLuaBytes } from './bytes.js';
 import { pushByteString, pushReply, stringField, toReply } from './convert.js';
 import { JSON_NULL, bitLibrary, cjsonLibrary, registerTable } from './libs.js';
@@ -335,9 +336,9 @@ export class LuaScriptRunner implements ScriptRunner {
     lua.lua_setfield(L, -2, to_luastring('cjson'));
     registerTable(L, bitLibrary);
     lua.lua_setfield(L, -2, to_luastring('bit'));
-    registerTable(L, {});
+    registerTable(L, structLibrary);
     lua.lua_setfield(L, -2, to_luastring('struct'));
-    registerTable(L, {});
+    registerTable(L, msgpackLibrary);
     lua.lua_setfield(L, -2, to_luastring('cmsgpack'));
     lua.lua_pushjsfunction(L, (state) => {
       const bytes = lauxlib.luaL_checknumber(state, 1);

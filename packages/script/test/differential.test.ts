@@ -120,6 +120,19 @@ const evalCases: string[][] = [
   ['EVAL', 'return table.concat({1, 2, 3}, ",")', '0'],
   ['EVAL', 'return table.getn({1, 2, 3})', '0'],
   ['EVAL', 'return tonumber("0x10")', '0'],
+  ['EVAL', "return cmsgpack.pack({1, 2, 'three', true, false}, 300, -5, -200, 70000, 'x')", '0'],
+  ['EVAL', "return cmsgpack.pack({a = 1})", '0'],
+  ['EVAL', 'return cmsgpack.pack(1.5, 0.1, 2^40, -2^40)', '0'],
+  ['EVAL', "return cmsgpack.pack(string.rep('s', 40), string.rep('t', 300))", '0'],
+  ['EVAL', "return {cmsgpack.unpack(cmsgpack.pack({1, {2, 'x'}}, 7, 'y'))}", '0'],
+  ['EVAL', "local t = cmsgpack.unpack(cmsgpack.pack({k = 'v'})) return t.k", '0'],
+  ['EVAL', "return struct.pack('>I2i4bB', 258, -2, -1, 255)", '0'],
+  ['EVAL', "return struct.pack('<hHlL', -2, 65535, -3, 7)", '0'],
+  ['EVAL', "return struct.pack('>d', 1.5)", '0'],
+  ['EVAL', "return struct.pack('s c3', 'zero', 'abcdef')", '0'],
+  ['EVAL', "return {struct.unpack('>I2i4', struct.pack('>I2i4', 258, -2))}", '0'],
+  ['EVAL', "return {struct.unpack('<s', struct.pack('<s', 'str'))}", '0'],
+  ['EVAL', "return struct.size('>I2i4bBd')", '0'],
 ];
 
 const scriptCases: string[][][] = [
