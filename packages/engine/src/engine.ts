@@ -65,8 +65,6 @@ export class Engine {
   readonly stats = new EngineStats();
   readonly role: Role;
   host: EngineHost = {};
-  /** Scripts and function libraries this node knows (replicated through SCRIPT LOAD / FUNCTION LOAD). */
-  readonly scripts = new ScriptStore();
   readonly scriptRunner: ScriptRunner | undefined;
   /** maxmemory and its policy (enforced on the primary only). */
   memoryLimit: MemoryLimit;
@@ -209,6 +207,11 @@ export class Engine {
         }
       },
     };
+  }
+
+  /** Scripts and function libraries this node knows (replicated through SCRIPT LOAD / FUNCTION LOAD, kept in snapshots). */
+  get scripts(): ScriptStore {
+    return this.db.scripts;
   }
 
   private begin(nowMs: number, applying: boolean, effects: ByteString[][] = []): ExecContext {

@@ -87,7 +87,8 @@ export class LuaScriptRunner implements ScriptRunner {
   private readonly loadLibraryRef: number;
   private readonly callFunctionRef: number;
   private readonly compiled = new Map<string, { ref: number; readonly: boolean }>();
-  private readonly libraryFunctions = new Map<string, Map<string, number>>();
+  /** Library name → its code and its compiled functions (recompiled when the code differs, e.g. after a resync). */
+  private readonly libraryFunctions = new Map<string, { code: ByteString; refs: Map<string, number> }>();
   private host: ScriptHost | undefined;
   private deadlineMs = Infinity;
   /** The memory measured at the script's first memory check (short scripts never pay for a measurement). */
@@ -182,7 +183,7 @@ export class LuaScriptRunner implements ScriptRunner {
         functions.push({ name, description, flags });
       }
       this.dropLibrary(libraryName);
-      this.libraryFunctions.set(libraryName, refs);
+      this.libraryFunctions.set(libraryName, { code, refs });
       return { name: libraryName, code, functions };
     } finally {
       lua.lua_settop(L, 0);
@@ -190,13 +191,13 @@ export class LuaScriptRunner implements ScriptRunner {
   }
 
   callFunction(call: FunctionCall): Reply {
-    let refs = this.libraryFunctions.get(call.library.name);
-    if (refs === undefined || !refs.has(call.functionName)) {
+    let compiled = this.libraryFunctions.get(call.library.name);
+    if (compiled === undefined || compiled.code !== call.library.code || !compiled.refs.has(call.functionName)) {
       const parsed = this.parseLibrary(call.library.code);
       if (typeof parsed === 'string') return new ReplyError(parsed);
-      refs = this.libraryFunctions.get(call.library.name);
+      compiled = this.libraryFunctions.get(call.library.name);
     }
-    const ref = refs?.get(call.functionName);
+    const ref = compiled?.refs.get(call.functionName);
     if (ref === undefined) return new ReplyError('ERR Function not found');
     const fn = call.library.functions.find((candidate) => candidate.name === call.functionName);
     const L = this.L;
@@ -215,9 +216,9 @@ export class LuaScriptRunner implements ScriptRunner {
   }
 
   private dropLibrary(name: string): void {
-    const refs = this.libraryFunctions.get(name);
-    if (refs === undefined) return;
-    for (const ref of refs.values()) lauxlib.luaL_unref(this.L, lua.LUA_REGISTRYINDEX, ref);
+    const compiled = this.libraryFunctions.get(name);
+    if (compiled === undefined) return;
+    for (const ref of compiled.refs.values()) lauxlib.luaL_unref(this.L, lua.LUA_REGISTRYINDEX, ref);
     this.libraryFunctions.delete(name);
   }
 

@@ -120,3 +120,20 @@ describe('replication by effects', () => {
     );
   });
 });
+
+describe('snapshots', () => {
+  it('carry scripts and libraries to a replica that full-resyncs, without changing the keyspace digest', async () => {
+    const { dumpKeyspace, loadSnapshotEntry } = await import('@meridian/engine');
+    const primary = engineWith();
+    primary.execute(['SET', 'k', 'v'], 1);
+    primary.execute(['SCRIPT', 'LOAD', 'return 42'], 1);
+    const code = "#!lua name=snap\nredis.register_function{function_name='read', callback=function(keys) return redis.call('get', keys[1]) end, flags={'no-writes'}}";
+    primary.execute(['FUNCTION', 'LOAD', code], 1);
+    const replica = new Engine({ role: 'replica', scriptRunner: new LuaScriptRunner() });
+    for (const entry of dumpKeyspace(primary.db)) loadSnapshotEntry(replica.db, entry);
+    expect(digestKeyspace(replica.db)).toBe(digestKeyspace(primary.db));
+    expect(replica.execute(['EVALSHA_RO', sha1Hex('return 42'), '0'], 2).reply).toBe(42);
+    expect(replica.execute(['FCALL_RO', 'read', '1', 'k'], 2).reply).toBe('v');
+    expect(replica.execute(['DBSIZE'], 2).reply).toBe(1);
+  });
+});
