@@ -32,7 +32,11 @@ function startNode() {
 }
 
 async function send(port, argv) {
-  const response = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: HEADERS, body: JSON.stringify(argv) });
+  const response = await fetch(`http://127.0.0.1:${port}/`, {
+    method: 'POST',
+    headers: HEADERS,
+    body: JSON.stringify(argv),
+  });
   const body = await response.json();
   if (body.error !== undefined) throw new Error(`${argv[0]}: ${body.error}`);
   return body.result;
@@ -47,7 +51,8 @@ async function throughput(port, body, seconds) {
     headers: HEADERS,
     body,
   });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`:${port}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`:${port}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return result.requests.average;
 }
 

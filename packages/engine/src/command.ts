@@ -17,7 +17,16 @@ import type { Reply } from './reply.js';
  *   request open waiting on replication, a write-side matter). Meridian's own; not shown by COMMAND.
  */
 export type CommandFlag =
-  'write' | 'readonly' | 'dangerous' | 'admin' | 'blocking' | 'pubsub' | 'noscript' | 'denyoom' | 'standardtoken' | 'script';
+  | 'write'
+  | 'readonly'
+  | 'dangerous'
+  | 'admin'
+  | 'blocking'
+  | 'pubsub'
+  | 'noscript'
+  | 'denyoom'
+  | 'standardtoken'
+  | 'script';
 
 export interface CommandSpec {
   /** Lowercase command name. */

@@ -15,7 +15,11 @@ export type SnapshotEntry = [key: ByteString, type: TypeName | 'scripts', data: 
 
 interface ScriptsData {
   scripts: [sha: string, body: ByteString][];
-  libraries: [name: string, code: ByteString, functions: [name: string, description: string | null, flags: string[]][]][];
+  libraries: [
+    name: string,
+    code: ByteString,
+    functions: [name: string, description: string | null, flags: string[]][],
+  ][];
 }
 
 function dumpScripts(db: Keyspace): ScriptsData {

@@ -195,7 +195,8 @@ export const structLibrary: Record<string, JsFunction> = {
       }
       if (at + item.size > data.length) raise(L, 'data string too short');
       if (item.code === 'c') lua.lua_pushstring(L, data.slice(at, at + item.size));
-      else if (item.code === 'f' || item.code === 'd') lua.lua_pushnumber(L, readFloat(data, at, item.size as 4 | 8, big));
+      else if (item.code === 'f' || item.code === 'd')
+        lua.lua_pushnumber(L, readFloat(data, at, item.size as 4 | 8, big));
       else if (item.code !== 'x') pushBig(L, readInteger(data, at, item.size, big, SIGNED.has(item.code)));
       if (item.code !== 'x') pushed++;
       at += item.size;
@@ -206,8 +207,11 @@ export const structLibrary: Record<string, JsFunction> = {
   size: (L) => {
     const format = Buffer.from(lauxlib.luaL_checklstring(L, 1)).toString('latin1');
     const { items } = parseStruct(L, format);
-    if (items.some((item) => item.code === 's')) raise(L, 'options \'c0\' - \'s\' have undefined sizes');
-    lua.lua_pushinteger(L, items.reduce((sum, item) => sum + item.size, 0));
+    if (items.some((item) => item.code === 's')) raise(L, "options 'c0' - 's' have undefined sizes");
+    lua.lua_pushinteger(
+      L,
+      items.reduce((sum, item) => sum + item.size, 0),
+    );
     return 1;
   },
 };
@@ -216,26 +220,34 @@ export const structLibrary: Record<string, JsFunction> = {
 
 const MSGPACK_NESTING_MAX = 16;
 
-function packInteger(out: Bytes, value: number): void {
-  const v = BigInt(value);
-  if (value >= 0) {
-    if (value < 128) out.byte(value);
-    else if (value < 256) (out.byte(0xcc), out.integer(v, 1, true));
-    else if (value < 65536) (out.byte(0xcd), out.integer(v, 2, true));
-    else if (value < 4294967296) (out.byte(0xce), out.integer(v, 4, true));
-    else (out.byte(0xcf), out.integer(v, 8, true));
-  } else if (value >= -32) out.byte(value & 0xff);
-  else if (value >= -128) (out.byte(0xd0), out.integer(v, 1, true));
-  else if (value >= -32768) (out.byte(0xd1), out.integer(v, 2, true));
-  else if (value >= -2147483648) (out.byte(0xd2), out.integer(v, 4, true));
-  else (out.byte(0xd3), out.integer(v, 8, true));
+/** A type byte followed by `size` big-endian bytes of `value`. */
+function tagged(out: Bytes, code: number, value: bigint, size: number): void {
+  out.byte(code);
+  out.integer(value, size, true);
 }
 
+function packInteger(out: Bytes, value: number): void {
+  const v = BigInt(value);
+  if (value >= 0 && value < 128) out.byte(value);
+  else if (value >= 0) {
+    if (value < 256) tagged(out, 0xcc, v, 1);
+    else if (value < 65536) tagged(out, 0xcd, v, 2);
+    else if (value < 4294967296) tagged(out, 0xce, v, 4);
+    else tagged(out, 0xcf, v, 8);
+  } else if (value >= -32) out.byte(value & 0xff);
+  else if (value >= -128) tagged(out, 0xd0, v, 1);
+  else if (value >= -32768) tagged(out, 0xd1, v, 2);
+  else if (value >= -2147483648) tagged(out, 0xd2, v, 4);
+  else tagged(out, 0xd3, v, 8);
+}
+
+/** A length header: the fix form below `fixMax`, else 8-bit (strings only), 16-bit or 32-bit. */
 function packLength(out: Bytes, length: number, fix: number, fixMax: number, codes: readonly number[]): void {
-  if (length < fixMax && fix >= 0) out.byte(fix | length);
-  else if (codes.length === 3 && length < 256) (out.byte(codes[0] as number), out.integer(BigInt(length), 1, true));
-  else if (length < 65536) (out.byte(codes[codes.length - 2] as number), out.integer(BigInt(length), 2, true));
-  else (out.byte(codes[codes.length - 1] as number), out.integer(BigInt(length), 4, true));
+  const n = BigInt(length);
+  if (length < fixMax) out.byte(fix | length);
+  else if (codes.length === 3 && length < 256) tagged(out, codes[0] as number, n, 1);
+  else if (length < 65536) tagged(out, codes[codes.length - 2] as number, n, 2);
+  else tagged(out, codes[codes.length - 1] as number, n, 4);
 }
 
 /** The array length of the table at `index` when its keys are exactly 1..n, else -1. */
@@ -266,8 +278,11 @@ function packValue(L: LuaState, out: Bytes, index: number, depth: number): void 
   } else if (type === lua.LUA_TNUMBER) {
     const value = lua.lua_tonumber(L, at);
     if (Number.isInteger(value) && Math.abs(value) < 2 ** 63) packInteger(out, value);
-    else if (Math.fround(value) === value) (out.byte(0xca), out.float(value, 4, true));
-    else (out.byte(0xcb), out.float(value, 8, true));
+    else {
+      const single = Math.fround(value) === value;
+      out.byte(single ? 0xca : 0xcb);
+      out.float(value, single ? 4 : 8, true);
+    }
   } else if (type === lua.LUA_TBOOLEAN) out.byte(lua.lua_toboolean(L, at) ? 0xc3 : 0xc2);
   else if (type === lua.LUA_TTABLE && depth < MSGPACK_NESTING_MAX) {
     const length = sequenceLength(L, at);
@@ -281,7 +296,10 @@ function packValue(L: LuaState, out: Bytes, index: number, depth: number): void 
     } else {
       let count = 0;
       lua.lua_pushnil(L);
-      while (lua.lua_next(L, at)) (count++, lua.lua_pop(L, 1));
+      while (lua.lua_next(L, at)) {
+        count++;
+        lua.lua_pop(L, 1);
+      }
       packLength(out, count, 0x80, 16, [0xde, 0xdf]);
       lua.lua_pushnil(L);
       while (lua.lua_next(L, at)) {

@@ -31,8 +31,9 @@ export function formatG(value: number, precision: number): string {
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
   const exponent = Math.floor(Math.log10(Math.abs(value)));
   let text = value.toExponential(precision - 1);
-  let [mantissa, exp] = text.split('e') as [string, string];
-  let e = Number(exp);
+  const parts = text.split('e') as [string, string];
+  let mantissa = parts[0];
+  let e = Number(parts[1]);
   if (e !== exponent && Math.abs(e - exponent) > 1) e = exponent;
   if (e < -4 || e >= precision) {
     if (mantissa.includes('.')) mantissa = mantissa.replace(/0+$/, '').replace(/\.$/, '');

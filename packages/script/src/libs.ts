@@ -70,7 +70,10 @@ export const bitLibrary: Record<string, JsFunction> = {
     if (upper) n = -n;
     if (n > 8) n = 8;
     x = n < 8 ? x & (2 ** (4 * n) - 1) : x;
-    let hex = (x >>> 0).toString(16).padStart(8, '0').slice(8 - n);
+    let hex = (x >>> 0)
+      .toString(16)
+      .padStart(8, '0')
+      .slice(8 - n);
     if (upper) hex = hex.toUpperCase();
     pushByteString(L, hex);
     return 1;
@@ -79,7 +82,16 @@ export const bitLibrary: Record<string, JsFunction> = {
 
 // ---- cjson ----
 
-const ESCAPES: Record<number, string> = { 8: '\\b', 9: '\\t', 10: '\\n', 12: '\\f', 13: '\\r', 34: '\\"', 47: '\\/', 92: '\\\\' };
+const ESCAPES: Record<number, string> = {
+  8: '\\b',
+  9: '\\t',
+  10: '\\n',
+  12: '\\f',
+  13: '\\r',
+  34: '\\"',
+  47: '\\/',
+  92: '\\\\',
+};
 
 function encodeString(bytes: Uint8Array): string {
   let out = '"';
@@ -180,7 +192,7 @@ function pushJson(L: LuaState, value: unknown): void {
 
 export const cjsonLibrary: Record<string, JsFunction> = {
   encode: (L) => {
-    if (lua.lua_gettop(L) !== 1) raise(L, 'bad argument #1 to \'encode\' (expected 1 argument)');
+    if (lua.lua_gettop(L) !== 1) raise(L, "bad argument #1 to 'encode' (expected 1 argument)");
     pushByteString(L, encodeValue(L, 1, 0));
     return 1;
   },

@@ -50,7 +50,14 @@ function defaultMemoryBytes(): number {
 }
 
 /** Redis 7.0's shebang flags for EVAL scripts (`#!lua flags=no-writes,…`), plus Upstash's `allow-key-locking`. */
-const SCRIPT_FLAGS = new Set(['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys', 'allow-key-locking']);
+const SCRIPT_FLAGS = new Set([
+  'no-writes',
+  'allow-oom',
+  'allow-stale',
+  'no-cluster',
+  'allow-cross-slot-keys',
+  'allow-key-locking',
+]);
 
 interface ParsedScript {
   readonly code: Uint8Array;
@@ -118,7 +125,13 @@ export class LuaScriptRunner implements ScriptRunner {
       lauxlib.luaL_requiref(L, to_luastring(name), open, 1);
       lua.lua_pop(L, 1);
     }
-    const status = lauxlib.luaL_loadbufferx(L, to_luastring(PRELUDE), PRELUDE.length, to_luastring('=prelude'), TEXT_MODE);
+    const status = lauxlib.luaL_loadbufferx(
+      L,
+      to_luastring(PRELUDE),
+      PRELUDE.length,
+      to_luastring('=prelude'),
+      TEXT_MODE,
+    );
     if (status !== lua.LUA_OK) throw new Error(`script prelude: ${fromLuaBytes(lua.lua_tolstring(L, -1))}`);
     this.pushHost(L);
     lua.lua_call(L, 1, 3);
@@ -354,26 +367,29 @@ export class LuaScriptRunner implements ScriptRunner {
   }
 
   private redisLibrary(): Record<string, JsFunction> {
-    const command = (raise: boolean): JsFunction => (L) => {
-      const argc = lua.lua_gettop(L);
-      if (argc === 0) return raiseErrorTable(L, 'ERR Please specify at least one argument for this redis lib call');
-      const argv: ByteString[] = [];
-      for (let i = 1; i <= argc; i++) {
-        const type = lua.lua_type(L, i);
-        if (type === lua.LUA_TSTRING) argv.push(fromLuaBytes(lua.lua_tolstring(L, i)));
-        else if (type === lua.LUA_TNUMBER) {
-          argv.push(lua.lua_isinteger(L, i) ? String(lua.lua_tointeger(L, i)) : formatG17(lua.lua_tonumber(L, i)));
-        } else {
-          return raiseErrorTable(L, 'ERR Lua redis lib command arguments must be strings or integers');
+    const command =
+      (raise: boolean): JsFunction =>
+      (L) => {
+        const argc = lua.lua_gettop(L);
+        if (argc === 0) return raiseErrorTable(L, 'ERR Please specify at least one argument for this redis lib call');
+        const argv: ByteString[] = [];
+        for (let i = 1; i <= argc; i++) {
+          const type = lua.lua_type(L, i);
+          if (type === lua.LUA_TSTRING) argv.push(fromLuaBytes(lua.lua_tolstring(L, i)));
+          else if (type === lua.LUA_TNUMBER) {
+            argv.push(lua.lua_isinteger(L, i) ? String(lua.lua_tointeger(L, i)) : formatG17(lua.lua_tonumber(L, i)));
+          } else {
+            return raiseErrorTable(L, 'ERR Lua redis lib command arguments must be strings or integers');
+          }
         }
-      }
-      const host = this.host;
-      if (host === undefined) return raiseErrorTable(L, 'ERR redis.call is not allowed from the library loading context');
-      const reply = host.call(argv);
-      if (reply instanceof ReplyError && raise) return raiseErrorTable(L, reply.message);
-      pushReply(L, reply);
-      return 1;
-    };
+        const host = this.host;
+        if (host === undefined)
+          return raiseErrorTable(L, 'ERR redis.call is not allowed from the library loading context');
+        const reply = host.call(argv);
+        if (reply instanceof ReplyError && raise) return raiseErrorTable(L, reply.message);
+        pushReply(L, reply);
+        return 1;
+      };
     return {
       call: command(true),
       pcall: command(false),
@@ -405,10 +421,15 @@ export class LuaScriptRunner implements ScriptRunner {
         return 0;
       },
       setresp: (L) => {
-        if (lua.lua_gettop(L) !== 1) return lauxlib.luaL_error(L, to_luastring('redis.setresp() requires one argument.'));
+        if (lua.lua_gettop(L) !== 1)
+          return lauxlib.luaL_error(L, to_luastring('redis.setresp() requires one argument.'));
         const version = lauxlib.luaL_checkinteger(L, 1);
         if (version !== 2 && version !== 3) return lauxlib.luaL_error(L, to_luastring('RESP version must be 2 or 3.'));
-        if (version === 3) return lauxlib.luaL_error(L, to_luastring('RESP3 is not supported by Meridian scripts; use redis.setresp(2)'));
+        if (version === 3)
+          return lauxlib.luaL_error(
+            L,
+            to_luastring('RESP3 is not supported by Meridian scripts; use redis.setresp(2)'),
+          );
         return 0;
       },
       set_repl: () => 0,

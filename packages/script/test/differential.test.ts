@@ -108,9 +108,9 @@ const evalCases: string[][] = [
   ['EVAL', "return cjson.encode('a/b\"c\\n')", '0'],
   ['EVAL', 'return cjson.encode(3.25)', '0'],
   ['EVAL', 'return cjson.encode({[1] = 1, [20] = 2})', '0'],
-  ['EVAL', "local t = cjson.decode('[1,2,{\"a\":\"b\"}]') return {t[1], t[2], t[3].a}", '0'],
-  ['EVAL', "return cjson.decode('{\"n\":null}').n == cjson.null", '0'],
-  ['EVAL', "return cjson.decode('\"\\\\u00e9\"')", '0'],
+  ['EVAL', 'local t = cjson.decode(\'[1,2,{"a":"b"}]\') return {t[1], t[2], t[3].a}', '0'],
+  ['EVAL', 'return cjson.decode(\'{"n":null}\').n == cjson.null', '0'],
+  ['EVAL', 'return cjson.decode(\'"\\\\u00e9"\')', '0'],
   ['EVAL', 'return {bit.band(0xff, 0x0f), bit.bor(1, 2, 4), bit.bxor(5, 1), bit.bnot(0)}', '0'],
   ['EVAL', 'return {bit.lshift(1, 31), bit.rshift(-1, 28), bit.arshift(-256, 4), bit.tobit(2^32 + 5)}', '0'],
   ['EVAL', 'return {bit.tohex(255), bit.tohex(255, -4), bit.tohex(-1), bit.rol(1, 33), bit.bswap(0x01020304)}', '0'],
@@ -121,7 +121,7 @@ const evalCases: string[][] = [
   ['EVAL', 'return table.getn({1, 2, 3})', '0'],
   ['EVAL', 'return tonumber("0x10")', '0'],
   ['EVAL', "return cmsgpack.pack({1, 2, 'three', true, false}, 300, -5, -200, 70000, 'x')", '0'],
-  ['EVAL', "return cmsgpack.pack({a = 1})", '0'],
+  ['EVAL', 'return cmsgpack.pack({a = 1})', '0'],
   ['EVAL', 'return cmsgpack.pack(1.5, 0.1, 2^40, -2^40)', '0'],
   ['EVAL', "return cmsgpack.pack(string.rep('s', 40), string.rep('t', 300))", '0'],
   ['EVAL', "return {cmsgpack.unpack(cmsgpack.pack({1, {2, 'x'}}, 7, 'y'))}", '0'],
@@ -136,23 +136,88 @@ const evalCases: string[][] = [
 ];
 
 const scriptCases: string[][][] = [
-  [['SCRIPT', 'LOAD', 'return 1'], ['SCRIPT', 'EXISTS', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', 'ffff'], ['EVALSHA', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', '0']],
+  [
+    ['SCRIPT', 'LOAD', 'return 1'],
+    ['SCRIPT', 'EXISTS', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', 'ffff'],
+    ['EVALSHA', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', '0'],
+  ],
   [['EVALSHA', 'ffffffffffffffffffffffffffffffffffffffff', '0']],
   [['EVALSHA', 'short', '0']],
   [['EVALSHA_RO', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db', '0']],
-  [['EVAL', 'return 2', '0'], ['SCRIPT', 'EXISTS', '7f923f79fe76194c868d7e1d0820de36700eb649'], ['EVALSHA', '7F923F79FE76194C868D7E1D0820DE36700EB649', '0']],
-  [['SCRIPT', 'LOAD', 'return ('], ['SCRIPT', 'LOAD'], ['SCRIPT', 'FLUSH', 'ASYNC'], ['SCRIPT', 'FLUSH', 'bad'], ['SCRIPT', 'KILL'], ['SCRIPT', 'NOPE']],
-  [['SCRIPT', 'LOAD', 'return 3'], ['SCRIPT', 'FLUSH'], ['SCRIPT', 'EXISTS', 'a9b6689bf0d2962188a5fb8f2502e8de5a19fc26']],
+  [
+    ['EVAL', 'return 2', '0'],
+    ['SCRIPT', 'EXISTS', '7f923f79fe76194c868d7e1d0820de36700eb649'],
+    ['EVALSHA', '7F923F79FE76194C868D7E1D0820DE36700EB649', '0'],
+  ],
+  [
+    ['SCRIPT', 'LOAD', 'return ('],
+    ['SCRIPT', 'LOAD'],
+    ['SCRIPT', 'FLUSH', 'ASYNC'],
+    ['SCRIPT', 'FLUSH', 'bad'],
+    ['SCRIPT', 'KILL'],
+    ['SCRIPT', 'NOPE'],
+  ],
+  [
+    ['SCRIPT', 'LOAD', 'return 3'],
+    ['SCRIPT', 'FLUSH'],
+    ['SCRIPT', 'EXISTS', 'a9b6689bf0d2962188a5fb8f2502e8de5a19fc26'],
+  ],
 ];
 
-const LIB = "#!lua name=mylib\nredis.register_function('incrit', function(keys, args) return redis.call('incrby', keys[1], args[1]) end)\nredis.register_function{function_name='getit', callback=function(keys) return redis.call('get', keys[1]) end, flags={'no-writes'}, description='reads'}";
+const LIB =
+  "#!lua name=mylib\nredis.register_function('incrit', function(keys, args) return redis.call('incrby', keys[1], args[1]) end)\nredis.register_function{function_name='getit', callback=function(keys) return redis.call('get', keys[1]) end, flags={'no-writes'}, description='reads'}";
 const functionCases: string[][][] = [
-  [['FUNCTION', 'LOAD', LIB], ['FCALL', 'incrit', '1', 'c', '5'], ['FCALL', 'incrit', '1', 'c', '2'], ['FCALL_RO', 'getit', '1', 'c'], ['FCALL_RO', 'incrit', '1', 'c', '1'], ['FUNCTION', 'LIST'], ['FUNCTION', 'LIST', 'WITHCODE'], ['FUNCTION', 'LIST', 'LIBRARYNAME', 'my*'], ['FUNCTION', 'LIST', 'LIBRARYNAME', 'x*'], ['FUNCTION', 'STATS']],
-  [['FUNCTION', 'LOAD', LIB], ['FUNCTION', 'LOAD', LIB], ['FUNCTION', 'LOAD', 'REPLACE', LIB], ['FUNCTION', 'DELETE', 'mylib'], ['FUNCTION', 'DELETE', 'mylib'], ['FCALL', 'incrit', '1', 'c', '5']],
-  [['FUNCTION', 'LOAD', 'return 1'], ['FUNCTION', 'LOAD', '#!lua name=empty\nlocal x = 1'], ['FUNCTION', 'LOAD', '#!lua\nredis.register_function("f", function() return 1 end)'], ['FUNCTION', 'LOAD', '#!nope name=x\nreturn 1'], ['FUNCTION', 'LOAD', '#!lua name=bad\nreturn (']],
-  [['FUNCTION', 'LOAD', "#!lua name=a\nredis.register_function('f', function() return 1 end)"], ['FUNCTION', 'LOAD', "#!lua name=b\nredis.register_function('f', function() return 2 end)"], ['FCALL', 'f', '0'], ['FCALL', 'nope', '0'], ['FCALL', 'f', 'x']],
-  [['FUNCTION', 'LOAD', "#!lua name=e\nredis.register_function('boom', function() error('bad') end)\nredis.register_function('ro', function() return redis.call('set','x','y') end)"], ['FCALL', 'boom', '0'], ['FCALL_RO', 'ro', '0']],
-  [['FUNCTION', 'FLUSH'], ['FUNCTION', 'FLUSH', 'SYNC'], ['FUNCTION', 'KILL'], ['FUNCTION', 'NOPE'], ['FUNCTION', 'RESTORE', 'garbage'], ['FCALL']],
+  [
+    ['FUNCTION', 'LOAD', LIB],
+    ['FCALL', 'incrit', '1', 'c', '5'],
+    ['FCALL', 'incrit', '1', 'c', '2'],
+    ['FCALL_RO', 'getit', '1', 'c'],
+    ['FCALL_RO', 'incrit', '1', 'c', '1'],
+    ['FUNCTION', 'LIST'],
+    ['FUNCTION', 'LIST', 'WITHCODE'],
+    ['FUNCTION', 'LIST', 'LIBRARYNAME', 'my*'],
+    ['FUNCTION', 'LIST', 'LIBRARYNAME', 'x*'],
+    ['FUNCTION', 'STATS'],
+  ],
+  [
+    ['FUNCTION', 'LOAD', LIB],
+    ['FUNCTION', 'LOAD', LIB],
+    ['FUNCTION', 'LOAD', 'REPLACE', LIB],
+    ['FUNCTION', 'DELETE', 'mylib'],
+    ['FUNCTION', 'DELETE', 'mylib'],
+    ['FCALL', 'incrit', '1', 'c', '5'],
+  ],
+  [
+    ['FUNCTION', 'LOAD', 'return 1'],
+    ['FUNCTION', 'LOAD', '#!lua name=empty\nlocal x = 1'],
+    ['FUNCTION', 'LOAD', '#!lua\nredis.register_function("f", function() return 1 end)'],
+    ['FUNCTION', 'LOAD', '#!nope name=x\nreturn 1'],
+    ['FUNCTION', 'LOAD', '#!lua name=bad\nreturn ('],
+  ],
+  [
+    ['FUNCTION', 'LOAD', "#!lua name=a\nredis.register_function('f', function() return 1 end)"],
+    ['FUNCTION', 'LOAD', "#!lua name=b\nredis.register_function('f', function() return 2 end)"],
+    ['FCALL', 'f', '0'],
+    ['FCALL', 'nope', '0'],
+    ['FCALL', 'f', 'x'],
+  ],
+  [
+    [
+      'FUNCTION',
+      'LOAD',
+      "#!lua name=e\nredis.register_function('boom', function() error('bad') end)\nredis.register_function('ro', function() return redis.call('set','x','y') end)",
+    ],
+    ['FCALL', 'boom', '0'],
+    ['FCALL_RO', 'ro', '0'],
+  ],
+  [
+    ['FUNCTION', 'FLUSH'],
+    ['FUNCTION', 'FLUSH', 'SYNC'],
+    ['FUNCTION', 'KILL'],
+    ['FUNCTION', 'NOPE'],
+    ['FUNCTION', 'RESTORE', 'garbage'],
+    ['FCALL'],
+  ],
 ];
 
 async function mismatches(oracle: Oracle, cases: readonly (readonly string[][])[]): Promise<Mismatch[]> {
@@ -169,7 +234,12 @@ describe.runIf(oracleWanted())('scripting against redis-server', () => {
   withOracle((started) => (oracle = started));
 
   it('EVAL: conversions, redis.* API, errors, sandbox and libraries', async () => {
-    expect(await mismatches(oracle, evalCases.map((argv) => [argv]))).toEqual([]);
+    expect(
+      await mismatches(
+        oracle,
+        evalCases.map((argv) => [argv]),
+      ),
+    ).toEqual([]);
   });
 
   it('SCRIPT LOAD/EXISTS/FLUSH and EVALSHA', async () => {

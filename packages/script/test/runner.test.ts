@@ -31,7 +31,7 @@ describe('the sandbox', () => {
     ['redis.call = nil', 'Attempt to modify a readonly table'],
     ['rawset(cjson, "leak", 1)', 'Attempt to modify a readonly table'],
     ['setmetatable(string, nil)', 'cannot change a protected metatable'],
-    ['getmetatable("").__index.leak = 1', "attempt to index a boolean value"],
+    ['getmetatable("").__index.leak = 1', 'attempt to index a boolean value'],
     ['return string.dump(function() end)', "attempt to call a nil value (field 'dump')"],
   ])('%s is refused', (code, message) => {
     expect(errorOf(run(engine, 'EVAL', code, '0'))).toContain(message);
@@ -78,7 +78,9 @@ describe('the budget', () => {
 
   it('stops a script that allocates more than scriptMemoryBytesMax', () => {
     const engine = engineWith(new LuaScriptRunner({ scriptMemoryBytesMax: 8 * 1024 * 1024 }));
-    expect(errorOf(run(engine, 'EVAL', "return #string.rep('x', 100 * 1024 * 1024)", '0'))).toMatch(/^OOM Script used more than/);
+    expect(errorOf(run(engine, 'EVAL', "return #string.rep('x', 100 * 1024 * 1024)", '0'))).toMatch(
+      /^OOM Script used more than/,
+    );
     const grow = "local t = {} for i = 1, 1e7 do t[i] = string.rep('y', 64) .. i end return #t";
     expect(errorOf(run(engine, 'EVAL', grow, '0'))).toMatch(/^OOM Script used more than/);
     expect(run(engine, 'EVAL', "return #string.rep('x', 1024)", '0')).toBe(1024);
@@ -109,7 +111,8 @@ describe('replication by effects', () => {
   it('FUNCTION LOAD travels in the log and the replica can run FCALL_RO', () => {
     const primary = engineWith();
     const replica = new Engine({ role: 'replica', scriptRunner: new LuaScriptRunner() });
-    const code = "#!lua name=lib\nredis.register_function{function_name='peek', callback=function(keys) return redis.call('get', keys[1]) end, flags={'no-writes'}}";
+    const code =
+      "#!lua name=lib\nredis.register_function{function_name='peek', callback=function(keys) return redis.call('get', keys[1]) end, flags={'no-writes'}}";
     const loaded = primary.execute(['FUNCTION', 'LOAD', code], 1);
     const set = primary.execute(['SET', 'k', 'v'], 1);
     replica.applyEffects(loaded.effects, 1);
@@ -127,7 +130,8 @@ describe('snapshots', () => {
     const primary = engineWith();
     primary.execute(['SET', 'k', 'v'], 1);
     primary.execute(['SCRIPT', 'LOAD', 'return 42'], 1);
-    const code = "#!lua name=snap\nredis.register_function{function_name='read', callback=function(keys) return redis.call('get', keys[1]) end, flags={'no-writes'}}";
+    const code =
+      "#!lua name=snap\nredis.register_function{function_name='read', callback=function(keys) return redis.call('get', keys[1]) end, flags={'no-writes'}}";
     primary.execute(['FUNCTION', 'LOAD', code], 1);
     const replica = new Engine({ role: 'replica', scriptRunner: new LuaScriptRunner() });
     for (const entry of dumpKeyspace(primary.db)) loadSnapshotEntry(replica.db, entry);

@@ -15,7 +15,13 @@ export function rememberScript(ctx: ExecContext, sha: string, body: ByteString):
   if (ctx.role === 'primary') ctx.propagate(['SCRIPT', 'LOAD', body]);
 }
 
-function runScript(ctx: ExecContext, sha: string, body: ByteString, argv: readonly ByteString[], readonly: boolean): Reply {
+function runScript(
+  ctx: ExecContext,
+  sha: string,
+  body: ByteString,
+  argv: readonly ByteString[],
+  readonly: boolean,
+): Reply {
   const { keys, args } = splitKeysAndArgs(argv);
   const runner = runnerOf(ctx);
   const reply = runner.evalScript({

@@ -54,7 +54,10 @@ const DUMP_MAGIC = 'MERIDIAN-FUNCTIONS-1\n';
 export function libraryName(code: ByteString): string {
   if (!code.startsWith('#!')) throw new CommandError('ERR Missing library metadata');
   const end = code.indexOf('\n');
-  const parts = code.slice(2, end < 0 ? code.length : end).split(' ').filter((part) => part !== '');
+  const parts = code
+    .slice(2, end < 0 ? code.length : end)
+    .split(' ')
+    .filter((part) => part !== '');
   const engine = parts[0] ?? '';
   if (engine.toLowerCase() !== 'lua') throw new CommandError(`ERR Engine '${engine}' not found`);
   let name: string | undefined;
@@ -63,11 +66,15 @@ export function libraryName(code: ByteString): string {
     if (eq < 0) throw new CommandError(`ERR Invalid metadata value given: ${part}`);
     const field = part.slice(0, eq);
     if (field !== 'name') throw new CommandError(`ERR Invalid metadata value, name argument was not given`);
-    if (name !== undefined) throw new CommandError('ERR Invalid metadata value, name argument was given multiple times');
+    if (name !== undefined)
+      throw new CommandError('ERR Invalid metadata value, name argument was given multiple times');
     name = part.slice(eq + 1);
   }
   if (name === undefined) throw new CommandError('ERR Library name was not given');
-  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new CommandError('ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long');
+  if (!/^[A-Za-z0-9_]+$/.test(name))
+    throw new CommandError(
+      'ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long',
+    );
   return name;
 }
 
@@ -103,7 +110,8 @@ function load(ctx: ExecContext, argv: readonly ByteString[]): Reply {
   let replace = false;
   let at = 2;
   for (; at < argv.length - 1; at++) {
-    if ((argv[at] as ByteString).toLowerCase() !== 'replace') throw new CommandError(`ERR Unknown option given: ${argv[at] as ByteString}`);
+    if ((argv[at] as ByteString).toLowerCase() !== 'replace')
+      throw new CommandError(`ERR Unknown option given: ${argv[at] as ByteString}`);
     replace = true;
   }
   if (at !== argv.length - 1) throw new CommandError('ERR Function code is missing');
@@ -119,7 +127,8 @@ function listLibraries(ctx: ExecContext, argv: readonly ByteString[]): Reply {
   for (let i = 2; i < argv.length; i++) {
     const option = (argv[i] as ByteString).toLowerCase();
     if (option === 'withcode' && !withCode) withCode = true;
-    else if (option === 'libraryname' && pattern === undefined && i + 1 < argv.length) pattern = argv[++i] as ByteString;
+    else if (option === 'libraryname' && pattern === undefined && i + 1 < argv.length)
+      pattern = argv[++i] as ByteString;
     else throw new CommandError(`ERR Unknown argument ${argv[i] as ByteString}`);
   }
   const out: Reply[] = [];

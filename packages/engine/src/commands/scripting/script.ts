@@ -22,7 +22,8 @@ const HELP_LINES = [
 /** A flush mode argument: ASYNC or SYNC (both flush at once here). */
 export function checkFlushMode(argv: readonly ByteString[], at: number, error: string): void {
   const mode = argv[at]?.toLowerCase();
-  if (argv.length > at + 1 || (mode !== undefined && mode !== 'async' && mode !== 'sync')) throw new CommandError(error);
+  if (argv.length > at + 1 || (mode !== undefined && mode !== 'async' && mode !== 'sync'))
+    throw new CommandError(error);
 }
 
 const subcommands = new Map<string, Subcommand>([
@@ -47,8 +48,7 @@ const subcommands = new Map<string, Subcommand>([
     'exists',
     {
       arity: -3,
-      handler: (ctx, argv) =>
-        argv.slice(2).map((sha) => (ctx.engine.scripts.scripts.has(sha.toLowerCase()) ? 1 : 0)),
+      handler: (ctx, argv) => argv.slice(2).map((sha) => (ctx.engine.scripts.scripts.has(sha.toLowerCase()) ? 1 : 0)),
     },
   ],
   [
