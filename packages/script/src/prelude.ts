@@ -5,11 +5,13 @@
  */
 export const PRELUDE = String.raw`
 local host = ...
-local debug_getinfo, setupvalue = debug.getinfo, debug.setupvalue
+local debug_getinfo, setupvalue, raw_getmetatable = debug.getinfo, debug.setupvalue, debug.getmetatable
 local real_load, real_setmetatable, real_rawset, real_getmetatable = load, setmetatable, rawset, getmetatable
 local error, type, tostring, pairs, xpcall = error, type, tostring, pairs, xpcall
 
-local protected = real_setmetatable({}, { __mode = 'k' })
+-- Library proxies (made once). Per-call environments are recognised by their metatable instead, so
+-- nothing grows per call (fengari has no weak tables).
+local protected = {}
 local function readonly_error() error('Attempt to modify a readonly table', 2) end
 local function protect(t)
   local proxy = real_setmetatable({}, { __index = t, __newindex = readonly_error, __metatable = false })
@@ -29,8 +31,11 @@ for _, name in pairs({ 'assert', 'error', 'ipairs', 'next', 'pairs', 'pcall', 'r
 end
 base._VERSION = _VERSION
 base.unpack = table.unpack
+local env_meta
 base.rawset = function(t, k, v)
-  if protected[t] then error({ err = 'ERR Attempt to modify a readonly table' }) end
+  if protected[t] or (env_meta ~= nil and raw_getmetatable(t) == env_meta) then
+    error({ err = 'ERR Attempt to modify a readonly table' })
+  end
   return real_rawset(t, k, v)
 end
 base.gcinfo = function() return collectgarbage('count') end
@@ -83,7 +88,7 @@ real_setmetatable(base, {
   __newindex = readonly_error,
   __metatable = false,
 })
-local env_meta = { __index = base, __newindex = readonly_error, __metatable = false }
+env_meta = { __index = base, __newindex = readonly_error, __metatable = false }
 
 local function handler(err)
   local level = 2
@@ -103,7 +108,6 @@ end
 local function new_env(fields, meta)
   local env = real_setmetatable(fields, meta or env_meta)
   real_rawset(env, '_G', env)
-  protected[env] = true
   current_env = env
   return env
 end
@@ -160,6 +164,7 @@ local function load_library(code)
   end
   local lib_base = real_setmetatable({ redis = protect(lib_redis) }, { __index = base, __metatable = false })
   local env = new_env({}, { __index = lib_base, __newindex = readonly_error, __metatable = false })
+  protected[env] = true
   local chunk, compile_error = real_load(code, '@user_function', 't', env)
   if not chunk then return false, 'compile', compile_error end
   local ok, run_error = xpcall(chunk, handler)
