@@ -6,11 +6,17 @@ import { sha1Hex } from '../../scripting.js';
 import { runnerOf, scriptKeyPositions, splitKeysAndArgs } from './script-args.js';
 
 const ERR_NOSCRIPT = 'NOSCRIPT No matching script. Please use EVAL.';
+/**
+ * Scripts EVAL adds to the cache at most (SCRIPT LOAD is not bounded, as in Redis): past it EVAL still
+ * runs a new script but does not remember it, so clients that build a new script per call cannot grow
+ * the cache and the log without limit; EVALSHA of it then answers NOSCRIPT and clients fall back to EVAL.
+ */
+export const EVAL_SCRIPTS_CACHED_MAX = 10_000;
 
 /** Makes a script known: on the primary the body travels in the log as SCRIPT LOAD, so every region knows it. */
 export function rememberScript(ctx: ExecContext, sha: string, body: ByteString): void {
   const scripts = ctx.engine.scripts.scripts;
-  if (scripts.has(sha)) return;
+  if (scripts.has(sha) || scripts.size >= EVAL_SCRIPTS_CACHED_MAX) return;
   scripts.set(sha, body);
   if (ctx.role === 'primary') ctx.propagate(['SCRIPT', 'LOAD', body]);
 }
