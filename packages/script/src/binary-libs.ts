@@ -1,5 +1,6 @@
 import fengari, { type JsFunction, type LuaState } from 'fengari';
 import { pushInteger } from './convert.js';
+import { ensureStack } from './libs.js';
 
 const { lua, lauxlib, to_luastring } = fengari;
 
@@ -269,6 +270,7 @@ function sequenceLength(L: LuaState, index: number): number {
 }
 
 function packValue(L: LuaState, out: Bytes, index: number, depth: number): void {
+  ensureStack(L);
   const at = lua.lua_absindex(L, index);
   const type = lua.lua_type(L, at);
   if (type === lua.LUA_TSTRING) {
@@ -311,7 +313,12 @@ function packValue(L: LuaState, out: Bytes, index: number, depth: number): void 
   } else out.byte(0xc0);
 }
 
-function unpackValue(L: LuaState, data: Uint8Array, start: number): number {
+/** Nesting deeper than this in cmsgpack.unpack is refused (the decoder recurses). */
+const MSGPACK_UNPACK_DEPTH_MAX = 1000;
+
+function unpackValue(L: LuaState, data: Uint8Array, start: number, depth = 0): number {
+  if (depth >= MSGPACK_UNPACK_DEPTH_MAX) raise(L, 'Too many nested data structures in input.');
+  ensureStack(L);
   let at = start;
   const need = (n: number): void => {
     if (at + n > data.length) raise(L, 'Missing bytes in input.');
@@ -337,15 +344,15 @@ function unpackValue(L: LuaState, data: Uint8Array, start: number): number {
   const array = (count: number): void => {
     lua.lua_createtable(L, count, 0);
     for (let i = 1; i <= count; i++) {
-      at = unpackValue(L, data, at);
+      at = unpackValue(L, data, at, depth + 1);
       lua.lua_rawseti(L, -2, i);
     }
   };
   const map = (count: number): void => {
     lua.lua_createtable(L, 0, count);
     for (let i = 0; i < count; i++) {
-      at = unpackValue(L, data, at);
-      at = unpackValue(L, data, at);
+      at = unpackValue(L, data, at, depth + 1);
+      at = unpackValue(L, data, at, depth + 1);
       lua.lua_rawset(L, -3);
     }
   };

@@ -24,6 +24,7 @@ export function pushReply(L: LuaState, reply: Reply): void {
   else if (reply instanceof SimpleString) pushField(L, OK_FIELD, reply.value);
   else if (reply instanceof ReplyError) pushField(L, ERR_FIELD, reply.message);
   else {
+    if (!lua.lua_checkstack(L, 4)) throw new RangeError('reply nested too deeply for the Lua stack');
     lua.lua_createtable(L, reply.length, 0);
     for (let i = 0; i < reply.length; i++) {
       pushReply(L, reply[i] as Reply);
@@ -71,7 +72,7 @@ export function toReply(L: LuaState, index: number, depth = 0): Reply {
   if (type === lua.LUA_TNUMBER) return numberReply(L, at);
   if (type === lua.LUA_TBOOLEAN) return lua.lua_toboolean(L, at) ? 1 : null;
   if (type !== lua.LUA_TTABLE) return null;
-  if (depth >= REPLY_DEPTH_MAX) return new ReplyError('ERR reached lua stack limit');
+  if (depth >= REPLY_DEPTH_MAX || !lua.lua_checkstack(L, 4)) return new ReplyError('ERR reached lua stack limit');
   const error = stringField(L, at, ERR_FIELD);
   if (error !== undefined) return new ReplyError(error);
   const status = stringField(L, at, OK_FIELD);

@@ -21,6 +21,7 @@ declare module 'fengari' {
     LUA_MASKCOUNT: number;
     LUA_MULTRET: number;
     lua_gettop(L: LuaState): number;
+    lua_checkstack(L: LuaState, slots: number): boolean;
     lua_settop(L: LuaState, index: number): void;
     lua_pop(L: LuaState, count: number): void;
     lua_type(L: LuaState, index: number): number;

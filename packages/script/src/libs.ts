@@ -20,6 +20,11 @@ function raise(L: LuaState, message: string): never {
   return lauxlib.luaL_error(L, to_luastring(message));
 }
 
+/** Room for a few more values on the Lua stack, or a Lua error (deep structures recurse through it). */
+export function ensureStack(L: LuaState): void {
+  if (!lua.lua_checkstack(L, 8)) raise(L, 'reached lua stack limit');
+}
+
 // ---- bit (LuaBitOp): 32-bit operations, results as signed 32-bit numbers ----
 
 function bitArg(L: LuaState, index: number): number {
@@ -142,6 +147,7 @@ function encodeValue(L: LuaState, index: number, depth: number): string {
     return raise(L, `Cannot serialise ${typeName}: type not supported`);
   }
   if (depth >= NESTING_MAX) raise(L, `Cannot serialise, excessive nesting (${depth + 1})`);
+  ensureStack(L);
   const length = arrayLength(L, at);
   if (length > 0) {
     const parts: string[] = [];
@@ -166,7 +172,9 @@ function encodeValue(L: LuaState, index: number, depth: number): string {
   return `{${parts.join(',')}}`;
 }
 
-function pushJson(L: LuaState, value: unknown): void {
+function pushJson(L: LuaState, value: unknown, depth = 0): void {
+  if (depth >= NESTING_MAX) raise(L, `Found too many nested data structures (${depth + 1}) at character 1`);
+  ensureStack(L);
   if (value === null) lua.lua_pushlightuserdata(L, JSON_NULL);
   else if (typeof value === 'boolean') lua.lua_pushboolean(L, value);
   else if (typeof value === 'number') {
@@ -176,7 +184,7 @@ function pushJson(L: LuaState, value: unknown): void {
   else if (Array.isArray(value)) {
     lua.lua_createtable(L, value.length, 0);
     value.forEach((item, i) => {
-      pushJson(L, item);
+      pushJson(L, item, depth + 1);
       lua.lua_rawseti(L, -2, i + 1);
     });
   } else {
@@ -184,7 +192,7 @@ function pushJson(L: LuaState, value: unknown): void {
     lua.lua_createtable(L, 0, entries.length);
     for (const [key, item] of entries) {
       lua.lua_pushstring(L, new Uint8Array(Buffer.from(key, 'utf8')));
-      pushJson(L, item);
+      pushJson(L, item, depth + 1);
       lua.lua_rawset(L, -3);
     }
   }

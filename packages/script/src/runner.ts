@@ -89,10 +89,10 @@ function parseShebang(body: ByteString): ParsedScript | string {
  * stops a script past its time or memory budget.
  */
 export class LuaScriptRunner implements ScriptRunner {
-  private readonly L: LuaState;
-  private readonly runRef: number;
-  private readonly loadLibraryRef: number;
-  private readonly callFunctionRef: number;
+  private L!: LuaState;
+  private runRef = 0;
+  private loadLibraryRef = 0;
+  private callFunctionRef = 0;
   private readonly compiled = new Map<string, { ref: number; readonly: boolean }>();
   /** Library name → its code and its compiled functions (recompiled when the code differs, e.g. after a resync). */
   private readonly libraryFunctions = new Map<string, { code: ByteString; refs: Map<string, number> }>();
@@ -112,6 +112,13 @@ export class LuaScriptRunner implements ScriptRunner {
     this.scriptMemoryBytesMax = options.scriptMemoryBytesMax ?? 256 * 1024 * 1024;
     this.nowMs = options.nowMs ?? (() => performance.now());
     this.memoryBytes = options.memoryBytes ?? defaultMemoryBytes;
+    this.open();
+  }
+
+  /** A fresh Lua state with the sandbox built (again, after a JS error left the old one unusable). */
+  private open(): void {
+    this.compiled.clear();
+    this.libraryFunctions.clear();
     const L = lauxlib.luaL_newstate();
     this.L = L;
     for (const [name, open] of [
@@ -263,19 +270,27 @@ export class LuaScriptRunner implements ScriptRunner {
     const L = this.L;
     const outer = this.host;
     this.host = host;
-    this.beginBudget(host);
-    const base = lua.lua_gettop(L) - argumentCount - 1;
-    const status = lua.lua_pcall(L, argumentCount, 2, 0);
-    const stopReason = this.stopReason;
-    this.endBudget();
-    this.host = outer;
     try {
-      if (stopReason !== undefined) return new ReplyError(stopReason);
-      if (status !== lua.LUA_OK) return new ReplyError(`ERR ${errorText(L, -1)}`);
-      if (lua.lua_toboolean(L, base + 1)) return toReply(L, base + 2);
-      return new ReplyError(scriptErrorText(L, base + 2, sha));
+      this.beginBudget(host);
+      const base = lua.lua_gettop(L) - argumentCount - 1;
+      const status = lua.lua_pcall(L, argumentCount, 2, 0);
+      const stopReason = this.stopReason;
+      this.endBudget();
+      try {
+        if (stopReason !== undefined) return new ReplyError(stopReason);
+        if (status !== lua.LUA_OK) return new ReplyError(`ERR ${errorText(L, -1)}`);
+        if (lua.lua_toboolean(L, base + 1)) return toReply(L, base + 2);
+        return new ReplyError(scriptErrorText(L, base + 2, sha));
+      } finally {
+        lua.lua_settop(L, base);
+      }
+    } catch (error) {
+      // A JS error escaped the VM (e.g. the JS stack ran out): its state cannot be trusted any more.
+      this.endBudget();
+      this.open();
+      return new ReplyError(`ERR script failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
-      lua.lua_settop(L, base);
+      this.host = outer;
     }
   }
 
@@ -473,9 +488,11 @@ function raiseErrorTable(L: LuaState, message: string): never {
 /** The text of an error value: a string, or a table's `err` field. */
 function errorText(L: LuaState, index: number): string {
   const at = lua.lua_absindex(L, index);
-  if (lua.lua_type(L, at) === lua.LUA_TTABLE) return stringField(L, at, ERR_FIELD) ?? 'unknown error';
+  if (lua.lua_type(L, at) === lua.LUA_TTABLE) return stringField(L, at, ERR_FIELD) ?? 'ERR unknown error';
+  const native = lua.lua_touserdata(L, at);
+  if (native instanceof Error) return `ERR ${native.message}`;
   const bytes = lua.lua_tolstring(L, at);
-  return bytes === null || bytes === undefined ? 'unknown error' : fromLuaBytes(bytes);
+  return bytes === null || bytes === undefined ? 'ERR internal error while running the script' : fromLuaBytes(bytes);
 }
 
 /** Redis 7.0's text for a failed script: the error, then ` script: <sha>, on <source>:<line>.` */

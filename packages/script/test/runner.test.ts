@@ -53,6 +53,20 @@ describe('the sandbox', () => {
   });
 });
 
+describe('pathological scripts', () => {
+  it('answer errors, never crash the node, and the runner keeps working', () => {
+    const engine = engineWith(new LuaScriptRunner({ busyReplyThresholdMs: 2000 }));
+    const deep = "return cjson.decode(string.rep('[', 100000) .. string.rep(']', 100000))";
+    expect(errorOf(run(engine, 'EVAL', deep, '0'))).toContain('Found too many nested data structures (1001)');
+    const nested = 'local t = {} for i = 1, 50000 do t = {t} end return cjson.encode(t)';
+    expect(errorOf(run(engine, 'EVAL', nested, '0'))).toContain('Cannot serialise, excessive nesting (1001)');
+    const packed = "return cmsgpack.unpack(string.rep('\\145', 100000) .. '\\1')";
+    expect(errorOf(run(engine, 'EVAL', packed, '0'))).toContain('Too many nested data structures in input.');
+    expect(Array.isArray(run(engine, 'EVAL', 'local t = {} t[1] = t return t', '0'))).toBe(true);
+    expect(run(engine, 'EVAL', "return redis.call('ping')", '0')).toEqual({ value: 'PONG' });
+  });
+});
+
 describe('the budget', () => {
   it('stops a script past busy-reply-threshold, even one that pcalls its loop, and keeps serving', () => {
     const engine = engineWith(new LuaScriptRunner({ busyReplyThresholdMs: 50 }));
