@@ -90,6 +90,7 @@ function parseShebang(body: ByteString): ParsedScript | string {
  */
 export class LuaScriptRunner implements ScriptRunner {
   private L!: LuaState;
+  private opened = false;
   private runRef = 0;
   private loadLibraryRef = 0;
   private callFunctionRef = 0;
@@ -112,11 +113,17 @@ export class LuaScriptRunner implements ScriptRunner {
     this.scriptMemoryBytesMax = options.scriptMemoryBytesMax ?? 256 * 1024 * 1024;
     this.nowMs = options.nowMs ?? (() => performance.now());
     this.memoryBytes = options.memoryBytes ?? defaultMemoryBytes;
-    this.open();
+  }
+
+  /** The Lua state, built on first use (a node that never runs a script never pays for one). */
+  private get state(): LuaState {
+    if (!this.opened) this.open();
+    return this.L;
   }
 
   /** A fresh Lua state with the sandbox built (again, after a JS error left the old one unusable). */
   private open(): void {
+    this.opened = true;
     this.compiled.clear();
     this.libraryFunctions.clear();
     const L = lauxlib.luaL_newstate();
@@ -156,7 +163,7 @@ export class LuaScriptRunner implements ScriptRunner {
   evalScript(call: ScriptCall): Reply {
     const compiled = this.compile(call.sha, call.body);
     if (typeof compiled === 'string') return new ReplyError(compiled);
-    const L = this.L;
+    const L = this.state;
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.runRef);
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, compiled.ref);
     pushStrings(L, call.keys);
@@ -165,7 +172,7 @@ export class LuaScriptRunner implements ScriptRunner {
   }
 
   parseLibrary(code: ByteString): LibraryInfo | string {
-    const L = this.L;
+    const L = this.state;
     const libraryName = readLibraryName(code);
     lua.lua_settop(L, 0);
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.loadLibraryRef);
@@ -220,7 +227,7 @@ export class LuaScriptRunner implements ScriptRunner {
     const ref = compiled?.refs.get(call.functionName);
     if (ref === undefined) return new ReplyError('ERR Function not found');
     const fn = call.library.functions.find((candidate) => candidate.name === call.functionName);
-    const L = this.L;
+    const L = this.state;
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, this.callFunctionRef);
     lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, ref);
     pushStrings(L, call.keys);
@@ -230,6 +237,7 @@ export class LuaScriptRunner implements ScriptRunner {
   }
 
   forget(): void {
+    if (!this.opened) return;
     for (const { ref } of this.compiled.values()) lauxlib.luaL_unref(this.L, lua.LUA_REGISTRYINDEX, ref);
     this.compiled.clear();
     for (const name of [...this.libraryFunctions.keys()]) this.dropLibrary(name);
@@ -247,7 +255,7 @@ export class LuaScriptRunner implements ScriptRunner {
     if (known !== undefined) return known;
     const parsed = parseShebang(body);
     if (typeof parsed === 'string') return parsed;
-    const L = this.L;
+    const L = this.state;
     const status = lauxlib.luaL_loadbufferx(L, parsed.code, parsed.code.length, SCRIPT_CHUNK, TEXT_MODE);
     if (status !== lua.LUA_OK) {
       // Lua 5.3 prints some tokens bare where Lua 5.1 (Redis) quotes them: near <eof> → near '<eof>'.

@@ -220,10 +220,22 @@ const functionCases: string[][][] = [
   ],
 ];
 
+/** Redis lists a library's functions in its dict's (seeded, per-process) order: compare them sorted by name. */
+function sortFunctions(argv: readonly string[], reply: unknown): unknown {
+  if (argv[0] !== 'FUNCTION' || argv[1] !== 'LIST' || !Array.isArray(reply)) return reply;
+  return reply.map((library: unknown) => {
+    if (!Array.isArray(library)) return library;
+    const at = library.indexOf('functions') + 1;
+    const functions = library[at] as unknown[][];
+    const sorted = [...functions].sort((a, b) => String(a[1]).localeCompare(String(b[1])));
+    return [...library.slice(0, at), sorted, ...library.slice(at + 1)];
+  });
+}
+
 async function mismatches(oracle: Oracle, cases: readonly (readonly string[][])[]): Promise<Mismatch[]> {
   const found: Mismatch[] = [];
   for (const commands of cases) {
-    const mismatch = await firstMismatch(oracle, [...fresh, ...commands], undefined, makeEngine);
+    const mismatch = await firstMismatch(oracle, [...fresh, ...commands], sortFunctions, makeEngine);
     if (mismatch !== undefined) found.push(mismatch);
   }
   return found;
