@@ -7,8 +7,44 @@ import { StreamValue } from './types/stream.js';
 import { ZSetValue } from './types/zset.js';
 import { type TypeName, type Value, typeOf } from './value.js';
 
-/** One key in a snapshot: key, type, the type's plain data, absolute expiry in ms or -1. */
-export type SnapshotEntry = [key: ByteString, type: TypeName, data: unknown, expiresAtMs: number];
+/**
+ * One key in a snapshot: key, type, the type's plain data, absolute expiry in ms or -1. One entry of
+ * type `scripts` (key '') carries the scripts and function libraries, when there are any.
+ */
+export type SnapshotEntry = [key: ByteString, type: TypeName | 'scripts', data: unknown, expiresAtMs: number];
+
+interface ScriptsData {
+  scripts: [sha: string, body: ByteString][];
+  libraries: [
+    name: string,
+    code: ByteString,
+    functions: [name: string, description: string | null, flags: string[]][],
+  ][];
+}
+
+function dumpScripts(db: Keyspace): ScriptsData {
+  return {
+    scripts: [...db.scripts.scripts.entries()],
+    libraries: [...db.scripts.libraries.values()].map((library) => [
+      library.name,
+      library.code,
+      library.functions.map((fn) => [fn.name, fn.description, [...fn.flags]]),
+    ]),
+  };
+}
+
+function loadScripts(db: Keyspace, data: ScriptsData): void {
+  db.scripts.scripts.clear();
+  for (const [sha, body] of data.scripts) db.scripts.scripts.set(sha, body);
+  db.scripts.flushFunctions();
+  for (const [name, code, functions] of data.libraries) {
+    db.scripts.addLibrary({
+      name,
+      code,
+      functions: functions.map(([fnName, description, flags]) => ({ name: fnName, description, flags })),
+    });
+  }
+}
 
 function dumpValue(value: Value): unknown {
   return typeof value === 'string' ? value : value.dump();
@@ -36,10 +72,15 @@ export function* dumpKeyspace(db: Keyspace): Generator<SnapshotEntry> {
   for (const [key, value] of db.data.entries()) {
     yield [key, typeOf(value), dumpValue(value), db.expiresAtMs.get(key) ?? -1];
   }
+  if (db.scripts.scripts.size > 0 || db.scripts.libraries.size > 0) yield ['', 'scripts', dumpScripts(db), -1];
 }
 
 export function loadSnapshotEntry(db: Keyspace, entry: SnapshotEntry): void {
   const [key, type, data, expiresAtMs] = entry;
+  if (type === 'scripts') {
+    loadScripts(db, data as ScriptsData);
+    return;
+  }
   db.data.set(key, loadValue(type, data));
   if (expiresAtMs >= 0) db.expiresAtMs.set(key, expiresAtMs);
   else db.expiresAtMs.delete(key);
@@ -78,6 +119,8 @@ function canonical(type: TypeName, data: unknown): unknown {
 export function digestKeyspace(db: Keyspace): string {
   const parts: string[] = [];
   for (const [key, type, data, expiresAtMs] of dumpKeyspace(db)) {
+    // Scripts are not data: a replica may cache one its EVAL_RO ran, the primary never saw.
+    if (type === 'scripts') continue;
     parts.push(JSON.stringify([key, type, canonical(type, data), expiresAtMs]));
   }
   parts.sort();
