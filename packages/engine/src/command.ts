@@ -10,12 +10,23 @@ import type { Reply } from './reply.js';
  * - blocking: blocks in Redis; refused over REST.
  * - pubsub: publish/subscribe.
  * - noscript: may not run inside scripts or transactions over REST.
+ * - script: runs Lua or manages scripts (EVAL…, SCRIPT, FUNCTION, FCALL…). Its `write` form goes
+ *   to the primary; its `readonly` forms (EVAL_RO, EVALSHA_RO, FCALL_RO) may run on a replica.
  * - denyoom: may grow memory; refused over maxmemory (Redis's flag of the same name).
  * - standardtoken: refused for the read-only token though it changes no data (WAIT holds a
  *   request open waiting on replication, a write-side matter). Meridian's own; not shown by COMMAND.
  */
 export type CommandFlag =
-  'write' | 'readonly' | 'dangerous' | 'admin' | 'blocking' | 'pubsub' | 'noscript' | 'denyoom' | 'standardtoken';
+  | 'write'
+  | 'readonly'
+  | 'dangerous'
+  | 'admin'
+  | 'blocking'
+  | 'pubsub'
+  | 'noscript'
+  | 'denyoom'
+  | 'standardtoken'
+  | 'script';
 
 /**
  * Meridian's own facts about a command, beside Redis's flags (they never show in COMMAND INFO):
@@ -104,7 +115,7 @@ export function factsOf(spec: KnownCommand & Pick<CommandSpec, 'blocksWith'>, im
   const isReadonly = has('readonly');
   const isDangerous = has('dangerous');
   const isBlocking = has('blocking');
-  const isScript = fact('script');
+  const isScript = has('script') || fact('script');
   const blocksWith = spec.blocksWith;
   return {
     name: spec.name,

@@ -24,3 +24,6 @@ export { parseScanArgs } from './scan-args.js';
 export type { ScanArgs } from './scan-args.js';
 export { assert, AssertionFailure, hasMeridianCode } from './assert.js';
 export type { CodedError } from './assert.js';
+export { ScriptStore, sha1Hex } from './scripting.js';
+export type { ScriptRunner, ScriptHost, ScriptCall, FunctionCall, LibraryInfo, FunctionInfo } from './scripting.js';
+export { libraryName } from './commands/scripting/function.js';

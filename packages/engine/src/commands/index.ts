@@ -5,6 +5,7 @@ import { hashCommands } from './hashes/index.js';
 import { keyCommands } from './keys/index.js';
 import { listCommands } from './lists/index.js';
 import { pubsubCommands } from './pubsub/index.js';
+import { scriptingCommands } from './scripting/index.js';
 import { serverCommands } from './server/index.js';
 import { setCommands } from './sets/index.js';
 import { streamCommands } from './streams/index.js';
@@ -21,6 +22,7 @@ const families: readonly (readonly CommandSpec[])[] = [
   zsetCommands,
   streamCommands,
   pubsubCommands,
+  scriptingCommands,
 ];
 
 function buildTable(): ReadonlyMap<string, CommandInfo> {
@@ -45,7 +47,7 @@ export function findCommand(name: string): CommandInfo | undefined {
 
 /**
  * Names the engine does not run but every layer must recognise, with their facts: transaction
- * control (REST sends transactions to /multi-exec), connection commands, scripts and SPUBLISH.
+ * control (REST sends transactions to /multi-exec), connection commands and SPUBLISH.
  * A command implemented later moves into the table with the same facts.
  */
 const recognised: readonly KnownCommand[] = [
@@ -58,13 +60,6 @@ const recognised: readonly KnownCommand[] = [
   { name: 'sunsubscribe', flags: ['pubsub'], facts: ['connection'] },
   { name: 'monitor', flags: ['admin'], facts: ['connection'] },
   { name: 'spublish', flags: ['pubsub'], facts: ['primary'] },
-  // Scripts and functions may write; their _RO forms may not.
-  ...['eval', 'evalsha', 'fcall', 'function', 'script'].map((name): KnownCommand => ({
-    name,
-    flags: [],
-    facts: ['script', 'primary'],
-  })),
-  ...['eval_ro', 'evalsha_ro', 'fcall_ro'].map((name): KnownCommand => ({ name, flags: [], facts: ['script'] })),
 ];
 
 function buildFacts(): ReadonlyMap<string, CommandFacts> {
