@@ -81,6 +81,7 @@ function html(name: string, attributes: Record<string, string> = {}, text?: stri
 
 function ms(value: number | null): string {
   if (value === null) return '—';
+  if (value === 0) return '0 ms';
   if (value >= 10_000) return `${(value / 1000).toFixed(1)} s`;
   return value >= 10 ? `${Math.round(value)} ms` : `${value.toFixed(value < 1 ? 3 : 1)} ms`;
 }
@@ -169,7 +170,12 @@ function drawMap(snapshot: Snapshot): void {
     });
     if (region.isPrimary) group.appendChild(svg('circle', { class: 'ring', r: 11 }));
     group.appendChild(svg('circle', { class: 'dot', r: 6 }));
-    const left = x > mapWidth - 160;
+    const crowded = snapshot.regions.some((other) => {
+      if (other === region) return false;
+      const [ox, oy] = project(other.lon, other.lat);
+      return ox > x && ox - x < 170 && Math.abs(oy - y) < 30;
+    });
+    const left = x > mapWidth - 160 || crowded;
     const anchor = left ? 'end' : 'start';
     const dx = left ? -14 : 14;
     group.appendChild(

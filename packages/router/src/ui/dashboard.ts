@@ -78,7 +78,7 @@ const IDLE_STOP_MS = 10 * 60_000;
 const STREAM_CLIENTS_MAX = 32;
 const NODE_TIMEOUT_MS = 1_000;
 const LAG_BODY_BYTES_MAX = 64 * 1024;
-const REPORT_CHECK_MS = 5_000;
+const REPORT_CHECK_MS = 2_000;
 
 interface NodeSample {
   status: Json | undefined;
@@ -217,6 +217,7 @@ export class Dashboard {
   private build(): DashboardSnapshot {
     const { config, monitor } = this.options;
     const primaryStatus = this.samples.get(config.primary)?.status;
+    const primaryApplied = numberField(primaryStatus, 'appliedOffset');
     const replicaViews = Array.isArray(primaryStatus?.['replicas']) ? (primaryStatus['replicas'] as Json[]) : [];
     const regions = config.regions.map((region): RegionFigures => {
       const view = monitor.view(region.name);
@@ -235,8 +236,9 @@ export class Dashboard {
         role: typeof status?.['role'] === 'string' ? status['role'] : null,
         appliedOffset: numberField(status, 'appliedOffset'),
         primaryOffset: numberField(status, 'primaryOffset'),
-        lagOffsets: isPrimary ? 0 : (numberField(fromPrimary, 'lagOffsets') ?? numberField(status, 'lagOffsets')),
-        lagMs: isPrimary ? 0 : numberField(fromPrimary, 'lagMs'),
+        lagOffsets: isPrimary ? 0 : lagOffsets(primaryApplied, numberField(status, 'appliedOffset')),
+        // A replica the primary no longer streams to (partitioned, restarting) lags by its staleness.
+        lagMs: isPrimary ? 0 : (numberField(fromPrimary, 'lagMs') ?? numberField(status, 'stalenessMs')),
         stalenessMs: numberField(status, 'stalenessMs'),
         commandsPerSecond: numberField(traffic, 'commandsPerSecond'),
         readLatencyP50Ms: numberField(latency, 'p50'),
@@ -416,6 +418,10 @@ export class Dashboard {
       'application/json',
     );
   }
+}
+
+function lagOffsets(primaryApplied: number | null, applied: number | null): number | null {
+  return primaryApplied === null || applied === null ? null : Math.max(0, primaryApplied - applied);
 }
 
 function sendText(response: http.ServerResponse, status: number, body: string | Buffer, type: string): void {

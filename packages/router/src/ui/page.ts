@@ -6,13 +6,15 @@ const CLIENT_SCRIPT = new URL('../../dist/client/dashboard.js', import.meta.url)
 
 let cached: string | undefined;
 
-function clientScript(): string {
+function clientScript(): string | undefined {
   try {
     return readFileSync(CLIENT_SCRIPT, 'utf8').replace(/^\/\/# sourceMappingURL=.*$/m, '');
   } catch {
-    return `document.body.textContent = 'The dashboard script is not built: run npm run build.';`;
+    return undefined;
   }
 }
+
+const NOT_BUILT = `document.body.textContent = 'The dashboard script is not built: run npm run build.';`;
 
 const STYLE = `
 :root { --bg:#0f1419; --panel:#182029; --line:#2a3541; --text:#dde6ee; --muted:#8a9aa8; --ok:#3ecf8e; --lag:#f5b841; --bad:#ef5a5a; --accent:#5aa9ff; }
@@ -76,12 +78,15 @@ button.danger { border-color:#6b2b2b; }
 
 /** The dashboard page: one self-contained HTML document (inline CSS, SVG map and script; no CDN). */
 export function dashboardPage(): string {
-  cached ??= `<!doctype html>
+  if (cached !== undefined) return cached;
+  const script = clientScript();
+  const page = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Meridian — live topology</title>
+<link rel="icon" href="data:,">
 <style>${STYLE}</style>
 </head>
 <body>
@@ -124,8 +129,9 @@ export function dashboardPage(): string {
   </aside>
 </main>
 </div>
-<script type="module">${clientScript()}</script>
+<script type="module">${script ?? NOT_BUILT}</script>
 </body>
 </html>`;
-  return cached;
+  if (script !== undefined) cached = page;
+  return page;
 }
