@@ -1,14 +1,6 @@
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CHROMIUM,
-  ENV,
-  type Topology,
-  browserMissing,
-  bundleSdk,
-  startPageServer,
-  startTopology,
-} from './support.js';
+import { CHROMIUM, ENV, type Topology, browserMissing, bundleSdk, startPageServer, startTopology } from './support.js';
 
 /**
  * The real `@upstash/redis` SDK, bundled from npm into a page served from another origin, in Debian's
@@ -56,8 +48,18 @@ function exercise(page: Page, url: string, token: string, publishUrl: string, pr
         set(key: string, value: unknown): Promise<unknown>;
         get(key: string): Promise<unknown>;
         publish(channel: string, message: unknown): Promise<number>;
-        pipeline(): { set(k: string, v: unknown): unknown; incr(k: string): unknown; get(k: string): unknown; exec(): Promise<unknown[]> };
-        multi(): { set(k: string, v: unknown): unknown; incr(k: string): unknown; get(k: string): unknown; exec(): Promise<unknown[]> };
+        pipeline(): {
+          set(k: string, v: unknown): unknown;
+          incr(k: string): unknown;
+          get(k: string): unknown;
+          exec(): Promise<unknown[]>;
+        };
+        multi(): {
+          set(k: string, v: unknown): unknown;
+          incr(k: string): unknown;
+          get(k: string): unknown;
+          exec(): Promise<unknown[]>;
+        };
         subscribe(channels: string[]): {
           on(event: string, listener: (event: { message: unknown }) => void): void;
           unsubscribe(): Promise<void>;
@@ -132,7 +134,8 @@ describe.skipIf(browserMissing)('the @upstash/redis SDK in Chromium, from anothe
           get(key: string): Promise<unknown>;
           readYourWritesSyncToken: string | undefined;
         };
-        const RedisClass = (window as unknown as { Redis: new (config: { url: string; token: string }) => Redis }).Redis;
+        const RedisClass = (window as unknown as { Redis: new (config: { url: string; token: string }) => Redis })
+          .Redis;
         const inSingapore = new RedisClass({ url: writer, token });
         const inSaoPaulo = new RedisClass({ url: reader, token });
         const viaRouter = new RedisClass({ url: router, token });

@@ -91,7 +91,8 @@ ${extraYaml}`,
   const exited = new Promise<void>((resolve) => up.once('exit', () => resolve()));
   await waitFor(
     'meridian up',
-    () => (output.includes('Meridian is up') ? true : up.exitCode !== null ? Promise.reject(new Error(output)) : undefined),
+    () =>
+      output.includes('Meridian is up') ? true : up.exitCode !== null ? Promise.reject(new Error(output)) : undefined,
     40_000,
   );
   return {

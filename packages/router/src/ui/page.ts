@@ -45,7 +45,7 @@ main { display:grid; grid-template-columns: minmax(0, 1fr) 360px; gap:14px; padd
 #map .region circle.ring { fill:none; stroke:#ffd866; stroke-width:2; }
 #map .region text { fill:#fff; font-size:13px; font-weight:600; paint-order:stroke; stroke:#13293d; stroke-width:4px; }
 #map .region text.sub { font-size:11px; font-weight:400; fill:#cfe3f5; }
-#regions { display:grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap:10px; margin-top:12px; }
+#regions { display:grid; grid-template-columns: repeat(auto-fill, minmax(180px, 1fr)); gap:10px; margin-top:12px; }
 .card { background:var(--panel); border:1px solid var(--line); border-radius:8px; padding:10px 12px; }
 .card h3 { margin:0 0 6px; font-size:14px; display:flex; align-items:center; gap:6px; }
 .badge { font-size:11px; padding:1px 6px; border-radius:8px; background:#2b3a48; color:var(--muted); font-weight:500; }

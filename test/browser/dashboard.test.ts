@@ -1,0 +1,159 @@
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../packages/cli/test/topology-fixture.js';
+import { CHROMIUM, ENV, ROOT, type Topology, artifactPath, browserMissing, startTopology, waitFor } from './support.js';
+
+/**
+ * The live dashboard at /_meridian/ui in Chromium, against five real region processes and the
+ * router: it loads behind the admin token, shows every region where regions.yaml puts it, a
+ * partition made through its controls is cut on the map and in `meridian lag show`, and its
+ * figures move while a load runs. Screenshots go to test-artifacts/ (and, with
+ * MERIDIAN_DOCS_SCREENSHOT=1, to docs/dashboard.png for the README).
+ */
+let topology: Topology;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  topology = await startTopology();
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await topology?.stop();
+});
+
+function cardField(region: string, field: string): Promise<string> {
+  return page.locator(`#regions .card[data-region="${region}"] dd[data-field="${field}"]`).innerText();
+}
+
+/** Writes through the router and reads in Singapore, bounded in count and time. */
+async function runLoad(until: () => boolean): Promise<number> {
+  const deadline = Date.now() + 15_000;
+  let sent = 0;
+  const headers = { authorization: `Bearer ${ENV.MERIDIAN_TOKEN}` };
+  while (!until() && Date.now() < deadline && sent < 20_000) {
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        Promise.all([
+          fetch(topology.routerUrl, { method: 'POST', headers, body: JSON.stringify(['INCR', `load:${i}`]) }),
+          fetch(`${topology.routerUrl}/get/load:${i}`, {
+            headers: { ...headers, 'x-meridian-region': 'ap-southeast-1' },
+          }),
+        ]),
+      ),
+    );
+    sent += 40;
+  }
+  return sent;
+}
+
+describe.skipIf(browserMissing)('the live dashboard in Chromium', () => {
+  it('asks for the admin token once, then shows the five regions on the map with the primary marked', async () => {
+    await page.goto(`${topology.routerUrl}/_meridian/ui`);
+    await page.locator('#login').waitFor({ state: 'visible' });
+    await page.fill('#token', 'not-the-token');
+    await page.click('#login-form button');
+    await page.locator('#login-error').filter({ hasText: 'refused' }).waitFor();
+    await page.fill('#token', ENV.MERIDIAN_ADMIN_TOKEN);
+    await page.click('#login-form button');
+    await page.locator('#markers .region').nth(4).waitFor();
+    expect(await page.locator('#markers .region').count()).toBe(5);
+    expect(await page.locator('#regions .card').count()).toBe(5);
+    expect(await page.locator('#markers .region[data-region="us-east-1"] circle.ring').count()).toBe(1);
+    expect(await page.locator('#markers circle.ring').count()).toBe(1);
+    expect(await page.locator('#links .link-group').count()).toBe(4);
+    // Placed by regions.yaml's coordinates: Singapore east of Ireland, São Paulo south of Oregon.
+    const position = async (region: string): Promise<{ x: number; y: number }> => {
+      const transform =
+        (await page.locator(`#markers .region[data-region="${region}"]`).getAttribute('transform')) ?? '';
+      const [x, y] = (/translate\(([\d.]+) ([\d.]+)\)/.exec(transform) ?? []).slice(1).map(Number);
+      return { x: x as number, y: y as number };
+    };
+    expect((await position('ap-southeast-1')).x).toBeGreaterThan((await position('eu-west-1')).x);
+    expect((await position('sa-east-1')).y).toBeGreaterThan((await position('us-west-2')).y);
+    // The token is kept for the tab: a reload goes straight to the map.
+    await page.reload();
+    await page.locator('#markers .region').nth(4).waitFor();
+    expect(await page.locator('#login').isHidden()).toBe(true);
+    await page.screenshot({ path: artifactPath('dashboard-loaded.png') });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('a partition made through the UI is cut on the map and in `meridian lag show`, and heals', async () => {
+    await page.selectOption('#link-select', 'eu-west-1');
+    await page.click('#partition');
+    await page
+      .locator('#links .link-group[data-replica="eu-west-1"][data-health="partitioned"] path.partitioned')
+      .waitFor();
+    expect(await page.locator('#links .link-group[data-replica="eu-west-1"] text.cut').count()).toBe(1);
+    expect(await page.locator('#links .link-group[data-health="partitioned"]').count()).toBe(1);
+    const shown = await runCli(['lag', 'show', '--config', topology.configPath], ENV);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^us-east-1: us-east-1 → eu-west-1, .*PARTITIONED$/m);
+    expect(shown.stdout).toMatch(/^eu-west-1: eu-west-1 → us-east-1, .*PARTITIONED$/m);
+    expect(shown.stdout).not.toMatch(/→ ap-southeast-1, .*PARTITIONED/);
+    await page.screenshot({ path: artifactPath('dashboard-partitioned.png') });
+  });
+
+  it('the figures move while a load runs (applied offset, ops/s, read latency, lag)', async () => {
+    const offsetBefore = Number((await cardField('us-east-1', 'applied')).replace(/,/g, ''));
+    const moved = async (): Promise<boolean> => {
+      const offset = Number((await cardField('us-east-1', 'applied')).replace(/,/g, ''));
+      const opsPerSecond = Number((await cardField('us-east-1', 'ops')).replace(/,/g, ''));
+      const latency = await cardField('ap-southeast-1', 'latency');
+      const irelandLag = Number((await cardField('eu-west-1', 'lag-ops')).replace(/,/g, ''));
+      return offset > offsetBefore && opsPerSecond > 0 && /\d/.test(latency) && irelandLag > 0;
+    };
+    let done = false;
+    const load = runLoad(() => done);
+    await waitFor('the dashboard figures to move', async () => ((await moved()) ? true : undefined), 15_000);
+    // While partitioned, Ireland falls behind and its staleness grows past the partition's age.
+    await waitFor(
+      "Ireland's staleness to pass 2 s",
+      async () => (/^\d+(\.\d)? s$|^[2-9]\d{3} ms$/.test(await cardField('eu-west-1', 'staleness')) ? true : undefined),
+      15_000,
+    );
+    await page.screenshot({ path: artifactPath('dashboard-load.png') });
+    if (process.env['MERIDIAN_DOCS_SCREENSHOT'] === '1') {
+      copyFileSync(artifactPath('dashboard-load.png'), join(ROOT, 'docs', 'dashboard.png'));
+    }
+    done = true;
+    expect(await load).toBeGreaterThan(0);
+    await page.click('#heal');
+    await page.locator('#links .link-group[data-replica="eu-west-1"]:not([data-health="partitioned"])').waitFor();
+    const shown = await runCli(['lag', 'show', '--config', topology.configPath], ENV);
+    expect(shown.stdout).not.toContain('PARTITIONED');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('sets a link delay from the UI and links the last experiment report when there is one', async () => {
+    await page.selectOption('#link-select', 'sa-east-1');
+    await page.fill('#delay-input', '250');
+    await page.click('#set-delay');
+    await page.locator('#links .link-group[data-replica="sa-east-1"] text.delay', { hasText: '250 ms' }).waitFor();
+    const shown = await runCli(['lag', 'show', '--config', topology.configPath], ENV);
+    expect(shown.stdout).toMatch(/^us-east-1: us-east-1 → sa-east-1, delay 250 ms/m);
+    await page.click('#clear');
+    await page
+      .locator('#links .link-group[data-replica="sa-east-1"] text.delay', { hasText: '250 ms' })
+      .waitFor({ state: 'detached' });
+
+    const out = join(topology.dir, 'experiment-out');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'report.html'), '<!doctype html><title>staleness report</title><h1>report of seed 7</h1>');
+    writeFileSync(join(out, 'summary.json'), JSON.stringify({ mode: 'sim', seed: 7 }));
+    await page.locator('#report-link').waitFor({ timeout: 15_000 });
+    expect(await page.locator('#report').innerText()).toContain('seed 7');
+    const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#report-link')]);
+    await popup.locator('h1').waitFor();
+    expect(await popup.locator('h1').innerText()).toBe('report of seed 7');
+    expect(pageErrors).toEqual([]);
+  });
+});
