@@ -156,4 +156,17 @@ describe.skipIf(browserMissing)('the live dashboard in Chromium', () => {
     expect(await popup.locator('h1').innerText()).toBe('report of seed 7');
     expect(pageErrors).toEqual([]);
   });
+
+  it('`meridian dashboard` opens it with the admin token in the fragment, taken once into the tab', async () => {
+    const printed = await runCli(['dashboard', '--no-open', '--config', topology.configPath], ENV);
+    expect(printed.code).toBe(0);
+    const url = printed.stdout.trim();
+    expect(url).toBe(`${topology.routerUrl}/_meridian/ui#token=${ENV.MERIDIAN_ADMIN_TOKEN}`);
+    const fresh = await browser.newPage();
+    await fresh.goto(url);
+    await fresh.locator('#markers .region').nth(4).waitFor();
+    expect(new URL(fresh.url()).hash).toBe('');
+    expect(await fresh.evaluate(() => sessionStorage.getItem('meridian.adminToken'))).toBe(ENV.MERIDIAN_ADMIN_TOKEN);
+    await fresh.close();
+  });
 });
