@@ -10,12 +10,23 @@ import type { Reply } from './reply.js';
  * - blocking: blocks in Redis; refused over REST.
  * - pubsub: publish/subscribe.
  * - noscript: may not run inside scripts or transactions over REST.
+ * - script: runs Lua or manages scripts (EVAL…, SCRIPT, FUNCTION, FCALL…). Its `write` form goes
+ *   to the primary; its `readonly` forms (EVAL_RO, EVALSHA_RO, FCALL_RO) may run on a replica.
  * - denyoom: may grow memory; refused over maxmemory (Redis's flag of the same name).
  * - standardtoken: refused for the read-only token though it changes no data (WAIT holds a
  *   request open waiting on replication, a write-side matter). Meridian's own; not shown by COMMAND.
  */
 export type CommandFlag =
-  'write' | 'readonly' | 'dangerous' | 'admin' | 'blocking' | 'pubsub' | 'noscript' | 'denyoom' | 'standardtoken';
+  | 'write'
+  | 'readonly'
+  | 'dangerous'
+  | 'admin'
+  | 'blocking'
+  | 'pubsub'
+  | 'noscript'
+  | 'denyoom'
+  | 'standardtoken'
+  | 'script';
 
 export interface CommandSpec {
   /** Lowercase command name. */
@@ -40,6 +51,7 @@ export interface CommandInfo extends CommandSpec {
   readonly isReadonly: boolean;
   readonly isDangerous: boolean;
   readonly isBlocking: boolean;
+  readonly isScript: boolean;
   readonly isDenyOom: boolean;
 }
 
@@ -58,6 +70,7 @@ export function toCommandInfo(spec: CommandSpec): CommandInfo {
     isReadonly: spec.flags.includes('readonly'),
     isDangerous: spec.flags.includes('dangerous'),
     isBlocking: spec.flags.includes('blocking'),
+    isScript: spec.flags.includes('script'),
     isDenyOom: spec.flags.includes('denyoom'),
   };
 }

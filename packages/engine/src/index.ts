@@ -22,3 +22,6 @@ export { typeOf } from './value.js';
 export { globMatch } from './glob.js';
 export { parseScanArgs } from './scan-args.js';
 export type { ScanArgs } from './scan-args.js';
+export { ScriptStore, sha1Hex } from './scripting.js';
+export type { ScriptRunner, ScriptHost, ScriptCall, FunctionCall, LibraryInfo, FunctionInfo } from './scripting.js';
+export { libraryName } from './commands/scripting/function.js';

@@ -1,6 +1,7 @@
 import type { ByteString } from './bytes.js';
 import { ScanDict } from './dict.js';
 import { estimateKeyBytes } from './memory-estimate.js';
+import { ScriptStore } from './scripting.js';
 import type { Value } from './value.js';
 
 /**
@@ -85,6 +86,8 @@ export class KeyDict extends ScanDict<Value> {
 export class Keyspace {
   readonly data = new KeyDict();
   readonly expiresAtMs = new Map<ByteString, number>();
+  /** Scripts and function libraries: not keys (FLUSHALL keeps them, as in Redis), but in snapshots. */
+  readonly scripts = new ScriptStore();
   private volatileCursor: Iterator<[ByteString, number]> | undefined;
 
   clear(): void {

@@ -71,6 +71,7 @@ type CommandCall = RestCall & Extract<ParsedRestRequest, { kind: 'command' | 'pi
 const JSON_TYPE = 'application/json';
 const RESP_TYPE = 'application/octet-stream';
 const ERR_INTERNAL = 'ERR internal error';
+const ERR_ADMIN_FAILED = 'MERIDIAN_ADMIN_FAILED';
 const ERR_NO_STREAMS = 'ERR event streams (/subscribe, /psubscribe, /monitor) are not available on this node';
 
 const CONSISTENCY_HEADER = 'x-meridian-consistency';
@@ -137,7 +138,13 @@ export class RestHandler {
     if (name === 'lag' && !post) return this.plain(200, JSON.stringify({ links: admin.links?.views() ?? [] }));
     if (name === 'lag') return this.changeLag(request.body);
     if (post) return this.plain(405, encodeJsonError(`ERR /_meridian/${name} answers GET only`));
-    return this.plain(200, JSON.stringify(name === 'status' ? admin.status() : admin.digest()));
+    try {
+      return this.plain(200, JSON.stringify(name === 'status' ? admin.status() : admin.digest()));
+    } catch (error) {
+      // An admin endpoint answers its failure as an error; it never takes the node down.
+      console.error(`meridian: /_meridian/${name} failed:`, error);
+      return this.plain(500, encodeJsonError(`${ERR_ADMIN_FAILED} /_meridian/${name} failed`));
+    }
   }
 
   private isAdmin(credential: string | undefined): boolean {

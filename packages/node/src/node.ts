@@ -3,6 +3,7 @@ import type http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { digestKeyspace, Engine, type MaxMemoryPolicy } from '@meridian/engine';
+import { LuaScriptRunner } from '@meridian/script';
 import type { Clock, TimerHandle } from '@meridian/lag';
 import { REPLICATION_PATH, SystemClock } from '@meridian/replication';
 import { type CorsPolicy, REQUEST_BYTES_MAX_DEFAULT, RestAuth, type RestRequest, SecretToken } from '@meridian/rest';
@@ -52,6 +53,10 @@ export interface MeridianNodeOptions {
   readonly snapshots?: Partial<SnapshotPolicy>;
   readonly clock?: Clock;
   readonly requestBytesMax?: number;
+  /** Redis's busy-reply-threshold: a Lua script running longer is stopped with an error (default 5000). */
+  readonly busyReplyThresholdMs?: number;
+  /** How much a Lua script may grow the heap before it is stopped (default 256 MiB). */
+  readonly scriptMemoryBytesMax?: number;
   /**
    * Keep at most this many log entries, dropping older ones on the housekeeping timer. For an
    * in-memory log with nobody reading old entries; leave unset when replicas or restarts need them.
@@ -172,7 +177,7 @@ export class MeridianNode {
       if (!isReplicaLog(this.log)) {
         throw new NodeConfigError('MERIDIAN_BAD_ROLE_CONFIG', 'a replica needs a write log with appendAt/resetTo');
       }
-      this.engine = new Engine({ role: 'replica', memoryLimit });
+      this.engine = new Engine({ role: 'replica', memoryLimit, scriptRunner: scriptRunnerFor(options) });
       this.replicaRole = new ReplicaRole({
         engine: this.engine,
         log: this.log,
@@ -186,7 +191,7 @@ export class MeridianNode {
       });
       this.router = this.replicaRole.executor;
     } else {
-      this.engine = new Engine({ role: 'primary', memoryLimit });
+      this.engine = new Engine({ role: 'primary', memoryLimit, scriptRunner: scriptRunnerFor(options) });
       this.recoverPrimary();
       this.primaryRole = new PrimaryRole({
         engine: this.engine,
@@ -449,4 +454,11 @@ export class MeridianNode {
       this.scheduleActiveExpire();
     });
   }
+}
+
+function scriptRunnerFor(options: MeridianNodeOptions): LuaScriptRunner {
+  return new LuaScriptRunner({
+    ...(options.busyReplyThresholdMs !== undefined && { busyReplyThresholdMs: options.busyReplyThresholdMs }),
+    ...(options.scriptMemoryBytesMax !== undefined && { scriptMemoryBytesMax: options.scriptMemoryBytesMax }),
+  });
 }

@@ -9,6 +9,7 @@ import {
   ReplicationError,
   type ReplicationErrorCode,
 } from './errors.js';
+import { FrameAssembler, isPart } from './frame-parts.js';
 import { decodeFrame, encodeFrame, type Frame, PROTOCOL_VERSION, type WelcomeFrame } from './protocol.js';
 import type { Connection, Connector } from './transport.js';
 
@@ -46,6 +47,8 @@ export interface ReplicaOptions {
   applyEntriesPerTurnMax?: number;
   /** Lag injection on the replica→primary direction (hello, acks). */
   link?: LinkModel;
+  /** Largest frame joined from parts (default 1 GiB; the primary's `assembledBytesMax` must not exceed it). */
+  assembledBytesMax?: number;
 }
 
 type QueueItem =
@@ -97,7 +100,11 @@ export class ReplicationReplica {
   /** The code of the last error the primary reported or the replica raised. */
   lastError: ReplicationErrorCode | undefined;
 
-  constructor(private readonly options: ReplicaOptions) {}
+  private readonly assembler: FrameAssembler;
+
+  constructor(private readonly options: ReplicaOptions) {
+    this.assembler = new FrameAssembler(options.assembledBytesMax);
+  }
 
   get state(): ReplicaState {
     return this.stateValue;
@@ -180,6 +187,7 @@ export class ReplicationReplica {
     }
     // Everything received on the previous connection is applied first, so the hello's offset is exact.
     this.applyQueued(Infinity);
+    this.assembler.reset();
     const { link, clock } = this.options;
     const connection = link === undefined ? raw : new DelayedConnection(raw, clock, link);
     this.connection = connection;
@@ -216,7 +224,16 @@ export class ReplicationReplica {
     if (connection !== this.connection) return;
     let frame: Frame;
     try {
+      if (isPart(bytes)) {
+        const whole = this.assembler.accept(bytes);
+        if (whole === undefined) return;
+        bytes = whole;
+      }
       frame = decodeFrame(bytes);
+      // Heartbeats and errors are sent out of band and may come between the parts of a frame.
+      if (this.assembler.assembling && frame.t !== 'heartbeat' && frame.t !== 'error') {
+        throw new ReplicationError('PROTOCOL_VIOLATION', `a ${frame.t} frame arrived between the parts of another`);
+      }
     } catch (error) {
       if (!(error instanceof ReplicationError)) throw error;
       this.abandon(error.code, error.message);

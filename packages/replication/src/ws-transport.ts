@@ -6,8 +6,7 @@ import { CLOSE_NORMAL, ConnectionBase, type Connection, type Connector, type Lis
 /** The HTTP path replication connections upgrade on. */
 export const REPLICATION_PATH = '/_meridian/replication';
 
-/** Default largest frame, both directions (ws `maxPayload`). */
-export const FRAME_BYTES_MAX_DEFAULT = 64 * 1024 * 1024;
+import { FRAME_BYTES_MAX_DEFAULT, REPLICA_FRAME_BYTES_MAX } from './frame-parts.js';
 
 class WsConnection extends ConnectionBase {
   private bytesPending = 0;
@@ -57,6 +56,7 @@ export interface WsListenerOptions {
   /** The node's HTTP server; only upgrades on `path` are taken, others are left to other listeners. */
   server: Server;
   path?: string;
+  /** Largest message a replica may send (ws `maxPayload`): hello, acks and errors are small. */
   frameBytesMax?: number;
 }
 
@@ -73,7 +73,7 @@ export class WsListener implements Listener {
     this.path = options.path ?? REPLICATION_PATH;
     this.wss = new WebSocketServer({
       noServer: true,
-      maxPayload: options.frameBytesMax ?? FRAME_BYTES_MAX_DEFAULT,
+      maxPayload: options.frameBytesMax ?? REPLICA_FRAME_BYTES_MAX,
       perMessageDeflate: false,
       clientTracking: true,
     });
@@ -134,4 +134,4 @@ export class WsConnector implements Connector {
   }
 }
 
-export { CLOSE_NORMAL };
+export { CLOSE_NORMAL, FRAME_BYTES_MAX_DEFAULT };

@@ -45,6 +45,7 @@ export interface NodeCommandOptions {
   snapshotEveryMs?: number;
   /** Log entries kept behind the newest snapshot (retention). */
   retainEntries?: number;
+  busyReplyThresholdMs?: number;
   /** Overrides regions.yaml's maxMemoryBytes (0 = no limit). */
   maxMemoryBytes?: number;
   maxMemoryPolicy?: MaxMemoryPolicyName;
@@ -251,6 +252,7 @@ export async function startNode(options: NodeCommandOptions, env: NodeJS.Process
         ...(options.snapshotEveryEntries === undefined ? {} : { everyEntries: options.snapshotEveryEntries }),
         ...(options.snapshotEveryMs === undefined ? {} : { everyMs: options.snapshotEveryMs }),
       },
+      ...(options.busyReplyThresholdMs === undefined ? {} : { busyReplyThresholdMs: options.busyReplyThresholdMs }),
       report,
     });
   } catch (error) {
@@ -342,6 +344,11 @@ export function registerNodeCommand(program: Command): void {
     .option('--snapshot-every-entries <n>', 'snapshot after this many new log entries (10000)', parseCount)
     .option('--snapshot-every-ms <ms>', 'snapshot at least this often when there are new entries (60000)', parseCount)
     .option('--retain-entries <n>', `log entries kept behind the snapshots (${RETAIN_ENTRIES_DEFAULT})`, parseCount)
+    .option(
+      '--busy-reply-threshold-ms <ms>',
+      'a Lua script running longer is stopped with a BUSY error (5000)',
+      parseCount,
+    )
     .option(
       '--max-memory-bytes <bytes>',
       'maxmemory: over it writes answer OOM (0 = no limit; default: regions.yaml, else a quarter of the V8 heap limit)',

@@ -4,6 +4,7 @@ import { hashCommands } from './hashes/index.js';
 import { keyCommands } from './keys/index.js';
 import { listCommands } from './lists/index.js';
 import { pubsubCommands } from './pubsub/index.js';
+import { scriptingCommands } from './scripting/index.js';
 import { serverCommands } from './server/index.js';
 import { setCommands } from './sets/index.js';
 import { streamCommands } from './streams/index.js';
@@ -20,6 +21,7 @@ const families: readonly (readonly CommandSpec[])[] = [
   zsetCommands,
   streamCommands,
   pubsubCommands,
+  scriptingCommands,
 ];
 
 function buildTable(): ReadonlyMap<string, CommandInfo> {
