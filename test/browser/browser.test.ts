@@ -332,6 +332,7 @@ describe.skipIf(browserMissing)('the live dashboard in Chromium', () => {
   });
 
   it('`meridian dashboard` opens it with the admin token in the fragment, taken once into the tab', async () => {
+    expect(topology.output()).toContain(`Dashboard: ${topology.routerUrl}/_meridian/ui`);
     const printed = await runCli(['dashboard', '--no-open', '--config', topology.configPath], ENV);
     expect(printed.code).toBe(0);
     const url = printed.stdout.trim();
