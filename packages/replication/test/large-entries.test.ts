@@ -156,6 +156,39 @@ describe('the replication listener before authentication', () => {
   });
 });
 
+describe('replication connection caps', () => {
+  it('refuses sockets over the per-address cap with 503 and a code, and frees the slot on close', async () => {
+    const server = await listenHttp(0);
+    const listener = new WsListener({ server, connectionsPerAddressMax: 2 });
+    listener.onConnection(() => undefined);
+    stops.push(async () => {
+      await listener.close();
+      await closeHttp(server);
+    });
+    const url = `ws://127.0.0.1:${portOf(server)}/_meridian/replication`;
+    const open = (): Promise<WebSocket | number> =>
+      new Promise((resolve) => {
+        const socket = new WebSocket(url);
+        socket.once('open', () => resolve(socket));
+        socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+        socket.once('error', () => undefined);
+      });
+    const first = await open();
+    const second = await open();
+    expect(first).toBeInstanceOf(WebSocket);
+    expect(second).toBeInstanceOf(WebSocket);
+    expect(await open()).toBe(503);
+    const closed = new Promise((resolve) => (first as WebSocket).once('close', resolve));
+    (first as WebSocket).close();
+    await closed;
+    let again: WebSocket | number = 503;
+    for (let i = 0; i < 50 && again === 503; i++) again = await open();
+    expect(again).toBeInstanceOf(WebSocket);
+    (second as WebSocket).terminate();
+    (again as WebSocket).terminate();
+  });
+});
+
 describe('a replica that keeps being cut off', () => {
   it('reports itself unhealthy after CUT_OFFS_UNHEALTHY losses in a row, and healthy again once it progresses', async () => {
     const primary = await startPrimary({ frameBytesMax: FRAME_BYTES_SMALL, assembledBytesMax: 4 * FRAME_BYTES_SMALL });
