@@ -294,6 +294,7 @@ export class MeridianNode {
       region: this.region ?? null,
       role: this.role,
       ready: this.ready,
+      healthy: this.ready,
       replicationId: this.replicationId,
       durability: durabilityOf(this.log),
       log: logView(this.log),
