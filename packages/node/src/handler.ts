@@ -2,8 +2,9 @@ import { type ByteString, hasMeridianCode, type Reply, ReplyError } from '@merid
 import {
   ALLOWED_METHODS,
   CORS_HEADERS,
+  CORS_POLICY_DEFAULT,
+  type CorsPolicy,
   type ParsedRestRequest,
-  PREFLIGHT_HEADERS,
   type RestAuth,
   type RestCall,
   type RestRequest,
@@ -13,6 +14,7 @@ import {
   STALENESS_HEADER,
   CORS_EXPOSE_HEADERS,
   commandRefusal,
+  preflightHeaders,
   encodeJsonEntries,
   encodeJsonError,
   encodeJsonResult,
@@ -31,6 +33,7 @@ import type {
 import { NodeLinks } from './links.js';
 import { TRANSACTION_COMMANDS_MAX_DEFAULT, transactionTooLarge } from './pipeline-slices.js';
 import { REPLY_BYTES_MAX_DEFAULT, replyBytes, replyTooLarge } from './reply-size.js';
+import { isReadOnlyRequest, type TrafficStats } from './traffic.js';
 
 /** An HTTP answer, independent of any socket (core's, with the node's Buffer body). */
 export interface RestResponse extends CoreResponse {
@@ -69,6 +72,10 @@ export interface RestHandlerOptions {
   readonly replyBytesMax?: number;
   /** Commands one /multi-exec may hold (default TRANSACTION_COMMANDS_MAX_DEFAULT). */
   readonly transactionCommandsMax?: number;
+  /** Allowed origins (regions.yaml `cors`); default any (`*`). The HTTP adapter applies it to every answer. */
+  readonly cors?: CorsPolicy;
+  /** Counts answered commands and read latency for `/_meridian/status` (none: not measured). */
+  readonly traffic?: TrafficStats;
 }
 
 type CommandCall = RestCall & Extract<ParsedRestRequest, { kind: 'command' | 'pipeline' | 'transaction' }>;
@@ -98,7 +105,11 @@ export class RestHandler {
   respond(parsed: ParsedRestRequest, request: RestRequest): RestResponse | Promise<RestResponse> {
     switch (parsed.kind) {
       case 'preflight':
-        return { status: 204, headers: { ...PREFLIGHT_HEADERS, allow: ALLOWED_METHODS }, body: '' };
+        return {
+          status: 204,
+          headers: preflightHeaders(this.options.cors ?? CORS_POLICY_DEFAULT, request.headers, ALLOWED_METHODS),
+          body: '',
+        };
       case 'failure': {
         const response = this.plain(parsed.status, encodeJsonError(parsed.error));
         if (parsed.status === 405) response.headers['allow'] = ALLOWED_METHODS;
@@ -165,6 +176,24 @@ export class RestHandler {
   }
 
   private call(parsed: CommandCall, request: RestRequest): RestResponse | Promise<RestResponse> {
+    const traffic = this.options.traffic;
+    if (traffic === undefined) return this.run(parsed, request);
+    const startedMs = traffic.now();
+    const commands = parsed.kind === 'command' ? 1 : parsed.commands.length;
+    const isRead =
+      parsed.kind === 'command'
+        ? isReadOnlyRequest([parsed.argv])
+        : parsed.kind === 'pipeline' && isReadOnlyRequest(parsed.commands);
+    const finish = (response: RestResponse): RestResponse => {
+      const endedMs = traffic.now();
+      traffic.record(commands, isRead ? endedMs - startedMs : undefined, endedMs);
+      return response;
+    };
+    const answered = this.run(parsed, request);
+    return answered instanceof Promise ? answered.then(finish) : finish(answered);
+  }
+
+  private run(parsed: CommandCall, request: RestRequest): RestResponse | Promise<RestResponse> {
     const prepared = this.prepare(parsed);
     if (prepared instanceof ReplyError) return this.commandError(parsed, prepared.message);
     try {

@@ -38,3 +38,5 @@ export { HistoryFile, MemoryHistory, PersistentApplier } from './replica-store.j
 export type { HistoryStore } from './replica-store.js';
 export type { RegionAddress, ReplicaView } from './report.js';
 export * from './pubsub/index.js';
+export { TrafficStats, TRAFFIC_WINDOW_MS, isReadOnlyRequest } from './traffic.js';
+export type { TrafficView } from './traffic.js';

@@ -6,7 +6,7 @@ import { digestKeyspace, Engine, type MaxMemoryPolicy } from '@meridian/engine';
 import { LuaScriptRunner } from '@meridian/script';
 import type { Clock, TimerHandle } from '@meridian/lag';
 import { REPLICATION_PATH, SystemClock } from '@meridian/replication';
-import { REQUEST_BYTES_MAX_DEFAULT, RestAuth, type RestRequest, SecretToken } from '@meridian/rest';
+import { type CorsPolicy, REQUEST_BYTES_MAX_DEFAULT, RestAuth, type RestRequest, SecretToken } from '@meridian/rest';
 import { MemoryWriteLog, type ReplicaWriteLog, type WriteLog, recoverEngine, snapshotStoreOf } from '@meridian/store';
 import type { CommandRouter } from '@meridian/core';
 import { RestHandler, type RestResponse } from './handler.js';
@@ -19,6 +19,7 @@ import { PrimaryRole, type PrimaryReplicationOptions } from './primary-role.js';
 import { ReplicaRole, type ReplicaReplicationOptions } from './replica-role.js';
 import type { HistoryStore } from './replica-store.js';
 import { durabilityOf, logView, type RegionAddress } from './report.js';
+import { TrafficStats } from './traffic.js';
 import { memoryLimitOf } from './memory.js';
 
 export interface MeridianNodeOptions {
@@ -79,6 +80,8 @@ export interface MeridianNodeOptions {
   readonly maxMemoryBytes?: number;
   /** Redis's maxmemory-policy; default noeviction. */
   readonly maxMemoryPolicy?: MaxMemoryPolicy;
+  /** Which origins a browser page may call this node from (regions.yaml `cors`); default any (`*`). */
+  readonly cors?: CorsPolicy;
   /** Operator messages (repairs, replication state, store failures). Default: stderr. */
   readonly report?: (message: string) => void;
 }
@@ -152,6 +155,8 @@ export class MeridianNode {
   /** This node's pub/sub subscribers (messages arrive by PUBLISH here or through replication). */
   readonly pubsub = new PubSubHub();
   readonly pubsubService: PubSubService;
+  /** Commands per second and read latency, for `/_meridian/status` and the dashboard. */
+  readonly traffic: TrafficStats;
   private expireTimer: TimerHandle | undefined;
   private ready = false;
   private closed = false;
@@ -205,12 +210,15 @@ export class MeridianNode {
     this.pubsubService = this.createPubSub(auth);
     this.engine.host = { infoSections: () => this.infoSections(), ...this.pubsubService.hostHooks() };
     this.snapshots = this.snapshotScheduler();
+    this.traffic = new TrafficStats(() => this.clock.nowMs());
     this.handler = new RestHandler({
+      traffic: this.traffic,
       router: this.router,
       auth,
       adminToken: options.adminToken ? new SecretToken(options.adminToken) : undefined,
       requestBytesMax: options.requestBytesMax ?? REQUEST_BYTES_MAX_DEFAULT,
       region: options.region,
+      ...(options.cors === undefined ? {} : { cors: options.cors }),
       admin: {
         isReady: () => this.ready,
         health: () => ({ ok: this.ready, region: this.region ?? null, role: this.role }),
@@ -243,6 +251,7 @@ export class MeridianNode {
       requestTimeoutMs: this.options.requestTimeoutMs ?? HTTP_TIMEOUTS_DEFAULT.requestTimeoutMs,
       keepAliveTimeoutMs: this.options.keepAliveTimeoutMs ?? HTTP_TIMEOUTS_DEFAULT.keepAliveTimeoutMs,
       streams: this.options.streams ?? this.pubsubService.streams(),
+      ...(this.options.cors === undefined ? {} : { cors: this.options.cors }),
     });
     this.server = server;
     server.on('connection', (socket: Socket) => {
@@ -285,6 +294,7 @@ export class MeridianNode {
       region: this.region ?? null,
       role: this.role,
       ready: this.ready,
+      healthy: this.ready,
       replicationId: this.replicationId,
       durability: durabilityOf(this.log),
       log: logView(this.log),
@@ -297,7 +307,7 @@ export class MeridianNode {
       uptimeMs: Math.round(nowMs - this.startedAtMs),
     };
     const role = this.primaryRole?.status(nowMs) ?? this.replicaRole?.status(nowMs) ?? {};
-    return { ...common, ...role, pubsub: this.pubsubService.status() };
+    return { ...common, ...role, pubsub: this.pubsubService.status(), traffic: this.traffic.view(nowMs) };
   }
 
   /** Stops listening and replicating, drops connections, waits for a snapshot, closes the log. */

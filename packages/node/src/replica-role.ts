@@ -145,6 +145,10 @@ export class ReplicaRole {
       masterLinkUp: this.replica.state === 'streaming',
       primaryRegion: this.options.replication.primaryRegion,
       replicationState: this.replica.state,
+      // Cut off again and again without progress: reads must not come here (the router skips it).
+      healthy: this.replica.healthy,
+      cutOffsInARow: this.replica.cutOffsInARow,
+      lastReplicationError: this.replica.lastError ?? null,
     };
   }
 

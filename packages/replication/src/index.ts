@@ -38,5 +38,6 @@ export type { PrimaryOptions, PrimaryEvent, ReplicaStatus, Snapshot, SnapshotSou
 export type { SessionState } from './primary-session.js';
 export { ReplicationReplica } from './replica.js';
 export type { ReplicaApplier, ReplicaEvent, ReplicaOptions, ReplicaState } from './replica.js';
+export { CUT_OFFS_UNHEALTHY } from './replica.js';
 export { EngineApplier, engineSnapshotSource } from './engine-adapters.js';
 export { secretsEqual } from './secret.js';

@@ -30,6 +30,9 @@ export interface ReplicaApplier {
   onDurable?(listener: () => void): void;
 }
 
+/** Connections lost in a row without progress after which a replica reports itself unhealthy. */
+export const CUT_OFFS_UNHEALTHY = 3;
+
 export type ReplicaState = 'idle' | 'connecting' | 'handshake' | 'syncing' | 'streaming' | 'stopped' | 'failed';
 
 export type ReplicaEvent =
@@ -106,6 +109,9 @@ export class ReplicationReplica {
   private readonly listeners = new Set<(event: ReplicaEvent) => void>();
   /** The code of the last error the primary reported or the replica raised. */
   lastError: ReplicationErrorCode | undefined;
+  /** Connections lost since the replica last made progress (applied past the loss, or caught up). */
+  private cutOffs = 0;
+  private cutOffAtOffset = 0;
 
   private readonly assembler: FrameAssembler;
 
@@ -116,6 +122,20 @@ export class ReplicationReplica {
 
   get state(): ReplicaState {
     return this.stateValue;
+  }
+
+  /** Connections lost in a row without progress in between. */
+  get cutOffsInARow(): number {
+    return this.cutOffs;
+  }
+
+  /**
+   * False once the replica was cut off `CUT_OFFS_UNHEALTHY` times in a row without progress (it
+   * cannot keep a connection: an entry it cannot take, a primary that keeps refusing it) or has
+   * stopped for good. Status endpoints and the router read it: such a replica serves no reads.
+   */
+  get healthy(): boolean {
+    return this.cutOffs < CUT_OFFS_UNHEALTHY && this.stateValue !== 'failed';
   }
 
   get appliedOffset(): number {
@@ -271,6 +291,7 @@ export class ReplicationReplica {
       case 'entries':
         return this.received(frame.entries);
       case 'heartbeat':
+        if (this.stateValue === 'streaming' && this.appliedOffset >= frame.primaryOffset) this.progressed();
         this.addMark(frame.primaryOffset, frame.primaryTimeMs);
         this.sendAck();
         return undefined;
@@ -294,7 +315,8 @@ export class ReplicationReplica {
       this.stateValue = 'syncing';
     }
     this.streamReplicationId = frame.replicationId;
-    this.attempt = 0;
+    // Backoff starts over only once the replica makes progress: a loop of cut-offs slows down.
+    if (this.cutOffs === 0) this.attempt = 0;
     this.addMark(frame.primaryOffset, frame.primaryTimeMs);
     this.emit({ kind: 'connected', mode: frame.mode, offset: frame.offset });
     return undefined;
@@ -404,6 +426,7 @@ export class ReplicationReplica {
   private applyEntry(entry: LogEntry, receivedAtMs: number): void {
     const { applier, clock } = this.options;
     applier.apply(entry);
+    if (this.cutOffs > 0 && entry.offset > this.cutOffAtOffset) this.progressed();
     this.provenTimeMs = Math.max(this.provenTimeMs, entry.timeMs);
     if (this.listeners.size > 0) {
       const appliedAtMs = clock.nowMs();
@@ -471,11 +494,18 @@ export class ReplicationReplica {
     if (code === CLOSE_CODE_ERROR && isReplicationErrorCode(reason)) this.lastError = reason;
     this.emit({ kind: 'disconnected', code, reason });
     if (this.stateValue === 'stopped') return;
+    this.cutOffs++;
+    this.cutOffAtOffset = this.appliedOffset;
     if (this.lastError !== undefined && FATAL_CODES.has(this.lastError)) {
       this.stateValue = 'failed';
       return;
     }
     this.scheduleReconnect();
+  }
+
+  private progressed(): void {
+    this.cutOffs = 0;
+    this.attempt = 0;
   }
 
   private scheduleReconnect(): void {

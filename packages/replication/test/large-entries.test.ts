@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { digestKeyspace } from '@meridian/engine';
 import {
+  CUT_OFFS_UNHEALTHY,
   FRAME_BYTES_MAX_DEFAULT,
   FrameAssembler,
   ReplicationError,
@@ -20,6 +21,7 @@ import {
   type ReplicaHarness,
   startPrimary,
   startReplica,
+  waitUntil,
 } from './harness.js';
 
 const FRAME_BYTES_SMALL = 64 * 1024;
@@ -151,5 +153,65 @@ describe('the replication listener before authentication', () => {
     const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
     socket.send(new Uint8Array(1024 * 1024));
     expect(await closed).toBe(1009);
+  });
+});
+
+describe('replication connection caps', () => {
+  it('refuses sockets over the per-address cap with 503 and a code, and frees the slot on close', async () => {
+    const server = await listenHttp(0);
+    const listener = new WsListener({ server, connectionsPerAddressMax: 2 });
+    listener.onConnection(() => undefined);
+    stops.push(async () => {
+      await listener.close();
+      await closeHttp(server);
+    });
+    const url = `ws://127.0.0.1:${portOf(server)}/_meridian/replication`;
+    const open = (): Promise<WebSocket | number> =>
+      new Promise((resolve) => {
+        const socket = new WebSocket(url);
+        socket.once('open', () => resolve(socket));
+        socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+        socket.once('error', () => undefined);
+      });
+    const first = await open();
+    const second = await open();
+    expect(first).toBeInstanceOf(WebSocket);
+    expect(second).toBeInstanceOf(WebSocket);
+    expect(await open()).toBe(503);
+    const closed = new Promise((resolve) => (first as WebSocket).once('close', resolve));
+    (first as WebSocket).close();
+    await closed;
+    let again: WebSocket | number = 503;
+    for (let i = 0; i < 50 && again === 503; i++) again = await open();
+    expect(again).toBeInstanceOf(WebSocket);
+    (second as WebSocket).terminate();
+    (again as WebSocket).terminate();
+  });
+});
+
+describe('a replica that keeps being cut off', () => {
+  it('reports itself unhealthy after CUT_OFFS_UNHEALTHY losses in a row, and healthy again once it progresses', async () => {
+    const primary = await startPrimary({ frameBytesMax: FRAME_BYTES_SMALL, assembledBytesMax: 4 * FRAME_BYTES_SMALL });
+    stops.push(() => primary.stop());
+    const replica = startReplica(primary, {
+      connector: {
+        connect: (): Promise<Connection> =>
+          new WsConnector({ url: primary.url, frameBytesMax: FRAME_BYTES_SMALL }).connect(),
+      },
+    });
+    stops.push(() => replica.replica.stop());
+    primary.write('SET', 'k', 'v');
+    await converged(primary, replica);
+    expect(replica.replica.healthy).toBe(true);
+    primary.write('SET', 'huge', 'h'.repeat(8 * FRAME_BYTES_SMALL));
+    await waitUntil(() => !replica.replica.healthy, 10_000, 'the replica to turn unhealthy');
+    expect(replica.replica.cutOffsInARow).toBeGreaterThanOrEqual(CUT_OFFS_UNHEALTHY);
+    expect(errorCodes(replica)).toContain('FRAME_TOO_LARGE');
+    expect(replica.replica.appliedOffset).toBe(1);
+    // Once the entry is gone from the log, a full resync gets the replica going again.
+    primary.write('DEL', 'huge');
+    primary.log.truncateBefore(primary.log.lastOffset());
+    await converged(primary, replica, 10_000);
+    await waitUntil(() => replica.replica.healthy, 10_000, 'the replica to be healthy again');
   });
 });

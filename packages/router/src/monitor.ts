@@ -69,7 +69,7 @@ function readStatus(region: MonitoredRegion, text: string): Partial<RegionView> 
   // A replica that does not report staleness is treated as too stale for any bound.
   const stalenessMs = region.isPrimary ? 0 : (reported ?? Number.POSITIVE_INFINITY);
   return {
-    healthy: body['ready'] !== false,
+    healthy: body['ready'] !== false && body['healthy'] !== false,
     role: typeof body['role'] === 'string' ? body['role'] : undefined,
     appliedOffset,
     primaryOffset,

@@ -1,18 +1,20 @@
 import { hasMeridianCode } from '@meridian/engine';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import {
   CORS_HEADERS,
   ERR_AUTH,
   ERR_TOO_LARGE,
-  PREFLIGHT_HEADERS,
   ALLOWED_METHODS,
   REQUEST_BYTES_MAX_DEFAULT,
   SYNC_TOKEN_HEADER,
   SecretToken,
   encodeJsonError,
+  enforceCorsPolicy,
   parseSyncToken,
+  preflightHeaders,
 } from '@meridian/rest';
 import type { TopologyConfig } from '@meridian/topology';
 import { type RequestClass, classifyRequest, classifyRequestLine } from './classify.js';
@@ -30,6 +32,7 @@ import {
 } from './location.js';
 import { RegionMonitor, type RegionView } from './monitor.js';
 import { PRIMARY_UNREACHABLE, type RouteDecision, routeRequest, type UnavailableCode } from './route.js';
+import { Dashboard } from './ui/dashboard.js';
 import { PROXIED_UPGRADE_PATHS, proxyUpgrade, refuseUpgrade } from './upgrade.js';
 
 export interface RouterOptions {
@@ -47,6 +50,10 @@ export interface RouterOptions {
   readonly addClientLatency?: boolean;
   /** Upper bound on one forwarded request (event streams have none). */
   readonly forwardTimeoutMs?: number;
+  /** Where the dashboard looks for the last experiment's report.html; default ./experiment-out. */
+  readonly experimentOutDir?: string;
+  /** How often the dashboard polls the nodes while someone watches (default 500 ms). */
+  readonly dashboardSampleIntervalMs?: number;
 }
 
 export const ROUTER_POLL_INTERVAL_MS_DEFAULT = 200;
@@ -103,6 +110,8 @@ function sendJson(
 /** The geo-router: a node:http proxy in front of the region nodes. */
 export class MeridianRouter {
   readonly monitor: RegionMonitor;
+  /** The live dashboard at /_meridian/ui (ui/dashboard.ts). */
+  readonly dashboard: Dashboard;
   private readonly agent = new http.Agent({
     keepAlive: true,
     maxSockets: SOCKETS_PER_REGION_MAX,
@@ -138,9 +147,21 @@ export class MeridianRouter {
       pollTimeoutMs: options.pollTimeoutMs ?? ROUTER_POLL_TIMEOUT_MS_DEFAULT,
       agent: this.agent,
     });
+    this.dashboard = new Dashboard({
+      config,
+      monitor: this.monitor,
+      adminToken: this.statusToken,
+      nodeToken: guard,
+      agent: this.agent,
+      experimentOutDir: resolve(options.experimentOutDir ?? 'experiment-out'),
+      ...(options.dashboardSampleIntervalMs === undefined
+        ? {}
+        : { sampleIntervalMs: options.dashboardSampleIntervalMs }),
+    });
     this.server = http.createServer(
       { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000, noDelay: true },
       (request, response) => {
+        enforceCorsPolicy(this.options.config.cors, request, response);
         this.handle(request, response).catch((error: unknown) => {
           console.error('meridian router: request failed:', error);
           sendJson(response, 500, encodeJsonError('ERR internal error in the router'));
@@ -210,6 +231,7 @@ export class MeridianRouter {
 
   async close(): Promise<void> {
     this.monitor.stop();
+    this.dashboard.close();
     this.listening = false;
     const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
@@ -226,7 +248,7 @@ export class MeridianRouter {
     }
     const line = classifyRequestLine(method, path);
     if (line !== 'needsBody' && line.kind === 'preflight') {
-      response.writeHead(204, { ...PREFLIGHT_HEADERS, allow: ALLOWED_METHODS });
+      response.writeHead(204, preflightHeaders(this.options.config.cors, request.headers, ALLOWED_METHODS));
       response.end();
       return;
     }
@@ -390,6 +412,7 @@ export class MeridianRouter {
   }
 
   private local(endpoint: string, request: http.IncomingMessage, response: http.ServerResponse): void {
+    if (this.dashboard.serve(endpoint, bearerOrQueryToken(request), request, response)) return;
     request.resume();
     if (endpoint === 'health') {
       return sendJson(

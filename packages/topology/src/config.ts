@@ -66,6 +66,8 @@ export interface TopologyConfig {
   maxMemoryBytes: number | undefined;
   maxMemoryPolicy: MaxMemoryPolicyName;
   auth: { token?: string; readonlyToken?: string; adminToken?: string; replicationSecret?: string };
+  /** Origins a browser page may call the nodes and the router from: `'*'` (any, as Upstash) or a list. */
+  cors: { allowedOrigins: '*' | string[] };
 }
 
 /** A regions.yaml problem, naming the field and (when known) the line. Code: MERIDIAN_CONFIG_INVALID. */
@@ -258,6 +260,30 @@ function regions(reader: Reader, value: unknown): RegionConfig[] {
   });
 }
 
+const ORIGIN = /^https?:\/\/(\[[0-9a-f:.]+\]|[^\s/?#@:[\]]+)(:\d{1,5})?$/i;
+
+/** `cors: { allowedOrigins: '*' | [origin, …] }`; an origin is scheme://host[:port], as browsers send it. */
+function cors(reader: Reader, value: unknown): TopologyConfig['cors'] {
+  if (value === undefined) return { allowedOrigins: '*' };
+  if (!isPlain(value)) reader.fail(['cors'], 'must be a mapping like { allowedOrigins: "*" }');
+  checkKeys(reader, ['cors'], value, ['allowedOrigins']);
+  const origins = value['allowedOrigins'] ?? '*';
+  if (origins === '*') return { allowedOrigins: '*' };
+  const path = ['cors', 'allowedOrigins'];
+  if (!Array.isArray(origins) || origins.length === 0)
+    reader.fail(path, `must be "*" or a non-empty list of origins, got ${JSON.stringify(origins)}`);
+  const list = (origins as unknown[]).map((origin, i) => {
+    if (origin === '*') reader.fail([...path, i], 'use "*" alone (allowedOrigins: "*"), not inside a list');
+    if (typeof origin !== 'string' || !ORIGIN.test(origin))
+      reader.fail(
+        [...path, i],
+        `must be an origin like https://app.example.com or http://localhost:5173 (scheme://host[:port], no path, no trailing slash), got ${JSON.stringify(origin)}`,
+      );
+    return origin;
+  });
+  return { allowedOrigins: list };
+}
+
 /** Parses and validates regions.yaml text. Throws ConfigError naming the field and line. */
 export function parseTopology(text: string, source = 'regions.yaml'): TopologyConfig {
   const reader: Reader = new Reader(text, source);
@@ -275,6 +301,7 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
     'auth',
     'maxMemoryBytes',
     'maxMemoryPolicy',
+    'cors',
   ]);
   if (root['version'] !== undefined && root['version'] !== 1)
     reader.fail(['version'], `unsupported version ${JSON.stringify(root['version'])} (this Meridian reads version 1)`);
@@ -379,6 +406,7 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
         : memoryBytes(reader, ['maxMemoryBytes'], root['maxMemoryBytes']),
     maxMemoryPolicy: memoryPolicy(reader, ['maxMemoryPolicy'], root['maxMemoryPolicy']),
     auth: authConfig,
+    cors: cors(reader, root['cors']),
   };
 }
 

@@ -167,6 +167,7 @@ function wiringFromConfig(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
     adminToken: auth.adminToken,
     links,
     regionAddress: (name) => addresses.get(name),
+    cors: config.cors,
   };
   const role: Partial<MeridianNodeOptions> =
     self.name === config.primary

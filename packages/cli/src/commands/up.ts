@@ -237,6 +237,8 @@ export function banner(running: TopologyView): string {
     'SDK (@upstash/redis):',
     `  const redis = new Redis({ url: '${router.url}', token: '${token}' });`,
     '',
+    `Dashboard: ${router.url}/_meridian/ui (admin token), or run: npx meridian dashboard`,
+    '',
     'Ctrl-C stops everything.',
   ].join('\n');
 }
