@@ -5,6 +5,7 @@ const packages = [
   'engine',
   'script',
   'lag',
+  'core',
   'store',
   'rest',
   'replication',

@@ -1,10 +1,9 @@
 import http from 'node:http';
 import { type Clock, type LinkModel, OrderedDelayLine } from '@meridian/lag';
 import { CORS_HEADERS, encodeJsonError, type RestRequest } from '@meridian/rest';
-import type { RestResponse } from './handler.js';
+import { FORWARDED_BY_HEADER, type Forwarder, type RestResponse } from '@meridian/core';
 
-/** Marks a request a replica handed on, so a misconfigured "primary" that is a replica does not loop it. */
-export const FORWARDED_BY_HEADER = 'x-meridian-forwarded-by';
+export { FORWARDED_BY_HEADER };
 
 /**
  * How long a replica waits for the primary's answer to a forwarded request by default: a paused or
@@ -53,7 +52,7 @@ interface Outgoing {
  * Hands requests to the primary over HTTP keep-alive and gives back its answer as it is (status,
  * body, sync token, served-by). Requests first travel the replica→primary link model.
  */
-export class PrimaryForwarder {
+export class PrimaryForwarder implements Forwarder {
   private readonly agent: http.Agent;
   private readonly line: OrderedDelayLine<Outgoing> | undefined;
   private readonly base: URL;

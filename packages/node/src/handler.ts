@@ -1,4 +1,4 @@
-import { type ByteString, type Reply, ReplyError } from '@meridian/engine';
+import { type ByteString, hasMeridianCode, type Reply, ReplyError } from '@meridian/engine';
 import {
   ALLOWED_METHODS,
   CORS_HEADERS,
@@ -22,17 +22,29 @@ import {
   encodeRespAll,
   parseRestRequest,
 } from '@meridian/rest';
-import type { BatchOutcome, CommandBatch, CommandRouter, Consistency, RunResult } from './executor.js';
-import { LagRequestError, NodeLinks } from './links.js';
+import { parseConsistency } from '@meridian/core';
+import type {
+  BatchOutcome,
+  CommandBatch,
+  CommandRouter,
+  RestResponse as CoreResponse,
+  RunResult,
+} from '@meridian/core';
+import { NodeLinks } from './links.js';
 import { TRANSACTION_COMMANDS_MAX_DEFAULT, transactionTooLarge } from './pipeline-slices.js';
 import { REPLY_BYTES_MAX_DEFAULT, replyBytes, replyTooLarge } from './reply-size.js';
 import { isReadOnlyRequest, type TrafficStats } from './traffic.js';
 
-/** An HTTP answer, independent of any socket. */
-export interface RestResponse {
-  readonly status: number;
-  readonly headers: Record<string, string>;
+/** An HTTP answer, independent of any socket (core's, with the node's Buffer body). */
+export interface RestResponse extends CoreResponse {
   readonly body: string | Buffer;
+}
+
+/** A forwarded answer (core's port gives bytes) as the node's response. */
+function asNodeResponse(response: CoreResponse): RestResponse {
+  const body = response.body;
+  if (typeof body === 'string' || Buffer.isBuffer(body)) return { ...response, body };
+  return { ...response, body: Buffer.from(body.buffer, body.byteOffset, body.byteLength) };
 }
 
 /** The `/_meridian/*` endpoints a node serves besides health. */
@@ -75,16 +87,8 @@ const ERR_ADMIN_FAILED = 'MERIDIAN_ADMIN_FAILED';
 const ERR_NO_STREAMS = 'ERR event streams (/subscribe, /psubscribe, /monitor) are not available on this node';
 
 const CONSISTENCY_HEADER = 'x-meridian-consistency';
-const BOUNDED = /^bounded=(\d{1,9})$/;
-
-/** `x-meridian-consistency`; anything unparseable counts as absent. */
-export function parseConsistency(header: string | readonly string[] | undefined): Consistency | undefined {
-  if (typeof header !== 'string') return undefined;
-  const text = header.trim().toLowerCase();
-  if (text === 'eventual' || text === 'session' || text === 'strong') return { level: text };
-  const bounded = BOUNDED.exec(text);
-  return bounded === null ? undefined : { level: 'bounded', stalenessMsMax: Number(bounded[1]) };
-}
+/** `x-meridian-consistency` (the one parser, in @meridian/core); anything unparseable counts as absent. */
+export { parseConsistency };
 
 /** Answers parsed REST requests with a `CommandRouter`; callable without a socket. */
 export class RestHandler {
@@ -166,7 +170,7 @@ export class RestHandler {
       const changed = (links ?? new NodeLinks([])).apply(parsed);
       return this.plain(200, JSON.stringify(changed));
     } catch (error) {
-      if (!(error instanceof LagRequestError)) throw error;
+      if (!hasMeridianCode(error, 'MERIDIAN_NODE_LAG_REQUEST_INVALID')) throw error;
       return this.plain(400, encodeJsonError(`ERR ${error.message}`));
     }
   }
@@ -210,7 +214,7 @@ export class RestHandler {
   }
 
   private answer(parsed: CommandCall, result: RunResult, refusals: Map<number, ReplyError> | undefined): RestResponse {
-    return 'forwarded' in result ? result.forwarded : this.encode(parsed, result, refusals);
+    return 'forwarded' in result ? asNodeResponse(result.forwarded) : this.encode(parsed, result, refusals);
   }
 
   /** Applies per-command refusals: a single command or a transaction fails whole; a pipeline per entry. */

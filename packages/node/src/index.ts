@@ -3,7 +3,8 @@ export { defaultMaxMemoryBytes, HEAP_SHARE_DEFAULT } from './memory.js';
 export { PIPELINE_SLICE_COMMANDS_DEFAULT, TRANSACTION_COMMANDS_MAX_DEFAULT } from './pipeline-slices.js';
 export { REPLY_BYTES_MAX_DEFAULT } from './reply-size.js';
 export type { MeridianNodeOptions } from './node.js';
-export { PrimaryExecutor, isWait } from './executor.js';
+// The roles' request execution lives in @meridian/core; re-exported for the node's users.
+export { PrimaryExecutor, ReplicaExecutor, isWait } from '@meridian/core';
 export type {
   CommandRouter,
   CommandBatch,
@@ -13,15 +14,15 @@ export type {
   ReplicaAcks,
   RunContext,
   RunResult,
-} from './executor.js';
-export { ReplicaExecutor } from './replica-executor.js';
+} from '@meridian/core';
 export { RestHandler, parseConsistency } from './handler.js';
 export type { AdminEndpoints, RestResponse, RestHandlerOptions } from './handler.js';
 export { createHttpServer, HTTP_TIMEOUTS_DEFAULT } from './http-server.js';
 export type { HttpServerOptions, StreamHandler, StreamRequest } from './http-server.js';
 export { NodeLinks, LagRequestError } from './links.js';
 export type { LinkSpec, LinkView } from './links.js';
-export { PrimaryForwarder, FORWARDED_BY_HEADER } from './forwarder.js';
+export { PrimaryForwarder } from './forwarder.js';
+export { FORWARDED_BY_HEADER } from '@meridian/core';
 export {
   openRegionStore,
   SnapshotScheduler,

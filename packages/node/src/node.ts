@@ -7,8 +7,8 @@ import { LuaScriptRunner } from '@meridian/script';
 import type { Clock, TimerHandle } from '@meridian/lag';
 import { REPLICATION_PATH, SystemClock } from '@meridian/replication';
 import { type CorsPolicy, REQUEST_BYTES_MAX_DEFAULT, RestAuth, type RestRequest, SecretToken } from '@meridian/rest';
-import { MemoryWriteLog, type ReplicaWriteLog, type WriteLog, recoverEngine, SqliteWriteLog } from '@meridian/store';
-import type { CommandRouter } from './executor.js';
+import { MemoryWriteLog, type ReplicaWriteLog, type WriteLog, recoverEngine, snapshotStoreOf } from '@meridian/store';
+import type { CommandRouter } from '@meridian/core';
 import { RestHandler, type RestResponse } from './handler.js';
 import { PubSubHub } from './pubsub/hub.js';
 import { PubSubService, type PubSubSettings } from './pubsub/service.js';
@@ -362,7 +362,8 @@ export class MeridianNode {
 
   private primaryReplicationId(): string {
     if (this.options.replicationId !== undefined) return this.options.replicationId;
-    if (this.log instanceof SqliteWriteLog) return this.log.openReport.replicationId;
+    const store = snapshotStoreOf(this.log);
+    if (store !== undefined) return store.storedReplicationId;
     return randomBytes(12).toString('hex');
   }
 
@@ -387,11 +388,12 @@ export class MeridianNode {
   }
 
   private recoverPrimary(): void {
-    if (!(this.log instanceof SqliteWriteLog)) {
+    const store = snapshotStoreOf(this.log);
+    if (store === undefined) {
       replayLog(this.engine, this.log);
       return;
     }
-    const recovered = recoverEngine(this.engine, this.log);
+    const recovered = recoverEngine(this.engine, store);
     const from = recovered.snapshot === undefined ? 'no snapshot' : `snapshot at ${recovered.snapshot.offset}`;
     this.report(
       `meridian: recovered ${this.engine.db.data.size} keys at offset ${recovered.lastOffset} (${from}, ${recovered.replayedEntries} entries replayed)`,
@@ -406,8 +408,8 @@ export class MeridianNode {
   }
 
   private snapshotScheduler(): SnapshotScheduler | undefined {
-    const log = this.log;
-    if (!(log instanceof SqliteWriteLog) || log.policy === 'none') return undefined;
+    const log = snapshotStoreOf(this.log);
+    if (log === undefined || log.policy === 'none') return undefined;
     return new SnapshotScheduler({
       log,
       engine: this.engine,
@@ -430,7 +432,8 @@ export class MeridianNode {
       ],
       replication: this.primaryRole?.info(nowMs) ?? this.replicaRole?.info(nowMs) ?? [],
     };
-    if (this.log instanceof SqliteWriteLog) sections['persistence'] = this.log.infoFields();
+    const store = snapshotStoreOf(this.log);
+    if (store !== undefined) sections['persistence'] = store.infoFields();
     return sections;
   }
 

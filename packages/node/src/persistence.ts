@@ -2,10 +2,12 @@ import { join } from 'node:path';
 import type { Engine } from '@meridian/engine';
 import type { Clock, TimerHandle } from '@meridian/lag';
 import {
+  replayLog as replayWholeLog,
   type DurabilityPolicy,
   ensureWritableDir,
   type RetentionLimits,
   SqliteWriteLog,
+  type SnapshotStore,
   StoreError,
   type WriteLog,
 } from '@meridian/store';
@@ -63,7 +65,7 @@ export const SNAPSHOT_POLICY_DEFAULT: SnapshotPolicy = {
 };
 
 export interface SnapshotSchedulerOptions {
-  readonly log: SqliteWriteLog;
+  readonly log: SnapshotStore;
   readonly engine: Engine;
   readonly clock: Clock;
   readonly policy: SnapshotPolicy;
@@ -137,18 +139,7 @@ export class SnapshotScheduler {
   }
 }
 
-/** Replays a log that still starts at offset 1 (an in-memory log has no snapshots). */
+/** Replays a log that still starts at offset 1 (an in-memory log has no snapshots): store's one replay. */
 export function replayLog(engine: Engine, log: WriteLog): void {
-  if (log.lastOffset() === 0) return;
-  if (log.firstOffset() !== 1) {
-    throw new Error(`the write log starts at offset ${log.firstOffset()}: only a SqliteWriteLog has snapshots`);
-  }
-  let next = 1;
-  while (next <= log.lastOffset()) {
-    const read = log.read(next, { entriesMax: 1024, bytesMax: 16 * 1024 * 1024 });
-    if (read.kind === 'truncated' || read.entries.length === 0)
-      throw new Error(`cannot read the write log at offset ${next}`);
-    for (const entry of read.entries) engine.applyEffects(entry.effects, entry.timeMs);
-    next = (read.entries[read.entries.length - 1]?.offset ?? next) + 1;
-  }
+  replayWholeLog(engine, log);
 }

@@ -1,13 +1,14 @@
 import type { Engine } from '@meridian/engine';
 import type { Clock } from '@meridian/lag';
 import { REPLICATION_PATH, ReplicationReplica, type ReplicaEvent, WsConnector } from '@meridian/replication';
-import { type ReplicaWriteLog, recoverEngine, SqliteWriteLog, StoreError } from '@meridian/store';
+import { type ReplicaWriteLog, recoverEngine, snapshotStoreOf, StoreError } from '@meridian/store';
 import { FORWARD_TIMEOUT_MS_DEFAULT, PrimaryForwarder } from './forwarder.js';
 import type { NodeLinks } from './links.js';
 import { replayLog } from './persistence.js';
-import { ReplicaExecutor } from './replica-executor.js';
+import { ReplicaExecutor } from '@meridian/core';
 import { type HistoryStore, MemoryHistory, PersistentApplier } from './replica-store.js';
 import { replicaReplicationInfo } from './report.js';
+import { nextTurn } from './pipeline-slices.js';
 
 /** Replication settings of a replica node. */
 export interface ReplicaReplicationOptions {
@@ -100,6 +101,7 @@ export class ReplicaRole {
     });
     this.executor = new ReplicaExecutor({
       engine,
+      yieldTurn: nextTurn,
       clock,
       position: this.replica,
       replicationId: () => this.history.read(),
@@ -174,11 +176,12 @@ export class ReplicaRole {
       return undefined;
     }
     try {
-      if (!(log instanceof SqliteWriteLog)) {
+      const store = snapshotStoreOf(log);
+      if (store === undefined) {
         replayLog(engine, log);
         return undefined;
       }
-      const recovered = recoverEngine(engine, log);
+      const recovered = recoverEngine(engine, store);
       report(
         `meridian: replica recovered ${engine.db.data.size} keys at offset ${recovered.lastOffset} (${recovered.replayedEntries} entries replayed)`,
       );

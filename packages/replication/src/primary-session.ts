@@ -1,3 +1,4 @@
+import { assert } from '@meridian/engine';
 import type { Clock, TimerHandle } from '@meridian/lag';
 import type { LogEntry, WriteLog } from '@meridian/store';
 import { CLOSE_CODE_ERROR, type ReplicationErrorCode, ReplicationError } from './errors.js';
@@ -152,7 +153,7 @@ export class ReplicaSession {
         continue;
       }
       const last = read.entries[read.entries.length - 1];
-      if (last === undefined) throw new Error(`write log returned no entries at ${this.nextOffset}`);
+      assert(last !== undefined, `write log returned no entries at ${this.nextOffset}`);
       if (frame.byteLength > frameBytesMax) this.sendParts(frame, frameBytesMax, assembledBytesMax);
       else this.connection.send(frame);
       this.nextOffset = last.offset + 1;

@@ -21,6 +21,13 @@ export interface ReplicaApplier {
   apply(entry: LogEntry): void;
   /** Replaces all data with the snapshot, at once. */
   loadSnapshot(entries: readonly SnapshotEntry[], offset: number, replicationId: string): void;
+  /**
+   * The newest offset durably committed (≤ appliedOffset). Acks carry it, so the primary's WAIT
+   * counts only what a replica would still have after a crash. Absent: applied is durable.
+   */
+  durableOffset?(): number;
+  /** Tells the replica when `durableOffset` advanced (to ack it). */
+  onDurable?(listener: () => void): void;
 }
 
 /** Connections lost in a row without progress after which a replica reports itself unhealthy. */
@@ -110,6 +117,7 @@ export class ReplicationReplica {
 
   constructor(private readonly options: ReplicaOptions) {
     this.assembler = new FrameAssembler(options.assembledBytesMax);
+    options.applier.onDurable?.(() => this.sendAck());
   }
 
   get state(): ReplicaState {
@@ -443,8 +451,11 @@ export class ReplicationReplica {
     this.sendAck();
   }
 
+  /** Acks what is durably committed (the frame's field keeps its protocol name, `appliedOffset`). */
   private sendAck(): void {
-    if (this.stateValue === 'streaming') this.send({ t: 'ack', appliedOffset: this.appliedOffset });
+    if (this.stateValue !== 'streaming') return;
+    const durable = this.options.applier.durableOffset?.() ?? this.appliedOffset;
+    this.send({ t: 'ack', appliedOffset: Math.min(durable, this.appliedOffset) });
   }
 
   private settleWaiter(waiter: OffsetWaiter, reached: boolean): void {

@@ -1,3 +1,4 @@
+import { hasMeridianCode } from '@meridian/engine';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { resolve } from 'node:path';
@@ -30,7 +31,7 @@ import {
   rankRegions,
 } from './location.js';
 import { RegionMonitor, type RegionView } from './monitor.js';
-import { type RouteDecision, routeRequest } from './route.js';
+import { PRIMARY_UNREACHABLE, type RouteDecision, routeRequest, type UnavailableCode } from './route.js';
 import { Dashboard } from './ui/dashboard.js';
 import { PROXIED_UPGRADE_PATHS, proxyUpgrade, refuseUpgrade } from './upgrade.js';
 
@@ -261,7 +262,7 @@ export class MeridianRouter {
       client = this.clientOf(request);
       consistency = consistencyOf(request, this.defaultConsistency);
     } catch (error) {
-      if (!(error instanceof HeaderError)) throw error;
+      if (!hasMeridianCode(error, 'MERIDIAN_ROUTER_HEADER_INVALID')) throw error;
       return sendJson(response, 400, encodeJsonError(error.message));
     }
     const streamed = line !== 'needsBody' && line.kind === 'write';
@@ -296,7 +297,7 @@ export class MeridianRouter {
     response: http.ServerResponse,
   ): Promise<void> {
     const decision = this.decide(routed);
-    if (decision.kind === 'unavailable') return this.unavailable(response, decision.reason, routed);
+    if (decision.kind === 'unavailable') return this.unavailable(response, decision, routed);
     const isWrite = routed.requestClass.kind === 'write';
     const candidates = [decision.region, ...decision.fallbacks];
     const failures: string[] = [];
@@ -315,7 +316,7 @@ export class MeridianRouter {
       if (isWrite || !Buffer.isBuffer(routed.body)) break;
     }
     if (isWrite || routed.consistency.level === 'strong')
-      return this.unavailable(response, 'primary unreachable', routed, failures);
+      return this.unavailable(response, PRIMARY_UNREACHABLE, routed, failures);
     sendJson(response, 503, encodeJsonError(`ERR no region reachable: ${failures.join('; ')}`));
   }
 
@@ -348,12 +349,12 @@ export class MeridianRouter {
 
   private unavailable(
     response: http.ServerResponse,
-    reason: string,
+    { code, reason }: { readonly code: UnavailableCode; readonly reason: string },
     routed: RoutedRequest,
     failures: string[] = [],
   ): void {
     const primary = this.monitor.view(this.options.config.primary) as RegionView;
-    if (reason === 'primary unreachable') {
+    if (code === 'MERIDIAN_ROUTER_PRIMARY_UNREACHABLE') {
       const why = failures[0] ?? `${primary.name} (${primary.url}: ${primary.error ?? 'unhealthy'})`;
       const what = routed.requestClass.kind === 'write' ? 'writes' : 'strong reads';
       const message = `ERR primary unreachable: ${why}; ${what} fail until it is back, other reads keep working`;
@@ -385,7 +386,7 @@ export class MeridianRouter {
     try {
       client = this.clientOf(request);
     } catch (error) {
-      if (!(error instanceof HeaderError)) throw error;
+      if (!hasMeridianCode(error, 'MERIDIAN_ROUTER_HEADER_INVALID')) throw error;
       return refuseUpgrade(socket, 400, 'Bad Request', error.message);
     }
     const byDistance = rankRegions(this.options.config, client).map((name) => this.monitor.view(name) as RegionView);

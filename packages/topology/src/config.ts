@@ -1,3 +1,4 @@
+import { parseConsistency } from '@meridian/core';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { LAG_MS_MAX, LagConfigError, PARETO_SHAPE_MAX, PARETO_SHAPE_MIN, parseDistribution } from '@meridian/lag';
 
@@ -92,8 +93,6 @@ const DISTRIBUTIONS: Record<DistributionConfig['distribution'], readonly string[
 };
 /** Parameters that may be left out (Pareto's cap defaults to PARETO_MS_MAX_DEFAULT). */
 const OPTIONAL_PARAMETERS = ['maxMs'];
-
-const CONSISTENCY = /^(eventual|session|strong|bounded=\d+)$/;
 
 class Reader {
   readonly lines = new LineCounter();
@@ -322,7 +321,7 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
     reader.fail(['router', 'port'], `${routerHost}:${routerPort} is already used by a region`);
   }
   const defaultConsistency = string(reader, ['router', 'defaultConsistency'], router['defaultConsistency'], 'eventual');
-  if (!CONSISTENCY.test(defaultConsistency))
+  if (parseConsistency(defaultConsistency) === undefined)
     reader.fail(['router', 'defaultConsistency'], 'must be eventual, session, strong or bounded=<ms>');
   const addClientLatency = router['addClientLatency'] ?? false;
   if (typeof addClientLatency !== 'boolean') reader.fail(['router', 'addClientLatency'], 'must be true or false');

@@ -1,3 +1,4 @@
+export { linkDelayMs, byDelay } from './link-delay.js';
 export {
   parseTopology,
   applyEnvironment,

@@ -2,7 +2,6 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { geoDelayMs } from '@meridian/lag';
 import {
   checkRegionName,
   HistoryFile,
@@ -18,6 +17,7 @@ import { watchParent } from './parent-watch.js';
 import { EXIT_FATAL, exitCodesForUsage, meridianCode } from './topology-shared.js';
 import {
   applyEnvironment,
+  linkDelayMs,
   MAX_MEMORY_BYTES_MAX,
   MAX_MEMORY_BYTES_MIN,
   MAX_MEMORY_POLICIES,
@@ -112,11 +112,10 @@ export function linkSpecs(config: TopologyConfig, region: string): LinkSpec[] {
   for (const peer of peers) {
     if (peer === undefined) continue;
     const override = config.network.links.find((link) => link.from === region && link.to === peer.name);
-    const delay = config.network.delay;
     specs.push({
       from: region,
       to: peer.name,
-      delayMs: override?.delayMs ?? (delay === 'geo' ? geoDelayMs(self.location, peer.location) : delay),
+      delayMs: linkDelayMs(config, region, peer.name),
       jitter: override?.jitter ?? config.network.jitter,
       jitterMode: config.network.jitterMode,
     });

@@ -1,3 +1,4 @@
+import { hasMeridianCode } from '@meridian/engine';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -28,8 +29,10 @@ export function meridianCode(error: unknown): string | undefined {
   return typeof code === 'string' && code.startsWith('MERIDIAN_') ? code : undefined;
 }
 
-/** A wrong invocation: printed with a hint and exit code 2. */
-export class UsageError extends Error {}
+/** A wrong invocation: printed with a hint and exit code 2. Code MERIDIAN_CLI_USAGE. */
+export class UsageError extends Error {
+  readonly code = 'MERIDIAN_CLI_USAGE';
+}
 
 export interface LoadedTopology {
   readonly config: TopologyConfig;
@@ -201,7 +204,7 @@ export function action<A extends unknown[]>(
     try {
       await run(...args);
     } catch (error) {
-      if (!(error instanceof UsageError)) throw error;
+      if (!hasMeridianCode(error, 'MERIDIAN_CLI_USAGE')) throw error;
       console.error(`meridian ${command.name()}: ${error.message}\n(see \`meridian ${command.name()} --help\`)`);
       process.exitCode = EXIT_USAGE;
     }

@@ -15,6 +15,7 @@ export const wait = defineCommand({
   name: 'wait',
   arity: 3,
   flags: ['noscript', 'standardtoken'],
+  facts: ['primary'],
   handler: (ctx, argv) => {
     if (ctx.role === 'replica') throw new CommandError(ERR_WAIT_ON_REPLICA);
     requireInteger(argv[1] as ByteString);

@@ -1,8 +1,8 @@
-import { digestKeyspace } from '@meridian/engine';
+import { digestKeyspace, assert } from '@meridian/engine';
 import { type LinkModel, parseLinkSettings, type SeededRandom } from '@meridian/lag';
 import { MemoryNetwork, type ReplicaApplier, type ReplicaEvent } from '@meridian/replication';
 import type { TopologyConfig } from '@meridian/topology';
-import type { FaultSpec } from './faults.js';
+import type { FaultSpec } from '../faults.js';
 import type { InvariantChecker } from './invariants.js';
 import { SimLinks } from './links.js';
 import { SimPrimaryNode, SimReplicaNode } from './nodes.js';
@@ -37,6 +37,7 @@ export class SimCluster {
   private readonly lastDeliveredOffset = new Map<string, number>();
   private readonly subscriberFreeMs = new Map<string, number>();
   /** Messages the primary committed, and how many each region's node handed to its subscriber. */
+  readonly config: TopologyConfig;
   private messagesCommitted = 0;
   private readonly nodeDeliveries = new Map<string, number>();
   /** Regions that loaded a snapshot after messages were published (those messages never reach them). */
@@ -50,6 +51,7 @@ export class SimCluster {
     private readonly invariants: InvariantChecker,
   ) {
     const { config } = options;
+    this.config = config;
     this.links = new SimLinks(config, random.fork('links'), options.clientLocalDelayMs);
     this.links.createAll();
     this.regionNames = config.regions.map((region) => region.name);
@@ -264,7 +266,7 @@ export class SimCluster {
         return;
       case 'replica-crash': {
         const node = this.replicas.get(fault.region);
-        if (node === undefined) throw new Error(`${fault.region} is not a replica region`);
+        assert(node !== undefined, `${fault.region} is not a replica region`);
         clock.setTimer(startIn, () => node.crash());
         end(() => this.startReplica(node));
         return;

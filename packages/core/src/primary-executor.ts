@@ -3,19 +3,15 @@ import type { Clock } from '@meridian/lag';
 import type { RestRequest, SyncToken } from '@meridian/rest';
 import { formatSyncToken } from '@meridian/rest';
 import type { WriteLog } from '@meridian/store';
-import type { RestResponse } from './handler.js';
-import { PIPELINE_SLICE_COMMANDS_DEFAULT, runInSlices } from './pipeline-slices.js';
+import type { Consistency } from './consistency.js';
+import { clockTurn, PIPELINE_SLICE_COMMANDS_DEFAULT, runInSlices, type YieldTurn } from './pipeline-slices.js';
+import type { RestResponse } from './ports.js';
 
 /** Commands the REST layer asks a node to run, already authenticated and permitted. */
 export type CommandBatch =
   | { readonly kind: 'command'; readonly argv: readonly ByteString[] }
   | { readonly kind: 'pipeline'; readonly commands: readonly (readonly ByteString[])[] }
   | { readonly kind: 'transaction'; readonly commands: readonly (readonly ByteString[])[] };
-
-/** `x-meridian-consistency` of a request. */
-export type Consistency =
-  | { readonly level: 'eventual' | 'session' | 'strong' }
-  | { readonly level: 'bounded'; readonly stalenessMsMax: number };
 
 /** What a node knows about the request besides its commands. */
 export interface RunContext {
@@ -80,6 +76,8 @@ export interface PrimaryExecutorOptions {
   readonly restoreDurableState?: () => void;
   /** Commands a pipeline runs before other requests are served (pipeline-slices.ts). */
   readonly pipelineSliceCommands?: number;
+  /** How a sliced pipeline lets other requests in (the node: setImmediate); a 0 ms clock timer by default. */
+  readonly yieldTurn?: YieldTurn;
 }
 
 const WAIT_MS_MAX_DEFAULT = 25_000;
@@ -199,7 +197,12 @@ export class PrimaryExecutor implements CommandRouter {
   private runPipeline(commands: readonly (readonly ByteString[])[]): BatchOutcome | Promise<BatchOutcome> {
     const sliceCommands = this.options.pipelineSliceCommands ?? PIPELINE_SLICE_COMMANDS_DEFAULT;
     if (commands.length > sliceCommands) {
-      return runInSlices(commands, sliceCommands, (slice) => this.runPipeline(slice));
+      return runInSlices(
+        commands,
+        sliceCommands,
+        (slice) => this.runPipeline(slice),
+        this.options.yieldTurn ?? clockTurn(this.options.clock),
+      );
     }
     const replies = new Array<Reply>(commands.length);
     const nowMs = this.nowMs();

@@ -1,9 +1,21 @@
+import {
+  type ReadDecider,
+  ReplicaExecutor,
+  type ReplicaPosition,
+  type RestResponse,
+  type RunContext,
+  type RunResult,
+} from '@meridian/core';
+import type { Reply } from '@meridian/engine';
 import type { LinkModel, SeededRandom, TimerHandle } from '@meridian/lag';
+import { byDelay } from '@meridian/topology';
+import type { ReplicationReplica } from '@meridian/replication';
 import { type RegionState, routeRequest } from '@meridian/router';
 import type { SimCluster } from './cluster.js';
 import { GrowableArray } from './growable.js';
 import type { InvariantChecker } from './invariants.js';
 import type { LinkKind } from './links.js';
+import { REPLICATION_ID, type SimReplicaNode } from './nodes.js';
 import type { ReadCell, Recorder } from './recorder.js';
 import type { SimScheduler } from './scheduler.js';
 import { type SimClient, type Workload, writeIdOf } from './workload.js';
@@ -31,6 +43,11 @@ interface ReadRequest {
 }
 
 const REQUEST_BYTES = 64;
+type RestRequest = RunContext['request'];
+/** The simulator sends no bytes: a forwarded read's REST request carries none. */
+const NO_BODY = new Uint8Array(0) as unknown as RestRequest['body'];
+/** What the modelled forwarder hands back: the read itself is answered by the link model. */
+const FORWARDED: RestResponse = { status: 200, headers: {}, body: '' };
 /** The channel the workload publishes on; every region has one subscriber to it. */
 export const PUBSUB_CHANNEL = 'meridian:experiment';
 
@@ -48,6 +65,10 @@ export class Traffic {
   /** Per client region, the client links to each region of `nearest`, in the same order. */
   private readonly nearestLinks = new Map<string, LinkModel[]>();
   private readonly readCells = new Map<SimClient, ReadCell>();
+  /** Each replica's executor, for its current incarnation (a restart brings a new replica). */
+  private readonly executors = new Map<string, { replica: ReplicationReplica; executor: ReplicaExecutor }>();
+  /** The read behind each REST request a replica executor may forward. */
+  private readonly forwardedReads = new WeakMap<RestRequest, { request: ReadRequest; incarnation: number }>();
 
   constructor(
     private readonly scheduler: SimScheduler,
@@ -55,14 +76,12 @@ export class Traffic {
     private readonly workload: Workload,
     private readonly recorder: Recorder,
     private readonly invariants: InvariantChecker,
-    private readonly settings: { syncWaitMsMax: number; diskSyncMs: number },
+    private readonly settings: { syncWaitMsMax: number; diskSyncMs: number; decide: ReadDecider },
   ) {
     this.keyOffsets = workload.keys.map(() => []);
     this.keyCommitMs = workload.keys.map(() => []);
     for (const from of cluster.regionNames) {
-      const order = [...cluster.regionNames].sort(
-        (a, b) => cluster.links.baseDelayMs(from, a) - cluster.links.baseDelayMs(from, b) || (a < b ? -1 : 1),
-      );
+      const order = byDelay(cluster.config, (to) => cluster.links.baseDelayMs(from, to));
       this.nearestLinks.set(
         from,
         order.map((name) => cluster.links.link('client', from, name)),
@@ -288,47 +307,100 @@ export class Traffic {
     const cluster = this.cluster;
     if (!cluster.isUp(region)) return this.readFailed(request, 'node down');
     if (region === cluster.primaryName) return this.readAt(request, region, region);
-    const consistency = request.client.consistency;
-    switch (consistency.level) {
-      case 'eventual':
-        return this.readAt(request, region, region);
-      case 'bounded':
-        if (cluster.stalenessMs(region) <= consistency.stalenessMsMax) return this.readAt(request, region, region);
-        return this.forwardRead(request, region);
-      case 'session':
-        return this.sessionRead(request, region);
-      case 'strong':
-        return this.forwardRead(request, region);
-    }
-  }
-
-  /** Waits (bounded) in the replica for the client's token, then reads there or hands over to the primary. */
-  private sessionRead(request: ReadRequest, region: string): void {
-    const node = this.cluster.replicas.get(region);
+    const node = cluster.replicas.get(region);
     const replica = node?.replica;
     if (node === undefined || replica === undefined) return this.readFailed(request, 'node down');
-    if (request.token <= replica.appliedOffset) return this.readAt(request, region, region);
-    const incarnation = node.incarnation;
-    let waits = this.cluster.syncWaits.get(region);
-    if (waits === undefined) this.cluster.syncWaits.set(region, (waits = []));
-    const waiting = waits;
-    waiting.push(request.token);
-    const { syncWaitMsMax } = this.settings;
-    let nudge: TimerHandle | undefined;
-    replica.waitForOffset(request.token, syncWaitMsMax).then(
-      (reached) => {
-        nudge?.cancel();
-        waiting.splice(waiting.indexOf(request.token), 1);
-        if (!node.up || node.incarnation !== incarnation) return this.readFailed(request, 'node down');
-        if (reached) this.readAt(request, region, region);
-        else this.forwardRead(request, region);
-      },
-      (error: unknown) => this.invariants.fail(`waitForOffset rejected: ${String(error)}`),
+    // The node's own replica executor (core's) answers: its read decision, sync-token wait and
+    // forwarding; a client sends its token under `session` only.
+    const consistency = request.client.consistency;
+    const syncToken =
+      consistency.level === 'session' && request.token > 0
+        ? { replicationId: REPLICATION_ID, offset: request.token }
+        : undefined;
+    const rest: RestRequest = { method: 'POST', url: '/', headers: {}, body: NO_BODY };
+    this.forwardedReads.set(rest, { request, incarnation: node.incarnation });
+    const argv = ['GET', this.workload.keys[request.key] as string];
+    const result = this.executorOf(node, replica).run(
+      { kind: 'command', argv },
+      { syncToken, consistency, request: rest },
     );
-    if (syncWaitMsMax <= 0) this.scheduler.microtasksDue();
-    // Set after the replica's own timeout timer (same time, later sequence): when it runs, the
-    // replica has resolved the wait and the continuation is due.
-    else nudge = this.scheduler.clock.setTimer(syncWaitMsMax, () => this.scheduler.microtasksDue());
+    if (!(result instanceof Promise)) return this.answeredAtReplica(request, node, node.incarnation, result);
+    const incarnation = node.incarnation;
+    result.then(
+      (outcome) => this.answeredAtReplica(request, node, incarnation, outcome),
+      (error: unknown) => this.invariants.fail(`the replica executor failed: ${String(error)}`),
+    );
+  }
+
+  /** A replica's answer: served there (checked and sent back) or handed to the primary (modelled by the forwarder). */
+  private answeredAtReplica(request: ReadRequest, node: SimReplicaNode, incarnation: number, outcome: RunResult): void {
+    if ('forwarded' in outcome) return;
+    if (!node.up || node.incarnation !== incarnation) return this.readFailed(request, 'node down');
+    const replies = outcome.replies;
+    this.readAt(request, node.name, node.name, Array.isArray(replies) ? replies[0] : replies);
+  }
+
+  /** The replica node's executor, built (like the node's) over this incarnation's engine and replica. */
+  private executorOf(node: SimReplicaNode, replica: ReplicationReplica): ReplicaExecutor {
+    const known = this.executors.get(node.name);
+    if (known !== undefined && known.replica === replica) return known.executor;
+    const region = node.name;
+    const executor = new ReplicaExecutor({
+      engine: node.engine,
+      clock: this.scheduler.clock,
+      position: this.positionOf(region, replica),
+      replicationId: () => node.replicationId,
+      stalenessMs: () => this.cluster.stalenessMs(region),
+      forwarder: { forward: (rest) => this.forwardFromReplica(rest, node) },
+      syncWaitMsMax: this.settings.syncWaitMsMax,
+      decide: this.settings.decide,
+    });
+    this.executors.set(region, { replica, executor });
+    return executor;
+  }
+
+  /**
+   * The replica's position as the executor sees it; a sync-token wait is registered so that the
+   * scheduler lets its continuation run as soon as the replica reaches the offset or gives up.
+   */
+  private positionOf(region: string, replica: ReplicationReplica): ReplicaPosition {
+    return {
+      get appliedOffset(): number {
+        return replica.appliedOffset;
+      },
+      waitForOffset: (offset, timeoutMs) => {
+        let waits = this.cluster.syncWaits.get(region);
+        if (waits === undefined) this.cluster.syncWaits.set(region, (waits = []));
+        const waiting = waits;
+        waiting.push(offset);
+        let nudge: TimerHandle | undefined;
+        const reached = replica.waitForOffset(offset, timeoutMs);
+        reached.then(
+          () => {
+            nudge?.cancel();
+            waiting.splice(waiting.indexOf(offset), 1);
+          },
+          (error: unknown) => this.invariants.fail(`waitForOffset rejected: ${String(error)}`),
+        );
+        if (timeoutMs <= 0) this.scheduler.microtasksDue();
+        // Set after the replica's own timeout timer (same time, later sequence): when it runs, the
+        // replica has resolved the wait and the continuation is due.
+        else nudge = this.scheduler.clock.setTimer(timeoutMs, () => this.scheduler.microtasksDue());
+        return reached;
+      },
+    };
+  }
+
+  /** The modelled Forwarder: the read travels the replica→primary link and is answered there. */
+  private forwardFromReplica(rest: RestRequest, node: SimReplicaNode): Promise<RestResponse> {
+    const read = this.forwardedReads.get(rest);
+    if (read === undefined) {
+      this.invariants.fail('a forwarded request the simulator did not send');
+      return Promise.resolve(FORWARDED);
+    }
+    if (!node.up || node.incarnation !== read.incarnation) this.readFailed(read.request, 'node down');
+    else this.forwardRead(read.request, node.name);
+    return Promise.resolve(FORWARDED);
   }
 
   private forwardRead(request: ReadRequest, via: string): void {
@@ -346,14 +418,16 @@ export class Traffic {
     );
   }
 
-  /** Executes the GET on `node` now, checks what it returned, and answers through `via`. */
-  private readAt(request: ReadRequest, node: string, via: string): void {
+  /** Executes the GET on `node` now (or takes the answer given), checks it, and answers through `via`. */
+  private readAt(request: ReadRequest, node: string, via: string, answered?: Reply): void {
     const cluster = this.cluster;
     const argv = ['GET', this.workload.keys[request.key] as string];
     const reply =
-      node === cluster.primaryName
-        ? cluster.primary.read(argv)
-        : cluster.replicas.get(node)?.engine.execute(argv, Math.floor(this.scheduler.nowMs())).reply;
+      answered !== undefined
+        ? answered
+        : node === cluster.primaryName
+          ? cluster.primary.read(argv)
+          : cluster.replicas.get(node)?.engine.execute(argv, Math.floor(this.scheduler.nowMs())).reply;
     const version = this.versionOf(reply);
     const offsets = this.keyOffsets[request.key] as number[];
     const newest = offsets[offsets.length - 1] ?? 0;

@@ -1,4 +1,5 @@
-import { Engine, loadSnapshotEntry, type SnapshotEntry } from '@meridian/engine';
+import { type BatchOutcome, PrimaryExecutor } from '@meridian/core';
+import { Engine, loadSnapshotEntry, type SnapshotEntry, assert } from '@meridian/engine';
 import { LuaScriptRunner } from '@meridian/script';
 import type { SeededRandom } from '@meridian/lag';
 import {
@@ -12,7 +13,7 @@ import {
   ReplicationPrimary,
   ReplicationReplica,
 } from '@meridian/replication';
-import { type LogEntry, MemoryWriteLog } from '@meridian/store';
+import { type LogEntry, MemoryWriteLog, replayLog } from '@meridian/store';
 import type { TopologyConfig } from '@meridian/topology';
 import type { SimLinks } from './links.js';
 import { simMemoryLimit } from './memory-limit.js';
@@ -20,7 +21,8 @@ import type { SimScheduler } from './scheduler.js';
 
 export const PRIMARY_ADDRESS = 'primary';
 const SECRET = 'meridian-sim';
-const REPLICATION_ID = 'sim-history-1';
+/** The primary's history (one primary per run): the replication id of every sync token. */
+export const REPLICATION_ID = 'sim-history-1';
 
 interface NodeDeps {
   scheduler: SimScheduler;
@@ -43,6 +45,7 @@ export class SimPrimaryNode {
   engine: Engine;
   up = false;
   private replication: ReplicationPrimary | undefined;
+  private executor: PrimaryExecutor | undefined;
   private incarnation = 0;
 
   constructor(
@@ -57,11 +60,19 @@ export class SimPrimaryNode {
     const { scheduler, network, links, config } = this.deps;
     if (this.incarnation > 0) {
       this.engine = this.newEngine();
-      replay(this.engine, this.log, 0);
+      replayLog(this.engine, this.log);
     }
     attachPublish(this.engine, this.name, this.deps);
     this.incarnation++;
     const clock = scheduler.clock;
+    // The node's own primary (core's): the simulator runs its write path, not a copy.
+    this.executor = new PrimaryExecutor({
+      engine: this.engine,
+      log: this.log,
+      clock,
+      replicationId: REPLICATION_ID,
+      onAppend: () => this.replication?.onAppend(),
+    });
     this.replication = new ReplicationPrimary({
       listener: network.listen(PRIMARY_ADDRESS),
       log: this.log,
@@ -88,18 +99,28 @@ export class SimPrimaryNode {
     return Math.floor(this.deps.scheduler.nowMs());
   }
 
-  /** Executes a client write; returns the reply and the offset of its log entry (0 when it changed nothing). */
-  write(argv: readonly string[]): { reply: unknown; offset: number } {
-    const timeMs = this.engineTimeMs();
-    const { reply, effects } = this.engine.execute(argv, timeMs);
-    if (effects.length === 0) return { reply, offset: 0 };
-    const { offset } = this.log.append(timeMs, effects);
-    this.replication?.onAppend();
-    return { reply, offset };
+  /**
+   * Runs a client command through the primary's executor; returns the offset of its log entry
+   * (0 when it changed nothing). The in-memory log is durable on append, so the answer is not
+   * waited for here; the traffic model charges `diskSyncMs` for it.
+   */
+  write(argv: readonly string[]): { offset: number } {
+    const before = this.log.lastOffset();
+    void this.run(argv);
+    const after = this.log.lastOffset();
+    return { offset: after > before ? after : 0 };
   }
 
   read(argv: readonly string[]): unknown {
-    return this.engine.execute(argv, this.engineTimeMs()).reply;
+    const outcome = this.run(argv);
+    return outcome instanceof Promise || !Array.isArray(outcome.replies) ? undefined : outcome.replies[0];
+  }
+
+  private run(argv: readonly string[]): BatchOutcome | Promise<BatchOutcome> {
+    assert(this.executor !== undefined, `the primary ${this.name} was never started`);
+    const outcome = this.executor.run({ kind: 'command', argv });
+    if (outcome instanceof Promise) outcome.catch(() => undefined);
+    return outcome;
   }
 
   private newEngine(): Engine {
@@ -181,6 +202,11 @@ export class SimReplicaNode {
     return this.replica?.appliedOffset ?? 0;
   }
 
+  /** The history of the local data ('' before the first sync), as the core's read decision needs it. */
+  get replicationId(): string {
+    return this.applier?.replicationId() ?? '';
+  }
+
   start(): void {
     const { scheduler, network, links } = this.deps;
     const incarnation = ++this.incarnation;
@@ -223,17 +249,5 @@ export class SimReplicaNode {
     if (this.applier !== undefined) this.applier.dead = true;
     this.replica?.stop();
     this.deps.scheduler.microtasksDue();
-  }
-}
-
-function replay(engine: Engine, log: MemoryWriteLog, afterOffset: number): void {
-  let next = afterOffset + 1;
-  while (next <= log.lastOffset()) {
-    const read = log.read(next, { entriesMax: 4096, bytesMax: Infinity });
-    if (read.kind === 'truncated') throw new Error(`log truncated at ${read.firstOffset}`);
-    for (const entry of read.entries) {
-      engine.applyEffects(entry.effects, entry.timeMs);
-      next = entry.offset + 1;
-    }
   }
 }

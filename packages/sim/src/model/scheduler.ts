@@ -1,4 +1,4 @@
-import { SimClock } from './sim-clock.js';
+import { VirtualClock } from '@meridian/lag';
 
 /**
  * Runs the virtual clock's timers one by one. The production replication code uses a few promises
@@ -7,7 +7,7 @@ import { SimClock } from './sim-clock.js';
  * would cost more than the rest of the simulation.
  */
 export class SimScheduler {
-  readonly clock: SimClock;
+  readonly clock: VirtualClock;
   private drainNeeded = false;
   timersRun = 0;
   /**
@@ -17,7 +17,7 @@ export class SimScheduler {
   failure: Error | undefined;
 
   constructor(startMs: number) {
-    this.clock = new SimClock(startMs);
+    this.clock = new VirtualClock(startMs);
   }
 
   nowMs(): number {

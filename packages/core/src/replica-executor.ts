@@ -1,10 +1,18 @@
 import { type ByteString, Engine, type Reply, ReplyError } from '@meridian/engine';
 import type { Clock } from '@meridian/lag';
 import { encodeJsonError, formatSyncToken } from '@meridian/rest';
-import type { BatchOutcome, CommandBatch, CommandRouter, ForwardedOutcome, RunContext, RunResult } from './executor.js';
-import { isWait } from './executor.js';
-import { FORWARDED_BY_HEADER, type PrimaryForwarder } from './forwarder.js';
-import { PIPELINE_SLICE_COMMANDS_DEFAULT, runInSlices } from './pipeline-slices.js';
+import { clockTurn, PIPELINE_SLICE_COMMANDS_DEFAULT, runInSlices, type YieldTurn } from './pipeline-slices.js';
+import { FORWARDED_BY_HEADER, type Forwarder } from './ports.js';
+import type {
+  BatchOutcome,
+  CommandBatch,
+  CommandRouter,
+  ForwardedOutcome,
+  RunContext,
+  RunResult,
+} from './primary-executor.js';
+import { isWait } from './primary-executor.js';
+import { decideRead, type ReadDecider } from './read-decision.js';
 
 /** What the replica executor needs from replication (ReplicationReplica). */
 export interface ReplicaPosition {
@@ -20,9 +28,13 @@ export interface ReplicaExecutorOptions {
   readonly replicationId: () => string;
   /** How stale the local data may be, in ms; Infinity when nothing proves any freshness. */
   readonly stalenessMs: () => number;
-  readonly forwarder: PrimaryForwarder;
+  readonly forwarder: Forwarder;
   /** How long a read waits for the replica to reach its sync token before going to the primary. */
   readonly syncWaitMsMax: number;
+  /** The read decision; `decideRead` unless a test swaps it. */
+  readonly decide?: ReadDecider;
+  /** How a sliced pipeline lets other requests in (the node: setImmediate); a 0 ms clock timer by default. */
+  readonly yieldTurn?: YieldTurn;
 }
 
 /**
@@ -44,33 +56,24 @@ export class ReplicaExecutor implements CommandRouter {
   }
 
   run(batch: CommandBatch, context: RunContext): RunResult | Promise<RunResult> {
-    if (this.mustForward(batch, context)) return this.forward(context, holdsWait(batch));
-    const token = context.syncToken;
-    const history = this.options.replicationId();
-    if (
-      token === undefined ||
-      (token.replicationId === history && token.offset <= this.options.position.appliedOffset)
-    ) {
-      return this.runLocally(batch);
+    if (mustForward(batch)) return this.forward(context, holdsWait(batch));
+    const position = this.options.position;
+    const state = {
+      replicationId: this.options.replicationId(),
+      appliedOffset: position.appliedOffset,
+      stalenessMs: this.options.stalenessMs(),
+    };
+    const decision = (this.options.decide ?? decideRead)(state, context.consistency, context.syncToken);
+    switch (decision.kind) {
+      case 'local':
+        return this.runLocally(batch);
+      case 'forward':
+        return this.forward(context);
+      case 'wait':
+        return position
+          .waitForOffset(decision.offset, this.options.syncWaitMsMax)
+          .then((reached) => (reached ? this.runLocally(batch) : this.forward(context)));
     }
-    // A token of another history: the primary knows whether it is newer than our data.
-    if (token.replicationId !== history) return this.forward(context);
-    return this.options.position
-      .waitForOffset(token.offset, this.options.syncWaitMsMax)
-      .then((reached) => (reached ? this.runLocally(batch) : this.forward(context)));
-  }
-
-  private mustForward(batch: CommandBatch, context: RunContext): boolean {
-    if (batch.kind === 'transaction') return true;
-    const commands = batch.kind === 'command' ? [batch.argv] : batch.commands;
-    if (commands.some(needsPrimary)) return true;
-    // Data of no known history, or nothing proving how fresh it is: only the primary can answer.
-    const stalenessMs = this.options.stalenessMs();
-    if (this.options.replicationId() === '' || !Number.isFinite(stalenessMs)) return true;
-    const consistency = context.consistency;
-    if (consistency === undefined) return false;
-    if (consistency.level === 'strong') return true;
-    return consistency.level === 'bounded' && stalenessMs > consistency.stalenessMsMax;
   }
 
   private forward(context: RunContext, waits = false): Promise<ForwardedOutcome> | ForwardedOutcome {
@@ -87,8 +90,11 @@ export class ReplicaExecutor implements CommandRouter {
   private runLocally(batch: CommandBatch): BatchOutcome | Promise<BatchOutcome> {
     const commands = batch.kind === 'command' ? [batch.argv] : batch.commands;
     if (commands.length > PIPELINE_SLICE_COMMANDS_DEFAULT) {
-      return runInSlices(commands, PIPELINE_SLICE_COMMANDS_DEFAULT, (slice) =>
-        this.runLocally({ kind: 'pipeline', commands: slice }),
+      return runInSlices(
+        commands,
+        PIPELINE_SLICE_COMMANDS_DEFAULT,
+        (slice) => this.runLocally({ kind: 'pipeline', commands: slice }),
+        this.options.yieldTurn ?? clockTurn(this.options.clock),
       );
     }
     const nowMs = Math.floor(this.options.clock.nowMs());
@@ -104,10 +110,19 @@ function holdsWait(batch: CommandBatch): boolean {
   return batch.kind === 'command' ? isWait(batch.argv) : batch.commands.some(isWait);
 }
 
-/** Writes change data only on the primary; WAIT and PUBLISH are about the primary's replicas and subscribers. */
+/** Transactions, and batches with any command that needs the primary, go there whatever the read decision. */
+function mustForward(batch: CommandBatch): boolean {
+  if (batch.kind === 'transaction') return true;
+  return batch.kind === 'command' ? needsPrimary(batch.argv) : batch.commands.some(needsPrimary);
+}
+
+/**
+ * The command table's `needsPrimary`: writes change data only on the primary; WAIT and PUBLISH are
+ * about the primary's replicas and subscribers. A malformed command is answered here, except WAIT,
+ * which the primary always answers.
+ */
 function needsPrimary(argv: readonly ByteString[]): boolean {
-  if (isWait(argv)) return true;
   const resolved = Engine.resolve(argv);
-  if (resolved instanceof ReplyError) return false;
-  return resolved.isWrite || resolved.name === 'publish';
+  if (resolved instanceof ReplyError) return isWait(argv);
+  return resolved.needsPrimary;
 }

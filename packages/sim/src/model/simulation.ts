@@ -1,7 +1,8 @@
+import { decideRead } from '@meridian/core';
 import { SeededRandom } from '@meridian/lag';
 import { SimCluster } from './cluster.js';
 import { InvariantChecker } from './invariants.js';
-import { type ExperimentOptions, validateOptions } from './options.js';
+import { type ExperimentOptions, validateOptions } from '../options.js';
 import { Recorder } from './recorder.js';
 import { SimScheduler } from './scheduler.js';
 import { Traffic } from './traffic.js';
@@ -61,6 +62,7 @@ export async function simulate(options: ExperimentOptions, replayCommand: string
   const traffic = new Traffic(scheduler, cluster, workload, recorder, invariants, {
     syncWaitMsMax: config.replication.syncWaitMsMax,
     diskSyncMs: options.diskSyncMs,
+    decide: options.readDecision ?? decideRead,
   });
   const startMs = SIM_EPOCH_MS + options.warmupMs;
   const endMs = startMs + options.durationMs;

@@ -1,5 +1,5 @@
-import { fixed, geoDelayMs, LinkModel, type LinkSettings, parseDistribution, type SeededRandom } from '@meridian/lag';
-import type { TopologyConfig } from '@meridian/topology';
+import { fixed, LinkModel, type LinkSettings, parseDistribution, type SeededRandom } from '@meridian/lag';
+import { linkDelayMs, type TopologyConfig } from '@meridian/topology';
 
 /**
  * Which traffic a link carries. Each is its own LinkModel (its own TCP connection), with the
@@ -26,17 +26,12 @@ export class SimLinks {
     const override = network.links.find((link) => link.from === from && link.to === to);
     const jitterConfig = override?.jitter ?? network.jitter;
     const jitter = jitterConfig === undefined ? fixed(0) : parseDistribution(jitterConfig, 'network.jitter');
-    return { baseDelayMs: override?.delayMs ?? this.baseDelayMs(from, to), jitter, jitterMode: network.jitterMode };
+    return { baseDelayMs: this.baseDelayMs(from, to), jitter, jitterMode: network.jitterMode };
   }
 
-  /** One-way base delay between regions; a client's own region is `clientLocalDelayMs` away. */
+  /** One-way base delay between regions (topology's `linkDelayMs`); a client's own region is `clientLocalDelayMs` away. */
   baseDelayMs(from: string, to: string): number {
-    if (from === to) return this.clientLocalDelayMs;
-    const delay = this.config.network.delay;
-    if (delay !== 'geo') return delay;
-    const a = this.location(from);
-    const b = this.location(to);
-    return geoDelayMs(a, b);
+    return from === to ? this.clientLocalDelayMs : linkDelayMs(this.config, from, to);
   }
 
   link(kind: LinkKind, from: string, to: string): LinkModel {
@@ -80,12 +75,6 @@ export class SimLinks {
   /** Every link from → to. */
   directed(from: string, to: string): LinkModel[] {
     return this.byPair.get(`${from}>${to}`) ?? [];
-  }
-
-  private location(name: string): { lat: number; lon: number } {
-    const region = this.config.regions.find((r) => r.name === name);
-    if (region === undefined) throw new Error(`unknown region ${name}`);
-    return region.location;
   }
 }
 

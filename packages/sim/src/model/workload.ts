@@ -1,6 +1,7 @@
+import { assert } from '@meridian/engine';
 import type { SeededRandom } from '@meridian/lag';
-import { type Consistency, parseConsistency } from '@meridian/router';
-import type { WorkloadOptions } from './options.js';
+import { type Consistency, parseConsistency } from '@meridian/core';
+import type { WorkloadOptions } from '../options.js';
 
 export interface SimClient {
   readonly id: number;
@@ -35,7 +36,7 @@ export class Workload {
       const weight = options.regionWeights[region] ?? 1;
       for (const level of levels) {
         const consistency = parseConsistency(level);
-        if (consistency === undefined) throw new Error(`bad consistency level ${level}`);
+        assert(consistency !== undefined, `bad consistency level ${level}`);
         this.clients.push({
           id: this.clients.length,
           region,
