@@ -1,6 +1,7 @@
 import type { CommandInfo, CommandSpec } from '../command.js';
 import { toCommandInfo } from '../command.js';
 import { hashCommands } from './hashes/index.js';
+import { hyperloglogCommands } from './hyperloglog/index.js';
 import { keyCommands } from './keys/index.js';
 import { listCommands } from './lists/index.js';
 import { pubsubCommands } from './pubsub/index.js';
@@ -20,6 +21,7 @@ const families: readonly (readonly CommandSpec[])[] = [
   zsetCommands,
   streamCommands,
   pubsubCommands,
+  hyperloglogCommands,
 ];
 
 function buildTable(): ReadonlyMap<string, CommandInfo> {
