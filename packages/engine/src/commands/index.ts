@@ -1,5 +1,6 @@
 import type { CommandInfo, CommandSpec } from '../command.js';
 import { toCommandInfo } from '../command.js';
+import { connectionCommands } from './connection/index.js';
 import { hashCommands } from './hashes/index.js';
 import { hyperloglogCommands } from './hyperloglog/index.js';
 import { keyCommands } from './keys/index.js';
@@ -22,6 +23,7 @@ const families: readonly (readonly CommandSpec[])[] = [
   streamCommands,
   pubsubCommands,
   hyperloglogCommands,
+  connectionCommands,
 ];
 
 function buildTable(): ReadonlyMap<string, CommandInfo> {
