@@ -1,6 +1,7 @@
 import type { CommandInfo, CommandSpec } from '../command.js';
 import { toCommandInfo } from '../command.js';
 import { connectionCommands } from './connection/index.js';
+import { geoCommands } from './geo/index.js';
 import { hashCommands } from './hashes/index.js';
 import { hyperloglogCommands } from './hyperloglog/index.js';
 import { keyCommands } from './keys/index.js';
@@ -24,6 +25,7 @@ const families: readonly (readonly CommandSpec[])[] = [
   pubsubCommands,
   hyperloglogCommands,
   connectionCommands,
+  geoCommands,
 ];
 
 function buildTable(): ReadonlyMap<string, CommandInfo> {
