@@ -8,6 +8,8 @@ export const LAT_MIN = -85.05112878;
 export const LAT_MAX = 85.05112878;
 export const LONG_MIN = -180;
 export const LONG_MAX = 180;
+import { asin, cos, sin } from './libm.js';
+
 const EARTH_RADIUS_METERS = 6372797.560856;
 const MERCATOR_MAX = 20037726.37;
 const DEG_TO_RAD = Math.PI / 180.0;
@@ -112,13 +114,13 @@ export function latitudeDistance(lat1: number, lat2: number): number {
 
 /** geohashGetDistance: haversine in meters (latitude-only shortcut when longitudes agree). */
 export function distance(lon1: number, lat1: number, lon2: number, lat2: number): number {
-  const v = Math.sin((degRad(lon2) - degRad(lon1)) / 2);
+  const v = sin((degRad(lon2) - degRad(lon1)) / 2);
   if (v === 0.0) return latitudeDistance(lat1, lat2);
   const lat1r = degRad(lat1);
   const lat2r = degRad(lat2);
-  const u = Math.sin((lat2r - lat1r) / 2);
-  const a = u * u + Math.cos(lat1r) * Math.cos(lat2r) * v * v;
-  return 2.0 * EARTH_RADIUS_METERS * Math.asin(Math.sqrt(a));
+  const u = sin((lat2r - lat1r) / 2);
+  const a = u * u + cos(lat1r) * cos(lat2r) * v * v;
+  return 2.0 * EARTH_RADIUS_METERS * asin(Math.sqrt(a));
 }
 
 /** A search shape: centre, unit conversion, and a radius or a width × height box (in the unit). */
@@ -193,8 +195,8 @@ function boundingBox(shape: Shape): [number, number, number, number] {
   const height = shape.toMeters * (shape.kind === 'radius' ? shape.radius : half(shape.height));
   const width = shape.toMeters * (shape.kind === 'radius' ? shape.radius : half(shape.width));
   const latDelta = radDeg(height / EARTH_RADIUS_METERS);
-  const longDeltaTop = radDeg(width / EARTH_RADIUS_METERS / Math.cos(degRad(shape.latitude + latDelta)));
-  const longDeltaBottom = radDeg(width / EARTH_RADIUS_METERS / Math.cos(degRad(shape.latitude - latDelta)));
+  const longDeltaTop = radDeg(width / EARTH_RADIUS_METERS / cos(degRad(shape.latitude + latDelta)));
+  const longDeltaBottom = radDeg(width / EARTH_RADIUS_METERS / cos(degRad(shape.latitude - latDelta)));
   const southern = shape.latitude < 0;
   return [
     southern ? shape.longitude - longDeltaBottom : shape.longitude - longDeltaTop,

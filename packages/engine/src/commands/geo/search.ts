@@ -8,7 +8,8 @@ import { coordinatesReply, formatDistance, memberPosition, parseLongLat, parseUn
 import { type HashBits, type Shape, align52, decodeScore, distanceIfInShape, searchCells } from './geohash.js';
 
 /** Which command runs the search: it decides where the arguments start and which options exist. */
-export type SearchKind = 'georadius' | 'georadius_ro' | 'georadiusbymember' | 'georadiusbymember_ro' | 'geosearch' | 'geosearchstore';
+export type SearchKind =
+  'georadius' | 'georadius_ro' | 'georadiusbymember' | 'georadiusbymember_ro' | 'geosearch' | 'geosearchstore';
 
 interface Found {
   member: ByteString;
@@ -39,7 +40,11 @@ function parseRadius(value: ByteString, unit: ByteString): { radius: number; toM
   return { radius, toMeters: parseUnit(unit) };
 }
 
-function parseBox(width: ByteString, height: ByteString, unit: ByteString): { width: number; height: number; toMeters: number } {
+function parseBox(
+  width: ByteString,
+  height: ByteString,
+  unit: ByteString,
+): { width: number; height: number; toMeters: number } {
   const w = parseScore(width, 'ERR need numeric width');
   const h = parseScore(height, 'ERR need numeric height');
   if (h < 0 || w < 0) throw new CommandError('ERR height or width cannot be negative');
@@ -51,7 +56,13 @@ function isSearch(kind: SearchKind): boolean {
 }
 
 /** The optional arguments, in georadiusGeneric's order and with its errors. */
-function parseOptions(kind: SearchKind, argv: readonly ByteString[], base: number, zset: ZSetValue | undefined, options: Options): void {
+function parseOptions(
+  kind: SearchKind,
+  argv: readonly ByteString[],
+  base: number,
+  zset: ZSetValue | undefined,
+  options: Options,
+): void {
   const search = isSearch(kind);
   const noStore = kind.endsWith('_ro');
   const remaining = argv.length - base;
@@ -128,14 +139,15 @@ function replyFor(found: Found, options: Options, toMeters: number): Reply {
   if (!options.withDist && !options.withHash && !options.withCoord) return found.member;
   const item: Reply[] = [found.member];
   if (options.withDist) item.push(formatDistance(found.distance / toMeters));
-  if (options.withHash) item.push(found.score);
+  if (options.withHash) item.push(Number.isSafeInteger(found.score) ? found.score : BigInt(found.score));
   if (options.withCoord) item.push(coordinatesReply(found.position));
   return item;
 }
 
 function store(ctx: ExecContext, key: ByteString, found: readonly Found[], options: Options, toMeters: number): number {
   const zset = new ZSetValue();
-  for (const item of found) zset.set(item.member, storedScore(options.storeDist ? item.distance / toMeters : item.score));
+  for (const item of found)
+    zset.set(item.member, storedScore(options.storeDist ? item.distance / toMeters : item.score));
   return storeZSet(ctx, key, zset);
 }
 
