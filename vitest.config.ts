@@ -1,7 +1,19 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const packages = ['engine', 'lag', 'store', 'rest', 'replication', 'node', 'topology', 'router', 'sim', 'cli'];
+const packages = [
+  'engine',
+  'script',
+  'lag',
+  'store',
+  'rest',
+  'replication',
+  'node',
+  'topology',
+  'router',
+  'sim',
+  'cli',
+];
 
 export default defineConfig({
   resolve: {

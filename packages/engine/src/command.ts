@@ -10,8 +10,23 @@ import type { Reply } from './reply.js';
  * - blocking: blocks in Redis; refused over REST.
  * - pubsub: publish/subscribe.
  * - noscript: may not run inside scripts or transactions over REST.
+ * - script: runs Lua or manages scripts (EVAL…, SCRIPT, FUNCTION, FCALL…). Its `write` form goes
+ *   to the primary; its `readonly` forms (EVAL_RO, EVALSHA_RO, FCALL_RO) may run on a replica.
+ * - denyoom: may grow memory; refused over maxmemory (Redis's flag of the same name).
+ * - standardtoken: refused for the read-only token though it changes no data (WAIT holds a
+ *   request open waiting on replication, a write-side matter). Meridian's own; not shown by COMMAND.
  */
-export type CommandFlag = 'write' | 'readonly' | 'dangerous' | 'admin' | 'blocking' | 'pubsub' | 'noscript';
+export type CommandFlag =
+  | 'write'
+  | 'readonly'
+  | 'dangerous'
+  | 'admin'
+  | 'blocking'
+  | 'pubsub'
+  | 'noscript'
+  | 'denyoom'
+  | 'standardtoken'
+  | 'script';
 
 export interface CommandSpec {
   /** Lowercase command name. */
@@ -25,6 +40,8 @@ export interface CommandSpec {
   readonly keyStep: number;
   /** Key positions for commands whose keys a triple cannot describe (numkeys forms). */
   readonly keys?: (argv: readonly ByteString[]) => number[];
+  /** denyoom for some subcommands only (XGROUP CREATE), as Redis flags them. */
+  readonly denyoomIf?: (argv: readonly ByteString[]) => boolean;
   readonly handler: (ctx: ExecContext, argv: readonly ByteString[]) => Reply;
 }
 
@@ -34,6 +51,8 @@ export interface CommandInfo extends CommandSpec {
   readonly isReadonly: boolean;
   readonly isDangerous: boolean;
   readonly isBlocking: boolean;
+  readonly isScript: boolean;
+  readonly isDenyOom: boolean;
 }
 
 /** Defines a command; omitted key fields mean "no keys". */
@@ -51,6 +70,8 @@ export function toCommandInfo(spec: CommandSpec): CommandInfo {
     isReadonly: spec.flags.includes('readonly'),
     isDangerous: spec.flags.includes('dangerous'),
     isBlocking: spec.flags.includes('blocking'),
+    isScript: spec.flags.includes('script'),
+    isDenyOom: spec.flags.includes('denyoom'),
   };
 }
 

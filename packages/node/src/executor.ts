@@ -4,6 +4,7 @@ import type { RestRequest, SyncToken } from '@meridian/rest';
 import { formatSyncToken } from '@meridian/rest';
 import type { WriteLog } from '@meridian/store';
 import type { RestResponse } from './handler.js';
+import { PIPELINE_SLICE_COMMANDS_DEFAULT, runInSlices } from './pipeline-slices.js';
 
 /** Commands the REST layer asks a node to run, already authenticated and permitted. */
 export type CommandBatch =
@@ -77,6 +78,8 @@ export interface PrimaryExecutorOptions {
    * (the refused writes already ran in memory and must not stay visible).
    */
   readonly restoreDurableState?: () => void;
+  /** Commands a pipeline runs before other requests are served (pipeline-slices.ts). */
+  readonly pipelineSliceCommands?: number;
 }
 
 const WAIT_MS_MAX_DEFAULT = 25_000;
@@ -188,12 +191,16 @@ export class PrimaryExecutor implements CommandRouter {
   }
 
   /**
-   * A pipeline's writes become one log entry (replicas apply it atomically, which is stronger than
-   * Redis promises for a pipeline and costs one append, one flush and one promise instead of one per
-   * command). The answer waits until the entry is durable; if it cannot be, every write in the
-   * pipeline answers MISCONF.
+   * A pipeline's writes become one log entry per slice of `pipelineSliceCommands` (replicas apply
+   * each atomically, which is stronger than Redis promises for a pipeline and costs one append, one
+   * flush and one promise instead of one per command); other requests are served between slices.
+   * The answer waits until every entry is durable; the writes of one that cannot be answer MISCONF.
    */
   private runPipeline(commands: readonly (readonly ByteString[])[]): BatchOutcome | Promise<BatchOutcome> {
+    const sliceCommands = this.options.pipelineSliceCommands ?? PIPELINE_SLICE_COMMANDS_DEFAULT;
+    if (commands.length > sliceCommands) {
+      return runInSlices(commands, sliceCommands, (slice) => this.runPipeline(slice));
+    }
     const replies = new Array<Reply>(commands.length);
     const nowMs = this.nowMs();
     const effects: ByteString[][] = [];

@@ -1,4 +1,7 @@
 export { MeridianNode, NodeConfigError, isLoopbackHost } from './node.js';
+export { defaultMaxMemoryBytes, HEAP_SHARE_DEFAULT } from './memory.js';
+export { PIPELINE_SLICE_COMMANDS_DEFAULT, TRANSACTION_COMMANDS_MAX_DEFAULT } from './pipeline-slices.js';
+export { REPLY_BYTES_MAX_DEFAULT } from './reply-size.js';
 export type { MeridianNodeOptions } from './node.js';
 export { PrimaryExecutor, isWait } from './executor.js';
 export type {
@@ -19,7 +22,14 @@ export type { HttpServerOptions, StreamHandler, StreamRequest } from './http-ser
 export { NodeLinks, LagRequestError } from './links.js';
 export type { LinkSpec, LinkView } from './links.js';
 export { PrimaryForwarder, FORWARDED_BY_HEADER } from './forwarder.js';
-export { openRegionStore, SnapshotScheduler, SNAPSHOT_POLICY_DEFAULT } from './persistence.js';
+export {
+  openRegionStore,
+  SnapshotScheduler,
+  SNAPSHOT_POLICY_DEFAULT,
+  REGION_NAME_PATTERN,
+  RegionNameError,
+  checkRegionName,
+} from './persistence.js';
 export type { RegionStoreOptions, SnapshotPolicy } from './persistence.js';
 export type { PrimaryReplicationOptions } from './primary-role.js';
 export type { ReplicaReplicationOptions } from './replica-role.js';
@@ -27,3 +37,5 @@ export { HistoryFile, MemoryHistory, PersistentApplier } from './replica-store.j
 export type { HistoryStore } from './replica-store.js';
 export type { RegionAddress, ReplicaView } from './report.js';
 export * from './pubsub/index.js';
+export { TrafficStats, TRAFFIC_WINDOW_MS, isReadOnlyRequest } from './traffic.js';
+export type { TrafficView } from './traffic.js';

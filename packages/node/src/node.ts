@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { digestKeyspace, Engine } from '@meridian/engine';
+import { digestKeyspace, Engine, type MaxMemoryPolicy } from '@meridian/engine';
+import { LuaScriptRunner } from '@meridian/script';
 import type { Clock, TimerHandle } from '@meridian/lag';
 import { REPLICATION_PATH, SystemClock } from '@meridian/replication';
-import { REQUEST_BYTES_MAX_DEFAULT, RestAuth, type RestRequest, SecretToken } from '@meridian/rest';
+import { type CorsPolicy, REQUEST_BYTES_MAX_DEFAULT, RestAuth, type RestRequest, SecretToken } from '@meridian/rest';
 import { MemoryWriteLog, type ReplicaWriteLog, type WriteLog, recoverEngine, SqliteWriteLog } from '@meridian/store';
 import type { CommandRouter } from './executor.js';
 import { RestHandler, type RestResponse } from './handler.js';
@@ -18,6 +19,8 @@ import { PrimaryRole, type PrimaryReplicationOptions } from './primary-role.js';
 import { ReplicaRole, type ReplicaReplicationOptions } from './replica-role.js';
 import type { HistoryStore } from './replica-store.js';
 import { durabilityOf, logView, type RegionAddress } from './report.js';
+import { TrafficStats } from './traffic.js';
+import { memoryLimitOf } from './memory.js';
 
 export interface MeridianNodeOptions {
   /** Standard REST token (MERIDIAN_TOKEN). Required unless `insecureNoAuth` on a loopback host. */
@@ -50,6 +53,10 @@ export interface MeridianNodeOptions {
   readonly snapshots?: Partial<SnapshotPolicy>;
   readonly clock?: Clock;
   readonly requestBytesMax?: number;
+  /** Redis's busy-reply-threshold: a Lua script running longer is stopped with an error (default 5000). */
+  readonly busyReplyThresholdMs?: number;
+  /** How much a Lua script may grow the heap before it is stopped (default 256 MiB). */
+  readonly scriptMemoryBytesMax?: number;
   /**
    * Keep at most this many log entries, dropping older ones on the housekeeping timer. For an
    * in-memory log with nobody reading old entries; leave unset when replicas or restarts need them.
@@ -66,6 +73,15 @@ export interface MeridianNodeOptions {
   readonly sseBufferBytesMax?: number;
   /** Pub/sub limits and intervals (packages/node/PUBSUB.md). */
   readonly pubsub?: Partial<PubSubSettings>;
+  /**
+   * Redis's maxmemory: over it, denyoom commands answer OOM (or keys are evicted, per
+   * `maxMemoryPolicy`). 0: no limit. Default: a quarter of V8's heap limit (see memory.ts).
+   */
+  readonly maxMemoryBytes?: number;
+  /** Redis's maxmemory-policy; default noeviction. */
+  readonly maxMemoryPolicy?: MaxMemoryPolicy;
+  /** Which origins a browser page may call this node from (regions.yaml `cors`); default any (`*`). */
+  readonly cors?: CorsPolicy;
   /** Operator messages (repairs, replication state, store failures). Default: stderr. */
   readonly report?: (message: string) => void;
 }
@@ -139,6 +155,8 @@ export class MeridianNode {
   /** This node's pub/sub subscribers (messages arrive by PUBLISH here or through replication). */
   readonly pubsub = new PubSubHub();
   readonly pubsubService: PubSubService;
+  /** Commands per second and read latency, for `/_meridian/status` and the dashboard. */
+  readonly traffic: TrafficStats;
   private expireTimer: TimerHandle | undefined;
   private ready = false;
   private closed = false;
@@ -154,11 +172,12 @@ export class MeridianNode {
     this.log = options.writeLog ?? new MemoryWriteLog();
     this.region = options.region;
     const replication = options.replication;
+    const memoryLimit = memoryLimitOf(options.maxMemoryBytes, options.maxMemoryPolicy);
     if (isReplicaOptions(replication)) {
       if (!isReplicaLog(this.log)) {
         throw new NodeConfigError('MERIDIAN_BAD_ROLE_CONFIG', 'a replica needs a write log with appendAt/resetTo');
       }
-      this.engine = new Engine({ role: 'replica' });
+      this.engine = new Engine({ role: 'replica', memoryLimit, scriptRunner: scriptRunnerFor(options) });
       this.replicaRole = new ReplicaRole({
         engine: this.engine,
         log: this.log,
@@ -172,7 +191,7 @@ export class MeridianNode {
       });
       this.router = this.replicaRole.executor;
     } else {
-      this.engine = new Engine({ role: 'primary' });
+      this.engine = new Engine({ role: 'primary', memoryLimit, scriptRunner: scriptRunnerFor(options) });
       this.recoverPrimary();
       this.primaryRole = new PrimaryRole({
         engine: this.engine,
@@ -191,12 +210,15 @@ export class MeridianNode {
     this.pubsubService = this.createPubSub(auth);
     this.engine.host = { infoSections: () => this.infoSections(), ...this.pubsubService.hostHooks() };
     this.snapshots = this.snapshotScheduler();
+    this.traffic = new TrafficStats(() => this.clock.nowMs());
     this.handler = new RestHandler({
+      traffic: this.traffic,
       router: this.router,
       auth,
       adminToken: options.adminToken ? new SecretToken(options.adminToken) : undefined,
       requestBytesMax: options.requestBytesMax ?? REQUEST_BYTES_MAX_DEFAULT,
       region: options.region,
+      ...(options.cors === undefined ? {} : { cors: options.cors }),
       admin: {
         isReady: () => this.ready,
         health: () => ({ ok: this.ready, region: this.region ?? null, role: this.role }),
@@ -229,6 +251,7 @@ export class MeridianNode {
       requestTimeoutMs: this.options.requestTimeoutMs ?? HTTP_TIMEOUTS_DEFAULT.requestTimeoutMs,
       keepAliveTimeoutMs: this.options.keepAliveTimeoutMs ?? HTTP_TIMEOUTS_DEFAULT.keepAliveTimeoutMs,
       streams: this.options.streams ?? this.pubsubService.streams(),
+      ...(this.options.cors === undefined ? {} : { cors: this.options.cors }),
     });
     this.server = server;
     server.on('connection', (socket: Socket) => {
@@ -271,14 +294,20 @@ export class MeridianNode {
       region: this.region ?? null,
       role: this.role,
       ready: this.ready,
+      healthy: this.ready,
       replicationId: this.replicationId,
       durability: durabilityOf(this.log),
       log: logView(this.log),
       keys: this.engine.db.data.size,
+      memory: {
+        usedBytes: this.engine.usedMemoryBytes(),
+        maxBytes: this.engine.memoryLimit.maxMemoryBytes,
+        policy: this.engine.memoryLimit.policy,
+      },
       uptimeMs: Math.round(nowMs - this.startedAtMs),
     };
     const role = this.primaryRole?.status(nowMs) ?? this.replicaRole?.status(nowMs) ?? {};
-    return { ...common, ...role, pubsub: this.pubsubService.status() };
+    return { ...common, ...role, pubsub: this.pubsubService.status(), traffic: this.traffic.view(nowMs) };
   }
 
   /** Stops listening and replicating, drops connections, waits for a snapshot, closes the log. */
@@ -367,6 +396,13 @@ export class MeridianNode {
     this.report(
       `meridian: recovered ${this.engine.db.data.size} keys at offset ${recovered.lastOffset} (${from}, ${recovered.replayedEntries} entries replayed)`,
     );
+    const { maxMemoryBytes } = this.engine.memoryLimit;
+    const usedBytes = this.engine.usedMemoryBytes();
+    if (maxMemoryBytes > 0 && usedBytes > maxMemoryBytes) {
+      this.report(
+        `meridian: the recovered data (${usedBytes} bytes estimated) is over maxMemoryBytes (${maxMemoryBytes}): writes that grow memory answer OOM until keys are deleted (or evicted, with an eviction policy)`,
+      );
+    }
   }
 
   private snapshotScheduler(): SnapshotScheduler | undefined {
@@ -419,4 +455,11 @@ export class MeridianNode {
       this.scheduleActiveExpire();
     });
   }
+}
+
+function scriptRunnerFor(options: MeridianNodeOptions): LuaScriptRunner {
+  return new LuaScriptRunner({
+    ...(options.busyReplyThresholdMs !== undefined && { busyReplyThresholdMs: options.busyReplyThresholdMs }),
+    ...(options.scriptMemoryBytesMax !== undefined && { scriptMemoryBytesMax: options.scriptMemoryBytesMax }),
+  });
 }

@@ -19,8 +19,26 @@ export interface RegionStoreOptions {
   readonly report?: (message: string) => void;
 }
 
+/** Region names as regions.yaml allows them: they name folders, so no path may hide in one. */
+export const REGION_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** A region name that is not REGION_NAME_PATTERN; code MERIDIAN_NODE_REGION_INVALID. */
+export class RegionNameError extends Error {
+  readonly code = 'MERIDIAN_NODE_REGION_INVALID';
+  constructor(region: string) {
+    super(`region name ${JSON.stringify(region)} is not valid: use lowercase letters, digits and dashes (at most 63)`);
+    this.name = 'RegionNameError';
+  }
+}
+
+export function checkRegionName(region: string): string {
+  if (!REGION_NAME_PATTERN.test(region)) throw new RegionNameError(region);
+  return region;
+}
+
 /** Opens the region's durable log in `<dataDir>/<region>/` and reports what opening repaired. */
 export function openRegionStore(options: RegionStoreOptions): { log: SqliteWriteLog; dir: string } {
+  checkRegionName(options.region);
   const dir = ensureWritableDir(join(options.dataDir, options.region));
   const log = SqliteWriteLog.open({
     policy: options.policy,

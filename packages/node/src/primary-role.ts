@@ -66,12 +66,11 @@ export class PrimaryRole {
     const settings = this.options.replication;
     if (settings === undefined) return;
     const { engine, log, clock, links, region, report } = this.options;
-    const listener = new WsListener({
-      server,
-      ...(settings.frameBytesMax === undefined ? {} : { frameBytesMax: settings.frameBytesMax }),
-    });
+    // Replicas send only small frames: the listener's limit is the small default, whatever the send limit.
+    const listener = new WsListener({ server });
     this.replication = new ReplicationPrimary({
       listener,
+      ...(settings.frameBytesMax === undefined ? {} : { frameBytesMax: settings.frameBytesMax }),
       log,
       clock,
       snapshots: engineSnapshotSource(engine, log, clock),

@@ -4,6 +4,7 @@ import { encodeJsonError, formatSyncToken } from '@meridian/rest';
 import type { BatchOutcome, CommandBatch, CommandRouter, ForwardedOutcome, RunContext, RunResult } from './executor.js';
 import { isWait } from './executor.js';
 import { FORWARDED_BY_HEADER, type PrimaryForwarder } from './forwarder.js';
+import { PIPELINE_SLICE_COMMANDS_DEFAULT, runInSlices } from './pipeline-slices.js';
 
 /** What the replica executor needs from replication (ReplicationReplica). */
 export interface ReplicaPosition {
@@ -43,7 +44,7 @@ export class ReplicaExecutor implements CommandRouter {
   }
 
   run(batch: CommandBatch, context: RunContext): RunResult | Promise<RunResult> {
-    if (this.mustForward(batch, context)) return this.forward(context);
+    if (this.mustForward(batch, context)) return this.forward(context, holdsWait(batch));
     const token = context.syncToken;
     const history = this.options.replicationId();
     if (
@@ -72,7 +73,7 @@ export class ReplicaExecutor implements CommandRouter {
     return consistency.level === 'bounded' && stalenessMs > consistency.stalenessMsMax;
   }
 
-  private forward(context: RunContext): Promise<ForwardedOutcome> | ForwardedOutcome {
+  private forward(context: RunContext, waits = false): Promise<ForwardedOutcome> | ForwardedOutcome {
     const from = context.request.headers[FORWARDED_BY_HEADER];
     if (from !== undefined) {
       const message = `ERR this node is a replica, not the primary ${String(from)} forwarded to: check the topology`;
@@ -80,11 +81,16 @@ export class ReplicaExecutor implements CommandRouter {
         forwarded: { status: 508, headers: { 'content-type': 'application/json' }, body: encodeJsonError(message) },
       };
     }
-    return this.options.forwarder.forward(context.request).then((forwarded) => ({ forwarded }));
+    return this.options.forwarder.forward(context.request, waits).then((forwarded) => ({ forwarded }));
   }
 
-  private runLocally(batch: CommandBatch): BatchOutcome {
+  private runLocally(batch: CommandBatch): BatchOutcome | Promise<BatchOutcome> {
     const commands = batch.kind === 'command' ? [batch.argv] : batch.commands;
+    if (commands.length > PIPELINE_SLICE_COMMANDS_DEFAULT) {
+      return runInSlices(commands, PIPELINE_SLICE_COMMANDS_DEFAULT, (slice) =>
+        this.runLocally({ kind: 'pipeline', commands: slice }),
+      );
+    }
     const nowMs = Math.floor(this.options.clock.nowMs());
     const replies = new Array<Reply>(commands.length);
     for (let i = 0; i < commands.length; i++) {
@@ -92,6 +98,10 @@ export class ReplicaExecutor implements CommandRouter {
     }
     return { replies, syncToken: this.currentSyncToken(), stalenessMs: this.currentStalenessMs() };
   }
+}
+
+function holdsWait(batch: CommandBatch): boolean {
+  return batch.kind === 'command' ? isWait(batch.argv) : batch.commands.some(isWait);
 }
 
 /** Writes change data only on the primary; WAIT and PUBLISH are about the primary's replicas and subscribers. */

@@ -2,7 +2,7 @@ import type { Engine } from '@meridian/engine';
 import type { Clock } from '@meridian/lag';
 import { REPLICATION_PATH, ReplicationReplica, type ReplicaEvent, WsConnector } from '@meridian/replication';
 import { type ReplicaWriteLog, recoverEngine, SqliteWriteLog, StoreError } from '@meridian/store';
-import { PrimaryForwarder } from './forwarder.js';
+import { FORWARD_TIMEOUT_MS_DEFAULT, PrimaryForwarder } from './forwarder.js';
 import type { NodeLinks } from './links.js';
 import { replayLog } from './persistence.js';
 import { ReplicaExecutor } from './replica-executor.js';
@@ -24,6 +24,11 @@ export interface ReplicaReplicationOptions {
   readonly reconnectDelayMsMax?: number;
   /** Bound on a forwarded answer's size. */
   readonly forwardResponseBytesMax?: number;
+  /**
+   * How long a request handed to the primary may wait for its answer (FORWARD_TIMEOUT_MS_DEFAULT);
+   * then it answers 503 MERIDIAN_FORWARD_TIMEOUT. Requests with WAIT get the HTTP request timeout.
+   */
+  readonly forwardTimeoutMs?: number;
 }
 
 export interface ReplicaRoleOptions {
@@ -89,7 +94,8 @@ export class ReplicaRole {
       region,
       clock,
       link,
-      timeoutMs: options.requestTimeoutMs,
+      timeoutMs: replication.forwardTimeoutMs ?? FORWARD_TIMEOUT_MS_DEFAULT,
+      waitTimeoutMs: options.requestTimeoutMs,
       responseBytesMax: replication.forwardResponseBytesMax ?? FORWARD_RESPONSE_BYTES_MAX_DEFAULT,
     });
     this.executor = new ReplicaExecutor({
@@ -137,6 +143,10 @@ export class ReplicaRole {
       masterLinkUp: this.replica.state === 'streaming',
       primaryRegion: this.options.replication.primaryRegion,
       replicationState: this.replica.state,
+      // Cut off again and again without progress: reads must not come here (the router skips it).
+      healthy: this.replica.healthy,
+      cutOffsInARow: this.replica.cutOffsInARow,
+      lastReplicationError: this.replica.lastError ?? null,
     };
   }
 

@@ -52,6 +52,7 @@ export function commandRefusal(argv: readonly ByteString[], access: Access): str
     !SCRIPTING.has(name) &&
     !info.isWrite &&
     !info.isDangerous &&
+    !info.flags.includes('standardtoken') &&
     (info.isReadonly || !info.flags.includes('admin'));
   return allowed ? undefined : `NOPERM this user has no permissions to run the '${name}' command`;
 }

@@ -1,4 +1,5 @@
 import { Engine, loadSnapshotEntry, type SnapshotEntry } from '@meridian/engine';
+import { LuaScriptRunner } from '@meridian/script';
 import type { SeededRandom } from '@meridian/lag';
 import {
   type Connection,
@@ -14,6 +15,7 @@ import {
 import { type LogEntry, MemoryWriteLog } from '@meridian/store';
 import type { TopologyConfig } from '@meridian/topology';
 import type { SimLinks } from './links.js';
+import { simMemoryLimit } from './memory-limit.js';
 import type { SimScheduler } from './scheduler.js';
 
 export const PRIMARY_ADDRESS = 'primary';
@@ -102,7 +104,13 @@ export class SimPrimaryNode {
 
   private newEngine(): Engine {
     const random = this.deps.random.fork(`engine:${this.name}:${this.incarnation}`);
-    return new Engine({ role: 'primary', random: random.asFunction() });
+    const memoryLimit = simMemoryLimit(this.deps.config, this.name);
+    return new Engine({
+      role: 'primary',
+      random: random.asFunction(),
+      memoryLimit,
+      scriptRunner: new LuaScriptRunner(),
+    });
   }
 }
 
@@ -154,7 +162,7 @@ export interface ReplicaHooks {
 
 /** A replica region's node: engine, durable state, replication replica. Crashes lose what was not applied. */
 export class SimReplicaNode {
-  engine: Engine = new Engine({ role: 'replica' });
+  engine: Engine = new Engine({ role: 'replica', scriptRunner: new LuaScriptRunner() });
   replica: ReplicationReplica | undefined;
   up = false;
   /** Bumped at each start, so events of a dead incarnation are ignored. */
@@ -176,7 +184,7 @@ export class SimReplicaNode {
   start(): void {
     const { scheduler, network, links } = this.deps;
     const incarnation = ++this.incarnation;
-    this.engine = new Engine({ role: 'replica' });
+    this.engine = new Engine({ role: 'replica', scriptRunner: new LuaScriptRunner() });
     const snapshot = this.disk.snapshot;
     for (const entry of snapshot.entries) loadSnapshotEntry(this.engine.db, entry);
     for (const entry of this.disk.entries) this.engine.applyEffects(entry.effects, entry.timeMs);

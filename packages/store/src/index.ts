@@ -17,4 +17,4 @@ export type { RepairReport } from './sqlite-repair.js';
 export { SCHEMA_VERSION } from './sqlite-schema.js';
 export { recoverEngine } from './recover.js';
 export type { RecoveryOptions, RecoveryReport } from './recover.js';
-export { ensureWritableDir } from './data-dir.js';
+export { ensureWritableDir, makeDirs } from './data-dir.js';

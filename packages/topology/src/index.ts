@@ -1,4 +1,12 @@
-export { parseTopology, applyEnvironment, regionByName, ConfigError } from './config.js';
+export {
+  parseTopology,
+  applyEnvironment,
+  regionByName,
+  ConfigError,
+  MAX_MEMORY_POLICIES,
+  MAX_MEMORY_BYTES_MIN,
+  MAX_MEMORY_BYTES_MAX,
+} from './config.js';
 export type {
   TopologyConfig,
   RegionConfig,
@@ -6,4 +14,5 @@ export type {
   DistributionConfig,
   Durability,
   JitterMode,
+  MaxMemoryPolicyName,
 } from './config.js';

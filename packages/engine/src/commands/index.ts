@@ -7,6 +7,7 @@ import { hyperloglogCommands } from './hyperloglog/index.js';
 import { keyCommands } from './keys/index.js';
 import { listCommands } from './lists/index.js';
 import { pubsubCommands } from './pubsub/index.js';
+import { scriptingCommands } from './scripting/index.js';
 import { serverCommands } from './server/index.js';
 import { setCommands } from './sets/index.js';
 import { streamCommands } from './streams/index.js';
@@ -23,6 +24,7 @@ const families: readonly (readonly CommandSpec[])[] = [
   zsetCommands,
   streamCommands,
   pubsubCommands,
+  scriptingCommands,
   hyperloglogCommands,
   connectionCommands,
   geoCommands,

@@ -83,7 +83,7 @@ function readSources(ctx: ExecContext, keys: readonly ByteString[]): ByteString[
 export const bitop = defineCommand({
   name: 'bitop',
   arity: -4,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 2,
   lastKey: -1,
   keyStep: 1,
