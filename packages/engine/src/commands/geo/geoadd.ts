@@ -13,7 +13,7 @@ import { STEP_MAX, align52, encodeWGS84 } from './geohash.js';
 export const geoadd = defineCommand({
   name: 'geoadd',
   arity: -5,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

@@ -6,7 +6,7 @@ import { georadiusKeys } from './store-keys.js';
 export const georadius = defineCommand({
   name: 'georadius',
   arity: -6,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

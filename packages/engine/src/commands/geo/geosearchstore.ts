@@ -5,7 +5,7 @@ import { georadiusGeneric } from './search.js';
 export const geosearchstore = defineCommand({
   name: 'geosearchstore',
   arity: -8,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 2,
   keyStep: 1,

@@ -10,7 +10,7 @@ import { Hll } from './hll.js';
 export const pfadd = defineCommand({
   name: 'pfadd',
   arity: -2,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

@@ -11,7 +11,7 @@ import { Hll, REGISTERS, emptyRegisters } from './hll.js';
 export const pfmerge = defineCommand({
   name: 'pfmerge',
   arity: -2,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: -1,
   keyStep: 1,
