@@ -1,7 +1,10 @@
 import { assert } from '../assert.js';
 import type { CommandFacts, CommandInfo, CommandSpec, KnownCommand } from '../command.js';
 import { factsOf, toCommandInfo } from '../command.js';
+import { connectionCommands } from './connection/index.js';
+import { geoCommands } from './geo/index.js';
 import { hashCommands } from './hashes/index.js';
+import { hyperloglogCommands } from './hyperloglog/index.js';
 import { keyCommands } from './keys/index.js';
 import { listCommands } from './lists/index.js';
 import { pubsubCommands } from './pubsub/index.js';
@@ -23,6 +26,9 @@ const families: readonly (readonly CommandSpec[])[] = [
   streamCommands,
   pubsubCommands,
   scriptingCommands,
+  hyperloglogCommands,
+  connectionCommands,
+  geoCommands,
 ];
 
 function buildTable(): ReadonlyMap<string, CommandInfo> {
