@@ -1,7 +1,21 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const packages = ['engine', 'lag', 'store', 'rest', 'resp', 'replication', 'node', 'topology', 'router', 'sim', 'cli'];
+const packages = [
+  'engine',
+  'script',
+  'lag',
+  'core',
+  'store',
+  'rest',
+  'resp',
+  'replication',
+  'node',
+  'topology',
+  'router',
+  'sim',
+  'cli',
+];
 
 export default defineConfig({
   resolve: {

@@ -58,8 +58,44 @@ for (const name of readdirSync(join(root, 'packages'))) {
   }
 }
 
+// The deterministic simulator (packages/sim/src/model, and every file it imports for a value) is
+// checked for determinism by the build: no Node built-in or npm package, no timers, no Math.random,
+// no Date, no process or performance — time comes from the virtual clock, randomness from the seed.
+const MODEL_DIR = join(root, 'packages', 'sim', 'src', 'model');
+const NONDETERMINISTIC = [
+  [/\bMath\.random\b/, 'Math.random'],
+  [/\bDate\b/, 'Date'],
+  [/\b(?:setTimeout|setInterval|setImmediate|queueMicrotask|clearTimeout|clearInterval)\b/, 'a real timer'],
+  [/\bprocess\./, 'process'],
+  [/\bperformance\./, 'performance'],
+];
+function stripComments(text) {
+  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+}
+const modelSeen = new Set();
+const modelQueue = sourceFiles(MODEL_DIR);
+while (modelQueue.length > 0) {
+  const file = modelQueue.pop();
+  if (modelSeen.has(file)) continue;
+  modelSeen.add(file);
+  const relative = file.slice(root.length);
+  const code = stripComments(readFileSync(file, 'utf8'));
+  for (const [pattern, what] of NONDETERMINISTIC) {
+    if (pattern.test(code)) violations.push(`${relative}: the deterministic simulator may not use ${what}`);
+  }
+  for (const match of code.matchAll(/^\s*import\s+(type\s+)?[^'"]*?from\s*['"]([^'"]+)['"]/gm)) {
+    const [, typeOnly, specifier] = match;
+    if (typeOnly !== undefined) continue;
+    if (specifier.startsWith('.')) {
+      modelQueue.push(join(file, '..', specifier.replace(/\.js$/, '.ts')));
+    } else if (!specifier.startsWith('@meridian/')) {
+      violations.push(`${relative}: the deterministic simulator may not import '${specifier}'`);
+    }
+  }
+}
+
 if (violations.length > 0) {
   for (const violation of violations) console.error(violation);
   process.exit(1);
 }
-console.log(`layers ok: ${allowed.size} packages checked`);
+console.log(`layers ok: ${allowed.size} packages checked, ${modelSeen.size} deterministic simulator files`);

@@ -29,6 +29,10 @@ export interface ClusterOptions {
   /** Mean of an exponential jitter on every link (none when unset). */
   jitterMeanMs?: number;
   syncWaitMsMax?: number;
+  /** Extra arguments for every `meridian node` (e.g. `--busy-reply-threshold-ms 100`). */
+  nodeArgs?: string[];
+  /** Top-level regions.yaml lines added as they are (e.g. `maxMemoryBytes: 2097152`). */
+  extraConfig?: readonly string[];
 }
 
 export interface Answer {
@@ -101,9 +105,11 @@ export class Cluster {
     readonly configPath: string,
     regions: string[],
     ports: number[],
+    private readonly nodeArgs: string[] = [],
   ) {
     this.regions = regions;
     regions.forEach((region, i) => this.ports.set(region, ports[i] as number));
+    this.ports.set('router', ports[regions.length] as number);
   }
 
   static async create(options: ClusterOptions): Promise<Cluster> {
@@ -130,10 +136,11 @@ export class Cluster {
       '  jitterMode: per-message',
       `  links: [${(options.links ?? []).map((l) => `{ from: ${l.from}, to: ${l.to}, delayMs: ${l.delayMs} }`).join(', ')}]`,
       `replication: { heartbeatMs: 50, syncWaitMsMax: ${options.syncWaitMsMax ?? 1000} }`,
+      ...(options.extraConfig ?? []),
     ];
     const configPath = join(dir, 'regions.yaml');
     writeFileSync(configPath, `${lines.join('\n')}\n`);
-    return new Cluster(dir, configPath, regions, ports);
+    return new Cluster(dir, configPath, regions, ports, options.nodeArgs);
   }
 
   get primary(): string {
@@ -152,9 +159,18 @@ export class Cluster {
     return this.running.get(region)?.output.join('') ?? '';
   }
 
-  /** Spawns the region's node and resolves once it printed its ready line. */
+  /** The geo-router's URL (running once `start('router')` resolved). */
+  get routerUrl(): string {
+    return this.url('router');
+  }
+
+  /** Spawns the region's node (or, for 'router', the geo-router) and resolves once it printed its ready line. */
   async start(region: string): Promise<void> {
-    const child = spawn(process.execPath, [BIN, 'node', '--config', this.configPath, '--region', region], {
+    const args =
+      region === 'router'
+        ? ['router', '--config', this.configPath]
+        : ['node', '--config', this.configPath, '--region', region, ...this.nodeArgs];
+    const child = spawn(process.execPath, [BIN, ...args], {
       env: {
         ...process.env,
         MERIDIAN_TOKEN: TOKEN,
@@ -241,7 +257,8 @@ export class Cluster {
     const deadline = Date.now() + timeoutMs;
     let last = '';
     for (;;) {
-      const digests = await Promise.all([...this.running.keys()].map((region) => this.digest(region)));
+      const nodes = [...this.running.keys()].filter((region) => region !== 'router');
+      const digests = await Promise.all(nodes.map((region) => this.digest(region)));
       const first = digests[0];
       if (first !== undefined && digests.every((d) => d.offset === first.offset && d.digest === first.digest)) {
         return first;

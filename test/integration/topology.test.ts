@@ -1,4 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli, writeTopology } from '../../packages/cli/test/topology-fixture.js';
 
@@ -50,6 +51,9 @@ function send(body: unknown, headers: Record<string, string> = {}): Promise<Resp
 
 beforeAll(async () => {
   topology = await writeTopology();
+  // The primary is killed and must come back with its data: durability: none would (rightly) refuse
+  // to restart it empty over its replicas (docs/regions.md, durability: none).
+  writeFileSync(topology.path, readFileSync(topology.path, 'utf8').replace('durability: none', 'durability: everysec'));
   routerUrl = `http://127.0.0.1:${topology.routerPort}`;
   up = spawn(process.execPath, [BIN, 'up', topology.path], {
     env: { ...process.env, ...env },

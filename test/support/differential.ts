@@ -20,9 +20,10 @@ export async function firstMismatch(
   oracle: Oracle,
   commands: readonly (readonly string[])[],
   normalize: (argv: readonly string[], reply: unknown) => unknown = (_argv, reply) => reply,
+  makeEngine: () => Engine = () => new Engine({ role: 'primary' }),
 ): Promise<Mismatch | undefined> {
   await oracle.client.send(['FLUSHALL']);
-  const engine = new Engine({ role: 'primary' });
+  const engine = makeEngine();
   for (let index = 0; index < commands.length; index++) {
     const argv = commands[index] as readonly string[];
     const ours = normalize(argv, normalizeReply(engine.execute(argv, Date.now()).reply));

@@ -6,6 +6,7 @@ import { registerStatusCommand } from './commands/status.js';
 import { registerExecCommand } from './commands/exec.js';
 import { registerLagCommand } from './commands/lag.js';
 import { registerExperimentCommands } from './commands/experiment.js';
+import { registerDashboardCommand } from './commands/dashboard.js';
 
 /** The `meridian` command line. Each subcommand registers itself from its own file. */
 export function buildProgram(): Command {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerExecCommand(program);
   registerLagCommand(program);
   registerExperimentCommands(program);
+  registerDashboardCommand(program);
   return program;
 }
 

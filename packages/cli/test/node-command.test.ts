@@ -60,7 +60,7 @@ describe('meridian node', () => {
     expect(await exited).toBe(0);
   });
 
-  it('exits non-zero with a clear message when no token is set', async () => {
+  it('exits 78 (fatal: `meridian up` does not restart it) with a clear message when no token is set', async () => {
     const env = { ...process.env };
     delete env['MERIDIAN_TOKEN'];
     const child = spawn(process.execPath, [bin, 'node', '--port', '0', '--data-dir', dataDir], {
@@ -70,7 +70,58 @@ describe('meridian node', () => {
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(code).toBe(1);
+    expect(code).toBe(78);
     expect(stderr).toContain('refusing to start without a token');
+  });
+});
+
+describe('meridian node memory flags', () => {
+  it('--max-memory-bytes and --max-memory-policy reach INFO and CONFIG GET; bad values are usage errors', async () => {
+    const node = await startNode(
+      {
+        port: 0,
+        host: '127.0.0.1',
+        region: 'mem-1',
+        dataDir,
+        maxMemoryBytes: 2 * 1024 * 1024,
+        maxMemoryPolicy: 'allkeys-lru',
+      },
+      { MERIDIAN_TOKEN: 'mem-token' },
+    );
+    try {
+      const call = async (argv: string[]): Promise<unknown> => {
+        const response = await fetch(node.url, {
+          method: 'POST',
+          headers: { authorization: 'Bearer mem-token' },
+          body: JSON.stringify(argv),
+        });
+        return ((await response.json()) as { result: unknown }).result;
+      };
+      const info = (await call(['INFO', 'memory'])) as string;
+      expect(info).toContain('maxmemory:2097152\r\n');
+      expect(info).toContain('maxmemory_policy:allkeys-lru\r\n');
+      expect(await call(['CONFIG', 'GET', 'maxmemory*'])).toEqual([
+        'maxmemory',
+        '2097152',
+        'maxmemory-policy',
+        'allkeys-lru',
+      ]);
+    } finally {
+      await node.close();
+    }
+    for (const bad of [
+      ['--max-memory-bytes', '1000'],
+      ['--max-memory-policy', 'allkeys-lfu'],
+    ]) {
+      const child = spawn(process.execPath, [bin, 'node', '--port', '0', ...bad], {
+        env: { ...process.env, MERIDIAN_TOKEN: 'x' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(code, stderr).toBe(2);
+      expect(stderr).toContain(bad[0]);
+    }
   });
 });

@@ -152,6 +152,21 @@ describe('meridian lag', () => {
     expect(() => parseJitter('zipf:3')).toThrow('--jitter must look like');
   });
 
+  it('refuses lag values past regions.yaml’s bounds before sending anything, naming the field', () => {
+    const loaded = loadTopologyForTest(topology.path);
+    const set = (options: { delay?: string; jitter?: string }) => () =>
+      lagRequestBody('set', { ...options, json: false }, loaded);
+    expect(set({ jitter: '{"distribution":"fixed","valueMs":1e308}' })).toThrow(
+      '--jitter: jitter.valueMs must be between 0 and 3600000, got 1e+308',
+    );
+    expect(set({ delay: '1e12' })).toThrow('--delay: delayMs must be between 0 and 3600000');
+    expect(set({ jitter: 'pareto:10:0.5:4000000' })).toThrow('--jitter: jitter.maxMs must be between 10 and 3600000');
+    expect(lagRequestBody('set', { jitter: 'pareto:10:0.5', json: false }, loaded)).toEqual({
+      action: 'set',
+      jitter: { distribution: 'pareto', scaleMs: 10, shape: 0.5 },
+    });
+  });
+
   it("prints each node's links, and the error of a node that could not apply the change", () => {
     const text = formatLagReports([
       {

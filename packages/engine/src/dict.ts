@@ -6,9 +6,9 @@ import type { ByteString } from './bytes.js';
  * life, so an entry present for a whole SCAN is returned by it; freed slots are reused.
  */
 export class ScanDict<V> {
-  private readonly slotOf = new Map<ByteString, number>();
-  private keys: (ByteString | undefined)[] = [];
-  private values: (V | undefined)[] = [];
+  protected readonly slotOf = new Map<ByteString, number>();
+  protected keys: (ByteString | undefined)[] = [];
+  protected values: (V | undefined)[] = [];
   private free: number[] = [];
 
   get size(): number {
@@ -95,6 +95,27 @@ export class ScanDict<V> {
       }
     }
     return slot >= keys.length ? 0 : slot;
+  }
+
+  /**
+   * Visits up to `count` live entries spread evenly over the slots (each probe looks at most a few
+   * slots on), so sampling costs O(count) however sparse the dict has become.
+   */
+  sample(count: number, visit: (key: ByteString, value: V) => void): void {
+    const keys = this.keys;
+    if (this.slotOf.size === 0 || count <= 0) return;
+    const stride = Math.max(1, Math.floor(keys.length / count));
+    for (let start = 0, visited = 0; start < keys.length && visited < count; start += stride) {
+      const end = Math.min(keys.length, start + 8);
+      for (let slot = start; slot < end; slot++) {
+        const key = keys[slot];
+        if (key !== undefined) {
+          visit(key, this.values[slot] as V);
+          visited++;
+          break;
+        }
+      }
+    }
   }
 
   /** A uniformly random entry's key, or undefined when empty. `random` returns [0, 1). */

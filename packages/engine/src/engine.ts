@@ -1,11 +1,13 @@
 import type { ByteString } from './bytes.js';
 import { arityOk, type CommandInfo } from './command.js';
+import { admitCommand, ERR_OOM, isDenyOom, type MemoryLimit, usedMemoryBytes } from './memory-limit.js';
 import { expireHashFields } from './commands/hashes/active-expire.js';
 import { findCommand } from './commands/index.js';
 import { ExecContext, type Role } from './context.js';
 import { unknownCommand, wrongArity } from './errors.js';
 import { EngineStats, Keyspace } from './keyspace.js';
 import { CommandError, type Reply, ReplyError } from './reply.js';
+import { type ScriptHost, type ScriptRunner, ScriptStore } from './scripting.js';
 
 /** The reply to a command and the effects that reproduce it on a replica (empty for reads). */
 export interface ExecResult {
@@ -23,7 +25,17 @@ export interface EngineOptions {
   role: Role;
   /** Uniform in [0, 1). Seeded in the simulator; Math.random in a real node. */
   random?: () => number;
+  /** Runs Lua for EVAL/FCALL (the `script` package); without one, running a script is an error. */
+  scriptRunner?: ScriptRunner;
+  /** Redis's maxmemory and maxmemory-policy; default: no limit. */
+  memoryLimit?: MemoryLimit;
 }
+
+const ERR_SCRIPT_UNKNOWN = 'ERR Unknown Redis command called from script';
+const ERR_SCRIPT_ARITY = 'ERR Wrong number of args calling Redis command from script';
+const ERR_SCRIPT_NOSCRIPT = 'ERR This Redis command is not allowed from script';
+const ERR_SCRIPT_READONLY = 'ERR Write commands are not allowed from read-only scripts.';
+const ERR_REPLICA_READONLY = "READONLY You can't write against a read only replica.";
 
 /** Host-provided data for commands that report on the node (INFO, WAIT…). */
 export interface EngineHost {
@@ -53,13 +65,23 @@ export class Engine {
   readonly stats = new EngineStats();
   readonly role: Role;
   host: EngineHost = {};
+  readonly scriptRunner: ScriptRunner | undefined;
+  /** maxmemory and its policy (enforced on the primary only). */
+  memoryLimit: MemoryLimit;
   private readonly ctx: ExecContext;
   private expireCursor: Iterator<[ByteString, number]> | undefined;
 
   constructor(options: EngineOptions) {
     this.role = options.role;
+    this.scriptRunner = options.scriptRunner;
+    this.memoryLimit = options.memoryLimit ?? { maxMemoryBytes: 0, policy: 'noeviction' };
     this.ctx = new ExecContext(this.db, this.stats, options.role, options.random ?? Math.random, 0, false);
     this.ctx.engine = this;
+  }
+
+  /** INFO's used_memory: the startup baseline plus the incremental estimate of every key. */
+  usedMemoryBytes(): number {
+    return usedMemoryBytes(this.ctx);
   }
 
   /** The command named `name` in any case, or undefined; remembers spellings it has seen. */
@@ -101,13 +123,20 @@ export class Engine {
    * The effects form one batch, applied atomically by replicas.
    */
   executeTransaction(commands: readonly (readonly ByteString[])[], nowMs: number): TransactionResult {
+    const ctx = this.begin(nowMs, false);
     for (const argv of commands) {
       const resolved = Engine.resolve(argv);
-      if (resolved instanceof ReplyError) {
-        return { replies: new ReplyError('EXECABORT Transaction discarded because of previous errors.'), effects: [] };
+      // Like Redis, a denyoom command queued over maxmemory is refused and EXEC aborts.
+      if (
+        resolved instanceof ReplyError ||
+        (isDenyOom(resolved, argv) && !admitCommand(ctx, this.memoryLimit, resolved, argv))
+      ) {
+        return {
+          replies: new ReplyError('EXECABORT Transaction discarded because of previous errors.'),
+          effects: this.end(ctx),
+        };
       }
     }
-    const ctx = this.begin(nowMs, false);
     const replies = commands.map((argv) => this.run(ctx, argv));
     return { replies, effects: this.end(ctx) };
   }
@@ -144,6 +173,47 @@ export class Engine {
     return this.end(ctx);
   }
 
+  /**
+   * What a running script may call: commands of the current batch, checked as Redis checks them
+   * (unknown, arity, `noscript`, writes in a read-only script or on a replica). Their effects join
+   * the batch's, so a script replicates as the commands it performed.
+   */
+  scriptHost(readonly: boolean): ScriptHost {
+    const ctx = this.ctx;
+    return {
+      readonly,
+      call: (argv) => {
+        const name = argv[0];
+        const info = name === undefined ? undefined : Engine.findCommand(name);
+        if (info === undefined) return new ReplyError(ERR_SCRIPT_UNKNOWN);
+        if (!arityOk(info.arity, argv.length)) return new ReplyError(ERR_SCRIPT_ARITY);
+        if (info.flags.includes('noscript')) return new ReplyError(ERR_SCRIPT_NOSCRIPT);
+        if (info.isWrite && readonly) return new ReplyError(ERR_SCRIPT_READONLY);
+        if (info.isWrite && this.role === 'replica' && !ctx.applying) return new ReplyError(ERR_REPLICA_READONLY);
+        if (this.memoryLimit.maxMemoryBytes > 0 && !admitCommand(ctx, this.memoryLimit, info, argv)) {
+          return new ReplyError(ERR_OOM);
+        }
+        const outer = ctx.argv;
+        ctx.argv = argv;
+        this.stats.commandsProcessed++;
+        try {
+          return info.handler(ctx, argv);
+        } catch (error) {
+          if (error instanceof CommandError) return error.toReply();
+          throw error;
+        } finally {
+          ctx.argv = outer;
+          if (info.isWrite) this.remeasure(info, argv);
+        }
+      },
+    };
+  }
+
+  /** Scripts and function libraries this node knows (replicated through SCRIPT LOAD / FUNCTION LOAD, kept in snapshots). */
+  get scripts(): ScriptStore {
+    return this.db.scripts;
+  }
+
   private begin(nowMs: number, applying: boolean, effects: ByteString[][] = []): ExecContext {
     const ctx = this.ctx;
     ctx.nowMs = nowMs;
@@ -161,6 +231,9 @@ export class Engine {
   private run(ctx: ExecContext, argv: readonly ByteString[]): Reply {
     const resolved = Engine.resolve(argv);
     if (resolved instanceof ReplyError) return resolved;
+    if (this.memoryLimit.maxMemoryBytes > 0 && !admitCommand(ctx, this.memoryLimit, resolved, argv)) {
+      return new ReplyError(ERR_OOM);
+    }
     ctx.argv = argv;
     this.stats.commandsProcessed++;
     try {
@@ -168,6 +241,24 @@ export class Engine {
     } catch (error) {
       if (error instanceof CommandError) return error.toReply();
       throw error;
+    } finally {
+      if (resolved.isWrite) this.remeasure(resolved, argv);
     }
+  }
+
+  /** Writes may change values in place: their keys' memory estimates are taken again. */
+  private remeasure(info: CommandInfo, argv: readonly ByteString[]): void {
+    const data = this.db.data;
+    if (info.keys !== undefined) {
+      for (const index of info.keys(argv)) {
+        const key = argv[index];
+        if (key !== undefined) data.remeasure(key);
+      }
+      return;
+    }
+    if (info.firstKey === 0) return;
+    const last = info.lastKey < 0 ? argv.length + info.lastKey : info.lastKey;
+    const step = info.keyStep || 1;
+    for (let i = info.firstKey; i <= last && i < argv.length; i += step) data.remeasure(argv[i] as ByteString);
   }
 }

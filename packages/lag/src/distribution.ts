@@ -12,6 +12,17 @@ export interface Distribution {
 
 export type DistributionKind = 'fixed' | 'uniform' | 'normal' | 'exponential' | 'pareto' | 'empirical';
 
+/** The largest delay in ms any lag setting may name (regions.yaml, /_meridian/lag, `meridian lag`): one hour. */
+export const LAG_MS_MAX = 3_600_000;
+/** The smallest and largest Pareto shape accepted. */
+export const PARETO_SHAPE_MIN = 0.01;
+export const PARETO_SHAPE_MAX = 1000;
+/**
+ * Pareto (heavy-tailed) draws are capped: one draw of hours would hold every later message on an
+ * ordered link. Default cap one minute; `maxMs` sets it, up to LAG_MS_MAX.
+ */
+export const PARETO_MS_MAX_DEFAULT = 60_000;
+
 /** A bad latency setting; `field` names the offending field (e.g. `jitter.meanMs`). */
 export class LagConfigError extends Error {
   readonly code = 'LAG_CONFIG_INVALID';
@@ -62,13 +73,22 @@ export function exponential(meanMs: number): Distribution {
   };
 }
 
-/** Pareto type I: X ≥ scaleMs, P(X > x) = (scaleMs / x)^shape. Heavy-tailed delays. */
-export function pareto(scaleMs: number, shape: number): Distribution {
+/**
+ * Pareto type I: X ≥ scaleMs, P(X > x) = (scaleMs / x)^shape. Heavy-tailed delays, capped at
+ * `maxMs` (a draw above it is maxMs; the CDF reaches 1 there and the mean is the capped mean).
+ */
+export function pareto(scaleMs: number, shape: number, maxMs: number = PARETO_MS_MAX_DEFAULT): Distribution {
+  const cap = Math.max(maxMs, scaleMs);
+  // E[min(X, cap)] = scale + ∫ from scale to cap of (scale / x)^shape dx
+  const tail =
+    shape === 1
+      ? scaleMs * Math.log(cap / scaleMs)
+      : (Math.pow(scaleMs, shape) * (Math.pow(cap, 1 - shape) - Math.pow(scaleMs, 1 - shape))) / (1 - shape);
   return {
     kind: 'pareto',
-    meanMs: shape > 1 ? (shape * scaleMs) / (shape - 1) : Infinity,
-    sample: (random) => scaleMs / Math.pow(random.nextOpen(), 1 / shape),
-    cdf: (x) => (x < scaleMs ? 0 : 1 - Math.pow(scaleMs / x, shape)),
+    meanMs: scaleMs + tail,
+    sample: (random) => Math.min(cap, scaleMs / Math.pow(random.nextOpen(), 1 / shape)),
+    cdf: (x) => (x < scaleMs ? 0 : x >= cap ? 1 : 1 - Math.pow(scaleMs / x, shape)),
   };
 }
 
@@ -108,7 +128,7 @@ const PARAMETERS: Record<DistributionKind, readonly string[]> = {
   uniform: ['minMs', 'maxMs'],
   normal: ['meanMs', 'stddevMs'],
   exponential: ['meanMs'],
-  pareto: ['scaleMs', 'shape'],
+  pareto: ['scaleMs', 'shape', 'maxMs'],
   empirical: ['samplesMs'],
 };
 
@@ -132,7 +152,7 @@ export function parseDistribution(config: unknown, field = 'jitter'): Distributi
       throw new LagConfigError(`${field}.${key}`, `unknown parameter for ${kind} (expected ${parameters.join(', ')})`);
     }
   }
-  const number = (key: string, min: number): number => nonNegative(object[key], `${field}.${key}`, min);
+  const number = (key: string, min: number): number => bounded(object[key], `${field}.${key}`, min, LAG_MS_MAX);
   switch (kind as DistributionKind) {
     case 'fixed':
       return fixed(number('valueMs', 0));
@@ -143,26 +163,31 @@ export function parseDistribution(config: unknown, field = 'jitter'): Distributi
       return uniform(minMs, maxMs);
     }
     case 'normal':
-      return normal(nonNegative(object['meanMs'], `${field}.meanMs`, -Infinity), number('stddevMs', 0));
+      return normal(number('meanMs', 0), number('stddevMs', 0));
     case 'exponential':
       return exponential(number('meanMs', 0));
-    case 'pareto':
-      return pareto(positive(object['scaleMs'], `${field}.scaleMs`), positive(object['shape'], `${field}.shape`));
+    case 'pareto': {
+      const scaleMs = positive(object['scaleMs'], `${field}.scaleMs`);
+      const shape = bounded(object['shape'], `${field}.shape`, PARETO_SHAPE_MIN, PARETO_SHAPE_MAX);
+      const maxMs = object['maxMs'] === undefined ? Math.max(PARETO_MS_MAX_DEFAULT, scaleMs) : number('maxMs', scaleMs);
+      return pareto(scaleMs, shape, maxMs);
+    }
     case 'empirical':
       return empirical(samples(object['samplesMs'], `${field}.samplesMs`));
   }
 }
 
-function nonNegative(value: unknown, field: string, min: number): number {
+/** A finite number in [min, max]; LagConfigError naming `field` otherwise. */
+export function bounded(value: unknown, field: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new LagConfigError(field, `must be a finite number, got ${JSON.stringify(value)}`);
   }
-  if (value < min) throw new LagConfigError(field, `must be ≥ ${min}, got ${value}`);
+  if (value < min || value > max) throw new LagConfigError(field, `must be between ${min} and ${max}, got ${value}`);
   return value;
 }
 
 function positive(value: unknown, field: string): number {
-  const number = nonNegative(value, field, 0);
+  const number = bounded(value, field, 0, LAG_MS_MAX);
   if (number === 0) throw new LagConfigError(field, 'must be > 0, got 0');
   return number;
 }
@@ -171,5 +196,5 @@ function samples(value: unknown, field: string): number[] {
   if (!Array.isArray(value) || value.length === 0) {
     throw new LagConfigError(field, 'must be a non-empty list of numbers');
   }
-  return value.map((item: unknown, i) => nonNegative(item, `${field}[${i}]`, 0));
+  return value.map((item: unknown, i) => bounded(item, `${field}[${i}]`, 0, LAG_MS_MAX));
 }

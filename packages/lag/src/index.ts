@@ -11,6 +11,10 @@ export {
   empirical,
   parseDistribution,
   standardNormalCdf,
+  LAG_MS_MAX,
+  PARETO_MS_MAX_DEFAULT,
+  PARETO_SHAPE_MIN,
+  PARETO_SHAPE_MAX,
 } from './distribution.js';
 export type { GeoPoint } from './geo.js';
 export { greatCircleKm, geoDelayMs, ONE_WAY_MS_PER_KM, SINGAPORE, NORTH_VIRGINIA } from './geo.js';

@@ -1,4 +1,4 @@
-import { type Distribution, fixed, LagConfigError, parseDistribution } from './distribution.js';
+import { bounded, type Distribution, fixed, LAG_MS_MAX, LagConfigError, parseDistribution } from './distribution.js';
 import type { SeededRandom } from './random.js';
 
 /**
@@ -112,6 +112,16 @@ export class LinkModel {
     return this.afterStalls(sentMs + this.settings.baseDelayMs + this.jitterMs(sendMs));
   }
 
+  /**
+   * When a message sent at `sendMs` and still queued arrives under the current settings (its
+   * jitter drawn again): a changed or cleared lag applies to messages already in flight.
+   * Bandwidth queueing is not replayed.
+   */
+  retimedArrivalMs(sendMs: number): number | undefined {
+    if (this.settings.partitioned) return undefined;
+    return this.afterStalls(sendMs + this.settings.baseDelayMs + this.jitterMs(sendMs));
+  }
+
   private afterStalls(atMs: number): number {
     let result = atMs;
     for (const stall of this.stalls) {
@@ -131,10 +141,10 @@ const DEFAULT_SETTINGS: LinkSettings = {
 };
 
 function validate(settings: LinkSettings): void {
-  if (!(settings.baseDelayMs >= 0) || !Number.isFinite(settings.baseDelayMs)) {
-    throw new LagConfigError('baseDelayMs', `must be a finite number ≥ 0, got ${settings.baseDelayMs}`);
+  if (!(settings.baseDelayMs >= 0) || !(settings.baseDelayMs <= LAG_MS_MAX)) {
+    throw new LagConfigError('baseDelayMs', `must be between 0 and ${LAG_MS_MAX}, got ${settings.baseDelayMs}`);
   }
-  if (!(settings.jitterRedrawMs > 0)) {
+  if (!(settings.jitterRedrawMs > 0) || !(settings.jitterRedrawMs <= LAG_MS_MAX)) {
     throw new LagConfigError('jitterRedrawMs', `must be > 0, got ${settings.jitterRedrawMs}`);
   }
   if (!(settings.bandwidthBytesPerSecond > 0)) {
@@ -161,12 +171,7 @@ export interface LinkConfig {
 /** Parses a plain link config; errors name the field, prefixed by `field`. */
 export function parseLinkSettings(config: LinkConfig, field = 'link'): Partial<LinkSettings> {
   const out: Partial<LinkSettings> = {};
-  const number = (value: unknown, name: string): number => {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw new LagConfigError(`${field}.${name}`, `must be a finite number ≥ 0, got ${JSON.stringify(value)}`);
-    }
-    return value;
-  };
+  const number = (value: unknown, name: string, max = LAG_MS_MAX): number => bounded(value, `${field}.${name}`, 0, max);
   if (config.delayMs !== undefined) out.baseDelayMs = number(config.delayMs, 'delayMs');
   if (config.jitter !== undefined) out.jitter = parseDistribution(config.jitter, `${field}.jitter`);
   if (config.jitterMode !== undefined) {
@@ -180,7 +185,7 @@ export function parseLinkSettings(config: LinkConfig, field = 'link'): Partial<L
   }
   if (config.jitterRedrawMs !== undefined) out.jitterRedrawMs = number(config.jitterRedrawMs, 'jitterRedrawMs');
   if (config.bandwidthBytesPerSecond !== undefined) {
-    out.bandwidthBytesPerSecond = number(config.bandwidthBytesPerSecond, 'bandwidthBytesPerSecond');
+    out.bandwidthBytesPerSecond = number(config.bandwidthBytesPerSecond, 'bandwidthBytesPerSecond', Infinity);
   }
   if (config.partitioned !== undefined) {
     if (typeof config.partitioned !== 'boolean') {

@@ -1,10 +1,17 @@
 import http from 'node:http';
 import { type Clock, type LinkModel, OrderedDelayLine } from '@meridian/lag';
 import { CORS_HEADERS, encodeJsonError, type RestRequest } from '@meridian/rest';
-import type { RestResponse } from './handler.js';
+import { FORWARDED_BY_HEADER, type Forwarder, type RestResponse } from '@meridian/core';
 
-/** Marks a request a replica handed on, so a misconfigured "primary" that is a replica does not loop it. */
-export const FORWARDED_BY_HEADER = 'x-meridian-forwarded-by';
+export { FORWARDED_BY_HEADER };
+
+/**
+ * How long a replica waits for the primary's answer to a forwarded request by default: a paused or
+ * wedged primary must not hold strong and bounded reads (and writes) for the whole HTTP timeout.
+ */
+export const FORWARD_TIMEOUT_MS_DEFAULT = 5_000;
+/** The error code of a forward that timed out. */
+export const FORWARD_TIMEOUT_CODE = 'MERIDIAN_FORWARD_TIMEOUT';
 
 const REQUEST_HEADERS = [
   'authorization',
@@ -28,7 +35,10 @@ export interface ForwarderOptions {
   readonly clock: Clock;
   /** The replica→primary link: forwards wait its delay, in order; a partition fails them. */
   readonly link: LinkModel | undefined;
+  /** Deadline of a forwarded request's whole answer. */
   readonly timeoutMs: number;
+  /** The deadline for requests that hold WAIT (which waits by design); default timeoutMs. */
+  readonly waitTimeoutMs?: number;
   readonly responseBytesMax: number;
   readonly socketsMax?: number;
 }
@@ -42,7 +52,7 @@ interface Outgoing {
  * Hands requests to the primary over HTTP keep-alive and gives back its answer as it is (status,
  * body, sync token, served-by). Requests first travel the replica→primary link model.
  */
-export class PrimaryForwarder {
+export class PrimaryForwarder implements Forwarder {
   private readonly agent: http.Agent;
   private readonly line: OrderedDelayLine<Outgoing> | undefined;
   private readonly base: URL;
@@ -60,16 +70,18 @@ export class PrimaryForwarder {
     }
   }
 
-  forward(request: RestRequest): Promise<RestResponse> {
+  /** `waits`: the request holds WAIT, which may take up to the longer waitTimeoutMs. */
+  forward(request: RestRequest, waits = false): Promise<RestResponse> {
+    const timeoutMs = waits ? (this.options.waitTimeoutMs ?? this.options.timeoutMs) : this.options.timeoutMs;
     return new Promise<RestResponse>((resolve) => {
       const fail = (error: Error): void => resolve(this.unreachable(error));
       // A pooled connection the primary closed meanwhile fails before any answer: try once more on a
       // fresh one (Node's documented pattern for keep-alive agents).
       const retry = (error: Error, reused: boolean): void => {
-        if (reused) this.send(request, resolve, (again) => fail(again));
+        if (reused) this.send(request, timeoutMs, resolve, (again) => fail(again));
         else fail(error);
       };
-      const start = (): void => this.send(request, resolve, retry);
+      const start = (): void => this.send(request, timeoutMs, resolve, retry);
       if (this.line === undefined) start();
       else this.line.send({ start, fail }, request.body.length + 256);
     });
@@ -82,6 +94,7 @@ export class PrimaryForwarder {
 
   private send(
     request: RestRequest,
+    timeoutMs: number,
     resolve: (response: RestResponse) => void,
     fail: (error: Error, reusedSocket: boolean) => void,
   ): void {
@@ -101,15 +114,34 @@ export class PrimaryForwarder {
         path: request.url,
         headers,
         agent: this.agent,
-        timeout: this.options.timeoutMs,
       },
       (response) => {
         answered = true;
-        this.receive(response, resolve, (error) => fail(error, false));
+        this.receive(
+          response,
+          (answer) => {
+            clearTimeout(deadline);
+            resolve(answer);
+          },
+          (error) => {
+            clearTimeout(deadline);
+            fail(error, false);
+          },
+        );
       },
     );
-    outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer within ${this.options.timeoutMs} ms`)));
+    // A deadline on the whole answer (not only on an idle socket): a wedged primary fails fast.
+    const deadline = setTimeout(() => {
+      const error = new Error(`no answer within ${timeoutMs} ms (${FORWARD_TIMEOUT_CODE})`);
+      if (answered) outgoing.destroy(error);
+      else {
+        answered = true;
+        outgoing.destroy();
+        fail(error, false);
+      }
+    }, timeoutMs);
     outgoing.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(deadline);
       if (answered) return;
       const stale = outgoing.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
       fail(error, stale);

@@ -1,9 +1,10 @@
-import { type ByteString, type Reply, ReplyError } from '@meridian/engine';
+import { type ByteString, hasMeridianCode, type Reply, ReplyError } from '@meridian/engine';
 import {
   ALLOWED_METHODS,
   CORS_HEADERS,
+  CORS_POLICY_DEFAULT,
+  type CorsPolicy,
   type ParsedRestRequest,
-  PREFLIGHT_HEADERS,
   type RestAuth,
   type RestCall,
   type RestRequest,
@@ -13,6 +14,7 @@ import {
   STALENESS_HEADER,
   CORS_EXPOSE_HEADERS,
   commandRefusal,
+  preflightHeaders,
   encodeJsonEntries,
   encodeJsonError,
   encodeJsonResult,
@@ -20,14 +22,29 @@ import {
   encodeRespAll,
   parseRestRequest,
 } from '@meridian/rest';
-import type { BatchOutcome, CommandBatch, CommandRouter, Consistency, RunResult } from './executor.js';
-import { LagRequestError, type NodeLinks } from './links.js';
+import { parseConsistency } from '@meridian/core';
+import type {
+  BatchOutcome,
+  CommandBatch,
+  CommandRouter,
+  RestResponse as CoreResponse,
+  RunResult,
+} from '@meridian/core';
+import { NodeLinks } from './links.js';
+import { TRANSACTION_COMMANDS_MAX_DEFAULT, transactionTooLarge } from './pipeline-slices.js';
+import { REPLY_BYTES_MAX_DEFAULT, replyBytes, replyTooLarge } from './reply-size.js';
+import { isReadOnlyRequest, type TrafficStats } from './traffic.js';
 
-/** An HTTP answer, independent of any socket. */
-export interface RestResponse {
-  readonly status: number;
-  readonly headers: Record<string, string>;
+/** An HTTP answer, independent of any socket (core's, with the node's Buffer body). */
+export interface RestResponse extends CoreResponse {
   readonly body: string | Buffer;
+}
+
+/** A forwarded answer (core's port gives bytes) as the node's response. */
+function asNodeResponse(response: CoreResponse): RestResponse {
+  const body = response.body;
+  if (typeof body === 'string' || Buffer.isBuffer(body)) return { ...response, body };
+  return { ...response, body: Buffer.from(body.buffer, body.byteOffset, body.byteLength) };
 }
 
 /** The `/_meridian/*` endpoints a node serves besides health. */
@@ -51,6 +68,14 @@ export interface RestHandlerOptions {
   readonly requestBytesMax: number;
   readonly region: string | undefined;
   readonly admin: AdminEndpoints;
+  /** Raw bytes one answer may carry (default REPLY_BYTES_MAX_DEFAULT). */
+  readonly replyBytesMax?: number;
+  /** Commands one /multi-exec may hold (default TRANSACTION_COMMANDS_MAX_DEFAULT). */
+  readonly transactionCommandsMax?: number;
+  /** Allowed origins (regions.yaml `cors`); default any (`*`). The HTTP adapter applies it to every answer. */
+  readonly cors?: CorsPolicy;
+  /** Counts answered commands and read latency for `/_meridian/status` (none: not measured). */
+  readonly traffic?: TrafficStats;
 }
 
 type CommandCall = RestCall & Extract<ParsedRestRequest, { kind: 'command' | 'pipeline' | 'transaction' }>;
@@ -58,19 +83,12 @@ type CommandCall = RestCall & Extract<ParsedRestRequest, { kind: 'command' | 'pi
 const JSON_TYPE = 'application/json';
 const RESP_TYPE = 'application/octet-stream';
 const ERR_INTERNAL = 'ERR internal error';
+const ERR_ADMIN_FAILED = 'MERIDIAN_ADMIN_FAILED';
 const ERR_NO_STREAMS = 'ERR event streams (/subscribe, /psubscribe, /monitor) are not available on this node';
 
 const CONSISTENCY_HEADER = 'x-meridian-consistency';
-const BOUNDED = /^bounded=(\d{1,9})$/;
-
-/** `x-meridian-consistency`; anything unparseable counts as absent. */
-export function parseConsistency(header: string | readonly string[] | undefined): Consistency | undefined {
-  if (typeof header !== 'string') return undefined;
-  const text = header.trim().toLowerCase();
-  if (text === 'eventual' || text === 'session' || text === 'strong') return { level: text };
-  const bounded = BOUNDED.exec(text);
-  return bounded === null ? undefined : { level: 'bounded', stalenessMsMax: Number(bounded[1]) };
-}
+/** `x-meridian-consistency` (the one parser, in @meridian/core); anything unparseable counts as absent. */
+export { parseConsistency };
 
 /** Answers parsed REST requests with a `CommandRouter`; callable without a socket. */
 export class RestHandler {
@@ -87,7 +105,11 @@ export class RestHandler {
   respond(parsed: ParsedRestRequest, request: RestRequest): RestResponse | Promise<RestResponse> {
     switch (parsed.kind) {
       case 'preflight':
-        return { status: 204, headers: { ...PREFLIGHT_HEADERS, allow: ALLOWED_METHODS }, body: '' };
+        return {
+          status: 204,
+          headers: preflightHeaders(this.options.cors ?? CORS_POLICY_DEFAULT, request.headers, ALLOWED_METHODS),
+          body: '',
+        };
       case 'failure': {
         const response = this.plain(parsed.status, encodeJsonError(parsed.error));
         if (parsed.status === 405) response.headers['allow'] = ALLOWED_METHODS;
@@ -120,7 +142,13 @@ export class RestHandler {
     if (name === 'lag' && !post) return this.plain(200, JSON.stringify({ links: admin.links?.views() ?? [] }));
     if (name === 'lag') return this.changeLag(request.body);
     if (post) return this.plain(405, encodeJsonError(`ERR /_meridian/${name} answers GET only`));
-    return this.plain(200, JSON.stringify(name === 'status' ? admin.status() : admin.digest()));
+    try {
+      return this.plain(200, JSON.stringify(name === 'status' ? admin.status() : admin.digest()));
+    } catch (error) {
+      // An admin endpoint answers its failure as an error; it never takes the node down.
+      console.error(`meridian: /_meridian/${name} failed:`, error);
+      return this.plain(500, encodeJsonError(`${ERR_ADMIN_FAILED} /_meridian/${name} failed`));
+    }
   }
 
   private isAdmin(credential: string | undefined): boolean {
@@ -138,15 +166,34 @@ export class RestHandler {
       return this.plain(400, encodeJsonError('ERR body: must be JSON like {"action":"set","delayMs":100}'));
     }
     try {
-      const changed = links === undefined ? { links: [], matched: 0 } : links.apply(parsed);
+      // Without links the request is still checked (an empty set of links validates it).
+      const changed = (links ?? new NodeLinks([])).apply(parsed);
       return this.plain(200, JSON.stringify(changed));
     } catch (error) {
-      if (!(error instanceof LagRequestError)) throw error;
+      if (!hasMeridianCode(error, 'MERIDIAN_NODE_LAG_REQUEST_INVALID')) throw error;
       return this.plain(400, encodeJsonError(`ERR ${error.message}`));
     }
   }
 
   private call(parsed: CommandCall, request: RestRequest): RestResponse | Promise<RestResponse> {
+    const traffic = this.options.traffic;
+    if (traffic === undefined) return this.run(parsed, request);
+    const startedMs = traffic.now();
+    const commands = parsed.kind === 'command' ? 1 : parsed.commands.length;
+    const isRead =
+      parsed.kind === 'command'
+        ? isReadOnlyRequest([parsed.argv])
+        : parsed.kind === 'pipeline' && isReadOnlyRequest(parsed.commands);
+    const finish = (response: RestResponse): RestResponse => {
+      const endedMs = traffic.now();
+      traffic.record(commands, isRead ? endedMs - startedMs : undefined, endedMs);
+      return response;
+    };
+    const answered = this.run(parsed, request);
+    return answered instanceof Promise ? answered.then(finish) : finish(answered);
+  }
+
+  private run(parsed: CommandCall, request: RestRequest): RestResponse | Promise<RestResponse> {
     const prepared = this.prepare(parsed);
     if (prepared instanceof ReplyError) return this.commandError(parsed, prepared.message);
     try {
@@ -167,7 +214,7 @@ export class RestHandler {
   }
 
   private answer(parsed: CommandCall, result: RunResult, refusals: Map<number, ReplyError> | undefined): RestResponse {
-    return 'forwarded' in result ? result.forwarded : this.encode(parsed, result, refusals);
+    return 'forwarded' in result ? asNodeResponse(result.forwarded) : this.encode(parsed, result, refusals);
   }
 
   /** Applies per-command refusals: a single command or a transaction fails whole; a pipeline per entry. */
@@ -177,6 +224,10 @@ export class RestHandler {
     if (parsed.kind === 'command') {
       const refusal = commandRefusal(parsed.argv, parsed.access);
       return refusal === undefined ? { batch: parsed, refusals: undefined } : new ReplyError(refusal);
+    }
+    const transactionMax = this.options.transactionCommandsMax ?? TRANSACTION_COMMANDS_MAX_DEFAULT;
+    if (parsed.kind === 'transaction' && parsed.commands.length > transactionMax) {
+      return new ReplyError(transactionTooLarge(parsed.commands.length, transactionMax));
     }
     let refusals: Map<number, ReplyError> | undefined;
     for (let i = 0; i < parsed.commands.length; i++) {
@@ -197,6 +248,14 @@ export class RestHandler {
   ): RestResponse {
     const { replies, syncToken, stalenessMs } = outcome;
     if (replies instanceof ReplyError) return this.commandError(parsed, replies.message, syncToken, stalenessMs);
+    const replyMax = this.options.replyBytesMax ?? REPLY_BYTES_MAX_DEFAULT;
+    const single = replies[0];
+    const small =
+      replies.length === 1 &&
+      (typeof single === 'string' ? single.length <= replyMax : typeof single !== 'object' || single === null);
+    if (!small && replyBytes(replies, replyMax) > replyMax) {
+      return this.commandError(parsed, replyTooLarge(replyMax), syncToken, stalenessMs);
+    }
     const resp2 = parsed.format === 'resp2';
     const base64 = parsed.format === 'base64';
     if (parsed.kind === 'command') {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ParsedRestRequest } from '@meridian/rest';
-import { ERR_TOO_LARGE, encodeJsonError } from '@meridian/rest';
+import type { CorsPolicy, ParsedRestRequest } from '@meridian/rest';
+import { ERR_TOO_LARGE, encodeJsonError, enforceCorsPolicy } from '@meridian/rest';
 import type { RestHandler, RestResponse } from './handler.js';
 
 export type StreamRequest = Extract<ParsedRestRequest, { kind: 'stream' }>;
@@ -19,6 +19,8 @@ export interface HttpServerOptions {
   readonly requestTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
   readonly streams: StreamHandler | undefined;
+  /** Allowed origins for every answer, SSE streams included; default any (`*`). */
+  readonly cors?: CorsPolicy;
 }
 
 export const HTTP_TIMEOUTS_DEFAULT = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 };
@@ -154,6 +156,7 @@ export function createHttpServer(handler: RestHandler, options: HttpServerOption
       noDelay: true,
     },
     (request, response) => {
+      if (options.cors !== undefined) enforceCorsPolicy(options.cors, request, response);
       const declared = Number(request.headers['content-length'] ?? 0);
       if (declared > options.requestBytesMax) {
         tooLarge(handler, request, response);

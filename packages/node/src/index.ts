@@ -1,6 +1,10 @@
 export { MeridianNode, NodeConfigError, isLoopbackHost } from './node.js';
+export { defaultMaxMemoryBytes, HEAP_SHARE_DEFAULT } from './memory.js';
+export { PIPELINE_SLICE_COMMANDS_DEFAULT, TRANSACTION_COMMANDS_MAX_DEFAULT } from './pipeline-slices.js';
+export { REPLY_BYTES_MAX_DEFAULT } from './reply-size.js';
 export type { MeridianNodeOptions } from './node.js';
-export { PrimaryExecutor, isWait } from './executor.js';
+// The roles' request execution lives in @meridian/core; re-exported for the node's users.
+export { PrimaryExecutor, ReplicaExecutor, isWait } from '@meridian/core';
 export type {
   CommandRouter,
   CommandBatch,
@@ -10,16 +14,23 @@ export type {
   ReplicaAcks,
   RunContext,
   RunResult,
-} from './executor.js';
-export { ReplicaExecutor } from './replica-executor.js';
+} from '@meridian/core';
 export { RestHandler, parseConsistency } from './handler.js';
 export type { AdminEndpoints, RestResponse, RestHandlerOptions } from './handler.js';
 export { createHttpServer, HTTP_TIMEOUTS_DEFAULT } from './http-server.js';
 export type { HttpServerOptions, StreamHandler, StreamRequest } from './http-server.js';
 export { NodeLinks, LagRequestError } from './links.js';
 export type { LinkSpec, LinkView } from './links.js';
-export { PrimaryForwarder, FORWARDED_BY_HEADER } from './forwarder.js';
-export { openRegionStore, SnapshotScheduler, SNAPSHOT_POLICY_DEFAULT } from './persistence.js';
+export { PrimaryForwarder } from './forwarder.js';
+export { FORWARDED_BY_HEADER } from '@meridian/core';
+export {
+  openRegionStore,
+  SnapshotScheduler,
+  SNAPSHOT_POLICY_DEFAULT,
+  REGION_NAME_PATTERN,
+  RegionNameError,
+  checkRegionName,
+} from './persistence.js';
 export type { RegionStoreOptions, SnapshotPolicy } from './persistence.js';
 export type { PrimaryReplicationOptions } from './primary-role.js';
 export type { ReplicaReplicationOptions } from './replica-role.js';
@@ -29,3 +40,5 @@ export type { RegionAddress, ReplicaView } from './report.js';
 export * from './pubsub/index.js';
 export { RespServer, RESP_SERVER_LIMITS_DEFAULT, KeyspaceChanges } from './resp/index.js';
 export type { RespServerLimits } from './resp/index.js';
+export { TrafficStats, TRAFFIC_WINDOW_MS, isReadOnlyRequest } from './traffic.js';
+export type { TrafficView } from './traffic.js';

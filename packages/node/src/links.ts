@@ -28,8 +28,9 @@ export interface LinkView {
   stalled: boolean;
 }
 
-/** A bad `/_meridian/lag` request; `field` names what is wrong. */
+/** A bad `/_meridian/lag` request; `field` names what is wrong. Code MERIDIAN_NODE_LAG_REQUEST_INVALID. */
 export class LagRequestError extends Error {
+  readonly code = 'MERIDIAN_NODE_LAG_REQUEST_INVALID';
   constructor(
     readonly field: string,
     problem: string,

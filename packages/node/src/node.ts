@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { digestKeyspace, Engine } from '@meridian/engine';
+import { digestKeyspace, Engine, type MaxMemoryPolicy } from '@meridian/engine';
+import { LuaScriptRunner } from '@meridian/script';
 import type { Clock, TimerHandle } from '@meridian/lag';
 import { REPLICATION_PATH, SystemClock } from '@meridian/replication';
-import { REQUEST_BYTES_MAX_DEFAULT, RestAuth, type RestRequest, SecretToken } from '@meridian/rest';
-import { MemoryWriteLog, type ReplicaWriteLog, type WriteLog, recoverEngine, SqliteWriteLog } from '@meridian/store';
-import type { CommandRouter } from './executor.js';
+import { type CorsPolicy, REQUEST_BYTES_MAX_DEFAULT, RestAuth, type RestRequest, SecretToken } from '@meridian/rest';
+import { MemoryWriteLog, type ReplicaWriteLog, type WriteLog, recoverEngine, snapshotStoreOf } from '@meridian/store';
+import type { CommandRouter } from '@meridian/core';
 import { RestHandler, type RestResponse } from './handler.js';
 import { PubSubHub } from './pubsub/hub.js';
 import { PubSubService, type PubSubSettings } from './pubsub/service.js';
@@ -22,6 +23,8 @@ import { BlockedClients } from './resp/blocking.js';
 import { KeyspaceChanges, WatchRegistry } from './resp/changes.js';
 import { RespServer } from './resp/server.js';
 import { RESP_SERVER_LIMITS_DEFAULT, type RespServerLimits } from './resp/services.js';
+import { TrafficStats } from './traffic.js';
+import { memoryLimitOf } from './memory.js';
 
 export interface MeridianNodeOptions {
   /** Standard REST token (MERIDIAN_TOKEN). Required unless `insecureNoAuth` on a loopback host. */
@@ -54,6 +57,10 @@ export interface MeridianNodeOptions {
   readonly snapshots?: Partial<SnapshotPolicy>;
   readonly clock?: Clock;
   readonly requestBytesMax?: number;
+  /** Redis's busy-reply-threshold: a Lua script running longer is stopped with an error (default 5000). */
+  readonly busyReplyThresholdMs?: number;
+  /** How much a Lua script may grow the heap before it is stopped (default 256 MiB). */
+  readonly scriptMemoryBytesMax?: number;
   /**
    * Keep at most this many log entries, dropping older ones on the housekeeping timer. For an
    * in-memory log with nobody reading old entries; leave unset when replicas or restarts need them.
@@ -72,6 +79,15 @@ export interface MeridianNodeOptions {
   readonly pubsub?: Partial<PubSubSettings>;
   /** The Redis protocol listener (RESP2/RESP3); undefined: none. Port 0: an ephemeral one. */
   readonly resp?: { readonly port: number; readonly limits?: Partial<RespServerLimits> };
+  /**
+   * Redis's maxmemory: over it, denyoom commands answer OOM (or keys are evicted, per
+   * `maxMemoryPolicy`). 0: no limit. Default: a quarter of V8's heap limit (see memory.ts).
+   */
+  readonly maxMemoryBytes?: number;
+  /** Redis's maxmemory-policy; default noeviction. */
+  readonly maxMemoryPolicy?: MaxMemoryPolicy;
+  /** Which origins a browser page may call this node from (regions.yaml `cors`); default any (`*`). */
+  readonly cors?: CorsPolicy;
   /** Operator messages (repairs, replication state, store failures). Default: stderr. */
   readonly report?: (message: string) => void;
 }
@@ -145,6 +161,8 @@ export class MeridianNode {
   /** This node's pub/sub subscribers (messages arrive by PUBLISH here or through replication). */
   readonly pubsub = new PubSubHub();
   readonly pubsubService: PubSubService;
+  /** Commands per second and read latency, for `/_meridian/status` and the dashboard. */
+  readonly traffic: TrafficStats;
   private expireTimer: TimerHandle | undefined;
   private ready = false;
   private closed = false;
@@ -167,11 +185,12 @@ export class MeridianNode {
     this.region = options.region;
     this.watchLog(this.log);
     const replication = options.replication;
+    const memoryLimit = memoryLimitOf(options.maxMemoryBytes, options.maxMemoryPolicy);
     if (isReplicaOptions(replication)) {
       if (!isReplicaLog(this.log)) {
         throw new NodeConfigError('MERIDIAN_BAD_ROLE_CONFIG', 'a replica needs a write log with appendAt/resetTo');
       }
-      this.engine = new Engine({ role: 'replica' });
+      this.engine = new Engine({ role: 'replica', memoryLimit, scriptRunner: scriptRunnerFor(options) });
       this.replicaRole = new ReplicaRole({
         engine: this.engine,
         log: this.log,
@@ -185,7 +204,7 @@ export class MeridianNode {
       });
       this.router = this.replicaRole.executor;
     } else {
-      this.engine = new Engine({ role: 'primary' });
+      this.engine = new Engine({ role: 'primary', memoryLimit, scriptRunner: scriptRunnerFor(options) });
       this.recoverPrimary();
       this.primaryRole = new PrimaryRole({
         engine: this.engine,
@@ -204,12 +223,15 @@ export class MeridianNode {
     this.pubsubService = this.createPubSub(auth);
     this.engine.host = { infoSections: () => this.infoSections(), ...this.pubsubService.hostHooks() };
     this.snapshots = this.snapshotScheduler();
+    this.traffic = new TrafficStats(() => this.clock.nowMs());
     this.handler = new RestHandler({
+      traffic: this.traffic,
       router: this.router,
       auth,
       adminToken: options.adminToken ? new SecretToken(options.adminToken) : undefined,
       requestBytesMax: options.requestBytesMax ?? REQUEST_BYTES_MAX_DEFAULT,
       region: options.region,
+      ...(options.cors === undefined ? {} : { cors: options.cors }),
       admin: {
         isReady: () => this.ready,
         health: () => ({ ok: this.ready, region: this.region ?? null, role: this.role }),
@@ -242,6 +264,7 @@ export class MeridianNode {
       requestTimeoutMs: this.options.requestTimeoutMs ?? HTTP_TIMEOUTS_DEFAULT.requestTimeoutMs,
       keepAliveTimeoutMs: this.options.keepAliveTimeoutMs ?? HTTP_TIMEOUTS_DEFAULT.keepAliveTimeoutMs,
       streams: this.options.streams ?? this.pubsubService.streams(),
+      ...(this.options.cors === undefined ? {} : { cors: this.options.cors }),
     });
     this.server = server;
     server.on('connection', (socket: Socket) => {
@@ -326,14 +349,20 @@ export class MeridianNode {
       region: this.region ?? null,
       role: this.role,
       ready: this.ready,
+      healthy: this.ready,
       replicationId: this.replicationId,
       durability: durabilityOf(this.log),
       log: logView(this.log),
       keys: this.engine.db.data.size,
+      memory: {
+        usedBytes: this.engine.usedMemoryBytes(),
+        maxBytes: this.engine.memoryLimit.maxMemoryBytes,
+        policy: this.engine.memoryLimit.policy,
+      },
       uptimeMs: Math.round(nowMs - this.startedAtMs),
     };
     const role = this.primaryRole?.status(nowMs) ?? this.replicaRole?.status(nowMs) ?? {};
-    return { ...common, ...role, pubsub: this.pubsubService.status() };
+    return { ...common, ...role, pubsub: this.pubsubService.status(), traffic: this.traffic.view(nowMs) };
   }
 
   /** Stops listening and replicating, drops connections, waits for a snapshot, closes the log. */
@@ -389,7 +418,8 @@ export class MeridianNode {
 
   private primaryReplicationId(): string {
     if (this.options.replicationId !== undefined) return this.options.replicationId;
-    if (this.log instanceof SqliteWriteLog) return this.log.openReport.replicationId;
+    const store = snapshotStoreOf(this.log);
+    if (store !== undefined) return store.storedReplicationId;
     return randomBytes(12).toString('hex');
   }
 
@@ -414,20 +444,28 @@ export class MeridianNode {
   }
 
   private recoverPrimary(): void {
-    if (!(this.log instanceof SqliteWriteLog)) {
+    const store = snapshotStoreOf(this.log);
+    if (store === undefined) {
       replayLog(this.engine, this.log);
       return;
     }
-    const recovered = recoverEngine(this.engine, this.log);
+    const recovered = recoverEngine(this.engine, store);
     const from = recovered.snapshot === undefined ? 'no snapshot' : `snapshot at ${recovered.snapshot.offset}`;
     this.report(
       `meridian: recovered ${this.engine.db.data.size} keys at offset ${recovered.lastOffset} (${from}, ${recovered.replayedEntries} entries replayed)`,
     );
+    const { maxMemoryBytes } = this.engine.memoryLimit;
+    const usedBytes = this.engine.usedMemoryBytes();
+    if (maxMemoryBytes > 0 && usedBytes > maxMemoryBytes) {
+      this.report(
+        `meridian: the recovered data (${usedBytes} bytes estimated) is over maxMemoryBytes (${maxMemoryBytes}): writes that grow memory answer OOM until keys are deleted (or evicted, with an eviction policy)`,
+      );
+    }
   }
 
   private snapshotScheduler(): SnapshotScheduler | undefined {
-    const log = this.log;
-    if (!(log instanceof SqliteWriteLog) || log.policy === 'none') return undefined;
+    const log = snapshotStoreOf(this.log);
+    if (log === undefined || log.policy === 'none') return undefined;
     return new SnapshotScheduler({
       log,
       engine: this.engine,
@@ -450,7 +488,8 @@ export class MeridianNode {
       ],
       replication: this.primaryRole?.info(nowMs) ?? this.replicaRole?.info(nowMs) ?? [],
     };
-    if (this.log instanceof SqliteWriteLog) sections['persistence'] = this.log.infoFields();
+    const store = snapshotStoreOf(this.log);
+    if (store !== undefined) sections['persistence'] = store.infoFields();
     return sections;
   }
 
@@ -475,4 +514,11 @@ export class MeridianNode {
       this.scheduleActiveExpire();
     });
   }
+}
+
+function scriptRunnerFor(options: MeridianNodeOptions): LuaScriptRunner {
+  return new LuaScriptRunner({
+    ...(options.busyReplyThresholdMs !== undefined && { busyReplyThresholdMs: options.busyReplyThresholdMs }),
+    ...(options.scriptMemoryBytesMax !== undefined && { scriptMemoryBytesMax: options.scriptMemoryBytesMax }),
+  });
 }

@@ -2,10 +2,12 @@ import { join } from 'node:path';
 import type { Engine } from '@meridian/engine';
 import type { Clock, TimerHandle } from '@meridian/lag';
 import {
+  replayLog as replayWholeLog,
   type DurabilityPolicy,
   ensureWritableDir,
   type RetentionLimits,
   SqliteWriteLog,
+  type SnapshotStore,
   StoreError,
   type WriteLog,
 } from '@meridian/store';
@@ -19,8 +21,26 @@ export interface RegionStoreOptions {
   readonly report?: (message: string) => void;
 }
 
+/** Region names as regions.yaml allows them: they name folders, so no path may hide in one. */
+export const REGION_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** A region name that is not REGION_NAME_PATTERN; code MERIDIAN_NODE_REGION_INVALID. */
+export class RegionNameError extends Error {
+  readonly code = 'MERIDIAN_NODE_REGION_INVALID';
+  constructor(region: string) {
+    super(`region name ${JSON.stringify(region)} is not valid: use lowercase letters, digits and dashes (at most 63)`);
+    this.name = 'RegionNameError';
+  }
+}
+
+export function checkRegionName(region: string): string {
+  if (!REGION_NAME_PATTERN.test(region)) throw new RegionNameError(region);
+  return region;
+}
+
 /** Opens the region's durable log in `<dataDir>/<region>/` and reports what opening repaired. */
 export function openRegionStore(options: RegionStoreOptions): { log: SqliteWriteLog; dir: string } {
+  checkRegionName(options.region);
   const dir = ensureWritableDir(join(options.dataDir, options.region));
   const log = SqliteWriteLog.open({
     policy: options.policy,
@@ -45,7 +65,7 @@ export const SNAPSHOT_POLICY_DEFAULT: SnapshotPolicy = {
 };
 
 export interface SnapshotSchedulerOptions {
-  readonly log: SqliteWriteLog;
+  readonly log: SnapshotStore;
   readonly engine: Engine;
   readonly clock: Clock;
   readonly policy: SnapshotPolicy;
@@ -119,18 +139,7 @@ export class SnapshotScheduler {
   }
 }
 
-/** Replays a log that still starts at offset 1 (an in-memory log has no snapshots). */
+/** Replays a log that still starts at offset 1 (an in-memory log has no snapshots): store's one replay. */
 export function replayLog(engine: Engine, log: WriteLog): void {
-  if (log.lastOffset() === 0) return;
-  if (log.firstOffset() !== 1) {
-    throw new Error(`the write log starts at offset ${log.firstOffset()}: only a SqliteWriteLog has snapshots`);
-  }
-  let next = 1;
-  while (next <= log.lastOffset()) {
-    const read = log.read(next, { entriesMax: 1024, bytesMax: 16 * 1024 * 1024 });
-    if (read.kind === 'truncated' || read.entries.length === 0)
-      throw new Error(`cannot read the write log at offset ${next}`);
-    for (const entry of read.entries) engine.applyEffects(entry.effects, entry.timeMs);
-    next = (read.entries[read.entries.length - 1]?.offset ?? next) + 1;
-  }
+  replayWholeLog(engine, log);
 }

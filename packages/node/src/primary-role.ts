@@ -3,9 +3,10 @@ import type { Engine } from '@meridian/engine';
 import type { Clock } from '@meridian/lag';
 import { engineSnapshotSource, ReplicationPrimary, WsListener } from '@meridian/replication';
 import type { WriteLog } from '@meridian/store';
-import { PrimaryExecutor, type ReplicaAcks } from './executor.js';
+import { PrimaryExecutor, type ReplicaAcks } from '@meridian/core';
 import type { NodeLinks } from './links.js';
 import { primaryReplicationInfo, type RegionAddress, replicaViews } from './report.js';
+import { nextTurn } from './pipeline-slices.js';
 
 /** Replication settings of a primary node. */
 export interface PrimaryReplicationOptions {
@@ -49,6 +50,7 @@ export class PrimaryRole {
     };
     this.executor = new PrimaryExecutor({
       engine: options.engine,
+      yieldTurn: nextTurn,
       log: options.log,
       clock: options.clock,
       replicationId: options.replicationId,
@@ -66,12 +68,11 @@ export class PrimaryRole {
     const settings = this.options.replication;
     if (settings === undefined) return;
     const { engine, log, clock, links, region, report } = this.options;
-    const listener = new WsListener({
-      server,
-      ...(settings.frameBytesMax === undefined ? {} : { frameBytesMax: settings.frameBytesMax }),
-    });
+    // Replicas send only small frames: the listener's limit is the small default, whatever the send limit.
+    const listener = new WsListener({ server });
     this.replication = new ReplicationPrimary({
       listener,
+      ...(settings.frameBytesMax === undefined ? {} : { frameBytesMax: settings.frameBytesMax }),
       log,
       clock,
       snapshots: engineSnapshotSource(engine, log, clock),

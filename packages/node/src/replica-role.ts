@@ -1,13 +1,14 @@
 import type { Engine } from '@meridian/engine';
 import type { Clock } from '@meridian/lag';
 import { REPLICATION_PATH, ReplicationReplica, type ReplicaEvent, WsConnector } from '@meridian/replication';
-import { type ReplicaWriteLog, recoverEngine, SqliteWriteLog, StoreError } from '@meridian/store';
-import { PrimaryForwarder } from './forwarder.js';
+import { type ReplicaWriteLog, recoverEngine, snapshotStoreOf, StoreError } from '@meridian/store';
+import { FORWARD_TIMEOUT_MS_DEFAULT, PrimaryForwarder } from './forwarder.js';
 import type { NodeLinks } from './links.js';
 import { replayLog } from './persistence.js';
-import { ReplicaExecutor } from './replica-executor.js';
+import { ReplicaExecutor } from '@meridian/core';
 import { type HistoryStore, MemoryHistory, PersistentApplier } from './replica-store.js';
 import { replicaReplicationInfo } from './report.js';
+import { nextTurn } from './pipeline-slices.js';
 
 /** Replication settings of a replica node. */
 export interface ReplicaReplicationOptions {
@@ -24,6 +25,11 @@ export interface ReplicaReplicationOptions {
   readonly reconnectDelayMsMax?: number;
   /** Bound on a forwarded answer's size. */
   readonly forwardResponseBytesMax?: number;
+  /**
+   * How long a request handed to the primary may wait for its answer (FORWARD_TIMEOUT_MS_DEFAULT);
+   * then it answers 503 MERIDIAN_FORWARD_TIMEOUT. Requests with WAIT get the HTTP request timeout.
+   */
+  readonly forwardTimeoutMs?: number;
 }
 
 export interface ReplicaRoleOptions {
@@ -89,11 +95,13 @@ export class ReplicaRole {
       region,
       clock,
       link,
-      timeoutMs: options.requestTimeoutMs,
+      timeoutMs: replication.forwardTimeoutMs ?? FORWARD_TIMEOUT_MS_DEFAULT,
+      waitTimeoutMs: options.requestTimeoutMs,
       responseBytesMax: replication.forwardResponseBytesMax ?? FORWARD_RESPONSE_BYTES_MAX_DEFAULT,
     });
     this.executor = new ReplicaExecutor({
       engine,
+      yieldTurn: nextTurn,
       clock,
       position: this.replica,
       replicationId: () => this.history.read(),
@@ -137,6 +145,10 @@ export class ReplicaRole {
       masterLinkUp: this.replica.state === 'streaming',
       primaryRegion: this.options.replication.primaryRegion,
       replicationState: this.replica.state,
+      // Cut off again and again without progress: reads must not come here (the router skips it).
+      healthy: this.replica.healthy,
+      cutOffsInARow: this.replica.cutOffsInARow,
+      lastReplicationError: this.replica.lastError ?? null,
     };
   }
 
@@ -164,11 +176,12 @@ export class ReplicaRole {
       return undefined;
     }
     try {
-      if (!(log instanceof SqliteWriteLog)) {
+      const store = snapshotStoreOf(log);
+      if (store === undefined) {
         replayLog(engine, log);
         return undefined;
       }
-      const recovered = recoverEngine(engine, log);
+      const recovered = recoverEngine(engine, store);
       report(
         `meridian: replica recovered ${engine.db.data.size} keys at offset ${recovered.lastOffset} (${recovered.replayedEntries} entries replayed)`,
       );

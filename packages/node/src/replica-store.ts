@@ -2,7 +2,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, write
 import { join } from 'node:path';
 import { type Engine, loadSnapshotEntry, type SnapshotEntry } from '@meridian/engine';
 import type { ReplicaApplier } from '@meridian/replication';
-import { type LogEntry, type ReplicaWriteLog, SqliteWriteLog, StoreError } from '@meridian/store';
+import { type LogEntry, type ReplicaWriteLog, snapshotStoreOf, StoreError } from '@meridian/store';
 
 /**
  * Where a replica keeps the primary's replication id (the history its log copy belongs to).
@@ -85,6 +85,10 @@ export class HistoryFile implements HistoryStore {
 export class PersistentApplier implements ReplicaApplier {
   /** The primary's commit time of the newest applied entry or snapshot; undefined when unknown. */
   lastTimeMs: number | undefined;
+  /** The newest offset the log has durably committed; frozen once a commit failed. */
+  private durable: number;
+  private commitFailed = false;
+  private durableListener: (() => void) | undefined;
 
   constructor(
     private readonly engine: Engine,
@@ -95,10 +99,19 @@ export class PersistentApplier implements ReplicaApplier {
     state: { lastTimeMs: number | undefined },
   ) {
     this.lastTimeMs = state.lastTimeMs;
+    this.durable = log.lastOffset();
   }
 
   appliedOffset(): number {
     return this.log.lastOffset();
+  }
+
+  durableOffset(): number {
+    return this.durable;
+  }
+
+  onDurable(listener: () => void): void {
+    this.durableListener = listener;
   }
 
   replicationId(): string {
@@ -106,13 +119,31 @@ export class PersistentApplier implements ReplicaApplier {
   }
 
   apply(entry: LogEntry): void {
-    this.log.appendAt(entry.offset, entry.timeMs, entry.effects);
+    const { durable } = this.log.appendAt(entry.offset, entry.timeMs, entry.effects);
     this.engine.applyEffects(entry.effects, entry.timeMs);
     this.lastTimeMs = entry.timeMs;
+    const offset = entry.offset;
+    durable.then(
+      () => {
+        if (this.commitFailed || offset <= this.durable) return;
+        this.durable = offset;
+        this.durableListener?.();
+      },
+      (error: unknown) => {
+        if (this.commitFailed) return;
+        this.commitFailed = true;
+        this.report(
+          `meridian: the replica log failed to commit offset ${offset} (${error instanceof Error ? error.message : String(error)}); acks stay at ${this.durable}`,
+        );
+      },
+    );
   }
 
   loadSnapshot(entries: readonly SnapshotEntry[], offset: number, replicationId: string): void {
     this.log.resetTo(offset);
+    // The log starts over at the snapshot (written to disk below, asynchronously): acks count from it.
+    this.durable = offset;
+    this.commitFailed = false;
     this.history.write(replicationId);
     const db = this.engine.db;
     db.clear();
@@ -121,8 +152,8 @@ export class PersistentApplier implements ReplicaApplier {
     // replaced by the first entry's or heartbeat's time.
     const timeMs = Math.floor(this.nowMs());
     this.lastTimeMs = timeMs;
-    const log = this.log;
-    if (!(log instanceof SqliteWriteLog)) return;
+    const log = snapshotStoreOf(this.log);
+    if (log === undefined) return;
     log.writeSnapshot(db, { offset, timeMs }).catch((error: unknown) => {
       // A newer full resync reset the log meanwhile: that one writes its own snapshot.
       if (error instanceof StoreError && error.code === 'MERIDIAN_STORE_CLOSED') return;

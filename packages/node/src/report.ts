@@ -1,6 +1,6 @@
 import type { ReplicaStatus, ReplicationReplica } from '@meridian/replication';
 import type { WriteLog } from '@meridian/store';
-import { SqliteWriteLog } from '@meridian/store';
+import { snapshotStoreOf } from '@meridian/store';
 
 type InfoField = [string, string | number];
 
@@ -19,12 +19,12 @@ export interface ReplicaView {
 
 /** The log part of `/_meridian/status`. */
 export function logView(log: WriteLog): { firstOffset: number; lastOffset: number; snapshotOffset: number } {
-  const snapshotOffset = log instanceof SqliteWriteLog ? (log.snapshots()[0]?.offset ?? 0) : 0;
+  const snapshotOffset = snapshotStoreOf(log)?.snapshots()[0]?.offset ?? 0;
   return { firstOffset: log.firstOffset(), lastOffset: log.lastOffset(), snapshotOffset };
 }
 
 export function durabilityOf(log: WriteLog): string {
-  return log instanceof SqliteWriteLog ? log.policy : 'memory';
+  return snapshotStoreOf(log)?.policy ?? 'memory';
 }
 
 /** How long the oldest write a replica has not acknowledged has been waiting (0 when none). */

@@ -402,3 +402,16 @@ describe('configuration and admin endpoints', () => {
     expect((await call(node, { url: '/subscribe/ch', body: [] })).status).toBe(501);
   });
 });
+
+describe('admin endpoints on a very large keyspace', () => {
+  it('answers /_meridian/digest for keys over 64 MiB and keeps serving', async () => {
+    const node = newNode({ region: 'eu-west-1' });
+    for (const key of ['fat', 'fat2']) {
+      expect(json(await call(node, { body: ['SETRANGE', key, '70000000', 'z'] }))).toEqual({ result: 70_000_001 });
+    }
+    const digest = await call(node, { method: 'GET', url: '/_meridian/digest' });
+    expect(digest.status).toBe(200);
+    expect(json(digest)).toMatchObject({ offset: 2, digest: expect.stringMatching(/:2$/) as unknown });
+    expect(json(await call(node, { body: ['STRLEN', 'fat'] }))).toEqual({ result: 70_000_001 });
+  });
+});

@@ -200,6 +200,28 @@ describe('WebSocket pub/sub endpoint', () => {
     expect(fast.ws.readyState).toBe(WebSocket.OPEN);
   });
 
+  it('disconnects a client that sends requests but never reads the replies, within its buffer bound', async () => {
+    const node = await startNode({ pubsub: { bufferBytesMax: 64 * 1024, bufferMessagesMax: 1000 } });
+    const greedy = await connect(node);
+    greedy.send({ op: 'subscribe', channels: ['c'] });
+    await greedy.next();
+    greedy.ws.pause();
+    const closed = greedy.closed();
+    let sent = 0;
+    // Each unsubscribe of an unknown channel is answered; nobody reads the answers.
+    const request = JSON.stringify({ op: 'unsubscribe', channels: ['x'.repeat(200)] });
+    while (node.pubsub.subscriberTotal() === 1 && sent < 200_000) {
+      for (let i = 0; i < 1000; i++) greedy.ws.send(request);
+      sent += 1000;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await until(() => node.pubsub.subscriberTotal() === 0, 10_000);
+    expect(sent).toBeLessThan(200_000);
+    greedy.ws.resume();
+    await closed;
+    expect(await command(node, ['PING'])).toBe('PONG');
+  });
+
   it('closes a subscriber over its message bound with code 4008 and the reason, seen once it reads again', async () => {
     const node = await startNode({ pubsub: { bufferBytesMax: 256 * 1024 * 1024, bufferMessagesMax: 20 } });
     const slow = await connect(node);

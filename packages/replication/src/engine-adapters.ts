@@ -1,4 +1,4 @@
-import { dumpKeyspace, type Engine, loadSnapshotEntry, type SnapshotEntry } from '@meridian/engine';
+import { dumpKeyspace, type Engine, loadSnapshotEntry, type SnapshotEntry, assert } from '@meridian/engine';
 import type { Clock } from '@meridian/lag';
 import type { LogEntry, WriteLog } from '@meridian/store';
 import type { ReplicaApplier } from './replica.js';
@@ -26,7 +26,7 @@ export class EngineApplier implements ReplicaApplier {
   }
 
   apply(entry: LogEntry): void {
-    if (entry.offset !== this.offset + 1) throw new Error(`entry ${entry.offset} applied after ${this.offset}`);
+    assert(entry.offset === this.offset + 1, `entry ${entry.offset} applied after ${this.offset}`);
     this.engine.applyEffects(entry.effects, entry.timeMs);
     this.offset = entry.offset;
   }

@@ -21,7 +21,14 @@ export {
 export type { ReplicationErrorCode } from './errors.js';
 export { CLOSE_NORMAL, CLOSE_TOO_BIG, ConnectionBase } from './transport.js';
 export type { Connection, ConnectionHandlers, Listener, Connector } from './transport.js';
-export { WsListener, WsConnector, REPLICATION_PATH, FRAME_BYTES_MAX_DEFAULT } from './ws-transport.js';
+export { WsListener, WsConnector, REPLICATION_PATH } from './ws-transport.js';
+export {
+  ASSEMBLED_BYTES_MAX_DEFAULT,
+  FRAME_BYTES_MAX_DEFAULT,
+  FrameAssembler,
+  REPLICA_FRAME_BYTES_MAX,
+  splitFrame,
+} from './frame-parts.js';
 export type { WsListenerOptions, WsConnectorOptions } from './ws-transport.js';
 export { MemoryNetwork } from './memory-transport.js';
 export { DelayedConnection } from './delayed-connection.js';
@@ -31,5 +38,6 @@ export type { PrimaryOptions, PrimaryEvent, ReplicaStatus, Snapshot, SnapshotSou
 export type { SessionState } from './primary-session.js';
 export { ReplicationReplica } from './replica.js';
 export type { ReplicaApplier, ReplicaEvent, ReplicaOptions, ReplicaState } from './replica.js';
+export { CUT_OFFS_UNHEALTHY } from './replica.js';
 export { EngineApplier, engineSnapshotSource } from './engine-adapters.js';
 export { secretsEqual } from './secret.js';

@@ -1,6 +1,8 @@
+import { assert } from '@meridian/engine';
 import type { Clock, TimerHandle } from '@meridian/lag';
 import type { LogEntry, WriteLog } from '@meridian/store';
 import { CLOSE_CODE_ERROR, type ReplicationErrorCode, ReplicationError } from './errors.js';
+import { splitFrame } from './frame-parts.js';
 import { decodeFrame, encodeFrame, type Frame } from './protocol.js';
 import type { Connection, ConnectionHandlers } from './transport.js';
 
@@ -12,6 +14,8 @@ export interface SessionHost {
   readonly clock: Clock;
   readonly limits: {
     frameBytesMax: number;
+    /** The largest frame sent as parts (what a replica joins back together). */
+    assembledBytesMax: number;
     backlogBytesMax: number;
     catchUpWindowBytes: number;
     entriesPerFrameMax: number;
@@ -33,6 +37,8 @@ export class ReplicaSession {
   ackedAtMs = 0;
   readonly connectedAtMs: number;
   private snapshotFrames: Uint8Array[] = [];
+  /** Bytes of entries sent as parts during the current pump. */
+  private partBytesSent = 0;
   private snapshotIndex = 0;
   private snapshotOffset = 0;
   private handshakeTimer: TimerHandle | undefined;
@@ -108,6 +114,7 @@ export class ReplicaSession {
     }
     if (this.state !== 'catch-up' && this.state !== 'live') return;
     const wasLive = this.state === 'live';
+    this.partBytesSent = 0;
     try {
       while (this.nextOffset <= this.host.log.lastOffset()) {
         if (this.state === 'catch-up' && this.connection.bytesBuffered() >= catchUpWindowBytes) return;
@@ -119,13 +126,14 @@ export class ReplicaSession {
       return;
     }
     this.state = 'live';
-    if (wasLive && this.connection.bytesBuffered() > backlogBytesMax) {
+    // An entry sent as parts may exceed the backlog alone: only what is queued besides it counts.
+    if (wasLive && this.connection.bytesBuffered() - this.partBytesSent > backlogBytesMax) {
       this.fail('BACKLOG_EXCEEDED', `send backlog ${this.connection.bytesBuffered()} bytes > ${backlogBytesMax}`);
     }
   }
 
   private sendNextBatch(): void {
-    const { frameBytesMax, entriesPerFrameMax, catchUpWindowBytes } = this.host.limits;
+    const { frameBytesMax, assembledBytesMax, entriesPerFrameMax, catchUpWindowBytes } = this.host.limits;
     let entriesMax = entriesPerFrameMax;
     // Catch-up frames stay well inside the pacing window; live frames carry whatever accumulated.
     const readBytesMax = Math.floor(
@@ -140,22 +148,29 @@ export class ReplicaSession {
         );
       }
       const frame = this.host.encodeEntries(read.entries);
-      if (frame.byteLength > frameBytesMax) {
-        if (read.entries.length === 1) {
-          throw new ReplicationError(
-            'FRAME_TOO_LARGE',
-            `entry ${this.nextOffset} needs ${frame.byteLength} bytes > ${frameBytesMax}`,
-          );
-        }
+      if (frame.byteLength > frameBytesMax && read.entries.length > 1) {
         entriesMax = Math.max(1, Math.floor(read.entries.length / 2));
         continue;
       }
       const last = read.entries[read.entries.length - 1];
-      if (last === undefined) throw new Error(`write log returned no entries at ${this.nextOffset}`);
-      this.connection.send(frame);
+      assert(last !== undefined, `write log returned no entries at ${this.nextOffset}`);
+      if (frame.byteLength > frameBytesMax) this.sendParts(frame, frameBytesMax, assembledBytesMax);
+      else this.connection.send(frame);
       this.nextOffset = last.offset + 1;
       return;
     }
+  }
+
+  /** One entry larger than a message: sent as parts, or refused loudly past what a replica joins. */
+  private sendParts(frame: Uint8Array, frameBytesMax: number, assembledBytesMax: number): void {
+    if (frame.byteLength > assembledBytesMax) {
+      throw new ReplicationError(
+        'FRAME_TOO_LARGE',
+        `entry ${this.nextOffset} needs ${frame.byteLength} bytes > ${assembledBytesMax} even in parts`,
+      );
+    }
+    for (const part of splitFrame(frame, frameBytesMax)) this.connection.send(part);
+    this.partBytesSent += frame.byteLength;
   }
 
   private receive(bytes: Uint8Array): void {

@@ -3,6 +3,7 @@ import type { Clock, LinkModel, TimerHandle } from '@meridian/lag';
 import type { LogEntry, WriteLog } from '@meridian/store';
 import { DelayedConnection } from './delayed-connection.js';
 import { ReplicaSession, type SessionHost, type SessionState } from './primary-session.js';
+import { ASSEMBLED_BYTES_MAX_DEFAULT, FRAME_BYTES_MAX_DEFAULT, FRAME_BYTES_MIN, splitFrame } from './frame-parts.js';
 import { encodeFrame, type Frame, type HelloFrame, PROTOCOL_VERSION } from './protocol.js';
 import { secretsEqual } from './secret.js';
 import type { Connection, Listener } from './transport.js';
@@ -29,6 +30,8 @@ export interface PrimaryOptions {
   heartbeatMs?: number;
   backlogBytesMax?: number;
   frameBytesMax?: number;
+  /** Largest frame sent as parts; must not exceed what replicas join (default 1 GiB). */
+  assembledBytesMax?: number;
   catchUpWindowBytes?: number;
   entriesPerFrameMax?: number;
   handshakeTimeoutMs?: number;
@@ -80,10 +83,11 @@ export class ReplicationPrimary {
 
   constructor(private readonly options: PrimaryOptions) {
     this.heartbeatMs = options.heartbeatMs ?? 100;
-    const frameBytesMax = options.frameBytesMax ?? 16 * 1024 * 1024;
+    const frameBytesMax = Math.max(FRAME_BYTES_MIN, options.frameBytesMax ?? FRAME_BYTES_MAX_DEFAULT);
     const backlogBytesMax = options.backlogBytesMax ?? 64 * 1024 * 1024;
     const limits = {
       frameBytesMax,
+      assembledBytesMax: options.assembledBytesMax ?? ASSEMBLED_BYTES_MAX_DEFAULT,
       backlogBytesMax,
       catchUpWindowBytes: options.catchUpWindowBytes ?? Math.min(1024 * 1024, Math.floor(backlogBytesMax / 4)),
       entriesPerFrameMax: options.entriesPerFrameMax ?? 1000,
@@ -251,7 +255,12 @@ export class ReplicationPrimary {
     let chunkBytes = 0;
     let keyCount = 0;
     const flush = (): void => {
-      if (chunk.length > 0) frames.push(encodeFrame({ t: 'snapshot-chunk', entries: chunk }));
+      // A chunk holding one key larger than a message goes as parts.
+      if (chunk.length > 0) {
+        frames.push(
+          ...splitFrame(encodeFrame({ t: 'snapshot-chunk', entries: chunk }), this.host.limits.frameBytesMax),
+        );
+      }
       chunk = [];
       chunkBytes = 0;
     };

@@ -15,8 +15,11 @@ import { isReplicationErrorCode, ReplicationError, type ReplicationErrorCode } f
  *   Every frame is msgpack followed by a big-endian CRC-32 of the msgpack bytes.
  * - 2: entries, ack and heartbeat frames in a binary layout (binary-frames.ts; byte strings as
  *   their bytes), told apart from msgpack by their first byte. Other frames unchanged.
+ * - 3: a frame larger than the message limit (one big entry, one big key of a snapshot) travels as
+ *   `part` messages (tag 0x04, frame-parts.ts) that the replica joins; heartbeats and errors may
+ *   come between parts. The replica→primary message limit is small (64 KiB) from the first byte.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 export interface HelloFrame {
   t: 'hello';

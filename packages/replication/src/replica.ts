@@ -9,6 +9,7 @@ import {
   ReplicationError,
   type ReplicationErrorCode,
 } from './errors.js';
+import { FrameAssembler, isPart } from './frame-parts.js';
 import { decodeFrame, encodeFrame, type Frame, PROTOCOL_VERSION, type WelcomeFrame } from './protocol.js';
 import type { Connection, Connector } from './transport.js';
 
@@ -20,7 +21,17 @@ export interface ReplicaApplier {
   apply(entry: LogEntry): void;
   /** Replaces all data with the snapshot, at once. */
   loadSnapshot(entries: readonly SnapshotEntry[], offset: number, replicationId: string): void;
+  /**
+   * The newest offset durably committed (≤ appliedOffset). Acks carry it, so the primary's WAIT
+   * counts only what a replica would still have after a crash. Absent: applied is durable.
+   */
+  durableOffset?(): number;
+  /** Tells the replica when `durableOffset` advanced (to ack it). */
+  onDurable?(listener: () => void): void;
 }
+
+/** Connections lost in a row without progress after which a replica reports itself unhealthy. */
+export const CUT_OFFS_UNHEALTHY = 3;
 
 export type ReplicaState = 'idle' | 'connecting' | 'handshake' | 'syncing' | 'streaming' | 'stopped' | 'failed';
 
@@ -46,6 +57,8 @@ export interface ReplicaOptions {
   applyEntriesPerTurnMax?: number;
   /** Lag injection on the replica→primary direction (hello, acks). */
   link?: LinkModel;
+  /** Largest frame joined from parts (default 1 GiB; the primary's `assembledBytesMax` must not exceed it). */
+  assembledBytesMax?: number;
 }
 
 type QueueItem =
@@ -96,11 +109,33 @@ export class ReplicationReplica {
   private readonly listeners = new Set<(event: ReplicaEvent) => void>();
   /** The code of the last error the primary reported or the replica raised. */
   lastError: ReplicationErrorCode | undefined;
+  /** Connections lost since the replica last made progress (applied past the loss, or caught up). */
+  private cutOffs = 0;
+  private cutOffAtOffset = 0;
 
-  constructor(private readonly options: ReplicaOptions) {}
+  private readonly assembler: FrameAssembler;
+
+  constructor(private readonly options: ReplicaOptions) {
+    this.assembler = new FrameAssembler(options.assembledBytesMax);
+    options.applier.onDurable?.(() => this.sendAck());
+  }
 
   get state(): ReplicaState {
     return this.stateValue;
+  }
+
+  /** Connections lost in a row without progress in between. */
+  get cutOffsInARow(): number {
+    return this.cutOffs;
+  }
+
+  /**
+   * False once the replica was cut off `CUT_OFFS_UNHEALTHY` times in a row without progress (it
+   * cannot keep a connection: an entry it cannot take, a primary that keeps refusing it) or has
+   * stopped for good. Status endpoints and the router read it: such a replica serves no reads.
+   */
+  get healthy(): boolean {
+    return this.cutOffs < CUT_OFFS_UNHEALTHY && this.stateValue !== 'failed';
   }
 
   get appliedOffset(): number {
@@ -180,6 +215,7 @@ export class ReplicationReplica {
     }
     // Everything received on the previous connection is applied first, so the hello's offset is exact.
     this.applyQueued(Infinity);
+    this.assembler.reset();
     const { link, clock } = this.options;
     const connection = link === undefined ? raw : new DelayedConnection(raw, clock, link);
     this.connection = connection;
@@ -216,7 +252,16 @@ export class ReplicationReplica {
     if (connection !== this.connection) return;
     let frame: Frame;
     try {
+      if (isPart(bytes)) {
+        const whole = this.assembler.accept(bytes);
+        if (whole === undefined) return;
+        bytes = whole;
+      }
       frame = decodeFrame(bytes);
+      // Heartbeats and errors are sent out of band and may come between the parts of a frame.
+      if (this.assembler.assembling && frame.t !== 'heartbeat' && frame.t !== 'error') {
+        throw new ReplicationError('PROTOCOL_VIOLATION', `a ${frame.t} frame arrived between the parts of another`);
+      }
     } catch (error) {
       if (!(error instanceof ReplicationError)) throw error;
       this.abandon(error.code, error.message);
@@ -246,6 +291,7 @@ export class ReplicationReplica {
       case 'entries':
         return this.received(frame.entries);
       case 'heartbeat':
+        if (this.stateValue === 'streaming' && this.appliedOffset >= frame.primaryOffset) this.progressed();
         this.addMark(frame.primaryOffset, frame.primaryTimeMs);
         this.sendAck();
         return undefined;
@@ -269,7 +315,8 @@ export class ReplicationReplica {
       this.stateValue = 'syncing';
     }
     this.streamReplicationId = frame.replicationId;
-    this.attempt = 0;
+    // Backoff starts over only once the replica makes progress: a loop of cut-offs slows down.
+    if (this.cutOffs === 0) this.attempt = 0;
     this.addMark(frame.primaryOffset, frame.primaryTimeMs);
     this.emit({ kind: 'connected', mode: frame.mode, offset: frame.offset });
     return undefined;
@@ -379,6 +426,7 @@ export class ReplicationReplica {
   private applyEntry(entry: LogEntry, receivedAtMs: number): void {
     const { applier, clock } = this.options;
     applier.apply(entry);
+    if (this.cutOffs > 0 && entry.offset > this.cutOffAtOffset) this.progressed();
     this.provenTimeMs = Math.max(this.provenTimeMs, entry.timeMs);
     if (this.listeners.size > 0) {
       const appliedAtMs = clock.nowMs();
@@ -403,8 +451,11 @@ export class ReplicationReplica {
     this.sendAck();
   }
 
+  /** Acks what is durably committed (the frame's field keeps its protocol name, `appliedOffset`). */
   private sendAck(): void {
-    if (this.stateValue === 'streaming') this.send({ t: 'ack', appliedOffset: this.appliedOffset });
+    if (this.stateValue !== 'streaming') return;
+    const durable = this.options.applier.durableOffset?.() ?? this.appliedOffset;
+    this.send({ t: 'ack', appliedOffset: Math.min(durable, this.appliedOffset) });
   }
 
   private settleWaiter(waiter: OffsetWaiter, reached: boolean): void {
@@ -443,11 +494,18 @@ export class ReplicationReplica {
     if (code === CLOSE_CODE_ERROR && isReplicationErrorCode(reason)) this.lastError = reason;
     this.emit({ kind: 'disconnected', code, reason });
     if (this.stateValue === 'stopped') return;
+    this.cutOffs++;
+    this.cutOffAtOffset = this.appliedOffset;
     if (this.lastError !== undefined && FATAL_CODES.has(this.lastError)) {
       this.stateValue = 'failed';
       return;
     }
     this.scheduleReconnect();
+  }
+
+  private progressed(): void {
+    this.cutOffs = 0;
+    this.attempt = 0;
   }
 
   private scheduleReconnect(): void {

@@ -1,5 +1,7 @@
 import type { Clock, TimerHandle } from '@meridian/lag';
 
+const TIMER_MS_MAX = 2 ** 31 - 1;
+
 /** The real clock: epoch milliseconds with sub-ms precision, and Node timers. */
 export class SystemClock implements Clock {
   nowMs(): number {
@@ -13,7 +15,22 @@ export class SystemClock implements Clock {
       const immediate = setImmediate(callback);
       return { cancel: () => clearImmediate(immediate) };
     }
-    const handle = setTimeout(callback, delayMs);
+    // Node overflows delays past 2^31 - 1 ms (TimeoutOverflowWarning, then fires at once): wait
+    // in steps of at most that.
+    let handle: NodeJS.Timeout;
+    const dueMs = this.nowMs() + delayMs;
+    const arm = (remainingMs: number): void => {
+      handle = setTimeout(
+        () => {
+          const left = dueMs - this.nowMs();
+          if (left > 1) arm(left);
+          else callback();
+        },
+        Math.min(remainingMs, TIMER_MS_MAX),
+      );
+    };
+    if (delayMs <= TIMER_MS_MAX) handle = setTimeout(callback, delayMs);
+    else arm(delayMs);
     return { cancel: () => clearTimeout(handle) };
   }
 }

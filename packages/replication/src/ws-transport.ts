@@ -6,8 +6,7 @@ import { CLOSE_NORMAL, ConnectionBase, type Connection, type Connector, type Lis
 /** The HTTP path replication connections upgrade on. */
 export const REPLICATION_PATH = '/_meridian/replication';
 
-/** Default largest frame, both directions (ws `maxPayload`). */
-export const FRAME_BYTES_MAX_DEFAULT = 64 * 1024 * 1024;
+import { FRAME_BYTES_MAX_DEFAULT, REPLICA_FRAME_BYTES_MAX } from './frame-parts.js';
 
 class WsConnection extends ConnectionBase {
   private bytesPending = 0;
@@ -57,14 +56,23 @@ export interface WsListenerOptions {
   /** The node's HTTP server; only upgrades on `path` are taken, others are left to other listeners. */
   server: Server;
   path?: string;
+  /** Largest message a replica may send (ws `maxPayload`): hello, acks and errors are small. */
   frameBytesMax?: number;
+  /** Open replication sockets, authenticated or not (default 256). */
+  connectionsMax?: number;
+  /** Open replication sockets from one remote address (default 16). */
+  connectionsPerAddressMax?: number;
 }
+
+export const REPLICATION_CONNECTIONS_MAX_DEFAULT = 256;
+export const REPLICATION_CONNECTIONS_PER_ADDRESS_MAX_DEFAULT = 16;
 
 /** Accepts replication connections on an existing node:http server (ws `noServer` + `handleUpgrade`). */
 export class WsListener implements Listener {
   private readonly wss: WebSocketServer;
   private readonly path: string;
   private accept: ((connection: Connection) => void) | undefined;
+  private readonly perAddress = new Map<string, number>();
   private readonly upgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     this.handleUpgrade(request, socket, head);
   };
@@ -73,7 +81,7 @@ export class WsListener implements Listener {
     this.path = options.path ?? REPLICATION_PATH;
     this.wss = new WebSocketServer({
       noServer: true,
-      maxPayload: options.frameBytesMax ?? FRAME_BYTES_MAX_DEFAULT,
+      maxPayload: options.frameBytesMax ?? REPLICA_FRAME_BYTES_MAX,
       perMessageDeflate: false,
       clientTracking: true,
     });
@@ -88,6 +96,23 @@ export class WsListener implements Listener {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (pathname !== this.path) return false;
+    const address = request.socket.remoteAddress ?? '';
+    const fromAddress = this.perAddress.get(address) ?? 0;
+    const { connectionsMax, connectionsPerAddressMax } = this.options;
+    if (this.wss.clients.size >= (connectionsMax ?? REPLICATION_CONNECTIONS_MAX_DEFAULT)) {
+      refuse(socket, 'MERIDIAN_REPLICATION_TOO_MANY_CONNECTIONS');
+      return true;
+    }
+    if (fromAddress >= (connectionsPerAddressMax ?? REPLICATION_CONNECTIONS_PER_ADDRESS_MAX_DEFAULT)) {
+      refuse(socket, 'MERIDIAN_REPLICATION_TOO_MANY_CONNECTIONS_FROM_ADDRESS');
+      return true;
+    }
+    this.perAddress.set(address, fromAddress + 1);
+    socket.once('close', () => {
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left <= 0) this.perAddress.delete(address);
+      else this.perAddress.set(address, left);
+    });
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       const accept = this.accept;
       if (accept === undefined) ws.close(1013, 'not accepting');
@@ -101,6 +126,15 @@ export class WsListener implements Listener {
     for (const client of this.wss.clients) client.terminate();
     return new Promise((resolve) => this.wss.close(() => resolve()));
   }
+}
+
+/** Answers a refused upgrade with 503 and the code, before any WebSocket exists. */
+function refuse(socket: Duplex, code: string): void {
+  const body = JSON.stringify({ error: code });
+  socket.end(
+    `HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-type: application/json\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }
 
 export interface WsConnectorOptions {
@@ -134,4 +168,4 @@ export class WsConnector implements Connector {
   }
 }
 
-export { CLOSE_NORMAL };
+export { CLOSE_NORMAL, FRAME_BYTES_MAX_DEFAULT };

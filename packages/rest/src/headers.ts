@@ -1,3 +1,5 @@
+import { CORS_REQUEST_HEADERS, CORS_RESPONSE_HEADERS } from './cors.js';
+
 /** Header names and fixed header values of the REST protocol (all lowercase, as node:http gives them). */
 
 export const ENCODING_HEADER = 'upstash-encoding';
@@ -8,18 +10,9 @@ export const STALENESS_HEADER = 'x-meridian-staleness-ms';
 /** Methods a REST request may use (OPTIONS is answered as a CORS preflight). */
 export const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, OPTIONS';
 
-export const CORS_ALLOW_HEADERS = [
-  'Authorization',
-  'Content-Type',
-  'Upstash-Encoding',
-  'Upstash-Sync-Token',
-  'Upstash-Response-Format',
-  'x-meridian-region',
-  'x-meridian-location',
-  'x-meridian-consistency',
-].join(', ');
+export const CORS_ALLOW_HEADERS = CORS_REQUEST_HEADERS.join(', ');
 
-export const CORS_EXPOSE_HEADERS = 'upstash-sync-token, x-meridian-served-by, x-meridian-staleness-ms';
+export const CORS_EXPOSE_HEADERS = CORS_RESPONSE_HEADERS.join(', ');
 
 /** Headers every response carries, so browsers can read answers and the sync token. */
 export const CORS_HEADERS: Readonly<Record<string, string>> = {

@@ -27,3 +27,13 @@ export {
   REQUEST_BYTES_MAX_DEFAULT,
 } from './headers.js';
 export { textToBytes, bytesToText, percentDecode } from './text.js';
+export {
+  CORS_POLICY_DEFAULT,
+  CORS_REQUEST_HEADERS,
+  CORS_RESPONSE_HEADERS,
+  allowedOrigin,
+  applyCorsPolicy,
+  enforceCorsPolicy,
+  preflightHeaders,
+} from './cors.js';
+export type { CorsPolicy } from './cors.js';

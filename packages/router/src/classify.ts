@@ -1,4 +1,4 @@
-import { type ByteString, findCommand } from '@meridian/engine';
+import { type ByteString, findCommandFacts } from '@meridian/engine';
 import { parseRestRequest, percentDecode } from '@meridian/rest';
 
 /**
@@ -13,18 +13,13 @@ export type RequestClass =
   | { readonly kind: 'local'; readonly endpoint: string }
   | { readonly kind: 'preflight' };
 
-/** Scripts and functions may write; their `_RO` forms may not (they are in the command table or not). */
-const WRITING_SCRIPTS = new Set(['eval', 'evalsha', 'fcall', 'function', 'script']);
-
-/** PUBLISH goes to the primary, which fans messages out like a write (Redis replicates PUBLISH too). */
-const PRIMARY_ONLY = new Set(['publish', 'spublish']);
-
-/** Whether one command (argv[0] is its name) must run on the primary. */
+/**
+ * Whether one command (argv[0] is its name) must run on the primary: the command table's
+ * `needsPrimary` (writes, writing scripts, PUBLISH — the primary fans messages out like a write).
+ */
 export function isWriteCommand(name: ByteString | undefined): boolean {
   if (name === undefined) return false;
-  const lower = name.toLowerCase();
-  if (WRITING_SCRIPTS.has(lower) || PRIMARY_ONLY.has(lower)) return true;
-  return findCommand(lower)?.isWrite ?? false;
+  return findCommandFacts(name)?.needsPrimary ?? false;
 }
 
 function splitPath(url: string): string[] {

@@ -1,5 +1,5 @@
 import { type GeoPoint, geoDelayMs } from '@meridian/lag';
-import type { TopologyConfig } from '@meridian/topology';
+import { byDelay, linkDelayMs, type TopologyConfig } from '@meridian/topology';
 
 /** Where a client is: a named region (its location) or a point given by the client. */
 export interface ClientLocation {
@@ -11,8 +11,10 @@ export const REGION_HEADER = 'x-meridian-region';
 export const LOCATION_HEADER = 'x-meridian-location';
 export const CONSISTENCY_HEADER = 'x-meridian-consistency';
 
-/** A header the router cannot act on; answered with 400 and this message. */
-export class HeaderError extends Error {}
+/** A header the router cannot act on; answered with 400 and this message. Code MERIDIAN_ROUTER_HEADER_INVALID. */
+export class HeaderError extends Error {
+  readonly code = 'MERIDIAN_ROUTER_HEADER_INVALID';
+}
 
 const LAT_LON = /^\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$/;
 
@@ -57,16 +59,14 @@ export function clientDelayMs(config: TopologyConfig, client: ClientLocation, re
   if (client.region !== undefined) {
     if (client.region === regionName) return 0;
     const override = config.network.links.find((link) => link.from === client.region && link.to === regionName);
-    if (override?.delayMs !== undefined) return override.delayMs;
-    if (typeof config.network.delay === 'number') return config.network.delay;
+    if (override?.delayMs !== undefined || typeof config.network.delay === 'number') {
+      return linkDelayMs(config, client.region, regionName);
+    }
   }
   return geoDelayMs(client.point, region.location);
 }
 
 /** Region names ordered by modelled delay from the client, nearest first (ties by config order). */
 export function rankRegions(config: TopologyConfig, client: ClientLocation): string[] {
-  return config.regions
-    .map((region, index) => ({ name: region.name, index, delayMs: clientDelayMs(config, client, region.name) }))
-    .sort((a, b) => a.delayMs - b.delayMs || a.index - b.index)
-    .map((entry) => entry.name);
+  return byDelay(config, (region) => clientDelayMs(config, client, region));
 }

@@ -35,6 +35,8 @@ interface PollAnswer {
 }
 
 const STATUS_BYTES_MAX = 1024 * 1024;
+/** Polls in a row a healthy region may leave unanswered (timed out) before it counts as down. */
+const SLOW_POLLS_TOLERATED = 1;
 
 function fetchText(url: string, token: string | undefined, timeoutMs: number, agent: http.Agent): Promise<PollAnswer> {
   return new Promise((resolve, reject) => {
@@ -67,7 +69,7 @@ function readStatus(region: MonitoredRegion, text: string): Partial<RegionView> 
   // A replica that does not report staleness is treated as too stale for any bound.
   const stalenessMs = region.isPrimary ? 0 : (reported ?? Number.POSITIVE_INFINITY);
   return {
-    healthy: body['ready'] !== false,
+    healthy: body['ready'] !== false && body['healthy'] !== false,
     role: typeof body['role'] === 'string' ? body['role'] : undefined,
     appliedOffset,
     primaryOffset,
@@ -82,6 +84,8 @@ function readStatus(region: MonitoredRegion, text: string): Partial<RegionView> 
 export class RegionMonitor {
   private readonly views = new Map<string, RegionView>();
   private readonly inFlight = new Set<string>();
+  /** Polls in a row that got no answer in time, per region. */
+  private readonly slowPolls = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: RegionMonitorOptions) {
@@ -147,6 +151,7 @@ export class RegionMonitor {
         this.views.set(region.name, { ...previous, healthy: false, error: `${path} answered ${answer.status}${hint}` });
         return;
       }
+      this.slowPolls.delete(region.name);
       const fields = statusToken === undefined ? { healthy: true } : readStatus(region, answer.body);
       const healthy = fields.healthy ?? true;
       this.views.set(region.name, {
@@ -157,7 +162,14 @@ export class RegionMonitor {
       });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
+      // One slow answer (a node busy with one big request) is not an outage: a region that does
+      // answer, only late, turns unhealthy at the second slow poll in a row. Refused connections count at once.
+      const slow = (this.slowPolls.get(region.name) ?? 0) + 1;
+      const timedOut = message.startsWith('no answer within');
+      this.slowPolls.set(region.name, timedOut ? slow : SLOW_POLLS_TOLERATED + 1);
+      if (timedOut && slow <= SLOW_POLLS_TOLERATED && previous.healthy) return;
       this.views.set(region.name, { ...previous, healthy: false, error: `cannot reach ${region.url}: ${message}` });
+      return;
     } finally {
       this.inFlight.delete(region.name);
     }

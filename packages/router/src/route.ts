@@ -25,7 +25,16 @@ export type RouteDecision =
       readonly reason: string;
       readonly fallbacks: readonly string[];
     }
-  | { readonly kind: 'unavailable'; readonly reason: string };
+  | { readonly kind: 'unavailable'; readonly code: UnavailableCode; readonly reason: string };
+
+/** Why no region can serve a request: the primary is needed and unreachable, or no region is healthy. */
+export type UnavailableCode = 'MERIDIAN_ROUTER_PRIMARY_UNREACHABLE' | 'MERIDIAN_ROUTER_NO_REGION';
+
+export const PRIMARY_UNREACHABLE = {
+  kind: 'unavailable',
+  code: 'MERIDIAN_ROUTER_PRIMARY_UNREACHABLE',
+  reason: 'primary unreachable',
+} as const;
 
 /**
  * Chooses the region that serves a request. `byDistance` lists the regions ordered by modelled
@@ -38,7 +47,7 @@ export type RouteDecision =
 export function routeRequest(request: RouteRequest, byDistance: readonly RegionState[]): RouteDecision {
   const primary = byDistance.find((region) => region.isPrimary);
   if (request.isWrite || request.consistency.level === 'strong') {
-    if (primary === undefined || !primary.healthy) return { kind: 'unavailable', reason: 'primary unreachable' };
+    if (primary === undefined || !primary.healthy) return PRIMARY_UNREACHABLE;
     return { kind: 'forward', region: primary.name, reason: request.isWrite ? 'write' : 'strong', fallbacks: [] };
   }
   const candidates = byDistance.filter((region) => region.healthy && fresh(region, request));
@@ -46,7 +55,7 @@ export function routeRequest(request: RouteRequest, byDistance: readonly RegionS
   if (chosen === undefined) {
     if (primary?.healthy === true)
       return { kind: 'forward', region: primary.name, reason: 'no replica fresh enough', fallbacks: [] };
-    return { kind: 'unavailable', reason: 'no healthy region' };
+    return { kind: 'unavailable', code: 'MERIDIAN_ROUTER_NO_REGION', reason: 'no healthy region' };
   }
   const fallbacks = candidates.slice(1).map((region) => region.name);
   if (primary?.healthy === true && !fallbacks.includes(primary.name) && chosen !== primary)

@@ -1,17 +1,20 @@
+import { hasMeridianCode } from '@meridian/engine';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { resolve } from 'node:path';
 import type { Duplex } from 'node:stream';
 import {
   CORS_HEADERS,
   ERR_AUTH,
   ERR_TOO_LARGE,
-  PREFLIGHT_HEADERS,
   ALLOWED_METHODS,
   REQUEST_BYTES_MAX_DEFAULT,
   SYNC_TOKEN_HEADER,
   SecretToken,
   encodeJsonError,
+  enforceCorsPolicy,
   parseSyncToken,
+  preflightHeaders,
 } from '@meridian/rest';
 import type { TopologyConfig } from '@meridian/topology';
 import { type RequestClass, classifyRequest, classifyRequestLine } from './classify.js';
@@ -28,7 +31,8 @@ import {
   rankRegions,
 } from './location.js';
 import { RegionMonitor, type RegionView } from './monitor.js';
-import { type RouteDecision, routeRequest } from './route.js';
+import { PRIMARY_UNREACHABLE, type RouteDecision, routeRequest, type UnavailableCode } from './route.js';
+import { Dashboard } from './ui/dashboard.js';
 import { PROXIED_UPGRADE_PATHS, proxyUpgrade, refuseUpgrade } from './upgrade.js';
 
 export interface RouterOptions {
@@ -46,6 +50,10 @@ export interface RouterOptions {
   readonly addClientLatency?: boolean;
   /** Upper bound on one forwarded request (event streams have none). */
   readonly forwardTimeoutMs?: number;
+  /** Where the dashboard looks for the last experiment's report.html; default ./experiment-out. */
+  readonly experimentOutDir?: string;
+  /** How often the dashboard polls the nodes while someone watches (default 500 ms). */
+  readonly dashboardSampleIntervalMs?: number;
 }
 
 export const ROUTER_POLL_INTERVAL_MS_DEFAULT = 200;
@@ -102,6 +110,8 @@ function sendJson(
 /** The geo-router: a node:http proxy in front of the region nodes. */
 export class MeridianRouter {
   readonly monitor: RegionMonitor;
+  /** The live dashboard at /_meridian/ui (ui/dashboard.ts). */
+  readonly dashboard: Dashboard;
   private readonly agent = new http.Agent({
     keepAlive: true,
     maxSockets: SOCKETS_PER_REGION_MAX,
@@ -137,9 +147,21 @@ export class MeridianRouter {
       pollTimeoutMs: options.pollTimeoutMs ?? ROUTER_POLL_TIMEOUT_MS_DEFAULT,
       agent: this.agent,
     });
+    this.dashboard = new Dashboard({
+      config,
+      monitor: this.monitor,
+      adminToken: this.statusToken,
+      nodeToken: guard,
+      agent: this.agent,
+      experimentOutDir: resolve(options.experimentOutDir ?? 'experiment-out'),
+      ...(options.dashboardSampleIntervalMs === undefined
+        ? {}
+        : { sampleIntervalMs: options.dashboardSampleIntervalMs }),
+    });
     this.server = http.createServer(
       { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000, noDelay: true },
       (request, response) => {
+        enforceCorsPolicy(this.options.config.cors, request, response);
         this.handle(request, response).catch((error: unknown) => {
           console.error('meridian router: request failed:', error);
           sendJson(response, 500, encodeJsonError('ERR internal error in the router'));
@@ -209,6 +231,7 @@ export class MeridianRouter {
 
   async close(): Promise<void> {
     this.monitor.stop();
+    this.dashboard.close();
     this.listening = false;
     const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
@@ -219,10 +242,13 @@ export class MeridianRouter {
 
   private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const method = request.method ?? 'GET';
-    const path = request.url ?? '/';
+    const path = originForm(request.url ?? '/');
+    if (path === undefined) {
+      return sendJson(response, 400, encodeJsonError('ERR malformed request target: expected a path such as /get/key'));
+    }
     const line = classifyRequestLine(method, path);
     if (line !== 'needsBody' && line.kind === 'preflight') {
-      response.writeHead(204, { ...PREFLIGHT_HEADERS, allow: ALLOWED_METHODS });
+      response.writeHead(204, preflightHeaders(this.options.config.cors, request.headers, ALLOWED_METHODS));
       response.end();
       return;
     }
@@ -236,7 +262,7 @@ export class MeridianRouter {
       client = this.clientOf(request);
       consistency = consistencyOf(request, this.defaultConsistency);
     } catch (error) {
-      if (!(error instanceof HeaderError)) throw error;
+      if (!hasMeridianCode(error, 'MERIDIAN_ROUTER_HEADER_INVALID')) throw error;
       return sendJson(response, 400, encodeJsonError(error.message));
     }
     const streamed = line !== 'needsBody' && line.kind === 'write';
@@ -271,7 +297,7 @@ export class MeridianRouter {
     response: http.ServerResponse,
   ): Promise<void> {
     const decision = this.decide(routed);
-    if (decision.kind === 'unavailable') return this.unavailable(response, decision.reason, routed);
+    if (decision.kind === 'unavailable') return this.unavailable(response, decision, routed);
     const isWrite = routed.requestClass.kind === 'write';
     const candidates = [decision.region, ...decision.fallbacks];
     const failures: string[] = [];
@@ -284,12 +310,13 @@ export class MeridianRouter {
       if (result.kind === 'answered') return;
       if (result.kind === 'tooLarge')
         return sendJson(response, 413, encodeJsonError(ERR_TOO_LARGE), { connection: 'close' });
-      this.monitor.markDown(name, result.error);
+      // A request that only timed out says the region is slow, not down: the status polls decide.
+      if (!result.error.startsWith('no answer within')) this.monitor.markDown(name, result.error);
       failures.push(`${name} (${view.url}: ${result.error})`);
       if (isWrite || !Buffer.isBuffer(routed.body)) break;
     }
     if (isWrite || routed.consistency.level === 'strong')
-      return this.unavailable(response, 'primary unreachable', routed, failures);
+      return this.unavailable(response, PRIMARY_UNREACHABLE, routed, failures);
     sendJson(response, 503, encodeJsonError(`ERR no region reachable: ${failures.join('; ')}`));
   }
 
@@ -322,12 +349,12 @@ export class MeridianRouter {
 
   private unavailable(
     response: http.ServerResponse,
-    reason: string,
+    { code, reason }: { readonly code: UnavailableCode; readonly reason: string },
     routed: RoutedRequest,
     failures: string[] = [],
   ): void {
     const primary = this.monitor.view(this.options.config.primary) as RegionView;
-    if (reason === 'primary unreachable') {
+    if (code === 'MERIDIAN_ROUTER_PRIMARY_UNREACHABLE') {
       const why = failures[0] ?? `${primary.name} (${primary.url}: ${primary.error ?? 'unhealthy'})`;
       const what = routed.requestClass.kind === 'write' ? 'writes' : 'strong reads';
       const message = `ERR primary unreachable: ${why}; ${what} fail until it is back, other reads keep working`;
@@ -359,7 +386,7 @@ export class MeridianRouter {
     try {
       client = this.clientOf(request);
     } catch (error) {
-      if (!(error instanceof HeaderError)) throw error;
+      if (!hasMeridianCode(error, 'MERIDIAN_ROUTER_HEADER_INVALID')) throw error;
       return refuseUpgrade(socket, 400, 'Bad Request', error.message);
     }
     const byDistance = rankRegions(this.options.config, client).map((name) => this.monitor.view(name) as RegionView);
@@ -385,6 +412,7 @@ export class MeridianRouter {
   }
 
   private local(endpoint: string, request: http.IncomingMessage, response: http.ServerResponse): void {
+    if (this.dashboard.serve(endpoint, bearerOrQueryToken(request), request, response)) return;
     request.resume();
     if (endpoint === 'health') {
       return sendJson(
@@ -414,4 +442,19 @@ export async function startRouter(options: RouterOptions): Promise<MeridianRoute
   const router = new MeridianRouter(options);
   await router.start();
   return router;
+}
+
+/**
+ * The request target in origin form (`/get/x?y`): an absolute-form target (`http://host/get/x`,
+ * which HTTP/1.1 servers must accept) keeps only its path and query; undefined when unusable.
+ */
+export function originForm(target: string): string | undefined {
+  if (target.startsWith('/')) return target;
+  try {
+    const url = new URL(target);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+    return `${url.pathname}${url.search}`;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import { MeridianNode, type StreamHandler } from '@meridian/node';
+import { MeridianNode, type NodeLinks, type StreamHandler } from '@meridian/node';
 import { parseTopology, type TopologyConfig } from '@meridian/topology';
 
 export const TOKEN = 'router-test-token';
@@ -43,10 +43,21 @@ export const slowEvents: StreamHandler = (_parsed, _request, response: http.Serv
   response.on('close', () => clearInterval(timer));
 };
 
-export async function startNodes(config: TopologyConfig): Promise<Map<string, TestNode>> {
+export async function startNodes(
+  config: TopologyConfig,
+  linksOf?: (region: string) => NodeLinks,
+): Promise<Map<string, TestNode>> {
   const nodes = new Map<string, TestNode>();
   for (const region of config.regions) {
-    const node = new TestNode({ token: TOKEN, adminToken: ADMIN, region: region.name, port: 0, streams: slowEvents });
+    const links = linksOf?.(region.name);
+    const node = new TestNode({
+      token: TOKEN,
+      adminToken: ADMIN,
+      region: region.name,
+      port: 0,
+      streams: slowEvents,
+      ...(links === undefined ? {} : { links }),
+    });
     await node.start();
     nodes.set(region.name, node);
   }

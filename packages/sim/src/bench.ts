@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseTopology, type TopologyConfig } from '@meridian/topology';
 import { defaultExperimentOptions } from './options.js';
-import { simulate } from './simulation.js';
+import { simulate } from './model/simulation.js';
 
 export interface BenchResult {
   regions: number;

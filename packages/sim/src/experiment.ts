@@ -2,7 +2,7 @@ import { ExperimentUnavailableError } from './experiment-errors.js';
 import { runLiveExperiment } from './live-run.js';
 import { summarizeLive } from './live-summary.js';
 import type { ExperimentOptions } from './options.js';
-import { simulate } from './simulation.js';
+import { simulate } from './model/simulation.js';
 import { type ExperimentSummary, summarize } from './summary.js';
 
 export interface ExperimentResult {

@@ -6,9 +6,9 @@ export type { ExperimentOptions, WorkloadOptions, KeyPopularity, ProgressReport 
 export { parseFaultSchedule, faultWindow, faultLabel } from './faults.js';
 export type { FaultSpec, FaultWindow } from './faults.js';
 export type { LiveTopology, LiveRegion, LiveSubscription } from './live.js';
-export { SimulationInvariantError } from './invariants.js';
-export { simulate, SIM_EPOCH_MS } from './simulation.js';
-export type { SimulationOutcome } from './simulation.js';
+export { SimulationInvariantError } from './model/invariants.js';
+export { simulate, SIM_EPOCH_MS } from './model/simulation.js';
+export type { SimulationOutcome } from './model/simulation.js';
 export { summarize, VISIBILITY_METHOD, PUBSUB_METHOD, SUMMARY_FORMAT } from './summary.js';
 export type {
   ExperimentSummary,

@@ -1,5 +1,5 @@
-import type { Recorder } from './recorder.js';
-import type { SimClient } from './workload.js';
+import type { Recorder } from './model/recorder.js';
+import type { SimClient } from './model/workload.js';
 
 /** A workload write the primary acknowledged: its offset is the answer's sync token. */
 export interface LiveWrite {

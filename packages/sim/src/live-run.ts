@@ -4,8 +4,8 @@ import { faultLabel, type FaultSpec } from './faults.js';
 import { checkLiveReads, type LiveRead, type LiveWrite } from './live-checks.js';
 import type { LiveAnswer, LiveSubscription, LiveTopology } from './live.js';
 import { type ExperimentOptions, type LiveProbeOptions, validateOptions } from './options.js';
-import { Recorder } from './recorder.js';
-import { Workload, writeIdOf } from './workload.js';
+import { Recorder } from './model/recorder.js';
+import { Workload, writeIdOf } from './model/workload.js';
 
 export const LIVE_PROBES_PER_SECOND_DEFAULT = 20;
 export const LIVE_POLL_INTERVAL_MS_DEFAULT = 2;

@@ -1,7 +1,7 @@
 import { LinkModel, predictedVisibility, SeededRandom } from '@meridian/lag';
 import { PROTOCOL_VERSION } from '@meridian/replication';
 import { faultWindow } from './faults.js';
-import { SimLinks } from './links.js';
+import { SimLinks } from './model/links.js';
 import type { LiveOutcome } from './live-run.js';
 import { countAtMost, histogram, orderedLinkVisibility, percentiles, quantile, round3, round6 } from './stats.js';
 import {

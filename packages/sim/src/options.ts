@@ -1,5 +1,5 @@
 import type { ReplicaApplier } from '@meridian/replication';
-import { parseConsistency } from '@meridian/router';
+import { parseConsistency, type ReadDecider } from '@meridian/core';
 import type { TopologyConfig } from '@meridian/topology';
 import type { FaultSpec } from './faults.js';
 import type { LiveTopology } from './live.js';
@@ -83,6 +83,8 @@ export interface ExperimentOptions {
   replay?: { configPath?: string; faultsPath?: string };
   /** Tests only: wraps each replica's applier (e.g. to inject a corrupt one). */
   wrapApplier?: (region: string, applier: ReplicaApplier) => ReplicaApplier;
+  /** The replicas' read decision: the core's `decideRead` (the node's) unless a test swaps it. */
+  readDecision?: ReadDecider;
 }
 
 /** An experiment option that does not make sense; `field` names it. Code: MERIDIAN_EXPERIMENT_INVALID. */

@@ -1,10 +1,10 @@
 import { LinkModel, predictedVisibility, SeededRandom } from '@meridian/lag';
 import { PROTOCOL_VERSION } from '@meridian/replication';
 import { faultWindow, type FaultSpec, type FaultWindow } from './faults.js';
-import type { GrowableArray } from './growable.js';
-import type { MessageRecord, ReadCell, Recorder, WriteCell } from './recorder.js';
+import type { GrowableArray } from './model/growable.js';
+import type { MessageRecord, ReadCell, Recorder, WriteCell } from './model/recorder.js';
 import type { ExperimentOptions } from './options.js';
-import type { SimulationOutcome } from './simulation.js';
+import type { SimulationOutcome } from './model/simulation.js';
 import {
   countAtMost,
   histogram,

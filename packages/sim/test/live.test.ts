@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SeededRandom } from '@meridian/lag';
 import { HttpLiveTopology, kolmogorovSmirnov, relocateTopologyText } from '@meridian/sim';
 import { checkLiveReads, type LiveRead, type LiveWrite } from '../src/live-checks.js';
-import { Recorder } from '../src/recorder.js';
-import type { SimClient } from '../src/workload.js';
+import { Recorder } from '../src/model/recorder.js';
+import type { SimClient } from '../src/model/workload.js';
 
 function client(id: number, level = 'session'): SimClient {
   return {

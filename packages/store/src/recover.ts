@@ -1,4 +1,4 @@
-import { type Engine, loadSnapshotEntry } from '@meridian/engine';
+import { type Engine, loadSnapshotEntry, assert } from '@meridian/engine';
 import { StoreError } from './errors.js';
 import type { SnapshotInfo, SnapshotReader } from './snapshot-store.js';
 import type { WriteLog } from './write-log.js';
@@ -58,7 +58,7 @@ export function recoverEngine(
   store: WriteLog & SnapshotReader,
   options: RecoveryOptions = {},
 ): RecoveryReport {
-  if (engine.db.data.size !== 0) throw new Error('recoverEngine needs an empty engine');
+  assert(engine.db.data.size === 0, 'recoverEngine needs an empty engine');
   const report: RecoveryReport = {
     snapshot: undefined,
     skippedSnapshots: [],
@@ -73,10 +73,37 @@ export function recoverEngine(
       `no usable snapshot and the log starts at offset ${store.firstOffset()}, not 1${report.skippedSnapshots.map((s) => `; snapshot ${s.id}: ${s.reason}`).join('')}`,
     );
   }
+  const replayed = replayLog(engine, store, report.lastOffset, options);
+  report.replayedEntries = replayed.entries;
+  if (replayed.entries > 0) {
+    report.lastOffset = replayed.lastOffset;
+    report.lastTimeMs = replayed.lastTimeMs;
+  }
+  return report;
+}
+
+/**
+ * Applies every log entry after `afterOffset` to `engine`, with its primary time: the one replay
+ * the node's recovery, its in-memory restart and the simulator's restarted primary all run.
+ * Throws MERIDIAN_STORE_LOG_GAP when the log no longer holds the entry after `afterOffset`.
+ */
+export function replayLog(
+  engine: Engine,
+  log: WriteLog,
+  afterOffset = 0,
+  options: RecoveryOptions = {},
+): { entries: number; lastOffset: number; lastTimeMs: number | undefined } {
   const limits = { entriesMax: options.readEntriesMax ?? 1024, bytesMax: options.readBytesMax ?? 16 * 1024 * 1024 };
-  let next = report.lastOffset + 1;
-  while (next <= store.lastOffset()) {
-    const batch = store.read(next, limits);
+  const replayed = { entries: 0, lastOffset: afterOffset, lastTimeMs: undefined as number | undefined };
+  if (afterOffset < log.lastOffset() && log.firstOffset() > afterOffset + 1) {
+    throw new StoreError(
+      'MERIDIAN_STORE_LOG_GAP',
+      `the write log starts at offset ${log.firstOffset()}, after ${afterOffset + 1}: only a log with snapshots can be recovered`,
+    );
+  }
+  let next = afterOffset + 1;
+  while (next <= log.lastOffset()) {
+    const batch = log.read(next, limits);
     if (batch.kind === 'truncated') {
       throw new StoreError(
         'MERIDIAN_STORE_LOG_GAP',
@@ -86,11 +113,11 @@ export function recoverEngine(
     if (batch.entries.length === 0) break;
     for (const entry of batch.entries) {
       engine.applyEffects(entry.effects, entry.timeMs);
-      report.replayedEntries += 1;
-      report.lastOffset = entry.offset;
-      report.lastTimeMs = entry.timeMs;
+      replayed.entries += 1;
+      replayed.lastOffset = entry.offset;
+      replayed.lastTimeMs = entry.timeMs;
       next = entry.offset + 1;
     }
   }
-  return report;
+  return replayed;
 }

@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { dumpKeyspace, type Keyspace, type SnapshotEntry } from '@meridian/engine';
+import { dumpKeyspace, type Keyspace, type SnapshotEntry, assert } from '@meridian/engine';
 import type Database from 'better-sqlite3';
 import { decodeEffects, encodeEffects, entryChecksum } from './codec.js';
 import { StoreError } from './errors.js';
@@ -7,7 +7,7 @@ import { entryBytes } from './memory-log.js';
 import { type RepairReport, repairLog } from './sqlite-repair.js';
 import { openDatabase, readMetaNumber, SCHEMA_VERSION, writeMeta } from './sqlite-schema.js';
 import { SnapshotTables, SnapshotTotals } from './sqlite-snapshots.js';
-import type { SnapshotInfo, SnapshotReader } from './snapshot-store.js';
+import type { SnapshotInfo, SnapshotStore } from './snapshot-store.js';
 import type {
   AppendResult,
   DurabilityPolicy,
@@ -124,9 +124,17 @@ interface EntryRow {
  * committed) and fsyncs the WAL every `everysecSyncMs` by a passive checkpoint (an OS crash loses
  * at most that long); `none` keeps the database in memory, with no file at all.
  */
-export class SqliteWriteLog implements ReplicaWriteLog, SnapshotReader {
+export class SqliteWriteLog implements ReplicaWriteLog, SnapshotStore {
   readonly policy: DurabilityPolicy;
   readonly openReport: OpenReport;
+
+  snapshotStore(): SnapshotStore {
+    return this;
+  }
+
+  get storedReplicationId(): string {
+    return this.openReport.replicationId;
+  }
   private readonly db: Database.Database;
   private readonly settings: typeof defaults & { retention: RetentionLimits };
   private readonly tables: SnapshotTables;
@@ -445,7 +453,7 @@ export class SqliteWriteLog implements ReplicaWriteLog, SnapshotReader {
     this.snapshotList = this.tables.list();
     this.enforceRetention();
     const info = this.snapshotList.find((snapshot) => snapshot.id === id);
-    if (info === undefined) throw new Error(`snapshot ${id} vanished after completing`);
+    assert(info !== undefined, `snapshot ${id} vanished after completing`);
     return info;
   }
 

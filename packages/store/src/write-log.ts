@@ -1,3 +1,4 @@
+import type { SnapshotStore } from './snapshot-store.js';
 /**
  * The write-log port. The primary appends one entry per committed write batch; replication,
  * partial resync and restart read from it. Implemented on SQLite (durable) and in memory
@@ -30,6 +31,8 @@ export type ReadResult =
   | { readonly kind: 'truncated'; readonly firstOffset: number };
 
 export interface WriteLog {
+  /** This log as a SnapshotStore when it keeps snapshots (see `snapshotStoreOf`); absent otherwise. */
+  snapshotStore?(): SnapshotStore | undefined;
   /** Offset of the newest entry, 0 when none was ever written. */
   lastOffset(): number;
   /** Offset of the oldest entry still kept (lastOffset() + 1 when the log is empty). */

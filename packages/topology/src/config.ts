@@ -1,4 +1,6 @@
+import { parseConsistency } from '@meridian/core';
 import { LineCounter, parseDocument, type Document } from 'yaml';
+import { LAG_MS_MAX, LagConfigError, PARETO_SHAPE_MAX, PARETO_SHAPE_MIN, parseDistribution } from '@meridian/lag';
 
 export type Durability = 'always' | 'everysec' | 'none';
 export type JitterMode = 'per-message' | 'per-link';
@@ -9,6 +11,19 @@ export interface DistributionConfig {
   [parameter: string]: unknown;
 }
 
+/** Redis's maxmemory-policy values a node accepts (the engine's MAX_MEMORY_POLICIES). */
+export const MAX_MEMORY_POLICIES = [
+  'noeviction',
+  'allkeys-lru',
+  'volatile-lru',
+  'allkeys-random',
+  'volatile-ttl',
+] as const;
+export type MaxMemoryPolicyName = (typeof MAX_MEMORY_POLICIES)[number];
+/** Bounds of maxMemoryBytes: 0 (no limit) or at least 1 MiB (the startup baseline), at most 1 TiB. */
+export const MAX_MEMORY_BYTES_MIN = 1024 * 1024;
+export const MAX_MEMORY_BYTES_MAX = 2 ** 40;
+
 export interface RegionConfig {
   name: string;
   location: { lat: number; lon: number };
@@ -16,6 +31,9 @@ export interface RegionConfig {
   port: number;
   /** The Redis protocol (RESP) port; null: none (`respPort: none`). Default: port + 1000. */
   respPort: number | null;
+  /** Overrides the top-level maxMemoryBytes for this region's node. */
+  maxMemoryBytes?: number;
+  maxMemoryPolicy?: MaxMemoryPolicyName;
 }
 
 export interface LinkOverride {
@@ -45,8 +63,13 @@ export interface TopologyConfig {
     jitterMode: JitterMode;
     links: LinkOverride[];
   };
-  replication: { heartbeatMs: number; backlogBytesMax: number; syncWaitMsMax: number };
+  replication: { heartbeatMs: number; backlogBytesMax: number; syncWaitMsMax: number; forwardTimeoutMs: number };
+  /** Every node's maxmemory; undefined: each node's default (a share of its heap limit). */
+  maxMemoryBytes: number | undefined;
+  maxMemoryPolicy: MaxMemoryPolicyName;
   auth: { token?: string; readonlyToken?: string; adminToken?: string; replicationSecret?: string };
+  /** Origins a browser page may call the nodes and the router from: `'*'` (any, as Upstash) or a list. */
+  cors: { allowedOrigins: '*' | string[] };
 }
 
 /** A regions.yaml problem, naming the field and (when known) the line. Code: MERIDIAN_CONFIG_INVALID. */
@@ -67,11 +90,11 @@ const DISTRIBUTIONS: Record<DistributionConfig['distribution'], readonly string[
   uniform: ['minMs', 'maxMs'],
   normal: ['meanMs', 'stddevMs'],
   exponential: ['meanMs'],
-  pareto: ['scaleMs', 'shape'],
+  pareto: ['scaleMs', 'shape', 'maxMs'],
   empirical: ['samplesMs'],
 };
-
-const CONSISTENCY = /^(eventual|session|strong|bounded=\d+)$/;
+/** Parameters that may be left out (Pareto's cap defaults to PARETO_MS_MAX_DEFAULT). */
+const OPTIONAL_PARAMETERS = ['maxMs'];
 
 class Reader {
   readonly lines = new LineCounter();
@@ -165,16 +188,26 @@ function distribution(reader: Reader, path: (string | number)[], value: unknown)
   checkKeys(reader, path, value, ['distribution', ...parameters]);
   for (const parameter of parameters) {
     const field = [...path, parameter];
+    if (value[parameter] === undefined && OPTIONAL_PARAMETERS.includes(parameter) && name === 'pareto') continue;
     if (parameter === 'samplesMs') {
       const samples = value[parameter];
       if (!Array.isArray(samples) || samples.length === 0) reader.fail(field, 'must be a non-empty list of numbers');
-      samples.forEach((sample, i) => number(reader, [...field, i], sample, 0, 3_600_000));
+      samples.forEach((sample, i) => number(reader, [...field, i], sample, 0, LAG_MS_MAX));
+    } else if (parameter === 'shape') {
+      number(reader, field, value[parameter], PARETO_SHAPE_MIN, PARETO_SHAPE_MAX);
     } else {
-      number(reader, field, value[parameter], parameter === 'shape' ? 0.01 : 0, 3_600_000);
+      number(reader, field, value[parameter], 0, LAG_MS_MAX);
     }
   }
   if (name === 'uniform' && (value['minMs'] as number) > (value['maxMs'] as number))
     reader.fail([...path, 'minMs'], 'must not exceed maxMs');
+  // The runtime API and the CLI validate with the lag package: the same rules must accept this.
+  try {
+    parseDistribution(value, 'jitter');
+  } catch (error) {
+    if (!(error instanceof LagConfigError)) throw error;
+    reader.fail([...path, ...error.field.split('.').slice(1)], error.problem);
+  }
   return value as DistributionConfig;
 }
 
@@ -191,6 +224,20 @@ function respPortOf(reader: Reader, path: (string | number)[], value: unknown, p
   return respPort;
 }
 
+/** A maxMemoryBytes value: 0 (no limit) or a whole number of bytes ≥ 1 MiB. */
+function memoryBytes(reader: Reader, path: (string | number)[], value: unknown): number {
+  const bytes = number(reader, path, value, 0, MAX_MEMORY_BYTES_MAX);
+  if (!Number.isInteger(bytes)) reader.fail(path, `must be a whole number of bytes, got ${bytes}`);
+  if (bytes !== 0 && bytes < MAX_MEMORY_BYTES_MIN) {
+    reader.fail(path, `must be 0 (no limit) or at least ${MAX_MEMORY_BYTES_MIN} (1 MiB), got ${bytes}`);
+  }
+  return bytes;
+}
+
+function memoryPolicy(reader: Reader, path: (string | number)[], value: unknown): MaxMemoryPolicyName {
+  return oneOf(reader, path, value, MAX_MEMORY_POLICIES, 'noeviction');
+}
+
 function regions(reader: Reader, value: unknown): RegionConfig[] {
   if (!Array.isArray(value) || value.length === 0) reader.fail(['regions'], 'must be a non-empty list of regions');
   const seenNames = new Map<string, number>();
@@ -198,7 +245,7 @@ function regions(reader: Reader, value: unknown): RegionConfig[] {
   return value.map((region: unknown, i) => {
     const path = ['regions', i];
     if (!isPlain(region)) reader.fail(path, 'must be a mapping with name, location, host, port');
-    checkKeys(reader, path, region, ['name', 'location', 'host', 'port', 'respPort']);
+    checkKeys(reader, path, region, ['name', 'location', 'host', 'port', 'respPort', 'maxMemoryBytes', 'maxMemoryPolicy']);
     const name = string(reader, [...path, 'name'], region['name']);
     if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
       reader.fail([...path, 'name'], `must be lowercase letters, digits and dashes, got "${name}"`);
@@ -224,8 +271,39 @@ function regions(reader: Reader, value: unknown): RegionConfig[] {
         reader.fail([...path, 'respPort'], `${respHostPort} is already used by regions[${seenPorts.get(respHostPort)}]`);
       seenPorts.set(respHostPort, i);
     }
-    return { name, location: { lat, lon }, host, port, respPort };
+    const config: RegionConfig = { name, location: { lat, lon }, host, port, respPort };
+    if (region['maxMemoryBytes'] !== undefined) {
+      config.maxMemoryBytes = memoryBytes(reader, [...path, 'maxMemoryBytes'], region['maxMemoryBytes']);
+    }
+    if (region['maxMemoryPolicy'] !== undefined) {
+      config.maxMemoryPolicy = memoryPolicy(reader, [...path, 'maxMemoryPolicy'], region['maxMemoryPolicy']);
+    }
+    return config;
   });
+}
+
+const ORIGIN = /^https?:\/\/(\[[0-9a-f:.]+\]|[^\s/?#@:[\]]+)(:\d{1,5})?$/i;
+
+/** `cors: { allowedOrigins: '*' | [origin, …] }`; an origin is scheme://host[:port], as browsers send it. */
+function cors(reader: Reader, value: unknown): TopologyConfig['cors'] {
+  if (value === undefined) return { allowedOrigins: '*' };
+  if (!isPlain(value)) reader.fail(['cors'], 'must be a mapping like { allowedOrigins: "*" }');
+  checkKeys(reader, ['cors'], value, ['allowedOrigins']);
+  const origins = value['allowedOrigins'] ?? '*';
+  if (origins === '*') return { allowedOrigins: '*' };
+  const path = ['cors', 'allowedOrigins'];
+  if (!Array.isArray(origins) || origins.length === 0)
+    reader.fail(path, `must be "*" or a non-empty list of origins, got ${JSON.stringify(origins)}`);
+  const list = (origins as unknown[]).map((origin, i) => {
+    if (origin === '*') reader.fail([...path, i], 'use "*" alone (allowedOrigins: "*"), not inside a list');
+    if (typeof origin !== 'string' || !ORIGIN.test(origin))
+      reader.fail(
+        [...path, i],
+        `must be an origin like https://app.example.com or http://localhost:5173 (scheme://host[:port], no path, no trailing slash), got ${JSON.stringify(origin)}`,
+      );
+    return origin;
+  });
+  return { allowedOrigins: list };
 }
 
 /** Parses and validates regions.yaml text. Throws ConfigError naming the field and line. */
@@ -243,6 +321,9 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
     'network',
     'replication',
     'auth',
+    'maxMemoryBytes',
+    'maxMemoryPolicy',
+    'cors',
   ]);
   if (root['version'] !== undefined && root['version'] !== 1)
     reader.fail(['version'], `unsupported version ${JSON.stringify(root['version'])} (this Meridian reads version 1)`);
@@ -262,14 +343,14 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
     reader.fail(['router', 'port'], `${routerHost}:${routerPort} is already used by a region`);
   }
   const defaultConsistency = string(reader, ['router', 'defaultConsistency'], router['defaultConsistency'], 'eventual');
-  if (!CONSISTENCY.test(defaultConsistency))
+  if (parseConsistency(defaultConsistency) === undefined)
     reader.fail(['router', 'defaultConsistency'], 'must be eventual, session, strong or bounded=<ms>');
   const addClientLatency = router['addClientLatency'] ?? false;
   if (typeof addClientLatency !== 'boolean') reader.fail(['router', 'addClientLatency'], 'must be true or false');
   const network = isPlain(root['network']) ? root['network'] : {};
   checkKeys(reader, ['network'], network, ['delay', 'jitter', 'jitterMode', 'links']);
   const delayValue = network['delay'] ?? 'geo';
-  const delay = delayValue === 'geo' ? 'geo' : number(reader, ['network', 'delay'], delayValue, 0, 3_600_000);
+  const delay = delayValue === 'geo' ? 'geo' : number(reader, ['network', 'delay'], delayValue, 0, LAG_MS_MAX);
   const jitter =
     network['jitter'] === undefined ? undefined : distribution(reader, ['network', 'jitter'], network['jitter']);
   const jitterMode = oneOf(
@@ -290,12 +371,17 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
       to: regionName([...path, 'to'], link['to']),
     };
     if (link['delayMs'] !== undefined)
-      override.delayMs = number(reader, [...path, 'delayMs'], link['delayMs'], 0, 3_600_000);
+      override.delayMs = number(reader, [...path, 'delayMs'], link['delayMs'], 0, LAG_MS_MAX);
     if (link['jitter'] !== undefined) override.jitter = distribution(reader, [...path, 'jitter'], link['jitter']);
     return override;
   });
   const replication = isPlain(root['replication']) ? root['replication'] : {};
-  checkKeys(reader, ['replication'], replication, ['heartbeatMs', 'backlogBytesMax', 'syncWaitMsMax']);
+  checkKeys(reader, ['replication'], replication, [
+    'heartbeatMs',
+    'backlogBytesMax',
+    'syncWaitMsMax',
+    'forwardTimeoutMs',
+  ]);
   const auth = isPlain(root['auth']) ? root['auth'] : {};
   checkKeys(reader, ['auth'], auth, ['token', 'readonlyToken', 'adminToken', 'replicationSecret']);
   const authConfig: TopologyConfig['auth'] = {};
@@ -327,8 +413,22 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
         64 * 1024 * 1024,
       ),
       syncWaitMsMax: number(reader, ['replication', 'syncWaitMsMax'], replication['syncWaitMsMax'], 0, 600_000, 1000),
+      forwardTimeoutMs: number(
+        reader,
+        ['replication', 'forwardTimeoutMs'],
+        replication['forwardTimeoutMs'],
+        100,
+        600_000,
+        5000,
+      ),
     },
+    maxMemoryBytes:
+      root['maxMemoryBytes'] === undefined
+        ? undefined
+        : memoryBytes(reader, ['maxMemoryBytes'], root['maxMemoryBytes']),
+    maxMemoryPolicy: memoryPolicy(reader, ['maxMemoryPolicy'], root['maxMemoryPolicy']),
     auth: authConfig,
+    cors: cors(reader, root['cors']),
   };
 }
 

@@ -1,4 +1,13 @@
-export { parseTopology, applyEnvironment, regionByName, ConfigError } from './config.js';
+export { linkDelayMs, byDelay } from './link-delay.js';
+export {
+  parseTopology,
+  applyEnvironment,
+  regionByName,
+  ConfigError,
+  MAX_MEMORY_POLICIES,
+  MAX_MEMORY_BYTES_MIN,
+  MAX_MEMORY_BYTES_MAX,
+} from './config.js';
 export type {
   TopologyConfig,
   RegionConfig,
@@ -6,4 +15,5 @@ export type {
   DistributionConfig,
   Durability,
   JitterMode,
+  MaxMemoryPolicyName,
 } from './config.js';

@@ -57,6 +57,34 @@ describe('regions.yaml', () => {
     );
   });
 
+  it('reads maxMemoryBytes and maxMemoryPolicy at the top level and per region, with bounds', () => {
+    const base = parseTopology(defaultText);
+    expect(base.maxMemoryBytes).toBeUndefined();
+    expect(base.maxMemoryPolicy).toBe('noeviction');
+    expect(base.replication.forwardTimeoutMs).toBe(5000);
+    const text = `${defaultText.replace('port: 7702', 'port: 7702\n    maxMemoryBytes: 0\n    maxMemoryPolicy: allkeys-lru')}\nmaxMemoryBytes: 104857600\nmaxMemoryPolicy: volatile-ttl\n`;
+    const config = parseTopology(text);
+    expect(config.maxMemoryBytes).toBe(104_857_600);
+    expect(config.maxMemoryPolicy).toBe('volatile-ttl');
+    expect(config.regions[1]).toMatchObject({ maxMemoryBytes: 0, maxMemoryPolicy: 'allkeys-lru' });
+    expect(config.regions[0]?.maxMemoryBytes).toBeUndefined();
+    expect(errorOf(`${defaultText}\nmaxMemoryBytes: 1000\n`).field).toBe('maxMemoryBytes');
+    expect(errorOf(`${defaultText}\nmaxMemoryBytes: 1048576.5\n`).message).toContain('whole number');
+    expect(errorOf(`${defaultText}\nmaxMemoryPolicy: allkeys-lfu\n`).field).toBe('maxMemoryPolicy');
+  });
+
+  it('bounds lag values as the runtime API does: one hour, Pareto shape and cap', () => {
+    expect(errorOf(defaultText.replace('meanMs: 4', 'meanMs: 4000000')).field).toBe('network.jitter.meanMs');
+    const pareto = defaultText.replace(
+      '{ distribution: exponential, meanMs: 4 }',
+      '{ distribution: pareto, scaleMs: 10, shape: 0.5 }',
+    );
+    expect(parseTopology(pareto).network.jitter).toEqual({ distribution: 'pareto', scaleMs: 10, shape: 0.5 });
+    const capped = pareto.replace('shape: 0.5 }', 'shape: 0.5, maxMs: 5000 }');
+    expect(parseTopology(capped).network.jitter).toMatchObject({ maxMs: 5000 });
+    expect(errorOf(pareto.replace('shape: 0.5 }', 'shape: 0.5, maxMs: 5 }')).field).toBe('network.jitter.maxMs');
+  });
+
   it('refuses unknown fields, bad YAML and a bad consistency default', () => {
     expect(errorOf(defaultText.replace('dataDir:', 'dataDirectory:')).field).toBe('dataDirectory');
     expect(errorOf('regions: [').field).toBe('(document)');

@@ -1,3 +1,4 @@
+import { LagConfigError, parseLinkSettings } from '@meridian/lag';
 import type { Command } from 'commander';
 import {
   type LoadedTopology,
@@ -37,7 +38,7 @@ const JITTER_PARAMETERS: Record<string, readonly string[]> = {
   uniform: ['minMs', 'maxMs'],
   normal: ['meanMs', 'stddevMs'],
   exponential: ['meanMs'],
-  pareto: ['scaleMs', 'shape'],
+  pareto: ['scaleMs', 'shape', 'maxMs'],
 };
 
 /** `exponential:4`, `uniform:0:10`, `normal:20:5`… or a JSON object as in regions.yaml. */
@@ -53,16 +54,16 @@ export function parseJitter(text: string): Record<string, unknown> {
   const parameters = JITTER_PARAMETERS[name];
   if (
     parameters === undefined ||
-    values.length !== parameters.length ||
+    (values.length !== parameters.length && !(name === 'pareto' && values.length === 2)) ||
     values.some((v) => !Number.isFinite(Number(v)))
   ) {
     throw new UsageError(
-      `--jitter must look like exponential:4, uniform:0:10, normal:20:5, fixed:3, pareto:2:1.5 or JSON; got "${text}"`,
+      `--jitter must look like exponential:4, uniform:0:10, normal:20:5, fixed:3, pareto:2:1.5[:maxMs] or JSON; got "${text}"`,
     );
   }
   return Object.fromEntries([
     ['distribution', name],
-    ...parameters.map((parameter, i) => [parameter, Number(values[i])]),
+    ...parameters.slice(0, values.length).map((parameter, i) => [parameter, Number(values[i])]),
   ]);
 }
 
@@ -93,6 +94,18 @@ export function lagRequestBody(verb: LagAction, options: LagOptions, loaded: Loa
     if (options.jitterMode !== 'per-message' && options.jitterMode !== 'per-link')
       throw new UsageError('--jitter-mode must be per-message or per-link');
     body['jitterMode'] = options.jitterMode;
+  }
+  // The same rules as regions.yaml and the nodes' /_meridian/lag: refuse here, before any node sees it.
+  try {
+    parseLinkSettings({ delayMs: body['delayMs'], jitter: body['jitter'], jitterMode: body['jitterMode'] }, 'lag');
+  } catch (error) {
+    if (!(error instanceof LagConfigError)) throw error;
+    const option = error.field.startsWith('lag.delayMs')
+      ? '--delay'
+      : error.field.startsWith('lag.jitter')
+        ? '--jitter'
+        : '--jitter-mode';
+    throw new UsageError(`${option}: ${error.field.replace(/^lag\./, '')} ${error.problem}`);
   }
   return body;
 }

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { geoDelayMs } from '@meridian/lag';
 import {
+  checkRegionName,
   HistoryFile,
   type LinkSpec,
   MeridianNode,
@@ -13,7 +13,19 @@ import {
   openRegionStore,
 } from '@meridian/node';
 import type { DurabilityPolicy } from '@meridian/store';
-import { applyEnvironment, parseTopology, regionByName, type TopologyConfig } from '@meridian/topology';
+import { watchParent } from './parent-watch.js';
+import { EXIT_FATAL, exitCodesForUsage, meridianCode } from './topology-shared.js';
+import {
+  applyEnvironment,
+  linkDelayMs,
+  MAX_MEMORY_BYTES_MAX,
+  MAX_MEMORY_BYTES_MIN,
+  MAX_MEMORY_POLICIES,
+  type MaxMemoryPolicyName,
+  parseTopology,
+  regionByName,
+  type TopologyConfig,
+} from '@meridian/topology';
 
 /** Default port of a single node: the first region port of the default regions.yaml (never 8080). */
 export const NODE_PORT_DEFAULT = 7701;
@@ -35,6 +47,15 @@ export interface NodeCommandOptions {
   snapshotEveryMs?: number;
   /** Log entries kept behind the newest snapshot (retention). */
   retainEntries?: number;
+  busyReplyThresholdMs?: number;
+  /** Overrides regions.yaml's maxMemoryBytes (0 = no limit). */
+  maxMemoryBytes?: number;
+  maxMemoryPolicy?: MaxMemoryPolicyName;
+  /**
+   * Start a `durability: none` primary that ran before (and so lost its data) anyway: its replicas
+   * will full-resync to its empty keyspace. Without it such a primary refuses to start.
+   */
+  acceptEmpty?: boolean;
 }
 
 const RETAIN_ENTRIES_DEFAULT = 100_000;
@@ -51,6 +72,27 @@ function parseCount(text: string): number {
   const value = Number(text);
   if (!Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError('must be a whole number ≥ 1');
   return value;
+}
+
+function parseMemoryBytes(text: string): number {
+  const bytes = Number(text);
+  if (
+    !Number.isSafeInteger(bytes) ||
+    bytes < 0 ||
+    bytes > MAX_MEMORY_BYTES_MAX ||
+    (bytes > 0 && bytes < MAX_MEMORY_BYTES_MIN)
+  ) {
+    throw new InvalidArgumentError(
+      `must be 0 (no limit) or a whole number of bytes from ${MAX_MEMORY_BYTES_MIN} (1 MiB)`,
+    );
+  }
+  return bytes;
+}
+
+function parseMemoryPolicy(text: string): MaxMemoryPolicyName {
+  const policy = MAX_MEMORY_POLICIES.find((name) => name === text);
+  if (policy === undefined) throw new InvalidArgumentError(`must be one of ${MAX_MEMORY_POLICIES.join(', ')}`);
+  return policy;
 }
 
 function parseDurability(text: string): DurabilityPolicy {
@@ -72,11 +114,10 @@ export function linkSpecs(config: TopologyConfig, region: string): LinkSpec[] {
   for (const peer of peers) {
     if (peer === undefined) continue;
     const override = config.network.links.find((link) => link.from === region && link.to === peer.name);
-    const delay = config.network.delay;
     specs.push({
       from: region,
       to: peer.name,
-      delayMs: override?.delayMs ?? (delay === 'geo' ? geoDelayMs(self.location, peer.location) : delay),
+      delayMs: linkDelayMs(config, region, peer.name),
       jitter: override?.jitter ?? config.network.jitter,
       jitterMode: config.network.jitterMode,
     });
@@ -85,6 +126,8 @@ export function linkSpecs(config: TopologyConfig, region: string): LinkSpec[] {
 }
 
 interface Wiring {
+  /** Regions replicating from this node (a primary's replicas). */
+  replicaRegions: string[];
   region: string;
   host: string;
   port: number;
@@ -119,12 +162,16 @@ function wiringFromConfig(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
   const secret = auth.replicationSecret ?? auth.token ?? '';
   const links = new NodeLinks(linkSpecs(config, self.name));
   const addresses = new Map(config.regions.map((r) => [r.name, { host: r.host, port: r.port }]));
+  const maxMemoryBytes = self.maxMemoryBytes ?? config.maxMemoryBytes;
   const common: Partial<MeridianNodeOptions> = {
+    maxMemoryPolicy: self.maxMemoryPolicy ?? config.maxMemoryPolicy,
+    ...(maxMemoryBytes === undefined ? {} : { maxMemoryBytes }),
     token: auth.token,
     readonlyToken: auth.readonlyToken,
     adminToken: auth.adminToken,
     links,
     regionAddress: (name) => addresses.get(name),
+    cors: config.cors,
   };
   const role: Partial<MeridianNodeOptions> =
     self.name === config.primary
@@ -135,9 +182,12 @@ function wiringFromConfig(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
             primaryRegion: primary.name,
             secret,
             syncWaitMsMax: replication.syncWaitMsMax,
+            forwardTimeoutMs: replication.forwardTimeoutMs,
           },
         };
   return {
+    replicaRegions:
+      self.name === config.primary ? config.regions.filter((r) => r.name !== self.name).map((r) => r.name) : [],
     region: self.name,
     host: options.host ?? self.host,
     port: options.port ?? self.port,
@@ -157,7 +207,8 @@ function respPortOf(options: NodeCommandOptions, configured: number | null): num
 
 function standaloneWiring(options: NodeCommandOptions, env: NodeJS.ProcessEnv): Wiring {
   return {
-    region: options.region ?? STANDALONE_REGION,
+    replicaRegions: [],
+    region: checkRegionName(options.region ?? STANDALONE_REGION),
     host: options.host ?? '127.0.0.1',
     port: options.port ?? NODE_PORT_DEFAULT,
     respPort: respPortOf(options, (options.port ?? NODE_PORT_DEFAULT) === 0 ? 0 : (options.port ?? NODE_PORT_DEFAULT) + 1000),
@@ -189,11 +240,21 @@ export async function startNode(options: NodeCommandOptions, env: NodeJS.Process
   const history = new HistoryFile(dir);
   // A node that is primary now writes its own history: a replica's record of another is void.
   if (!isReplica) history.clear();
+  if (!isReplica && wiring.durability === 'none' && wiring.replicaRegions.length > 0) {
+    try {
+      guardEmptyPrimary(dir, wiring, options.acceptEmpty === true);
+    } catch (error) {
+      await log.close();
+      throw error;
+    }
+  }
   let node: MeridianNode;
   try {
     node = new MeridianNode({
       ...wiring.nodeOptions,
       insecureNoAuth: options.insecureNoAuth ?? false,
+      ...(options.maxMemoryBytes === undefined ? {} : { maxMemoryBytes: options.maxMemoryBytes }),
+      ...(options.maxMemoryPolicy === undefined ? {} : { maxMemoryPolicy: options.maxMemoryPolicy }),
       host: wiring.host,
       port: wiring.port,
       ...(wiring.respPort === null ? {} : { resp: { port: wiring.respPort } }),
@@ -204,6 +265,7 @@ export async function startNode(options: NodeCommandOptions, env: NodeJS.Process
         ...(options.snapshotEveryEntries === undefined ? {} : { everyEntries: options.snapshotEveryEntries }),
         ...(options.snapshotEveryMs === undefined ? {} : { everyMs: options.snapshotEveryMs }),
       },
+      ...(options.busyReplyThresholdMs === undefined ? {} : { busyReplyThresholdMs: options.busyReplyThresholdMs }),
       report,
     });
   } catch (error) {
@@ -219,8 +281,41 @@ export async function startNode(options: NodeCommandOptions, env: NodeJS.Process
   return node;
 }
 
+/** A `durability: none` primary that would erase its replicas; code MERIDIAN_NODE_EMPTY_PRIMARY (fatal). */
+export class EmptyPrimaryError extends Error {
+  readonly code = 'MERIDIAN_NODE_EMPTY_PRIMARY';
+}
+
+const PRIMARY_RAN_FILE = 'primary-ran.json';
+
+/**
+ * `durability: none` keeps the log in memory, so a primary that restarts comes back empty under a
+ * new replication id, and every replica would full-resync to that empty keyspace. A marker in the
+ * region's folder says this primary ran before; then it refuses to start unless told
+ * (`--accept-empty`; `meridian up` passes it when it launches the whole topology, when every node
+ * starts empty anyway, never when it restarts a crashed primary).
+ */
+function guardEmptyPrimary(dir: string, wiring: Wiring, acceptEmpty: boolean): void {
+  const marker = join(dir, PRIMARY_RAN_FILE);
+  if (existsSync(marker) && !acceptEmpty) {
+    throw new EmptyPrimaryError(
+      `${wiring.region} is the primary with durability: none and ran before (${marker}), so it has lost its data; ` +
+        `starting it would make its replicas (${wiring.replicaRegions.join(', ')}) full-resync to an empty keyspace. ` +
+        'Keep them serving and restart it with --accept-empty only if losing their data is intended ' +
+        '(or use durability: everysec/always to keep data across restarts)',
+    );
+  }
+  writeFileSync(
+    marker,
+    `${JSON.stringify({ region: wiring.region, startedAt: new Date().toISOString(), pid: process.pid })}\n`,
+  );
+}
+
 function stopOnSignals(node: MeridianNode): void {
-  const stop = (signal: NodeJS.Signals): void => {
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
     console.error(`meridian: ${signal}, shutting down`);
     node.close().then(
       () => {
@@ -236,10 +331,11 @@ function stopOnSignals(node: MeridianNode): void {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  watchParent(stop);
 }
 
 export function registerNodeCommand(program: Command): void {
-  program
+  const command = program
     .command('node')
     .description(
       'run one region node: with --config, the role regions.yaml gives --region (primary or replica); without, a standalone primary (tokens from MERIDIAN_TOKEN, MERIDIAN_READONLY_TOKEN, MERIDIAN_ADMIN_TOKEN, MERIDIAN_REPLICATION_SECRET)',
@@ -266,12 +362,41 @@ export function registerNodeCommand(program: Command): void {
     .option('--snapshot-every-entries <n>', 'snapshot after this many new log entries (10000)', parseCount)
     .option('--snapshot-every-ms <ms>', 'snapshot at least this often when there are new entries (60000)', parseCount)
     .option('--retain-entries <n>', `log entries kept behind the snapshots (${RETAIN_ENTRIES_DEFAULT})`, parseCount)
+    .option(
+      '--busy-reply-threshold-ms <ms>',
+      'a Lua script running longer is stopped with a BUSY error (5000)',
+      parseCount,
+    )
+    .option(
+      '--max-memory-bytes <bytes>',
+      'maxmemory: over it writes answer OOM (0 = no limit; default: regions.yaml, else a quarter of the V8 heap limit)',
+      parseMemoryBytes,
+    )
+    .option(
+      '--accept-empty',
+      'start a durability: none primary that ran before (its data is gone; replicas will resync to empty)',
+      false,
+    )
+    .option(
+      '--max-memory-policy <policy>',
+      `${MAX_MEMORY_POLICIES.join(' | ')} (default noeviction)`,
+      parseMemoryPolicy,
+    )
     .action(async (options: NodeCommandOptions) => {
-      const node = await startNode(options, process.env);
+      let node: MeridianNode;
+      try {
+        node = await startNode(options, process.env);
+      } catch (error) {
+        const code = meridianCode(error);
+        if (code === undefined) throw error;
+        console.error(`meridian node: cannot start (${code}): ${(error as Error).message}`);
+        process.exit(EXIT_FATAL);
+      }
       console.log(JSON.stringify({ event: 'ready', region: node.region ?? null, role: node.role, url: node.url, respPort: node.respPort ?? null }));
       if (options.insecureNoAuth === true && process.env['MERIDIAN_TOKEN'] === undefined) {
         console.error('meridian: WARNING: no token, every request is accepted (--insecure-no-auth)');
       }
       stopOnSignals(node);
     });
+  exitCodesForUsage(command);
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { type MeridianRouter, startRouter } from '@meridian/router';
+import { watchParent } from './parent-watch.js';
 import { action, exitCodesForUsage, loadTopology, resolveSecrets } from './topology-shared.js';
 
 export interface RouterCommandOptions {
@@ -24,9 +25,16 @@ export async function startRouterFromConfig(options: RouterCommandOptions): Prom
 }
 
 function stopOnSignals(router: MeridianRouter): void {
-  const stop = (): void => {
+  let stopping = false;
+  const stop = (why: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`meridian router: ${why}, shutting down`);
     router.close().then(
-      () => (process.exitCode = 0),
+      () => {
+        process.exitCode = 0;
+        setTimeout(() => process.exit(), 2000).unref();
+      },
       (error: unknown) => {
         console.error('meridian router: shutdown failed:', error);
         process.exitCode = 1;
@@ -35,6 +43,7 @@ function stopOnSignals(router: MeridianRouter): void {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  watchParent(stop);
 }
 
 export function registerRouterCommand(program: Command): void {

@@ -42,7 +42,14 @@ async function fetchStatus(
       };
     }
     const status = JSON.parse(answer.body) as Record<string, unknown>;
-    return { region: name, url, reachable: true, healthy: status['ready'] !== false, status, error: undefined };
+    return {
+      region: name,
+      url,
+      reachable: true,
+      healthy: status['ready'] !== false && status['healthy'] !== false,
+      status,
+      error: undefined,
+    };
   } catch (error) {
     return { region: name, url, reachable: false, healthy: false, status: undefined, error: (error as Error).message };
   }

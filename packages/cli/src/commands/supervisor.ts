@@ -1,10 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { PARENT_PIPE_ENV } from './parent-watch.js';
+import { EXIT_FATAL } from './topology-shared.js';
 
 export interface SupervisedOptions {
   /** Shown in log lines: a region name or "router". */
   readonly name: string;
   readonly args: readonly string[];
+  /** Appended to `args` on the first start only (not on restarts). */
+  readonly firstStartArgs?: readonly string[];
   readonly env: NodeJS.ProcessEnv;
   /** Restarts allowed in a row (a child that stays up for `stableMs` earns them back). */
   readonly restartsMax: number;
@@ -25,6 +29,7 @@ export class SupervisedProcess {
   private stopping = false;
   private restarts = 0;
   private startedAtMs = 0;
+  private starts = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   /** The last lines the child printed, for error messages. */
   readonly recentOutput: string[] = [];
@@ -42,10 +47,15 @@ export class SupervisedProcess {
   }
 
   start(): void {
-    const child = spawn(process.execPath, [...this.options.args], {
-      env: this.options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+    // The child's stdin is a pipe we never write: it closes when this process exits, however it
+    // exits, and the child stops itself (parent-watch.ts).
+    const args = [...this.options.args, ...(this.starts === 0 ? (this.options.firstStartArgs ?? []) : [])];
+    this.starts += 1;
+    const child = spawn(process.execPath, args, {
+      env: { ...this.options.env, [PARENT_PIPE_ENV]: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
+    child.stdin.on('error', () => undefined);
     this.child = child;
     this.startedAtMs = Date.now();
     for (const stream of [child.stdout, child.stderr]) {
@@ -66,6 +76,11 @@ export class SupervisedProcess {
     this.child = undefined;
     if (this.stopping) return;
     const how = signal === null ? `exited with code ${code}` : `was killed by ${signal}`;
+    if (code === EXIT_FATAL) {
+      this.gaveUp = true;
+      this.options.log(`meridian: ${this.name} cannot start (a fatal error, above); not restarting it`);
+      return;
+    }
     if (Date.now() - this.startedAtMs >= this.options.stableMs) this.restarts = 0;
     if (this.restarts >= this.options.restartsMax) {
       this.gaveUp = true;

@@ -1,9 +1,11 @@
+import { hasMeridianCode } from '@meridian/engine';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command, CommanderError } from 'commander';
+import { makeDirs } from '@meridian/store';
 import { type RegionConfig, type TopologyConfig, applyEnvironment, parseTopology } from '@meridian/topology';
 
 /** The five-region topology `npm start` runs; used when no regions.yaml is given or found. */
@@ -15,9 +17,22 @@ export const CLI_BIN_PATH = fileURLToPath(new URL('../../bin/meridian.js', impor
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+/**
+ * A child that cannot start for a reason a restart will not fix (bad config, unusable dataDir…)
+ * exits with this code (sysexits' EX_CONFIG) and `meridian up` does not restart it.
+ */
+export const EXIT_FATAL = 78;
 
-/** A wrong invocation: printed with a hint and exit code 2. */
-export class UsageError extends Error {}
+/** An error with a stable MERIDIAN_… code (config, store, node setup): fatal at startup. */
+export function meridianCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('MERIDIAN_') ? code : undefined;
+}
+
+/** A wrong invocation: printed with a hint and exit code 2. Code MERIDIAN_CLI_USAGE. */
+export class UsageError extends Error {
+  readonly code = 'MERIDIAN_CLI_USAGE';
+}
 
 export interface LoadedTopology {
   readonly config: TopologyConfig;
@@ -90,8 +105,14 @@ export function resolveSecrets(loaded: LoadedTopology, create: boolean): Partial
     }
   }
   if (generated) {
-    mkdirSync(loaded.dataDir, { recursive: true });
-    writeFileSync(secretsPath(loaded.dataDir), `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+    try {
+      makeDirs(loaded.dataDir);
+      writeFileSync(secretsPath(loaded.dataDir), `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+    } catch (error) {
+      throw new Error(
+        `cannot keep generated tokens in ${secretsPath(loaded.dataDir)} (dataDir ${loaded.dataDir}): ${(error as Error).message}`,
+      );
+    }
   }
   return out;
 }
@@ -183,7 +204,7 @@ export function action<A extends unknown[]>(
     try {
       await run(...args);
     } catch (error) {
-      if (!(error instanceof UsageError)) throw error;
+      if (!hasMeridianCode(error, 'MERIDIAN_CLI_USAGE')) throw error;
       console.error(`meridian ${command.name()}: ${error.message}\n(see \`meridian ${command.name()} --help\`)`);
       process.exitCode = EXIT_USAGE;
     }

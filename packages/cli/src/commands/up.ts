@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { MeridianNode } from '@meridian/node';
 import { type MeridianRouter, startRouter } from '@meridian/router';
 import { startNode } from './node.js';
+import { survivePipeClose } from './parent-watch.js';
 import { SupervisedProcess } from './supervisor.js';
 import {
   CLI_BIN_PATH,
@@ -56,6 +57,22 @@ function respUrl(region: { host: string; respPort: number | null }): string | un
   return `redis://${region.host.includes(':') ? `[${region.host}]` : region.host}:${region.respPort}`;
 }
 
+/** What answers on a busy port: a Meridian node or router says who it is on /_meridian/health. */
+async function describeOccupant(host: string, port: number): Promise<string> {
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  try {
+    const answer = await httpCall(`${url}/_meridian/health`, { timeoutMs: 1000 }, url);
+    const body = JSON.parse(answer.body) as { region?: unknown; role?: unknown };
+    if (typeof body.role === 'string') {
+      return `a running Meridian ${body.role}${typeof body.region === 'string' ? ` of ${body.region}` : ''}`;
+    }
+    return answer.status === 200 ? 'a running Meridian router' : 'another program';
+  } catch {
+    return 'another program';
+  }
+}
+
+/** Refuses to start over anything already listening on the topology's ports, naming each one. */
 async function checkPorts(loaded: LoadedTopology): Promise<void> {
   const { config } = loaded;
   const wanted = [
@@ -65,13 +82,14 @@ async function checkPorts(loaded: LoadedTopology): Promise<void> {
     ),
     { name: 'router', ...config.router },
   ];
+  const busy: string[] = [];
   for (const { name, host, port } of wanted) {
-    if (!(await portFree(host, port))) {
-      throw new Error(
-        `${host}:${port} (${name}) is already in use — is another \`meridian up\` running? Stop it, or change the port in ${loaded.path}`,
-      );
-    }
+    if (!(await portFree(host, port))) busy.push(`${name} at ${host}:${port} (${await describeOccupant(host, port)})`);
   }
+  if (busy.length === 0) return;
+  throw new Error(
+    `already running on this topology's ports: ${busy.join(', ')} — is another \`meridian up\` running? Stop it (Ctrl-C where it runs, or kill its processes), or change the ports in ${loaded.path}`,
+  );
 }
 
 /** A running topology: primary, replicas and router as supervised child processes. */
@@ -107,6 +125,9 @@ export class RunningTopology {
       new SupervisedProcess({
         name,
         args: [options.cliBinPath ?? CLI_BIN_PATH, ...args, '--config', loaded.path],
+        // Launching the whole topology, every durability: none node starts empty: nothing to protect.
+        // A restart of a crashed primary does not get it (see guardEmptyPrimary in node.ts).
+        ...(name === config.primary ? { firstStartArgs: ['--accept-empty'] } : {}),
         env: childEnv,
         restartsMax: options.restartsMax ?? 5,
         restartDelayMsFirst: 500,
@@ -187,7 +208,7 @@ async function waitHealthy(
       // not listening yet
     }
     const recent = child.recentOutput.length > 0 ? `; its last output:\n  ${child.recentOutput.join('\n  ')}` : '';
-    if (child.gaveUp) throw new Error(`${child.name} keeps failing to start${recent}`);
+    if (child.gaveUp) throw new Error(`${child.name} failed to start${recent}`);
     if (Date.now() > deadlineMs)
       throw new Error(`${child.name} did not become healthy at ${url}/_meridian/health in time${recent}`);
     await new Promise((resolve) => setTimeout(resolve, HEALTH_POLL_MS));
@@ -233,6 +254,8 @@ export function banner(running: TopologyView): string {
     '',
     'SDK (@upstash/redis):',
     `  const redis = new Redis({ url: '${router.url}', token: '${token}' });`,
+    '',
+    `Dashboard: ${router.url}/_meridian/ui (admin token), or run: npx meridian dashboard`,
     '',
     'Ctrl-C stops everything.',
   ].join('\n');
@@ -290,7 +313,9 @@ export class InProcessTopology implements TopologyView {
     const running = new InProcessTopology(loaded, secrets, endpoints);
     try {
       const nodeEnv = { ...env, ...secretsEnv(secrets) };
-      for (const region of ordered) running.nodes.push(await startNode({ config: loaded.path, region }, nodeEnv));
+      for (const region of ordered) {
+        running.nodes.push(await startNode({ config: loaded.path, region, acceptEmpty: true }, nodeEnv));
+      }
       running.router = await startRouter({ config: { ...config, auth: { ...config.auth, ...secrets } } });
     } catch (error) {
       await running.stop();
@@ -308,6 +333,7 @@ export class InProcessTopology implements TopologyView {
 }
 
 async function up(config: string | undefined, inProcess: boolean): Promise<void> {
+  survivePipeClose();
   if (inProcess) {
     const running = await InProcessTopology.start({ configPath: config });
     stopOnSignals('the topology', () => running.stop());
@@ -335,7 +361,9 @@ export function registerUpCommand(program: Command): void {
       'after',
       `
 Each region node and the router run as child processes; a crashed one is restarted (up to 5 times
-in a row, with backoff). Ctrl-C or SIGTERM stops them all. Tokens come from MERIDIAN_TOKEN,
+in a row, with backoff) unless it failed for a reason a restart will not fix (exit code 78). Ctrl-C or
+SIGTERM stops them all, and they stop by themselves if \`up\` dies in any other way. \`up\` refuses to
+start over anything already listening on the topology's ports. Tokens come from MERIDIAN_TOKEN,
 MERIDIAN_READONLY_TOKEN, MERIDIAN_ADMIN_TOKEN, MERIDIAN_REPLICATION_SECRET or regions.yaml; when
 unset they are generated once and kept in <dataDir>/secrets.json.
 

@@ -226,6 +226,19 @@ export class StreamValue {
   entriesAdded = 0n;
   readonly groups = new Map<ByteString, ConsumerGroup>();
 
+  /** Up to `count` live entries' fields, spread over the stream (memory estimates). */
+  sampleFields(count: number): (readonly ByteString[])[] {
+    const out: (readonly ByteString[])[] = [];
+    const span = this.ids.length - this.head;
+    if (span <= 0 || count <= 0) return out;
+    const stride = Math.max(1, Math.floor(span / count));
+    for (let i = this.head; i < this.ids.length && out.length < count; i += stride) {
+      const fields = this.values[i];
+      if (fields !== undefined) out.push(fields);
+    }
+    return out;
+  }
+
   append(id: StreamId, fields: readonly ByteString[]): void {
     this.ids.push(id);
     this.values.push(fields);

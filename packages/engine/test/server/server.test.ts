@@ -142,7 +142,18 @@ describe('server: small commands', () => {
     expect(run(['COMMAND', 'COUNT'])).toBe(commandTable.size);
     expect((run(['COMMAND']) as Reply[]).length).toBe(commandTable.size);
     expect(run(['COMMAND', 'INFO', 'SET', 'nosuch'])).toEqual([
-      ['set', -3, [new SimpleString('write')], 1, 1, 1, [new SimpleString('@write')], [], [], []],
+      [
+        'set',
+        -3,
+        [new SimpleString('write'), new SimpleString('denyoom')],
+        1,
+        1,
+        1,
+        [new SimpleString('@write')],
+        [],
+        [],
+        [],
+      ],
       null,
     ]);
     expect(run(['COMMAND', 'GETKEYS', 'RENAME', 'a', 'b'])).toEqual(['a', 'b']);

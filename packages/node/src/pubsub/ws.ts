@@ -14,6 +14,7 @@ export const PUBSUB_WS_PATH = '/_meridian/pubsub';
 /** Close code for a subscriber dropped for falling behind (ws's application range, 4000–4999). */
 export const CLOSE_SLOW_SUBSCRIBER = 4008;
 export const CLOSE_SHUTTING_DOWN = 1001;
+const ERR_NOT_READING = 'MERIDIAN_PUBSUB_NOT_READING the client does not read its replies';
 
 export interface WsEndpointLimits extends BufferLimits {
   /** Largest client message (ws `maxPayload`); a larger one closes the connection with 1009. */
@@ -69,9 +70,17 @@ class WsSubscriber implements Subscriber {
     return true;
   }
 
-  /** Replies to the client's own requests; not counted against the budget (the client asked). */
+  /**
+   * Replies to the client's own requests, within the same budget as messages: a client that sends
+   * requests without reading the replies is disconnected before its backlog costs more than the limits.
+   */
   reply(value: Record<string, unknown>): void {
-    if (!this.closed) this.socket.send(JSON.stringify(value));
+    if (this.closed) return;
+    if (!this.budget.take()) {
+      this.close(ERR_NOT_READING);
+      return;
+    }
+    this.socket.send(JSON.stringify(value), this.budget.settle);
   }
 
   close(reason: string): void {

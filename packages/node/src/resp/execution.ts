@@ -7,8 +7,7 @@ import {
   type RestRequest,
   SYNC_TOKEN_HEADER,
 } from '@meridian/rest';
-import type { CommandBatch, CommandRouter, RunContext, RunResult } from '../executor.js';
-import type { RestResponse } from '../handler.js';
+import type { CommandBatch, CommandRouter, ForwardedOutcome, RunContext, RunResult } from '@meridian/core';
 
 /** How a session runs commands on its node. */
 export interface Execution {
@@ -68,10 +67,10 @@ export class RouterExecution implements Execution {
     return this.forwardedReplies(result.forwarded);
   }
 
-  private forwardedReplies(response: RestResponse): Reply[] | ReplyError {
+  private forwardedReplies(response: ForwardedOutcome['forwarded']): Reply[] | ReplyError {
     const token = response.headers[SYNC_TOKEN_HEADER];
     if (typeof token === 'string' && token !== '') this.syncToken = token;
-    const body = typeof response.body === 'string' ? response.body : response.body.toString('latin1');
+    const body = typeof response.body === 'string' ? response.body : Buffer.from(response.body).toString('latin1');
     if ((response.headers['content-type'] ?? '').includes('json')) {
       try {
         const parsed = JSON.parse(body) as { error?: unknown };

@@ -1,7 +1,7 @@
 import type { Engine } from '@meridian/engine';
 import type { Clock } from '@meridian/lag';
 import type { RestAuth } from '@meridian/rest';
-import type { CommandRouter } from '../executor.js';
+import type { CommandRouter } from '@meridian/core';
 import type { PubSubHub } from '../pubsub/hub.js';
 import type { BlockedClients } from './blocking.js';
 import type { WatchRegistry } from './changes.js';

@@ -12,7 +12,7 @@ import { hashForWrite } from './hash-access.js';
 export const hincrby = defineCommand({
   name: 'hincrby',
   arity: 4,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

@@ -14,7 +14,7 @@ import { hashForWrite } from './hash-access.js';
 export const hincrbyfloat = defineCommand({
   name: 'hincrbyfloat',
   arity: 4,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

@@ -6,7 +6,7 @@ import { setFieldPairs } from './hset.js';
 export const hmset = defineCommand({
   name: 'hmset',
   arity: -4,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

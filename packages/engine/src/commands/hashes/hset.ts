@@ -24,7 +24,7 @@ export function setFieldPairs(ctx: ExecContext, argv: readonly ByteString[]): nu
 export const hset = defineCommand({
   name: 'hset',
   arity: -4,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

@@ -84,7 +84,7 @@ function propagateSetEx(ctx: ExecContext, key: ByteString, options: SetExOptions
 export const hsetex = defineCommand({
   name: 'hsetex',
   arity: -6,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

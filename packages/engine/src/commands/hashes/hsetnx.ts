@@ -6,7 +6,7 @@ import { hashForWrite } from './hash-access.js';
 export const hsetnx = defineCommand({
   name: 'hsetnx',
   arity: 4,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

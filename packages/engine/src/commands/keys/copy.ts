@@ -32,7 +32,7 @@ function parseCopyOptions(argv: readonly ByteString[]): { replace: boolean } {
 export const copy = defineCommand({
   name: 'copy',
   arity: -3,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 2,
   keyStep: 1,

@@ -5,7 +5,7 @@ import { refuseBlocking } from './list-access.js';
 export const blmove = defineCommand({
   name: 'blmove',
   arity: 6,
-  flags: ['write', 'blocking'],
+  flags: ['write', 'denyoom', 'blocking'],
   firstKey: 1,
   lastKey: 2,
   keyStep: 1,

@@ -5,7 +5,7 @@ import { refuseBlocking } from './list-access.js';
 export const brpoplpush = defineCommand({
   name: 'brpoplpush',
   arity: 4,
-  flags: ['write', 'blocking'],
+  flags: ['write', 'denyoom', 'blocking'],
   firstKey: 1,
   lastKey: 2,
   keyStep: 1,

@@ -8,7 +8,7 @@ import { writableList } from './list-access.js';
 export const linsert = defineCommand({
   name: 'linsert',
   arity: 5,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

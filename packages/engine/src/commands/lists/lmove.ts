@@ -6,7 +6,7 @@ import { moveCommand, parseListEnd } from './list-access.js';
 export const lmove = defineCommand({
   name: 'lmove',
   arity: 5,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 2,
   keyStep: 1,

@@ -5,7 +5,7 @@ import { pushCommand } from './list-access.js';
 export const lpush = defineCommand({
   name: 'lpush',
   arity: -3,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

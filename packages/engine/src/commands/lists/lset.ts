@@ -9,7 +9,7 @@ import { writableList } from './list-access.js';
 export const lset = defineCommand({
   name: 'lset',
   arity: 4,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

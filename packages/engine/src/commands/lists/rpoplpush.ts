@@ -6,7 +6,7 @@ import { moveCommand } from './list-access.js';
 export const rpoplpush = defineCommand({
   name: 'rpoplpush',
   arity: 3,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 2,
   keyStep: 1,

@@ -5,7 +5,7 @@ import { pushCommand } from './list-access.js';
 export const rpush = defineCommand({
   name: 'rpush',
   arity: -3,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

@@ -11,6 +11,7 @@ export const publish = defineCommand({
   name: 'publish',
   arity: 3,
   flags: ['write', 'pubsub'],
+  facts: ['primary'],
   handler: (ctx, argv) => {
     ctx.propagateAsIs();
     return ctx.engine.host.publish?.(argv[1] as ByteString, argv[2] as ByteString) ?? 0;

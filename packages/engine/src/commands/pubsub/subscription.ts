@@ -14,6 +14,7 @@ export function subscriptionCommand(name: string, arity: number): CommandSpec {
     name,
     arity,
     flags: ['pubsub', 'noscript'],
+    facts: ['connection'],
     handler: () => {
       throw new CommandError(`ERR ${upper} needs a subscriber connection, which a command cannot open: ${how}`);
     },

@@ -30,7 +30,7 @@ const HELP_LINES = [
 
 /** Redis's command flags for ours; `dangerous` is an ACL category in Redis, not a flag. */
 function redisFlags(info: CommandInfo): SimpleString[] {
-  const flags: string[] = info.flags.filter((flag) => flag !== 'dangerous');
+  const flags: string[] = info.flags.filter((flag) => flag !== 'dangerous' && flag !== 'standardtoken');
   if (info.keys !== undefined) flags.push('movablekeys');
   return flags.map((flag) => new SimpleString(flag));
 }

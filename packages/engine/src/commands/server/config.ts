@@ -2,6 +2,7 @@ import type { ByteString } from '../../bytes.js';
 import { defineCommand } from '../../command.js';
 import { ERR_SYNTAX } from '../../errors.js';
 import { globMatch } from '../../glob.js';
+import type { ExecContext } from '../../context.js';
 import { CommandError, OK } from '../../reply.js';
 import { helpReply, runSubcommand, type Subcommand } from './subcommands.js';
 
@@ -34,19 +35,26 @@ const HELP_LINES = [
   '    Rewrite the configuration file.',
 ];
 
+/** The parameters with this engine's values (maxmemory and its policy are set per node). */
+function parametersOf(ctx: ExecContext): ReadonlyMap<string, string> {
+  const { maxMemoryBytes, policy } = ctx.engine.memoryLimit;
+  return new Map([...PARAMETERS, ['maxmemory', String(maxMemoryBytes)], ['maxmemory-policy', policy]]);
+}
+
 /** CONFIG GET pattern [pattern …]: a flat [name, value, …] list, each parameter once. */
-function configGet(argv: readonly ByteString[]): ByteString[] {
+function configGet(ctx: ExecContext, argv: readonly ByteString[]): ByteString[] {
+  const parameters = parametersOf(ctx);
   const reply: ByteString[] = [];
   const found = new Set<string>();
   for (const pattern of argv.slice(2)) {
     // Redis answers a name without glob characters as it was given, in its case.
     if (!/[*?[]/.test(pattern)) {
-      const value = PARAMETERS.get(pattern.toLowerCase());
+      const value = parameters.get(pattern.toLowerCase());
       if (value !== undefined && !found.has(pattern.toLowerCase())) reply.push(pattern, value);
       found.add(pattern.toLowerCase());
       continue;
     }
-    for (const [name, value] of PARAMETERS) {
+    for (const [name, value] of parameters) {
       if (!found.has(name) && globMatch(pattern, name, true)) reply.push(name, value);
       if (globMatch(pattern, name, true)) found.add(name);
     }
@@ -66,7 +74,7 @@ function configSet(argv: readonly ByteString[]): never {
 }
 
 const subcommands: ReadonlyMap<string, Subcommand> = new Map<string, Subcommand>([
-  ['get', { arity: -3, handler: (_ctx, argv) => configGet(argv) }],
+  ['get', { arity: -3, handler: (ctx, argv) => configGet(ctx, argv) }],
   ['set', { arity: -4, handler: (_ctx, argv) => configSet(argv) }],
   [
     'resetstat',
@@ -78,6 +86,7 @@ const subcommands: ReadonlyMap<string, Subcommand> = new Map<string, Subcommand>
         ctx.stats.keyspaceMisses = 0;
         ctx.stats.expiredKeys = 0;
         ctx.stats.expiredFields = 0;
+        ctx.stats.evictedKeys = 0;
         return OK;
       },
     },

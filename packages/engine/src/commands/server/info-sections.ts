@@ -1,12 +1,11 @@
 import type { ExecContext } from '../../context.js';
-import { bytesToHuman, datasetBytes } from './memory-size.js';
+import { STARTUP_MEMORY_BYTES, usedMemoryBytes } from '../../memory-limit.js';
+import { bytesToHuman } from './memory-size.js';
 
 export type InfoField = [name: string, value: string | number];
 
 /** The version Meridian answers as: the Redis it is checked against. */
 export const REDIS_VERSION = '7.0.15';
-/** A baseline like Redis's used_memory_startup, so an empty dataset does not report 0 bytes. */
-const STARTUP_MEMORY_BYTES = 1 << 20;
 
 function server(ctx: ExecContext): InfoField[] {
   return [
@@ -28,16 +27,16 @@ function clients(): InfoField[] {
 }
 
 function memory(ctx: ExecContext): InfoField[] {
-  const dataset = datasetBytes(ctx.db);
-  const used = STARTUP_MEMORY_BYTES + dataset;
+  const used = usedMemoryBytes(ctx);
+  const { maxMemoryBytes, policy } = ctx.engine.memoryLimit;
   return [
     ['used_memory', used],
     ['used_memory_human', bytesToHuman(used)],
     ['used_memory_startup', STARTUP_MEMORY_BYTES],
-    ['used_memory_dataset', dataset],
-    ['maxmemory', 0],
-    ['maxmemory_human', '0B'],
-    ['maxmemory_policy', 'noeviction'],
+    ['used_memory_dataset', used - STARTUP_MEMORY_BYTES],
+    ['maxmemory', maxMemoryBytes],
+    ['maxmemory_human', bytesToHuman(maxMemoryBytes)],
+    ['maxmemory_policy', policy],
   ];
 }
 
@@ -53,7 +52,7 @@ function stats(ctx: ExecContext): InfoField[] {
     ['total_commands_processed', ctx.stats.commandsProcessed],
     ['expired_keys', ctx.stats.expiredKeys],
     ['expired_subkeys', ctx.stats.expiredFields],
-    ['evicted_keys', 0],
+    ['evicted_keys', ctx.stats.evictedKeys],
     ['keyspace_hits', ctx.stats.keyspaceHits],
     ['keyspace_misses', ctx.stats.keyspaceMisses],
   ];

@@ -14,7 +14,8 @@ const ERR_WAIT_ON_REPLICA =
 export const wait = defineCommand({
   name: 'wait',
   arity: 3,
-  flags: ['noscript'],
+  flags: ['noscript', 'standardtoken'],
+  facts: ['primary'],
   handler: (ctx, argv) => {
     if (ctx.role === 'replica') throw new CommandError(ERR_WAIT_ON_REPLICA);
     requireInteger(argv[1] as ByteString);

@@ -7,7 +7,7 @@ import { writableSet } from './set-access.js';
 export const sadd = defineCommand({
   name: 'sadd',
   arity: -3,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

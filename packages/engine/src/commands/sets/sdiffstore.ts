@@ -6,7 +6,7 @@ import { difference, lookupSets, storeSet } from './set-access.js';
 export const sdiffstore = defineCommand({
   name: 'sdiffstore',
   arity: -3,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: -1,
   keyStep: 1,

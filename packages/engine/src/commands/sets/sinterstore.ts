@@ -6,7 +6,7 @@ import { intersect, lookupSets, storeSet } from './set-access.js';
 export const sinterstore = defineCommand({
   name: 'sinterstore',
   arity: -3,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: -1,
   keyStep: 1,

@@ -6,7 +6,7 @@ import { union, lookupSets, storeSet } from './set-access.js';
 export const sunionstore = defineCommand({
   name: 'sunionstore',
   arity: -3,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: -1,
   keyStep: 1,

@@ -46,7 +46,7 @@ function nextEntryId(ctx: ExecContext, stream: StreamValue, args: TrimArgs): Str
 export const xadd = defineCommand({
   name: 'xadd',
   arity: -5,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

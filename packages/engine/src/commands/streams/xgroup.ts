@@ -170,6 +170,10 @@ export const xgroup = defineCommand({
   name: 'xgroup',
   arity: -2,
   flags: ['write'],
+  denyoomIf: (argv) => {
+    const sub = (argv[1] ?? '').toLowerCase();
+    return sub === 'create' || sub === 'createconsumer';
+  },
   firstKey: 2,
   lastKey: 2,
   keyStep: 1,

@@ -18,6 +18,16 @@ export function readKeys(argv: readonly ByteString[]): number[] {
   return [];
 }
 
+/** Whether XREAD (options from 1) or XREADGROUP (options from 4) asks to BLOCK, before STREAMS. */
+export function hasBlockOption(argv: readonly ByteString[], optionsStart: number): boolean {
+  for (let i = optionsStart; i < argv.length; i++) {
+    const arg = argv[i] as ByteString;
+    if (arg.length === 5 && arg.toLowerCase() === 'block') return true;
+    if (arg.length === 7 && arg.toLowerCase() === 'streams') return false;
+  }
+  return false;
+}
+
 /**
  * XREAD [COUNT n] [BLOCK ms] STREAMS key … id …: entries after each ID (`$` = after the last).
  * BLOCK is refused, so XREAD never blocks and stays a plain read a replica can serve.
@@ -27,6 +37,7 @@ export const xread = defineCommand({
   arity: -4,
   flags: ['readonly'],
   keys: readKeys,
+  blocksWith: (argv) => hasBlockOption(argv, 1),
   handler: (ctx, argv): Reply => {
     const args = parseReadArgs(argv, false);
     const targets: [ByteString, StreamValue | undefined, StreamId][] = [];

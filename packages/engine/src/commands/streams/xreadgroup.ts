@@ -14,7 +14,7 @@ import { advanceGroup } from './entries-read.js';
 import { parseReadArgs, type ReadArgs } from './read-args.js';
 import { entryReply, noGroupForKey, propagateClaim, propagateConsumerTimes, writableStream } from './stream-access.js';
 import { parseStrictStreamId } from './stream-id.js';
-import { readKeys } from './xread.js';
+import { hasBlockOption, readKeys } from './xread.js';
 
 interface GroupRead {
   key: ByteString;
@@ -88,6 +88,7 @@ export const xreadgroup = defineCommand({
   arity: -7,
   flags: ['write'],
   keys: readKeys,
+  blocksWith: (argv) => hasBlockOption(argv, 4),
   handler: (ctx, argv): Reply => {
     const args = parseReadArgs(argv, true);
     const { name: groupName, consumer: consumerName } = args.group as { name: ByteString; consumer: ByteString };

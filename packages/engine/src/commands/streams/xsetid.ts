@@ -38,7 +38,7 @@ function parseOptions(argv: readonly ByteString[], id: StreamId): SetIdOptions {
 export const xsetid = defineCommand({
   name: 'xsetid',
   arity: -3,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

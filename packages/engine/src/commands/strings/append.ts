@@ -6,7 +6,7 @@ import { checkStringLength, writableString } from './string-access.js';
 export const append = defineCommand({
   name: 'append',
   arity: 3,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

@@ -5,7 +5,7 @@ import { bitfieldCommand } from './bitfield-ops.js';
 export const bitfield = defineCommand({
   name: 'bitfield',
   arity: -2,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

@@ -9,7 +9,7 @@ import { requireBigInt } from './string-access.js';
 export const decrby = defineCommand({
   name: 'decrby',
   arity: 3,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

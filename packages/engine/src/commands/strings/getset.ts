@@ -7,7 +7,7 @@ import { readString } from './string-access.js';
 export const getset = defineCommand({
   name: 'getset',
   arity: 3,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

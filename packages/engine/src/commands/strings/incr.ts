@@ -6,7 +6,7 @@ import { incrementBy } from './counter.js';
 export const incr = defineCommand({
   name: 'incr',
   arity: 2,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

@@ -7,7 +7,7 @@ import { requireBigInt } from './string-access.js';
 export const incrby = defineCommand({
   name: 'incrby',
   arity: 3,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

@@ -24,7 +24,7 @@ function requireLongDouble(text: ByteString): LongDouble | number {
 export const incrbyfloat = defineCommand({
   name: 'incrbyfloat',
   arity: 3,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

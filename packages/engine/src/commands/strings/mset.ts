@@ -7,7 +7,7 @@ import { CommandError, OK } from '../../reply.js';
 export const mset = defineCommand({
   name: 'mset',
   arity: -3,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: -1,
   keyStep: 2,

@@ -7,7 +7,7 @@ import { CommandError } from '../../reply.js';
 export const msetnx = defineCommand({
   name: 'msetnx',
   arity: -3,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: -1,
   keyStep: 2,

@@ -8,7 +8,7 @@ import { expireAtMs } from './string-options.js';
 export const psetex = defineCommand({
   name: 'psetex',
   arity: 4,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

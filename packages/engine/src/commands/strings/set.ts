@@ -33,7 +33,7 @@ export function storeString(
 export const set = defineCommand({
   name: 'set',
   arity: -3,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

@@ -10,7 +10,7 @@ import { checkStringLength, growZero, overwriteBytes, writableString } from './s
 export const setbit = defineCommand({
   name: 'setbit',
   arity: 4,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

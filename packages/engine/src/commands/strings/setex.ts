@@ -8,7 +8,7 @@ import { expireAtMs } from './string-options.js';
 export const setex = defineCommand({
   name: 'setex',
   arity: 4,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

@@ -6,7 +6,7 @@ import { storeString } from './set.js';
 export const setnx = defineCommand({
   name: 'setnx',
   arity: 3,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

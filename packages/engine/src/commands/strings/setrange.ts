@@ -7,7 +7,7 @@ import { checkStringLength, overwriteBytes, requireBigInt, writableString } from
 export const setrange = defineCommand({
   name: 'setrange',
   arity: 4,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

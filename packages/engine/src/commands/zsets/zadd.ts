@@ -8,7 +8,7 @@ import { zaddCommand } from './zadd-generic.js';
 export const zadd = defineCommand({
   name: 'zadd',
   arity: -4,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

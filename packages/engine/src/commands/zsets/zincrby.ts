@@ -5,7 +5,7 @@ import { zaddCommand } from './zadd-generic.js';
 export const zincrby = defineCommand({
   name: 'zincrby',
   arity: 4,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 1,
   keyStep: 1,

@@ -6,7 +6,7 @@ import { numkeysPositions } from './zset-access.js';
 export const zinterstore = defineCommand({
   name: 'zinterstore',
   arity: -4,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   keys: (argv) => [1, ...numkeysPositions(argv, 2)],
   handler: (ctx, argv) => combineCommand(ctx, argv, 'inter', 'store'),
 });

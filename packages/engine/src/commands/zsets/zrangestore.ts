@@ -5,7 +5,7 @@ import { rangeCommand } from './range-query.js';
 export const zrangestore = defineCommand({
   name: 'zrangestore',
   arity: -5,
-  flags: ['write'],
+  flags: ['write', 'denyoom'],
   firstKey: 1,
   lastKey: 2,
   keyStep: 1,

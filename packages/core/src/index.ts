@@ -1,0 +1,21 @@
+export { parseConsistency, formatConsistency, CONSISTENCY_SYNTAX } from './consistency.js';
+export type { Consistency } from './consistency.js';
+export { PrimaryExecutor, isWait } from './primary-executor.js';
+export type {
+  CommandRouter,
+  CommandBatch,
+  BatchOutcome,
+  ForwardedOutcome,
+  PrimaryExecutorOptions,
+  ReplicaAcks,
+  RunContext,
+  RunResult,
+} from './primary-executor.js';
+export { ReplicaExecutor } from './replica-executor.js';
+export type { ReplicaExecutorOptions, ReplicaPosition } from './replica-executor.js';
+export { FORWARDED_BY_HEADER } from './ports.js';
+export type { Forwarder, RestResponse } from './ports.js';
+export { decideRead } from './read-decision.js';
+export type { ReadDecider, ReadDecision, ReadToken, ReplicaReadState, ForwardReason } from './read-decision.js';
+export { PIPELINE_SLICE_COMMANDS_DEFAULT, runInSlices, clockTurn } from './pipeline-slices.js';
+export type { YieldTurn } from './pipeline-slices.js';

@@ -1,0 +1,128 @@
+import { type ByteString, Engine, type Reply, ReplyError } from '@meridian/engine';
+import type { Clock } from '@meridian/lag';
+import { encodeJsonError, formatSyncToken } from '@meridian/rest';
+import { clockTurn, PIPELINE_SLICE_COMMANDS_DEFAULT, runInSlices, type YieldTurn } from './pipeline-slices.js';
+import { FORWARDED_BY_HEADER, type Forwarder } from './ports.js';
+import type {
+  BatchOutcome,
+  CommandBatch,
+  CommandRouter,
+  ForwardedOutcome,
+  RunContext,
+  RunResult,
+} from './primary-executor.js';
+import { isWait } from './primary-executor.js';
+import { decideRead, type ReadDecider } from './read-decision.js';
+
+/** What the replica executor needs from replication (ReplicationReplica). */
+export interface ReplicaPosition {
+  readonly appliedOffset: number;
+  waitForOffset(offset: number, timeoutMs: number): Promise<boolean>;
+}
+
+export interface ReplicaExecutorOptions {
+  readonly engine: Engine;
+  readonly clock: Clock;
+  readonly position: ReplicaPosition;
+  /** The primary's replication id the local data belongs to ('' before the first sync). */
+  readonly replicationId: () => string;
+  /** How stale the local data may be, in ms; Infinity when nothing proves any freshness. */
+  readonly stalenessMs: () => number;
+  readonly forwarder: Forwarder;
+  /** How long a read waits for the replica to reach its sync token before going to the primary. */
+  readonly syncWaitMsMax: number;
+  /** The read decision; `decideRead` unless a test swaps it. */
+  readonly decide?: ReadDecider;
+  /** How a sliced pipeline lets other requests in (the node: setImmediate); a 0 ms clock timer by default. */
+  readonly yieldTurn?: YieldTurn;
+}
+
+/**
+ * A replica's commands: reads run on the local engine; writes, WAIT, transactions and pipelines
+ * with any write are handed to the primary, as are reads the replica cannot serve as asked — a
+ * sync token it does not reach within `syncWaitMsMax`, `strong`, or `bounded` when it is staler
+ * than the bound.
+ */
+export class ReplicaExecutor implements CommandRouter {
+  constructor(private readonly options: ReplicaExecutorOptions) {}
+
+  currentSyncToken(): string {
+    return formatSyncToken(this.options.replicationId() || 'none', this.options.position.appliedOffset);
+  }
+
+  currentStalenessMs(): number {
+    const staleness = this.options.stalenessMs();
+    return Number.isFinite(staleness) ? staleness : 0;
+  }
+
+  run(batch: CommandBatch, context: RunContext): RunResult | Promise<RunResult> {
+    if (mustForward(batch)) return this.forward(context, holdsWait(batch));
+    const position = this.options.position;
+    const state = {
+      replicationId: this.options.replicationId(),
+      appliedOffset: position.appliedOffset,
+      stalenessMs: this.options.stalenessMs(),
+    };
+    const decision = (this.options.decide ?? decideRead)(state, context.consistency, context.syncToken);
+    switch (decision.kind) {
+      case 'local':
+        return this.runLocally(batch);
+      case 'forward':
+        return this.forward(context);
+      case 'wait':
+        return position
+          .waitForOffset(decision.offset, this.options.syncWaitMsMax)
+          .then((reached) => (reached ? this.runLocally(batch) : this.forward(context)));
+    }
+  }
+
+  private forward(context: RunContext, waits = false): Promise<ForwardedOutcome> | ForwardedOutcome {
+    const from = context.request.headers[FORWARDED_BY_HEADER];
+    if (from !== undefined) {
+      const message = `ERR this node is a replica, not the primary ${String(from)} forwarded to: check the topology`;
+      return {
+        forwarded: { status: 508, headers: { 'content-type': 'application/json' }, body: encodeJsonError(message) },
+      };
+    }
+    return this.options.forwarder.forward(context.request, waits).then((forwarded) => ({ forwarded }));
+  }
+
+  private runLocally(batch: CommandBatch): BatchOutcome | Promise<BatchOutcome> {
+    const commands = batch.kind === 'command' ? [batch.argv] : batch.commands;
+    if (commands.length > PIPELINE_SLICE_COMMANDS_DEFAULT) {
+      return runInSlices(
+        commands,
+        PIPELINE_SLICE_COMMANDS_DEFAULT,
+        (slice) => this.runLocally({ kind: 'pipeline', commands: slice }),
+        this.options.yieldTurn ?? clockTurn(this.options.clock),
+      );
+    }
+    const nowMs = Math.floor(this.options.clock.nowMs());
+    const replies = new Array<Reply>(commands.length);
+    for (let i = 0; i < commands.length; i++) {
+      replies[i] = this.options.engine.execute(commands[i] as readonly ByteString[], nowMs).reply;
+    }
+    return { replies, syncToken: this.currentSyncToken(), stalenessMs: this.currentStalenessMs() };
+  }
+}
+
+function holdsWait(batch: CommandBatch): boolean {
+  return batch.kind === 'command' ? isWait(batch.argv) : batch.commands.some(isWait);
+}
+
+/** Transactions, and batches with any command that needs the primary, go there whatever the read decision. */
+function mustForward(batch: CommandBatch): boolean {
+  if (batch.kind === 'transaction') return true;
+  return batch.kind === 'command' ? needsPrimary(batch.argv) : batch.commands.some(needsPrimary);
+}
+
+/**
+ * The command table's `needsPrimary`: writes change data only on the primary; WAIT and PUBLISH are
+ * about the primary's replicas and subscribers. A malformed command is answered here, except WAIT,
+ * which the primary always answers.
+ */
+function needsPrimary(argv: readonly ByteString[]): boolean {
+  const resolved = Engine.resolve(argv);
+  if (resolved instanceof ReplyError) return isWait(argv);
+  return resolved.needsPrimary;
+}

@@ -1,0 +1,3 @@
+export { LuaScriptRunner } from './runner.js';
+export type { ScriptRunnerOptions } from './runner.js';
+export { formatG17 } from './bytes.js';

@@ -1,0 +1,293 @@
+import { digestKeyspace, assert } from '@meridian/engine';
+import { type LinkModel, parseLinkSettings, type SeededRandom } from '@meridian/lag';
+import { MemoryNetwork, type ReplicaApplier, type ReplicaEvent } from '@meridian/replication';
+import type { TopologyConfig } from '@meridian/topology';
+import type { FaultSpec } from '../faults.js';
+import type { InvariantChecker } from './invariants.js';
+import { SimLinks } from './links.js';
+import { SimPrimaryNode, SimReplicaNode } from './nodes.js';
+import type { Recorder } from './recorder.js';
+import type { SimScheduler } from './scheduler.js';
+import { writeIdOf } from './workload.js';
+
+interface DigestSample {
+  offset: number;
+  digest: string;
+  pending: Set<string>;
+}
+
+export interface ClusterOptions {
+  config: TopologyConfig;
+  clientLocalDelayMs: number;
+  wrapApplier: ((region: string, applier: ReplicaApplier) => ReplicaApplier) | undefined;
+}
+
+/** The simulated regions: one primary, one replica per other region, the links between them. */
+export class SimCluster {
+  readonly links: SimLinks;
+  readonly primary: SimPrimaryNode;
+  readonly replicas = new Map<string, SimReplicaNode>();
+  readonly regionNames: string[];
+  /** Tokens that reads wait for in each replica (their continuations need a microtask turn). */
+  readonly syncWaits = new Map<string, number[]>();
+  private sample: DigestSample | undefined;
+  private readonly recordedUpTo = new Map<string, number>();
+  private lastAppended = 0;
+  /** Per region: offset of the last message its node delivered, and when its subscriber stream is free. */
+  private readonly lastDeliveredOffset = new Map<string, number>();
+  private readonly subscriberFreeMs = new Map<string, number>();
+  /** Messages the primary committed, and how many each region's node handed to its subscriber. */
+  readonly config: TopologyConfig;
+  private messagesCommitted = 0;
+  private readonly nodeDeliveries = new Map<string, number>();
+  /** Regions that loaded a snapshot after messages were published (those messages never reach them). */
+  private readonly resyncedAfterMessages = new Set<string>();
+
+  constructor(
+    private readonly options: ClusterOptions,
+    private readonly scheduler: SimScheduler,
+    random: SeededRandom,
+    private readonly recorder: Recorder,
+    private readonly invariants: InvariantChecker,
+  ) {
+    const { config } = options;
+    this.config = config;
+    this.links = new SimLinks(config, random.fork('links'), options.clientLocalDelayMs);
+    this.links.createAll();
+    this.regionNames = config.regions.map((region) => region.name);
+    const deps = {
+      scheduler,
+      network: new MemoryNetwork(scheduler.clock),
+      links: this.links,
+      random,
+      config,
+      publish: (region: string, _channel: string, message: string) => this.deliver(region, message),
+    };
+    this.primary = new SimPrimaryNode(config.primary, deps);
+    const hooks = {
+      onEvent: (node: SimReplicaNode, event: ReplicaEvent) => this.onReplicaEvent(node, event),
+      ...(options.wrapApplier === undefined ? {} : { wrapApplier: options.wrapApplier }),
+    };
+    for (const name of this.regionNames) {
+      if (name !== config.primary) this.replicas.set(name, new SimReplicaNode(name, config.primary, deps, hooks));
+    }
+  }
+
+  get primaryName(): string {
+    return this.primary.name;
+  }
+
+  start(): void {
+    this.primary.start();
+    for (const node of this.replicas.values()) this.startReplica(node);
+  }
+
+  isUp(region: string): boolean {
+    return region === this.primary.name ? this.primary.up : this.replicas.get(region)?.up === true;
+  }
+
+  /** A replica's own view of its staleness (0 for the primary, Infinity when down). */
+  stalenessMs(region: string): number {
+    if (region === this.primary.name) return this.primary.up ? 0 : Infinity;
+    const node = this.replicas.get(region);
+    return node?.up === true && node.replica !== undefined
+      ? node.replica.stalenessMs(this.scheduler.nowMs())
+      : Infinity;
+  }
+
+  /** The sync token a node hands out: the offset it has reached. */
+  position(region: string): number {
+    return region === this.primary.name
+      ? this.primary.log.lastOffset()
+      : (this.replicas.get(region)?.appliedOffset ?? 0);
+  }
+
+  /** Executes a client write at the primary, recording its commit. */
+  write(argv: readonly string[]): number {
+    const { offset } = this.primary.write(argv);
+    if (offset > 0) {
+      this.invariants.appended(offset, this.lastAppended);
+      this.lastAppended = offset;
+      this.recorder.committed(offset, this.scheduler.nowMs());
+    }
+    return offset;
+  }
+
+  /** Executes a client's PUBLISH at the primary (its message carries `messageId`); returns its offset. */
+  publish(channel: string, message: string, messageId: number): number {
+    const offset = this.write(['PUBLISH', channel, message]);
+    if (offset > 0) {
+      this.messagesCommitted++;
+      this.recorder.messageCommitted(messageId, offset, this.scheduler.nowMs());
+    }
+    return offset;
+  }
+
+  /**
+   * A node executed (primary) or applied (replica) a PUBLISH: checks it comes in log order after
+   * every entry before it, and streams it to the one subscriber in that region, in order (SSE is
+   * one TCP stream). Returns the receivers at this node.
+   */
+  private deliver(region: string, message: string): number {
+    const messageId = writeIdOf(message);
+    const record = this.recorder.messages[messageId - 1];
+    if (record === undefined) return this.invariants.fail(`${region} delivered ${message}, which no client published`);
+    const isPrimary = region === this.primary.name;
+    // The primary runs PUBLISH before appending it; a replica applies it after the entries before it.
+    const offset = isPrimary ? this.primary.log.lastOffset() + 1 : record.offset;
+    const last = this.lastDeliveredOffset.get(region) ?? 0;
+    this.invariants.pubsubChecks++;
+    if (offset <= last) this.invariants.fail(`${region} delivered message at offset ${offset} after offset ${last}`);
+    if (!isPrimary && this.position(region) !== offset - 1) {
+      this.invariants.fail(
+        `${region} delivered the message at offset ${offset} having applied only up to ${this.position(region)}`,
+      );
+    }
+    this.lastDeliveredOffset.set(region, offset);
+    this.nodeDeliveries.set(region, (this.nodeDeliveries.get(region) ?? 0) + 1);
+    const clock = this.scheduler.clock;
+    const nowMs = clock.nowMs();
+    const arrivalMs = this.links.link('subscriber', region, region).arrivalMs(nowMs, 64 + message.length);
+    if (arrivalMs === undefined) return 0;
+    const atMs = Math.max(arrivalMs, this.subscriberFreeMs.get(region) ?? 0);
+    this.subscriberFreeMs.set(region, atMs);
+    clock.setTimer(atMs - nowMs, () => {
+      if (record.measured) this.recorder.delivered(region, messageId, clock.nowMs());
+    });
+    return 1;
+  }
+
+  /**
+   * After the run: a region that caught up and never replaced its state by a snapshot must have
+   * delivered every committed message exactly once (a replica that skipped a PUBLISH entry fails).
+   */
+  checkMessagesDelivered(caughtUp: readonly string[]): void {
+    for (const region of [this.primary.name, ...caughtUp]) {
+      if (this.resyncedAfterMessages.has(region)) continue;
+      const delivered = this.nodeDeliveries.get(region) ?? 0;
+      this.invariants.pubsubChecks++;
+      if (delivered !== this.messagesCommitted) {
+        this.invariants.fail(
+          `${region} delivered ${delivered} pub/sub messages, the primary committed ${this.messagesCommitted}`,
+        );
+      }
+    }
+  }
+
+  /** Takes the primary's digest now; each replica is compared when it reaches the same offset. */
+  sampleDigest(): void {
+    if (!this.primary.up) return;
+    const offset = this.primary.log.lastOffset();
+    const digest = digestKeyspace(this.primary.engine.db);
+    this.sample = { offset, digest, pending: new Set(this.replicas.keys()) };
+    for (const node of this.replicas.values()) if (node.up && node.appliedOffset === offset) this.compare(node);
+  }
+
+  /** At a quiescent point: every live replica that reached the primary's offset must hold the same keyspace. */
+  checkConverged(): { caughtUp: string[]; behind: string[] } {
+    const offset = this.primary.log.lastOffset();
+    const digest = digestKeyspace(this.primary.engine.db);
+    const caughtUp: string[] = [];
+    const behind: string[] = [];
+    for (const node of this.replicas.values()) {
+      if (node.up && node.appliedOffset === offset) {
+        this.invariants.digests(node.name, offset, digest, digestKeyspace(node.engine.db));
+        caughtUp.push(node.name);
+      } else {
+        behind.push(node.name);
+      }
+    }
+    return { caughtUp, behind };
+  }
+
+  allCaughtUp(): boolean {
+    const offset = this.primary.log.lastOffset();
+    for (const node of this.replicas.values()) if (!node.up || node.appliedOffset !== offset) return false;
+    return true;
+  }
+
+  private startReplica(node: SimReplicaNode): void {
+    node.start();
+    this.invariants.resetTo(node.name, node.appliedOffset);
+    this.recordedUpTo.set(node.name, Math.max(this.recordedUpTo.get(node.name) ?? 0, node.appliedOffset));
+  }
+
+  private compare(node: SimReplicaNode): void {
+    const sample = this.sample;
+    if (sample === undefined || !sample.pending.delete(node.name)) return;
+    this.invariants.digests(node.name, sample.offset, sample.digest, digestKeyspace(node.engine.db));
+  }
+
+  private onReplicaEvent(node: SimReplicaNode, event: ReplicaEvent): void {
+    if (event.kind === 'applied') {
+      this.invariants.applied(node.name, event.offset, this.primary.log.lastOffset());
+      this.recorder.applied(node.name, event.offset, event.receivedAtMs, event.appliedAtMs);
+      this.recordedUpTo.set(node.name, event.offset);
+      if (this.sample?.offset === event.offset) this.compare(node);
+    } else if (event.kind === 'snapshot-loaded') {
+      this.invariants.resetTo(node.name, event.offset);
+      // Messages inside the snapshot's range are never delivered there (pub/sub keeps no history).
+      if (this.messagesCommitted > 0) this.resyncedAfterMessages.add(node.name);
+      this.lastDeliveredOffset.set(node.name, Math.max(this.lastDeliveredOffset.get(node.name) ?? 0, event.offset));
+      const from = (this.recordedUpTo.get(node.name) ?? 0) + 1;
+      for (let offset = from; offset <= event.offset; offset++) {
+        this.recorder.applied(node.name, offset, event.appliedAtMs, event.appliedAtMs);
+      }
+      this.recordedUpTo.set(node.name, Math.max(from - 1, event.offset));
+      if (this.sample?.offset === event.offset) this.compare(node);
+    } else {
+      return;
+    }
+    const waits = this.syncWaits.get(node.name);
+    if (waits !== undefined && waits.length > 0 && event.offset >= Math.min(...waits)) this.scheduler.microtasksDue();
+  }
+
+  /** Schedules a fault's start and (when it has a duration) its end, at workload time `atMs`. */
+  scheduleFault(fault: FaultSpec, workloadStartMs: number): void {
+    const clock = this.scheduler.clock;
+    const startIn = workloadStartMs + fault.atMs - clock.nowMs();
+    const end = (undo: () => void): void => {
+      if (fault.durationMs !== undefined) clock.setTimer(startIn + fault.durationMs, undo);
+    };
+    switch (fault.kind) {
+      case 'partition': {
+        const models = this.links.between(...fault.regions);
+        clock.setTimer(startIn, () => models.forEach((model) => model.setPartitioned(true)));
+        end(() => models.forEach((model) => model.setPartitioned(false)));
+        return;
+      }
+      case 'stall': {
+        const models = this.links.between(...fault.regions);
+        clock.setTimer(startIn, () => models.forEach((model) => model.addStall(clock.nowMs(), fault.durationMs)));
+        return;
+      }
+      case 'lag':
+        this.scheduleLag(fault, startIn, end);
+        return;
+      case 'replica-crash': {
+        const node = this.replicas.get(fault.region);
+        assert(node !== undefined, `${fault.region} is not a replica region`);
+        clock.setTimer(startIn, () => node.crash());
+        end(() => this.startReplica(node));
+        return;
+      }
+      case 'primary-crash':
+        clock.setTimer(startIn, () => this.primary.crash());
+        end(() => this.primary.start());
+        return;
+    }
+  }
+
+  private scheduleLag(
+    fault: Extract<FaultSpec, { kind: 'lag' }>,
+    startIn: number,
+    end: (undo: () => void) => void,
+  ): void {
+    const models: LinkModel[] = [...this.links.directed(fault.from, fault.to)];
+    if (fault.bothWays === true) models.push(...this.links.directed(fault.to, fault.from));
+    const change = parseLinkSettings(fault.link, 'lag');
+    const before = models.map((model) => ({ ...model.current }));
+    this.scheduler.clock.setTimer(startIn, () => models.forEach((model) => model.update(change)));
+    end(() => models.forEach((model, i) => model.update({ ...(before[i] as object), partitioned: model.partitioned })));
+  }
+}

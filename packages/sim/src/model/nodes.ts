@@ -1,0 +1,253 @@
+import { type BatchOutcome, PrimaryExecutor } from '@meridian/core';
+import { Engine, loadSnapshotEntry, type SnapshotEntry, assert } from '@meridian/engine';
+import { LuaScriptRunner } from '@meridian/script';
+import type { SeededRandom } from '@meridian/lag';
+import {
+  type Connection,
+  type Connector,
+  EngineApplier,
+  engineSnapshotSource,
+  type MemoryNetwork,
+  type ReplicaApplier,
+  type ReplicaEvent,
+  ReplicationPrimary,
+  ReplicationReplica,
+} from '@meridian/replication';
+import { type LogEntry, MemoryWriteLog, replayLog } from '@meridian/store';
+import type { TopologyConfig } from '@meridian/topology';
+import type { SimLinks } from './links.js';
+import { simMemoryLimit } from './memory-limit.js';
+import type { SimScheduler } from './scheduler.js';
+
+export const PRIMARY_ADDRESS = 'primary';
+const SECRET = 'meridian-sim';
+/** The primary's history (one primary per run): the replication id of every sync token. */
+export const REPLICATION_ID = 'sim-history-1';
+
+interface NodeDeps {
+  scheduler: SimScheduler;
+  network: MemoryNetwork;
+  links: SimLinks;
+  random: SeededRandom;
+  config: TopologyConfig;
+  /** A PUBLISH this region's node executed or applied: hand it to the region's subscribers. */
+  publish: (region: string, channel: string, message: string) => number;
+}
+
+/** Live deliveries only: set after a restart's replay, which must not publish old messages again. */
+function attachPublish(engine: Engine, region: string, deps: NodeDeps): void {
+  engine.host = { publish: (channel, message) => deps.publish(region, channel, message) };
+}
+
+/** The primary region's node: engine, durable write log (kept across crashes), replication primary. */
+export class SimPrimaryNode {
+  readonly log = new MemoryWriteLog();
+  engine: Engine;
+  up = false;
+  private replication: ReplicationPrimary | undefined;
+  private executor: PrimaryExecutor | undefined;
+  private incarnation = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly deps: NodeDeps,
+  ) {
+    this.engine = this.newEngine();
+  }
+
+  /** Starts (or restarts) the node: replays the durable log into a fresh engine, listens for replicas. */
+  start(): void {
+    const { scheduler, network, links, config } = this.deps;
+    if (this.incarnation > 0) {
+      this.engine = this.newEngine();
+      replayLog(this.engine, this.log);
+    }
+    attachPublish(this.engine, this.name, this.deps);
+    this.incarnation++;
+    const clock = scheduler.clock;
+    // The node's own primary (core's): the simulator runs its write path, not a copy.
+    this.executor = new PrimaryExecutor({
+      engine: this.engine,
+      log: this.log,
+      clock,
+      replicationId: REPLICATION_ID,
+      onAppend: () => this.replication?.onAppend(),
+    });
+    this.replication = new ReplicationPrimary({
+      listener: network.listen(PRIMARY_ADDRESS),
+      log: this.log,
+      clock,
+      snapshots: engineSnapshotSource(this.engine, this.log, clock),
+      secret: SECRET,
+      replicationId: REPLICATION_ID,
+      heartbeatMs: config.replication.heartbeatMs,
+      backlogBytesMax: config.replication.backlogBytesMax,
+      linkFor: ({ region }) => links.link('replication', this.name, region),
+    });
+    this.up = true;
+  }
+
+  /** Stops at once: replicas are cut off, the engine's memory is gone, the log stays. */
+  crash(): void {
+    this.up = false;
+    void this.replication?.close();
+    this.replication = undefined;
+  }
+
+  /** Engine time: whole ms, as the real primary stamps its log. */
+  engineTimeMs(): number {
+    return Math.floor(this.deps.scheduler.nowMs());
+  }
+
+  /**
+   * Runs a client command through the primary's executor; returns the offset of its log entry
+   * (0 when it changed nothing). The in-memory log is durable on append, so the answer is not
+   * waited for here; the traffic model charges `diskSyncMs` for it.
+   */
+  write(argv: readonly string[]): { offset: number } {
+    const before = this.log.lastOffset();
+    void this.run(argv);
+    const after = this.log.lastOffset();
+    return { offset: after > before ? after : 0 };
+  }
+
+  read(argv: readonly string[]): unknown {
+    const outcome = this.run(argv);
+    return outcome instanceof Promise || !Array.isArray(outcome.replies) ? undefined : outcome.replies[0];
+  }
+
+  private run(argv: readonly string[]): BatchOutcome | Promise<BatchOutcome> {
+    assert(this.executor !== undefined, `the primary ${this.name} was never started`);
+    const outcome = this.executor.run({ kind: 'command', argv });
+    if (outcome instanceof Promise) outcome.catch(() => undefined);
+    return outcome;
+  }
+
+  private newEngine(): Engine {
+    const random = this.deps.random.fork(`engine:${this.name}:${this.incarnation}`);
+    const memoryLimit = simMemoryLimit(this.deps.config, this.name);
+    return new Engine({
+      role: 'primary',
+      random: random.asFunction(),
+      memoryLimit,
+      scriptRunner: new LuaScriptRunner(),
+    });
+  }
+}
+
+/** What a replica has on disk: the snapshot it last loaded and the entries applied since. */
+class ReplicaDisk {
+  snapshot: { entries: readonly SnapshotEntry[]; offset: number; replicationId: string } = {
+    entries: [],
+    offset: 0,
+    replicationId: '',
+  };
+  entries: LogEntry[] = [];
+}
+
+/** Applies to the engine and records what a real replica persists; does nothing once its node died. */
+class DurableApplier implements ReplicaApplier {
+  dead = false;
+
+  constructor(
+    private readonly inner: EngineApplier,
+    private readonly disk: ReplicaDisk,
+  ) {}
+
+  appliedOffset(): number {
+    return this.inner.appliedOffset();
+  }
+
+  replicationId(): string {
+    return this.inner.replicationId();
+  }
+
+  apply(entry: LogEntry): void {
+    if (this.dead) return;
+    this.inner.apply(entry);
+    this.disk.entries.push(entry);
+  }
+
+  loadSnapshot(entries: readonly SnapshotEntry[], offset: number, replicationId: string): void {
+    if (this.dead) return;
+    this.inner.loadSnapshot(entries, offset, replicationId);
+    this.disk.snapshot = { entries, offset, replicationId };
+    this.disk.entries = [];
+  }
+}
+
+export interface ReplicaHooks {
+  onEvent(node: SimReplicaNode, event: ReplicaEvent): void;
+  wrapApplier?: (region: string, applier: ReplicaApplier) => ReplicaApplier;
+}
+
+/** A replica region's node: engine, durable state, replication replica. Crashes lose what was not applied. */
+export class SimReplicaNode {
+  engine: Engine = new Engine({ role: 'replica', scriptRunner: new LuaScriptRunner() });
+  replica: ReplicationReplica | undefined;
+  up = false;
+  /** Bumped at each start, so events of a dead incarnation are ignored. */
+  incarnation = 0;
+  private readonly disk = new ReplicaDisk();
+  private applier: DurableApplier | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly primaryName: string,
+    private readonly deps: NodeDeps,
+    private readonly hooks: ReplicaHooks,
+  ) {}
+
+  get appliedOffset(): number {
+    return this.replica?.appliedOffset ?? 0;
+  }
+
+  /** The history of the local data ('' before the first sync), as the core's read decision needs it. */
+  get replicationId(): string {
+    return this.applier?.replicationId() ?? '';
+  }
+
+  start(): void {
+    const { scheduler, network, links } = this.deps;
+    const incarnation = ++this.incarnation;
+    this.engine = new Engine({ role: 'replica', scriptRunner: new LuaScriptRunner() });
+    const snapshot = this.disk.snapshot;
+    for (const entry of snapshot.entries) loadSnapshotEntry(this.engine.db, entry);
+    for (const entry of this.disk.entries) this.engine.applyEffects(entry.effects, entry.timeMs);
+    attachPublish(this.engine, this.name, this.deps);
+    const last = this.disk.entries[this.disk.entries.length - 1]?.offset ?? snapshot.offset;
+    const inner = new EngineApplier(this.engine, { appliedOffset: last, replicationId: snapshot.replicationId });
+    this.applier = new DurableApplier(inner, this.disk);
+    const applier = this.hooks.wrapApplier?.(this.name, this.applier) ?? this.applier;
+    const raw = network.connector(PRIMARY_ADDRESS);
+    const connector: Connector = {
+      connect: (): Promise<Connection> => {
+        scheduler.microtasksDue();
+        return raw.connect();
+      },
+    };
+    this.replica = new ReplicationReplica({
+      connector,
+      applier,
+      clock: scheduler.clock,
+      replicaId: this.name,
+      region: this.name,
+      secret: SECRET,
+      random: this.deps.random.fork(`backoff:${this.name}:${incarnation}`).asFunction(),
+      link: links.link('replication', this.name, this.primaryName),
+    });
+    this.replica.on((event) => {
+      if (incarnation === this.incarnation && this.up) this.hooks.onEvent(this, event);
+    });
+    this.up = true;
+    this.replica.start();
+  }
+
+  /** Dies at once: received but unapplied entries are lost, waiting reads give up. */
+  crash(): void {
+    this.up = false;
+    if (this.applier !== undefined) this.applier.dead = true;
+    this.replica?.stop();
+    this.deps.scheduler.microtasksDue();
+  }
+}

@@ -1,0 +1,513 @@
+import {
+  type ReadDecider,
+  ReplicaExecutor,
+  type ReplicaPosition,
+  type RestResponse,
+  type RunContext,
+  type RunResult,
+} from '@meridian/core';
+import type { Reply } from '@meridian/engine';
+import type { LinkModel, SeededRandom, TimerHandle } from '@meridian/lag';
+import { byDelay } from '@meridian/topology';
+import type { ReplicationReplica } from '@meridian/replication';
+import { type RegionState, routeRequest } from '@meridian/router';
+import type { SimCluster } from './cluster.js';
+import { GrowableArray } from './growable.js';
+import type { InvariantChecker } from './invariants.js';
+import type { LinkKind } from './links.js';
+import { REPLICATION_ID, type SimReplicaNode } from './nodes.js';
+import type { ReadCell, Recorder } from './recorder.js';
+import type { SimScheduler } from './scheduler.js';
+import { type SimClient, type Workload, writeIdOf } from './workload.js';
+
+interface WriteRequest {
+  client: SimClient;
+  key: number;
+  value: string;
+  writeId: number;
+  startMs: number;
+  measured: boolean;
+}
+
+interface ReadRequest {
+  client: SimClient;
+  key: number;
+  startMs: number;
+  measured: boolean;
+  /** The sync token sent with the read. */
+  token: number;
+  ownFloor: number;
+  observedFloor: number;
+  stale: boolean;
+  servedByPrimary: boolean;
+}
+
+const REQUEST_BYTES = 64;
+type RestRequest = RunContext['request'];
+/** The simulator sends no bytes: a forwarded read's REST request carries none. */
+const NO_BODY = new Uint8Array(0) as unknown as RestRequest['body'];
+/** What the modelled forwarder hands back: the read itself is answered by the link model. */
+const FORWARDED: RestResponse = { status: 200, headers: {}, body: '' };
+/** The channel the workload publishes on; every region has one subscriber to it. */
+export const PUBSUB_CHANNEL = 'meridian:experiment';
+
+type MutableRegionState = { -readonly [K in keyof RegionState]: RegionState[K] };
+
+/** Client requests: routing, links, sync-token waits, and the checks of each read's guarantee. */
+export class Traffic {
+  measuring = false;
+  private writeIds = 1;
+  private readonly offsetByWriteId = new GrowableArray(0);
+  /** Per key: offsets of its writes and their exact commit times, oldest first. */
+  private readonly keyOffsets: number[][];
+  private readonly keyCommitMs: number[][];
+  private readonly nearest = new Map<string, MutableRegionState[]>();
+  /** Per client region, the client links to each region of `nearest`, in the same order. */
+  private readonly nearestLinks = new Map<string, LinkModel[]>();
+  private readonly readCells = new Map<SimClient, ReadCell>();
+  /** Each replica's executor, for its current incarnation (a restart brings a new replica). */
+  private readonly executors = new Map<string, { replica: ReplicationReplica; executor: ReplicaExecutor }>();
+  /** The read behind each REST request a replica executor may forward. */
+  private readonly forwardedReads = new WeakMap<RestRequest, { request: ReadRequest; incarnation: number }>();
+
+  constructor(
+    private readonly scheduler: SimScheduler,
+    private readonly cluster: SimCluster,
+    private readonly workload: Workload,
+    private readonly recorder: Recorder,
+    private readonly invariants: InvariantChecker,
+    private readonly settings: { syncWaitMsMax: number; diskSyncMs: number; decide: ReadDecider },
+  ) {
+    this.keyOffsets = workload.keys.map(() => []);
+    this.keyCommitMs = workload.keys.map(() => []);
+    for (const from of cluster.regionNames) {
+      const order = byDelay(cluster.config, (to) => cluster.links.baseDelayMs(from, to));
+      this.nearestLinks.set(
+        from,
+        order.map((name) => cluster.links.link('client', from, name)),
+      );
+      this.nearest.set(
+        from,
+        order.map((name) => ({
+          name,
+          isPrimary: name === cluster.primaryName,
+          healthy: true,
+          stalenessMs: 0,
+          appliedOffset: 0,
+        })),
+      );
+    }
+  }
+
+  /** Open-loop Poisson arrivals at `perSecond` in [startMs, endMs). */
+  arrivals(perSecond: number, startMs: number, endMs: number, random: SeededRandom, issue: () => void): void {
+    if (!(perSecond > 0)) return;
+    const clock = this.scheduler.clock;
+    const meanMs = 1000 / perSecond;
+    let nextMs = startMs - meanMs * Math.log(random.nextOpen());
+    const tick = (): void => {
+      issue();
+      nextMs -= meanMs * Math.log(random.nextOpen());
+      if (nextMs < endMs) clock.setTimer(nextMs - clock.nowMs(), tick);
+    };
+    if (nextMs < endMs) clock.setTimer(nextMs - clock.nowMs(), tick);
+  }
+
+  issueWrite(): void {
+    const client = this.workload.nextClient();
+    const writeId = this.writeIds++;
+    const request: WriteRequest = {
+      client,
+      key: this.workload.nextKey(),
+      value: this.workload.valueFor(writeId),
+      writeId,
+      startMs: this.scheduler.nowMs(),
+      measured: this.measuring,
+    };
+    this.toPrimary(
+      client.region,
+      REQUEST_BYTES + request.value.length,
+      (entry) => this.writeAtPrimary(request, entry),
+      (reason) => this.writeFailed(request, reason),
+    );
+  }
+
+  /**
+   * A PUBLISH by a client picked with `random` (its own stream, so publishes leave the other
+   * traffic's draws alone): routed like a write, it enters the log at the primary and reaches each
+   * region's subscriber through replication.
+   */
+  issuePublish(random: SeededRandom): void {
+    const client = this.workload.clientAt(random.next());
+    const messageId = this.recorder.messages.length + 1;
+    const message = `${messageId.toString(36)}:${client.region}`;
+    const measured = this.measuring;
+    this.recorder.messages.push({
+      region: client.region,
+      sentMs: this.scheduler.nowMs(),
+      commitMs: Number.NaN,
+      offset: 0,
+      measured,
+    });
+    this.toPrimary(
+      client.region,
+      REQUEST_BYTES + message.length,
+      () => {
+        if (this.cluster.publish(PUBSUB_CHANNEL, message, messageId) === 0) {
+          this.invariants.fail(`PUBLISH of message ${messageId} produced no log entry`);
+        }
+      },
+      (reason) => {
+        if (measured) this.recorder.failure(`publish: ${reason}`);
+      },
+    );
+  }
+
+  /** Sends a write-like request from a client to its nearest healthy region, and on to the primary. */
+  private toPrimary(
+    clientRegion: string,
+    bytes: number,
+    atPrimary: (entry: string) => void,
+    failed: (reason: string) => void,
+  ): void {
+    const entry = this.states(clientRegion).find((region) => region.healthy)?.name;
+    if (entry === undefined) return failed('no reachable region');
+    const arrived = (): void => {
+      if (!this.cluster.primary.up) return failed('primary down');
+      atPrimary(entry);
+    };
+    const atEntry = (): void => {
+      if (!this.cluster.isUp(entry)) return failed('node down');
+      const primary = this.cluster.primaryName;
+      if (entry === primary) return arrived();
+      this.send('forward', entry, primary, bytes, arrived, () => failed('region cannot reach the primary'));
+    };
+    this.send('client', clientRegion, entry, bytes, atEntry, () => failed('client link down'));
+  }
+
+  issueRead(): void {
+    const client = this.workload.nextClient();
+    const key = this.workload.nextKey();
+    const request: ReadRequest = {
+      client,
+      key,
+      startMs: this.scheduler.nowMs(),
+      measured: this.measuring,
+      token: client.token,
+      ownFloor: client.ownWrites.get(key) ?? 0,
+      observedFloor: client.observed.get(key) ?? 0,
+      stale: false,
+      servedByPrimary: false,
+    };
+    const decision = routeRequest({ isWrite: false, consistency: client.consistency }, this.states(client.region));
+    if (decision.kind === 'unavailable') return this.readFailed(request, decision.reason);
+    const region = decision.region;
+    this.send(
+      'client',
+      client.region,
+      region,
+      REQUEST_BYTES,
+      () => this.serveRead(request, region),
+      () => this.readFailed(request, 'client link down'),
+    );
+  }
+
+  /** The router's view from a client region, nearest first (refreshed in place: routeRequest keeps nothing). */
+  private states(clientRegion: string): readonly RegionState[] {
+    const cluster = this.cluster;
+    const states = this.nearest.get(clientRegion) as MutableRegionState[];
+    const links = this.nearestLinks.get(clientRegion) as LinkModel[];
+    for (let i = 0; i < states.length; i++) {
+      const state = states[i] as MutableRegionState;
+      const name = state.name;
+      state.healthy = cluster.isUp(name) && !(links[i] as LinkModel).partitioned;
+      state.stalenessMs = cluster.stalenessMs(name);
+      state.appliedOffset = cluster.position(name);
+    }
+    return states;
+  }
+
+  private cellOf(client: SimClient): ReadCell {
+    let cell = this.readCells.get(client);
+    if (cell === undefined) {
+      cell = this.recorder.read(client.region, client.level);
+      this.readCells.set(client, cell);
+    }
+    return cell;
+  }
+
+  private send(
+    kind: LinkKind,
+    from: string,
+    to: string,
+    bytes: number,
+    arrived: () => void,
+    dropped: () => void,
+  ): void {
+    const clock = this.scheduler.clock;
+    const nowMs = clock.nowMs();
+    const arrivalMs = this.cluster.links.link(kind, from, to).arrivalMs(nowMs, bytes);
+    if (arrivalMs === undefined) dropped();
+    else clock.setTimer(arrivalMs - nowMs, arrived);
+  }
+
+  /** Sends an answer from `node` back to the client, through `via` when the request was forwarded. */
+  private reply(
+    clientRegion: string,
+    node: string,
+    via: string,
+    bytes: number,
+    done: () => void,
+    lost: () => void,
+  ): void {
+    if (node === via) this.send('client', node, clientRegion, bytes, done, lost);
+    else this.send('forward', node, via, bytes, () => this.send('client', via, clientRegion, bytes, done, lost), lost);
+  }
+
+  private writeAtPrimary(request: WriteRequest, entry: string): void {
+    const cluster = this.cluster;
+    const offset = cluster.write(['SET', this.workload.keys[request.key] as string, request.value]);
+    if (offset === 0) this.invariants.fail(`SET of write ${request.writeId} produced no log entry`);
+    this.offsetByWriteId.set(request.writeId, offset);
+    (this.keyOffsets[request.key] as number[]).push(offset);
+    (this.keyCommitMs[request.key] as number[]).push(this.scheduler.nowMs());
+    this.scheduler.clock.setTimer(this.settings.diskSyncMs, () => {
+      if (!cluster.primary.up) return this.writeFailed(request, 'primary crashed before answering');
+      const lost = (): void => this.writeFailed(request, 'answer lost');
+      this.reply(
+        request.client.region,
+        cluster.primaryName,
+        entry,
+        REQUEST_BYTES,
+        () => this.writeDone(request, offset),
+        lost,
+      );
+    });
+  }
+
+  private writeDone(request: WriteRequest, offset: number): void {
+    const { client, key } = request;
+    client.token = Math.max(client.token, offset);
+    client.ownWrites.set(key, Math.max(client.ownWrites.get(key) ?? 0, offset));
+    if (!request.measured) return;
+    const cell = this.recorder.write(client.region);
+    cell.writes++;
+    cell.latenciesMs.push(this.scheduler.nowMs() - request.startMs);
+  }
+
+  private writeFailed(request: WriteRequest, reason: string): void {
+    if (!request.measured) return;
+    const cell = this.recorder.write(request.client.region);
+    cell.writes++;
+    cell.failed++;
+    this.recorder.failure(`write: ${reason}`);
+  }
+
+  private serveRead(request: ReadRequest, region: string): void {
+    const cluster = this.cluster;
+    if (!cluster.isUp(region)) return this.readFailed(request, 'node down');
+    if (region === cluster.primaryName) return this.readAt(request, region, region);
+    const node = cluster.replicas.get(region);
+    const replica = node?.replica;
+    if (node === undefined || replica === undefined) return this.readFailed(request, 'node down');
+    // The node's own replica executor (core's) answers: its read decision, sync-token wait and
+    // forwarding; a client sends its token under `session` only.
+    const consistency = request.client.consistency;
+    const syncToken =
+      consistency.level === 'session' && request.token > 0
+        ? { replicationId: REPLICATION_ID, offset: request.token }
+        : undefined;
+    const rest: RestRequest = { method: 'POST', url: '/', headers: {}, body: NO_BODY };
+    this.forwardedReads.set(rest, { request, incarnation: node.incarnation });
+    const argv = ['GET', this.workload.keys[request.key] as string];
+    const result = this.executorOf(node, replica).run(
+      { kind: 'command', argv },
+      { syncToken, consistency, request: rest },
+    );
+    if (!(result instanceof Promise)) return this.answeredAtReplica(request, node, node.incarnation, result);
+    const incarnation = node.incarnation;
+    result.then(
+      (outcome) => this.answeredAtReplica(request, node, incarnation, outcome),
+      (error: unknown) => this.invariants.fail(`the replica executor failed: ${String(error)}`),
+    );
+  }
+
+  /** A replica's answer: served there (checked and sent back) or handed to the primary (modelled by the forwarder). */
+  private answeredAtReplica(request: ReadRequest, node: SimReplicaNode, incarnation: number, outcome: RunResult): void {
+    if ('forwarded' in outcome) return;
+    if (!node.up || node.incarnation !== incarnation) return this.readFailed(request, 'node down');
+    const replies = outcome.replies;
+    this.readAt(request, node.name, node.name, Array.isArray(replies) ? replies[0] : replies);
+  }
+
+  /** The replica node's executor, built (like the node's) over this incarnation's engine and replica. */
+  private executorOf(node: SimReplicaNode, replica: ReplicationReplica): ReplicaExecutor {
+    const known = this.executors.get(node.name);
+    if (known !== undefined && known.replica === replica) return known.executor;
+    const region = node.name;
+    const executor = new ReplicaExecutor({
+      engine: node.engine,
+      clock: this.scheduler.clock,
+      position: this.positionOf(region, replica),
+      replicationId: () => node.replicationId,
+      stalenessMs: () => this.cluster.stalenessMs(region),
+      forwarder: { forward: (rest) => this.forwardFromReplica(rest, node) },
+      syncWaitMsMax: this.settings.syncWaitMsMax,
+      decide: this.settings.decide,
+    });
+    this.executors.set(region, { replica, executor });
+    return executor;
+  }
+
+  /**
+   * The replica's position as the executor sees it; a sync-token wait is registered so that the
+   * scheduler lets its continuation run as soon as the replica reaches the offset or gives up.
+   */
+  private positionOf(region: string, replica: ReplicationReplica): ReplicaPosition {
+    return {
+      get appliedOffset(): number {
+        return replica.appliedOffset;
+      },
+      waitForOffset: (offset, timeoutMs) => {
+        let waits = this.cluster.syncWaits.get(region);
+        if (waits === undefined) this.cluster.syncWaits.set(region, (waits = []));
+        const waiting = waits;
+        waiting.push(offset);
+        let nudge: TimerHandle | undefined;
+        const reached = replica.waitForOffset(offset, timeoutMs);
+        reached.then(
+          () => {
+            nudge?.cancel();
+            waiting.splice(waiting.indexOf(offset), 1);
+          },
+          (error: unknown) => this.invariants.fail(`waitForOffset rejected: ${String(error)}`),
+        );
+        if (timeoutMs <= 0) this.scheduler.microtasksDue();
+        // Set after the replica's own timeout timer (same time, later sequence): when it runs, the
+        // replica has resolved the wait and the continuation is due.
+        else nudge = this.scheduler.clock.setTimer(timeoutMs, () => this.scheduler.microtasksDue());
+        return reached;
+      },
+    };
+  }
+
+  /** The modelled Forwarder: the read travels the replica→primary link and is answered there. */
+  private forwardFromReplica(rest: RestRequest, node: SimReplicaNode): Promise<RestResponse> {
+    const read = this.forwardedReads.get(rest);
+    if (read === undefined) {
+      this.invariants.fail('a forwarded request the simulator did not send');
+      return Promise.resolve(FORWARDED);
+    }
+    if (!node.up || node.incarnation !== read.incarnation) this.readFailed(read.request, 'node down');
+    else this.forwardRead(read.request, node.name);
+    return Promise.resolve(FORWARDED);
+  }
+
+  private forwardRead(request: ReadRequest, via: string): void {
+    const primary = this.cluster.primaryName;
+    this.send(
+      'forward',
+      via,
+      primary,
+      REQUEST_BYTES,
+      () => {
+        if (!this.cluster.primary.up) return this.readFailed(request, 'primary down');
+        this.readAt(request, primary, via);
+      },
+      () => this.readFailed(request, 'region cannot reach the primary'),
+    );
+  }
+
+  /** Executes the GET on `node` now (or takes the answer given), checks it, and answers through `via`. */
+  private readAt(request: ReadRequest, node: string, via: string, answered?: Reply): void {
+    const cluster = this.cluster;
+    const argv = ['GET', this.workload.keys[request.key] as string];
+    const reply =
+      answered !== undefined
+        ? answered
+        : node === cluster.primaryName
+          ? cluster.primary.read(argv)
+          : cluster.replicas.get(node)?.engine.execute(argv, Math.floor(this.scheduler.nowMs())).reply;
+    const version = this.versionOf(reply);
+    const offsets = this.keyOffsets[request.key] as number[];
+    const newest = offsets[offsets.length - 1] ?? 0;
+    request.stale = version < newest;
+    request.servedByPrimary = node === cluster.primaryName;
+    this.checkAtExecution(request, version, node);
+    const token = cluster.position(node);
+    const bytes = REQUEST_BYTES + (typeof reply === 'string' ? reply.length : 0);
+    this.reply(
+      request.client.region,
+      node,
+      via,
+      bytes,
+      () => this.readDone(request, version, token),
+      () => this.readFailed(request, 'answer lost'),
+    );
+  }
+
+  private versionOf(reply: unknown): number {
+    if (reply === null) return 0;
+    const writeId = writeIdOf(reply);
+    const offset = writeId < 0 ? 0 : this.offsetByWriteId.get(writeId);
+    if (!(offset > 0))
+      this.invariants.fail(`a read returned ${JSON.stringify(reply)}, which no committed write produced`);
+    return offset;
+  }
+
+  /** Strong reads see the newest version; bounded reads hold every write older than the bound. */
+  private checkAtExecution(request: ReadRequest, version: number, node: string): void {
+    const consistency = request.client.consistency;
+    this.invariants.guaranteeChecks++;
+    if (consistency.level === 'strong' && request.stale) {
+      this.invariants.fail(
+        `strong read of ${this.workload.keys[request.key] ?? ''} at ${node} returned offset ${version}, the primary has newer`,
+      );
+    }
+    if (consistency.level !== 'bounded') return;
+    const horizonMs = this.scheduler.nowMs() - consistency.stalenessMsMax;
+    const times = this.keyCommitMs[request.key] as number[];
+    const offsets = this.keyOffsets[request.key] as number[];
+    let i = times.length - 1;
+    while (i >= 0 && (times[i] as number) >= horizonMs) i--;
+    const required = i >= 0 ? (offsets[i] as number) : 0;
+    if (version < required) {
+      this.invariants.fail(
+        `bounded=${consistency.stalenessMsMax} read of ${this.workload.keys[request.key] ?? ''} at ${node} returned offset ${version}, but offset ${required} was committed more than ${consistency.stalenessMsMax} ms earlier`,
+      );
+    }
+  }
+
+  private readDone(request: ReadRequest, version: number, token: number): void {
+    const { client, key } = request;
+    const level = client.consistency.level;
+    const ownViolation = version < request.ownFloor;
+    const monotonicViolation = version < request.observedFloor;
+    if ((ownViolation || monotonicViolation) && (level === 'session' || level === 'strong')) {
+      const what = ownViolation
+        ? `read-your-writes (own write at offset ${request.ownFloor})`
+        : `monotonic reads (saw offset ${request.observedFloor} before)`;
+      this.invariants.fail(
+        `${level} client ${client.id} in ${client.region} read offset ${version} of ${this.workload.keys[key] ?? ''}: violates ${what}`,
+      );
+    }
+    client.observed.set(key, Math.max(client.observed.get(key) ?? 0, version));
+    client.token = Math.max(client.token, token);
+    if (!request.measured) return;
+    const cell = this.cellOf(client);
+    cell.reads++;
+    cell.latenciesMs.push(this.scheduler.nowMs() - request.startMs);
+    if (request.stale) cell.stale++;
+    if (ownViolation) cell.readYourWritesViolations++;
+    if (monotonicViolation) cell.monotonicViolations++;
+    if (request.servedByPrimary) cell.servedByPrimary++;
+  }
+
+  private readFailed(request: ReadRequest, reason: string): void {
+    if (!request.measured) return;
+    const cell = this.cellOf(request.client);
+    cell.reads++;
+    cell.failed++;
+    this.recorder.failure(`read (${request.client.level}): ${reason}`);
+  }
+}

@@ -1,0 +1,132 @@
+import { assert } from '@meridian/engine';
+import type { SeededRandom } from '@meridian/lag';
+import { type Consistency, parseConsistency } from '@meridian/core';
+import type { WorkloadOptions } from '../options.js';
+
+export interface SimClient {
+  readonly id: number;
+  readonly region: string;
+  readonly consistency: Consistency;
+  /** The level as written in the options (`bounded=250`), the key of its figures. */
+  readonly level: string;
+  /** The newest sync token (log offset) this client has seen. */
+  token: number;
+  /** Per key: offset of this client's newest acknowledged write. */
+  readonly ownWrites: Map<number, number>;
+  /** Per key: newest version this client's completed reads returned. */
+  readonly observed: Map<number, number>;
+}
+
+/** Picks clients, keys and values for the open-loop workload, from its own random streams. */
+export class Workload {
+  readonly clients: SimClient[] = [];
+  readonly keys: string[];
+  private readonly clientCdf: Float64Array;
+  private readonly keyCdf: Float64Array | undefined;
+  private readonly padding: string;
+
+  constructor(
+    private readonly options: WorkloadOptions,
+    regionNames: readonly string[],
+    private readonly random: { clients: SeededRandom; keys: SeededRandom; values: SeededRandom },
+  ) {
+    const weights: number[] = [];
+    for (const region of regionNames) {
+      const levels = apportion(options.consistencyMix, options.clientsPerRegion);
+      const weight = options.regionWeights[region] ?? 1;
+      for (const level of levels) {
+        const consistency = parseConsistency(level);
+        assert(consistency !== undefined, `bad consistency level ${level}`);
+        this.clients.push({
+          id: this.clients.length,
+          region,
+          consistency,
+          level,
+          token: 0,
+          ownWrites: new Map(),
+          observed: new Map(),
+        });
+        weights.push(weight);
+      }
+    }
+    this.clientCdf = cumulative(weights);
+    this.keys = Array.from({ length: options.keyCount }, (_, i) => `k${i}`);
+    const popularity = options.keyPopularity;
+    this.keyCdf =
+      popularity.kind === 'zipf'
+        ? cumulative(Array.from({ length: options.keyCount }, (_, i) => 1 / (i + 1) ** popularity.exponent))
+        : undefined;
+    this.padding = 'x'.repeat(options.valueBytesMax);
+  }
+
+  nextClient(): SimClient {
+    return this.clientAt(this.random.clients.next());
+  }
+
+  /** The client at `u` in [0, 1) of the clients' weighted distribution. */
+  clientAt(u: number): SimClient {
+    return this.clients[pick(this.clientCdf, u)] as SimClient;
+  }
+
+  nextKey(): number {
+    const u = this.random.keys.next();
+    return this.keyCdf === undefined ? Math.floor(u * this.options.keyCount) : pick(this.keyCdf, u);
+  }
+
+  /** A value carrying the write's id (so a read tells which write it saw), padded to a random size. */
+  valueFor(writeId: number): string {
+    const { valueBytesMin, valueBytesMax } = this.options;
+    const size = valueBytesMin + Math.floor(this.random.values.next() * (valueBytesMax - valueBytesMin + 1));
+    const head = `${writeId.toString(36)}:`;
+    return head + this.padding.slice(0, Math.max(0, size - head.length));
+  }
+}
+
+/** The write id a value carries, or -1 for a value the workload did not write. */
+export function writeIdOf(value: unknown): number {
+  if (typeof value !== 'string') return -1;
+  const colon = value.indexOf(':');
+  if (colon <= 0) return -1;
+  const id = parseInt(value.slice(0, colon), 36);
+  return Number.isNaN(id) ? -1 : id;
+}
+
+/** Splits `count` clients over the levels by share (largest remainder, ties by name order). */
+export function apportion(mix: Record<string, number>, count: number): string[] {
+  const entries = Object.entries(mix).filter(([, share]) => share > 0);
+  const total = entries.reduce((sum, [, share]) => sum + share, 0);
+  const quotas = entries.map(([level, share]) => ({ level, exact: (share / total) * count }));
+  const counts = quotas.map((q) => Math.floor(q.exact));
+  let left = count - counts.reduce((a, b) => a + b, 0);
+  const order = quotas
+    .map((q, i) => ({ i, rest: q.exact - Math.floor(q.exact) }))
+    .sort((a, b) => b.rest - a.rest || a.i - b.i);
+  for (const { i } of order) {
+    if (left-- <= 0) break;
+    counts[i] = (counts[i] as number) + 1;
+  }
+  return quotas.flatMap((q, i) => Array<string>(counts[i] as number).fill(q.level));
+}
+
+function cumulative(weights: readonly number[]): Float64Array {
+  const out = new Float64Array(weights.length);
+  let total = 0;
+  weights.forEach((weight, i) => {
+    total += weight;
+    out[i] = total;
+  });
+  for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) / total;
+  return out;
+}
+
+/** Index of the first cumulative weight > u. */
+function pick(cdf: Float64Array, u: number): number {
+  let low = 0;
+  let high = cdf.length - 1;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((cdf[mid] as number) > u) high = mid;
+    else low = mid + 1;
+  }
+  return low;
+}
