@@ -109,7 +109,10 @@ describe('ioredis against the primary', () => {
         for (let round = 0; round < 10; round++) {
           await client.watch('race');
           const value = Number(await client.get('race'));
-          const result = await client.multi().set('race', String(value + 1)).exec();
+          const result = await client
+            .multi()
+            .set('race', String(value + 1))
+            .exec();
           if (result !== null) applied++;
         }
       }),
@@ -172,11 +175,17 @@ describe('ioredis against the primary', () => {
     clients.push(anonymous);
     await anonymous.connect().catch(() => undefined);
     await expect(anonymous.get('x')).rejects.toThrow('NOAUTH Authentication required.');
-    await expect(anonymous.auth('wrong')).rejects.toThrow('WRONGPASS invalid username-password pair or user is disabled.');
+    await expect(anonymous.auth('wrong')).rejects.toThrow(
+      'WRONGPASS invalid username-password pair or user is disabled.',
+    );
     expect(await anonymous.auth('default', TOKEN)).toBe('OK');
     const readonly = ioredis(pair.replicaPort, READONLY_TOKEN);
-    await expect(readonly.set('x', '1')).rejects.toThrow("NOPERM this user has no permissions to run the 'set' command");
-    await expect(readonly.blpop('x', 1)).rejects.toThrow("NOPERM this user has no permissions to run the 'blpop' command");
+    await expect(readonly.set('x', '1')).rejects.toThrow(
+      "NOPERM this user has no permissions to run the 'set' command",
+    );
+    await expect(readonly.blpop('x', 1)).rejects.toThrow(
+      "NOPERM this user has no permissions to run the 'blpop' command",
+    );
     expect(await readonly.get('str')).toBe('v');
   });
 });

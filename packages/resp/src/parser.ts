@@ -156,7 +156,8 @@ export class RespParser {
       const cr = this.countLine('too big mbulk count string');
       if (cr === undefined || cr instanceof RespProtocolError) return cr;
       const count = this.integer(this.start + 1, cr);
-      if (count === undefined || count > this.limits.multibulkLengthMax) return protocolError('invalid multibulk length');
+      if (count === undefined || count > this.limits.multibulkLengthMax)
+        return protocolError('invalid multibulk length');
       if (count > this.limits.unauthenticatedMultibulkLengthMax && this.authRequired()) {
         return protocolError('unauthenticated multibulk length');
       }
@@ -182,7 +183,8 @@ export class RespParser {
         this.bulkBytes = length;
       }
       if (this.end - this.start < this.bulkBytes + 2) {
-        if (this.start + this.bulkBytes + 2 > this.buffer.length) this.grow(this.bulkBytes + 2 - (this.end - this.start));
+        if (this.start + this.bulkBytes + 2 > this.buffer.length)
+          this.grow(this.bulkBytes + 2 - (this.end - this.start));
         return undefined;
       }
       this.args.push(this.decode(this.buffer, this.start, this.start + this.bulkBytes));

@@ -17,7 +17,9 @@ export function parseReplies(text: ByteString): Reply[] | undefined {
         return new ReplyError(body);
       case ':': {
         const value = BigInt(body);
-        return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+        return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+          ? Number(value)
+          : value;
       }
       case '$': {
         const length = Number(body);

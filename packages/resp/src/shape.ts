@@ -33,7 +33,9 @@ const popped: Shaper = (reply, argv) =>
 // ZMPOP/BZMPOP nest their pairs in RESP2 too.
 const multiPop: Shaper = (reply) => [
   reply[0] as Reply,
-  ((reply[1] as readonly Reply[] | undefined) ?? []).map((pair) => (pair as readonly Reply[]).map((item, i) => (i === 1 ? double(item) : item))),
+  ((reply[1] as readonly Reply[] | undefined) ?? []).map((pair) =>
+    (pair as readonly Reply[]).map((item, i) => (i === 1 ? double(item) : item)),
+  ),
 ];
 const streams: Shaper = (reply) =>
   new RespMap(

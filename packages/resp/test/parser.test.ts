@@ -21,10 +21,7 @@ function parse(text: string, options: ConstructorParameters<typeof RespParser>[0
 
 describe('RespParser', () => {
   it('reads pipelined multibulk commands', () => {
-    expect(parse('*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$0\r\n\r\n')).toEqual([
-      ['PING'],
-      ['SET', 'a', ''],
-    ]);
+    expect(parse('*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$0\r\n\r\n')).toEqual([['PING'], ['SET', 'a', '']]);
   });
 
   it('reads a command split at every byte', () => {
@@ -42,7 +39,7 @@ describe('RespParser', () => {
   });
 
   it('reads inline commands with quotes and escapes; skips empty lines and empty multibulks', () => {
-    expect(parse('\r\nSET k "a b\\x41\\n" \'it\\\'s\'\n*0\r\n*-1\r\nPING\r\n')).toEqual([
+    expect(parse("\r\nSET k \"a b\\x41\\n\" 'it\\'s'\n*0\r\n*-1\r\nPING\r\n")).toEqual([
       ['SET', 'k', 'a bA\n', "it's"],
       ['PING'],
     ]);

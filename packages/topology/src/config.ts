@@ -215,7 +215,8 @@ function distribution(reader: Reader, path: (string | number)[], value: unknown)
 function respPortOf(reader: Reader, path: (string | number)[], value: unknown, port: number): number | null {
   if (value === 'none') return null;
   if (value === undefined) {
-    if (port + 1000 > 65535) reader.fail(path, `the default (port + 1000 = ${port + 1000}) is not a port: set one or none`);
+    if (port + 1000 > 65535)
+      reader.fail(path, `the default (port + 1000 = ${port + 1000}) is not a port: set one or none`);
     return port + 1000;
   }
   const respPort = number(reader, path, value, 1, 65535);
@@ -245,7 +246,15 @@ function regions(reader: Reader, value: unknown): RegionConfig[] {
   return value.map((region: unknown, i) => {
     const path = ['regions', i];
     if (!isPlain(region)) reader.fail(path, 'must be a mapping with name, location, host, port');
-    checkKeys(reader, path, region, ['name', 'location', 'host', 'port', 'respPort', 'maxMemoryBytes', 'maxMemoryPolicy']);
+    checkKeys(reader, path, region, [
+      'name',
+      'location',
+      'host',
+      'port',
+      'respPort',
+      'maxMemoryBytes',
+      'maxMemoryPolicy',
+    ]);
     const name = string(reader, [...path, 'name'], region['name']);
     if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
       reader.fail([...path, 'name'], `must be lowercase letters, digits and dashes, got "${name}"`);
@@ -268,7 +277,10 @@ function regions(reader: Reader, value: unknown): RegionConfig[] {
     if (respPort !== null) {
       const respHostPort = `${host}:${respPort}`;
       if (seenPorts.has(respHostPort))
-        reader.fail([...path, 'respPort'], `${respHostPort} is already used by regions[${seenPorts.get(respHostPort)}]`);
+        reader.fail(
+          [...path, 'respPort'],
+          `${respHostPort} is already used by regions[${seenPorts.get(respHostPort)}]`,
+        );
       seenPorts.set(respHostPort, i);
     }
     const config: RegionConfig = { name, location: { lat, lon }, host, port, respPort };

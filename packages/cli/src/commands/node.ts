@@ -211,7 +211,10 @@ function standaloneWiring(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
     region: checkRegionName(options.region ?? STANDALONE_REGION),
     host: options.host ?? '127.0.0.1',
     port: options.port ?? NODE_PORT_DEFAULT,
-    respPort: respPortOf(options, (options.port ?? NODE_PORT_DEFAULT) === 0 ? 0 : (options.port ?? NODE_PORT_DEFAULT) + 1000),
+    respPort: respPortOf(
+      options,
+      (options.port ?? NODE_PORT_DEFAULT) === 0 ? 0 : (options.port ?? NODE_PORT_DEFAULT) + 1000,
+    ),
     dataDir: resolve(options.dataDir ?? './data'),
     durability: options.durability ?? 'always',
     nodeOptions: {
@@ -392,7 +395,15 @@ export function registerNodeCommand(program: Command): void {
         console.error(`meridian node: cannot start (${code}): ${(error as Error).message}`);
         process.exit(EXIT_FATAL);
       }
-      console.log(JSON.stringify({ event: 'ready', region: node.region ?? null, role: node.role, url: node.url, respPort: node.respPort ?? null }));
+      console.log(
+        JSON.stringify({
+          event: 'ready',
+          region: node.region ?? null,
+          role: node.role,
+          url: node.url,
+          respPort: node.respPort ?? null,
+        }),
+      );
       if (options.insecureNoAuth === true && process.env['MERIDIAN_TOKEN'] === undefined) {
         console.error('meridian: WARNING: no token, every request is accepted (--insecure-no-auth)');
       }

@@ -33,20 +33,28 @@ export class RouterExecution implements Execution {
   constructor(private readonly router: CommandRouter) {}
 
   command(argv: readonly ByteString[]): Reply | Promise<Reply> {
-    const result = this.router.run({ kind: 'command', argv }, this.context('/', () => argv));
+    const result = this.router.run(
+      { kind: 'command', argv },
+      this.context('/', () => argv),
+    );
     if (result instanceof Promise) return result.then((settled) => this.first(settled));
     return this.first(result);
   }
 
   transaction(commands: readonly (readonly ByteString[])[]): Reply[] | ReplyError | Promise<Reply[] | ReplyError> {
     const batch: CommandBatch = { kind: 'transaction', commands };
-    const result = this.router.run(batch, this.context('/multi-exec', () => commands));
+    const result = this.router.run(
+      batch,
+      this.context('/multi-exec', () => commands),
+    );
     const settle = (settled: RunResult): Reply[] | ReplyError => {
       const replies = this.replies(settled);
       if (replies instanceof ReplyError) return replies;
       if ('forwarded' in settled) {
         const array = replies[0];
-        return Array.isArray(array) ? (array as Reply[]) : ((array as ReplyError | undefined) ?? new ReplyError(ERR_FORWARD_ANSWER));
+        return Array.isArray(array)
+          ? (array as Reply[])
+          : ((array as ReplyError | undefined) ?? new ReplyError(ERR_FORWARD_ANSWER));
       }
       return replies;
     };
@@ -96,7 +104,9 @@ export class RouterExecution implements Execution {
         };
         if (credential !== undefined) headers['authorization'] = `Bearer ${credential}`;
         if (syncToken !== undefined) headers[SYNC_TOKEN_HEADER] = syncToken;
-        const json = JSON.stringify(body(), (_key, value: unknown) => (typeof value === 'string' ? bytesToText(value) : value));
+        const json = JSON.stringify(body(), (_key, value: unknown) =>
+          typeof value === 'string' ? bytesToText(value) : value,
+        );
         return { method: 'POST', url, headers, body: Buffer.from(json, 'utf8') };
       },
     };

@@ -17,7 +17,15 @@ const ERR_AUTH_NO_PASSWORD =
 const ERR_EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
 const SERVER_VERSION = '7.0.15';
 const NO_AUTH_COMMANDS = new Set(['auth', 'hello', 'quit', 'reset']);
-const SUBSCRIBED_COMMANDS = new Set(['subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe', 'ping', 'quit', 'reset']);
+const SUBSCRIBED_COMMANDS = new Set([
+  'subscribe',
+  'psubscribe',
+  'unsubscribe',
+  'punsubscribe',
+  'ping',
+  'quit',
+  'reset',
+]);
 const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
 /** What a session needs of its socket. */
@@ -182,7 +190,10 @@ export class RespSession implements ClientView, Subscriber {
   }
 
   private lastStreamId(key: ByteString): ByteString {
-    const { reply } = this.services.engine.execute(['xrevrange', key, '+', '-', 'COUNT', '1'], this.services.clock.nowMs());
+    const { reply } = this.services.engine.execute(
+      ['xrevrange', key, '+', '-', 'COUNT', '1'],
+      this.services.clock.nowMs(),
+    );
     const entry = Array.isArray(reply) ? (reply[0] as readonly Reply[] | undefined) : undefined;
     const id = entry?.[0];
     return typeof id === 'string' ? id : '0-0';
@@ -254,7 +265,8 @@ export class RespSession implements ClientView, Subscriber {
     let i = 1;
     if (argv.length > 1) {
       const requested = Number(argv[1]);
-      if (!/^-?\d+$/.test(argv[1] ?? '')) return new ReplyError('ERR Protocol version is not an integer or out of range');
+      if (!/^-?\d+$/.test(argv[1] ?? ''))
+        return new ReplyError('ERR Protocol version is not an integer or out of range');
       if (requested !== 2 && requested !== 3) return new ReplyError('NOPROTO unsupported protocol version');
       protocol = requested;
       i = 2;
@@ -341,9 +353,7 @@ export class RespSession implements ClientView, Subscriber {
         if (args !== 3) return arityError(`client|${sub}`);
         return lower(argv[2]) === 'on' || lower(argv[2]) === 'off' ? OK : new ReplyError('ERR syntax error');
       default:
-        return new ReplyError(
-          `ERR unknown subcommand '${argv[1] ?? ''}'. Try CLIENT HELP.`,
-        );
+        return new ReplyError(`ERR unknown subcommand '${argv[1] ?? ''}'. Try CLIENT HELP.`);
     }
   }
 
@@ -360,7 +370,8 @@ export class RespSession implements ClientView, Subscriber {
     if (argv.length < 4 || argv.length % 2 !== 0) return new ReplyError('ERR syntax error');
     const filters: [string, string][] = [];
     for (let i = 2; i < argv.length; i += 2) filters.push([lower(argv[i]), argv[i + 1] as string]);
-    if (filters.some(([name]) => !['id', 'addr', 'laddr', 'skipme'].includes(name))) return new ReplyError('ERR syntax error');
+    if (filters.some(([name]) => !['id', 'addr', 'laddr', 'skipme'].includes(name)))
+      return new ReplyError('ERR syntax error');
     return this.clients.kill(filters, this);
   }
 
@@ -415,7 +426,9 @@ export class RespSession implements ClientView, Subscriber {
     if (dirty) return [NULL_ARRAY];
     if (commands.length === 0) return [[]];
     const shape = (replies: Reply[] | ReplyError): RespValue[] =>
-      replies instanceof ReplyError ? [replies] : [replies.map((reply, i) => shapeReply(commands[i] as ByteString[], reply))];
+      replies instanceof ReplyError
+        ? [replies]
+        : [replies.map((reply, i) => shapeReply(commands[i] as ByteString[], reply))];
     const result = this.execution.transaction(commands);
     return result instanceof Promise ? result.then(shape) : shape(result);
   }
