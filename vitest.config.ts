@@ -8,6 +8,7 @@ const packages = [
   'core',
   'store',
   'rest',
+  'resp',
   'replication',
   'node',
   'topology',

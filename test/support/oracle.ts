@@ -115,6 +115,7 @@ export class RespClient {
 
 export interface Oracle {
   client: RespClient;
+  port: number;
   stop(): Promise<void>;
 }
 
@@ -138,6 +139,7 @@ export async function startOracle(): Promise<Oracle> {
   const connected = client;
   return {
     client: connected,
+    port,
     stop: async () => {
       connected.close();
       child.kill('SIGKILL');

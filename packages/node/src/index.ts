@@ -38,5 +38,7 @@ export { HistoryFile, MemoryHistory, PersistentApplier } from './replica-store.j
 export type { HistoryStore } from './replica-store.js';
 export type { RegionAddress, ReplicaView } from './report.js';
 export * from './pubsub/index.js';
+export { RespServer, RESP_SERVER_LIMITS_DEFAULT, KeyspaceChanges } from './resp/index.js';
+export type { RespServerLimits } from './resp/index.js';
 export { TrafficStats, TRAFFIC_WINDOW_MS, isReadOnlyRequest } from './traffic.js';
 export type { TrafficView } from './traffic.js';

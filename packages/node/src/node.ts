@@ -19,6 +19,10 @@ import { PrimaryRole, type PrimaryReplicationOptions } from './primary-role.js';
 import { ReplicaRole, type ReplicaReplicationOptions } from './replica-role.js';
 import type { HistoryStore } from './replica-store.js';
 import { durabilityOf, logView, type RegionAddress } from './report.js';
+import { BlockedClients } from './resp/blocking.js';
+import { KeyspaceChanges, WatchRegistry } from './resp/changes.js';
+import { RespServer } from './resp/server.js';
+import { RESP_SERVER_LIMITS_DEFAULT, type RespServerLimits } from './resp/services.js';
 import { TrafficStats } from './traffic.js';
 import { memoryLimitOf } from './memory.js';
 
@@ -73,6 +77,8 @@ export interface MeridianNodeOptions {
   readonly sseBufferBytesMax?: number;
   /** Pub/sub limits and intervals (packages/node/PUBSUB.md). */
   readonly pubsub?: Partial<PubSubSettings>;
+  /** The Redis protocol listener (RESP2/RESP3); undefined: none. Port 0: an ephemeral one. */
+  readonly resp?: { readonly port: number; readonly limits?: Partial<RespServerLimits> };
   /**
    * Redis's maxmemory: over it, denyoom commands answer OOM (or keys are evicted, per
    * `maxMemoryPolicy`). 0: no limit. Default: a quarter of V8's heap limit (see memory.ts).
@@ -162,15 +168,22 @@ export class MeridianNode {
   private closed = false;
   private readonly startedAtMs: number;
   private port = 0;
+  private readonly auth: RestAuth | undefined;
+  /** Keyspace changes seen by the write log: wake blocked RESP clients and dirty WATCHes. */
+  readonly changes = new KeyspaceChanges();
+  private respServer: RespServer | undefined;
+  private respListeningPort: number | undefined;
 
   constructor(private readonly options: MeridianNodeOptions = {}) {
     this.host = options.host ?? '127.0.0.1';
     const auth = authFrom(options, this.host);
+    this.auth = auth;
     this.clock = options.clock ?? new SystemClock();
     this.report = options.report ?? ((message) => console.error(message));
     this.startedAtMs = this.clock.nowMs();
     this.log = options.writeLog ?? new MemoryWriteLog();
     this.region = options.region;
+    this.watchLog(this.log);
     const replication = options.replication;
     const memoryLimit = memoryLimitOf(options.maxMemoryBytes, options.maxMemoryPolicy);
     if (isReplicaOptions(replication)) {
@@ -272,12 +285,54 @@ export class MeridianNode {
       });
     });
     this.port = (server.address() as AddressInfo).port;
+    if (this.options.resp !== undefined) await this.startResp(this.options.resp.port, this.options.resp.limits);
     this.replicaRole?.start();
     this.pubsubService.start();
     if (this.primaryRole !== undefined) this.scheduleActiveExpire();
     this.snapshots?.start();
     this.ready = true;
     return this.url;
+  }
+
+  /** The RESP listener's port; undefined when the node serves no RESP. */
+  get respPort(): number | undefined {
+    return this.respListeningPort;
+  }
+
+  private async startResp(port: number, limits: Partial<RespServerLimits> | undefined): Promise<void> {
+    const merged = { ...RESP_SERVER_LIMITS_DEFAULT, ...limits };
+    this.respServer = new RespServer(
+      {
+        router: this.router,
+        auth: this.auth,
+        engine: this.engine,
+        hub: this.pubsub,
+        watches: new WatchRegistry(this.changes),
+        blocked: new BlockedClients(this.changes, merged.blockedClientsMax),
+        clock: this.clock,
+        role: () => this.role,
+        limits: merged,
+      },
+      this.report,
+    );
+    this.respListeningPort = await this.respServer.listen(port, this.host);
+  }
+
+  /** Tells `changes` about every entry the log takes (the primary's appends, a replica's applied entries). */
+  private watchLog(log: WriteLog): void {
+    const append = log.append.bind(log);
+    log.append = (timeMs, effects) => {
+      const result = append(timeMs, effects);
+      this.changes.notify(effects);
+      return result;
+    };
+    if (!isReplicaLog(log)) return;
+    const appendAt = log.appendAt.bind(log);
+    log.appendAt = (offset, timeMs, effects) => {
+      const result = appendAt(offset, timeMs, effects);
+      this.changes.notify(effects);
+      return result;
+    };
   }
 
   get url(): string {
@@ -317,6 +372,7 @@ export class MeridianNode {
     this.ready = false;
     this.expireTimer?.cancel();
     this.pubsubService.close();
+    await this.respServer?.close();
     this.replicaRole?.stop();
     await this.primaryRole?.close();
     const server = this.server;

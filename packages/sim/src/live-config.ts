@@ -11,7 +11,8 @@ export interface TopologyPlacement {
 /**
  * Rewrites a regions.yaml text so the same topology runs elsewhere on this machine: every region
  * and the router on 127.0.0.1 at the given ports, data under `dataDir`. Everything else (network,
- * replication, auth, comments) is kept, so live mode measures the configured topology.
+ * replication, auth, comments) is kept, so live mode measures the configured topology. RESP
+ * listeners are turned off (`respPort: none`).
  */
 export function relocateTopologyText(text: string, placement: TopologyPlacement): string {
   const document = parseDocument(text);
@@ -24,6 +25,8 @@ export function relocateTopologyText(text: string, placement: TopologyPlacement)
     if (port === undefined) throw new Error(`no port for region ${String(name)}`);
     item.set('host', '127.0.0.1');
     item.set('port', port);
+    // Free ports are found for HTTP only: a relocated topology serves no RESP.
+    item.set('respPort', 'none');
   }
   document.setIn(['router', 'host'], '127.0.0.1');
   document.setIn(['router', 'port'], placement.routerPort);

@@ -29,6 +29,8 @@ export interface RegionConfig {
   location: { lat: number; lon: number };
   host: string;
   port: number;
+  /** The Redis protocol (RESP) port; null: none (`respPort: none`). Default: port + 1000. */
+  respPort: number | null;
   /** Overrides the top-level maxMemoryBytes for this region's node. */
   maxMemoryBytes?: number;
   maxMemoryPolicy?: MaxMemoryPolicyName;
@@ -209,6 +211,20 @@ function distribution(reader: Reader, path: (string | number)[], value: unknown)
   return value as DistributionConfig;
 }
 
+/** `respPort`: a port, `none`, or absent (the HTTP port + 1000). */
+function respPortOf(reader: Reader, path: (string | number)[], value: unknown, port: number): number | null {
+  if (value === 'none') return null;
+  if (value === undefined) {
+    if (port + 1000 > 65535)
+      reader.fail(path, `the default (port + 1000 = ${port + 1000}) is not a port: set one or none`);
+    return port + 1000;
+  }
+  const respPort = number(reader, path, value, 1, 65535);
+  if (!Number.isInteger(respPort)) reader.fail(path, `must be a whole number or none, got ${respPort}`);
+  if (respPort === port) reader.fail(path, `${respPort} is the region's HTTP port`);
+  return respPort;
+}
+
 /** A maxMemoryBytes value: 0 (no limit) or a whole number of bytes ≥ 1 MiB. */
 function memoryBytes(reader: Reader, path: (string | number)[], value: unknown): number {
   const bytes = number(reader, path, value, 0, MAX_MEMORY_BYTES_MAX);
@@ -230,7 +246,15 @@ function regions(reader: Reader, value: unknown): RegionConfig[] {
   return value.map((region: unknown, i) => {
     const path = ['regions', i];
     if (!isPlain(region)) reader.fail(path, 'must be a mapping with name, location, host, port');
-    checkKeys(reader, path, region, ['name', 'location', 'host', 'port', 'maxMemoryBytes', 'maxMemoryPolicy']);
+    checkKeys(reader, path, region, [
+      'name',
+      'location',
+      'host',
+      'port',
+      'respPort',
+      'maxMemoryBytes',
+      'maxMemoryPolicy',
+    ]);
     const name = string(reader, [...path, 'name'], region['name']);
     if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
       reader.fail([...path, 'name'], `must be lowercase letters, digits and dashes, got "${name}"`);
@@ -249,7 +273,17 @@ function regions(reader: Reader, value: unknown): RegionConfig[] {
     if (seenPorts.has(hostPort))
       reader.fail([...path, 'port'], `${hostPort} is already used by regions[${seenPorts.get(hostPort)}]`);
     seenPorts.set(hostPort, i);
-    const config: RegionConfig = { name, location: { lat, lon }, host, port };
+    const respPort = respPortOf(reader, [...path, 'respPort'], region['respPort'], port);
+    if (respPort !== null) {
+      const respHostPort = `${host}:${respPort}`;
+      if (seenPorts.has(respHostPort))
+        reader.fail(
+          [...path, 'respPort'],
+          `${respHostPort} is already used by regions[${seenPorts.get(respHostPort)}]`,
+        );
+      seenPorts.set(respHostPort, i);
+    }
+    const config: RegionConfig = { name, location: { lat, lon }, host, port, respPort };
     if (region['maxMemoryBytes'] !== undefined) {
       config.maxMemoryBytes = memoryBytes(reader, [...path, 'maxMemoryBytes'], region['maxMemoryBytes']);
     }

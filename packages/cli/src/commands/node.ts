@@ -36,6 +36,8 @@ export interface NodeCommandOptions {
   region?: string;
   /** Overrides the region's port (or NODE_PORT_DEFAULT without a config). */
   port?: number;
+  /** Overrides the region's RESP port; null: none. */
+  respPort?: number | null;
   host?: string;
   insecureNoAuth?: boolean;
   /** Overrides the config's dataDir (default ./data); the store lives in <dataDir>/<region>/. */
@@ -129,6 +131,8 @@ interface Wiring {
   region: string;
   host: string;
   port: number;
+  /** null: no RESP listener. */
+  respPort: number | null;
   dataDir: string;
   durability: DurabilityPolicy;
   nodeOptions: Partial<MeridianNodeOptions>;
@@ -187,10 +191,18 @@ function wiringFromConfig(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
     region: self.name,
     host: options.host ?? self.host,
     port: options.port ?? self.port,
+    respPort: respPortOf(options, self.respPort),
     dataDir: options.dataDir ?? resolve(dirname(resolve(configPath)), config.dataDir),
     durability: options.durability ?? config.durability,
     nodeOptions: { ...common, ...role },
   };
+}
+
+/** --resp-port wins; with --port 0 the RESP port is free too; else the region's (HTTP port + 1000). */
+function respPortOf(options: NodeCommandOptions, configured: number | null): number | null {
+  if (options.respPort !== undefined) return options.respPort;
+  if (options.port === 0) return configured === null ? null : 0;
+  return configured;
 }
 
 function standaloneWiring(options: NodeCommandOptions, env: NodeJS.ProcessEnv): Wiring {
@@ -199,6 +211,10 @@ function standaloneWiring(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
     region: checkRegionName(options.region ?? STANDALONE_REGION),
     host: options.host ?? '127.0.0.1',
     port: options.port ?? NODE_PORT_DEFAULT,
+    respPort: respPortOf(
+      options,
+      (options.port ?? NODE_PORT_DEFAULT) === 0 ? 0 : (options.port ?? NODE_PORT_DEFAULT) + 1000,
+    ),
     dataDir: resolve(options.dataDir ?? './data'),
     durability: options.durability ?? 'always',
     nodeOptions: {
@@ -244,6 +260,7 @@ export async function startNode(options: NodeCommandOptions, env: NodeJS.Process
       ...(options.maxMemoryPolicy === undefined ? {} : { maxMemoryPolicy: options.maxMemoryPolicy }),
       host: wiring.host,
       port: wiring.port,
+      ...(wiring.respPort === null ? {} : { resp: { port: wiring.respPort } }),
       region: options.config === undefined ? options.region : wiring.region,
       writeLog: log,
       history,
@@ -333,6 +350,11 @@ export function registerNodeCommand(program: Command): void {
       `port to listen on (0 = any free port; default: the region’s, else ${NODE_PORT_DEFAULT})`,
       parsePort,
     )
+    .option(
+      '--resp-port <port>',
+      'Redis protocol port, or none (default: the region’s respPort, else the HTTP port + 1000)',
+      (text: string) => (text === 'none' ? null : parsePort(text)),
+    )
     .option('--host <host>', 'address to bind (default: the region’s host, else 127.0.0.1)')
     .option('--insecure-no-auth', 'serve without a token (loopback hosts only)', false)
     .option(
@@ -373,7 +395,15 @@ export function registerNodeCommand(program: Command): void {
         console.error(`meridian node: cannot start (${code}): ${(error as Error).message}`);
         process.exit(EXIT_FATAL);
       }
-      console.log(JSON.stringify({ event: 'ready', region: node.region ?? null, role: node.role, url: node.url }));
+      console.log(
+        JSON.stringify({
+          event: 'ready',
+          region: node.region ?? null,
+          role: node.role,
+          url: node.url,
+          respPort: node.respPort ?? null,
+        }),
+      );
       if (options.insecureNoAuth === true && process.env['MERIDIAN_TOKEN'] === undefined) {
         console.error('meridian: WARNING: no token, every request is accepted (--insecure-no-auth)');
       }

@@ -36,6 +36,8 @@ export interface Endpoint {
   readonly name: string;
   readonly role: 'primary' | 'replica' | 'router';
   readonly url: string;
+  /** `redis://host:port` of the region's RESP listener; undefined: none (or the router). */
+  readonly resp?: string | undefined;
 }
 
 const STARTUP_TIMEOUT_MS_DEFAULT = 30_000;
@@ -48,6 +50,11 @@ function portFree(host: string, port: number): Promise<boolean> {
     probe.once('error', () => resolve(false));
     probe.listen(port, host, () => probe.close(() => resolve(true)));
   });
+}
+
+function respUrl(region: { host: string; respPort: number | null }): string | undefined {
+  if (region.respPort === null) return undefined;
+  return `redis://${region.host.includes(':') ? `[${region.host}]` : region.host}:${region.respPort}`;
 }
 
 /** What answers on a busy port: a Meridian node or router says who it is on /_meridian/health. */
@@ -70,6 +77,9 @@ async function checkPorts(loaded: LoadedTopology): Promise<void> {
   const { config } = loaded;
   const wanted = [
     ...config.regions.map((r) => ({ name: r.name, host: r.host, port: r.port })),
+    ...config.regions.flatMap((r) =>
+      r.respPort === null ? [] : [{ name: `${r.name} respPort`, host: r.host, port: r.respPort }],
+    ),
     { name: 'router', ...config.router },
   ];
   const busy: string[] = [];
@@ -130,6 +140,7 @@ export class RunningTopology {
       name,
       role: name === config.primary ? 'primary' : 'replica',
       url: regionUrl(config.regions.find((r) => r.name === name)!),
+      resp: respUrl(config.regions.find((r) => r.name === name)!),
     }));
     endpoints.push({ name: 'router', role: 'router', url: routerUrl(config) });
     const processes = [...ordered.map((name) => make(name, ['node', '--region', name])), make('router', ['router'])];
@@ -225,7 +236,10 @@ export function banner(running: TopologyView): string {
     `  data   ${loaded.dataDir}`,
     '',
     'Endpoints:',
-    ...endpoints.map((endpoint) => `  ${`${endpoint.name} (${endpoint.role})`.padEnd(width)}  ${endpoint.url}`),
+    ...endpoints.map(
+      (endpoint) =>
+        `  ${`${endpoint.name} (${endpoint.role})`.padEnd(width)}  ${endpoint.url}${endpoint.resp === undefined ? '' : `  ${endpoint.resp}`}`,
+    ),
     '',
     `Tokens (environment, regions.yaml, or generated once and kept in ${secretsPath(loaded.dataDir)}):`,
     ...variables,
@@ -233,6 +247,10 @@ export function banner(running: TopologyView): string {
     'Try it:',
     `  curl -H "Authorization: Bearer ${token}" -d '["SET","greeting","hello"]' ${router.url}/`,
     `  curl -H "Authorization: Bearer ${token}" -H "x-meridian-region: ${far}" ${router.url}/get/greeting`,
+    '',
+    ...(endpoints[0]?.resp === undefined
+      ? []
+      : [`  redis-cli -u ${endpoints[0].resp} --user default --pass ${token} --no-auth-warning GET greeting`]),
     '',
     'SDK (@upstash/redis):',
     `  const redis = new Redis({ url: '${router.url}', token: '${token}' });`,
@@ -289,6 +307,7 @@ export class InProcessTopology implements TopologyView {
       name,
       role: name === config.primary ? 'primary' : 'replica',
       url: regionUrl(config.regions.find((r) => r.name === name)!),
+      resp: respUrl(config.regions.find((r) => r.name === name)!),
     }));
     endpoints.push({ name: 'router', role: 'router', url: routerUrl(config) });
     const running = new InProcessTopology(loaded, secrets, endpoints);

@@ -1,0 +1,88 @@
+import { type ByteString, commandKeys, Engine, ReplyError } from '@meridian/engine';
+
+/** Told which keys changed (`undefined`: possibly all of them, e.g. FLUSHALL). */
+export type ChangeListener = (keys: readonly ByteString[] | undefined) => void;
+
+const FLUSHES = new Set(['flushall', 'flushdb', 'swapdb']);
+
+/** The keys a log entry's effects touch; undefined when it may touch every key. */
+export function keysOfEffects(effects: readonly (readonly ByteString[])[]): ByteString[] | undefined {
+  const keys: ByteString[] = [];
+  for (const effect of effects) {
+    const info = Engine.resolve(effect);
+    if (info instanceof ReplyError || FLUSHES.has(info.name)) return undefined;
+    keys.push(...commandKeys(info, effect));
+  }
+  return keys;
+}
+
+/**
+ * Keyspace changes as this node's write log sees them (a primary's appends, a replica's applied
+ * entries), told to listeners after the current synchronous step so the change is visible in the engine.
+ */
+export class KeyspaceChanges {
+  private readonly listeners = new Set<ChangeListener>();
+
+  listen(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  notify(effects: readonly (readonly ByteString[])[]): void {
+    if (this.listeners.size === 0 || effects.length === 0) return;
+    const keys = keysOfEffects(effects);
+    queueMicrotask(() => {
+      for (const listener of this.listeners) listener(keys);
+    });
+  }
+}
+
+/** WATCHed keys → the connections watching them; a change marks those connections dirty. */
+export class WatchRegistry {
+  private readonly watchers = new Map<ByteString, Set<WatchState>>();
+  private readonly all = new Set<WatchState>();
+
+  constructor(changes: KeyspaceChanges) {
+    changes.listen((keys) => this.changed(keys));
+  }
+
+  watch(state: WatchState, key: ByteString): void {
+    let set = this.watchers.get(key);
+    if (set === undefined) this.watchers.set(key, (set = new Set()));
+    set.add(state);
+    state.keys.add(key);
+    this.all.add(state);
+  }
+
+  unwatch(state: WatchState): void {
+    for (const key of state.keys) {
+      const set = this.watchers.get(key);
+      set?.delete(state);
+      if (set?.size === 0) this.watchers.delete(key);
+    }
+    state.keys.clear();
+    state.dirty = false;
+    this.all.delete(state);
+  }
+
+  get watchedKeys(): number {
+    return this.watchers.size;
+  }
+
+  private changed(keys: readonly ByteString[] | undefined): void {
+    if (keys === undefined) {
+      for (const state of this.all) state.dirty = true;
+      return;
+    }
+    for (const key of keys) {
+      const set = this.watchers.get(key);
+      if (set !== undefined) for (const state of set) state.dirty = true;
+    }
+  }
+}
+
+/** One connection's WATCH: its keys and whether one of them changed since. */
+export class WatchState {
+  readonly keys = new Set<ByteString>();
+  dirty = false;
+}

@@ -1,0 +1,40 @@
+import { Queue, QueueEvents, Worker } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RespPair, TOKEN } from '../support/resp-nodes.js';
+
+// BullMQ needs EVAL/EVALSHA (Lua scripting) and blocking commands over RESP. It runs against the
+// replica: its scripts and blocking commands go to the primary transparently.
+describe('BullMQ against a replica region', () => {
+  let pair: RespPair;
+  beforeAll(async () => {
+    pair = await RespPair.start();
+  });
+  afterAll(async () => {
+    await pair.close();
+  });
+
+  it('a worker processes every job added to a queue', async () => {
+    const connection = { host: '127.0.0.1', port: pair.primaryPort, password: TOKEN, maxRetriesPerRequest: null };
+    const queue = new Queue('emails', { connection });
+    const events = new QueueEvents('emails', { connection });
+    const done: string[] = [];
+    const worker = new Worker(
+      'emails',
+      async (job) => {
+        done.push(String(job.data.to));
+        return `sent to ${String(job.data.to)}`;
+      },
+      { connection },
+    );
+    try {
+      const jobs = await Promise.all(['a@x', 'b@x', 'c@x'].map((to) => queue.add('send', { to })));
+      const results = await Promise.all(jobs.map((job) => job.waitUntilFinished(events, 10_000)));
+      expect(results).toEqual(['sent to a@x', 'sent to b@x', 'sent to c@x']);
+      expect(done.sort()).toEqual(['a@x', 'b@x', 'c@x']);
+    } finally {
+      await worker.close();
+      await events.close();
+      await queue.close();
+    }
+  });
+});
