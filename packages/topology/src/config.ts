@@ -211,14 +211,11 @@ function distribution(reader: Reader, path: (string | number)[], value: unknown)
   return value as DistributionConfig;
 }
 
-/** `respPort`: a port, `none`, or absent (the HTTP port + 1000). */
+/** `respPort`: a port, `none`, or absent (the HTTP port + 1000, or none when that is over 65535). */
 function respPortOf(reader: Reader, path: (string | number)[], value: unknown, port: number): number | null {
   if (value === 'none') return null;
-  if (value === undefined) {
-    if (port + 1000 > 65535)
-      reader.fail(path, `the default (port + 1000 = ${port + 1000}) is not a port: set one or none`);
-    return port + 1000;
-  }
+  // The default, port + 1000, exists only below 65536: above, RESP is off unless a port is set.
+  if (value === undefined) return port + 1000 > 65535 ? null : port + 1000;
   const respPort = number(reader, path, value, 1, 65535);
   if (!Number.isInteger(respPort)) reader.fail(path, `must be a whole number or none, got ${respPort}`);
   if (respPort === port) reader.fail(path, `${respPort} is the region's HTTP port`);

@@ -40,6 +40,19 @@ describe('regions.yaml', () => {
     expect(error.message).toContain('already used by regions[0]');
   });
 
+  it('gives each region a RESP port: port + 1000 by default, none above 65535, a clash named', () => {
+    const config = parseTopology(defaultText);
+    expect(config.regions.map((region) => region.respPort)).toEqual([8701, 8702, 8703, 8704, 8705]);
+    const high = parseTopology(defaultText.replace('port: 7702', 'port: 65001'));
+    expect(high.regions[1]?.respPort).toBeNull();
+    expect(
+      parseTopology(defaultText.replace('port: 7702', 'port: 7702\n    respPort: none')).regions[1]?.respPort,
+    ).toBeNull();
+    const clash = errorOf(defaultText.replace('port: 7702', 'port: 7702\n    respPort: 7701'));
+    expect(clash.field).toBe('regions[1].respPort');
+    expect(clash.message).toContain('already used by regions[0]');
+  });
+
   it('refuses a primary that is not a region', () => {
     const error = errorOf(defaultText.replace('primary: us-east-1', 'primary: mars-1'));
     expect(error.field).toBe('primary');
