@@ -372,8 +372,12 @@ describe('snapshots', () => {
     let node = new MeridianNode({ ...options, writeLog: open().log });
     started.push(node);
     await node.start();
-    for (let i = 0; i < 25; i++) await send(node.url, '/', ['SET', `k${i}`, String(i)]);
-    await until(() => (node.status()['log'] as { snapshotOffset: number }).snapshotOffset >= 20);
+    const snapshotOffset = (): number => (node.status()['log'] as { snapshotOffset: number }).snapshotOffset;
+    // In two steps: the first snapshot lands at exactly 10, so the next is due at 20 whatever the machine's speed.
+    for (let i = 0; i < 10; i++) await send(node.url, '/', ['SET', `k${i}`, String(i)]);
+    await until(() => snapshotOffset() === 10);
+    for (let i = 10; i < 25; i++) await send(node.url, '/', ['SET', `k${i}`, String(i)]);
+    await until(() => snapshotOffset() >= 20);
     const log = node.status()['log'] as { firstOffset: number; snapshotOffset: number };
     expect(log.firstOffset).toBeGreaterThan(1);
     expect(log.firstOffset).toBeLessThanOrEqual(log.snapshotOffset + 1);
