@@ -98,7 +98,9 @@ describe('a primary and three replica processes', () => {
     const status = await c.status(c.primary);
     expect((status['replicas'] as unknown[]).length).toBe(3);
     const laggedStatus = await c.status(lagged);
-    expect(laggedStatus).toMatchObject({ role: 'replica', appliedOffset: converged.offset, masterLinkUp: true });
+    // The primary may log more after convergence (keys with TTLs expire as DELs): at least that far.
+    expect(laggedStatus).toMatchObject({ role: 'replica', masterLinkUp: true });
+    expect(laggedStatus['appliedOffset']).toBeGreaterThanOrEqual(converged.offset);
     const get = await request(c.url(lagged), '/', ['DBSIZE']);
     expect(get.headers['x-meridian-served-by']).toBe(lagged);
   });

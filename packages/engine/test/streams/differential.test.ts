@@ -190,6 +190,13 @@ const targetedCases: string[][] = [
   ['XACK', 'missing', 'g', 'x'],
   ['XACK', 's', 'nogroup', 'x'],
   ['XACK', 's', 'g', '1-1', '1-1', '9-9'],
+  // A FORCEd claim of an entry no one had pending counts two deliveries (one with JUSTID).
+  ['XADD', 'forced', '3-*', 'f', '1'],
+  ['XADD', 'forced', '4-*', 'f', '2'],
+  ['XGROUP', 'CREATE', 'forced', 'g2', '0-0'],
+  ['XCLAIM', 'forced', 'g2', 'c1', '0', '3-0', '0-0', 'FORCE'],
+  ['XCLAIM', 'forced', 'g2', 'c1', '0', '4-0', 'FORCE', 'JUSTID'],
+  ['XINFO', 'STREAM', 'forced', 'FULL'],
   ['XCLAIM', 's', 'nogroup', 'c', '0', '1-2'],
   ['XCLAIM', 's', 'g', 'c', 'x', '1-2'],
   ['XCLAIM', 's', 'g', 'c', '-5', '1-2', 'JUSTID'],

@@ -88,7 +88,8 @@ function claimOne(
   if (pending === undefined && !forced) return undefined;
   if (pending !== undefined && minIdleMs !== 0 && ctx.nowMs - pending.deliveryTimeMs < minIdleMs) return undefined;
   const consumer = getConsumer();
-  const count = options.retryCount ?? (pending?.deliveryCount ?? 0) + (options.justId ? 0 : 1);
+  // A FORCEd claim creates its pending entry with one delivery, as Redis does, then counts this one.
+  const count = options.retryCount ?? (pending?.deliveryCount ?? 1) + (options.justId ? 0 : 1);
   pending = group.assign(id, consumer, deliveryTimeMs, count);
   propagateClaim(ctx, target.key, target.groupName, consumer.name, id, pending.deliveryTimeMs, pending.deliveryCount);
   return options.justId ? formatStreamId(id) : entryReply({ id, fields });
