@@ -1,6 +1,5 @@
-import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, request, TOKEN } from './replication-cluster.js';
+import { Cluster, request } from './replication-cluster.js';
 
 /**
  * Geo, HyperLogLog and Redis 8.2's BITOP with the real SDK against a replica region 50 ms behind the
@@ -21,23 +20,9 @@ beforeAll(async () => {
 
 afterAll(() => cluster.close());
 
-function sdk(region: string): Redis {
-  return new Redis({ url: cluster.url(region), token: TOKEN, enableAutoPipelining: false, enableTelemetry: false });
-}
-
-/** One command at `region` after it has applied `token`, with who served it. */
-async function at(region: string, argv: unknown[], token: string): Promise<{ result: unknown; servedBy: unknown }> {
-  const answer = await request(cluster.url(region), '/', argv, {
-    'upstash-sync-token': token,
-    'x-meridian-consistency': 'session',
-  });
-  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-  return { result: (answer.body as { result: unknown }).result, servedBy: answer.headers['x-meridian-served-by'] };
-}
-
 describe('geo, HyperLogLog and BITOP through a replica region with the SDK', () => {
   it('GEOADD/GEODIST/GEOPOS/GEOHASH/GEOSEARCH/GEOSEARCHSTORE work from the replica', async () => {
-    const replica = sdk('replica-1');
+    const replica = cluster.sdk('replica-1');
     expect(
       await replica.geoadd(
         'Sicily',
@@ -74,7 +59,7 @@ describe('geo, HyperLogLog and BITOP through a replica region with the SDK', () 
   });
 
   it('PFADD/PFCOUNT/PFMERGE work from the replica, and both regions hold the same HLL bytes', async () => {
-    const replica = sdk('replica-1');
+    const replica = cluster.sdk('replica-1');
     expect(await replica.pfadd('visitors', 'a', 'b', 'c', 'd')).toBe(1);
     expect(await replica.pfadd('visitors2', 'c', 'd', 'e')).toBe(1);
     expect(await replica.pfcount('visitors', 'visitors2')).toBe(5);
@@ -82,14 +67,14 @@ describe('geo, HyperLogLog and BITOP through a replica region with the SDK', () 
     expect(await replica.pfcount('all')).toBe(5);
     const { headers } = await request(cluster.url('primary-1'), '/', ['PFCOUNT', 'all']);
     const token = String(headers['upstash-sync-token']);
-    const primary = await at('primary-1', ['GET', 'all'], token);
-    const copy = await at('replica-1', ['GET', 'all'], token);
+    const primary = await cluster.sessionCall('primary-1', ['GET', 'all'], token);
+    const copy = await cluster.sessionCall('replica-1', ['GET', 'all'], token);
     expect(copy.servedBy).toBe('replica-1');
     expect(copy.result).toEqual(primary.result);
   });
 
   it('BITOP DIFF/DIFF1/ANDOR/ONE and CLIENT SETINFO work from the replica', async () => {
-    const replica = sdk('replica-1');
+    const replica = cluster.sdk('replica-1');
     await replica.set('x', '\u00f0');
     await replica.set('y', '\u00c0');
     expect(await replica.bitop('diff', 'd', 'x', 'y')).toBe(2);

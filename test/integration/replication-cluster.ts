@@ -9,6 +9,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from '@upstash/redis';
+import { expect } from 'vitest';
 
 export const TOKEN = 'cluster-token';
 export const ADMIN_TOKEN = 'cluster-admin';
@@ -157,6 +159,21 @@ export class Cluster {
 
   output(region: string): string {
     return this.running.get(region)?.output.join('') ?? '';
+  }
+
+  /** The SDK against one region, one request at a time. */
+  sdk(region: string): Redis {
+    return new Redis({ url: this.url(region), token: TOKEN, enableAutoPipelining: false, enableTelemetry: false });
+  }
+
+  /** One command at `region` after it has applied `token` (a session read), with who served it. */
+  async sessionCall(region: string, argv: unknown[], token: string): Promise<{ result: unknown; servedBy: unknown }> {
+    const answer = await request(this.url(region), '/', argv, {
+      'upstash-sync-token': token,
+      'x-meridian-consistency': 'session',
+    });
+    expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    return { result: (answer.body as { result: unknown }).result, servedBy: answer.headers['x-meridian-served-by'] };
   }
 
   /** The geo-router's URL (running once `start('router')` resolved). */

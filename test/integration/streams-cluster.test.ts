@@ -1,6 +1,5 @@
-import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, request, TOKEN } from './replication-cluster.js';
+import { Cluster, request } from './replication-cluster.js';
 
 /**
  * Streams with the real SDK against a replica 150 ms behind the primary (real processes, real
@@ -22,23 +21,9 @@ beforeAll(async () => {
 
 afterAll(() => cluster.close());
 
-function sdk(region: string): Redis {
-  return new Redis({ url: cluster.url(region), token: TOKEN, enableAutoPipelining: false, enableTelemetry: false });
-}
-
-/** One command at `region`, after it has applied `token` (a session read), with who served it. */
-async function at(region: string, argv: unknown[], token: string): Promise<{ result: unknown; servedBy: unknown }> {
-  const answer = await request(cluster.url(region), '/', argv, {
-    'upstash-sync-token': token,
-    'x-meridian-consistency': 'session',
-  });
-  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-  return { result: (answer.body as { result: unknown }).result, servedBy: answer.headers['x-meridian-served-by'] };
-}
-
 describe('streams through a replica region with the SDK', () => {
   it('XADD, XRANGE, consumer groups and XACK work from the replica; XINFO and XPENDING agree at the same offset', async () => {
-    const replica = sdk('replica-1');
+    const replica = cluster.sdk('replica-1');
     const ids: string[] = [];
     for (const item of ['book', 'lamp', 'desk', 'pen']) ids.push(await replica.xadd('orders', '*', { item, qty: 1 }));
     expect(ids.every((id) => /^\d+-\d+$/.test(id))).toBe(true);
@@ -68,12 +53,12 @@ describe('streams through a replica region with the SDK', () => {
       ['XPENDING', 'orders', 'workers'],
       ['XRANGE', 'orders', '-', '+'],
     ]) {
-      const primary = await at('primary-1', argv, token);
-      const copy = await at('replica-1', argv, token);
+      const primary = await cluster.sessionCall('primary-1', argv, token);
+      const copy = await cluster.sessionCall('replica-1', argv, token);
       expect(copy.servedBy).toBe('replica-1');
       expect(copy.result, argv.join(' ')).toEqual(primary.result);
     }
-    const groups = (await at('replica-1', ['XINFO', 'GROUPS', 'orders'], token)).result as unknown[][];
+    const groups = (await cluster.sessionCall('replica-1', ['XINFO', 'GROUPS', 'orders'], token)).result as unknown[][];
     expect(groups[0]).toEqual([
       'name',
       'workers',
@@ -90,9 +75,9 @@ describe('streams through a replica region with the SDK', () => {
     ]);
     // Per consumer, pending counts agree too (idle times are each node's own clock, not compared).
     const consumers = async (region: string): Promise<unknown[]> =>
-      ((await at(region, ['XINFO', 'CONSUMERS', 'orders', 'workers'], token)).result as unknown[][]).map((c) =>
-        c.slice(0, 4),
-      );
+      (
+        (await cluster.sessionCall(region, ['XINFO', 'CONSUMERS', 'orders', 'workers'], token)).result as unknown[][]
+      ).map((c) => c.slice(0, 4));
     expect(await consumers('replica-1')).toEqual(await consumers('primary-1'));
     expect(await consumers('replica-1')).toEqual([
       ['name', 'alice', 'pending', 2],
