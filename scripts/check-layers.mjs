@@ -94,8 +94,35 @@ while (modelQueue.length > 0) {
   }
 }
 
+// The router as a function (packages/router/src/handler.ts) and everything it decides with touch no
+// Node built-in: sockets live in server.ts and http-region-client.ts only, so tests and the simulator
+// run the same routing code over the RegionClient port.
+const ROUTER_FUNCTION_FILES = [
+  'handler.ts',
+  'route.ts',
+  'classify.ts',
+  'location.ts',
+  'consistency.ts',
+  'monitor.ts',
+  'region-client.ts',
+  'memory-region-client.ts',
+];
+for (const name of ROUTER_FUNCTION_FILES) {
+  const file = join(root, 'packages', 'router', 'src', name);
+  const code = stripComments(readFileSync(file, 'utf8'));
+  for (const match of code.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)) {
+    const specifier = match[1];
+    if (!specifier.startsWith('.') && !specifier.startsWith('@meridian/'))
+      violations.push(`packages/router/src/${name}: the router function may not import '${specifier}'`);
+  }
+  if (/\b(?:setTimeout|setInterval|setImmediate)\b|\bDate\.now\b/.test(code))
+    violations.push(`packages/router/src/${name}: the router function takes time from its Clock port`);
+}
+
 if (violations.length > 0) {
   for (const violation of violations) console.error(violation);
   process.exit(1);
 }
-console.log(`layers ok: ${allowed.size} packages checked, ${modelSeen.size} deterministic simulator files`);
+console.log(
+  `layers ok: ${allowed.size} packages checked, ${modelSeen.size} deterministic simulator files, ${ROUTER_FUNCTION_FILES.length} router function files`,
+);

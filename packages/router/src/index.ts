@@ -15,6 +15,13 @@ export {
 } from './location.js';
 export type { ClientLocation } from './location.js';
 export { RegionMonitor } from './monitor.js';
+export { RouterHandler, forwardedHeaders, originForm } from './handler.js';
+export type { RouterHandlerOptions, RouterResponse, RegionViews } from './handler.js';
+export { HttpRegionClient, REAL_TIMERS } from './http-region-client.js';
+export { readAnswer, isAnswerStream } from './region-client.js';
+export { FunctionRegionClient } from './memory-region-client.js';
+export type { RegionFunction } from './memory-region-client.js';
+export type { AnswerStream, RegionAnswer, RegionCallResult, RegionClient, RegionRequest } from './region-client.js';
 export type { RegionView, MonitoredRegion, RegionMonitorOptions } from './monitor.js';
 export {
   MeridianRouter,

@@ -1,4 +1,5 @@
-import http from 'node:http';
+import type { Clock, TimerHandle } from '@meridian/lag';
+import { type RegionClient, readAnswer } from './region-client.js';
 import type { RegionState } from './route.js';
 
 /** One region as the router last saw it through `/_meridian/status`. */
@@ -26,35 +27,16 @@ export interface RegionMonitorOptions {
   readonly statusToken: string | undefined;
   readonly pollIntervalMs: number;
   readonly pollTimeoutMs: number;
-  readonly agent: http.Agent;
-}
-
-interface PollAnswer {
-  readonly status: number;
-  readonly body: string;
+  /** How polls reach the regions (node:http in the router process). */
+  readonly client: RegionClient;
+  /** Poll timers and `checkedAtMs`. */
+  readonly clock: Clock;
 }
 
 const STATUS_BYTES_MAX = 1024 * 1024;
 /** Polls in a row a healthy region may leave unanswered (timed out) before it counts as down. */
 const SLOW_POLLS_TOLERATED = 1;
-
-function fetchText(url: string, token: string | undefined, timeoutMs: number, agent: http.Agent): Promise<PollAnswer> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
-    const request = http.get(url, { headers, agent, timeout: timeoutMs }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        body += chunk;
-        if (body.length > STATUS_BYTES_MAX) request.destroy(new Error('status answer too large'));
-      });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-      response.on('error', reject);
-    });
-    request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    request.on('error', reject);
-  });
-}
+const NO_BODY = new Uint8Array(0);
 
 function numberField(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
@@ -86,7 +68,8 @@ export class RegionMonitor {
   private readonly inFlight = new Set<string>();
   /** Polls in a row that got no answer in time, per region. */
   private readonly slowPolls = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
+  private stopped = false;
 
   constructor(private readonly options: RegionMonitorOptions) {
     for (const region of options.regions) {
@@ -106,16 +89,18 @@ export class RegionMonitor {
 
   /** Polls once now, then every pollIntervalMs. Resolves after the first round. */
   async start(): Promise<void> {
+    this.stopped = false;
     await this.pollAll();
     const tick = (): void => {
-      this.timer = setTimeout(() => void this.pollAll().finally(tick), this.options.pollIntervalMs);
-      this.timer.unref();
+      if (this.stopped) return;
+      this.timer = this.options.clock.setTimer(this.options.pollIntervalMs, () => void this.pollAll().finally(tick));
     };
     tick();
   }
 
   stop(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.stopped = true;
+    this.timer?.cancel();
     this.timer = undefined;
   }
 
@@ -140,36 +125,53 @@ export class RegionMonitor {
   private async poll(region: MonitoredRegion): Promise<void> {
     if (this.inFlight.has(region.name)) return;
     this.inFlight.add(region.name);
-    const { statusToken, pollTimeoutMs, agent } = this.options;
-    const previous = this.views.get(region.name) as RegionView;
+    const { statusToken, pollTimeoutMs, client, clock } = this.options;
+    const path = statusToken === undefined ? '/_meridian/health' : '/_meridian/status';
     try {
-      const path = statusToken === undefined ? '/_meridian/health' : '/_meridian/status';
-      const answer = await fetchText(`${region.url}${path}`, statusToken, pollTimeoutMs, agent);
-      if (answer.status !== 200) {
-        const hint =
-          answer.status === 401 ? ' (wrong token: set MERIDIAN_ADMIN_TOKEN / MERIDIAN_TOKEN like the nodes)' : '';
-        this.views.set(region.name, { ...previous, healthy: false, error: `${path} answered ${answer.status}${hint}` });
+      const result = await client.send(region.url, {
+        method: 'GET',
+        path,
+        headers: statusToken === undefined ? {} : { authorization: `Bearer ${statusToken}` },
+        body: NO_BODY,
+        timeoutMs: pollTimeoutMs,
+      });
+      const previous = this.views.get(region.name) as RegionView;
+      if (result.kind === 'failed') {
+        // One slow answer (a node busy with one big request) is not an outage: a region that does
+        // answer, only late, turns unhealthy at the second slow poll in a row. Refused connections count at once.
+        const slow = (this.slowPolls.get(region.name) ?? 0) + 1;
+        this.slowPolls.set(region.name, result.timedOut ? slow : SLOW_POLLS_TOLERATED + 1);
+        if (result.timedOut && slow <= SLOW_POLLS_TOLERATED && previous.healthy) return;
+        this.views.set(region.name, {
+          ...previous,
+          healthy: false,
+          error: `cannot reach ${region.url}: ${result.error}`,
+        });
+        return;
+      }
+      const { status } = result.answer;
+      const body = await readAnswer(result.answer.body, STATUS_BYTES_MAX);
+      if (status !== 200 || body === undefined) {
+        const hint = status === 401 ? ' (wrong token: set MERIDIAN_ADMIN_TOKEN / MERIDIAN_TOKEN like the nodes)' : '';
+        const what = body === undefined ? 'an answer over 1 MiB' : String(status);
+        this.views.set(region.name, { ...previous, healthy: false, error: `${path} answered ${what}${hint}` });
         return;
       }
       this.slowPolls.delete(region.name);
-      const fields = statusToken === undefined ? { healthy: true } : readStatus(region, answer.body);
+      let fields: Partial<RegionView>;
+      try {
+        fields = statusToken === undefined ? { healthy: true } : readStatus(region, new TextDecoder().decode(body));
+      } catch {
+        this.views.set(region.name, { ...previous, healthy: false, error: `${path} answered malformed JSON` });
+        return;
+      }
       const healthy = fields.healthy ?? true;
       this.views.set(region.name, {
         ...previous,
         ...fields,
-        checkedAtMs: Date.now(),
+        checkedAtMs: clock.nowMs(),
         error: healthy ? undefined : 'not ready',
       });
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      // One slow answer (a node busy with one big request) is not an outage: a region that does
-      // answer, only late, turns unhealthy at the second slow poll in a row. Refused connections count at once.
-      const slow = (this.slowPolls.get(region.name) ?? 0) + 1;
-      const timedOut = message.startsWith('no answer within');
-      this.slowPolls.set(region.name, timedOut ? slow : SLOW_POLLS_TOLERATED + 1);
-      if (timedOut && slow <= SLOW_POLLS_TOLERATED && previous.healthy) return;
-      this.views.set(region.name, { ...previous, healthy: false, error: `cannot reach ${region.url}: ${message}` });
-      return;
     } finally {
       this.inFlight.delete(region.name);
     }

@@ -2,36 +2,15 @@ import { hasMeridianCode } from '@meridian/engine';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { resolve } from 'node:path';
-import type { Duplex } from 'node:stream';
-import {
-  CORS_HEADERS,
-  ERR_AUTH,
-  ERR_TOO_LARGE,
-  ALLOWED_METHODS,
-  REQUEST_BYTES_MAX_DEFAULT,
-  SYNC_TOKEN_HEADER,
-  SecretToken,
-  encodeJsonError,
-  enforceCorsPolicy,
-  parseSyncToken,
-  preflightHeaders,
-} from '@meridian/rest';
+import { Readable, type Duplex } from 'node:stream';
+import { CORS_HEADERS, ERR_TOO_LARGE, SecretToken, encodeJsonError, enforceCorsPolicy } from '@meridian/rest';
 import type { TopologyConfig } from '@meridian/topology';
-import { type RequestClass, classifyRequest, classifyRequestLine } from './classify.js';
-import { type Consistency, formatConsistency, parseConsistency } from './consistency.js';
-import { type ForwardRequest, type ForwardResult, forwardOnce, forwardedHeaders, readBody } from './forward.js';
-import {
-  CONSISTENCY_HEADER,
-  type ClientLocation,
-  HeaderError,
-  LOCATION_HEADER,
-  REGION_HEADER,
-  clientDelayMs,
-  locateClient,
-  rankRegions,
-} from './location.js';
+import { RouterHandler, type RouterResponse, bearerOrQueryToken, originForm } from './handler.js';
+import { HttpRegionClient, REAL_TIMERS } from './http-region-client.js';
+import type { ClientLocation } from './location.js';
 import { RegionMonitor, type RegionView } from './monitor.js';
-import { PRIMARY_UNREACHABLE, type RouteDecision, routeRequest, type UnavailableCode } from './route.js';
+import { isAnswerStream } from './region-client.js';
+import { routeRequest } from './route.js';
 import { Dashboard } from './ui/dashboard.js';
 import { PROXIED_UPGRADE_PATHS, proxyUpgrade, refuseUpgrade } from './upgrade.js';
 
@@ -61,36 +40,6 @@ export const ROUTER_POLL_TIMEOUT_MS_DEFAULT = 1000;
 export const ROUTER_FORWARD_TIMEOUT_MS_DEFAULT = 60_000;
 const SOCKETS_PER_REGION_MAX = 256;
 
-interface RoutedRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly client: ClientLocation;
-  readonly consistency: Consistency;
-  readonly requestClass: RequestClass;
-  readonly body: Buffer | http.IncomingMessage;
-}
-
-/** Where a request runs and how far it travels, from the request's headers. */
-function consistencyOf(request: http.IncomingMessage, fallback: Consistency): Consistency {
-  const header = headerValue(request, CONSISTENCY_HEADER);
-  if (header !== undefined && header.trim() !== '') {
-    const parsed = parseConsistency(header);
-    if (parsed === undefined) {
-      throw new HeaderError(
-        `ERR ${CONSISTENCY_HEADER} must be eventual, session, bounded=<ms> or strong, got "${header}"`,
-      );
-    }
-    return parsed;
-  }
-  if (parseSyncToken(headerValue(request, SYNC_TOKEN_HEADER)) !== undefined) return { level: 'session' };
-  return fallback;
-}
-
-function headerValue(request: http.IncomingMessage, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
 function sendJson(
   response: http.ServerResponse,
   status: number,
@@ -107,9 +56,51 @@ function sendJson(
   response.end(body);
 }
 
-/** The geo-router: a node:http proxy in front of the region nodes. */
+/** Reads a whole body up to `bytesMax`; undefined when it is larger. */
+function readBody(request: http.IncomingMessage, bytesMax: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= bytesMax) chunks.push(chunk);
+      else chunks.length = 0;
+    });
+    request.on('end', () => resolve(size > bytesMax ? undefined : Buffer.concat(chunks, size)));
+    request.on('error', reject);
+  });
+}
+
+/** Writes the handler's answer: one write for a whole body, a piped stream (cancelled if the client leaves) otherwise. */
+function writeAnswer(response: http.ServerResponse, answer: RouterResponse): void {
+  if (response.headersSent || response.destroyed) {
+    if (isAnswerStream(answer.body)) answer.body.cancel();
+    return;
+  }
+  const body = answer.body;
+  if (!isAnswerStream(body)) {
+    response.writeHead(answer.status, answer.headers as http.OutgoingHttpHeaders);
+    response.end(body);
+    return;
+  }
+  response.writeHead(answer.status, answer.headers as http.OutgoingHttpHeaders);
+  response.flushHeaders();
+  const source = Readable.from(body, { objectMode: false });
+  source.on('error', () => response.destroy());
+  response.on('close', () => {
+    if (!response.writableFinished) {
+      body.cancel();
+      source.destroy();
+    }
+  });
+  source.pipe(response);
+}
+
+/** The geo-router over node:http: a thin adapter around RouterHandler, plus WebSocket splicing and the dashboard. */
 export class MeridianRouter {
   readonly monitor: RegionMonitor;
+  /** The router as a function (handler.ts): everything but sockets. */
+  readonly handler: RouterHandler;
   /** The live dashboard at /_meridian/ui (ui/dashboard.ts). */
   readonly dashboard: Dashboard;
   private readonly agent = new http.Agent({
@@ -120,22 +111,11 @@ export class MeridianRouter {
   });
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
-  private readonly statusToken: SecretToken | undefined;
-  private readonly defaultConsistency: Consistency;
-  private readonly requestBytesMax: number;
-  private readonly addClientLatency: boolean;
-  private readonly forwardTimeoutMs: number;
-  private listening = false;
 
   constructor(private readonly options: RouterOptions) {
     const { config } = options;
-    const auth = config.auth;
-    const guard = auth.adminToken ?? auth.token;
-    this.statusToken = guard === undefined ? undefined : new SecretToken(guard);
-    this.defaultConsistency = parseConsistency(config.router.defaultConsistency) ?? { level: 'eventual' };
-    this.requestBytesMax = options.requestBytesMax ?? REQUEST_BYTES_MAX_DEFAULT;
-    this.addClientLatency = options.addClientLatency ?? config.router.addClientLatency;
-    this.forwardTimeoutMs = options.forwardTimeoutMs ?? ROUTER_FORWARD_TIMEOUT_MS_DEFAULT;
+    const guard = config.auth.adminToken ?? config.auth.token;
+    const client = new HttpRegionClient(this.agent);
     this.monitor = new RegionMonitor({
       regions: config.regions.map((region) => ({
         name: region.name,
@@ -145,12 +125,22 @@ export class MeridianRouter {
       statusToken: guard,
       pollIntervalMs: options.pollIntervalMs ?? ROUTER_POLL_INTERVAL_MS_DEFAULT,
       pollTimeoutMs: options.pollTimeoutMs ?? ROUTER_POLL_TIMEOUT_MS_DEFAULT,
-      agent: this.agent,
+      client,
+      clock: REAL_TIMERS,
+    });
+    this.handler = new RouterHandler({
+      config,
+      views: this.monitor,
+      client,
+      clock: REAL_TIMERS,
+      forwardTimeoutMs: options.forwardTimeoutMs ?? ROUTER_FORWARD_TIMEOUT_MS_DEFAULT,
+      ...(options.requestBytesMax === undefined ? {} : { requestBytesMax: options.requestBytesMax }),
+      ...(options.addClientLatency === undefined ? {} : { addClientLatency: options.addClientLatency }),
     });
     this.dashboard = new Dashboard({
       config,
       monitor: this.monitor,
-      adminToken: this.statusToken,
+      adminToken: guard === undefined ? undefined : new SecretToken(guard),
       nodeToken: guard,
       agent: this.agent,
       experimentOutDir: resolve(options.experimentOutDir ?? 'experiment-out'),
@@ -161,7 +151,6 @@ export class MeridianRouter {
     this.server = http.createServer(
       { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000, noDelay: true },
       (request, response) => {
-        enforceCorsPolicy(this.options.config.cors, request, response);
         this.handle(request, response).catch((error: unknown) => {
           console.error('meridian router: request failed:', error);
           sendJson(response, 500, encodeJsonError('ERR internal error in the router'));
@@ -192,7 +181,7 @@ export class MeridianRouter {
         resolve();
       });
     });
-    this.listening = true;
+    this.handler.ready = true;
     return this.url;
   }
 
@@ -205,34 +194,13 @@ export class MeridianRouter {
 
   /** The router's view of every region (its `/_meridian/status`). */
   status(): Record<string, unknown> {
-    const { config } = this.options;
-    return {
-      role: 'router',
-      ready: this.listening,
-      region: config.router.region,
-      primary: config.primary,
-      defaultConsistency: formatConsistency(this.defaultConsistency),
-      addClientLatency: this.addClientLatency,
-      regions: this.monitor.all().map((view) => ({
-        name: view.name,
-        url: view.url,
-        isPrimary: view.isPrimary,
-        role: view.role ?? null,
-        healthy: view.healthy,
-        stalenessMs: Number.isFinite(view.stalenessMs) ? view.stalenessMs : null,
-        appliedOffset: view.appliedOffset,
-        primaryOffset: view.primaryOffset ?? null,
-        lagOffsets: view.lagOffsets ?? null,
-        checkedAtMs: view.checkedAtMs ?? null,
-        error: view.error ?? null,
-      })),
-    };
+    return this.handler.status();
   }
 
   async close(): Promise<void> {
     this.monitor.stop();
     this.dashboard.close();
-    this.listening = false;
+    this.handler.ready = false;
     const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
     for (const socket of this.sockets) socket.destroy();
@@ -242,129 +210,21 @@ export class MeridianRouter {
 
   private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const method = request.method ?? 'GET';
-    const path = originForm(request.url ?? '/');
-    if (path === undefined) {
-      return sendJson(response, 400, encodeJsonError('ERR malformed request target: expected a path such as /get/key'));
+    const url = request.url ?? '/';
+    const path = originForm(url);
+    if (path?.startsWith('/_meridian/') === true) {
+      enforceCorsPolicy(this.options.config.cors, request, response);
+      const endpoint = path.slice('/_meridian/'.length).split('?')[0] ?? '';
+      if (this.dashboard.serve(endpoint, bearerOrQueryToken({ url, headers: request.headers }), request, response))
+        return;
     }
-    const line = classifyRequestLine(method, path);
-    if (line !== 'needsBody' && line.kind === 'preflight') {
-      response.writeHead(204, preflightHeaders(this.options.config.cors, request.headers, ALLOWED_METHODS));
-      response.end();
-      return;
-    }
-    if (line !== 'needsBody' && line.kind === 'local') return this.local(line.endpoint, request, response);
-    if (Number(request.headers['content-length'] ?? 0) > this.requestBytesMax) {
+    const { requestBytesMax } = this.handler;
+    if (method !== 'OPTIONS' && Number(request.headers['content-length'] ?? 0) > requestBytesMax) {
       return sendJson(response, 413, encodeJsonError(ERR_TOO_LARGE), { connection: 'close' });
     }
-    let client: ClientLocation;
-    let consistency: Consistency;
-    try {
-      client = this.clientOf(request);
-      consistency = consistencyOf(request, this.defaultConsistency);
-    } catch (error) {
-      if (!hasMeridianCode(error, 'MERIDIAN_ROUTER_HEADER_INVALID')) throw error;
-      return sendJson(response, 400, encodeJsonError(error.message));
-    }
-    const streamed = line !== 'needsBody' && line.kind === 'write';
-    const body = streamed ? request : await readBody(request, this.requestBytesMax);
+    const body = await readBody(request, requestBytesMax);
     if (body === undefined) return sendJson(response, 413, encodeJsonError(ERR_TOO_LARGE), { connection: 'close' });
-    const requestClass = line === 'needsBody' ? classifyRequest(method, path, body as Buffer) : line;
-    await this.route({ method, path, client, consistency, requestClass, body }, request, response);
-  }
-
-  /** Where the client is, from `x-meridian-region` / `x-meridian-location` (HeaderError when malformed). */
-  private clientOf(request: http.IncomingMessage): ClientLocation {
-    return locateClient(
-      this.options.config,
-      headerValue(request, REGION_HEADER),
-      headerValue(request, LOCATION_HEADER),
-    );
-  }
-
-  private decide(routed: RoutedRequest): RouteDecision {
-    const byDistance = rankRegions(this.options.config, routed.client).map(
-      (name) => this.monitor.view(name) as RegionView,
-    );
-    const isWrite = routed.requestClass.kind === 'write';
-    // Event streams are long-lived: the nearest healthy region, whatever the staleness bound.
-    const consistency: Consistency = routed.requestClass.kind === 'stream' ? { level: 'eventual' } : routed.consistency;
-    return routeRequest({ isWrite, consistency }, byDistance);
-  }
-
-  private async route(
-    routed: RoutedRequest,
-    request: http.IncomingMessage,
-    response: http.ServerResponse,
-  ): Promise<void> {
-    const decision = this.decide(routed);
-    if (decision.kind === 'unavailable') return this.unavailable(response, decision, routed);
-    const isWrite = routed.requestClass.kind === 'write';
-    const candidates = [decision.region, ...decision.fallbacks];
-    const failures: string[] = [];
-    for (const name of candidates) {
-      const view = this.monitor.view(name) as RegionView;
-      let result = await this.forwardTo(view, routed, request, response);
-      if (result.kind === 'failed' && result.reusedSocket && Buffer.isBuffer(routed.body)) {
-        result = await this.forwardTo(view, routed, request, response);
-      }
-      if (result.kind === 'answered') return;
-      if (result.kind === 'tooLarge')
-        return sendJson(response, 413, encodeJsonError(ERR_TOO_LARGE), { connection: 'close' });
-      // A request that only timed out says the region is slow, not down: the status polls decide.
-      if (!result.error.startsWith('no answer within')) this.monitor.markDown(name, result.error);
-      failures.push(`${name} (${view.url}: ${result.error})`);
-      if (isWrite || !Buffer.isBuffer(routed.body)) break;
-    }
-    if (isWrite || routed.consistency.level === 'strong')
-      return this.unavailable(response, PRIMARY_UNREACHABLE, routed, failures);
-    sendJson(response, 503, encodeJsonError(`ERR no region reachable: ${failures.join('; ')}`));
-  }
-
-  private forwardTo(
-    view: RegionView,
-    routed: RoutedRequest,
-    request: http.IncomingMessage,
-    response: http.ServerResponse,
-  ): Promise<ForwardResult> {
-    const delayMs = this.addClientLatency ? clientDelayMs(this.options.config, routed.client, view.name) : 0;
-    const forward: ForwardRequest = {
-      method: routed.method,
-      path: routed.path,
-      headers: forwardedHeaders(request.headers, { [CONSISTENCY_HEADER]: formatConsistency(routed.consistency) }),
-      body: routed.body,
-      requestBytesMax: this.requestBytesMax,
-      timeoutMs: routed.requestClass.kind === 'stream' ? undefined : this.forwardTimeoutMs,
-      agent: this.agent,
-      responseDelayMs: delayMs,
-    };
-    const target = {
-      region: view.name,
-      url: view.url,
-      stalenessMs: view.stalenessMs,
-      consistency: formatConsistency(routed.consistency),
-    };
-    const send = (): Promise<ForwardResult> => forwardOnce(target, forward, response);
-    return delayMs > 0 ? new Promise((resolve) => setTimeout(() => resolve(send()), delayMs)) : send();
-  }
-
-  private unavailable(
-    response: http.ServerResponse,
-    { code, reason }: { readonly code: UnavailableCode; readonly reason: string },
-    routed: RoutedRequest,
-    failures: string[] = [],
-  ): void {
-    const primary = this.monitor.view(this.options.config.primary) as RegionView;
-    if (code === 'MERIDIAN_ROUTER_PRIMARY_UNREACHABLE') {
-      const why = failures[0] ?? `${primary.name} (${primary.url}: ${primary.error ?? 'unhealthy'})`;
-      const what = routed.requestClass.kind === 'write' ? 'writes' : 'strong reads';
-      const message = `ERR primary unreachable: ${why}; ${what} fail until it is back, other reads keep working`;
-      return sendJson(response, 503, encodeJsonError(message), { 'retry-after': '1' });
-    }
-    const message =
-      routed.consistency.level === 'bounded'
-        ? `ERR no replica within ${routed.consistency.stalenessMsMax} ms of staleness is reachable and the primary is unreachable`
-        : `ERR ${reason}: every region is down or unreachable from the router`;
-    sendJson(response, 503, encodeJsonError(message), { 'retry-after': '1' });
+    writeAnswer(response, await this.handler.handle({ method, url, headers: request.headers, body }));
   }
 
   /**
@@ -384,13 +244,15 @@ export class MeridianRouter {
     }
     let client: ClientLocation;
     try {
-      client = this.clientOf(request);
+      client = this.handler.clientOf(request.headers);
     } catch (error) {
       if (!hasMeridianCode(error, 'MERIDIAN_ROUTER_HEADER_INVALID')) throw error;
       return refuseUpgrade(socket, 400, 'Bad Request', error.message);
     }
-    const byDistance = rankRegions(this.options.config, client).map((name) => this.monitor.view(name) as RegionView);
-    const decision = routeRequest({ isWrite: false, consistency: { level: 'eventual' } }, byDistance);
+    const decision = routeRequest(
+      { isWrite: false, consistency: { level: 'eventual' } },
+      this.handler.byDistance(client),
+    );
     if (decision.kind === 'unavailable') {
       return refuseUpgrade(
         socket,
@@ -410,31 +272,6 @@ export class MeridianRouter {
     }
     refuseUpgrade(socket, 503, 'Service Unavailable', `ERR no region reachable: ${failures.join('; ')}`);
   }
-
-  private local(endpoint: string, request: http.IncomingMessage, response: http.ServerResponse): void {
-    if (this.dashboard.serve(endpoint, bearerOrQueryToken(request), request, response)) return;
-    request.resume();
-    if (endpoint === 'health') {
-      return sendJson(
-        response,
-        this.listening ? 200 : 503,
-        this.listening ? '{"status":"ok"}' : '{"status":"starting"}',
-      );
-    }
-    if (endpoint !== 'status')
-      return sendJson(response, 404, encodeJsonError(`ERR unknown endpoint /_meridian/${endpoint} on the router`));
-    const credential = bearerOrQueryToken(request);
-    if (this.statusToken !== undefined && !this.statusToken.matches(credential)) {
-      return sendJson(response, 401, encodeJsonError(ERR_AUTH));
-    }
-    sendJson(response, 200, JSON.stringify(this.status()));
-  }
-}
-
-function bearerOrQueryToken(request: http.IncomingMessage): string | undefined {
-  const match = /^\s*bearer\s+(\S+)\s*$/i.exec(headerValue(request, 'authorization') ?? '');
-  if (match?.[1] !== undefined) return match[1];
-  return new URL(request.url ?? '/', 'http://router').searchParams.get('_token') ?? undefined;
 }
 
 /** Creates a router and starts it (polls every region once, then listens). */
@@ -444,17 +281,4 @@ export async function startRouter(options: RouterOptions): Promise<MeridianRoute
   return router;
 }
 
-/**
- * The request target in origin form (`/get/x?y`): an absolute-form target (`http://host/get/x`,
- * which HTTP/1.1 servers must accept) keeps only its path and query; undefined when unusable.
- */
-export function originForm(target: string): string | undefined {
-  if (target.startsWith('/')) return target;
-  try {
-    const url = new URL(target);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
-    return `${url.pathname}${url.search}`;
-  } catch {
-    return undefined;
-  }
-}
+export { originForm };

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RegionMonitor } from '@meridian/router';
+import { HttpRegionClient, REAL_TIMERS, RegionMonitor } from '@meridian/router';
 
 describe('RegionMonitor and one slow request', () => {
   const closers: (() => void)[] = [];
@@ -33,7 +33,8 @@ describe('RegionMonitor and one slow request', () => {
       statusToken: 'token',
       pollIntervalMs: 10,
       pollTimeoutMs: 150,
-      agent,
+      client: new HttpRegionClient(agent),
+      clock: REAL_TIMERS,
     });
     holder.monitor = monitor;
     closers.push(() => monitor.stop());

@@ -1,0 +1,337 @@
+import { hasMeridianCode } from '@meridian/engine';
+import type { Clock } from '@meridian/lag';
+import {
+  ALLOWED_METHODS,
+  CORS_HEADERS,
+  ERR_AUTH,
+  ERR_TOO_LARGE,
+  REQUEST_BYTES_MAX_DEFAULT,
+  type RestRequest,
+  SERVED_BY_HEADER,
+  STALENESS_HEADER,
+  SYNC_TOKEN_HEADER,
+  SecretToken,
+  applyCorsPolicy,
+  encodeJsonError,
+  parseSyncToken,
+  preflightHeaders,
+} from '@meridian/rest';
+import type { TopologyConfig } from '@meridian/topology';
+import { type RequestClass, classifyRequest, classifyRequestLine } from './classify.js';
+import { type Consistency, formatConsistency, parseConsistency } from './consistency.js';
+import {
+  CONSISTENCY_HEADER,
+  type ClientLocation,
+  HeaderError,
+  LOCATION_HEADER,
+  REGION_HEADER,
+  clientDelayMs,
+  locateClient,
+  rankRegions,
+} from './location.js';
+import type { RegionView } from './monitor.js';
+import type { AnswerStream, HeaderMap, RegionCallResult, RegionClient } from './region-client.js';
+import { PRIMARY_UNREACHABLE, type RouteDecision, routeRequest, type UnavailableCode } from './route.js';
+
+/** What the router answers: a whole body, or a stream the HTTP adapter pipes (and cancels if the client leaves). */
+export interface RouterResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | readonly string[]>;
+  readonly body: string | Uint8Array | AnswerStream;
+}
+
+/** The router's view of the regions (RegionMonitor: polled `/_meridian/status`). */
+export interface RegionViews {
+  view(name: string): RegionView | undefined;
+  all(): RegionView[];
+  /** A forward could not connect: skip the region until its next good poll. */
+  markDown(name: string, error: string): void;
+}
+
+export interface RouterHandlerOptions {
+  /** The topology, with secrets already applied. */
+  readonly config: TopologyConfig;
+  readonly views: RegionViews;
+  readonly client: RegionClient;
+  /** Timers for the modelled client latency (`addClientLatency`). */
+  readonly clock: Clock;
+  readonly requestBytesMax?: number;
+  /** Default: config.router.addClientLatency. */
+  readonly addClientLatency?: boolean;
+  /** Upper bound on one forwarded request (event streams have none). */
+  readonly forwardTimeoutMs: number;
+}
+
+interface RoutedRequest {
+  readonly request: RestRequest;
+  readonly path: string;
+  readonly client: ClientLocation;
+  readonly consistency: Consistency;
+  readonly requestClass: RequestClass;
+}
+
+/** Headers that describe one hop, never forwarded (RFC 9110 §7.6.1). */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+]);
+
+/** `headers` without hop-by-hop ones, plus `extra`. */
+export function forwardedHeaders(
+  headers: HeaderMap,
+  extra: Record<string, string>,
+): Record<string, string | readonly string[]> {
+  const out: Record<string, string | readonly string[]> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+  }
+  for (const name in extra) out[name] = extra[name] as string;
+  return out;
+}
+
+function headerValue(headers: HeaderMap, name: string): string | undefined {
+  const value = headers[name];
+  return typeof value === 'string' ? value : value?.[0];
+}
+
+function json(status: number, body: string, extra: Record<string, string> = {}): RouterResponse {
+  return { status, headers: { ...CORS_HEADERS, 'content-type': 'application/json', ...extra }, body };
+}
+
+/** The bearer token, or `?_token=` (the dashboard's EventSource cannot send headers). */
+export function bearerOrQueryToken(request: { readonly url: string; readonly headers: HeaderMap }): string | undefined {
+  const match = /^\s*bearer\s+(\S+)\s*$/i.exec(headerValue(request.headers, 'authorization') ?? '');
+  if (match?.[1] !== undefined) return match[1];
+  const mark = request.url.indexOf('?');
+  if (mark < 0) return undefined;
+  return new URLSearchParams(request.url.slice(mark + 1)).get('_token') ?? undefined;
+}
+
+/**
+ * The request target in origin form (`/get/x?y`): an absolute-form target (`http://host/get/x`,
+ * which HTTP/1.1 servers must accept) keeps only its path and query; undefined when unusable.
+ */
+export function originForm(target: string): string | undefined {
+  if (target.startsWith('/')) return target;
+  try {
+    const url = new URL(target);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+    return `${url.pathname}${url.search}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The geo-router as a function: `(RestRequest) => Promise<RouterResponse>`. It classifies the
+ * request, picks a region (`routeRequest`, the same decision the simulator makes), forwards through
+ * the RegionClient port, fails over between replicas, and answers the router's own endpoints. No
+ * socket, no Node built-in: node:http is a thin adapter around it (server.ts).
+ */
+export class RouterHandler {
+  /** false until the adapter listens; `/_meridian/health` answers 503 meanwhile. */
+  ready = false;
+  private readonly statusToken: SecretToken | undefined;
+  private readonly defaultConsistency: Consistency;
+  readonly requestBytesMax: number;
+  readonly addClientLatency: boolean;
+
+  constructor(private readonly options: RouterHandlerOptions) {
+    const auth = options.config.auth;
+    const guard = auth.adminToken ?? auth.token;
+    this.statusToken = guard === undefined ? undefined : new SecretToken(guard);
+    this.defaultConsistency = parseConsistency(options.config.router.defaultConsistency) ?? { level: 'eventual' };
+    this.requestBytesMax = options.requestBytesMax ?? REQUEST_BYTES_MAX_DEFAULT;
+    this.addClientLatency = options.addClientLatency ?? options.config.router.addClientLatency;
+  }
+
+  async handle(request: RestRequest): Promise<RouterResponse> {
+    const response = await this.answer(request);
+    applyCorsPolicy(response.headers, this.options.config.cors, headerValue(request.headers, 'origin'));
+    return response;
+  }
+
+  /** The router's view of every region (its `/_meridian/status`). */
+  status(): Record<string, unknown> {
+    const { config, views } = this.options;
+    return {
+      role: 'router',
+      ready: this.ready,
+      region: config.router.region,
+      primary: config.primary,
+      defaultConsistency: formatConsistency(this.defaultConsistency),
+      addClientLatency: this.addClientLatency,
+      regions: views.all().map((view) => ({
+        name: view.name,
+        url: view.url,
+        isPrimary: view.isPrimary,
+        role: view.role ?? null,
+        healthy: view.healthy,
+        stalenessMs: Number.isFinite(view.stalenessMs) ? view.stalenessMs : null,
+        appliedOffset: view.appliedOffset,
+        primaryOffset: view.primaryOffset ?? null,
+        lagOffsets: view.lagOffsets ?? null,
+        checkedAtMs: view.checkedAtMs ?? null,
+        error: view.error ?? null,
+      })),
+    };
+  }
+
+  /** Where the client is, from `x-meridian-region` / `x-meridian-location` (HeaderError when malformed). */
+  clientOf(headers: HeaderMap): ClientLocation {
+    return locateClient(
+      this.options.config,
+      headerValue(headers, REGION_HEADER),
+      headerValue(headers, LOCATION_HEADER),
+    );
+  }
+
+  /** The regions nearest first, as the router sees them now. */
+  byDistance(client: ClientLocation): RegionView[] {
+    return rankRegions(this.options.config, client).map((name) => this.options.views.view(name) as RegionView);
+  }
+
+  private async answer(request: RestRequest): Promise<RouterResponse> {
+    const path = originForm(request.url);
+    if (path === undefined)
+      return json(400, encodeJsonError('ERR malformed request target: expected a path such as /get/key'));
+    const line = classifyRequestLine(request.method, path);
+    if (line !== 'needsBody' && line.kind === 'preflight') {
+      return {
+        status: 204,
+        headers: preflightHeaders(this.options.config.cors, request.headers, ALLOWED_METHODS),
+        body: '',
+      };
+    }
+    if (line !== 'needsBody' && line.kind === 'local') return this.local(line.endpoint, request);
+    if (request.body.byteLength > this.requestBytesMax)
+      return json(413, encodeJsonError(ERR_TOO_LARGE), { connection: 'close' });
+    let client: ClientLocation;
+    let consistency: Consistency;
+    try {
+      client = this.clientOf(request.headers);
+      consistency = this.consistencyOf(request.headers);
+    } catch (error) {
+      if (!hasMeridianCode(error, 'MERIDIAN_ROUTER_HEADER_INVALID')) throw error;
+      return json(400, encodeJsonError(error.message));
+    }
+    const requestClass = line === 'needsBody' ? classifyRequest(request.method, path, request.body) : line;
+    return this.route({ request, path, client, consistency, requestClass });
+  }
+
+  /** The consistency a request asks for: the header, else `session` with a sync token, else the default. */
+  private consistencyOf(headers: HeaderMap): Consistency {
+    const header = headerValue(headers, CONSISTENCY_HEADER);
+    if (header !== undefined && header.trim() !== '') {
+      const parsed = parseConsistency(header);
+      if (parsed === undefined) {
+        throw new HeaderError(
+          `ERR ${CONSISTENCY_HEADER} must be eventual, session, bounded=<ms> or strong, got "${header}"`,
+        );
+      }
+      return parsed;
+    }
+    if (parseSyncToken(headerValue(headers, SYNC_TOKEN_HEADER)) !== undefined) return { level: 'session' };
+    return this.defaultConsistency;
+  }
+
+  private decide(routed: RoutedRequest): RouteDecision {
+    const isWrite = routed.requestClass.kind === 'write';
+    // Event streams are long-lived: the nearest healthy region, whatever the staleness bound.
+    const consistency: Consistency = routed.requestClass.kind === 'stream' ? { level: 'eventual' } : routed.consistency;
+    return routeRequest({ isWrite, consistency }, this.byDistance(routed.client));
+  }
+
+  private async route(routed: RoutedRequest): Promise<RouterResponse> {
+    const decision = this.decide(routed);
+    if (decision.kind === 'unavailable') return this.unavailable(decision, routed);
+    const isWrite = routed.requestClass.kind === 'write';
+    const failures: string[] = [];
+    for (const name of [decision.region, ...decision.fallbacks]) {
+      const view = this.options.views.view(name) as RegionView;
+      let result = await this.forwardTo(view, routed);
+      if (result.kind === 'failed' && result.retryable) result = await this.forwardTo(view, routed);
+      if (result.kind === 'answered') return this.answered(view, routed, result.answer);
+      // A request that only timed out says the region is slow, not down: the status polls decide.
+      if (!result.timedOut) this.options.views.markDown(name, result.error);
+      failures.push(`${name} (${view.url}: ${result.error})`);
+      if (isWrite) break;
+    }
+    if (isWrite || routed.consistency.level === 'strong')
+      return this.unavailable(PRIMARY_UNREACHABLE, routed, failures);
+    return json(503, encodeJsonError(`ERR no region reachable: ${failures.join('; ')}`));
+  }
+
+  private async forwardTo(view: RegionView, routed: RoutedRequest): Promise<RegionCallResult> {
+    const { request, requestClass } = routed;
+    await this.clientLatency(routed, view);
+    return this.options.client.send(view.url, {
+      method: request.method,
+      path: routed.path,
+      headers: forwardedHeaders(request.headers, { [CONSISTENCY_HEADER]: formatConsistency(routed.consistency) }),
+      body: request.body,
+      timeoutMs: requestClass.kind === 'stream' ? undefined : this.options.forwardTimeoutMs,
+    });
+  }
+
+  /** The modelled one-way latency between the client and the region, when the router adds it. */
+  private clientLatency(routed: RoutedRequest, view: RegionView): Promise<void> {
+    const delayMs = this.addClientLatency ? clientDelayMs(this.options.config, routed.client, view.name) : 0;
+    if (!(delayMs > 0)) return Promise.resolve();
+    return new Promise((resolve) => this.options.clock.setTimer(delayMs, resolve));
+  }
+
+  private async answered(
+    view: RegionView,
+    routed: RoutedRequest,
+    answer: { readonly status: number; readonly headers: HeaderMap; readonly body: Uint8Array | AnswerStream },
+  ): Promise<RouterResponse> {
+    await this.clientLatency(routed, view);
+    const headers = forwardedHeaders(answer.headers, { [CONSISTENCY_HEADER]: formatConsistency(routed.consistency) });
+    if (headers[SERVED_BY_HEADER] === undefined) headers[SERVED_BY_HEADER] = view.name;
+    if (headers[STALENESS_HEADER] === undefined && Number.isFinite(view.stalenessMs)) {
+      headers[STALENESS_HEADER] = String(Math.round(view.stalenessMs));
+    }
+    return { status: answer.status, headers, body: answer.body };
+  }
+
+  private unavailable(
+    { code, reason }: { readonly code: UnavailableCode; readonly reason: string },
+    routed: RoutedRequest,
+    failures: string[] = [],
+  ): RouterResponse {
+    if (code === 'MERIDIAN_ROUTER_PRIMARY_UNREACHABLE') {
+      const primary = this.options.views.view(this.options.config.primary) as RegionView;
+      const why = failures[0] ?? `${primary.name} (${primary.url}: ${primary.error ?? 'unhealthy'})`;
+      const what = routed.requestClass.kind === 'write' ? 'writes' : 'strong reads';
+      const message = `ERR primary unreachable: ${why}; ${what} fail until it is back, other reads keep working`;
+      return json(503, encodeJsonError(message), { 'retry-after': '1' });
+    }
+    const message =
+      routed.consistency.level === 'bounded'
+        ? `ERR no replica within ${routed.consistency.stalenessMsMax} ms of staleness is reachable and the primary is unreachable`
+        : `ERR ${reason}: every region is down or unreachable from the router`;
+    return json(503, encodeJsonError(message), { 'retry-after': '1' });
+  }
+
+  private local(endpoint: string, request: RestRequest): RouterResponse {
+    if (endpoint === 'health') {
+      return json(this.ready ? 200 : 503, this.ready ? '{"status":"ok"}' : '{"status":"starting"}');
+    }
+    if (endpoint !== 'status')
+      return json(404, encodeJsonError(`ERR unknown endpoint /_meridian/${endpoint} on the router`));
+    if (this.statusToken !== undefined && !this.statusToken.matches(bearerOrQueryToken(request))) {
+      return json(401, encodeJsonError(ERR_AUTH));
+    }
+    return json(200, JSON.stringify(this.status()));
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The router's one port to the regions: send a request, get an answer or a failure. node:http in
+ * the router process (http-region-client.ts), a function call in tests and the simulator
+ * (memory-region-client.ts). Everything that decides lives in handler.ts and monitor.ts, over this.
+ */
+
+/** A body the router passes on without holding it whole: event streams and large answers. */
+export interface AnswerStream extends AsyncIterable<Uint8Array> {
+  /** The client went away: stop reading and release the upstream connection. */
+  cancel(): void;
+}
+
+export type HeaderMap = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+export interface RegionRequest {
+  readonly method: string;
+  /** Path and query. */
+  readonly path: string;
+  readonly headers: HeaderMap;
+  readonly body: Uint8Array;
+  /** undefined: no limit (event streams). */
+  readonly timeoutMs: number | undefined;
+}
+
+export interface RegionAnswer {
+  readonly status: number;
+  readonly headers: HeaderMap;
+  readonly body: Uint8Array | AnswerStream;
+}
+
+export type RegionCallResult =
+  | { readonly kind: 'answered'; readonly answer: RegionAnswer }
+  | {
+      readonly kind: 'failed';
+      readonly error: string;
+      /** No answer within the timeout: the region is slow, not known to be down. */
+      readonly timedOut: boolean;
+      /** Failed on a kept-alive connection the region had closed: safe to send once more. */
+      readonly retryable: boolean;
+    };
+
+export interface RegionClient {
+  send(url: string, request: RegionRequest): Promise<RegionCallResult>;
+}
+
+/** Whether a body is a stream rather than bytes. */
+export function isAnswerStream(body: string | Uint8Array | AnswerStream): body is AnswerStream {
+  return typeof body !== 'string' && !(body instanceof Uint8Array);
+}
+
+/** Reads a body whole, up to `bytesMax` (undefined when larger). */
+export async function readAnswer(body: Uint8Array | AnswerStream, bytesMax: number): Promise<Uint8Array | undefined> {
+  if (body instanceof Uint8Array) return body.byteLength <= bytesMax ? body : undefined;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > bytesMax) {
+      body.cancel();
+      return undefined;
+    }
+    chunks.push(chunk);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}

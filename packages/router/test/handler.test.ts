@@ -1,0 +1,171 @@
+import { VirtualClock } from '@meridian/lag';
+import { FunctionRegionClient, RegionMonitor, RouterHandler, type RouterResponse, readAnswer } from '@meridian/router';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN, TestNode, TOKEN, threeRegionConfig } from './topology-fixture.js';
+
+// The router as a function: real nodes answer through their RestHandler, the router through
+// RouterHandler.handle, polls and modelled latency on a virtual clock. No socket, no wall-clock wait.
+
+/** A node that is not listening (no socket) but says it is ready. */
+class InProcessNode extends TestNode {
+  override status(): Record<string, unknown> {
+    return { ...super.status(), ready: true, healthy: true };
+  }
+}
+
+const config = threeRegionConfig();
+const urlOf = (region: string): string => `mem://${region}`;
+let nodes: Map<string, InProcessNode>;
+let client: FunctionRegionClient;
+let clock: VirtualClock;
+let monitor: RegionMonitor;
+
+function router(addClientLatency = false): RouterHandler {
+  return new RouterHandler({ config, views: monitor, client, clock, forwardTimeoutMs: 1000, addClientLatency });
+}
+
+beforeAll(() => {
+  nodes = new Map(
+    config.regions.map((region) => [
+      region.name,
+      new InProcessNode({ token: TOKEN, adminToken: ADMIN, region: region.name, port: 0 }),
+    ]),
+  );
+  nodes.get('eu-west-1')!.stalenessMs = 40;
+  nodes.get('ap-southeast-1')!.stalenessMs = 250;
+  client = new FunctionRegionClient(new Map([...nodes].map(([name, node]) => [urlOf(name), (r) => node.handle(r)])));
+  clock = new VirtualClock(1_000);
+  monitor = new RegionMonitor({
+    regions: config.regions.map((r) => ({ name: r.name, url: urlOf(r.name), isPrimary: r.name === config.primary })),
+    statusToken: ADMIN,
+    pollIntervalMs: 100,
+    pollTimeoutMs: 100,
+    client,
+    clock,
+  });
+});
+
+afterAll(async () => {
+  for (const node of nodes.values()) await node.close();
+});
+
+async function call(
+  handler: RouterHandler,
+  path: string,
+  headers: Record<string, string> = {},
+  body = '',
+): Promise<{ response: RouterResponse; text: string }> {
+  const response = await handler.handle({
+    method: 'POST',
+    url: path,
+    headers: { authorization: `Bearer ${TOKEN}`, ...headers },
+    body: Buffer.from(body),
+  });
+  const bytes = await readAnswer(
+    typeof response.body === 'string' ? new TextEncoder().encode(response.body) : response.body,
+    1 << 20,
+  );
+  return { response, text: new TextDecoder().decode(bytes) };
+}
+
+describe('RouterHandler, the router as a function', () => {
+  it('routes reads to the client region, writes to the primary, bounded reads past stale replicas', async () => {
+    await monitor.pollAll();
+    const handler = router();
+    const write = await call(handler, '/', { 'x-meridian-region': 'ap-southeast-1' }, '["SET","k","v"]');
+    expect(write.text).toBe('{"result":"OK"}');
+    expect(write.response.headers['x-meridian-served-by']).toBe('us-east-1');
+    const read = await call(handler, '/get/k', { 'x-meridian-region': 'eu-west-1' });
+    expect(read.response.headers['x-meridian-served-by']).toBe('eu-west-1');
+    expect(read.response.headers['x-meridian-consistency']).toBe('eventual');
+    const bounded = await call(handler, '/get/k', {
+      'x-meridian-region': 'ap-southeast-1',
+      'x-meridian-consistency': 'bounded=100',
+    });
+    // Singapore is 250 ms stale: the nearest region within 100 ms answers.
+    expect(bounded.response.headers['x-meridian-served-by']).not.toBe('ap-southeast-1');
+    const bad = await call(handler, '/get/k', { 'x-meridian-consistency': 'soon' });
+    expect(bad.response.status).toBe(400);
+    expect(bad.text).toContain('x-meridian-consistency must be eventual, session, bounded=<ms> or strong');
+  });
+
+  it('fails over to the next region when one is cut off, and answers 503 when writes cannot reach the primary', async () => {
+    await monitor.pollAll();
+    const handler = router();
+    client.cutOff(urlOf('eu-west-1'));
+    const read = await call(handler, '/get/k', { 'x-meridian-region': 'eu-west-1' });
+    expect(read.response.status).toBe(200);
+    expect(read.response.headers['x-meridian-served-by']).not.toBe('eu-west-1');
+    expect(monitor.view('eu-west-1')?.healthy).toBe(false);
+    client.cutOff(urlOf('us-east-1'));
+    const write = await call(handler, '/set/k/w');
+    expect(write.response.status).toBe(503);
+    expect(write.response.headers['retry-after']).toBe('1');
+    expect(write.text).toContain('primary unreachable');
+    client.heal(urlOf('eu-west-1'));
+    client.heal(urlOf('us-east-1'));
+    await monitor.pollAll();
+    expect(monitor.view('eu-west-1')?.healthy).toBe(true);
+    expect((await call(handler, '/set/k/w')).response.status).toBe(200);
+  });
+
+  it('polls on the clock it is given', async () => {
+    await monitor.start();
+    try {
+      client.cutOff(urlOf('ap-southeast-1'));
+      expect(monitor.view('ap-southeast-1')?.healthy).toBe(true);
+      clock.advance(100);
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+      expect(monitor.view('ap-southeast-1')?.healthy).toBe(false);
+    } finally {
+      monitor.stop();
+      client.heal(urlOf('ap-southeast-1'));
+      await monitor.pollAll();
+    }
+  });
+
+  it('adds the modelled client latency on the virtual clock, both ways', async () => {
+    const handler = router(true);
+    let settled = false;
+    // A write from Singapore travels to the primary in us-east-1 and back.
+    const pending = call(handler, '/set/k/v2', { 'x-meridian-region': 'ap-southeast-1' }).then((r) => {
+      settled = true;
+      return r;
+    });
+    const flush = async (): Promise<void> => {
+      for (let i = 0; i < 20; i++) await Promise.resolve();
+    };
+    await flush();
+    expect(settled).toBe(false);
+    clock.advance(10_000);
+    await flush();
+    clock.advance(10_000);
+    await flush();
+    const { response, text } = await pending;
+    expect(settled).toBe(true);
+    expect(text).toBe('{"result":"OK"}');
+    expect(response.headers['x-meridian-served-by']).toBe('us-east-1');
+  });
+
+  it('answers its own endpoints: health before and after ready, status only with the admin token', async () => {
+    const handler = router();
+    const health = (): Promise<RouterResponse> =>
+      handler.handle({ method: 'GET', url: '/_meridian/health', headers: {}, body: Buffer.alloc(0) });
+    expect((await health()).status).toBe(503);
+    handler.ready = true;
+    expect((await health()).status).toBe(200);
+    const status = (token: string): Promise<RouterResponse> =>
+      handler.handle({
+        method: 'GET',
+        url: '/_meridian/status',
+        headers: { authorization: `Bearer ${token}` },
+        body: Buffer.alloc(0),
+      });
+    expect((await status('wrong')).status).toBe(401);
+    const ok = await status(ADMIN);
+    expect(ok.status).toBe(200);
+    const body = JSON.parse(String(ok.body)) as { role: string; regions: { name: string }[] };
+    expect(body.role).toBe('router');
+    expect(body.regions.map((r) => r.name)).toEqual(['us-east-1', 'eu-west-1', 'ap-southeast-1']);
+  });
+});
