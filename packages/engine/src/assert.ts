@@ -12,6 +12,17 @@ export function hasMeridianCode(error: unknown, code?: string): error is CodedEr
   return typeof found === 'string' && found.startsWith('MERIDIAN_') && (code === undefined || found === code);
 }
 
+/** An error of the system's own (not a Redis reply) with its stable code `MERIDIAN_<AREA>_<WHAT>`. */
+export class MeridianError extends Error implements CodedError {
+  constructor(
+    readonly code: `MERIDIAN_${string}`,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MeridianError';
+  }
+}
+
 /** An invariant that did not hold: a bug, never bad input. Code MERIDIAN_ASSERT_FAILED. */
 export class AssertionFailure extends Error implements CodedError {
   readonly code = 'MERIDIAN_ASSERT_FAILED';

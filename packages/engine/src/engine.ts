@@ -1,3 +1,4 @@
+import { MeridianError } from './assert.js';
 import type { ByteString } from './bytes.js';
 import { arityOk, type CommandInfo } from './command.js';
 import { admitCommand, ERR_OOM, isDenyOom, type MemoryLimit, usedMemoryBytes } from './memory-limit.js';
@@ -147,7 +148,10 @@ export class Engine {
     for (const argv of effects) {
       const reply = this.run(ctx, argv);
       if (reply instanceof ReplyError) {
-        throw new Error(`replicated effect failed: ${argv[0] ?? ''}: ${reply.message}`);
+        throw new MeridianError(
+          'MERIDIAN_REPLICATION_EFFECT_FAILED',
+          `replicated effect failed: ${argv[0] ?? ''}: ${reply.message}`,
+        );
       }
     }
     this.end(ctx);

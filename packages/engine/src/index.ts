@@ -22,7 +22,7 @@ export { typeOf } from './value.js';
 export { globMatch } from './glob.js';
 export { parseScanArgs } from './scan-args.js';
 export type { ScanArgs } from './scan-args.js';
-export { assert, AssertionFailure, hasMeridianCode } from './assert.js';
+export { assert, AssertionFailure, hasMeridianCode, MeridianError } from './assert.js';
 export type { CodedError } from './assert.js';
 export { ScriptStore, sha1Hex } from './scripting.js';
 export type { ScriptRunner, ScriptHost, ScriptCall, FunctionCall, LibraryInfo, FunctionInfo } from './scripting.js';

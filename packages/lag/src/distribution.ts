@@ -25,7 +25,7 @@ export const PARETO_MS_MAX_DEFAULT = 60_000;
 
 /** A bad latency setting; `field` names the offending field (e.g. `jitter.meanMs`). */
 export class LagConfigError extends Error {
-  readonly code = 'LAG_CONFIG_INVALID';
+  readonly code = 'MERIDIAN_LAG_CONFIG_INVALID';
   constructor(
     readonly field: string,
     readonly problem: string,

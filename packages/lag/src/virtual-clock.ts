@@ -79,7 +79,8 @@ export class VirtualClock implements Clock {
   runUntil(untilMs: number, timersMax = 10_000_000): number {
     let ran = 0;
     while (this.runNext(untilMs)) {
-      if (++ran > timersMax) throw new Error(`VirtualClock.runUntil: more than ${timersMax} timers (a timer loop?)`);
+      if (++ran > timersMax)
+        throw new ClockLoopError(`VirtualClock.runUntil: more than ${timersMax} timers (a timer loop?)`);
     }
     if (untilMs > this.now) this.now = untilMs;
     return ran;
@@ -137,4 +138,9 @@ export class VirtualClock implements Clock {
     }
     heap[i] = last;
   }
+}
+
+/** A run that sets more timers than it may: a timer loop in the code under the clock. */
+export class ClockLoopError extends Error {
+  readonly code = 'MERIDIAN_CLOCK_TIMER_LOOP';
 }

@@ -78,7 +78,7 @@ describe('distributions', () => {
     expect(error).toBeInstanceOf(LagConfigError);
     expect((error as LagConfigError).field).toBe(field);
     expect((error as LagConfigError).message.startsWith(`${field}: `)).toBe(true);
-    expect((error as LagConfigError).code).toBe('LAG_CONFIG_INVALID');
+    expect((error as LagConfigError).code).toBe('MERIDIAN_LAG_CONFIG_INVALID');
   });
 
   it('uses the caller’s field prefix', () => {

@@ -1,3 +1,4 @@
+import { MeridianError } from '@meridian/engine';
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -337,7 +338,8 @@ export class MeridianNode {
 
   get url(): string {
     const address = this.server?.address() as AddressInfo | null | undefined;
-    if (address === undefined || address === null) throw new Error('the node is not listening');
+    if (address === undefined || address === null)
+      throw new MeridianError('MERIDIAN_NODE_NOT_LISTENING', 'the node is not listening');
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return `http://${host}:${address.port}`;
   }

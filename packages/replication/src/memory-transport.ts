@@ -1,3 +1,4 @@
+import { MeridianError } from '@meridian/engine';
 import type { Clock } from '@meridian/lag';
 import { CLOSE_TOO_BIG, ConnectionBase, type Connection, type Connector, type Listener } from './transport.js';
 
@@ -89,7 +90,8 @@ export class MemoryNetwork {
   ) {}
 
   listen(address: string): Listener {
-    if (this.listeners.has(address)) throw new Error(`address ${address} is already in use`);
+    if (this.listeners.has(address))
+      throw new MeridianError('MERIDIAN_TRANSPORT_ADDRESS_IN_USE', `address ${address} is already in use`);
     const listener = new MemoryListener(() => this.listeners.delete(address));
     this.listeners.set(address, listener);
     return listener;

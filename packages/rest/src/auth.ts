@@ -1,3 +1,4 @@
+import { MeridianError } from '@meridian/engine';
 import { hash, timingSafeEqual } from 'node:crypto';
 
 /** What a request's token lets it do. */
@@ -15,7 +16,7 @@ export class SecretToken {
   private readonly expected: Buffer;
 
   constructor(secret: string) {
-    if (secret.length === 0) throw new Error('a token must not be empty');
+    if (secret.length === 0) throw new MeridianError('MERIDIAN_AUTH_TOKEN_EMPTY', 'a token must not be empty');
     this.expected = digestToken(secret);
   }
 

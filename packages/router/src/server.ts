@@ -1,3 +1,4 @@
+import { MeridianError } from '@meridian/engine';
 import { hasMeridianCode } from '@meridian/engine';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -187,7 +188,7 @@ export class MeridianRouter {
 
   get url(): string {
     const address = this.server.address() as AddressInfo | null;
-    if (address === null) throw new Error('the router is not listening');
+    if (address === null) throw new MeridianError('MERIDIAN_ROUTER_NOT_LISTENING', 'the router is not listening');
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return `http://${host}:${address.port}`;
   }

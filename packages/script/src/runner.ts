@@ -1,3 +1,4 @@
+import { MeridianError } from '@meridian/engine';
 import fengari, { type JsFunction, type LuaState } from 'fengari';
 import {
   type ByteString,
@@ -146,7 +147,11 @@ export class LuaScriptRunner implements ScriptRunner {
       to_luastring('=prelude'),
       TEXT_MODE,
     );
-    if (status !== lua.LUA_OK) throw new Error(`script prelude: ${fromLuaBytes(lua.lua_tolstring(L, -1))}`);
+    if (status !== lua.LUA_OK)
+      throw new MeridianError(
+        'MERIDIAN_SCRIPT_PRELUDE_FAILED',
+        `script prelude: ${fromLuaBytes(lua.lua_tolstring(L, -1))}`,
+      );
     this.pushHost(L);
     lua.lua_call(L, 1, 3);
     this.callFunctionRef = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);

@@ -1,3 +1,4 @@
+import { MeridianError } from '@meridian/engine';
 import { isMap, isSeq, parseDocument } from 'yaml';
 
 /** Where a relocated topology listens and keeps its data. */
@@ -17,12 +18,14 @@ export interface TopologyPlacement {
 export function relocateTopologyText(text: string, placement: TopologyPlacement): string {
   const document = parseDocument(text);
   const regions = document.get('regions');
-  if (!isSeq(regions)) throw new Error('the topology has no regions list');
+  if (!isSeq(regions))
+    throw new MeridianError('MERIDIAN_EXPERIMENT_CONFIG_INVALID', 'the topology has no regions list');
   for (const item of regions.items) {
     if (!isMap(item)) continue;
     const name = item.get('name');
     const port = typeof name === 'string' ? placement.regionPorts[name] : undefined;
-    if (port === undefined) throw new Error(`no port for region ${String(name)}`);
+    if (port === undefined)
+      throw new MeridianError('MERIDIAN_EXPERIMENT_CONFIG_INVALID', `no port for region ${String(name)}`);
     item.set('host', '127.0.0.1');
     item.set('port', port);
     // Free ports are found for HTTP only: a relocated topology serves no RESP.

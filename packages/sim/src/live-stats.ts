@@ -1,3 +1,4 @@
+import { MeridianError } from '@meridian/engine';
 export interface KolmogorovSmirnovResult {
   /** sup |F_a(x) − F_b(x)| over the two empirical CDFs. */
   d: number;
@@ -30,7 +31,8 @@ export function kolmogorovSmirnov(a: ArrayLike<number>, b: ArrayLike<number>, al
   const y = Float64Array.from(b).sort();
   const n = x.length;
   const m = y.length;
-  if (n === 0 || m === 0) throw new Error('kolmogorovSmirnov: both samples must be non-empty');
+  if (n === 0 || m === 0)
+    throw new MeridianError('MERIDIAN_ASSERT_FAILED', 'kolmogorovSmirnov: both samples must be non-empty');
   let i = 0;
   let j = 0;
   let d = 0;

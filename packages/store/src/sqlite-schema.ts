@@ -1,3 +1,4 @@
+import { MeridianError } from '@meridian/engine';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -79,7 +80,8 @@ function applyPragmas(db: Database.Database, policy: DurabilityPolicy, limits: D
   // Exclusive locking: one node per data directory; the wal-index then lives in heap memory.
   db.pragma('locking_mode = EXCLUSIVE');
   const mode = db.pragma('journal_mode = WAL', { simple: true });
-  if (mode !== 'wal') throw new Error(`journal_mode WAL refused (got ${String(mode)})`);
+  if (mode !== 'wal')
+    throw new MeridianError('MERIDIAN_STORE_WAL_REFUSED', `journal_mode WAL refused (got ${String(mode)})`);
   db.pragma(`synchronous = ${policy === 'always' ? 'FULL' : 'NORMAL'}`);
   db.pragma(`wal_autocheckpoint = ${Math.floor(limits.walAutocheckpointPages)}`);
 }

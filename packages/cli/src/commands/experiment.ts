@@ -1,3 +1,4 @@
+import { MeridianError } from '@meridian/engine';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -68,7 +69,8 @@ async function attach(request: LiveLaunchRequest): Promise<LiveSession> {
   for (const region of loaded.config.regions) {
     await topology.adminStatus(region.name).catch((error: unknown) => {
       topology.close();
-      throw new Error(
+      throw new MeridianError(
+        'MERIDIAN_EXPERIMENT_FAILED',
         `cannot attach: ${region.name} does not answer /_meridian/status (${error instanceof Error ? error.message : String(error)}) — is \`meridian up\` running?`,
       );
     });
@@ -113,11 +115,11 @@ async function launch(request: LiveLaunchRequest): Promise<LiveSession> {
   const { config } = running.loaded;
   const processOf = (region: string) => {
     const child = running.processes.find((candidate) => candidate.name === region);
-    if (child === undefined) throw new Error(`no process for region ${region}`);
+    if (child === undefined) throw new MeridianError('MERIDIAN_EXPERIMENT_FAILED', `no process for region ${region}`);
     return child;
   };
   const token = running.secrets.token;
-  if (token === undefined) throw new Error('the launched topology has no token');
+  if (token === undefined) throw new MeridianError('MERIDIAN_EXPERIMENT_FAILED', 'the launched topology has no token');
   const topology = new HttpLiveTopology({
     regions: liveRegions(config),
     token,
@@ -153,7 +155,8 @@ async function waitHealthy(url: string, region: string): Promise<void> {
   for (;;) {
     const answer = await httpCall(`${url}/_meridian/health`, { timeoutMs: 1000 }, region).catch(() => undefined);
     if (answer?.status === 200) return;
-    if (Date.now() > deadlineMs) throw new Error(`${region} did not become healthy after its restart`);
+    if (Date.now() > deadlineMs)
+      throw new MeridianError('MERIDIAN_EXPERIMENT_FAILED', `${region} did not become healthy after its restart`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

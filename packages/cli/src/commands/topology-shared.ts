@@ -1,3 +1,4 @@
+import { MeridianError } from '@meridian/engine';
 import { hasMeridianCode } from '@meridian/engine';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -109,7 +110,8 @@ export function resolveSecrets(loaded: LoadedTopology, create: boolean): Partial
       makeDirs(loaded.dataDir);
       writeFileSync(secretsPath(loaded.dataDir), `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
     } catch (error) {
-      throw new Error(
+      throw new MeridianError(
+        'MERIDIAN_CLI_ATTACH_FAILED',
         `cannot keep generated tokens in ${secretsPath(loaded.dataDir)} (dataDir ${loaded.dataDir}): ${(error as Error).message}`,
       );
     }

@@ -1,3 +1,4 @@
+import { MeridianError } from '@meridian/engine';
 import net from 'node:net';
 import type { Command } from 'commander';
 import type { MeridianNode } from '@meridian/node';
@@ -87,7 +88,8 @@ async function checkPorts(loaded: LoadedTopology): Promise<void> {
     if (!(await portFree(host, port))) busy.push(`${name} at ${host}:${port} (${await describeOccupant(host, port)})`);
   }
   if (busy.length === 0) return;
-  throw new Error(
+  throw new MeridianError(
+    'MERIDIAN_CLI_START_FAILED',
     `already running on this topology's ports: ${busy.join(', ')} — is another \`meridian up\` running? Stop it (Ctrl-C where it runs, or kill its processes), or change the ports in ${loaded.path}`,
   );
 }
@@ -165,7 +167,7 @@ export class RunningTopology {
     const [primary, ...rest] = this.processes.map((child, i) => ({ child, endpoint: this.endpoints[i] as Endpoint }));
     const router = rest.pop();
     for (const group of [[primary], rest, [router]]) {
-      if (this.stopped) throw new Error('stopped before every part was up');
+      if (this.stopped) throw new MeridianError('MERIDIAN_CLI_START_FAILED', 'stopped before every part was up');
       for (const part of group) part?.child.start();
       const stopped = (): boolean => this.stopped;
       await Promise.all(
@@ -200,7 +202,7 @@ async function waitHealthy(
   stopped: () => boolean,
 ): Promise<void> {
   for (;;) {
-    if (stopped()) throw new Error('stopped before every part was up');
+    if (stopped()) throw new MeridianError('MERIDIAN_CLI_START_FAILED', 'stopped before every part was up');
     try {
       const answer = await httpCall(`${url}/_meridian/health`, { timeoutMs: 1000 }, child.name);
       if (answer.status === 200) return;
@@ -208,9 +210,12 @@ async function waitHealthy(
       // not listening yet
     }
     const recent = child.recentOutput.length > 0 ? `; its last output:\n  ${child.recentOutput.join('\n  ')}` : '';
-    if (child.gaveUp) throw new Error(`${child.name} failed to start${recent}`);
+    if (child.gaveUp) throw new MeridianError('MERIDIAN_CLI_START_FAILED', `${child.name} failed to start${recent}`);
     if (Date.now() > deadlineMs)
-      throw new Error(`${child.name} did not become healthy at ${url}/_meridian/health in time${recent}`);
+      throw new MeridianError(
+        'MERIDIAN_CLI_START_FAILED',
+        `${child.name} did not become healthy at ${url}/_meridian/health in time${recent}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, HEALTH_POLL_MS));
   }
 }

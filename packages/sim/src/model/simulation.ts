@@ -1,3 +1,4 @@
+import { MeridianError } from '@meridian/engine';
 import { decideRead } from '@meridian/core';
 import { SeededRandom } from '@meridian/lag';
 import { SimCluster } from './cluster.js';
@@ -50,7 +51,10 @@ export async function simulate(options: ExperimentOptions, replayCommand: string
   );
   for (const fault of options.faults) {
     if (fault.kind === 'replica-crash' && fault.region === config.primary) {
-      throw new Error(`replica-crash: ${fault.region} is the primary (use primary-crash)`);
+      throw new MeridianError(
+        'MERIDIAN_SIM_FAULT_INVALID',
+        `replica-crash: ${fault.region} is the primary (use primary-crash)`,
+      );
     }
   }
   cluster.start();
