@@ -162,6 +162,8 @@ export async function bench({ seconds, rounds = 3, addRow }) {
     const { ports } = topology;
     const nginx = await startNginx(dir, ports.direct);
     if (nginx !== undefined) {
+      // SIGTERM: nginx's master stops its workers (a SIGKILLed master would leave them running).
+      nginx.child.stopSignal = 'SIGTERM';
       children.push(nginx.child);
       ports.nginx = nginx.port;
     }
@@ -230,7 +232,16 @@ export async function bench({ seconds, rounds = 3, addRow }) {
       '≤ 0.1 ms',
     );
   } finally {
-    for (const child of children) child.kill('SIGKILL');
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once('exit', resolve);
+            child.kill(child.stopSignal ?? 'SIGKILL');
+          }),
+      ),
+    );
     rmSync(dir, { recursive: true, force: true });
   }
 }
