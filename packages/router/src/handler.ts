@@ -48,21 +48,38 @@ export interface RegionViews {
   markDown(name: string, error: string): void;
 }
 
-export interface RouterHandlerOptions {
+export interface RoutePlannerOptions {
   /** The topology, with secrets already applied. */
   readonly config: TopologyConfig;
   readonly views: RegionViews;
-  readonly client: RegionClient;
-  /** Timers for the modelled client latency (`addClientLatency`). */
-  readonly clock: Clock;
   readonly requestBytesMax?: number;
   /** Default: config.router.addClientLatency. */
   readonly addClientLatency?: boolean;
+}
+
+export interface RouterHandlerOptions extends RoutePlannerOptions {
+  readonly client: RegionClient;
+  /** Timers for the modelled client latency (`addClientLatency`). */
+  readonly clock: Clock;
   /** Upper bound on one forwarded request (event streams have none). */
   readonly forwardTimeoutMs: number;
 }
 
-interface RoutedRequest {
+/** What the router does with a request (`RouterHandler.plan`). */
+export type RoutePlan =
+  /** `reason`: why no region can serve it, when that is the answer ('primary unreachable', …). */
+  | { readonly kind: 'answer'; readonly response: RouterResponse; readonly reason?: string }
+  | {
+      readonly kind: 'forward';
+      readonly routed: RoutedRequest;
+      /** The regions to try, in order (a write or strong read: the primary alone). */
+      readonly regions: readonly string[];
+      readonly reason: string;
+    };
+
+const answer = (response: RouterResponse): RoutePlan => ({ kind: 'answer', response });
+
+export interface RoutedRequest {
   readonly request: RestRequest;
   readonly path: string;
   readonly client: ClientLocation;
@@ -132,12 +149,11 @@ export function originForm(target: string): string | undefined {
 }
 
 /**
- * The geo-router as a function: `(RestRequest) => Promise<RouterResponse>`. It classifies the
- * request, picks a region (`routeRequest`, the same decision the simulator makes), forwards through
- * the RegionClient port, fails over between replicas, and answers the router's own endpoints. No
- * socket, no Node built-in: node:http is a thin adapter around it (server.ts).
+ * What the router decides, synchronously and without I/O: `plan` classifies a request, reads its
+ * client location and consistency, and picks the regions to try (`routeRequest`), or answers it
+ * itself. The simulator plans every request it models with this class.
  */
-export class RouterHandler {
+export class RoutePlanner {
   /** false until the adapter listens; `/_meridian/health` answers 503 meanwhile. */
   ready = false;
   private readonly statusToken: SecretToken | undefined;
@@ -145,19 +161,13 @@ export class RouterHandler {
   readonly requestBytesMax: number;
   readonly addClientLatency: boolean;
 
-  constructor(private readonly options: RouterHandlerOptions) {
+  constructor(protected readonly options: RoutePlannerOptions) {
     const auth = options.config.auth;
     const guard = auth.adminToken ?? auth.token;
     this.statusToken = guard === undefined ? undefined : new SecretToken(guard);
     this.defaultConsistency = parseConsistency(options.config.router.defaultConsistency) ?? { level: 'eventual' };
     this.requestBytesMax = options.requestBytesMax ?? REQUEST_BYTES_MAX_DEFAULT;
     this.addClientLatency = options.addClientLatency ?? options.config.router.addClientLatency;
-  }
-
-  async handle(request: RestRequest): Promise<RouterResponse> {
-    const response = await this.answer(request);
-    applyCorsPolicy(response.headers, this.options.config.cors, headerValue(request.headers, 'origin'));
-    return response;
   }
 
   /** The router's view of every region (its `/_meridian/status`). */
@@ -200,21 +210,25 @@ export class RouterHandler {
     return rankRegions(this.options.config, client).map((name) => this.options.views.view(name) as RegionView);
   }
 
-  private async answer(request: RestRequest): Promise<RouterResponse> {
+  /**
+   * Everything the router decides about a request, synchronously and without I/O: its own answer
+   * (preflight, local endpoints, refusals), or the regions to try in order. `handle` runs this and
+   * then forwards; the simulator runs the same decision for every request it models.
+   */
+  plan(request: RestRequest): RoutePlan {
     const path = originForm(request.url);
-    if (path === undefined)
-      return json(400, encodeJsonError('ERR malformed request target: expected a path such as /get/key'));
+    if (path === undefined) {
+      return answer(json(400, encodeJsonError('ERR malformed request target: expected a path such as /get/key')));
+    }
     const line = classifyRequestLine(request.method, path);
     if (line !== 'needsBody' && line.kind === 'preflight') {
-      return {
-        status: 204,
-        headers: preflightHeaders(this.options.config.cors, request.headers, ALLOWED_METHODS),
-        body: '',
-      };
+      const headers = preflightHeaders(this.options.config.cors, request.headers, ALLOWED_METHODS);
+      return answer({ status: 204, headers, body: '' });
     }
-    if (line !== 'needsBody' && line.kind === 'local') return this.local(line.endpoint, request);
-    if (request.body.byteLength > this.requestBytesMax)
-      return json(413, encodeJsonError(ERR_TOO_LARGE), { connection: 'close' });
+    if (line !== 'needsBody' && line.kind === 'local') return answer(this.local(line.endpoint, request));
+    if (request.body.byteLength > this.requestBytesMax) {
+      return answer(json(413, encodeJsonError(ERR_TOO_LARGE), { connection: 'close' }));
+    }
     let client: ClientLocation;
     let consistency: Consistency;
     try {
@@ -222,10 +236,15 @@ export class RouterHandler {
       consistency = this.consistencyOf(request.headers);
     } catch (error) {
       if (!hasMeridianCode(error, 'MERIDIAN_ROUTER_HEADER_INVALID')) throw error;
-      return json(400, encodeJsonError(error.message));
+      return answer(json(400, encodeJsonError(error.message)));
     }
     const requestClass = line === 'needsBody' ? classifyRequest(request.method, path, request.body) : line;
-    return this.route({ request, path, client, consistency, requestClass });
+    const routed: RoutedRequest = { request, path, client, consistency, requestClass };
+    const decision = this.decide(routed);
+    if (decision.kind === 'unavailable') {
+      return { kind: 'answer', response: this.unavailable(decision, routed), reason: decision.reason };
+    }
+    return { kind: 'forward', routed, regions: [decision.region, ...decision.fallbacks], reason: decision.reason };
   }
 
   /** The consistency a request asks for: the header, else `session` with a sync token, else the default. */
@@ -251,60 +270,7 @@ export class RouterHandler {
     return routeRequest({ isWrite, consistency }, this.byDistance(routed.client));
   }
 
-  private async route(routed: RoutedRequest): Promise<RouterResponse> {
-    const decision = this.decide(routed);
-    if (decision.kind === 'unavailable') return this.unavailable(decision, routed);
-    const isWrite = routed.requestClass.kind === 'write';
-    const failures: string[] = [];
-    for (const name of [decision.region, ...decision.fallbacks]) {
-      const view = this.options.views.view(name) as RegionView;
-      let result = await this.forwardTo(view, routed);
-      if (result.kind === 'failed' && result.retryable) result = await this.forwardTo(view, routed);
-      if (result.kind === 'answered') return this.answered(view, routed, result.answer);
-      // A request that only timed out says the region is slow, not down: the status polls decide.
-      if (!result.timedOut) this.options.views.markDown(name, result.error);
-      failures.push(`${name} (${view.url}: ${result.error})`);
-      if (isWrite) break;
-    }
-    if (isWrite || routed.consistency.level === 'strong')
-      return this.unavailable(PRIMARY_UNREACHABLE, routed, failures);
-    return json(503, encodeJsonError(`ERR no region reachable: ${failures.join('; ')}`));
-  }
-
-  private async forwardTo(view: RegionView, routed: RoutedRequest): Promise<RegionCallResult> {
-    const { request, requestClass } = routed;
-    await this.clientLatency(routed, view);
-    return this.options.client.send(view.url, {
-      method: request.method,
-      path: routed.path,
-      headers: forwardedHeaders(request.headers, { [CONSISTENCY_HEADER]: formatConsistency(routed.consistency) }),
-      body: request.body,
-      timeoutMs: requestClass.kind === 'stream' ? undefined : this.options.forwardTimeoutMs,
-    });
-  }
-
-  /** The modelled one-way latency between the client and the region, when the router adds it. */
-  private clientLatency(routed: RoutedRequest, view: RegionView): Promise<void> {
-    const delayMs = this.addClientLatency ? clientDelayMs(this.options.config, routed.client, view.name) : 0;
-    if (!(delayMs > 0)) return Promise.resolve();
-    return new Promise((resolve) => this.options.clock.setTimer(delayMs, resolve));
-  }
-
-  private async answered(
-    view: RegionView,
-    routed: RoutedRequest,
-    answer: { readonly status: number; readonly headers: HeaderMap; readonly body: Uint8Array | AnswerStream },
-  ): Promise<RouterResponse> {
-    await this.clientLatency(routed, view);
-    const headers = forwardedHeaders(answer.headers, { [CONSISTENCY_HEADER]: formatConsistency(routed.consistency) });
-    if (headers[SERVED_BY_HEADER] === undefined) headers[SERVED_BY_HEADER] = view.name;
-    if (headers[STALENESS_HEADER] === undefined && Number.isFinite(view.stalenessMs)) {
-      headers[STALENESS_HEADER] = String(Math.round(view.stalenessMs));
-    }
-    return { status: answer.status, headers, body: answer.body };
-  }
-
-  private unavailable(
+  protected unavailable(
     { code, reason }: { readonly code: UnavailableCode; readonly reason: string },
     routed: RoutedRequest,
     failures: string[] = [],
@@ -333,5 +299,78 @@ export class RouterHandler {
       return json(401, encodeJsonError(ERR_AUTH));
     }
     return json(200, JSON.stringify(this.status()));
+  }
+}
+
+/**
+ * The geo-router as a function: `(RestRequest) => Promise<RouterResponse>`. It plans (RoutePlanner),
+ * forwards through the RegionClient port, fails over between replicas, and adds the modelled client
+ * latency on the Clock port. No socket, no Node built-in: node:http is a thin adapter (server.ts).
+ */
+export class RouterHandler extends RoutePlanner {
+  constructor(private readonly io: RouterHandlerOptions) {
+    super(io);
+  }
+
+  async handle(request: RestRequest): Promise<RouterResponse> {
+    const response = await this.answer(request);
+    applyCorsPolicy(response.headers, this.options.config.cors, headerValue(request.headers, 'origin'));
+    return response;
+  }
+
+  private async answer(request: RestRequest): Promise<RouterResponse> {
+    const plan = this.plan(request);
+    return plan.kind === 'answer' ? plan.response : this.forward(plan);
+  }
+
+  private async forward({ routed, regions }: Extract<RoutePlan, { kind: 'forward' }>): Promise<RouterResponse> {
+    const isWrite = routed.requestClass.kind === 'write';
+    const failures: string[] = [];
+    for (const name of regions) {
+      const view = this.options.views.view(name) as RegionView;
+      let result = await this.forwardTo(view, routed);
+      if (result.kind === 'failed' && result.retryable) result = await this.forwardTo(view, routed);
+      if (result.kind === 'answered') return this.answered(view, routed, result.answer);
+      // A request that only timed out says the region is slow, not down: the status polls decide.
+      if (!result.timedOut) this.options.views.markDown(name, result.error);
+      failures.push(`${name} (${view.url}: ${result.error})`);
+      if (isWrite) break;
+    }
+    if (isWrite || routed.consistency.level === 'strong')
+      return this.unavailable(PRIMARY_UNREACHABLE, routed, failures);
+    return json(503, encodeJsonError(`ERR no region reachable: ${failures.join('; ')}`));
+  }
+
+  private async forwardTo(view: RegionView, routed: RoutedRequest): Promise<RegionCallResult> {
+    const { request, requestClass } = routed;
+    await this.clientLatency(routed, view);
+    return this.io.client.send(view.url, {
+      method: request.method,
+      path: routed.path,
+      headers: forwardedHeaders(request.headers, { [CONSISTENCY_HEADER]: formatConsistency(routed.consistency) }),
+      body: request.body,
+      timeoutMs: requestClass.kind === 'stream' ? undefined : this.io.forwardTimeoutMs,
+    });
+  }
+
+  /** The modelled one-way latency between the client and the region, when the router adds it. */
+  private clientLatency(routed: RoutedRequest, view: RegionView): Promise<void> {
+    const delayMs = this.addClientLatency ? clientDelayMs(this.options.config, routed.client, view.name) : 0;
+    if (!(delayMs > 0)) return Promise.resolve();
+    return new Promise((resolve) => this.io.clock.setTimer(delayMs, resolve));
+  }
+
+  private async answered(
+    view: RegionView,
+    routed: RoutedRequest,
+    answer: { readonly status: number; readonly headers: HeaderMap; readonly body: Uint8Array | AnswerStream },
+  ): Promise<RouterResponse> {
+    await this.clientLatency(routed, view);
+    const headers = forwardedHeaders(answer.headers, { [CONSISTENCY_HEADER]: formatConsistency(routed.consistency) });
+    if (headers[SERVED_BY_HEADER] === undefined) headers[SERVED_BY_HEADER] = view.name;
+    if (headers[STALENESS_HEADER] === undefined && Number.isFinite(view.stalenessMs)) {
+      headers[STALENESS_HEADER] = String(Math.round(view.stalenessMs));
+    }
+    return { status: answer.status, headers, body: answer.body };
   }
 }

@@ -15,8 +15,15 @@ export {
 } from './location.js';
 export type { ClientLocation } from './location.js';
 export { RegionMonitor } from './monitor.js';
-export { RouterHandler, forwardedHeaders, originForm } from './handler.js';
-export type { RouterHandlerOptions, RouterResponse, RegionViews } from './handler.js';
+export { RoutePlanner, RouterHandler, forwardedHeaders, originForm } from './handler.js';
+export type {
+  RoutePlannerOptions,
+  RouterHandlerOptions,
+  RouterResponse,
+  RegionViews,
+  RoutePlan,
+  RoutedRequest,
+} from './handler.js';
 export { HttpRegionClient, REAL_TIMERS } from './http-region-client.js';
 export { readAnswer, isAnswerStream } from './region-client.js';
 export { FunctionRegionClient } from './memory-region-client.js';

@@ -10,7 +10,7 @@ import type { Reply } from '@meridian/engine';
 import type { LinkModel, SeededRandom, TimerHandle } from '@meridian/lag';
 import { byDelay } from '@meridian/topology';
 import type { ReplicationReplica } from '@meridian/replication';
-import { type RegionState, routeRequest } from '@meridian/router';
+import { type RegionState, type RegionView, type RegionViews, RoutePlanner } from '@meridian/router';
 import type { SimCluster } from './cluster.js';
 import { GrowableArray } from './growable.js';
 import type { InvariantChecker } from './invariants.js';
@@ -52,6 +52,53 @@ const FORWARDED: RestResponse = { status: 200, headers: {}, body: '' };
 export const PUBSUB_CHANNEL = 'meridian:experiment';
 
 type MutableRegionState = { -readonly [K in keyof RegionState]: RegionState[K] };
+type MutableRegionView = { -readonly [K in keyof RegionView]: RegionView[K] };
+
+/**
+ * The router's view of the regions as seen from one client region: up, not cut off from the client,
+ * the staleness and offset the model knows. The router's own planner reads it (RoutePlanner.plan).
+ */
+class ClientRegionViews implements RegionViews {
+  private readonly views = new Map<string, MutableRegionView>();
+
+  constructor(
+    private readonly cluster: SimCluster,
+    private readonly links: ReadonlyMap<string, LinkModel>,
+  ) {
+    for (const name of cluster.regionNames) {
+      const isPrimary = name === cluster.primaryName;
+      this.views.set(name, {
+        name,
+        url: `sim://${name}`,
+        isPrimary,
+        role: isPrimary ? 'primary' : 'replica',
+        healthy: true,
+        stalenessMs: 0,
+        appliedOffset: 0,
+        primaryOffset: undefined,
+        lagOffsets: undefined,
+        checkedAtMs: undefined,
+        error: undefined,
+      });
+    }
+  }
+
+  view(name: string): RegionView | undefined {
+    const view = this.views.get(name);
+    if (view === undefined) return undefined;
+    view.healthy = this.cluster.isUp(name) && !(this.links.get(name) as LinkModel).partitioned;
+    view.stalenessMs = this.cluster.stalenessMs(name);
+    view.appliedOffset = this.cluster.position(name);
+    return view;
+  }
+
+  all(): RegionView[] {
+    return this.cluster.regionNames.map((name) => this.view(name) as RegionView);
+  }
+
+  /** The model decides health; a failed forward is already a modelled outcome. */
+  markDown(): void {}
+}
 
 /** Client requests: routing, links, sync-token waits, and the checks of each read's guarantee. */
 export class Traffic {
@@ -65,6 +112,12 @@ export class Traffic {
   /** Per client region, the client links to each region of `nearest`, in the same order. */
   private readonly nearestLinks = new Map<string, LinkModel[]>();
   private readonly readCells = new Map<SimClient, ReadCell>();
+  /** Per client region, the router's own planner over that region's view of the others. */
+  private readonly planners = new Map<string, RoutePlanner>();
+  /** Per client, the headers its reads carry (where it is, the consistency it asks for). */
+  private readonly readHeaders = new Map<SimClient, Record<string, string>>();
+  /** Per key, the path of a GET of it. */
+  private readonly readPaths: string[];
   /** Each replica's executor, for its current incarnation (a restart brings a new replica). */
   private readonly executors = new Map<string, { replica: ReplicationReplica; executor: ReplicaExecutor }>();
   /** The read behind each REST request a replica executor may forward. */
@@ -80,6 +133,7 @@ export class Traffic {
   ) {
     this.keyOffsets = workload.keys.map(() => []);
     this.keyCommitMs = workload.keys.map(() => []);
+    this.readPaths = workload.keys.map((key) => `/get/${encodeURIComponent(key)}`);
     for (const from of cluster.regionNames) {
       const order = byDelay(cluster.config, (to) => cluster.links.baseDelayMs(from, to));
       this.nearestLinks.set(
@@ -95,6 +149,11 @@ export class Traffic {
           stalenessMs: 0,
           appliedOffset: 0,
         })),
+      );
+      const clientLinks = new Map(cluster.regionNames.map((name) => [name, cluster.links.link('client', from, name)]));
+      this.planners.set(
+        from,
+        new RoutePlanner({ config: cluster.config, views: new ClientRegionViews(cluster, clientLinks) }),
       );
     }
   }
@@ -199,9 +258,15 @@ export class Traffic {
       stale: false,
       servedByPrimary: false,
     };
-    const decision = routeRequest({ isWrite: false, consistency: client.consistency }, this.states(client.region));
-    if (decision.kind === 'unavailable') return this.readFailed(request, decision.reason);
-    const region = decision.region;
+    // The router's own decision: the same classification, client ranking and routeRequest a live read gets.
+    const plan = (this.planners.get(client.region) as RoutePlanner).plan({
+      method: 'GET',
+      url: this.readPaths[key] as string,
+      headers: this.headersOf(client),
+      body: NO_BODY,
+    });
+    if (plan.kind === 'answer') return this.readFailed(request, plan.reason ?? `answered ${plan.response.status}`);
+    const region = plan.regions[0] as string;
     this.send(
       'client',
       client.region,
@@ -212,7 +277,16 @@ export class Traffic {
     );
   }
 
-  /** The router's view from a client region, nearest first (refreshed in place: routeRequest keeps nothing). */
+  private headersOf(client: SimClient): Record<string, string> {
+    let headers = this.readHeaders.get(client);
+    if (headers === undefined) {
+      headers = { 'x-meridian-region': client.region, 'x-meridian-consistency': client.level };
+      this.readHeaders.set(client, headers);
+    }
+    return headers;
+  }
+
+  /** A client region's view, nearest first (refreshed in place), for the region a write enters by. */
   private states(clientRegion: string): readonly RegionState[] {
     const cluster = this.cluster;
     const states = this.nearest.get(clientRegion) as MutableRegionState[];
