@@ -268,7 +268,7 @@ function printTable() {
 
 const only = process.argv.slice(2);
 const suites = { http: benchHttp, memory: benchMemory, store: benchDurableLog };
-for (const extra of ['router', 'replication', 'sim', 'scripting', 'resp']) {
+for (const extra of ['router', 'webdis', 'replication', 'sim', 'scripting', 'resp']) {
   try {
     const module = await import(`./bench-${extra}.mjs`);
     suites[extra] = () => module.bench({ seconds, rounds, addRow });
