@@ -48,6 +48,7 @@ function hello(secret: string): HelloFrame {
     replicaId: 'fault-replica',
     region: 'fault-replica',
     lastAppliedOffset: 0,
+    lastEntryCrc: -1,
     replicationId: '',
     secret,
   };

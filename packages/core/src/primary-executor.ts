@@ -1,4 +1,4 @@
-import { type ByteString, Engine, type Reply, ReplyError } from '@meridian/engine';
+import { type ByteString, Engine, findCommandFacts, type Reply, ReplyError } from '@meridian/engine';
 import type { Clock } from '@meridian/lag';
 import type { RestRequest, SyncToken } from '@meridian/rest';
 import { formatSyncToken } from '@meridian/rest';
@@ -126,6 +126,25 @@ export class PrimaryExecutor implements CommandRouter {
     return this.storeFailure;
   }
 
+  /** Why writes are refused while a failover hands the primary role on (undefined: they are not). */
+  fenced: string | undefined;
+
+  /** Refuses every write (and active expiry) with `READONLY <reason>` until `unfence`: the log stops growing. */
+  fence(reason: string): void {
+    this.fenced = `READONLY ${reason.replace(/[\r\n]+/g, ' ')}`;
+  }
+
+  unfence(): void {
+    this.fenced = undefined;
+  }
+
+  /** The error a write gets now, if any: MISCONF after a store failure, READONLY while fenced. */
+  private refusal(argv: readonly ByteString[]): string | undefined {
+    if (this.storeFailure === undefined && this.fenced === undefined) return undefined;
+    if (!isWriteCommand(argv)) return undefined;
+    return this.storeFailure !== undefined ? this.misconf() : this.fenced;
+  }
+
   currentSyncToken(): string {
     return formatSyncToken(this.replicationId, this.log.lastOffset());
   }
@@ -155,7 +174,7 @@ export class PrimaryExecutor implements CommandRouter {
 
   /** One round of bounded active expiry; the resulting DELs are logged like any write. */
   expireRound(checksMax: number): number {
-    if (this.storeFailure !== undefined) return 0;
+    if (this.storeFailure !== undefined || this.fenced !== undefined) return 0;
     const nowMs = this.nowMs();
     const effects = this.engine.activeExpire(nowMs, checksMax);
     this.append(nowMs, effects)?.catch(() => undefined);
@@ -167,9 +186,8 @@ export class PrimaryExecutor implements CommandRouter {
   }
 
   private runTransaction(commands: readonly (readonly ByteString[])[]): BatchOutcome | Promise<BatchOutcome> {
-    if (this.storeFailure !== undefined && commands.some((argv) => isWriteCommand(argv))) {
-      return this.outcome(new ReplyError(this.misconf()));
-    }
+    const refused = commands.map((argv) => this.refusal(argv)).find((text) => text !== undefined);
+    if (refused !== undefined) return this.outcome(new ReplyError(refused));
     const nowMs = this.nowMs();
     const result = this.engine.executeTransaction(commands, nowMs);
     const durable = this.append(nowMs, result.effects);
@@ -210,8 +228,9 @@ export class PrimaryExecutor implements CommandRouter {
     const writes: number[] = [];
     for (let i = 0; i < commands.length; i++) {
       const argv = commands[i] as readonly ByteString[];
-      if (this.storeFailure !== undefined && isWriteCommand(argv)) {
-        replies[i] = new ReplyError(this.misconf());
+      const refused = this.refusal(argv);
+      if (refused !== undefined) {
+        replies[i] = new ReplyError(refused);
         continue;
       }
       const before = effects.length;
@@ -288,9 +307,8 @@ export class PrimaryExecutor implements CommandRouter {
   }
 
   private execute(argv: readonly ByteString[]): Executed {
-    if (this.storeFailure !== undefined && isWriteCommand(argv)) {
-      return { reply: new ReplyError(this.misconf()), durable: undefined };
-    }
+    const refused = this.refusal(argv);
+    if (refused !== undefined) return { reply: new ReplyError(refused), durable: undefined };
     const nowMs = this.nowMs();
     const { reply, effects } = this.engine.execute(argv, nowMs);
     try {
@@ -323,7 +341,9 @@ export class PrimaryExecutor implements CommandRouter {
   }
 }
 
+/** A command that writes or must run on the primary (PUBLISH, scripts): it may append to the log. */
 function isWriteCommand(argv: readonly ByteString[]): boolean {
   const resolved = Engine.resolve(argv);
-  return !(resolved instanceof ReplyError) && resolved.isWrite;
+  if (resolved instanceof ReplyError) return false;
+  return resolved.isWrite || (findCommandFacts(argv[0] as ByteString)?.needsPrimary ?? false);
 }

@@ -57,6 +57,8 @@ export interface AdminEndpoints {
   readonly digest: () => { offset: number; digest: string };
   /** The links this node sends on; undefined: no lag injection. */
   readonly links: NodeLinks | undefined;
+  /** POST /_meridian/failover/<action> (fence, unfence, promote, follow): see docs/failover.md. */
+  readonly failover?: (action: string, body: unknown) => { status: number; body: unknown };
 }
 
 export interface RestHandlerOptions {
@@ -135,6 +137,18 @@ export class RestHandler {
       return this.plain(admin.isReady() ? 200 : 503, JSON.stringify(admin.health()));
     }
     const post = request.method === 'POST';
+    if (name.startsWith('failover/') && admin.failover !== undefined) {
+      if (!this.isAdmin(credential)) return this.plain(401, encodeJsonError(ERR_AUTH));
+      if (!post) return this.plain(405, encodeJsonError(`ERR /_meridian/${name} answers POST only`));
+      let body: unknown = {};
+      try {
+        if (request.body.length > 0) body = JSON.parse(request.body.toString('utf8'));
+      } catch {
+        return this.plain(400, encodeJsonError('ERR body: must be JSON'));
+      }
+      const answer = admin.failover(name.slice('failover/'.length), body);
+      return this.plain(answer.status, JSON.stringify(answer.body));
+    }
     if (name !== 'status' && name !== 'digest' && name !== 'lag') {
       return this.plain(404, encodeJsonError(`ERR unknown endpoint /_meridian/${name}`));
     }

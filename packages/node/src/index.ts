@@ -2,7 +2,7 @@ export { MeridianNode, NodeConfigError, isLoopbackHost } from './node.js';
 export { defaultMaxMemoryBytes, HEAP_SHARE_DEFAULT } from './memory.js';
 export { PIPELINE_SLICE_COMMANDS_DEFAULT, TRANSACTION_COMMANDS_MAX_DEFAULT } from './pipeline-slices.js';
 export { REPLY_BYTES_MAX_DEFAULT } from './reply-size.js';
-export type { MeridianNodeOptions } from './node.js';
+export type { MeridianNodeOptions, RoleControl } from './node.js';
 // The roles' request execution lives in @meridian/core; re-exported for the node's users.
 export { PrimaryExecutor, ReplicaExecutor, isWait } from '@meridian/core';
 export type {

@@ -91,6 +91,23 @@ export interface MeridianNodeOptions {
   readonly cors?: CorsPolicy;
   /** Operator messages (repairs, replication state, store failures). Default: stderr. */
   readonly report?: (message: string) => void;
+  /** The failover epoch this node's role belongs to (0: the regions.yaml primary, never failed over). */
+  readonly epoch?: number;
+  /** Primary after a failover: the history it continues (old primary's id, last offset held of it). */
+  readonly previousHistory?: { readonly replicationId: string; readonly offset: number };
+  /**
+   * Who switches this node's role when a failover promotes it or makes it follow another primary
+   * (the process hosting it rebuilds the node in its new role). Undefined: the node refuses both.
+   */
+  readonly roleControl?: RoleControl;
+}
+
+/** A role switch asked through POST /_meridian/failover/promote or /follow. */
+export interface RoleControl {
+  /** Become primary of `epoch`, continuing `previousHistory`. Answers at once; the switch follows. */
+  promote(request: { epoch: number; previousHistory: { replicationId: string; offset: number } }): void;
+  /** Replicate from `primary` (a region of the topology) in `epoch`. */
+  follow(request: { epoch: number; primary: string }): void;
 }
 
 /** A configuration the node refuses to start with; `code` is stable. */
@@ -213,6 +230,8 @@ export class MeridianNode {
         clock: this.clock,
         region: options.region ?? 'primary',
         replicationId: this.primaryReplicationId(),
+        previousHistory: options.previousHistory,
+        epoch: options.epoch ?? 0,
         replication,
         links: options.links,
         regionAddress: options.regionAddress ?? (() => undefined),
@@ -238,6 +257,7 @@ export class MeridianNode {
         health: () => ({ ok: this.ready, region: this.region ?? null, role: this.role }),
         status: () => this.status(),
         digest: () => ({ offset: this.log.lastOffset(), digest: digestKeyspace(this.engine.db) }),
+        failover: (action, body) => this.failoverAction(action, body),
         links: options.links,
       },
     });
@@ -344,12 +364,78 @@ export class MeridianNode {
     return `http://${host}:${address.port}`;
   }
 
+  /**
+   * The failover steps a node takes (docs/failover.md): `fence` (a primary stops taking writes and
+   * says its last offset), `unfence`, `promote` and `follow` (handed to `roleControl`).
+   */
+  private failoverAction(action: string, body: unknown): { status: number; body: unknown } {
+    const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    const epoch = fields['epoch'];
+    const bad = (message: string): { status: number; body: unknown } => ({
+      status: 400,
+      body: { error: `ERR ${message}` },
+    });
+    switch (action) {
+      case 'fence': {
+        const executor = this.primaryRole?.executor;
+        if (executor === undefined) return bad('only the primary can be fenced');
+        const to = typeof fields['to'] === 'string' ? fields['to'] : 'another region';
+        executor.fence(
+          `failover in progress: ${this.region ?? 'this region'} is handing the primary role to ${to}; retry in a moment`,
+        );
+        this.report(`meridian: fenced for a failover to ${to}: writes are refused at offset ${this.log.lastOffset()}`);
+        return {
+          status: 200,
+          body: { offset: this.log.lastOffset(), replicationId: this.replicationId, epoch: this.epoch },
+        };
+      }
+      case 'unfence':
+        this.primaryRole?.executor.unfence();
+        return { status: 200, body: { offset: this.log.lastOffset() } };
+      case 'promote': {
+        const previous = fields['previousHistory'] as Record<string, unknown> | undefined;
+        if (typeof epoch !== 'number' || !Number.isSafeInteger(epoch) || epoch <= this.epoch)
+          return bad(`epoch must be a whole number above ${this.epoch}`);
+        if (typeof previous?.['replicationId'] !== 'string' || typeof previous['offset'] !== 'number')
+          return bad('previousHistory must be {"replicationId": <id>, "offset": <n>}');
+        if (this.options.roleControl === undefined) return bad('this node cannot switch roles (no role control)');
+        if (this.role === 'replica' && this.log.lastOffset() < previous['offset'])
+          return bad(`this replica holds offset ${this.log.lastOffset()}, below the primary's ${previous['offset']}`);
+        this.options.roleControl.promote({
+          epoch,
+          previousHistory: { replicationId: previous['replicationId'], offset: previous['offset'] },
+        });
+        return { status: 202, body: { promoting: this.region ?? null, epoch } };
+      }
+      case 'follow': {
+        const primary = fields['primary'];
+        if (typeof epoch !== 'number' || !Number.isSafeInteger(epoch) || epoch < this.epoch)
+          return bad(`epoch must be a whole number ≥ ${this.epoch}`);
+        if (typeof primary !== 'string') return bad('primary must be a region name');
+        if (this.options.roleControl === undefined) return bad('this node cannot switch roles (no role control)');
+        this.options.roleControl.follow({ epoch, primary });
+        return { status: 202, body: { following: primary, epoch } };
+      }
+      default:
+        return {
+          status: 404,
+          body: { error: `ERR unknown failover step ${action} (fence, unfence, promote, follow)` },
+        };
+    }
+  }
+
+  /** The failover epoch of this node's role. */
+  get epoch(): number {
+    return this.options.epoch ?? 0;
+  }
+
   /** `/_meridian/status`: the contract the router, `meridian status` and experiments read. */
   status(): Record<string, unknown> {
     const nowMs = this.clock.nowMs();
     const common = {
       region: this.region ?? null,
       role: this.role,
+      epoch: this.epoch,
       ready: this.ready,
       healthy: this.ready,
       replicationId: this.replicationId,

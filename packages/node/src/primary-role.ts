@@ -25,6 +25,10 @@ export interface PrimaryRoleOptions {
   readonly clock: Clock;
   readonly region: string;
   readonly replicationId: string;
+  /** The history this one continues after a failover (see PrimaryOptions.previousHistory). */
+  readonly previousHistory: { readonly replicationId: string; readonly offset: number } | undefined;
+  /** The failover epoch this primary serves (0: never failed over). */
+  readonly epoch: number;
   /** undefined: no replication (a standalone primary). */
   readonly replication: PrimaryReplicationOptions | undefined;
   readonly links: NodeLinks | undefined;
@@ -78,6 +82,7 @@ export class PrimaryRole {
       snapshots: engineSnapshotSource(engine, log, clock),
       secret: settings.secret,
       replicationId: this.options.replicationId,
+      previousHistory: this.options.previousHistory,
       ...(settings.heartbeatMs === undefined ? {} : { heartbeatMs: settings.heartbeatMs }),
       ...(settings.backlogBytesMax === undefined ? {} : { backlogBytesMax: settings.backlogBytesMax }),
       linkFor: (replica) => links?.model(region, replica.region),
@@ -85,6 +90,10 @@ export class PrimaryRole {
         if (event.kind === 'synced') {
           report(
             `meridian: replica ${event.replicaId} (${event.region}) connected, ${event.mode} resync from ${event.offset}`,
+          );
+        } else if (event.kind === 'diverged') {
+          report(
+            `meridian: replica ${event.replicaId} (${event.region}) holds another entry at ${event.offset} than this primary: its tail is replaced by a full resync`,
           );
         } else {
           report(`meridian: replica ${event.replicaId} (${event.region}) disconnected: ${event.code} ${event.reason}`);
@@ -102,7 +111,10 @@ export class PrimaryRole {
       stalenessMs: 0,
       lagOffsets: 0,
       replicas: replicaViews(this.replication?.status() ?? [], log, nowMs),
-      writesRefused: this.executor.failure?.message ?? null,
+      writesRefused: this.executor.failure?.message ?? this.executor.fenced ?? null,
+      epoch: this.options.epoch,
+      previousHistory: this.options.previousHistory ?? null,
+      divergedReplicas: this.replication?.divergedCount ?? 0,
     };
   }
 

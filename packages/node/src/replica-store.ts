@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Engine, loadSnapshotEntry, type SnapshotEntry } from '@meridian/engine';
-import type { ReplicaApplier } from '@meridian/replication';
+import { entryChecksum, type ReplicaApplier } from '@meridian/replication';
 import { type LogEntry, type ReplicaWriteLog, snapshotStoreOf, StoreError } from '@meridian/store';
 
 /**
@@ -116,6 +116,17 @@ export class PersistentApplier implements ReplicaApplier {
 
   replicationId(): string {
     return this.history.read();
+  }
+
+  entryChecksumAt(offset: number): number | undefined {
+    const read = this.log.read(offset, { entriesMax: 1, bytesMax: Number.MAX_SAFE_INTEGER });
+    const entry = read.kind === 'entries' ? read.entries[0] : undefined;
+    return entry?.offset === offset ? entryChecksum(entry) : undefined;
+  }
+
+  adoptHistory(replicationId: string): void {
+    this.report(`meridian: the primary continues this replica's history as ${replicationId} (after a failover)`);
+    this.history.write(replicationId);
   }
 
   apply(entry: LogEntry): void {

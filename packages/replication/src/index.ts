@@ -1,4 +1,4 @@
-export { PROTOCOL_VERSION, encodeFrame, decodeFrame } from './protocol.js';
+export { PROTOCOL_VERSION, encodeFrame, decodeFrame, entryChecksum } from './protocol.js';
 export type {
   Frame,
   HelloFrame,

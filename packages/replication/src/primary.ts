@@ -4,7 +4,7 @@ import type { LogEntry, WriteLog } from '@meridian/store';
 import { DelayedConnection } from './delayed-connection.js';
 import { ReplicaSession, type SessionHost, type SessionState } from './primary-session.js';
 import { ASSEMBLED_BYTES_MAX_DEFAULT, FRAME_BYTES_MAX_DEFAULT, FRAME_BYTES_MIN, splitFrame } from './frame-parts.js';
-import { encodeFrame, type Frame, type HelloFrame, PROTOCOL_VERSION } from './protocol.js';
+import { encodeFrame, entryChecksum, type Frame, type HelloFrame, PROTOCOL_VERSION } from './protocol.js';
 import { secretsEqual } from './secret.js';
 import type { Connection, Listener } from './transport.js';
 
@@ -27,6 +27,11 @@ export interface PrimaryOptions {
   secret: string;
   /** Names this history; a replica holding another history's data gets a full resync. */
   replicationId: string;
+  /**
+   * The history this one continues (PSYNC2's secondary id): after a failover, the old primary's
+   * id and the last offset this node held of it. Its replicas resume partially up to that offset.
+   */
+  previousHistory?: { readonly replicationId: string; readonly offset: number } | undefined;
   heartbeatMs?: number;
   backlogBytesMax?: number;
   frameBytesMax?: number;
@@ -42,7 +47,9 @@ export interface PrimaryOptions {
 
 export type PrimaryEvent =
   | { kind: 'synced'; replicaId: string; region: string; mode: 'partial' | 'full'; offset: number }
-  | { kind: 'disconnected'; replicaId: string; region: string; code: number; reason: string };
+  | { kind: 'disconnected'; replicaId: string; region: string; code: number; reason: string }
+  /** The replica's entry at its resume point differs from ours: its tail is replaced by a full resync. */
+  | { kind: 'diverged'; replicaId: string; region: string; offset: number };
 
 export interface ReplicaStatus {
   replicaId: string;
@@ -108,8 +115,20 @@ export class ReplicationPrimary {
     this.scheduleHeartbeat();
   }
 
+  /** Replicas whose log diverged from ours at their resume point (each got a full resync). */
+  divergedCount = 0;
+
   get replicationId(): string {
     return this.options.replicationId;
+  }
+
+  /** Whether our entry at `offset` has checksum `crc` (-1, offset 0 or an entry only a snapshot covers: unknowable, so yes). */
+  private sameEntryAt(offset: number, crc: number): boolean {
+    if (crc < 0 || offset === 0) return true;
+    const read = this.options.log.read(offset, { entriesMax: 1, bytesMax: Number.MAX_SAFE_INTEGER });
+    const entry = read.kind === 'entries' ? read.entries[0] : undefined;
+    if (entry === undefined || entry.offset !== offset) return true;
+    return entryChecksum(entry) === crc;
   }
 
   /** Tells the primary the log grew; live replicas get the new entries in the next batch. */
@@ -215,8 +234,17 @@ export class ReplicationPrimary {
     if (session.state === 'closed') return;
     const log = this.options.log;
     const last = hello.lastAppliedOffset;
-    const partial =
-      hello.replicationId === this.replicationId && last >= log.firstOffset() - 1 && last <= log.lastOffset();
+    const previous = this.options.previousHistory;
+    const knownHistory =
+      hello.replicationId === this.replicationId ||
+      (previous !== undefined && hello.replicationId === previous.replicationId && last <= previous.offset);
+    const inLog = last >= log.firstOffset() - 1 && last <= log.lastOffset();
+    const diverged = knownHistory && inLog && !this.sameEntryAt(last, hello.lastEntryCrc);
+    if (diverged) {
+      this.divergedCount++;
+      this.options.onEvent?.({ kind: 'diverged', replicaId: hello.replicaId, region: hello.region, offset: last });
+    }
+    const partial = knownHistory && inLog && !diverged;
     if (partial) {
       session.ackedOffset = last;
       session.send(this.welcome('partial', last));

@@ -18,8 +18,13 @@ import { isReplicationErrorCode, ReplicationError, type ReplicationErrorCode } f
  * - 3: a frame larger than the message limit (one big entry, one big key of a snapshot) travels as
  *   `part` messages (tag 0x04, frame-parts.ts) that the replica joins; heartbeats and errors may
  *   come between parts. The replica→primary message limit is small (64 KiB) from the first byte.
+ * - 4: the hello carries `lastEntryCrc`, the checksum of the replica's entry at its last applied
+ *   offset (-1: unknown); the primary resumes it only where its own entry there has the same
+ *   checksum, so a tail that diverged (a primary that lost entries it had streamed, an old primary
+ *   after a failover) is replaced by a full resync. A partial welcome may name a newer history than
+ *   the hello's (the replica's history continues in it: PSYNC2's secondary id after a failover).
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 export interface HelloFrame {
   t: 'hello';
@@ -27,6 +32,8 @@ export interface HelloFrame {
   replicaId: string;
   region: string;
   lastAppliedOffset: number;
+  /** `entryChecksum` of the replica's entry at lastAppliedOffset; -1 when unknown (or offset 0). */
+  lastEntryCrc: number;
   /** The history the replica's data belongs to ('' when it has none). */
   replicationId: string;
   secret: string;
@@ -192,6 +199,22 @@ function entryList(value: unknown): LogEntry[] {
   return value as LogEntry[];
 }
 
+function crcField(f: Record<string, unknown>, name: string): number {
+  const value = f[name];
+  if (value === -1) return -1;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff)
+    throw corrupt(`${name} is not a CRC-32 or -1`);
+  return value;
+}
+
+/**
+ * The checksum that identifies a log entry across nodes: CRC-32 of its entries-frame encoding
+ * (offset, time and effects). Two logs with the same checksum at an offset hold the same entry there.
+ */
+export function entryChecksum(entry: LogEntry): number {
+  return crc32(encodeFrame({ t: 'entries', entries: [entry] }));
+}
+
 function validateFrame(value: unknown): Frame {
   if (!isPlain(value)) throw corrupt('frame is not a map');
   const f = value;
@@ -203,6 +226,7 @@ function validateFrame(value: unknown): Frame {
         replicaId: stringField(f, 'replicaId'),
         region: stringField(f, 'region'),
         lastAppliedOffset: offsetField(f, 'lastAppliedOffset'),
+        lastEntryCrc: crcField(f, 'lastEntryCrc'),
         replicationId: stringField(f, 'replicationId'),
         secret: stringField(f, 'secret'),
       };

@@ -28,6 +28,13 @@ export interface ReplicaApplier {
   durableOffset?(): number;
   /** Tells the replica when `durableOffset` advanced (to ack it). */
   onDurable?(listener: () => void): void;
+  /** `entryChecksum` of the entry held at `offset`; undefined when not held (the hello then says -1). */
+  entryChecksumAt?(offset: number): number | undefined;
+  /**
+   * The primary resumed this replica in a newer history that continues its own (after a
+   * failover): record it. Without it such a welcome is refused and the replica full-resyncs.
+   */
+  adoptHistory?(replicationId: string): void;
 }
 
 /** Connections lost in a row without progress after which a replica reports itself unhealthy. */
@@ -231,6 +238,7 @@ export class ReplicationReplica {
       replicaId: this.options.replicaId,
       region: this.options.region,
       lastAppliedOffset: this.appliedOffset,
+      lastEntryCrc: this.appliedOffset === 0 ? -1 : (this.options.applier.entryChecksumAt?.(this.appliedOffset) ?? -1),
       replicationId: this.forceFullResync ? '' : this.options.applier.replicationId(),
       secret: this.options.secret,
     });
@@ -308,7 +316,11 @@ export class ReplicationReplica {
     if (frame.mode === 'partial') {
       if (frame.offset !== this.appliedOffset)
         return `partial resync from ${frame.offset}, applied ${this.appliedOffset}`;
-      if (frame.replicationId !== this.options.applier.replicationId()) return 'partial resync of another history';
+      const applier = this.options.applier;
+      if (frame.replicationId !== applier.replicationId()) {
+        if (applier.adoptHistory === undefined) return 'partial resync of another history';
+        applier.adoptHistory(frame.replicationId);
+      }
       this.expectedOffset = frame.offset + 1;
       this.stateValue = 'streaming';
     } else {

@@ -34,7 +34,16 @@ function codeOf(run: () => unknown): string | undefined {
 describe('frames', () => {
   it('round-trip every frame type, byte strings intact', () => {
     const frames: Frame[] = [
-      { t: 'hello', version: 1, replicaId: 'r', region: 'eu', lastAppliedOffset: 7, replicationId: 'h', secret: 's' },
+      {
+        t: 'hello',
+        version: 1,
+        replicaId: 'r',
+        region: 'eu',
+        lastAppliedOffset: 7,
+        lastEntryCrc: 0x1234abcd,
+        replicationId: 'h',
+        secret: 's',
+      },
       {
         t: 'welcome',
         mode: 'full',
@@ -108,6 +117,7 @@ describe('handshake and corrupt-frame errors over WebSockets', () => {
     replicaId: 'raw',
     region: 'test',
     lastAppliedOffset: 0,
+    lastEntryCrc: -1,
     replicationId: '',
     secret: SECRET,
     ...overrides,
