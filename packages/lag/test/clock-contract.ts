@@ -27,7 +27,9 @@ export function clockContract(name: string, create: () => ClockHarness): void {
       clock.setTimer(20, () => (firedAt = clock.nowMs()));
       expect(firedAt).toBeUndefined();
       await advance(10);
-      expect(firedAt).toBeUndefined();
+      // A real clock on a loaded machine may come back after more than 20 ms: then it may have fired, never early.
+      if (firedAt !== undefined || clock.nowMs() - setAt < 19.5)
+        expect(firedAt ?? setAt + 20).toBeGreaterThanOrEqual(setAt + 19.5);
       await advance(40);
       expect(firedAt).toBeGreaterThanOrEqual(setAt + 19.5);
     });
