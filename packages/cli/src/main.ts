@@ -7,6 +7,7 @@ import { registerExecCommand } from './commands/exec.js';
 import { registerLagCommand } from './commands/lag.js';
 import { registerExperimentCommands } from './commands/experiment.js';
 import { registerDashboardCommand } from './commands/dashboard.js';
+import { registerFailoverCommand } from './commands/failover.js';
 
 /** The `meridian` command line. Each subcommand registers itself from its own file. */
 export function buildProgram(): Command {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerLagCommand(program);
   registerExperimentCommands(program);
   registerDashboardCommand(program);
+  registerFailoverCommand(program);
   return program;
 }
 

@@ -8,6 +8,7 @@ import {
   type RestAuth,
   type RestCall,
   type RestRequest,
+  type SyncToken,
   type SecretToken,
   ERR_AUTH,
   SERVED_BY_HEADER,
@@ -78,6 +79,8 @@ export interface RestHandlerOptions {
   readonly cors?: CorsPolicy;
   /** Counts answered commands and read latency for `/_meridian/status` (none: not measured). */
   readonly traffic?: TrafficStats;
+  /** Why a sync token names a write this node's history lost in a failover (undefined: it does not). */
+  readonly lostWrite?: (token: SyncToken) => string | undefined;
 }
 
 type CommandCall = RestCall & Extract<ParsedRestRequest, { kind: 'command' | 'pipeline' | 'transaction' }>;
@@ -208,6 +211,8 @@ export class RestHandler {
   }
 
   private run(parsed: CommandCall, request: RestRequest): RestResponse | Promise<RestResponse> {
+    const lost = parsed.syncToken === undefined ? undefined : this.options.lostWrite?.(parsed.syncToken);
+    if (lost !== undefined) return this.commandError(parsed, lost);
     const prepared = this.prepare(parsed);
     if (prepared instanceof ReplyError) return this.commandError(parsed, prepared.message);
     try {

@@ -260,6 +260,7 @@ export class MeridianNode {
         failover: (action, body) => this.failoverAction(action, body),
         links: options.links,
       },
+      lostWrite: (token) => this.lostWrite(token),
     });
   }
 
@@ -422,6 +423,20 @@ export class MeridianNode {
           body: { error: `ERR unknown failover step ${action} (fence, unfence, promote, follow)` },
         };
     }
+  }
+
+  /**
+   * A sync token of the history this primary continues, past the offset it took over: the write
+   * it names was acknowledged by the old primary but never reached this one (lost in the failover).
+   */
+  private lostWrite(token: { replicationId: string; offset: number }): string | undefined {
+    const previous = this.options.previousHistory;
+    if (this.primaryRole === undefined || previous === undefined) return undefined;
+    if (token.replicationId !== previous.replicationId || token.offset <= previous.offset) return undefined;
+    return (
+      `ERR MERIDIAN_SYNC_TOKEN_LOST the write at offset ${token.offset} of history ${token.replicationId} was lost in the failover ` +
+      `to epoch ${this.epoch} (this primary took over at offset ${previous.offset}); read without the token to see what survived`
+    );
   }
 
   /** The failover epoch of this node's role. */

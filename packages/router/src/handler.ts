@@ -177,7 +177,7 @@ export class RoutePlanner {
       role: 'router',
       ready: this.ready,
       region: config.router.region,
-      primary: config.primary,
+      primary: views.all().find((view) => view.isPrimary)?.name ?? config.primary,
       defaultConsistency: formatConsistency(this.defaultConsistency),
       addClientLatency: this.addClientLatency,
       regions: views.all().map((view) => ({
@@ -185,6 +185,7 @@ export class RoutePlanner {
         url: view.url,
         isPrimary: view.isPrimary,
         role: view.role ?? null,
+        epoch: view.epoch ?? null,
         healthy: view.healthy,
         stalenessMs: Number.isFinite(view.stalenessMs) ? view.stalenessMs : null,
         appliedOffset: view.appliedOffset,
@@ -276,7 +277,9 @@ export class RoutePlanner {
     failures: string[] = [],
   ): RouterResponse {
     if (code === 'MERIDIAN_ROUTER_PRIMARY_UNREACHABLE') {
-      const primary = this.options.views.view(this.options.config.primary) as RegionView;
+      const primary =
+        this.options.views.all().find((view) => view.isPrimary) ??
+        (this.options.views.view(this.options.config.primary) as RegionView);
       const why = failures[0] ?? `${primary.name} (${primary.url}: ${primary.error ?? 'unhealthy'})`;
       const what = routed.requestClass.kind === 'write' ? 'writes' : 'strong reads';
       const message = `ERR primary unreachable: ${why}; ${what} fail until it is back, other reads keep working`;

@@ -5,8 +5,10 @@ import type { RegionState } from './route.js';
 /** One region as the router last saw it through `/_meridian/status`. */
 export interface RegionView extends RegionState {
   readonly url: string;
-  /** The role the node reports (the config decides routing; a mismatch shows in status). */
+  /** The role the node reports; after a failover the newest epoch's primary takes the writes. */
   readonly role: string | undefined;
+  /** The failover epoch the node reports (undefined before its first answer). */
+  readonly epoch: number | undefined;
   readonly primaryOffset: number | undefined;
   readonly lagOffsets: number | undefined;
   /** When the last poll answered, ms since the epoch; undefined before the first answer. */
@@ -49,10 +51,11 @@ function readStatus(region: MonitoredRegion, text: string): Partial<RegionView> 
   const primaryOffset = numberField(body['primaryOffset']);
   const reported = numberField(body['stalenessMs']);
   // A replica that does not report staleness is treated as too stale for any bound.
-  const stalenessMs = region.isPrimary ? 0 : (reported ?? Number.POSITIVE_INFINITY);
+  const stalenessMs = reported ?? (body['role'] === 'primary' ? 0 : Number.POSITIVE_INFINITY);
   return {
     healthy: body['ready'] !== false && body['healthy'] !== false,
     role: typeof body['role'] === 'string' ? body['role'] : undefined,
+    epoch: numberField(body['epoch']) ?? 0,
     appliedOffset,
     primaryOffset,
     lagOffsets:
@@ -79,6 +82,7 @@ export class RegionMonitor {
         stalenessMs: region.isPrimary ? 0 : Number.POSITIVE_INFINITY,
         appliedOffset: 0,
         role: undefined,
+        epoch: undefined,
         primaryOffset: undefined,
         lagOffsets: undefined,
         checkedAtMs: undefined,
@@ -110,6 +114,35 @@ export class RegionMonitor {
 
   all(): RegionView[] {
     return this.options.regions.map((region) => this.views.get(region.name) as RegionView);
+  }
+
+  /**
+   * Writes go to the primary of the newest epoch any region reports (a failover promoted it);
+   * before any region reports a role, to the regions.yaml primary.
+   */
+  private followPrimary(): void {
+    let chosen: RegionView | undefined;
+    for (const region of this.options.regions) {
+      const view = this.views.get(region.name) as RegionView;
+      if (view.role !== 'primary') continue;
+      const epoch = view.epoch ?? 0;
+      const best = chosen?.epoch ?? 0;
+      // Same epoch: the regions.yaml primary first (before any failover every node says epoch 0).
+      if (chosen === undefined || epoch > best || (epoch === best && region.isPrimary)) chosen = view;
+    }
+    if (chosen === undefined) return;
+    for (const [name, view] of this.views) {
+      const isPrimary = name === chosen.name;
+      if (view.isPrimary !== isPrimary) {
+        this.views.set(name, { ...view, isPrimary, ...(isPrimary ? { stalenessMs: 0 } : {}) });
+      }
+    }
+  }
+
+  /** The region writes go to now. */
+  primary(): RegionView | undefined {
+    for (const view of this.views.values()) if (view.isPrimary) return view;
+    return undefined;
   }
 
   /** A forward failed to connect: skip the region until a poll says it is back. */
@@ -172,6 +205,7 @@ export class RegionMonitor {
         checkedAtMs: clock.nowMs(),
         error: healthy ? undefined : 'not ready',
       });
+      this.followPrimary();
     } finally {
       this.inFlight.delete(region.name);
     }

@@ -9,11 +9,13 @@ import {
   MeridianNode,
   type MeridianNodeOptions,
   NodeConfigError,
+  type RoleControl,
   NodeLinks,
   openRegionStore,
 } from '@meridian/node';
 import type { DurabilityPolicy } from '@meridian/store';
 import { watchParent } from './parent-watch.js';
+import { historyIdFor, readRoleState, type RoleState, writeRoleState } from './role-state.js';
 import { EXIT_FATAL, exitCodesForUsage, meridianCode } from './topology-shared.js';
 import {
   applyEnvironment,
@@ -146,9 +148,20 @@ function loadConfig(path: string, env: NodeJS.ProcessEnv): TopologyConfig {
 /** Role, address, links and secrets of `region` in the topology. */
 function wiringFromConfig(options: NodeCommandOptions, env: NodeJS.ProcessEnv): Wiring {
   const configPath = options.config as string;
-  const config = loadConfig(configPath, env);
+  const loaded = loadConfig(configPath, env);
   if (options.region === undefined)
     throw new NodeConfigError('MERIDIAN_BAD_ROLE_CONFIG', '--region is required with --config');
+  const dataDir = options.dataDir ?? resolve(dirname(resolve(configPath)), loaded.dataDir);
+  // After a failover the region's failover.json names the primary; regions.yaml's holds until then.
+  const state =
+    regionByName(loaded, options.region) === undefined ? undefined : readRoleState(join(dataDir, options.region));
+  if (state !== undefined && regionByName(loaded, state.primary) === undefined) {
+    throw new NodeConfigError(
+      'MERIDIAN_BAD_ROLE_CONFIG',
+      `${join(dataDir, options.region, 'failover.json')} names primary ${state.primary}, which is not in ${configPath}`,
+    );
+  }
+  const config: TopologyConfig = state === undefined ? loaded : { ...loaded, primary: state.primary };
   const self = regionByName(config, options.region);
   const primary = regionByName(config, config.primary);
   if (self === undefined || primary === undefined) {
@@ -173,9 +186,19 @@ function wiringFromConfig(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
     regionAddress: (name) => addresses.get(name),
     cors: config.cors,
   };
+  const history: Partial<MeridianNodeOptions> =
+    self.name === config.primary && state !== undefined
+      ? {
+          ...(state.replicationId === undefined ? {} : { replicationId: state.replicationId }),
+          ...(state.previousHistory === undefined ? {} : { previousHistory: state.previousHistory }),
+        }
+      : {};
   const role: Partial<MeridianNodeOptions> =
     self.name === config.primary
-      ? { replication: { secret, heartbeatMs: replication.heartbeatMs, backlogBytesMax: replication.backlogBytesMax } }
+      ? {
+          ...history,
+          replication: { secret, heartbeatMs: replication.heartbeatMs, backlogBytesMax: replication.backlogBytesMax },
+        }
       : {
           replication: {
             primaryUrl: `http://${primary.host.includes(':') ? `[${primary.host}]` : primary.host}:${primary.port}`,
@@ -192,9 +215,9 @@ function wiringFromConfig(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
     host: options.host ?? self.host,
     port: options.port ?? self.port,
     respPort: respPortOf(options, self.respPort),
-    dataDir: options.dataDir ?? resolve(dirname(resolve(configPath)), config.dataDir),
+    dataDir,
     durability: options.durability ?? config.durability,
-    nodeOptions: { ...common, ...role },
+    nodeOptions: { ...common, ...role, epoch: state?.epoch ?? 0 },
   };
 }
 
@@ -229,7 +252,11 @@ function standaloneWiring(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
  * Starts one node: with `config`, the region's role in the topology (primary or replica);
  * without, a standalone primary. Its log is durable in <dataDir>/<region>/. Resolves once it listens.
  */
-export async function startNode(options: NodeCommandOptions, env: NodeJS.ProcessEnv): Promise<MeridianNode> {
+export async function startNode(
+  options: NodeCommandOptions,
+  env: NodeJS.ProcessEnv,
+  roleControl?: RoleControlFor,
+): Promise<MeridianNode> {
   const wiring = options.config === undefined ? standaloneWiring(options, env) : wiringFromConfig(options, env);
   const isReplica = wiring.nodeOptions.replication !== undefined && 'primaryUrl' in wiring.nodeOptions.replication;
   const report = (message: string): void => console.error(message);
@@ -269,6 +296,9 @@ export async function startNode(options: NodeCommandOptions, env: NodeJS.Process
         ...(options.snapshotEveryMs === undefined ? {} : { everyMs: options.snapshotEveryMs }),
       },
       ...(options.busyReplyThresholdMs === undefined ? {} : { busyReplyThresholdMs: options.busyReplyThresholdMs }),
+      ...(roleControl === undefined || options.config === undefined
+        ? {}
+        : { roleControl: roleControl(dir, wiring.region) }),
       report,
     });
   } catch (error) {
@@ -282,6 +312,87 @@ export async function startNode(options: NodeCommandOptions, env: NodeJS.Process
     throw error;
   }
   return node;
+}
+
+/** Makes the RoleControl of the node in `regionDir` (NodeHost: writes failover.json, then rebuilds the node). */
+export type RoleControlFor = (regionDir: string, region: string) => RoleControl;
+
+/**
+ * Runs one region node and rebuilds it when a failover switches its role: `promote` and `follow`
+ * write the region's failover.json, answer at once, then close the node and start it again in its
+ * new role on the same port (replication, forwarding and WAIT follow the new primary).
+ */
+export class NodeHost {
+  private switching: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    public node: MeridianNode,
+    private readonly options: NodeCommandOptions,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly onSwitch: (node: MeridianNode) => void,
+  ) {}
+
+  static async start(
+    options: NodeCommandOptions,
+    env: NodeJS.ProcessEnv,
+    onSwitch: (node: MeridianNode) => void = () => undefined,
+  ): Promise<NodeHost> {
+    const holder: { host?: NodeHost } = {};
+    const control: RoleControlFor = (regionDir, region) => ({
+      promote: ({ epoch, previousHistory }) =>
+        holder.host?.switchTo(regionDir, {
+          epoch,
+          primary: region,
+          replicationId: historyIdFor(epoch),
+          previousHistory,
+        }),
+      follow: ({ epoch, primary }) => holder.host?.switchTo(regionDir, { epoch, primary }),
+    });
+    const node = await startNode(options, env, control);
+    const host = new NodeHost(node, options, env, onSwitch);
+    holder.host = host;
+    host.control = control;
+    return host;
+  }
+
+  private control: RoleControlFor | undefined;
+
+  private switchTo(regionDir: string, state: RoleState): void {
+    writeRoleState(regionDir, state);
+    // A primary that now follows keeps its history's name, so the new primary (which continues that
+    // history) resumes it from its log instead of sending it everything again.
+    if (this.node.role === 'primary' && state.primary !== this.node.region) {
+      new HistoryFile(regionDir).write(this.node.replicationId);
+    }
+    // Answer the request first; the node closes and starts again in its new role after.
+    this.switching = this.switching.then(
+      () =>
+        new Promise<void>((resolve) => {
+          setTimeout(() => {
+            this.restart().then(resolve, (error: unknown) => {
+              console.error(`meridian: switching to epoch ${state.epoch} failed:`, error);
+              process.exitCode = EXIT_FATAL;
+              resolve();
+            });
+          }, 20);
+        }),
+    );
+  }
+
+  private async restart(): Promise<void> {
+    if (this.closed) return;
+    await this.node.close();
+    if (this.closed) return;
+    this.node = await startNode(this.options, this.env, this.control);
+    this.onSwitch(this.node);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.switching;
+    await this.node.close();
+  }
 }
 
 /** A `durability: none` primary that would erase its replicas; code MERIDIAN_NODE_EMPTY_PRIMARY (fatal). */
@@ -314,7 +425,7 @@ function guardEmptyPrimary(dir: string, wiring: Wiring, acceptEmpty: boolean): v
   );
 }
 
-function stopOnSignals(node: MeridianNode): void {
+function stopOnSignals(node: { close(): Promise<void> }): void {
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -386,28 +497,31 @@ export function registerNodeCommand(program: Command): void {
       parseMemoryPolicy,
     )
     .action(async (options: NodeCommandOptions) => {
-      let node: MeridianNode;
+      let host: NodeHost;
+      const announce = (node: MeridianNode, event: string): void =>
+        console.log(
+          JSON.stringify({
+            event,
+            region: node.region ?? null,
+            role: node.role,
+            epoch: node.epoch,
+            url: node.url,
+            respPort: node.respPort ?? null,
+          }),
+        );
       try {
-        node = await startNode(options, process.env);
+        host = await NodeHost.start(options, process.env, (node) => announce(node, 'role-switched'));
       } catch (error) {
         const code = meridianCode(error);
         if (code === undefined) throw error;
         console.error(`meridian node: cannot start (${code}): ${(error as Error).message}`);
         process.exit(EXIT_FATAL);
       }
-      console.log(
-        JSON.stringify({
-          event: 'ready',
-          region: node.region ?? null,
-          role: node.role,
-          url: node.url,
-          respPort: node.respPort ?? null,
-        }),
-      );
+      announce(host.node, 'ready');
       if (options.insecureNoAuth === true && process.env['MERIDIAN_TOKEN'] === undefined) {
         console.error('meridian: WARNING: no token, every request is accepted (--insecure-no-auth)');
       }
-      stopOnSignals(node);
+      stopOnSignals(host);
     });
   exitCodesForUsage(command);
 }

@@ -3,11 +3,12 @@ import { hasMeridianCode } from '@meridian/engine';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command, CommanderError } from 'commander';
 import { makeDirs } from '@meridian/store';
 import { type RegionConfig, type TopologyConfig, applyEnvironment, parseTopology } from '@meridian/topology';
+import { readRoleState } from './role-state.js';
 
 /** The five-region topology `npm start` runs; used when no regions.yaml is given or found. */
 export const EMBEDDED_CONFIG_PATH = fileURLToPath(new URL('../../../../regions.yaml', import.meta.url));
@@ -54,9 +55,24 @@ export function loadTopology(path: string | undefined, env: NodeJS.ProcessEnv = 
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(error);
     throw new UsageError(`cannot read ${chosen}: ${reason} (pass a regions.yaml path, or run where one is)`);
   }
-  const config = applyEnvironment(parseTopology(text, chosen), env);
+  const configured = applyEnvironment(parseTopology(text, chosen), env);
   const base = absolute === EMBEDDED_CONFIG_PATH ? process.cwd() : dirname(absolute);
-  return { config, path: absolute, dataDir: resolve(base, config.dataDir) };
+  const dataDir = resolve(base, configured.dataDir);
+  // After a failover, the region folders say who is primary (the newest epoch wins).
+  const primary = currentPrimary(configured, dataDir);
+  const config = primary === configured.primary ? configured : { ...configured, primary };
+  return { config, path: absolute, dataDir };
+}
+
+/** The primary of the newest epoch any region's failover.json records; regions.yaml's before any failover. */
+export function currentPrimary(config: TopologyConfig, dataDir: string): string {
+  let best: { epoch: number; primary: string } | undefined;
+  for (const region of config.regions) {
+    const state = readRoleState(join(dataDir, region.name));
+    if (state === undefined || !config.regions.some((r) => r.name === state.primary)) continue;
+    if (best === undefined || state.epoch > best.epoch) best = state;
+  }
+  return best?.primary ?? config.primary;
 }
 
 export interface Secrets {

@@ -1,9 +1,8 @@
 import { MeridianError } from '@meridian/engine';
 import net from 'node:net';
 import type { Command } from 'commander';
-import type { MeridianNode } from '@meridian/node';
 import { type MeridianRouter, startRouter } from '@meridian/router';
-import { startNode } from './node.js';
+import { NodeHost } from './node.js';
 import { survivePipeClose } from './parent-watch.js';
 import { SupervisedProcess } from './supervisor.js';
 import {
@@ -293,7 +292,7 @@ function stopOnSignals(what: string, stop: () => Promise<void>): () => boolean {
 
 /** The whole topology inside this process: every node and the router, no supervision. */
 export class InProcessTopology implements TopologyView {
-  private readonly nodes: MeridianNode[] = [];
+  private readonly nodes: NodeHost[] = [];
   private router: MeridianRouter | undefined;
   private constructor(
     readonly loaded: LoadedTopology,
@@ -319,7 +318,7 @@ export class InProcessTopology implements TopologyView {
     try {
       const nodeEnv = { ...env, ...secretsEnv(secrets) };
       for (const region of ordered) {
-        running.nodes.push(await startNode({ config: loaded.path, region, acceptEmpty: true }, nodeEnv));
+        running.nodes.push(await NodeHost.start({ config: loaded.path, region, acceptEmpty: true }, nodeEnv));
       }
       running.router = await startRouter({ config: { ...config, auth: { ...config.auth, ...secrets } } });
     } catch (error) {

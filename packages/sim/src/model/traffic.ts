@@ -72,6 +72,7 @@ class ClientRegionViews implements RegionViews {
         url: `sim://${name}`,
         isPrimary,
         role: isPrimary ? 'primary' : 'replica',
+        epoch: 0,
         healthy: true,
         stalenessMs: 0,
         appliedOffset: 0,
