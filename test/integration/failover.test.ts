@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +34,16 @@ async function admin(i: number, path: string): Promise<Record<string, unknown>> 
     headers: { authorization: `Bearer ${env.MERIDIAN_ADMIN_TOKEN}` },
   });
   return (await answer.json()) as Record<string, unknown>;
+}
+
+/** The pid of a region's node process under `meridian up`. */
+function regionPid(region: string): number {
+  const listing = execFileSync('ps', ['--ppid', String(up!.pid), '-o', 'pid=,args='], { encoding: 'utf8' });
+  for (const line of listing.trim().split('\n')) {
+    const match = /^\s*(\d+)\s+.*meridian\.js node --region (\S+)/.exec(line);
+    if (match?.[2] === region) return Number(match[1]);
+  }
+  throw new Error(`no process for ${region}`);
 }
 
 async function startUp(): Promise<void> {
@@ -155,5 +165,59 @@ describe('meridian failover', () => {
       return answer.status === 200 ? true : undefined;
     });
     expect(await redis.get('before:39')).toBe('v39');
+  }, 120_000);
+
+  it('--force promotes a replica while the primary is unreachable; the old primary comes back, discards its unreplicated writes and follows', async () => {
+    const auth = { authorization: `Bearer ${env.MERIDIAN_TOKEN}` };
+    // eu-west-1 is primary (epoch 1). Cut its links so the next writes stay on it alone.
+    for (const to of ['us-east-1', 'ap-southeast-1']) {
+      const cut = await runCli(['lag', 'partition', '--config', topology.path, '--from', 'eu-west-1', '--to', to], env);
+      expect(cut.code).toBe(0);
+    }
+    const tokens: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const answer = await fetch(`${regionUrl(1)}/set/unreplicated:${i}/x`, { headers: auth });
+      expect(await answer.json()).toEqual({ result: 'OK' });
+      tokens.push(answer.headers.get('upstash-sync-token') ?? '');
+    }
+    const euPid = regionPid('eu-west-1');
+    process.kill(euPid, 'SIGSTOP');
+    try {
+      const run = await runCli(
+        ['failover', '--to', 'ap-southeast-1', '--force', '--config', topology.path, '--json'],
+        env,
+        40_000,
+      );
+      expect(run.code).toBe(0);
+      const report = JSON.parse(run.stdout) as { to: string; epoch: number; unreachable: string[] };
+      expect(report).toMatchObject({ to: 'ap-southeast-1', epoch: 2, unreachable: ['eu-west-1'] });
+      await waitFor('a write served by ap-southeast-1 through the router', async () => {
+        const answer = await fetch(`${routerUrl}/set/after-force/1`, { headers: auth });
+        return answer.status === 200 && answer.headers.get('x-meridian-served-by') === 'ap-southeast-1'
+          ? true
+          : undefined;
+      });
+    } finally {
+      process.kill(euPid, 'SIGCONT');
+    }
+    // Back, eu-west-1 finds a primary of a newer epoch, follows it and loses the writes only it had.
+    await waitFor('eu-west-1 following ap-southeast-1', async () => {
+      const status = await admin(1, 'status');
+      return status['role'] === 'replica' && status['epoch'] === 2 ? true : undefined;
+    });
+    await waitFor('the discarded tail reported', async () =>
+      /its 3 unreplicated entries are discarded/.test(output) ? true : undefined,
+    );
+    const lost = await fetch(`${regionUrl(2)}/get/unreplicated:2`, {
+      headers: { ...auth, 'upstash-sync-token': tokens[2] ?? '' },
+    });
+    expect(((await lost.json()) as { error: string }).error).toContain('MERIDIAN_SYNC_TOKEN_LOST');
+    await waitFor('digests equal after the forced failover', async () => {
+      const digests = await Promise.all([0, 1, 2].map((i) => admin(i, 'digest')));
+      const [first] = digests;
+      return digests.every((d) => d['digest'] === first?.['digest']) ? true : undefined;
+    });
+    const gone = await fetch(`${regionUrl(1)}/get/unreplicated:0`, { headers: auth });
+    expect(await gone.json()).toEqual({ result: null });
   }, 120_000);
 });

@@ -93,7 +93,9 @@ export class PrimaryRole {
           );
         } else if (event.kind === 'diverged') {
           report(
-            `meridian: replica ${event.replicaId} (${event.region}) holds another entry at ${event.offset} than this primary: its tail is replaced by a full resync`,
+            event.discarded > 0
+              ? `meridian: replica ${event.replicaId} (${event.region}) is at offset ${event.offset}, past this primary's take-over: its ${event.discarded} unreplicated entries are discarded by a full resync`
+              : `meridian: replica ${event.replicaId} (${event.region}) holds another entry at ${event.offset} than this primary: its tail is replaced by a full resync`,
           );
         } else {
           report(`meridian: replica ${event.replicaId} (${event.region}) disconnected: ${event.code} ${event.reason}`);

@@ -49,7 +49,7 @@ export type PrimaryEvent =
   | { kind: 'synced'; replicaId: string; region: string; mode: 'partial' | 'full'; offset: number }
   | { kind: 'disconnected'; replicaId: string; region: string; code: number; reason: string }
   /** The replica's entry at its resume point differs from ours: its tail is replaced by a full resync. */
-  | { kind: 'diverged'; replicaId: string; region: string; offset: number };
+  | { kind: 'diverged'; replicaId: string; region: string; offset: number; discarded: number };
 
 export interface ReplicaStatus {
   replicaId: string;
@@ -239,10 +239,19 @@ export class ReplicationPrimary {
       hello.replicationId === this.replicationId ||
       (previous !== undefined && hello.replicationId === previous.replicationId && last <= previous.offset);
     const inLog = last >= log.firstOffset() - 1 && last <= log.lastOffset();
-    const diverged = knownHistory && inLog && !this.sameEntryAt(last, hello.lastEntryCrc);
+    // An old primary back after a failover: entries past the take-over offset never reached us.
+    const pastTakeOver =
+      previous !== undefined && hello.replicationId === previous.replicationId && last > previous.offset;
+    const diverged = (knownHistory && inLog && !this.sameEntryAt(last, hello.lastEntryCrc)) || pastTakeOver;
     if (diverged) {
       this.divergedCount++;
-      this.options.onEvent?.({ kind: 'diverged', replicaId: hello.replicaId, region: hello.region, offset: last });
+      this.options.onEvent?.({
+        kind: 'diverged',
+        replicaId: hello.replicaId,
+        region: hello.region,
+        offset: last,
+        discarded: pastTakeOver ? last - previous.offset : 0,
+      });
     }
     const partial = knownHistory && inLog && !diverged;
     if (partial) {

@@ -18,6 +18,12 @@ export interface FailoverOptions {
   to?: string;
   /** How long the target may take to catch up with the fenced primary (default 10 s). */
   catchUpTimeoutMs?: number;
+  /**
+   * The primary is down: promote the target without fencing it, from what the target holds.
+   * Writes only the old primary had acknowledged are lost (as in Redis and Upstash); the old primary
+   * discards them when it comes back and follows.
+   */
+  force?: boolean;
   json: boolean;
 }
 
@@ -35,6 +41,8 @@ export interface FailoverReport {
   /** Fence → every other region follows the new primary. */
   readonly totalMs: number;
   readonly followers: readonly string[];
+  /** Regions that did not answer (a forced failover's dead primary): they follow when they return. */
+  readonly unreachable: readonly string[];
 }
 
 interface RegionStatus {
@@ -104,50 +112,82 @@ export async function runFailover(
 
   const from = config.primary;
   if (target.name === from) throw new UsageError(`${from} is already the primary`);
-  const current = await status(from);
-  if (current.role !== 'primary') {
+  const current = await status(from).catch((error: unknown) => {
+    if (options.force === true) return undefined;
+    throw new MeridianError(
+      'MERIDIAN_FAILOVER_FAILED',
+      `${error instanceof Error ? error.message : String(error)}; if the primary is down, --force promotes ${target.name} from what it holds`,
+    );
+  });
+  if (current !== undefined && current.role !== 'primary') {
     throw new MeridianError(
       'MERIDIAN_FAILOVER_FAILED',
       `${from} reports role ${current.role}, not primary: is a failover already under way?`,
     );
   }
-  const epoch = current.epoch + 1;
+  const others = config.regions.map((r) => r.name).filter((name) => name !== from && name !== target.name);
+  const seen = new Map<string, RegionStatus>();
+  for (const name of [target.name, ...others]) {
+    const answer = await status(name).catch(() => undefined);
+    if (answer !== undefined) seen.set(name, answer);
+  }
+  const targetStatus = seen.get(target.name);
+  if (targetStatus === undefined) throw new MeridianError('MERIDIAN_FAILOVER_FAILED', `${target.name} does not answer`);
+  const epoch = Math.max(current?.epoch ?? 0, ...[...seen.values()].map((s) => s.epoch)) + 1;
   const startedAt = Date.now();
-  const fenced = await post(from, 'fence', { to: target.name });
-  const fencedAtOffset = Number(fenced['offset']);
-  const previousHistory = { replicationId: String(fenced['replicationId']), offset: fencedAtOffset };
-  try {
-    await until(
-      `${target.name} catching up to offset ${fencedAtOffset}`,
-      options.catchUpTimeoutMs ?? 10_000,
-      async () => {
-        const seen = await status(target.name);
-        return (
-          seen.role === 'replica' &&
-          seen.appliedOffset >= fencedAtOffset &&
-          seen.replicationId === previousHistory.replicationId
-        );
-      },
+  let previousHistory: { replicationId: string; offset: number };
+  let fencedAtOffset: number;
+  if (current !== undefined) {
+    const fenced = await post(from, 'fence', { to: target.name });
+    fencedAtOffset = Number(fenced['offset']);
+    const history = { replicationId: String(fenced['replicationId']), offset: fencedAtOffset };
+    previousHistory = history;
+    try {
+      await until(
+        `${target.name} catching up to offset ${fencedAtOffset}`,
+        options.catchUpTimeoutMs ?? 10_000,
+        async () => {
+          const now = await status(target.name);
+          return (
+            now.role === 'replica' && now.appliedOffset >= history.offset && now.replicationId === history.replicationId
+          );
+        },
+      );
+    } catch (error) {
+      await post(from, 'unfence', {}).catch(() => undefined);
+      throw error;
+    }
+  } else {
+    // Forced: the most up-to-date reachable replica must be the target, or writes it lacks are lost too.
+    const ahead = [...seen].find(
+      ([name, s]) =>
+        name !== target.name &&
+        s.replicationId === targetStatus.replicationId &&
+        s.appliedOffset > targetStatus.appliedOffset,
     );
-  } catch (error) {
-    await post(from, 'unfence', {}).catch(() => undefined);
-    throw error;
+    if (ahead !== undefined) {
+      throw new MeridianError(
+        'MERIDIAN_FAILOVER_FAILED',
+        `${ahead[0]} holds offset ${ahead[1].appliedOffset}, ahead of ${target.name} (${targetStatus.appliedOffset}): promote ${ahead[0]} instead`,
+      );
+    }
+    fencedAtOffset = targetStatus.appliedOffset;
+    previousHistory = { replicationId: targetStatus.replicationId, offset: fencedAtOffset };
   }
   const catchUpMs = Date.now() - startedAt;
   await post(target.name, 'promote', { epoch, previousHistory });
   await until(`${target.name} becoming primary of epoch ${epoch}`, SWITCH_TIMEOUT_MS, async () => {
-    const seen = await status(target.name);
-    return seen.role === 'primary' && seen.epoch === epoch;
+    const now = await status(target.name);
+    return now.role === 'primary' && now.epoch === epoch;
   });
   const unwritableMs = Date.now() - startedAt;
-  const followers = config.regions.map((r) => r.name).filter((name) => name !== target.name);
-  // The old primary first: it is fenced until it follows.
-  for (const name of [from, ...followers.filter((name) => name !== from)]) {
-    await post(name, 'follow', { epoch, primary: target.name });
-  }
+  // The old primary first (it is fenced until it follows); regions that do not answer follow when they return.
+  const followers = [...(current === undefined ? [] : [from]), ...others.filter((name) => seen.has(name))];
+  const unreachable = [...(current === undefined ? [from] : []), ...others.filter((name) => !seen.has(name))];
+  for (const name of followers) await post(name, 'follow', { epoch, primary: target.name });
   await until('every region following the new primary', SWITCH_TIMEOUT_MS, async () => {
-    const seen = await Promise.all(followers.map((name) => status(name)));
-    return seen.every((s) => s.role === 'replica' && s.epoch === epoch);
+    const now = await Promise.all(followers.map((name) => status(name)));
+    return now.every((s) => s.role === 'replica' && s.epoch === epoch);
   });
   return {
     from,
@@ -158,6 +198,7 @@ export async function runFailover(
     unwritableMs,
     totalMs: Date.now() - startedAt,
     followers,
+    unreachable,
   };
 }
 
@@ -171,6 +212,11 @@ export function registerFailoverCommand(program: Command): void {
     .option('--config <file>', 'regions.yaml of the running topology')
     .option('--catch-up-timeout-ms <ms>', 'how long the target may take to catch up (10000)', (text: string) =>
       Number(text),
+    )
+    .option(
+      '--force',
+      'the primary is down: promote the target from what it holds (writes only the old primary had are lost)',
+      false,
     )
     .option('--json', 'print the report as JSON', false);
   exitCodesForUsage(command);
@@ -188,6 +234,11 @@ export function registerFailoverCommand(program: Command): void {
           console.log(
             `  caught up in ${report.catchUpMs} ms; writes refused for ${report.unwritableMs} ms; ${report.followers.join(', ')} following after ${report.totalMs} ms`,
           );
+          if (report.unreachable.length > 0) {
+            console.log(
+              `  ${report.unreachable.join(', ')} did not answer: they follow ${report.to} when they come back`,
+            );
+          }
         }
       } catch (error) {
         if (!(error instanceof MeridianError)) throw error;

@@ -15,7 +15,7 @@ import {
 } from '@meridian/node';
 import type { DurabilityPolicy } from '@meridian/store';
 import { watchParent } from './parent-watch.js';
-import { historyIdFor, readRoleState, type RoleState, writeRoleState } from './role-state.js';
+import { historyIdFor, newestRoleState, readRoleState, type RoleState, writeRoleState } from './role-state.js';
 import { EXIT_FATAL, exitCodesForUsage, meridianCode } from './topology-shared.js';
 import {
   applyEnvironment,
@@ -153,8 +153,12 @@ function wiringFromConfig(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
     throw new NodeConfigError('MERIDIAN_BAD_ROLE_CONFIG', '--region is required with --config');
   const dataDir = options.dataDir ?? resolve(dirname(resolve(configPath)), loaded.dataDir);
   // After a failover the region's failover.json names the primary; regions.yaml's holds until then.
-  const state =
+  const own =
     regionByName(loaded, options.region) === undefined ? undefined : readRoleState(join(dataDir, options.region));
+  // A region that was down during a failover learns it from the other regions' folders (one host).
+  const newest = newestRoleState(loaded, dataDir);
+  const state =
+    newest !== undefined && newest.epoch > (own?.epoch ?? 0) ? { epoch: newest.epoch, primary: newest.primary } : own;
   if (state !== undefined && regionByName(loaded, state.primary) === undefined) {
     throw new NodeConfigError(
       'MERIDIAN_BAD_ROLE_CONFIG',
@@ -314,6 +318,9 @@ export async function startNode(
   return node;
 }
 
+/** How often a primary asks the other regions whether a failover made another region primary. */
+const PEER_CHECK_INTERVAL_MS = 1000;
+
 /** Makes the RoleControl of the node in `regionDir` (NodeHost: writes failover.json, then rebuilds the node). */
 export type RoleControlFor = (regionDir: string, region: string) => RoleControl;
 
@@ -353,7 +360,65 @@ export class NodeHost {
     const host = new NodeHost(node, options, env, onSwitch);
     holder.host = host;
     host.control = control;
+    void host.followNewerPrimary();
+    // A primary paused or cut off during a failover comes back without restarting: it keeps asking.
+    host.peerTimer = setInterval(() => void host.followNewerPrimary(), PEER_CHECK_INTERVAL_MS);
+    host.peerTimer.unref();
     return host;
+  }
+
+  private peerTimer: NodeJS.Timeout | undefined;
+  private checkingPeers = false;
+  private switchesPending = 0;
+
+  /**
+   * A primary that was away during a failover (another host, its folder not updated) asks the other
+   * regions once: if one is primary of a newer epoch, it follows it (its unreplicated tail is
+   * discarded by the full resync that follows, and the new primary reports how many entries).
+   */
+  private async followNewerPrimary(): Promise<void> {
+    const { config: configPath, region } = this.options;
+    if (configPath === undefined || region === undefined || this.node.role !== 'primary') return;
+    if (this.checkingPeers || this.switchesPending > 0) return;
+    this.checkingPeers = true;
+    try {
+      await this.askPeers(configPath, region);
+    } finally {
+      this.checkingPeers = false;
+    }
+  }
+
+  private async askPeers(configPath: string, region: string): Promise<void> {
+    const config = loadConfig(configPath, this.env);
+    const token = config.auth.adminToken ?? config.auth.token;
+    const answers = await Promise.all(
+      config.regions
+        .filter((peer) => peer.name !== region)
+        .map(async (peer) => {
+          const host = peer.host.includes(':') ? `[${peer.host}]` : peer.host;
+          try {
+            const response = await fetch(`http://${host}:${peer.port}/_meridian/status`, {
+              headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+              signal: AbortSignal.timeout(2000),
+            });
+            const body = (await response.json()) as { role?: unknown; epoch?: unknown };
+            return typeof body.epoch === 'number' && body.role === 'primary'
+              ? { name: peer.name, epoch: body.epoch }
+              : undefined;
+          } catch {
+            return undefined;
+          }
+        }),
+    );
+    const newer = answers
+      .filter((answer) => answer !== undefined && answer.epoch > this.node.epoch)
+      .sort((a, b) => (b?.epoch ?? 0) - (a?.epoch ?? 0))[0];
+    if (newer === undefined || this.closed) return;
+    const dataDir = this.options.dataDir ?? resolve(dirname(resolve(configPath)), config.dataDir);
+    console.error(
+      `meridian: ${newer.name} is primary of epoch ${newer.epoch}, newer than this node's ${this.node.epoch}: following it`,
+    );
+    this.switchTo(join(dataDir, region), { epoch: newer.epoch, primary: newer.name });
   }
 
   private control: RoleControlFor | undefined;
@@ -366,15 +431,23 @@ export class NodeHost {
       new HistoryFile(regionDir).write(this.node.replicationId);
     }
     // Answer the request first; the node closes and starts again in its new role after.
+    this.switchesPending++;
     this.switching = this.switching.then(
       () =>
         new Promise<void>((resolve) => {
           setTimeout(() => {
-            this.restart().then(resolve, (error: unknown) => {
-              console.error(`meridian: switching to epoch ${state.epoch} failed:`, error);
-              process.exitCode = EXIT_FATAL;
-              resolve();
-            });
+            this.restart().then(
+              () => {
+                this.switchesPending--;
+                resolve();
+              },
+              (error: unknown) => {
+                this.switchesPending--;
+                console.error(`meridian: switching to epoch ${state.epoch} failed:`, error);
+                process.exitCode = EXIT_FATAL;
+                resolve();
+              },
+            );
           }, 20);
         }),
     );
@@ -390,6 +463,7 @@ export class NodeHost {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.peerTimer !== undefined) clearInterval(this.peerTimer);
     await this.switching;
     await this.node.close();
   }

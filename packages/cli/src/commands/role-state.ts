@@ -70,3 +70,17 @@ export function writeRoleState(regionDir: string, state: RoleState): void {
 export function historyIdFor(epoch: number): string {
   return `e${epoch}-${randomBytes(9).toString('hex')}`;
 }
+
+/** The newest epoch's state among every region folder under `dataDir` (one host); undefined before any failover. */
+export function newestRoleState(
+  config: { readonly regions: readonly { readonly name: string }[] },
+  dataDir: string,
+): RoleState | undefined {
+  let newest: RoleState | undefined;
+  for (const region of config.regions) {
+    const state = readRoleState(join(dataDir, region.name));
+    if (state === undefined || !config.regions.some((r) => r.name === state.primary)) continue;
+    if (newest === undefined || state.epoch > newest.epoch) newest = state;
+  }
+  return newest;
+}

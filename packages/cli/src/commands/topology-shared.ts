@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command, CommanderError } from 'commander';
 import { makeDirs } from '@meridian/store';
 import { type RegionConfig, type TopologyConfig, applyEnvironment, parseTopology } from '@meridian/topology';
-import { readRoleState } from './role-state.js';
+import { newestRoleState } from './role-state.js';
 
 /** The five-region topology `npm start` runs; used when no regions.yaml is given or found. */
 export const EMBEDDED_CONFIG_PATH = fileURLToPath(new URL('../../../../regions.yaml', import.meta.url));
@@ -66,13 +66,7 @@ export function loadTopology(path: string | undefined, env: NodeJS.ProcessEnv = 
 
 /** The primary of the newest epoch any region's failover.json records; regions.yaml's before any failover. */
 export function currentPrimary(config: TopologyConfig, dataDir: string): string {
-  let best: { epoch: number; primary: string } | undefined;
-  for (const region of config.regions) {
-    const state = readRoleState(join(dataDir, region.name));
-    if (state === undefined || !config.regions.some((r) => r.name === state.primary)) continue;
-    if (best === undefined || state.epoch > best.epoch) best = state;
-  }
-  return best?.primary ?? config.primary;
+  return newestRoleState(config, dataDir)?.primary ?? config.primary;
 }
 
 export interface Secrets {
