@@ -3,7 +3,7 @@ import { hasMeridianCode } from '@meridian/engine';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command, CommanderError } from 'commander';
 import { makeDirs } from '@meridian/store';
