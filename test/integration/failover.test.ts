@@ -108,7 +108,9 @@ describe('meridian failover', () => {
     });
     // It kept its log and resumed from it (PSYNC2-style), no full resync.
     expect(us['appliedOffset']).toBeGreaterThanOrEqual(report.fencedAtOffset);
-    expect(output).toMatch(/replica us-east-1 \(us-east-1\) connected, partial resync/);
+    await waitFor('the partial resync in the log', async () =>
+      /replica us-east-1 \(us-east-1\) connected, partial resync/.test(output) ? true : undefined,
+    );
 
     // The router learns the new primary from the regions' status and sends writes there.
     const served = await waitFor('a write served by eu-west-1 through the router', async () => {
