@@ -8,6 +8,7 @@ const packages = [
   'core',
   'store',
   'rest',
+  'metrics',
   'resp',
   'replication',
   'node',

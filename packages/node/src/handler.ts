@@ -1,3 +1,4 @@
+import type { NodeMetrics } from './metrics.js';
 import { type ByteString, hasMeridianCode, type Reply, ReplyError } from '@meridian/engine';
 import {
   ALLOWED_METHODS,
@@ -79,6 +80,10 @@ export interface RestHandlerOptions {
   readonly cors?: CorsPolicy;
   /** Counts answered commands and read latency for `/_meridian/status` (none: not measured). */
   readonly traffic?: TrafficStats;
+  /** Prometheus metrics: every answered command request is recorded; `/metrics` scrapes them. */
+  readonly metrics?: NodeMetrics;
+  /** May scrape `/metrics` besides the admin token (MERIDIAN_METRICS_TOKEN). */
+  readonly metricsToken?: SecretToken | undefined;
   /** Why a sync token names a write this node's history lost in a failover (undefined: it does not). */
   readonly lostWrite?: (token: SyncToken) => string | undefined;
 }
@@ -95,6 +100,11 @@ const CONSISTENCY_HEADER = 'x-meridian-consistency';
 /** `x-meridian-consistency` (the one parser, in @meridian/core); anything unparseable counts as absent. */
 export { parseConsistency };
 
+/** A command's name as a metric label (NodeMetrics turns unusual ones into `other`). */
+function commandName(name: ByteString | undefined): string {
+  return name === undefined ? 'unknown' : name.toLowerCase();
+}
+
 /** Answers parsed REST requests with a `CommandRouter`; callable without a socket. */
 export class RestHandler {
   constructor(private readonly options: RestHandlerOptions) {}
@@ -104,6 +114,7 @@ export class RestHandler {
   }
 
   handle(request: RestRequest): RestResponse | Promise<RestResponse> {
+    if (RestHandler.isScrape(request.url)) return this.scrape(request);
     return this.respond(this.parse(request), request);
   }
 
@@ -192,7 +203,53 @@ export class RestHandler {
     }
   }
 
+  /** Whether a request is a Prometheus scrape (`GET /metrics`), answered by `scrape`. */
+  static isScrape(url: string): boolean {
+    return url === '/metrics' || url.startsWith('/metrics?');
+  }
+
+  /** `GET /metrics`: the Prometheus exposition, for the admin token or the metrics token. */
+  async scrape(request: RestRequest): Promise<RestResponse> {
+    const metrics = this.options.metrics;
+    if (metrics === undefined) return this.plain(404, encodeJsonError('ERR no metrics on this node'));
+    const match = /^\s*bearer\s+(\S+)\s*$/i.exec(String(request.headers['authorization'] ?? ''));
+    const credential = match?.[1];
+    if (!this.isAdmin(credential) && this.options.metricsToken?.matches(credential) !== true) {
+      return this.plain(401, encodeJsonError(ERR_AUTH));
+    }
+    const { contentType, text } = await metrics.scrape();
+    return { status: 200, headers: { 'content-type': contentType }, body: text };
+  }
+
   private call(parsed: CommandCall, request: RestRequest): RestResponse | Promise<RestResponse> {
+    const metrics = this.options.metrics;
+    if (metrics !== undefined) return this.measured(metrics, parsed, request);
+    return this.counted(parsed, request);
+  }
+
+  private measured(
+    metrics: NodeMetrics,
+    parsed: CommandCall,
+    request: RestRequest,
+  ): RestResponse | Promise<RestResponse> {
+    const startedMs = performance.now();
+    const record = (response: RestResponse): RestResponse => {
+      const commands =
+        parsed.kind === 'command' ? [commandName(parsed.argv[0])] : parsed.commands.map((argv) => commandName(argv[0]));
+      const header = request.headers[CONSISTENCY_HEADER];
+      metrics.record({
+        commands,
+        status: response.status,
+        durationMs: performance.now() - startedMs,
+        consistency: typeof header === 'string' && header !== '' ? header.trim().toLowerCase() : 'default',
+      });
+      return response;
+    };
+    const answered = this.counted(parsed, request);
+    return answered instanceof Promise ? answered.then(record) : record(answered);
+  }
+
+  private counted(parsed: CommandCall, request: RestRequest): RestResponse | Promise<RestResponse> {
     const traffic = this.options.traffic;
     if (traffic === undefined) return this.run(parsed, request);
     const startedMs = traffic.now();

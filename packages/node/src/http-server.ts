@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { CorsPolicy, ParsedRestRequest } from '@meridian/rest';
 import { ERR_TOO_LARGE, encodeJsonError, enforceCorsPolicy } from '@meridian/rest';
-import type { RestHandler, RestResponse } from './handler.js';
+import { RestHandler, type RestResponse } from './handler.js';
 
 export type StreamRequest = Extract<ParsedRestRequest, { kind: 'stream' }>;
 
@@ -196,6 +196,10 @@ function dispatch(
   body: Buffer,
 ): void {
   const rest = { method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers, body };
+  if (RestHandler.isScrape(rest.url)) {
+    void handler.scrape(rest).then((answer) => send(response, answer));
+    return;
+  }
   const parsed = handler.parse(rest);
   if (parsed.kind === 'stream' && options.streams !== undefined) {
     options.streams(parsed, request, response);

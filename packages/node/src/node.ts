@@ -25,6 +25,7 @@ import { KeyspaceChanges, WatchRegistry } from './resp/changes.js';
 import { RespServer } from './resp/server.js';
 import { RESP_SERVER_LIMITS_DEFAULT, type RespServerLimits } from './resp/services.js';
 import { TrafficStats } from './traffic.js';
+import { NodeMetrics } from './metrics.js';
 import { memoryLimitOf } from './memory.js';
 
 export interface MeridianNodeOptions {
@@ -91,6 +92,8 @@ export interface MeridianNodeOptions {
   readonly cors?: CorsPolicy;
   /** Operator messages (repairs, replication state, store failures). Default: stderr. */
   readonly report?: (message: string) => void;
+  /** May scrape `/metrics` besides the admin token (MERIDIAN_METRICS_TOKEN). */
+  readonly metricsToken?: string | undefined;
   /** The failover epoch this node's role belongs to (0: the regions.yaml primary, never failed over). */
   readonly epoch?: number;
   /** Primary after a failover: the history it continues (old primary's id, last offset held of it). */
@@ -181,6 +184,8 @@ export class MeridianNode {
   readonly pubsubService: PubSubService;
   /** Commands per second and read latency, for `/_meridian/status` and the dashboard. */
   readonly traffic: TrafficStats;
+  /** Prometheus metrics at `/metrics` (admin or metrics token). */
+  readonly metrics: NodeMetrics;
   private expireTimer: TimerHandle | undefined;
   private ready = false;
   private closed = false;
@@ -244,6 +249,7 @@ export class MeridianNode {
     this.engine.host = { infoSections: () => this.infoSections(), ...this.pubsubService.hostHooks() };
     this.snapshots = this.snapshotScheduler();
     this.traffic = new TrafficStats(() => this.clock.nowMs());
+    this.metrics = new NodeMetrics(() => this.status(), { region: options.region ?? this.role });
     this.handler = new RestHandler({
       traffic: this.traffic,
       router: this.router,
@@ -261,6 +267,8 @@ export class MeridianNode {
         links: options.links,
       },
       lostWrite: (token) => this.lostWrite(token),
+      metrics: this.metrics,
+      metricsToken: options.metricsToken ? new SecretToken(options.metricsToken) : undefined,
     });
   }
 

@@ -4,12 +4,20 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { Readable, type Duplex } from 'node:stream';
-import { CORS_HEADERS, ERR_TOO_LARGE, SecretToken, encodeJsonError, enforceCorsPolicy } from '@meridian/rest';
+import {
+  CORS_HEADERS,
+  ERR_TOO_LARGE,
+  SERVED_BY_HEADER,
+  SecretToken,
+  encodeJsonError,
+  enforceCorsPolicy,
+} from '@meridian/rest';
 import type { TopologyConfig } from '@meridian/topology';
 import { RouterHandler, type RouterResponse, bearerOrQueryToken, originForm } from './handler.js';
 import { HttpRegionClient, REAL_TIMERS } from './http-region-client.js';
 import type { ClientLocation } from './location.js';
 import { RegionMonitor, type RegionView } from './monitor.js';
+import { RouterMetrics } from './metrics.js';
 import { isAnswerStream } from './region-client.js';
 import { routeRequest } from './route.js';
 import { Dashboard } from './ui/dashboard.js';
@@ -34,6 +42,8 @@ export interface RouterOptions {
   readonly experimentOutDir?: string;
   /** How often the dashboard polls the nodes while someone watches (default 500 ms). */
   readonly dashboardSampleIntervalMs?: number;
+  /** May scrape `/metrics` besides the admin token (MERIDIAN_METRICS_TOKEN). */
+  readonly metricsToken?: string;
 }
 
 export const ROUTER_POLL_INTERVAL_MS_DEFAULT = 200;
@@ -102,6 +112,9 @@ export class MeridianRouter {
   readonly monitor: RegionMonitor;
   /** The router as a function (handler.ts): everything but sockets. */
   readonly handler: RouterHandler;
+  /** Prometheus metrics at `/metrics` (admin or metrics token). */
+  readonly metrics: RouterMetrics;
+  private readonly scrapeTokens: SecretToken[];
   /** The live dashboard at /_meridian/ui (ui/dashboard.ts). */
   readonly dashboard: Dashboard;
   private readonly agent = new http.Agent({
@@ -117,6 +130,9 @@ export class MeridianRouter {
     const { config } = options;
     const guard = config.auth.adminToken ?? config.auth.token;
     const client = new HttpRegionClient(this.agent);
+    this.scrapeTokens = [guard, options.metricsToken]
+      .filter((token): token is string => token !== undefined && token !== '')
+      .map((token) => new SecretToken(token));
     this.monitor = new RegionMonitor({
       regions: config.regions.map((region) => ({
         name: region.name,
@@ -138,6 +154,7 @@ export class MeridianRouter {
       ...(options.requestBytesMax === undefined ? {} : { requestBytesMax: options.requestBytesMax }),
       ...(options.addClientLatency === undefined ? {} : { addClientLatency: options.addClientLatency }),
     });
+    this.metrics = new RouterMetrics(() => this.monitor.all());
     this.dashboard = new Dashboard({
       config,
       monitor: this.monitor,
@@ -212,6 +229,10 @@ export class MeridianRouter {
   private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const method = request.method ?? 'GET';
     const url = request.url ?? '/';
+    if (url === '/metrics' || url.startsWith('/metrics?')) return this.scrape(request, response);
+    const startedMs = performance.now();
+    let servedBy = 'router';
+    response.once('finish', () => this.metrics.record(servedBy, response.statusCode, performance.now() - startedMs));
     const path = originForm(url);
     if (path?.startsWith('/_meridian/') === true) {
       enforceCorsPolicy(this.options.config.cors, request, response);
@@ -225,7 +246,21 @@ export class MeridianRouter {
     }
     const body = await readBody(request, requestBytesMax);
     if (body === undefined) return sendJson(response, 413, encodeJsonError(ERR_TOO_LARGE), { connection: 'close' });
-    writeAnswer(response, await this.handler.handle({ method, url, headers: request.headers, body }));
+    const answer = await this.handler.handle({ method, url, headers: request.headers, body });
+    const region = answer.headers[SERVED_BY_HEADER];
+    if (typeof region === 'string') servedBy = region;
+    writeAnswer(response, answer);
+  }
+
+  private async scrape(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    request.resume();
+    const credential = bearerOrQueryToken({ url: request.url ?? '/', headers: request.headers });
+    if (this.scrapeTokens.length > 0 && !this.scrapeTokens.some((token) => token.matches(credential))) {
+      return sendJson(response, 401, encodeJsonError('WRONGPASS invalid or missing auth token'));
+    }
+    const text = await this.metrics.registry.metrics();
+    response.writeHead(200, { 'content-type': this.metrics.registry.contentType });
+    response.end(text);
   }
 
   /**

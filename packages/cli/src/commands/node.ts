@@ -186,6 +186,7 @@ function wiringFromConfig(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
     token: auth.token,
     readonlyToken: auth.readonlyToken,
     adminToken: auth.adminToken,
+    metricsToken: env['MERIDIAN_METRICS_TOKEN'],
     links,
     regionAddress: (name) => addresses.get(name),
     cors: config.cors,
@@ -248,6 +249,7 @@ function standaloneWiring(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
       token: env['MERIDIAN_TOKEN'],
       readonlyToken: env['MERIDIAN_READONLY_TOKEN'],
       adminToken: env['MERIDIAN_ADMIN_TOKEN'],
+      metricsToken: env['MERIDIAN_METRICS_TOKEN'],
     },
   };
 }

@@ -21,7 +21,12 @@ export async function startRouterFromConfig(options: RouterCommandOptions): Prom
   const loaded = loadTopology(options.config);
   const secrets = resolveSecrets(loaded, false);
   const config = { ...loaded.config, auth: { ...loaded.config.auth, ...secrets } };
-  return startRouter({ config, ...(options.port === undefined ? {} : { port: options.port }) });
+  const metricsToken = process.env['MERIDIAN_METRICS_TOKEN'];
+  return startRouter({
+    config,
+    ...(options.port === undefined ? {} : { port: options.port }),
+    ...(metricsToken === undefined ? {} : { metricsToken }),
+  });
 }
 
 function stopOnSignals(router: MeridianRouter): void {

@@ -1,0 +1,149 @@
+import { Counter, Gauge, Histogram, processRegistry, type Registry } from '@meridian/metrics';
+
+/** What one answered REST request contributes to the metrics. */
+export interface RequestSample {
+  /** Lowercase command names (a pipeline's or transaction's every command). */
+  readonly commands: readonly string[];
+  readonly status: number;
+  readonly durationMs: number;
+  /** The consistency level asked for (`x-meridian-consistency`), `default` when none. */
+  readonly consistency: string;
+}
+
+/** Commands are labelled by name; names beyond this many distinct ones count as `other` (bounded series). */
+const COMMAND_LABELS_MAX = 256;
+const LEVELS = new Set(['eventual', 'session', 'strong', 'bounded', 'default']);
+
+function number(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+function field(record: unknown, name: string): unknown {
+  return typeof record === 'object' && record !== null ? (record as Record<string, unknown>)[name] : undefined;
+}
+
+/**
+ * A node's Prometheus metrics, on a registry of its own (several nodes may share a process with
+ * `meridian up --in-process`). Counters move as requests are answered; gauges are read from the
+ * node's `/_meridian/status` view at scrape time.
+ */
+export class NodeMetrics {
+  readonly registry: Registry;
+  private readonly commands: Counter<'command'>;
+  private readonly errors: Counter<'command'>;
+  private readonly latency: Histogram<'consistency'>;
+  private readonly seen = new Set<string>();
+
+  constructor(status: () => Record<string, unknown>, labels: { region: string }) {
+    this.registry = processRegistry('meridian_', labels);
+    const registers = [this.registry];
+    this.commands = new Counter({
+      name: 'meridian_commands_total',
+      help: 'Commands answered over REST, by command name.',
+      labelNames: ['command'],
+      registers,
+    });
+    this.errors = new Counter({
+      name: 'meridian_command_errors_total',
+      help: 'REST requests answered with an error status, by (first) command name.',
+      labelNames: ['command'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: 'meridian_request_duration_seconds',
+      help: 'Time to answer a REST command request, by the consistency level it asked for.',
+      labelNames: ['consistency'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    const gauge = (name: string, help: string, read: (s: Record<string, unknown>) => number | undefined): void => {
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          const value = read(status());
+          if (value !== undefined) this.set(value);
+        },
+      });
+    };
+    gauge('meridian_role_primary', '1 on the primary, 0 on a replica.', (s) => (s['role'] === 'primary' ? 1 : 0));
+    gauge('meridian_failover_epoch', 'The failover epoch of this node’s role.', (s) => number(s['epoch']));
+    gauge('meridian_replication_applied_offset', 'Newest log offset applied here.', (s) => number(s['appliedOffset']));
+    gauge('meridian_replication_primary_offset', 'Newest log offset of the primary, as last heard.', (s) =>
+      number(s['primaryOffset']),
+    );
+    gauge('meridian_replication_lag_entries', 'Log entries this replica is behind the primary.', (s) =>
+      number(s['lagOffsets']),
+    );
+    gauge('meridian_staleness_seconds', 'How far behind the primary this node’s data may be.', (s) => {
+      const ms = number(s['stalenessMs']);
+      return ms === undefined ? undefined : ms / 1000;
+    });
+    gauge('meridian_keys', 'Keys in the keyspace.', (s) => number(s['keys']));
+    gauge('meridian_memory_used_bytes', 'Estimated bytes the keyspace uses (maxmemory accounting).', (s) =>
+      number(field(s['memory'], 'usedBytes')),
+    );
+    gauge(
+      'meridian_diverged_replicas',
+      'Replicas whose log diverged at their resume point (full resync), since start.',
+      (s) => number(s['divergedReplicas']),
+    );
+    gauge('meridian_pubsub_subscribers', 'Pub/sub subscribers connected here.', (s) =>
+      number(field(s['pubsub'], 'subscribers')),
+    );
+    gauge('meridian_log_last_offset', 'Newest offset in this node’s write log.', (s) =>
+      number(field(s['log'], 'lastOffset')),
+    );
+    new Gauge({
+      name: 'meridian_replica_lag_entries',
+      help: 'On the primary: entries each replica has not acknowledged.',
+      labelNames: ['replica'],
+      registers,
+      collect() {
+        this.reset();
+        const replicas = status()['replicas'];
+        if (!Array.isArray(replicas)) return;
+        for (const replica of replicas as Record<string, unknown>[]) {
+          const lag = number(replica['lagOffsets']);
+          if (typeof replica['region'] === 'string' && lag !== undefined) this.set({ replica: replica['region'] }, lag);
+        }
+      },
+    });
+    new Gauge({
+      name: 'meridian_replica_lag_seconds',
+      help: 'On the primary: how long the oldest write each replica has not acknowledged has waited.',
+      labelNames: ['replica'],
+      registers,
+      collect() {
+        this.reset();
+        const replicas = status()['replicas'];
+        if (!Array.isArray(replicas)) return;
+        for (const replica of replicas as Record<string, unknown>[]) {
+          const lagMs = number(replica['lagMs']);
+          if (typeof replica['region'] === 'string' && lagMs !== undefined)
+            this.set({ replica: replica['region'] }, lagMs / 1000);
+        }
+      },
+    });
+  }
+
+  record(sample: RequestSample): void {
+    for (const name of sample.commands) this.commands.inc({ command: this.label(name) });
+    if (sample.status >= 400) this.errors.inc({ command: this.label(sample.commands[0] ?? 'unknown') });
+    const level = sample.consistency.split('=')[0] ?? 'default';
+    this.latency.observe({ consistency: LEVELS.has(level) ? level : 'other' }, sample.durationMs / 1000);
+  }
+
+  /** The exposition text and its content type. */
+  async scrape(): Promise<{ contentType: string; text: string }> {
+    return { contentType: this.registry.contentType, text: await this.registry.metrics() };
+  }
+
+  private label(name: string): string {
+    if (this.seen.has(name)) return name;
+    if (this.seen.size >= COMMAND_LABELS_MAX || !/^[a-z][a-z0-9._|-]{0,63}$/.test(name)) return 'other';
+    this.seen.add(name);
+    return name;
+  }
+}
