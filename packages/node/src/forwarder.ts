@@ -19,6 +19,7 @@ const REQUEST_HEADERS = [
   'upstash-encoding',
   'upstash-response-format',
   'upstash-sync-token',
+  'x-meridian-argument-encoding',
 ] as const;
 const RESPONSE_HEADERS = [
   'content-type',

@@ -38,6 +38,7 @@ export function toArgv(
   asciiOnly: boolean,
   what?: 'pipeline' | 'transaction',
   commandIndex = 0,
+  latin1 = false,
 ): ByteString[] | RestFailure {
   if (!Array.isArray(value)) {
     return new RestFailure(
@@ -50,7 +51,15 @@ export function toArgv(
   for (let i = 0; i < argv.length; i++) {
     const argument = argv[i];
     if (typeof argument === 'string') {
-      if (!asciiOnly) argv[i] = textToBytes(argument);
+      if (latin1) {
+        // `x-meridian-argument-encoding: latin1`: each character is one byte (binary-safe forwarding).
+        if (!asciiOnly && !LATIN1_ONLY.test(argument)) {
+          return new RestFailure(
+            400,
+            `ERR argument ${i}${whereOf(what, commandIndex)} has a character above U+00FF, which latin1 argument encoding cannot carry`,
+          );
+        }
+      } else if (!asciiOnly) argv[i] = textToBytes(argument);
     } else if (typeof argument === 'number') {
       argv[i] = String(argument);
     } else if (typeof argument === 'boolean') {
@@ -66,6 +75,14 @@ export function toArgv(
 }
 
 const BACKSLASH_U = Buffer.from('\\u', 'latin1');
+// eslint-disable-next-line no-control-regex
+const LATIN1_ONLY = /^[\u0000-\u00ff]*$/;
+
+/**
+ * The Meridian request header that makes every JSON string argument a byte string, one byte per
+ * character (U+0000–U+00FF): how a replica forwards a RESP client's binary arguments unchanged.
+ */
+export const ARGUMENT_ENCODING_HEADER = 'x-meridian-argument-encoding';
 /** Below this size a JS loop checks a body faster than two native calls. */
 const SMALL_BODY_BYTES_MAX = 256;
 
@@ -91,7 +108,11 @@ export function parseJsonBody(body: Buffer): JsonBody | RestFailure {
 }
 
 /** The body of `/pipeline` or `/multi-exec`: a non-empty JSON array of commands. */
-export function toCommandList(body: Buffer, what: 'pipeline' | 'transaction'): ByteString[][] | RestFailure {
+export function toCommandList(
+  body: Buffer,
+  what: 'pipeline' | 'transaction',
+  latin1 = false,
+): ByteString[][] | RestFailure {
   const parsed = parseJsonBody(body);
   if (parsed instanceof RestFailure) return parsed;
   const { value, asciiOnly } = parsed;
@@ -104,7 +125,7 @@ export function toCommandList(body: Buffer, what: 'pipeline' | 'transaction'): B
   if (value.length === 0) return new RestFailure(400, `ERR empty ${what}`);
   const commands = value as unknown[];
   for (let i = 0; i < commands.length; i++) {
-    const argv = toArgv(commands[i], asciiOnly, what, i);
+    const argv = toArgv(commands[i], asciiOnly, what, i, latin1);
     if (argv instanceof RestFailure) return argv;
   }
   return commands as ByteString[][];

@@ -37,3 +37,4 @@ export {
   preflightHeaders,
 } from './cors.js';
 export type { CorsPolicy } from './cors.js';
+export { ARGUMENT_ENCODING_HEADER } from './body.js';

@@ -1,6 +1,6 @@
 import type { ByteString } from '@meridian/engine';
 import { ERR_AUTH, type RestAuth } from './auth.js';
-import { RestFailure, parseJsonBody, toArgv, toCommandList } from './body.js';
+import { ARGUMENT_ENCODING_HEADER, RestFailure, parseJsonBody, toArgv, toCommandList } from './body.js';
 import { ENCODING_HEADER, REQUEST_BYTES_MAX_DEFAULT, RESPONSE_FORMAT_HEADER } from './headers.js';
 import type { ParsedRestRequest, RestCall, RestRequest, ResponseFormat } from './request.js';
 import { SYNC_TOKEN_HEADER, parseSyncToken } from './sync-token.js';
@@ -76,18 +76,18 @@ function pathCommand(split: SplitUrl, body: Buffer): ByteString[] {
   return argv;
 }
 
-function target(split: SplitUrl, body: Buffer, call: RestCall): ParsedRestRequest {
+function target(split: SplitUrl, body: Buffer, call: RestCall, latin1: boolean): ParsedRestRequest {
   const { access, format, syncToken } = call;
   const first = split.segments[0];
   if (first === undefined) {
     const parsed = parseJsonBody(body);
-    const argv = parsed instanceof RestFailure ? parsed : toArgv(parsed.value, parsed.asciiOnly);
+    const argv = parsed instanceof RestFailure ? parsed : toArgv(parsed.value, parsed.asciiOnly, undefined, 0, latin1);
     if (argv instanceof RestFailure) return failure(argv.status, argv.error);
     return { kind: 'command', argv, access, format, syncToken };
   }
   const name = first.toLowerCase();
   if (split.segments.length === 1 && (name === 'pipeline' || name === 'multi-exec')) {
-    const commands = toCommandList(body, name === 'pipeline' ? 'pipeline' : 'transaction');
+    const commands = toCommandList(body, name === 'pipeline' ? 'pipeline' : 'transaction', latin1);
     if (commands instanceof RestFailure) return failure(commands.status, commands.error);
     const kind = name === 'pipeline' ? 'pipeline' : 'transaction';
     return { kind, commands, access, format, syncToken };
@@ -119,5 +119,6 @@ export function parseRestRequest(request: RestRequest, options: ParseOptions): P
   const format = responseFormat(request);
   if (format instanceof RestFailure) return failure(format.status, format.error);
   const syncToken = parseSyncToken(header(request, SYNC_TOKEN_HEADER));
-  return target(split, request.body, { access, format, syncToken });
+  const latin1 = header(request, ARGUMENT_ENCODING_HEADER)?.trim().toLowerCase() === 'latin1';
+  return target(split, request.body, { access, format, syncToken }, latin1);
 }

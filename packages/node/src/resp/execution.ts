@@ -1,7 +1,7 @@
 import { type ByteString, type Reply, ReplyError } from '@meridian/engine';
 import { parseReplies } from '@meridian/resp';
 import {
-  bytesToText,
+  ARGUMENT_ENCODING_HEADER,
   parseSyncToken,
   RESPONSE_FORMAT_HEADER,
   type RestRequest,
@@ -98,15 +98,15 @@ export class RouterExecution implements Execution {
       consistency: undefined,
       // Built only when a replica forwards: the primary's REST API takes the same commands as JSON.
       get request(): RestRequest {
+        // Arguments are byte strings: sent one character per byte (binary-safe), answered as RESP2 bytes.
         const headers: Record<string, string> = {
           'content-type': 'application/json',
           [RESPONSE_FORMAT_HEADER]: 'resp2',
+          [ARGUMENT_ENCODING_HEADER]: 'latin1',
         };
         if (credential !== undefined) headers['authorization'] = `Bearer ${credential}`;
         if (syncToken !== undefined) headers[SYNC_TOKEN_HEADER] = syncToken;
-        const json = JSON.stringify(body(), (_key, value: unknown) =>
-          typeof value === 'string' ? bytesToText(value) : value,
-        );
+        const json = JSON.stringify(body());
         return { method: 'POST', url, headers, body: Buffer.from(json, 'utf8') };
       },
     };
