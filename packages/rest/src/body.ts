@@ -75,7 +75,6 @@ export function toArgv(
 }
 
 const BACKSLASH_U = Buffer.from('\\u', 'latin1');
-// eslint-disable-next-line no-control-regex
 const LATIN1_ONLY = /^[\u0000-\u00ff]*$/;
 
 /**
