@@ -191,26 +191,30 @@ describe('ioredis against the primary', () => {
 });
 
 describe('node-redis (RESP3)', () => {
-  it('runs commands, a transaction and pub/sub with push messages', async () => {
-    const client = createClient({ url: `redis://default:${TOKEN}@127.0.0.1:${pair.primaryPort}`, RESP: 3 });
-    const subscriber = client.duplicate();
-    clients.push({ quit: () => client.close() }, { quit: () => subscriber.close() });
-    await client.connect();
-    await subscriber.connect();
-    await client.hSet('nr:hash', { a: '1' });
-    expect(await client.hGetAll('nr:hash')).toEqual({ a: '1' });
-    await client.zAdd('nr:z', { score: 1.5, value: 'm' });
-    expect(await client.zScore('nr:z', 'm')).toBe(1.5);
-    expect(await client.multi().set('nr:k', 'v').get('nr:k').exec()).toEqual(['OK', 'v']);
-    const heard: string[] = [];
-    await subscriber.subscribe('nr:chan', (message) => heard.push(message));
-    for (let i = 0; i < 50 && heard.length === 0; i++) {
-      await client.publish('nr:chan', 'hi');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    expect(heard[0]).toBe('hi');
-    expect(await client.clientId()).toBeGreaterThan(0);
-  });
+  it.each(['primary', 'replica'] as const)(
+    'runs commands, a transaction and pub/sub with push messages against the %s',
+    async (role) => {
+      const port = role === 'primary' ? pair.primaryPort : pair.replicaPort;
+      const client = createClient({ url: `redis://default:${TOKEN}@127.0.0.1:${port}`, RESP: 3 });
+      const subscriber = client.duplicate();
+      clients.push({ quit: () => client.close() }, { quit: () => subscriber.close() });
+      await client.connect();
+      await subscriber.connect();
+      await client.hSet(`nr:hash:${role}`, { a: '1' });
+      expect(await client.hGetAll(`nr:hash:${role}`)).toEqual({ a: '1' });
+      await client.zAdd(`nr:z:${role}`, { score: 1.5, value: 'm' });
+      expect(await client.zScore(`nr:z:${role}`, 'm')).toBe(1.5);
+      expect(await client.multi().set(`nr:k:${role}`, 'v').get(`nr:k:${role}`).exec()).toEqual(['OK', 'v']);
+      const heard: string[] = [];
+      await subscriber.subscribe('nr:chan', (message) => heard.push(message));
+      for (let i = 0; i < 50 && heard.length === 0; i++) {
+        await client.publish('nr:chan', 'hi');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(heard[0]).toBe('hi');
+      expect(await client.clientId()).toBeGreaterThan(0);
+    },
+  );
 });
 
 describe('redis-cli', () => {
