@@ -49,3 +49,71 @@ describe('RESP limits: the node refuses clearly and keeps serving', () => {
     expect(await exchange(node.respPort as number, command('PING'))).toBe('+PONG\r\n');
   });
 });
+
+describe('RESP output buffers and idle clients', () => {
+  let node: MeridianNode;
+  const reports: string[] = [];
+  beforeAll(async () => {
+    node = new MeridianNode({
+      insecureNoAuth: true,
+      report: (message) => reports.push(message),
+      resp: { port: 0, limits: { outputBytesMaxPubsub: 256 * 1024, idleTimeoutMs: 300 } },
+    });
+    await node.start();
+  });
+  afterAll(async () => {
+    await node.close();
+  });
+
+  function reply(socket: net.Socket, contains: string): Promise<string> {
+    let text = '';
+    return new Promise((resolve) => {
+      const onData = (chunk: Buffer): void => {
+        text += chunk.toString('latin1');
+        if (text.includes(contains)) {
+          socket.off('data', onData);
+          resolve(text);
+        }
+      };
+      socket.on('data', onData);
+    });
+  }
+
+  it('client-output-buffer-limit pubsub: a subscriber that stops reading is disconnected; the node keeps serving', async () => {
+    const port = node.respPort as number;
+    const subscriber = await connect(port);
+    const subscribed = reply(subscriber, 'firehose');
+    subscriber.write(command('SUBSCRIBE', 'firehose'));
+    await subscribed;
+    subscriber.pause(); // reads nothing more: the kernel buffers fill, then the node's own buffer
+    const publisher = await connect(port);
+    const message = 'm'.repeat(64 * 1024);
+    for (let round = 0; round < 40 && !reports.some((r) => r.includes('over the pubsub limit')); round++) {
+      const answered = reply(publisher, ':');
+      publisher.write(command('PUBLISH', 'firehose', message).repeat(10));
+      await answered;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(reports.some((r) => /closed: output buffer \d+ bytes over the pubsub limit of 262144/.test(r))).toBe(true);
+    publisher.destroy();
+    subscriber.destroy();
+    expect(await exchange(port, command('PING'))).toBe('+PONG\r\n');
+  });
+
+  it('timeout: an idle client is closed, a subscribed one is not', async () => {
+    const port = node.respPort as number;
+    const idle = await connect(port);
+    const subscriber = await connect(port);
+    const subscribed = reply(subscriber, 'news');
+    subscriber.write(command('SUBSCRIBE', 'news'));
+    await subscribed;
+    const idleClosed = await closed(idle);
+    expect(idleClosed).toBe('');
+    // Well past the timeout, the subscriber still answers.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const pong = reply(subscriber, 'pong');
+    subscriber.write(command('PING'));
+    expect(await pong).toContain('pong');
+    subscriber.destroy();
+  });
+});
