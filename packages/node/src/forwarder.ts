@@ -20,6 +20,7 @@ const REQUEST_HEADERS = [
   'upstash-response-format',
   'upstash-sync-token',
   'x-meridian-argument-encoding',
+  'x-meridian-watch-offset',
 ] as const;
 const RESPONSE_HEADERS = [
   'content-type',

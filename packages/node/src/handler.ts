@@ -1,4 +1,5 @@
 import type { NodeMetrics } from './metrics.js';
+import { WATCH_OFFSET_HEADER } from './resp/execution.js';
 import { type ByteString, hasMeridianCode, type Reply, ReplyError } from '@meridian/engine';
 import {
   ALLOWED_METHODS,
@@ -84,6 +85,11 @@ export interface RestHandlerOptions {
   readonly metrics?: NodeMetrics;
   /** May scrape `/metrics` besides the admin token (MERIDIAN_METRICS_TOKEN). */
   readonly metricsToken?: SecretToken | undefined;
+  /**
+   * Whether any of `keys` may have changed after `offset` (the primary's RecentWrites): a replica's
+   * forwarded EXEC with WATCHed keys runs only when none did.
+   */
+  readonly watchGuard?: (keys: readonly ByteString[], offset: number) => boolean;
   /** Why a sync token names a write this node's history lost in a failover (undefined: it does not). */
   readonly lostWrite?: (token: SyncToken) => string | undefined;
 }
@@ -203,6 +209,22 @@ export class RestHandler {
     }
   }
 
+  /**
+   * A replica's forwarded EXEC (`x-meridian-watch-offset`, first command `WATCH <keys>`): 'aborted'
+   * when a watched key changed after the offset, else the transaction without its WATCH.
+   */
+  private watchedTransaction(parsed: CommandCall, request: RestRequest): CommandCall | 'aborted' | undefined {
+    const header = request.headers[WATCH_OFFSET_HEADER];
+    if (parsed.kind !== 'transaction' || typeof header !== 'string') return undefined;
+    const [first, ...commands] = parsed.commands;
+    const offset = Number(header);
+    if (first?.[0]?.toLowerCase() !== 'watch' || !Number.isSafeInteger(offset) || commands.length === 0)
+      return undefined;
+    const guard = this.options.watchGuard;
+    if (guard === undefined || guard(first.slice(1), offset)) return 'aborted';
+    return { ...parsed, commands };
+  }
+
   /** Whether a request is a Prometheus scrape (`GET /metrics`), answered by `scrape`. */
   static isScrape(url: string): boolean {
     return url === '/metrics' || url.startsWith('/metrics?');
@@ -267,9 +289,16 @@ export class RestHandler {
     return answered instanceof Promise ? answered.then(finish) : finish(answered);
   }
 
-  private run(parsed: CommandCall, request: RestRequest): RestResponse | Promise<RestResponse> {
-    const lost = parsed.syncToken === undefined ? undefined : this.options.lostWrite?.(parsed.syncToken);
-    if (lost !== undefined) return this.commandError(parsed, lost);
+  private run(call: CommandCall, request: RestRequest): RestResponse | Promise<RestResponse> {
+    const lost = call.syncToken === undefined ? undefined : this.options.lostWrite?.(call.syncToken);
+    if (lost !== undefined) return this.commandError(call, lost);
+    const watched = this.watchedTransaction(call, request);
+    if (watched === 'aborted') {
+      // EXEC's answer when a watched key changed: a null array.
+      const body = call.format === 'resp2' ? Buffer.from('*-1\r\n', 'latin1') : '{"result":null}';
+      return this.commandResponse(200, body, this.options.router.currentSyncToken(), 0);
+    }
+    const parsed = watched ?? call;
     const prepared = this.prepare(parsed);
     if (prepared instanceof ReplyError) return this.commandError(parsed, prepared.message);
     try {

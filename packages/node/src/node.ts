@@ -21,7 +21,7 @@ import { ReplicaRole, type ReplicaReplicationOptions } from './replica-role.js';
 import type { HistoryStore } from './replica-store.js';
 import { durabilityOf, logView, type RegionAddress } from './report.js';
 import { BlockedClients } from './resp/blocking.js';
-import { KeyspaceChanges, WatchRegistry } from './resp/changes.js';
+import { KeyspaceChanges, RecentWrites, WatchRegistry } from './resp/changes.js';
 import { RespServer } from './resp/server.js';
 import { RESP_SERVER_LIMITS_DEFAULT, type RespServerLimits } from './resp/services.js';
 import { TrafficStats } from './traffic.js';
@@ -194,6 +194,8 @@ export class MeridianNode {
   private readonly auth: RestAuth | undefined;
   /** Keyspace changes seen by the write log: wake blocked RESP clients and dirty WATCHes. */
   readonly changes = new KeyspaceChanges();
+  /** Which keys changed at which offset lately: checks replicas' forwarded WATCH … EXEC. */
+  private readonly recentWrites: RecentWrites;
   private respServer: RespServer | undefined;
   private respListeningPort: number | undefined;
 
@@ -249,6 +251,7 @@ export class MeridianNode {
     this.engine.host = { infoSections: () => this.infoSections(), ...this.pubsubService.hostHooks() };
     this.snapshots = this.snapshotScheduler();
     this.traffic = new TrafficStats(() => this.clock.nowMs());
+    this.recentWrites = new RecentWrites(this.changes, () => this.log.lastOffset());
     this.metrics = new NodeMetrics(() => this.status(), { region: options.region ?? this.role });
     this.handler = new RestHandler({
       traffic: this.traffic,
@@ -267,6 +270,7 @@ export class MeridianNode {
         links: options.links,
       },
       lostWrite: (token) => this.lostWrite(token),
+      watchGuard: (keys, offset) => this.recentWrites.changedSince(keys, offset),
       metrics: this.metrics,
       metricsToken: options.metricsToken ? new SecretToken(options.metricsToken) : undefined,
     });

@@ -86,3 +86,58 @@ export class WatchState {
   readonly keys = new Set<ByteString>();
   dirty = false;
 }
+
+/** Writes remembered for WATCH checks from replicas (bounded: older ones count as changes). */
+export const RECENT_WRITES_MAX = 100_000;
+
+/**
+ * The primary's memory of which keys changed at which offset, for the newest RECENT_WRITES_MAX
+ * writes: a replica's forwarded EXEC carries the offset its client WATCHed at, and runs only when no
+ * watched key changed after it. Past the window the answer is "changed" (the client retries), never a
+ * lost update.
+ */
+export class RecentWrites {
+  private readonly lastOffset = new Map<ByteString, number>();
+  private readonly order: { key: ByteString; offset: number }[] = [];
+  private head = 0;
+  /** Offsets at or below this may have writes no longer remembered. */
+  private windowStart: number;
+  /** The newest offset at which every key may have changed (FLUSHALL, FLUSHDB, SWAPDB). */
+  private everythingAt = 0;
+
+  constructor(
+    changes: KeyspaceChanges,
+    private readonly offsetNow: () => number,
+    private readonly capacity = RECENT_WRITES_MAX,
+  ) {
+    this.windowStart = offsetNow();
+    changes.listen((keys) => this.changed(keys));
+  }
+
+  /** Whether any of `keys` may have changed after `offset`. */
+  changedSince(keys: readonly ByteString[], offset: number): boolean {
+    if (offset < this.windowStart || this.everythingAt > offset) return true;
+    return keys.some((key) => (this.lastOffset.get(key) ?? 0) > offset);
+  }
+
+  private changed(keys: readonly ByteString[] | undefined): void {
+    const offset = this.offsetNow();
+    if (keys === undefined) {
+      this.everythingAt = offset;
+      return;
+    }
+    for (const key of keys) {
+      this.lastOffset.set(key, offset);
+      this.order.push({ key, offset });
+    }
+    while (this.order.length - this.head > this.capacity) {
+      const oldest = this.order[this.head++] as { key: ByteString; offset: number };
+      if (this.lastOffset.get(oldest.key) === oldest.offset) this.lastOffset.delete(oldest.key);
+      this.windowStart = Math.max(this.windowStart, oldest.offset);
+    }
+    if (this.head > 4096 && this.head * 2 > this.order.length) {
+      this.order.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}

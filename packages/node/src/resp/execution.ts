@@ -14,9 +14,24 @@ export interface Execution {
   /** The token the connection authenticated with (a replica hands it on with forwarded writes). */
   credential: string | undefined;
   command(argv: readonly ByteString[]): Reply | Promise<Reply>;
-  /** Replies, or the single error that discarded the transaction. */
-  transaction(commands: readonly (readonly ByteString[])[]): Reply[] | ReplyError | Promise<Reply[] | ReplyError>;
+  /**
+   * Replies, the single error that discarded the transaction, or null when a watched key changed
+   * (`watch`: on a replica, the keys and the offset the client watched them at; the primary checks).
+   */
+  transaction(
+    commands: readonly (readonly ByteString[])[],
+    watch?: WatchGuard,
+  ): Reply[] | ReplyError | null | Promise<Reply[] | ReplyError | null>;
 }
+
+/** What a replica's forwarded EXEC asks the primary to check: no watched key changed after `offset`. */
+export interface WatchGuard {
+  readonly offset: number;
+  readonly keys: readonly ByteString[];
+}
+
+/** The request header of a forwarded EXEC with WATCHed keys (its first command is WATCH <keys>). */
+export const WATCH_OFFSET_HEADER = 'x-meridian-watch-offset';
 
 const ERR_FORWARD_ANSWER = 'ERR the primary answered something that is not RESP';
 
@@ -41,17 +56,26 @@ export class RouterExecution implements Execution {
     return this.first(result);
   }
 
-  transaction(commands: readonly (readonly ByteString[])[]): Reply[] | ReplyError | Promise<Reply[] | ReplyError> {
+  transaction(
+    commands: readonly (readonly ByteString[])[],
+    watch?: WatchGuard,
+  ): Reply[] | ReplyError | null | Promise<Reply[] | ReplyError | null> {
     const batch: CommandBatch = { kind: 'transaction', commands };
+    const guarded = watch !== undefined && watch.keys.length > 0;
     const result = this.router.run(
       batch,
-      this.context('/multi-exec', () => commands),
+      this.context(
+        '/multi-exec',
+        () => (guarded ? [['WATCH', ...watch.keys], ...commands] : commands),
+        guarded ? { [WATCH_OFFSET_HEADER]: String(watch.offset) } : {},
+      ),
     );
-    const settle = (settled: RunResult): Reply[] | ReplyError => {
+    const settle = (settled: RunResult): Reply[] | ReplyError | null => {
       const replies = this.replies(settled);
       if (replies instanceof ReplyError) return replies;
       if ('forwarded' in settled) {
         const array = replies[0];
+        if (array === null) return null; // the primary saw a watched key change: EXEC aborted
         return Array.isArray(array)
           ? (array as Reply[])
           : ((array as ReplyError | undefined) ?? new ReplyError(ERR_FORWARD_ANSWER));
@@ -90,7 +114,7 @@ export class RouterExecution implements Execution {
     return parseReplies(body) ?? new ReplyError(ERR_FORWARD_ANSWER);
   }
 
-  private context(url: string, body: () => unknown): RunContext {
+  private context(url: string, body: () => unknown, extraHeaders: Record<string, string> = {}): RunContext {
     const syncToken = this.syncToken;
     const credential = this.credential;
     return {
@@ -103,6 +127,7 @@ export class RouterExecution implements Execution {
           'content-type': 'application/json',
           [RESPONSE_FORMAT_HEADER]: 'resp2',
           [ARGUMENT_ENCODING_HEADER]: 'latin1',
+          ...extraHeaders,
         };
         if (credential !== undefined) headers['authorization'] = `Bearer ${credential}`;
         if (syncToken !== undefined) headers[SYNC_TOKEN_HEADER] = syncToken;

@@ -1,6 +1,6 @@
 import { type ByteString, Engine, type Reply, ReplyError, SimpleString, OK, QUEUED } from '@meridian/engine';
 import { NULL_ARRAY, type ProtocolVersion, RespMap, RespPush, type RespValue, shapeReply } from '@meridian/resp';
-import { type Access, commandRefusal } from '@meridian/rest';
+import { type Access, commandRefusal, parseSyncToken } from '@meridian/rest';
 import type { PubSubEvent, Subscriber } from '../pubsub/hub.js';
 import { blockingPlan, type BlockingPlan, streamPlan } from './blocking.js';
 import { WatchState } from './changes.js';
@@ -61,6 +61,8 @@ export class RespSession implements ClientView, Subscriber {
   private queued: (readonly ByteString[])[] | undefined;
   private queueFailed = false;
   private readonly watch = new WatchState();
+  /** On a replica: the offset applied when this connection's first WATCH ran (what it read). */
+  private watchOffset: number | undefined;
   private channels = 0;
   private patterns = 0;
   private readonly createdMs: number;
@@ -142,6 +144,7 @@ export class RespSession implements ClientView, Subscriber {
         return [this.watchKeys(argv)];
       case 'unwatch':
         this.services.watches.unwatch(this.watch);
+        this.watchOffset = undefined;
         return [OK];
       case 'subscribe':
       case 'psubscribe':
@@ -413,6 +416,7 @@ export class RespSession implements ClientView, Subscriber {
     if (this.queued === undefined) return new ReplyError('ERR DISCARD without MULTI');
     this.queued = undefined;
     this.services.watches.unwatch(this.watch);
+    this.watchOffset = undefined;
     return OK;
   }
 
@@ -421,21 +425,32 @@ export class RespSession implements ClientView, Subscriber {
     if (commands === undefined) return [new ReplyError('ERR EXEC without MULTI')];
     this.queued = undefined;
     const dirty = this.watch.dirty;
+    // On a replica the primary checks the watched keys too: a change it has not streamed here yet counts.
+    const guard =
+      this.watchOffset !== undefined && this.watch.keys.size > 0
+        ? { offset: this.watchOffset, keys: [...this.watch.keys] }
+        : undefined;
+    this.watchOffset = undefined;
     this.services.watches.unwatch(this.watch);
     if (this.queueFailed) return [new ReplyError(ERR_EXECABORT)];
     if (dirty) return [NULL_ARRAY];
     if (commands.length === 0) return [[]];
-    const shape = (replies: Reply[] | ReplyError): RespValue[] =>
-      replies instanceof ReplyError
+    const shape = (replies: Reply[] | ReplyError | null): RespValue[] => {
+      if (replies === null) return [NULL_ARRAY];
+      return replies instanceof ReplyError
         ? [replies]
         : [replies.map((reply, i) => shapeReply(commands[i] as ByteString[], reply))];
-    const result = this.execution.transaction(commands);
+    };
+    const result = this.execution.transaction(commands, guard);
     return result instanceof Promise ? result.then(shape) : shape(result);
   }
 
   private watchKeys(argv: readonly ByteString[]): RespValue {
     if (argv.length < 2) return arityError('watch');
     if (this.queued !== undefined) return new ReplyError('ERR WATCH inside MULTI is not allowed');
+    if (this.watchOffset === undefined && this.services.role() === 'replica') {
+      this.watchOffset = parseSyncToken(this.services.router.currentSyncToken())?.offset ?? 0;
+    }
     for (const key of argv.slice(1)) this.services.watches.watch(this.watch, key);
     return OK;
   }
@@ -490,6 +505,7 @@ export class RespSession implements ClientView, Subscriber {
   reset(): void {
     this.queued = undefined;
     this.services.watches.unwatch(this.watch);
+    this.watchOffset = undefined;
     this.services.hub.remove(this);
     this.channels = this.patterns = 0;
     this.cancelBlock?.();
