@@ -60,6 +60,8 @@ export function estimateValueBytes(value: Value): number {
       for (let i = 0; i < length && count < SAMPLES; i += stride, count++) measured += (value.at(i) ?? '').length;
       return OBJECT_OVERHEAD_BYTES + extrapolate(measured, count, length, ELEMENT_OVERHEAD_BYTES.list);
     }
+    case 'ReJSON-RL':
+      return OBJECT_OVERHEAD_BYTES + value.dump().length * 2;
     case 'stream': {
       const samples = value.sampleFields(SAMPLES);
       let measured = 0;

@@ -2,6 +2,7 @@ import type { ByteString } from './bytes.js';
 import type { Keyspace } from './keyspace.js';
 import { HashValue } from './types/hash.js';
 import { ListValue } from './types/list.js';
+import { JsonValue } from './types/json.js';
 import { SetValue } from './types/set.js';
 import { StreamValue } from './types/stream.js';
 import { ZSetValue } from './types/zset.js';
@@ -64,6 +65,8 @@ function loadValue(type: TypeName, data: unknown): Value {
       return ZSetValue.load(data as (ByteString | number)[]);
     case 'stream':
       return StreamValue.load(data);
+    case 'ReJSON-RL':
+      return JsonValue.load(data as string);
   }
 }
 

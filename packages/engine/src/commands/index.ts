@@ -5,6 +5,7 @@ import { connectionCommands } from './connection/index.js';
 import { geoCommands } from './geo/index.js';
 import { hashCommands } from './hashes/index.js';
 import { hyperloglogCommands } from './hyperloglog/index.js';
+import { jsonCommands } from './json/index.js';
 import { keyCommands } from './keys/index.js';
 import { listCommands } from './lists/index.js';
 import { pubsubCommands } from './pubsub/index.js';
@@ -27,6 +28,7 @@ const families: readonly (readonly CommandSpec[])[] = [
   pubsubCommands,
   scriptingCommands,
   hyperloglogCommands,
+  jsonCommands,
   connectionCommands,
   geoCommands,
 ];

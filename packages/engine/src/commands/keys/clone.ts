@@ -34,6 +34,8 @@ export function cloneValue(value: Value): Value {
       return SetValue.load(value.dump());
     case 'zset':
       return ZSetValue.load(value.dump());
+    case 'ReJSON-RL':
+      return value.clone();
     case 'stream':
       // A stream's dump may hold nested arrays or objects that load could adopt as they are.
       return StreamValue.load(copyPlain(value.dump()));

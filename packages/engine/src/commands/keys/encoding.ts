@@ -63,6 +63,8 @@ export function encodingOf(value: Value): string {
       return zsetEncoding(value);
     case 'stream':
       return 'stream';
+    case 'ReJSON-RL':
+      return 'raw';
   }
 }
 

@@ -72,6 +72,8 @@ export function valueBytes(value: Value, samples: number): number {
     }
     case 'stream':
       return base + plainBytes(value.dump());
+    case 'ReJSON-RL':
+      return base + value.dump().length;
   }
 }
 
