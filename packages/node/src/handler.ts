@@ -185,6 +185,11 @@ export class RestHandler {
     }
   }
 
+  /** Whether `credential` opens admin endpoints (the admin token, or the standard one without it). */
+  isAdminCredential(credential: string | undefined): boolean {
+    return this.isAdmin(credential);
+  }
+
   private isAdmin(credential: string | undefined): boolean {
     const { adminToken, auth } = this.options;
     if (adminToken !== undefined) return adminToken.matches(credential);

@@ -196,6 +196,15 @@ function dispatch(
   body: Buffer,
 ): void {
   const rest = { method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers, body };
+  if (options.streams !== undefined && /^\/monitor\/?(?:\?|$)/i.test(rest.url)) {
+    // MONITOR authenticates with the admin token, which the REST parser does not know: the stream decides.
+    options.streams(
+      { kind: 'stream', stream: 'monitor', channels: [], access: 'standard', format: 'json', syncToken: undefined },
+      request,
+      response,
+    );
+    return;
+  }
   if (RestHandler.isScrape(rest.url)) {
     void handler.scrape(rest).then((answer) => send(response, answer));
     return;

@@ -7,7 +7,14 @@ import { digestKeyspace, Engine, type MaxMemoryPolicy } from '@meridian/engine';
 import { LuaScriptRunner } from '@meridian/script';
 import type { Clock, TimerHandle } from '@meridian/lag';
 import { REPLICATION_PATH, SystemClock } from '@meridian/replication';
-import { type CorsPolicy, REQUEST_BYTES_MAX_DEFAULT, RestAuth, type RestRequest, SecretToken } from '@meridian/rest';
+import {
+  CORS_HEADERS,
+  type CorsPolicy,
+  REQUEST_BYTES_MAX_DEFAULT,
+  RestAuth,
+  type RestRequest,
+  SecretToken,
+} from '@meridian/rest';
 import { MemoryWriteLog, type ReplicaWriteLog, type WriteLog, recoverEngine, snapshotStoreOf } from '@meridian/store';
 import type { CommandRouter } from '@meridian/core';
 import { RestHandler, type RestResponse } from './handler.js';
@@ -25,6 +32,7 @@ import { KeyspaceChanges, RecentWrites, WatchRegistry } from './resp/changes.js'
 import { RespServer } from './resp/server.js';
 import { RESP_SERVER_LIMITS_DEFAULT, type RespServerLimits } from './resp/services.js';
 import { TrafficStats } from './traffic.js';
+import { CommandMonitor, MonitoredRouter } from './monitor.js';
 import { NodeMetrics } from './metrics.js';
 import { memoryLimitOf } from './memory.js';
 
@@ -186,6 +194,8 @@ export class MeridianNode {
   readonly traffic: TrafficStats;
   /** Prometheus metrics at `/metrics` (admin or metrics token). */
   readonly metrics: NodeMetrics;
+  /** MONITOR over REST (`POST /monitor`, admin token): the commands this node runs. */
+  readonly monitor: CommandMonitor;
   private expireTimer: TimerHandle | undefined;
   private ready = false;
   private closed = false;
@@ -206,6 +216,7 @@ export class MeridianNode {
     this.clock = options.clock ?? new SystemClock();
     this.report = options.report ?? ((message) => console.error(message));
     this.startedAtMs = this.clock.nowMs();
+    this.monitor = new CommandMonitor(options.region ?? 'node', () => this.clock.nowMs());
     this.log = options.writeLog ?? new MemoryWriteLog();
     this.region = options.region;
     this.watchLog(this.log);
@@ -227,7 +238,7 @@ export class MeridianNode {
         requestTimeoutMs: options.requestTimeoutMs ?? HTTP_TIMEOUTS_DEFAULT.requestTimeoutMs,
         report: this.report,
       });
-      this.router = this.replicaRole.executor;
+      this.router = new MonitoredRouter(this.replicaRole.executor, this.monitor);
     } else {
       this.engine = new Engine({ role: 'primary', memoryLimit, scriptRunner: scriptRunnerFor(options) });
       this.recoverPrimary();
@@ -245,7 +256,7 @@ export class MeridianNode {
         report: this.report,
         restoreDurableState: () => this.restoreDurableState(),
       });
-      this.router = this.primaryRole.executor;
+      this.router = new MonitoredRouter(this.primaryRole.executor, this.monitor);
     }
     this.pubsubService = this.createPubSub(auth);
     this.engine.host = { infoSections: () => this.infoSections(), ...this.pubsubService.hostHooks() };
@@ -297,7 +308,7 @@ export class MeridianNode {
       headersTimeoutMs: this.options.headersTimeoutMs ?? HTTP_TIMEOUTS_DEFAULT.headersTimeoutMs,
       requestTimeoutMs: this.options.requestTimeoutMs ?? HTTP_TIMEOUTS_DEFAULT.requestTimeoutMs,
       keepAliveTimeoutMs: this.options.keepAliveTimeoutMs ?? HTTP_TIMEOUTS_DEFAULT.keepAliveTimeoutMs,
-      streams: this.options.streams ?? this.pubsubService.streams(),
+      streams: this.withMonitor(this.options.streams ?? this.pubsubService.streams()),
       ...(this.options.cors === undefined ? {} : { cors: this.options.cors }),
     });
     this.server = server;
@@ -451,6 +462,20 @@ export class MeridianNode {
     );
   }
 
+  /** `POST /monitor` goes to the monitor (admin token only); other streams to `streams`. */
+  private withMonitor(streams: StreamHandler): StreamHandler {
+    return (parsed, request, response) => {
+      if (parsed.stream !== 'monitor') return streams(parsed, request, response);
+      const match = /^\s*bearer\s+(\S+)\s*$/i.exec(String(request.headers['authorization'] ?? ''));
+      if (!this.handler.isAdminCredential(match?.[1])) {
+        response.writeHead(403, { ...CORS_HEADERS, 'content-type': 'application/json' });
+        response.end(JSON.stringify({ error: 'NOPERM MONITOR needs the admin token' }));
+        return;
+      }
+      this.monitor.open(response, this.router.currentSyncToken());
+    };
+  }
+
   /** The failover epoch of this node's role. */
   get epoch(): number {
     return this.options.epoch ?? 0;
@@ -477,7 +502,8 @@ export class MeridianNode {
       uptimeMs: Math.round(nowMs - this.startedAtMs),
     };
     const role = this.primaryRole?.status(nowMs) ?? this.replicaRole?.status(nowMs) ?? {};
-    return { ...common, ...role, pubsub: this.pubsubService.status(), traffic: this.traffic.view(nowMs) };
+    const monitor = { streams: this.monitor.count, droppedSlow: this.monitor.droppedSlow };
+    return { ...common, ...role, pubsub: this.pubsubService.status(), monitor, traffic: this.traffic.view(nowMs) };
   }
 
   /** Stops listening and replicating, drops connections, waits for a snapshot, closes the log. */
@@ -487,6 +513,7 @@ export class MeridianNode {
     this.ready = false;
     this.expireTimer?.cancel();
     this.pubsubService.close();
+    this.monitor.close();
     await this.respServer?.close();
     this.replicaRole?.stop();
     await this.primaryRole?.close();
