@@ -56,6 +56,9 @@ describe('JSON commands, with `$` JSONPath (arrays of answers) and legacy paths 
     expect(run('JSON.MSET', 'm1', '$', '{"x":1}', 'm2', '$', '{"x":2}')).toMatchObject({ value: 'OK' });
     expect(run('JSON.MGET', 'm1', 'm2', 'nope', '$.x')).toEqual(['[1]', '[2]', null]);
     expect(run('JSON.MGET', 'm1', 'm2', '.x')).toEqual(['1', '2']);
+    expect(run('JSON.MSET', 'm1', '.x', '10', 'm2', 'x', '20')).toMatchObject({ value: 'OK' });
+    expect(run('JSON.MGET', 'm1', 'm2', '.x')).toEqual(['10', '20']);
+    expect(message(run('JSON.MSET', 'fresh', '.x', '1'))).toBe('ERR new objects must be created at the root');
     expect(run('JSON.GET', 'doc', '$.s')).toBe(utf8('["héllo"]'));
     expect(run('JSON.STRLEN', 'doc', '.s')).toBe(6);
   });
@@ -70,12 +73,14 @@ describe('JSON commands, with `$` JSONPath (arrays of answers) and legacy paths 
     expect(run('JSON.TOGGLE', 'doc', '.t')).toBe('true');
     expect(run('JSON.TOGGLE', 'doc', '$.a')).toEqual([null]);
     expect(message(run('JSON.TOGGLE', 'doc', '.a'))).toContain('expected boolean but found integer');
+    expect(run('JSON.CLEAR', 'doc', '.a')).toBe(1);
+    expect(run('JSON.GET', 'doc', '.a')).toBe('0');
     expect(run('JSON.CLEAR', 'doc', '$.b.d')).toBe(1);
     expect(run('JSON.GET', 'doc', '$.b.d')).toBe('[[]]');
     expect(run('JSON.DEL', 'doc', '$.b.c')).toBe(1);
     expect(run('JSON.FORGET', 'doc', '.t')).toBe(1);
     expect(run('JSON.DEL', 'doc', '$.nothing')).toBe(0);
-    expect(run('JSON.GET', 'doc', '$')).toBe(utf8('[{"a":1,"b":{"d":[]},"s":"héllo"}]'));
+    expect(run('JSON.GET', 'doc', '$')).toBe(utf8('[{"a":0,"b":{"d":[]},"s":"héllo"}]'));
     expect(run('JSON.DEL', 'doc')).toBe(1);
     expect(run('EXISTS', 'doc')).toBe(0);
   });
@@ -88,6 +93,7 @@ describe('JSON commands, with `$` JSONPath (arrays of answers) and legacy paths 
     // A float that becomes whole prints as an integer here (RedisJSON would print 5.0): docs/compatibility.md.
     expect(run('JSON.NUMMULTBY', 'doc', '$.f', '2')).toBe('[5]');
     expect(run('JSON.NUMMULTBY', 'doc', '$.f', '0.5')).toBe('[2.5]');
+    expect(run('JSON.NUMMULTBY', 'doc', '.o.n', '3')).toBe('12');
     expect(run('JSON.NUMINCRBY', 'doc', '$.s', '1')).toBe('[null]');
     expect(message(run('JSON.NUMINCRBY', 'doc', '.s', '1'))).toContain('expected number but found string');
     expect(run('JSON.STRAPPEND', 'doc', '$.s', '"cd"')).toEqual([4]);
@@ -131,6 +137,9 @@ describe('JSON commands, with `$` JSONPath (arrays of answers) and legacy paths 
     expect(run('JSON.GET', 'doc')).toBe('{"a":{"c":2,"e":3},"d":[2],"f":"g"}');
     expect(run('JSON.MERGE', 'doc', '$.a', '{"c":null}')).toMatchObject({ value: 'OK' });
     expect(run('JSON.GET', 'doc', '.a')).toBe('{"e":3}');
+    expect(run('JSON.MERGE', 'doc', '.a', '{"e":4}')).toMatchObject({ value: 'OK' });
+    expect(run('JSON.GET', 'doc', '.a.e')).toBe('4');
+    expect(message(run('JSON.MERGE', 'doc', '.no.such', '{"e":4}'))).toBe("ERR Path '.no.such' does not exist");
     expect(run('JSON.MERGE', 'new', '$', '{"x":1}')).toMatchObject({ value: 'OK' });
     expect(run('JSON.GET', 'new')).toBe('{"x":1}');
   });
