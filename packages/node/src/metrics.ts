@@ -95,37 +95,39 @@ export class NodeMetrics {
     gauge('meridian_log_last_offset', 'Newest offset in this node’s write log.', (s) =>
       number(field(s['log'], 'lastOffset')),
     );
-    new Gauge({
-      name: 'meridian_replica_lag_entries',
-      help: 'On the primary: entries each replica has not acknowledged.',
-      labelNames: ['replica'],
-      registers,
-      collect() {
-        this.reset();
-        const replicas = status()['replicas'];
-        if (!Array.isArray(replicas)) return;
-        for (const replica of replicas as Record<string, unknown>[]) {
-          const lag = number(replica['lagOffsets']);
-          if (typeof replica['region'] === 'string' && lag !== undefined) this.set({ replica: replica['region'] }, lag);
-        }
+    const perReplica = (
+      name: string,
+      help: string,
+      read: (replica: Record<string, unknown>) => number | undefined,
+    ): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['replica'],
+        registers,
+        collect() {
+          this.reset();
+          const replicas = status()['replicas'];
+          if (!Array.isArray(replicas)) return;
+          for (const replica of replicas as Record<string, unknown>[]) {
+            const value = read(replica);
+            if (typeof replica['region'] === 'string' && value !== undefined)
+              this.set({ replica: replica['region'] }, value);
+          }
+        },
+      });
+    };
+    perReplica('meridian_replica_lag_entries', 'On the primary: entries each replica has not acknowledged.', (r) =>
+      number(r['lagOffsets']),
+    );
+    perReplica(
+      'meridian_replica_lag_seconds',
+      'On the primary: how long the oldest write each replica has not acknowledged has waited.',
+      (r) => {
+        const ms = number(r['lagMs']);
+        return ms === undefined ? undefined : ms / 1000;
       },
-    });
-    new Gauge({
-      name: 'meridian_replica_lag_seconds',
-      help: 'On the primary: how long the oldest write each replica has not acknowledged has waited.',
-      labelNames: ['replica'],
-      registers,
-      collect() {
-        this.reset();
-        const replicas = status()['replicas'];
-        if (!Array.isArray(replicas)) return;
-        for (const replica of replicas as Record<string, unknown>[]) {
-          const lagMs = number(replica['lagMs']);
-          if (typeof replica['region'] === 'string' && lagMs !== undefined)
-            this.set({ replica: replica['region'] }, lagMs / 1000);
-        }
-      },
-    });
+    );
   }
 
   record(sample: RequestSample): void {

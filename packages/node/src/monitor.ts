@@ -3,6 +3,7 @@ import type { ByteString } from '@meridian/engine';
 import { CORS_HEADERS } from '@meridian/rest';
 import type { CommandBatch, CommandRouter, RunContext, RunResult } from '@meridian/core';
 import { type BufferLimits, BUFFER_LIMITS_DEFAULT, SendBudget } from './pubsub/budget.js';
+import { openEventStream } from './pubsub/sse.js';
 
 /** MONITOR streams one node may serve at once. */
 export const MONITORS_MAX = 16;
@@ -62,14 +63,7 @@ export class CommandMonitor {
       response.end(JSON.stringify({ error: `ERR at most ${MONITORS_MAX} MONITOR streams at once on a node` }));
       return;
     }
-    response.writeHead(200, {
-      ...CORS_HEADERS,
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'upstash-sync-token': syncToken,
-    });
-    response.socket?.setTimeout(0);
+    openEventStream(response, syncToken);
     response.write('data: OK\n\n');
     const watcher: Watcher = { response, budget: new SendBudget(this.limits, () => response.writableLength) };
     this.watchers.add(watcher);

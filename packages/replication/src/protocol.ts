@@ -178,7 +178,15 @@ function logEntry(value: unknown): LogEntry {
   return value as unknown as LogEntry;
 }
 
-const TYPE_NAMES: ReadonlySet<string> = new Set<TypeName>(['string', 'hash', 'list', 'set', 'zset', 'stream', 'ReJSON-RL']);
+const TYPE_NAMES: ReadonlySet<string> = new Set<TypeName>([
+  'string',
+  'hash',
+  'list',
+  'set',
+  'zset',
+  'stream',
+  'ReJSON-RL',
+]);
 
 function snapshotEntry(value: unknown): SnapshotEntry {
   if (!Array.isArray(value) || value.length !== 4) throw corrupt('snapshot entry is not a 4-tuple');

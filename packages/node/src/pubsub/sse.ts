@@ -63,6 +63,18 @@ class SseSubscriber implements Subscriber {
   }
 }
 
+/** Starts a server-sent event stream: its headers (with the sync token), no socket timeout. */
+export function openEventStream(response: http.ServerResponse, syncToken: string): void {
+  response.writeHead(200, {
+    ...CORS_HEADERS,
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'upstash-sync-token': syncToken,
+  });
+  response.socket?.setTimeout(0);
+}
+
 /** `/subscribe/<channel>…` and `/psubscribe/<pattern>…` as server-sent events, UPSTASH-REST.md's format. */
 export function createSseHandler(hub: PubSubHub, options: SseOptions): StreamHandler {
   return (parsed, request, response) => {
@@ -72,14 +84,7 @@ export function createSseHandler(hub: PubSubHub, options: SseOptions): StreamHan
       response.end(JSON.stringify({ error: message }));
       return;
     }
-    response.writeHead(200, {
-      ...CORS_HEADERS,
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'upstash-sync-token': options.syncToken(),
-    });
-    request.socket.setTimeout(0);
+    openEventStream(response, options.syncToken());
     const subscriber = new SseSubscriber(response, options);
     const pattern = parsed.stream === 'psubscribe';
     for (const name of parsed.channels) {
