@@ -15,7 +15,10 @@ export class RespPair {
     private readonly dir: string,
   ) {}
 
-  static async start(extra: Partial<MeridianNodeOptions> = {}): Promise<RespPair> {
+  static async start(
+    extra: Partial<MeridianNodeOptions> = {},
+    primaryReplication: { waitMsMax?: number } = {},
+  ): Promise<RespPair> {
     const dir = mkdtempSync(join(tmpdir(), 'meridian-resp-'));
     const quiet = (): void => undefined;
     const common = { token: TOKEN, readonlyToken: READONLY_TOKEN, resp: { port: 0 }, report: quiet, ...extra };
@@ -23,7 +26,7 @@ export class RespPair {
       ...common,
       region: 'p',
       writeLog: openRegionStore({ dataDir: dir, region: 'p', policy: 'everysec' }).log,
-      replication: { secret: SECRET, heartbeatMs: 20 },
+      replication: { secret: SECRET, heartbeatMs: 20, ...primaryReplication },
       links: new NodeLinks([{ from: 'p', to: 'r', delayMs: 0, jitter: undefined, jitterMode: 'per-message' }]),
     });
     await primary.start();

@@ -1,6 +1,12 @@
 export { parseConsistency, formatConsistency, CONSISTENCY_SYNTAX } from './consistency.js';
 export type { Consistency } from './consistency.js';
-export { PrimaryExecutor, isWait } from './primary-executor.js';
+export {
+  PrimaryExecutor,
+  isWait,
+  DURABILITY_HEADER,
+  ERR_NOREPLICAS,
+  MAJORITY_WAIT_MS_DEFAULT,
+} from './primary-executor.js';
 export type {
   CommandRouter,
   CommandBatch,

@@ -21,7 +21,15 @@ export interface RunContext {
   readonly consistency: Consistency | undefined;
   /** The request as received, for a replica that hands it to the primary. */
   readonly request: RestRequest;
+  /** `x-meridian-durability: majority`: answer a write only once a majority of regions hold it. */
+  readonly durability?: 'majority' | undefined;
 }
+
+/** The header that asks for majority durability, and Redis's error when too few replicas acknowledge. */
+export const DURABILITY_HEADER = 'x-meridian-durability';
+export const ERR_NOREPLICAS = 'NOREPLICAS Not enough good replicas to write.';
+/** How long a majority write waits for acknowledgements before answering NOREPLICAS. */
+export const MAJORITY_WAIT_MS_DEFAULT = 5_000;
 
 export interface BatchOutcome {
   /** One reply per command; for a discarded transaction the single error (EXECABORT). */
@@ -67,6 +75,10 @@ export interface PrimaryExecutorOptions {
   readonly replicas?: ReplicaAcks;
   /** Bound on WAIT's timeout; WAIT with timeout 0 ("forever") waits this long. */
   readonly waitMsMax?: number;
+  /** Replicas that make a majority with the primary (floor(regions / 2)); 0 or absent: the primary alone. */
+  readonly majorityReplicas?: number;
+  /** How long a majority write waits (default MAJORITY_WAIT_MS_DEFAULT). */
+  readonly majorityWaitMs?: number;
   /** Told once, when the log first fails to store a write. */
   readonly onStoreFailure?: (error: Error) => void;
   /**
@@ -155,7 +167,29 @@ export class PrimaryExecutor implements CommandRouter {
 
   // The primary is the newest history there is: a token ahead of it comes from another history
   // (a replaced primary) and is ignored.
-  run(batch: CommandBatch, _context?: RunContext): BatchOutcome | Promise<BatchOutcome> {
+  run(batch: CommandBatch, context?: RunContext): BatchOutcome | Promise<BatchOutcome> {
+    const outcome = this.runBatch(batch);
+    if (context?.durability !== 'majority') return outcome;
+    return outcome instanceof Promise ? outcome.then((done) => this.majority(done)) : this.majority(outcome);
+  }
+
+  /**
+   * Majority durability: once the write is in the primary's log, wait until enough replicas have
+   * durably acknowledged it to make a majority of regions; NOREPLICAS (Redis's min-replicas error)
+   * when they do not within the bound. Such a write is never lost in a failover that promotes the
+   * most up-to-date replica while a majority is reachable.
+   */
+  private majority(outcome: BatchOutcome): BatchOutcome | Promise<BatchOutcome> {
+    const needed = this.options.majorityReplicas ?? 0;
+    const replicas = this.options.replicas;
+    if (outcome.replies instanceof ReplyError || needed <= 0 || replicas === undefined) return outcome;
+    const offset = this.log.lastOffset();
+    return replicas
+      .waitForReplicas(needed, offset, this.options.majorityWaitMs ?? MAJORITY_WAIT_MS_DEFAULT)
+      .then((acked) => (acked >= needed ? outcome : { ...outcome, replies: new ReplyError(ERR_NOREPLICAS) }));
+  }
+
+  private runBatch(batch: CommandBatch): BatchOutcome | Promise<BatchOutcome> {
     if (batch.kind === 'transaction') return this.runTransaction(batch.commands);
     if (batch.kind === 'pipeline') {
       if (batch.commands.some(isWait)) return this.runWithWaits(batch.commands);

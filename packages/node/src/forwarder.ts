@@ -21,6 +21,7 @@ const REQUEST_HEADERS = [
   'upstash-sync-token',
   'x-meridian-argument-encoding',
   'x-meridian-watch-offset',
+  'x-meridian-durability',
 ] as const;
 const RESPONSE_HEADERS = [
   'content-type',

@@ -25,7 +25,7 @@ import {
   encodeRespAll,
   parseRestRequest,
 } from '@meridian/rest';
-import { parseConsistency } from '@meridian/core';
+import { DURABILITY_HEADER, parseConsistency } from '@meridian/core';
 import type {
   BatchOutcome,
   CommandBatch,
@@ -307,10 +307,15 @@ export class RestHandler {
     const prepared = this.prepare(parsed);
     if (prepared instanceof ReplyError) return this.commandError(parsed, prepared.message);
     try {
+      const durability = request.headers[DURABILITY_HEADER];
+      if (durability !== undefined && durability !== 'majority') {
+        return this.commandError(parsed, `ERR ${DURABILITY_HEADER} must be majority, got "${String(durability)}"`);
+      }
       const context = {
         syncToken: parsed.syncToken,
         consistency: parseConsistency(request.headers[CONSISTENCY_HEADER]),
         request,
+        durability: durability === undefined ? undefined : ('majority' as const),
       };
       const outcome = this.options.router.run(prepared.batch, context);
       if (!(outcome instanceof Promise)) return this.answer(parsed, outcome, prepared.refusals);

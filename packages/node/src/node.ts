@@ -102,6 +102,8 @@ export interface MeridianNodeOptions {
   readonly report?: (message: string) => void;
   /** May scrape `/metrics` besides the admin token (MERIDIAN_METRICS_TOKEN). */
   readonly metricsToken?: string | undefined;
+  /** Regions in the topology, this one included (default 1): `x-meridian-durability: majority` waits for floor(n / 2) replicas. */
+  readonly regionsTotal?: number;
   /** The failover epoch this node's role belongs to (0: the regions.yaml primary, never failed over). */
   readonly epoch?: number;
   /** Primary after a failover: the history it continues (old primary's id, last offset held of it). */
@@ -250,6 +252,7 @@ export class MeridianNode {
         replicationId: this.primaryReplicationId(),
         previousHistory: options.previousHistory,
         epoch: options.epoch ?? 0,
+        regionsTotal: options.regionsTotal ?? 1,
         replication,
         links: options.links,
         regionAddress: options.regionAddress ?? (() => undefined),

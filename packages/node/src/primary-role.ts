@@ -29,6 +29,8 @@ export interface PrimaryRoleOptions {
   readonly previousHistory: { readonly replicationId: string; readonly offset: number } | undefined;
   /** The failover epoch this primary serves (0: never failed over). */
   readonly epoch: number;
+  /** Regions in the topology, the primary included (majority durability needs floor(n / 2) replicas). */
+  readonly regionsTotal: number;
   /** undefined: no replication (a standalone primary). */
   readonly replication: PrimaryReplicationOptions | undefined;
   readonly links: NodeLinks | undefined;
@@ -61,6 +63,8 @@ export class PrimaryRole {
       onAppend: () => this.replication?.onAppend(),
       replicas: acks,
       ...(options.replication?.waitMsMax === undefined ? {} : { waitMsMax: options.replication.waitMsMax }),
+      majorityReplicas: Math.floor(options.regionsTotal / 2),
+      ...(options.replication?.waitMsMax === undefined ? {} : { majorityWaitMs: options.replication.waitMsMax }),
       onStoreFailure: (error) =>
         options.report(`meridian: the write log failed, writes are refused until restart: ${error.message}`),
       restoreDurableState: options.restoreDurableState,

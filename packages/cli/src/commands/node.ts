@@ -187,6 +187,7 @@ function wiringFromConfig(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
     readonlyToken: auth.readonlyToken,
     adminToken: auth.adminToken,
     metricsToken: env['MERIDIAN_METRICS_TOKEN'],
+    regionsTotal: config.regions.length,
     links,
     regionAddress: (name) => addresses.get(name),
     cors: config.cors,
