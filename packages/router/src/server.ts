@@ -12,7 +12,7 @@ import {
   encodeJsonError,
   enforceCorsPolicy,
 } from '@meridian/rest';
-import type { TopologyConfig } from '@meridian/topology';
+import { regionBaseUrl, type TopologyConfig } from '@meridian/topology';
 import { RouterHandler, type RouterResponse, bearerOrQueryToken, originForm } from './handler.js';
 import { HttpRegionClient, REAL_TIMERS } from './http-region-client.js';
 import type { ClientLocation } from './location.js';
@@ -136,7 +136,7 @@ export class MeridianRouter {
     this.monitor = new RegionMonitor({
       regions: config.regions.map((region) => ({
         name: region.name,
-        url: options.regionUrls?.[region.name] ?? `http://${region.host}:${region.port}`,
+        url: options.regionUrls?.[region.name] ?? regionBaseUrl(region),
         isPrimary: region.name === config.primary,
       })),
       statusToken: guard,

@@ -31,6 +31,10 @@ export interface RegionConfig {
   port: number;
   /** The Redis protocol (RESP) port; null: none (`respPort: none`). Default: port + 1000. */
   respPort: number | null;
+  /** Where the node binds (`listen: "0.0.0.0:7701"`); default host:port. */
+  listen?: { host: string; port: number };
+  /** How the other regions, the router and the CLI reach it (`url: "http://eu.example.com:7701"`); default http://host:port. */
+  url?: string;
   /** Overrides the top-level maxMemoryBytes for this region's node. */
   maxMemoryBytes?: number;
   maxMemoryPolicy?: MaxMemoryPolicyName;
@@ -236,6 +240,50 @@ function memoryPolicy(reader: Reader, path: (string | number)[], value: unknown)
   return oneOf(reader, path, value, MAX_MEMORY_POLICIES, 'noeviction');
 }
 
+const LISTEN = /^(\[[0-9a-f:.]+\]|[^\s/?#@:[\]]+):(\d{1,5})$/i;
+
+/** `listen: "host:port"` (`[::]:7701` for IPv6): where a node binds. */
+function listenOf(reader: Reader, path: (string | number)[], value: unknown): { host: string; port: number } {
+  const text = string(reader, path, value);
+  const match = LISTEN.exec(text);
+  const port = Number(match?.[2]);
+  if (match === null || !(port >= 0 && port <= 65535)) {
+    reader.fail(path, `must be host:port like 0.0.0.0:7701 or [::]:7701, got "${text}"`);
+  }
+  const host = (match[1] as string).replace(/^\[(.*)\]$/, '$1');
+  return { host, port };
+}
+
+/** `url: "http://eu.example.com[:port]"`: how others reach a node (scheme, host, port; no path). */
+function baseUrlOf(reader: Reader, path: (string | number)[], value: unknown): string {
+  const text = string(reader, path, value);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    reader.fail(path, `must be a URL like https://eu.example.com, got "${text}"`);
+  }
+  if (url.protocol !== 'http:') {
+    reader.fail(path, `must be an http:// URL (TLS, and so https://, is not built yet), got "${text}"`);
+  }
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '' || url.username !== '') {
+    reader.fail(path, `must be scheme://host[:port] without a path, query or credentials, got "${text}"`);
+  }
+  return `${url.protocol}//${url.host}`;
+}
+
+/** The base URL others reach a region at: its `url`, else http://host:port. */
+export function regionBaseUrl(region: RegionConfig): string {
+  if (region.url !== undefined) return region.url;
+  const host = region.host.includes(':') ? `[${region.host}]` : region.host;
+  return `http://${host}:${region.port}`;
+}
+
+/** Where a region's node binds: its `listen`, else host:port. */
+export function regionBind(region: RegionConfig): { host: string; port: number } {
+  return region.listen ?? { host: region.host, port: region.port };
+}
+
 function regions(reader: Reader, value: unknown): RegionConfig[] {
   if (!Array.isArray(value) || value.length === 0) reader.fail(['regions'], 'must be a non-empty list of regions');
   const seenNames = new Map<string, number>();
@@ -249,6 +297,8 @@ function regions(reader: Reader, value: unknown): RegionConfig[] {
       'host',
       'port',
       'respPort',
+      'listen',
+      'url',
       'maxMemoryBytes',
       'maxMemoryPolicy',
     ]);
@@ -281,6 +331,8 @@ function regions(reader: Reader, value: unknown): RegionConfig[] {
       seenPorts.set(respHostPort, i);
     }
     const config: RegionConfig = { name, location: { lat, lon }, host, port, respPort };
+    if (region['listen'] !== undefined) config.listen = listenOf(reader, [...path, 'listen'], region['listen']);
+    if (region['url'] !== undefined) config.url = baseUrlOf(reader, [...path, 'url'], region['url']);
     if (region['maxMemoryBytes'] !== undefined) {
       config.maxMemoryBytes = memoryBytes(reader, [...path, 'maxMemoryBytes'], region['maxMemoryBytes']);
     }

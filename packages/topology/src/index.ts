@@ -3,6 +3,8 @@ export {
   parseTopology,
   applyEnvironment,
   regionByName,
+  regionBaseUrl,
+  regionBind,
   ConfigError,
   MAX_MEMORY_POLICIES,
   MAX_MEMORY_BYTES_MIN,

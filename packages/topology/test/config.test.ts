@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { applyEnvironment, ConfigError, parseTopology } from '@meridian/topology';
+import { applyEnvironment, ConfigError, parseTopology, regionBaseUrl, regionBind } from '@meridian/topology';
 
 const defaultText = readFileSync(new URL('../../../regions.yaml', import.meta.url), 'utf8');
 
@@ -51,6 +51,33 @@ describe('regions.yaml', () => {
     const clash = errorOf(defaultText.replace('port: 7702', 'port: 7702\n    respPort: 7701'));
     expect(clash.field).toBe('regions[1].respPort');
     expect(clash.message).toContain('already used by regions[0]');
+  });
+
+  it('takes a bind address (listen) apart from the address others use (url); bad ones are named', () => {
+    const config = parseTopology(
+      defaultText.replace(
+        'port: 7702',
+        'port: 7702\n    listen: "0.0.0.0:9702"\n    url: "http://us-west.example.com:9702"',
+      ),
+    );
+    const region = config.regions[1]!;
+    expect(regionBind(region)).toEqual({ host: '0.0.0.0', port: 9702 });
+    expect(regionBaseUrl(region)).toBe('http://us-west.example.com:9702');
+    expect(regionBind(config.regions[0]!)).toEqual({ host: '127.0.0.1', port: 7701 });
+    expect(regionBaseUrl(config.regions[0]!)).toBe('http://127.0.0.1:7701');
+    expect(
+      regionBind(parseTopology(defaultText.replace('port: 7702', 'port: 7702\n    listen: "[::]:7702"')).regions[1]!),
+    ).toEqual({
+      host: '::',
+      port: 7702,
+    });
+    const badListen = errorOf(defaultText.replace('port: 7702', 'port: 7702\n    listen: "0.0.0.0"'));
+    expect(badListen.field).toBe('regions[1].listen');
+    expect(badListen.message).toContain('must be host:port');
+    const badUrl = errorOf(defaultText.replace('port: 7702', 'port: 7702\n    url: "http://x.example.com/path"'));
+    expect(badUrl.field).toBe('regions[1].url');
+    const https = errorOf(defaultText.replace('port: 7702', 'port: 7702\n    url: "https://x.example.com"'));
+    expect(https.message).toContain('TLS');
   });
 
   it('refuses a primary that is not a region', () => {

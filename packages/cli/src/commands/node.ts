@@ -25,6 +25,8 @@ import {
   MAX_MEMORY_POLICIES,
   type MaxMemoryPolicyName,
   parseTopology,
+  regionBaseUrl,
+  regionBind,
   regionByName,
   type TopologyConfig,
 } from '@meridian/topology';
@@ -207,7 +209,7 @@ function wiringFromConfig(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
         }
       : {
           replication: {
-            primaryUrl: `http://${primary.host.includes(':') ? `[${primary.host}]` : primary.host}:${primary.port}`,
+            primaryUrl: regionBaseUrl(primary),
             primaryRegion: primary.name,
             secret,
             syncWaitMsMax: replication.syncWaitMsMax,
@@ -218,8 +220,8 @@ function wiringFromConfig(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
     replicaRegions:
       self.name === config.primary ? config.regions.filter((r) => r.name !== self.name).map((r) => r.name) : [],
     region: self.name,
-    host: options.host ?? self.host,
-    port: options.port ?? self.port,
+    host: options.host ?? regionBind(self).host,
+    port: options.port ?? regionBind(self).port,
     respPort: respPortOf(options, self.respPort),
     dataDir,
     durability: options.durability ?? config.durability,
@@ -398,9 +400,8 @@ export class NodeHost {
       config.regions
         .filter((peer) => peer.name !== region)
         .map(async (peer) => {
-          const host = peer.host.includes(':') ? `[${peer.host}]` : peer.host;
           try {
-            const response = await fetch(`http://${host}:${peer.port}/_meridian/status`, {
+            const response = await fetch(`${regionBaseUrl(peer)}/_meridian/status`, {
               headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
               signal: AbortSignal.timeout(2000),
             });

@@ -7,7 +7,13 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command, CommanderError } from 'commander';
 import { makeDirs } from '@meridian/store';
-import { type RegionConfig, type TopologyConfig, applyEnvironment, parseTopology } from '@meridian/topology';
+import {
+  type RegionConfig,
+  type TopologyConfig,
+  applyEnvironment,
+  parseTopology,
+  regionBaseUrl,
+} from '@meridian/topology';
 import { newestRoleState } from './role-state.js';
 
 /** The five-region topology `npm start` runs; used when no regions.yaml is given or found. */
@@ -142,8 +148,9 @@ function urlHost(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
+/** How the CLI reaches a region: its `url`, else http://host:port. */
 export function regionUrl(region: RegionConfig): string {
-  return `http://${urlHost(region.host)}:${region.port}`;
+  return regionBaseUrl(region);
 }
 
 export function routerUrl(config: TopologyConfig): string {

@@ -2,6 +2,7 @@ import { MeridianError } from '@meridian/engine';
 import net from 'node:net';
 import type { Command } from 'commander';
 import { type MeridianRouter, startRouter } from '@meridian/router';
+import { regionBind } from '@meridian/topology';
 import { NodeHost } from './node.js';
 import { survivePipeClose } from './parent-watch.js';
 import { SupervisedProcess } from './supervisor.js';
@@ -76,7 +77,7 @@ async function describeOccupant(host: string, port: number): Promise<string> {
 async function checkPorts(loaded: LoadedTopology): Promise<void> {
   const { config } = loaded;
   const wanted = [
-    ...config.regions.map((r) => ({ name: r.name, host: r.host, port: r.port })),
+    ...config.regions.map((r) => ({ name: r.name, ...regionBind(r) })),
     ...config.regions.flatMap((r) =>
       r.respPort === null ? [] : [{ name: `${r.name} respPort`, host: r.host, port: r.respPort }],
     ),
