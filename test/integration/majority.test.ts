@@ -6,7 +6,7 @@ import { RespPair, TOKEN } from '../support/resp-nodes.js';
 describe('majority durability', () => {
   let pair: RespPair;
   beforeAll(async () => {
-    pair = await RespPair.start({ regionsTotal: 2 }, { waitMsMax: 300 });
+    pair = await RespPair.start({ regionsTotal: 2 }, { waitMsMax: 1000 });
   });
   afterAll(async () => {
     await pair.close();
@@ -35,6 +35,10 @@ describe('majority durability', () => {
     // Without the header the primary alone acknowledges, as always.
     expect(await (await send(`${pair.primary.url}/`, '["SET","k","v3"]')).json()).toEqual({ result: 'OK' });
     expect((await lag({ action: 'heal', to: 'r' })).status).toBe(200);
+    // Healed, the replica catches up (reconnecting if the partition cut it off) before the next majority write.
+    for (let i = 0; i < 400 && pair.replica.log.lastOffset() < pair.primary.log.lastOffset(); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
 
     // Sent to the replica, the header travels with the forwarded write.
     const forwarded = await send(`${pair.replica.url}/`, '["SET","k","v4"]', majority);
