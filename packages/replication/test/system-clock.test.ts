@@ -12,4 +12,4 @@ async function advance(ms: number): Promise<void> {
   }
 }
 
-clockContract('SystemClock', () => ({ clock: new SystemClock(), advance }));
+clockContract('SystemClock', () => ({ clock: new SystemClock(), advance }), 1);
