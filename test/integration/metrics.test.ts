@@ -90,6 +90,10 @@ describe('/metrics', () => {
     expect(value(after, 'meridian_commands_total{command="set",region="us-east-1"}')).toBe(before + 2);
     expect(value(after, 'meridian_commands_total{command="incr",region="us-east-1"}')).toBeGreaterThanOrEqual(1);
     expect(value(after, 'meridian_role_primary{region="us-east-1"}')).toBe(1);
+    expect(value(after, 'meridian_replica_full_resyncs{region="us-east-1"}')).toBeGreaterThanOrEqual(1);
+    expect(after).toMatch(
+      /^meridian_replica_backlog_bytes\{(?=.*replica="eu-west-1")(?=.*region="us-east-1").*\} \d+$/m,
+    );
     const offset = primary.log.lastOffset();
     await until(
       async () =>

@@ -89,6 +89,12 @@ export class NodeMetrics {
       'Replicas whose log diverged at their resume point (full resync), since start.',
       (s) => number(s['divergedReplicas']),
     );
+    gauge('meridian_replica_full_resyncs', 'On the primary: replicas synced from a snapshot since start.', (s) =>
+      number(field(s['resyncs'], 'full')),
+    );
+    gauge('meridian_replica_partial_resyncs', 'On the primary: replicas resumed from the log since start.', (s) =>
+      number(field(s['resyncs'], 'partial')),
+    );
     gauge('meridian_pubsub_subscribers', 'Pub/sub subscribers connected here.', (s) =>
       number(field(s['pubsub'], 'subscribers')),
     );
@@ -119,6 +125,9 @@ export class NodeMetrics {
     };
     perReplica('meridian_replica_lag_entries', 'On the primary: entries each replica has not acknowledged.', (r) =>
       number(r['lagOffsets']),
+    );
+    perReplica('meridian_replica_backlog_bytes', 'On the primary: bytes queued for each replica, not yet sent.', (r) =>
+      number(r['backlogBytes']),
     );
     perReplica(
       'meridian_replica_lag_seconds',

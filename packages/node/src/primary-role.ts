@@ -46,6 +46,9 @@ export interface PrimaryRoleOptions {
  */
 export class PrimaryRole {
   readonly executor: PrimaryExecutor;
+  /** Replicas synced since start, by a snapshot (full) or from the log (partial). */
+  private fullResyncs = 0;
+  private partialResyncs = 0;
   private replication: ReplicationPrimary | undefined;
 
   constructor(private readonly options: PrimaryRoleOptions) {
@@ -92,6 +95,8 @@ export class PrimaryRole {
       linkFor: (replica) => links?.model(region, replica.region),
       onEvent: (event) => {
         if (event.kind === 'synced') {
+          if (event.mode === 'full') this.fullResyncs++;
+          else this.partialResyncs++;
           report(
             `meridian: replica ${event.replicaId} (${event.region}) connected, ${event.mode} resync from ${event.offset}`,
           );
@@ -121,6 +126,7 @@ export class PrimaryRole {
       epoch: this.options.epoch,
       previousHistory: this.options.previousHistory ?? null,
       divergedReplicas: this.replication?.divergedCount ?? 0,
+      resyncs: { full: this.fullResyncs, partial: this.partialResyncs },
     };
   }
 

@@ -15,6 +15,8 @@ export interface ReplicaView {
   ackedOffset: number;
   lagOffsets: number;
   lagMs: number;
+  /** Bytes queued for the replica on its connection, not yet sent. */
+  backlogBytes: number;
 }
 
 /** The log part of `/_meridian/status`. */
@@ -43,6 +45,7 @@ export function replicaViews(statuses: readonly ReplicaStatus[], log: WriteLog, 
     ackedOffset: status.ackedOffset,
     lagOffsets: status.lagEntries,
     lagMs: replicaLagMs(log, status.ackedOffset, nowMs),
+    backlogBytes: status.backlogBytes,
   }));
 }
 

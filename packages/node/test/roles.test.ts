@@ -148,7 +148,7 @@ describe('a primary and its replicas', () => {
     expect(primaryStatus.stalenessMs).toBe(0);
     await until(() => (primary.status()['replicas'] as { ackedOffset: number }[])[0]?.ackedOffset === 2);
     expect(primary.status()['replicas']).toEqual([
-      { region: 'r1', replicaId: 'r1', state: 'live', ackedOffset: 2, lagOffsets: 0, lagMs: 0 },
+      { region: 'r1', replicaId: 'r1', state: 'live', ackedOffset: 2, lagOffsets: 0, lagMs: 0, backlogBytes: 0 },
     ]);
   });
 
