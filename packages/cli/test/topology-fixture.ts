@@ -34,7 +34,10 @@ export const REGIONS = [
 export async function writeTopology(
   extra = '',
 ): Promise<{ dir: string; path: string; ports: number[]; routerPort: number }> {
-  const [routerPort, ...ports] = await freePorts(REGIONS.length + 1);
+  // Each region's RESP port defaults to its port + 1000: draw again when that lands on another port.
+  let drawn = await freePorts(REGIONS.length + 1);
+  while (drawn.some((port) => drawn.includes(port + 1000))) drawn = await freePorts(REGIONS.length + 1);
+  const [routerPort, ...ports] = drawn;
   const dir = mkdtempSync(join(tmpdir(), 'meridian-topology-'));
   const regions = REGIONS.map(
     (region, i) =>
