@@ -8,8 +8,11 @@ import { ADMIN, TestNode, TOKEN, threeRegionConfig } from './topology-fixture.js
 
 /** A node that is not listening (no socket) but says it is ready. */
 class InProcessNode extends TestNode {
+  /** What a replica cut off again and again reports (issue 12): up, but not to be read from. */
+  cutOffsInARow = 0;
   override status(): Record<string, unknown> {
-    return { ...super.status(), ready: true, healthy: true };
+    const healthy = this.cutOffsInARow < 3;
+    return { ...super.status(), ready: true, healthy, cutOffsInARow: this.cutOffsInARow };
   }
 }
 
@@ -107,6 +110,24 @@ describe('RouterHandler, the router as a function', () => {
     await monitor.pollAll();
     expect(monitor.view('eu-west-1')?.healthy).toBe(true);
     expect((await call(handler, '/set/k/w')).response.status).toBe(200);
+  });
+
+  it('sends no reads to a replica that reports itself unhealthy (cut off again and again), and uses it again once healthy', async () => {
+    const handler = router();
+    const eu = nodes.get('eu-west-1')!;
+    eu.cutOffsInARow = 3;
+    try {
+      await monitor.pollAll();
+      expect(monitor.view('eu-west-1')?.healthy).toBe(false);
+      const read = await call(handler, '/get/k', { 'x-meridian-region': 'eu-west-1' });
+      expect(read.response.status).toBe(200);
+      expect(read.response.headers['x-meridian-served-by']).not.toBe('eu-west-1');
+    } finally {
+      eu.cutOffsInARow = 0;
+    }
+    await monitor.pollAll();
+    const again = await call(handler, '/get/k', { 'x-meridian-region': 'eu-west-1' });
+    expect(again.response.headers['x-meridian-served-by']).toBe('eu-west-1');
   });
 
   it('polls on the clock it is given', async () => {
