@@ -102,6 +102,29 @@ describe('RESP bytes: Meridian vs redis-server', () => {
         command('BLPOP', 'q', 'x') +
         command('BLMOVE', 'q', 'd', 'LEFT', 'LEFT', '0.01'),
     ],
+    [
+      'blocking commands inside MULTI run as their non-blocking forms',
+      command('RPUSH', 'q', 'x', 'y') +
+        command('ZADD', 'z', '1', 'm') +
+        command('MULTI') +
+        command('BLPOP', 'q', '0') +
+        command('BRPOP', 'none', 'q', '0') +
+        command('BLPOP', 'empty', '0') +
+        command('BZPOPMIN', 'z', '0') +
+        command('BZPOPMAX', 'z', '0') +
+        command('BLMOVE', 'empty', 'd', 'LEFT', 'LEFT', '0') +
+        command('BLMPOP', '0', '1', 'empty', 'LEFT') +
+        command('BRPOPLPUSH', 'empty', 'd', '0') +
+        command('EXEC') +
+        command('MULTI') +
+        command('BLPOP', 'q', 'x') +
+        command('EXEC') +
+        command('XADD', 'x', '1-1', 'f', 'v') +
+        command('MULTI') +
+        command('XREAD', 'BLOCK', '0', 'STREAMS', 'x', '0') +
+        command('XREAD', 'BLOCK', '0', 'STREAMS', 'x', '$') +
+        command('EXEC'),
+    ],
     ['RESP3 replies', command('HELLO', '3').slice(0, 0) + command('PING')],
     [
       'subscribe in RESP2',

@@ -435,13 +435,26 @@ export class RespSession implements ClientView, Subscriber {
     if (this.queueFailed) return [new ReplyError(ERR_EXECABORT)];
     if (dirty) return [NULL_ARRAY];
     if (commands.length === 0) return [[]];
+    // Inside MULTI a blocking command never blocks (as in Redis): it runs as its non-blocking form and,
+    // finding nothing, answers as that form does.
+    const plans = commands.map((argv) => this.planBlocking(argv));
+    const runs = commands.map((argv, i) => {
+      const plan = plans[i];
+      return plan === undefined || plan instanceof ReplyError ? argv : plan.attempt;
+    });
+    const shapeOne = (reply: Reply, i: number): RespValue => {
+      const plan = plans[i];
+      const argv = commands[i] as ByteString[];
+      if (plan instanceof ReplyError) return plan;
+      if (plan === undefined || reply instanceof ReplyError) return shapeReply(argv, reply);
+      const answer = plan.answer(reply);
+      return answer === undefined ? shapeReply(plan.attempt, reply) : shapeReply(argv, answer);
+    };
     const shape = (replies: Reply[] | ReplyError | null): RespValue[] => {
       if (replies === null) return [NULL_ARRAY];
-      return replies instanceof ReplyError
-        ? [replies]
-        : [replies.map((reply, i) => shapeReply(commands[i] as ByteString[], reply))];
+      return replies instanceof ReplyError ? [replies] : [replies.map(shapeOne)];
     };
-    const result = this.execution.transaction(commands, guard);
+    const result = this.execution.transaction(runs, guard);
     return result instanceof Promise ? result.then(shape) : shape(result);
   }
 
