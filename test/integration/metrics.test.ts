@@ -106,6 +106,67 @@ describe('/metrics', () => {
     expect((await scrape(router.url, 'wrong')).status).toBe(401);
   });
 
+  it('times SQLite group commits, WAIT and sync-token waits; counts pub/sub deliveries; shows the apply queue', async () => {
+    const count = (text: string, series: string): number => value(text, series) ?? 0;
+    const before = (await scrape(primary.url)).text;
+    const commitsBefore = count(before, 'meridian_log_commit_batch_entries_count{region="us-east-1"}');
+    const entriesBefore = count(before, 'meridian_log_commit_batch_entries_sum{region="us-east-1"}');
+    const call = async (url: string, body: unknown[], headers: Record<string, string> = {}): Promise<Response> =>
+      fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, ...headers },
+        body: JSON.stringify(body),
+      });
+    const pipeline = await call(`${primary.url}/pipeline`, [
+      ['SET', 'c1', '1'],
+      ['SET', 'c2', '2'],
+      ['SET', 'c3', '3'],
+    ]);
+    expect(pipeline.status).toBe(200);
+    // WAIT 1 replica: the replica acknowledges, so the wait is reached.
+    expect(await (await call(primary.url, ['WAIT', '1', '5000'])).json()).toEqual({ result: 1 });
+    const after = (await scrape(primary.url)).text;
+    expect(count(after, 'meridian_log_commit_batch_entries_count{region="us-east-1"}')).toBeGreaterThan(commitsBefore);
+    expect(count(after, 'meridian_log_commit_batch_entries_sum{region="us-east-1"}')).toBeGreaterThanOrEqual(
+      entriesBefore + 1,
+    );
+    expect(after).toMatch(/^meridian_log_commit_duration_seconds_count\{region="us-east-1"\} [1-9]\d*$/m);
+    expect(
+      count(after, 'meridian_wait_duration_seconds_count{region="us-east-1",kind="replica_acks",outcome="reached"}'),
+    ).toBeGreaterThanOrEqual(1);
+    // A read on the replica with a sync token it has not reached waits for it (here in vain: the token
+    // is ahead of the primary too), up to syncWaitMsMax.
+    const [history, offset] = (pipeline.headers.get('upstash-sync-token') as string).split(':') as [string, string];
+    await fetch(`${replica.url}/get/c3`, {
+      headers: { authorization: `Bearer ${TOKEN}`, 'upstash-sync-token': `${history}:${Number(offset) + 1000}` },
+    });
+    const replicaText = (await scrape(replica.url)).text;
+    expect(replicaText).toMatch(
+      /^meridian_wait_duration_seconds_count\{region="eu-west-1",kind="sync_token",outcome="timeout"\} [1-9]\d*$/m,
+    );
+    expect(replicaText).toMatch(/^meridian_replication_apply_queue_entries\{region="eu-west-1"\} \d+$/m);
+    expect(replicaText).toMatch(/^meridian_log_commit_batch_entries_count\{region="eu-west-1"\} [1-9]\d*$/m);
+    // A subscriber on the replica receives a message published at the primary: one delivery there.
+    const deliveriesBefore = count(replicaText, 'meridian_pubsub_deliveries_total{region="eu-west-1"}');
+    const events = await fetch(`${replica.url}/subscribe/metrics-channel`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    const reader = (events.body as ReadableStream<Uint8Array>).getReader();
+    await until(async () => {
+      const subscribers = (await scrape(replica.url)).text;
+      return count(subscribers, 'meridian_pubsub_subscribers{region="eu-west-1"}') >= 1;
+    });
+    await until(async () => {
+      await call(primary.url, ['PUBLISH', 'metrics-channel', 'hello']);
+      const text = (await scrape(replica.url)).text;
+      return count(text, 'meridian_pubsub_deliveries_total{region="eu-west-1"}') > deliveriesBefore;
+    });
+    await reader.cancel();
+    expect(
+      count((await scrape(replica.url)).text, 'meridian_pubsub_deliveries_total{region="eu-west-1"}'),
+    ).toBeGreaterThan(deliveriesBefore);
+  });
+
   it('the router counts requests by serving region and shows every region', async () => {
     await fetch(`${router.url}/get/a`, {
       headers: { authorization: `Bearer ${TOKEN}`, 'x-meridian-region': 'eu-west-1' },

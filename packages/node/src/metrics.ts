@@ -10,6 +10,31 @@ export interface RequestSample {
   readonly consistency: string;
 }
 
+/**
+ * What a node waits on: on the primary, replicas acknowledging an offset (WAIT, and majority-durability
+ * writes); on a replica, its own log reaching a read's sync token (session reads, read-your-writes).
+ */
+export type WaitKind = 'replica_acks' | 'sync_token';
+
+/** Reports how long one wait took and whether it got what it waited for. */
+export type WaitObserver = (kind: WaitKind, seconds: number, reached: boolean) => void;
+
+/** Times a wait that resolves to whether it was reached (or to a count, reached when ≥ `needed`). */
+export function timedWait<T extends boolean | number>(
+  observe: WaitObserver | undefined,
+  kind: WaitKind,
+  nowMs: () => number,
+  wait: Promise<T>,
+  needed = 1,
+): Promise<T> {
+  if (observe === undefined) return wait;
+  const startMs = nowMs();
+  return wait.then((result) => {
+    observe(kind, Math.max(0, nowMs() - startMs) / 1000, typeof result === 'number' ? result >= needed : result);
+    return result;
+  });
+}
+
 /** Commands are labelled by name; names beyond this many distinct ones count as `other` (bounded series). */
 const COMMAND_LABELS_MAX = 256;
 const LEVELS = new Set(['eventual', 'session', 'strong', 'bounded', 'default']);
@@ -32,6 +57,9 @@ export class NodeMetrics {
   private readonly commands: Counter<'command'>;
   private readonly errors: Counter<'command'>;
   private readonly latency: Histogram<'consistency'>;
+  private readonly waits: Histogram<'kind' | 'outcome'>;
+  private readonly commitSeconds: Histogram;
+  private readonly commitEntries: Histogram;
   private readonly seen = new Set<string>();
 
   constructor(status: () => Record<string, unknown>, labels: { region: string }) {
@@ -56,6 +84,46 @@ export class NodeMetrics {
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
+    this.waits = new Histogram({
+      name: 'meridian_wait_duration_seconds',
+      help: 'Waits for replica acks (WAIT, majority writes) and for a sync token (replica reads), by outcome.',
+      labelNames: ['kind', 'outcome'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25],
+      registers,
+    });
+    this.commitSeconds = new Histogram({
+      name: 'meridian_log_commit_duration_seconds',
+      help: 'Time of one SQLite group commit of the write log.',
+      buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+      registers,
+    });
+    this.commitEntries = new Histogram({
+      name: 'meridian_log_commit_batch_entries',
+      help: 'Log entries written by one SQLite group commit.',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 16384, 65536],
+      registers,
+    });
+    const counter = (name: string, help: string, read: (s: Record<string, unknown>) => number | undefined): void => {
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          const value = read(status());
+          if (value === undefined) return;
+          this.reset();
+          this.inc(value);
+        },
+      });
+    };
+    counter('meridian_pubsub_deliveries_total', 'Pub/sub messages delivered to subscribers here.', (s) =>
+      number(field(s['pubsub'], 'deliveries')),
+    );
+    counter(
+      'meridian_pubsub_slow_subscribers_total',
+      'Subscribers cut off here because they did not keep up with their messages.',
+      (s) => number(field(s['pubsub'], 'slowSubscribers')),
+    );
     const gauge = (name: string, help: string, read: (s: Record<string, unknown>) => number | undefined): void => {
       new Gauge({
         name,
@@ -80,6 +148,11 @@ export class NodeMetrics {
       const ms = number(s['stalenessMs']);
       return ms === undefined ? undefined : ms / 1000;
     });
+    gauge(
+      'meridian_replication_apply_queue_entries',
+      'On a replica: entries received from the primary, not yet applied.',
+      (s) => number(s['applyQueueEntries']),
+    );
     gauge('meridian_keys', 'Keys in the keyspace.', (s) => number(s['keys']));
     gauge('meridian_memory_used_bytes', 'Estimated bytes the keyspace uses (maxmemory accounting).', (s) =>
       number(field(s['memory'], 'usedBytes')),
@@ -145,6 +218,17 @@ export class NodeMetrics {
     const level = sample.consistency.split('=')[0] ?? 'default';
     this.latency.observe({ consistency: LEVELS.has(level) ? level : 'other' }, sample.durationMs / 1000);
   }
+
+  /** One wait ended (see WaitObserver). */
+  readonly wait: WaitObserver = (kind, seconds, reached) => {
+    this.waits.observe({ kind, outcome: reached ? 'reached' : 'timeout' }, seconds);
+  };
+
+  /** One group commit of the write log. */
+  readonly commit = (entries: number, seconds: number): void => {
+    this.commitEntries.observe(entries);
+    this.commitSeconds.observe(seconds);
+  };
 
   /** The exposition text and its content type. */
   async scrape(): Promise<{ contentType: string; text: string }> {

@@ -221,6 +221,10 @@ export class MeridianNode {
     this.monitor = new CommandMonitor(options.region ?? 'node', () => this.clock.nowMs());
     this.log = options.writeLog ?? new MemoryWriteLog();
     this.region = options.region;
+    this.metrics = new NodeMetrics(() => this.status(), {
+      region: options.region ?? (isReplicaOptions(options.replication) ? 'replica' : 'primary'),
+    });
+    this.log.observeCommits?.(this.metrics.commit);
     this.watchLog(this.log);
     const replication = options.replication;
     const memoryLimit = memoryLimitOf(options.maxMemoryBytes, options.maxMemoryPolicy);
@@ -239,6 +243,7 @@ export class MeridianNode {
         replication,
         requestTimeoutMs: options.requestTimeoutMs ?? HTTP_TIMEOUTS_DEFAULT.requestTimeoutMs,
         report: this.report,
+        observeWait: this.metrics.wait,
       });
       this.router = new MonitoredRouter(this.replicaRole.executor, this.monitor);
     } else {
@@ -258,6 +263,7 @@ export class MeridianNode {
         regionAddress: options.regionAddress ?? (() => undefined),
         report: this.report,
         restoreDurableState: () => this.restoreDurableState(),
+        observeWait: this.metrics.wait,
       });
       this.router = new MonitoredRouter(this.primaryRole.executor, this.monitor);
     }
@@ -266,7 +272,6 @@ export class MeridianNode {
     this.snapshots = this.snapshotScheduler();
     this.traffic = new TrafficStats(() => this.clock.nowMs());
     this.recentWrites = new RecentWrites(this.changes, () => this.log.lastOffset());
-    this.metrics = new NodeMetrics(() => this.status(), { region: options.region ?? this.role });
     this.handler = new RestHandler({
       traffic: this.traffic,
       router: this.router,

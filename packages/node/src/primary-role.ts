@@ -1,3 +1,4 @@
+import { timedWait, type WaitObserver } from './metrics.js';
 import type http from 'node:http';
 import type { Engine } from '@meridian/engine';
 import type { Clock } from '@meridian/lag';
@@ -38,6 +39,8 @@ export interface PrimaryRoleOptions {
   readonly report: (message: string) => void;
   /** See PrimaryExecutorOptions.restoreDurableState. */
   readonly restoreDurableState: () => void;
+  /** Times WAIT and majority writes waiting for replica acks (metrics). */
+  readonly observeWait?: WaitObserver | undefined;
 }
 
 /**
@@ -55,7 +58,13 @@ export class PrimaryRole {
     const acks: ReplicaAcks = {
       ackedReplicas: (offset) => this.replication?.ackedReplicas(offset) ?? 0,
       waitForReplicas: (replicas, offset, timeoutMs) =>
-        this.replication?.waitForReplicas(replicas, offset, timeoutMs) ?? Promise.resolve(0),
+        timedWait(
+          options.observeWait,
+          'replica_acks',
+          () => options.clock.nowMs(),
+          this.replication?.waitForReplicas(replicas, offset, timeoutMs) ?? Promise.resolve(0),
+          replicas,
+        ),
     };
     this.executor = new PrimaryExecutor({
       engine: options.engine,

@@ -9,6 +9,7 @@ import { ReplicaExecutor } from '@meridian/core';
 import { type HistoryStore, MemoryHistory, PersistentApplier } from './replica-store.js';
 import { replicaReplicationInfo } from './report.js';
 import { nextTurn } from './pipeline-slices.js';
+import { timedWait, type WaitObserver } from './metrics.js';
 
 /** Replication settings of a replica node. */
 export interface ReplicaReplicationOptions {
@@ -42,6 +43,8 @@ export interface ReplicaRoleOptions {
   readonly replication: ReplicaReplicationOptions;
   readonly requestTimeoutMs: number;
   readonly report: (message: string) => void;
+  /** Times reads waiting for their sync token (metrics). */
+  readonly observeWait?: WaitObserver | undefined;
 }
 
 const SYNC_WAIT_MS_MAX_DEFAULT = 1000;
@@ -99,11 +102,18 @@ export class ReplicaRole {
       waitTimeoutMs: options.requestTimeoutMs,
       responseBytesMax: replication.forwardResponseBytesMax ?? FORWARD_RESPONSE_BYTES_MAX_DEFAULT,
     });
+    const replica = this.replica;
     this.executor = new ReplicaExecutor({
       engine,
       yieldTurn: nextTurn,
       clock,
-      position: this.replica,
+      position: {
+        get appliedOffset() {
+          return replica.appliedOffset;
+        },
+        waitForOffset: (offset, timeoutMs) =>
+          timedWait(options.observeWait, 'sync_token', () => clock.nowMs(), replica.waitForOffset(offset, timeoutMs)),
+      },
       replicationId: () => this.history.read(),
       stalenessMs: () => this.stalenessMs(clock.nowMs()),
       forwarder: this.forwarder,
@@ -142,6 +152,7 @@ export class ReplicaRole {
       primaryOffset: this.replica.primaryOffset,
       stalenessMs: Number.isFinite(stalenessMs) ? Math.round(stalenessMs) : null,
       lagOffsets: Math.max(0, this.replica.primaryOffset - applied),
+      applyQueueEntries: this.replica.queuedEntries,
       masterLinkUp: this.replica.state === 'streaming',
       primaryRegion: this.options.replication.primaryRegion,
       replicationState: this.replica.state,

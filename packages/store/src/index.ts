@@ -1,5 +1,6 @@
 export type {
   AppendResult,
+  CommitObserver,
   DurabilityPolicy,
   EffectCommand,
   LogEntry,

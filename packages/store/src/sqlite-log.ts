@@ -9,6 +9,7 @@ import { openDatabase, readMetaNumber, SCHEMA_VERSION, writeMeta } from './sqlit
 import { SnapshotTables, SnapshotTotals } from './sqlite-snapshots.js';
 import type { SnapshotInfo, SnapshotStore } from './snapshot-store.js';
 import type {
+  CommitObserver,
   AppendResult,
   DurabilityPolicy,
   EffectCommand,
@@ -154,6 +155,7 @@ export class SqliteWriteLog implements ReplicaWriteLog, SnapshotStore {
   private failure: StoreError | undefined;
   private closed = false;
   private commits = 0;
+  private commitObserver: CommitObserver | undefined;
   private committedEntries = 0;
 
   private constructor(db: Database.Database, options: SqliteWriteLogOptions, report: OpenReport) {
@@ -273,6 +275,10 @@ export class SqliteWriteLog implements ReplicaWriteLog, SnapshotStore {
     if (this.failure !== undefined) throw this.failure;
   }
 
+  observeCommits(observer: CommitObserver): void {
+    this.commitObserver = observer;
+  }
+
   private commitPending(): void {
     if (this.flushHandle !== undefined) clearImmediate(this.flushHandle);
     this.flushHandle = undefined;
@@ -286,6 +292,7 @@ export class SqliteWriteLog implements ReplicaWriteLog, SnapshotStore {
       return;
     }
     let bytes = 0;
+    const startedAt = this.commitObserver === undefined ? 0 : performance.now();
     try {
       this.db.transaction(() => {
         for (const { entry, payload, crc } of batch) {
@@ -309,6 +316,7 @@ export class SqliteWriteLog implements ReplicaWriteLog, SnapshotStore {
     this.logBytes += bytes;
     this.commits += 1;
     this.committedEntries += batch.length;
+    this.commitObserver?.(batch.length, (performance.now() - startedAt) / 1000);
     waiter?.resolve();
   }
 

@@ -30,9 +30,14 @@ export type ReadResult =
   /** `fromOffset` is older than the oldest entry kept: the reader needs a snapshot. */
   | { readonly kind: 'truncated'; readonly firstOffset: number };
 
+/** Called after each group commit with its entry count and duration. */
+export type CommitObserver = (entries: number, seconds: number) => void;
+
 export interface WriteLog {
   /** This log as a SnapshotStore when it keeps snapshots (see `snapshotStoreOf`); absent otherwise. */
   snapshotStore?(): SnapshotStore | undefined;
+  /** Reports every group commit (entries, seconds) when the log commits in groups (SQLite); absent otherwise. */
+  observeCommits?(observer: CommitObserver): void;
   /** Offset of the newest entry, 0 when none was ever written. */
   lastOffset(): number;
   /** Offset of the oldest entry still kept (lastOffset() + 1 when the log is empty). */

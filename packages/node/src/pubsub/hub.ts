@@ -96,6 +96,11 @@ export class PubSubHub {
     if (own.channels.size + own.patterns.size > 0) this.changed();
   }
 
+  /** Messages delivered to a subscriber here, since start. */
+  deliveries = 0;
+  /** Subscribers cut off because they did not keep up, since start. */
+  slowSubscribers = 0;
+
   /** Delivers to channel and matching pattern subscribers; returns how many received it. */
   publish(channel: ByteString, message: ByteString): number {
     let receivers = 0;
@@ -115,6 +120,8 @@ export class PubSubHub {
       this.remove(subscriber);
       subscriber.close(ERR_SLOW_SUBSCRIBER);
     }
+    this.deliveries += receivers;
+    this.slowSubscribers += failed.length;
     return receivers;
   }
 

@@ -119,6 +119,8 @@ export class PubSubService {
       subscribers: this.hub.subscriberTotal(),
       channels: this.hub.activeChannels().length,
       patterns: this.hub.patternCount(),
+      deliveries: this.hub.deliveries,
+      slowSubscribers: this.hub.slowSubscribers,
       regions: this.regions.view(this.options.clock.nowMs()),
     };
   }
