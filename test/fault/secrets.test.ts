@@ -29,6 +29,20 @@ function expectNoSecret(output: string): void {
   }
 }
 
+/** Every line a node prints is one JSON event: its name, level, time, region and role (issue 19). */
+function expectStructured(output: string, region: string): void {
+  const lines = output.split('\n').filter((line) => line !== '');
+  expect(lines.length).toBeGreaterThan(0);
+  for (const line of lines) {
+    const record = JSON.parse(line) as Record<string, unknown>;
+    expect(typeof record['event'], line).toBe('string');
+    expect(['debug', 'info', 'warn', 'error', 'fatal'], line).toContain(record['level']);
+    expect(Number.isNaN(Date.parse(String(record['time']))), line).toBe(false);
+    expect(record['region'], line).toBe(region);
+    expect(typeof record['msg'], line).toBe('string');
+  }
+}
+
 interface Run {
   output: () => string;
   ready: Promise<string>;
@@ -87,6 +101,8 @@ describe('secrets in the output of a node process', () => {
       await node.exited;
     }
     expectNoSecret(node.output());
+    expectStructured(node.output(), 'secrets');
+    expect(node.output()).toContain('"event":"process.shutdown"');
   });
 
   it('never prints a token when the configuration is refused', async () => {
@@ -127,5 +143,6 @@ describe('secrets in the output of a node process', () => {
     expect(await offLoopback.exited).toBe(78); // fatal: `meridian up` would not restart it
     expect(offLoopback.output()).toContain('--insecure-no-auth is allowed only on a loopback host');
     expectNoSecret(offLoopback.output());
+    expect(offLoopback.output()).toContain('"event":"process.cannot-start","level":"fatal"');
   });
 });

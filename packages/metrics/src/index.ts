@@ -2,6 +2,22 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Registry } from 'prom-client';
 
 export { Counter, Gauge, Histogram, Registry } from 'prom-client';
+export {
+  Logger,
+  type LogFields,
+  type LogFormat,
+  type LoggerOptions,
+  type LogLevel,
+  logFormatFor,
+  logLevelFor,
+  parseLogLine,
+  prettyLogLine,
+  REDACTED,
+  type Report,
+  type ReportDetail,
+  reportTo,
+  reportToStderr,
+} from './log.js';
 
 /**
  * A registry of its own for one node or router, labelled (`region`) and carrying the process

@@ -37,6 +37,7 @@ import { NodeLinks } from './links.js';
 import { TRANSACTION_COMMANDS_MAX_DEFAULT, transactionTooLarge } from './pipeline-slices.js';
 import { REPLY_BYTES_MAX_DEFAULT, replyBytes, replyTooLarge } from './reply-size.js';
 import { isReadOnlyRequest, type TrafficStats } from './traffic.js';
+import { type Report, reportToStderr } from '@meridian/metrics';
 
 /** An HTTP answer, independent of any socket (core's, with the node's Buffer body). */
 export interface RestResponse extends CoreResponse {
@@ -66,6 +67,8 @@ export interface AdminEndpoints {
 
 export interface RestHandlerOptions {
   readonly router: CommandRouter;
+  /** Where failures go (default stderr). */
+  readonly report?: Report;
   /** undefined: no authentication (insecureNoAuth on loopback). */
   readonly auth: RestAuth | undefined;
   /** Guards admin endpoints; when undefined the standard token does. */
@@ -180,7 +183,11 @@ export class RestHandler {
       return this.plain(200, JSON.stringify(name === 'status' ? admin.status() : admin.digest()));
     } catch (error) {
       // An admin endpoint answers its failure as an error; it never takes the node down.
-      console.error(`meridian: /_meridian/${name} failed:`, error);
+      this.report(`meridian: /_meridian/${name} failed: ${errorText(error)}`, {
+        event: 'admin.failed',
+        level: 'error',
+        fields: { endpoint: name, stack: errorStack(error) },
+      });
       return this.plain(500, encodeJsonError(`${ERR_ADMIN_FAILED} /_meridian/${name} failed`));
     }
   }
@@ -407,8 +414,16 @@ export class RestHandler {
     return { status, headers, body };
   }
 
+  private get report(): Report {
+    return this.options.report ?? reportToStderr;
+  }
+
   private internalError(error: unknown): RestResponse {
-    console.error('meridian: request failed:', error);
+    this.report(`meridian: request failed: ${errorText(error)}`, {
+      event: 'request.failed',
+      level: 'error',
+      fields: { stack: errorStack(error) },
+    });
     return this.plain(500, encodeJsonError(ERR_INTERNAL));
   }
 }
@@ -420,4 +435,12 @@ function mergeRefusals(replies: readonly Reply[], refusals: Map<number, ReplyErr
     merged.push(refusals.get(i) ?? (replies[next++] as Reply));
   }
   return merged;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function errorStack(error: unknown): string | undefined {
+  return error instanceof Error ? error.stack : undefined;
 }

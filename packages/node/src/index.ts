@@ -37,6 +37,7 @@ export type { ReplicaReplicationOptions } from './replica-role.js';
 export { HistoryFile, MemoryHistory, PersistentApplier } from './replica-store.js';
 export type { HistoryStore } from './replica-store.js';
 export type { RegionAddress, ReplicaView } from './report.js';
+export type { Report, ReportDetail } from '@meridian/metrics';
 export * from './pubsub/index.js';
 export { RespServer, RESP_SERVER_LIMITS_DEFAULT, KeyspaceChanges } from './resp/index.js';
 export type { RespServerLimits } from './resp/index.js';

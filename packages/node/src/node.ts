@@ -35,6 +35,7 @@ import { TrafficStats } from './traffic.js';
 import { CommandMonitor, MonitoredRouter } from './monitor.js';
 import { NodeMetrics } from './metrics.js';
 import { memoryLimitOf } from './memory.js';
+import { type Report, reportToStderr } from '@meridian/metrics';
 
 export interface MeridianNodeOptions {
   /** Standard REST token (MERIDIAN_TOKEN). Required unless `insecureNoAuth` on a loopback host. */
@@ -99,7 +100,7 @@ export interface MeridianNodeOptions {
   /** Which origins a browser page may call this node from (regions.yaml `cors`); default any (`*`). */
   readonly cors?: CorsPolicy;
   /** Operator messages (repairs, replication state, store failures). Default: stderr. */
-  readonly report?: (message: string) => void;
+  readonly report?: Report;
   /** May scrape `/metrics` besides the admin token (MERIDIAN_METRICS_TOKEN). */
   readonly metricsToken?: string | undefined;
   /** Regions in the topology, this one included (default 1): `x-meridian-durability: majority` waits for floor(n / 2) replicas. */
@@ -186,7 +187,7 @@ export class MeridianNode {
   private readonly snapshots: SnapshotScheduler | undefined;
   private readonly clock: Clock;
   private readonly host: string;
-  private readonly report: (message: string) => void;
+  private readonly report: Report;
   private server: http.Server | undefined;
   private readonly sockets = new Set<Socket>();
   /** This node's pub/sub subscribers (messages arrive by PUBLISH here or through replication). */
@@ -216,7 +217,7 @@ export class MeridianNode {
     const auth = authFrom(options, this.host);
     this.auth = auth;
     this.clock = options.clock ?? new SystemClock();
-    this.report = options.report ?? ((message) => console.error(message));
+    this.report = options.report ?? reportToStderr;
     this.startedAtMs = this.clock.nowMs();
     this.monitor = new CommandMonitor(options.region ?? 'node', () => this.clock.nowMs());
     this.log = options.writeLog ?? new MemoryWriteLog();
@@ -273,6 +274,7 @@ export class MeridianNode {
     this.traffic = new TrafficStats(() => this.clock.nowMs());
     this.recentWrites = new RecentWrites(this.changes, () => this.log.lastOffset());
     this.handler = new RestHandler({
+      report: this.report,
       traffic: this.traffic,
       router: this.router,
       auth,
@@ -415,7 +417,11 @@ export class MeridianNode {
         executor.fence(
           `failover in progress: ${this.region ?? 'this region'} is handing the primary role to ${to}; retry in a moment`,
         );
-        this.report(`meridian: fenced for a failover to ${to}: writes are refused at offset ${this.log.lastOffset()}`);
+        this.report(`meridian: fenced for a failover to ${to}: writes are refused at offset ${this.log.lastOffset()}`, {
+          event: 'failover.fenced',
+          level: 'warn',
+          fields: { to, offset: this.log.lastOffset() },
+        });
         return {
           status: 200,
           body: { offset: this.log.lastOffset(), replicationId: this.replicationId, epoch: this.epoch },
@@ -587,6 +593,7 @@ export class MeridianNode {
     } catch (error) {
       this.report(
         `meridian: could not rebuild the keyspace from the write log (${error instanceof Error ? error.message : String(error)}); it may hold refused writes until restart`,
+        { event: 'store.rebuild-failed', level: 'error' },
       );
     } finally {
       this.engine.host = host;
@@ -603,12 +610,21 @@ export class MeridianNode {
     const from = recovered.snapshot === undefined ? 'no snapshot' : `snapshot at ${recovered.snapshot.offset}`;
     this.report(
       `meridian: recovered ${this.engine.db.data.size} keys at offset ${recovered.lastOffset} (${from}, ${recovered.replayedEntries} entries replayed)`,
+      {
+        event: 'node.recovered',
+        fields: {
+          keys: this.engine.db.data.size,
+          offset: recovered.lastOffset,
+          replayedEntries: recovered.replayedEntries,
+        },
+      },
     );
     const { maxMemoryBytes } = this.engine.memoryLimit;
     const usedBytes = this.engine.usedMemoryBytes();
     if (maxMemoryBytes > 0 && usedBytes > maxMemoryBytes) {
       this.report(
         `meridian: the recovered data (${usedBytes} bytes estimated) is over maxMemoryBytes (${maxMemoryBytes}): writes that grow memory answer OOM until keys are deleted (or evicted, with an eviction policy)`,
+        { event: 'memory.over-limit', level: 'warn', fields: { usedBytes, maxMemoryBytes } },
       );
     }
   }

@@ -11,6 +11,7 @@ import {
   StoreError,
   type WriteLog,
 } from '@meridian/store';
+import type { Report } from '@meridian/metrics';
 
 export interface RegionStoreOptions {
   readonly dataDir: string;
@@ -18,7 +19,7 @@ export interface RegionStoreOptions {
   readonly policy: DurabilityPolicy;
   readonly retention?: RetentionLimits;
   /** Told what opening found (repairs); one line each. */
-  readonly report?: (message: string) => void;
+  readonly report?: Report;
 }
 
 /** Region names as regions.yaml allows them: they name folders, so no path may hide in one. */
@@ -47,7 +48,8 @@ export function openRegionStore(options: RegionStoreOptions): { log: SqliteWrite
     dataDir: dir,
     ...(options.retention === undefined ? {} : { retention: options.retention }),
   });
-  for (const message of log.openReport.messages) options.report?.(`meridian: store ${dir}: ${message}`);
+  for (const message of log.openReport.messages)
+    options.report?.(`meridian: store ${dir}: ${message}`, { event: 'store.repaired', level: 'warn' });
   return { log, dir };
 }
 
@@ -73,7 +75,7 @@ export interface SnapshotSchedulerOptions {
   readonly timeMs: () => number;
   /** False while the node must not snapshot (its log failed). */
   readonly enabled: () => boolean;
-  readonly report: (message: string) => void;
+  readonly report: Report;
 }
 
 /**
@@ -117,7 +119,11 @@ export class SnapshotScheduler {
         () => undefined,
         (error: unknown) => {
           if (error instanceof StoreError && error.code === 'MERIDIAN_STORE_CLOSED') return;
-          this.options.report(`meridian: snapshot at offset ${offset} failed: ${String(error)}`);
+          this.options.report(`meridian: snapshot at offset ${offset} failed: ${String(error)}`, {
+            event: 'store.snapshot-failed',
+            level: 'error',
+            fields: { offset },
+          });
         },
       )
       .finally(() => {

@@ -8,6 +8,7 @@ import { PrimaryExecutor, type ReplicaAcks } from '@meridian/core';
 import type { NodeLinks } from './links.js';
 import { primaryReplicationInfo, type RegionAddress, replicaViews } from './report.js';
 import { nextTurn } from './pipeline-slices.js';
+import type { Report } from '@meridian/metrics';
 
 /** Replication settings of a primary node. */
 export interface PrimaryReplicationOptions {
@@ -36,7 +37,7 @@ export interface PrimaryRoleOptions {
   readonly replication: PrimaryReplicationOptions | undefined;
   readonly links: NodeLinks | undefined;
   readonly regionAddress: RegionAddress;
-  readonly report: (message: string) => void;
+  readonly report: Report;
   /** See PrimaryExecutorOptions.restoreDurableState. */
   readonly restoreDurableState: () => void;
   /** Times WAIT and majority writes waiting for replica acks (metrics). */
@@ -78,7 +79,10 @@ export class PrimaryRole {
       majorityReplicas: Math.floor(options.regionsTotal / 2),
       ...(options.replication?.waitMsMax === undefined ? {} : { majorityWaitMs: options.replication.waitMsMax }),
       onStoreFailure: (error) =>
-        options.report(`meridian: the write log failed, writes are refused until restart: ${error.message}`),
+        options.report(`meridian: the write log failed, writes are refused until restart: ${error.message}`, {
+          event: 'store.failed',
+          level: 'error',
+        }),
       restoreDurableState: options.restoreDurableState,
     });
   }
@@ -108,15 +112,33 @@ export class PrimaryRole {
           else this.partialResyncs++;
           report(
             `meridian: replica ${event.replicaId} (${event.region}) connected, ${event.mode} resync from ${event.offset}`,
+            {
+              event: 'replica.synced',
+              fields: { replica: event.region, replicaId: event.replicaId, mode: event.mode, offset: event.offset },
+            },
           );
         } else if (event.kind === 'diverged') {
           report(
             event.discarded > 0
               ? `meridian: replica ${event.replicaId} (${event.region}) is at offset ${event.offset}, past this primary's take-over: its ${event.discarded} unreplicated entries are discarded by a full resync`
               : `meridian: replica ${event.replicaId} (${event.region}) holds another entry at ${event.offset} than this primary: its tail is replaced by a full resync`,
+            {
+              event: 'replica.diverged',
+              level: 'warn',
+              fields: {
+                replica: event.region,
+                replicaId: event.replicaId,
+                offset: event.offset,
+                discarded: event.discarded,
+              },
+            },
           );
         } else {
-          report(`meridian: replica ${event.replicaId} (${event.region}) disconnected: ${event.code} ${event.reason}`);
+          report(`meridian: replica ${event.replicaId} (${event.region}) disconnected: ${event.code} ${event.reason}`, {
+            event: 'replica.disconnected',
+            level: 'warn',
+            fields: { replica: event.region, replicaId: event.replicaId, code: event.code },
+          });
         }
       },
     });

@@ -10,6 +10,7 @@ import { type HistoryStore, MemoryHistory, PersistentApplier } from './replica-s
 import { replicaReplicationInfo } from './report.js';
 import { nextTurn } from './pipeline-slices.js';
 import { timedWait, type WaitObserver } from './metrics.js';
+import type { Report, ReportDetail } from '@meridian/metrics';
 
 /** Replication settings of a replica node. */
 export interface ReplicaReplicationOptions {
@@ -42,7 +43,7 @@ export interface ReplicaRoleOptions {
   readonly links: NodeLinks | undefined;
   readonly replication: ReplicaReplicationOptions;
   readonly requestTimeoutMs: number;
-  readonly report: (message: string) => void;
+  readonly report: Report;
   /** Times reads waiting for their sync token (metrics). */
   readonly observeWait?: WaitObserver | undefined;
 }
@@ -182,7 +183,10 @@ export class ReplicaRole {
   private recover(): number | undefined {
     const { engine, log, report } = this.options;
     if (this.history.read() === '' && log.lastOffset() > 0) {
-      report('meridian: the replica log has no recorded history; starting over with a full resync');
+      report('meridian: the replica log has no recorded history; starting over with a full resync', {
+        event: 'replica.log-without-history',
+        level: 'warn',
+      });
       log.resetTo(0);
       return undefined;
     }
@@ -195,11 +199,22 @@ export class ReplicaRole {
       const recovered = recoverEngine(engine, store);
       report(
         `meridian: replica recovered ${engine.db.data.size} keys at offset ${recovered.lastOffset} (${recovered.replayedEntries} entries replayed)`,
+        {
+          event: 'replica.recovered',
+          fields: {
+            keys: engine.db.data.size,
+            offset: recovered.lastOffset,
+            replayedEntries: recovered.replayedEntries,
+          },
+        },
       );
       return recovered.lastTimeMs;
     } catch (error) {
       if (!(error instanceof StoreError) || error.code !== 'MERIDIAN_STORE_LOG_GAP') throw error;
-      report(`meridian: ${error.message}; starting over with a full resync`);
+      report(`meridian: ${error.message}; starting over with a full resync`, {
+        event: 'replica.recovery-failed',
+        level: 'warn',
+      });
       engine.db.clear();
       log.resetTo(0);
       this.history.clear();
@@ -212,15 +227,24 @@ export class ReplicaRole {
     if (event.kind !== 'disconnected' && event.kind !== 'error') this.lastEventAtMs = clock.nowMs();
     if (event.kind === 'applied') return;
     let line: string;
-    if (event.kind === 'connected') line = `connected to the primary, ${event.mode} resync from ${event.offset}`;
-    else if (event.kind === 'snapshot-loaded')
+    let detail: ReportDetail;
+    if (event.kind === 'connected') {
+      line = `connected to the primary, ${event.mode} resync from ${event.offset}`;
+      detail = { event: 'replication.connected', fields: { mode: event.mode, offset: event.offset } };
+    } else if (event.kind === 'snapshot-loaded') {
       line = `loaded the primary's snapshot at ${event.offset} (${event.keyCount} keys)`;
-    else if (event.kind === 'disconnected') line = `disconnected from the primary: ${event.code} ${event.reason}`;
-    else line = `replication error ${event.code}: ${event.message}`;
+      detail = { event: 'replication.snapshot-loaded', fields: { offset: event.offset, keys: event.keyCount } };
+    } else if (event.kind === 'disconnected') {
+      line = `disconnected from the primary: ${event.code} ${event.reason}`;
+      detail = { event: 'replication.disconnected', level: 'warn', fields: { code: event.code } };
+    } else {
+      line = `replication error ${event.code}: ${event.message}`;
+      detail = { event: 'replication.error', level: 'warn', fields: { code: event.code } };
+    }
     // Reconnect attempts against a primary that is down repeat the same line: say it once.
     const key = event.kind === 'error' ? `${event.code}` : event.kind;
     if (key === this.lastReported && (key === 'CONNECT_FAILED' || key === 'disconnected')) return;
     this.lastReported = key;
-    report(`meridian: ${line}`);
+    report(`meridian: ${line}`, detail);
   }
 }

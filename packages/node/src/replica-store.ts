@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type Engine, loadSnapshotEntry, type SnapshotEntry } from '@meridian/engine';
 import { entryChecksum, type ReplicaApplier } from '@meridian/replication';
 import { type LogEntry, type ReplicaWriteLog, snapshotStoreOf, StoreError } from '@meridian/store';
+import type { Report } from '@meridian/metrics';
 
 /**
  * Where a replica keeps the primary's replication id (the history its log copy belongs to).
@@ -95,7 +96,7 @@ export class PersistentApplier implements ReplicaApplier {
     private readonly log: ReplicaWriteLog,
     private readonly history: HistoryStore,
     private readonly nowMs: () => number,
-    private readonly report: (message: string) => void,
+    private readonly report: Report,
     state: { lastTimeMs: number | undefined },
   ) {
     this.lastTimeMs = state.lastTimeMs;
@@ -125,7 +126,10 @@ export class PersistentApplier implements ReplicaApplier {
   }
 
   adoptHistory(replicationId: string): void {
-    this.report(`meridian: the primary continues this replica's history as ${replicationId} (after a failover)`);
+    this.report(`meridian: the primary continues this replica's history as ${replicationId} (after a failover)`, {
+      event: 'replica.history-adopted',
+      fields: { replicationId },
+    });
     this.history.write(replicationId);
   }
 
@@ -145,6 +149,7 @@ export class PersistentApplier implements ReplicaApplier {
         this.commitFailed = true;
         this.report(
           `meridian: the replica log failed to commit offset ${offset} (${error instanceof Error ? error.message : String(error)}); acks stay at ${this.durable}`,
+          { event: 'replica.log-commit-failed', level: 'error', fields: { offset } },
         );
       },
     );
@@ -168,7 +173,11 @@ export class PersistentApplier implements ReplicaApplier {
     log.writeSnapshot(db, { offset, timeMs }).catch((error: unknown) => {
       // A newer full resync reset the log meanwhile: that one writes its own snapshot.
       if (error instanceof StoreError && error.code === 'MERIDIAN_STORE_CLOSED') return;
-      this.report(`meridian: writing the resync snapshot at offset ${offset} failed: ${String(error)}`);
+      this.report(`meridian: writing the resync snapshot at offset ${offset} failed: ${String(error)}`, {
+        event: 'replica.snapshot-write-failed',
+        level: 'error',
+        fields: { offset },
+      });
     });
   }
 }

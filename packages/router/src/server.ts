@@ -18,6 +18,7 @@ import { HttpRegionClient, REAL_TIMERS } from './http-region-client.js';
 import type { ClientLocation } from './location.js';
 import { RegionMonitor, type RegionView } from './monitor.js';
 import { RouterMetrics } from './metrics.js';
+import { type Report, reportToStderr } from '@meridian/metrics';
 import { isAnswerStream } from './region-client.js';
 import { routeRequest } from './route.js';
 import { Dashboard } from './ui/dashboard.js';
@@ -44,6 +45,8 @@ export interface RouterOptions {
   readonly dashboardSampleIntervalMs?: number;
   /** May scrape `/metrics` besides the admin token (MERIDIAN_METRICS_TOKEN). */
   readonly metricsToken?: string;
+  /** Where failures go (default stderr); the CLI passes a structured logger. */
+  readonly report?: Report;
 }
 
 export const ROUTER_POLL_INTERVAL_MS_DEFAULT = 200;
@@ -170,7 +173,7 @@ export class MeridianRouter {
       { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000, noDelay: true },
       (request, response) => {
         this.handle(request, response).catch((error: unknown) => {
-          console.error('meridian router: request failed:', error);
+          this.failed('request', error);
           sendJson(response, 500, encodeJsonError('ERR internal error in the router'));
         });
       },
@@ -182,7 +185,7 @@ export class MeridianRouter {
     this.server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => socket.destroy());
       this.upgrade(request, socket, head).catch((error: unknown) => {
-        console.error('meridian router: upgrade failed:', error);
+        this.failed('upgrade', error);
         refuseUpgrade(socket, 500, 'Internal Server Error', 'ERR internal error in the router');
       });
     });
@@ -201,6 +204,15 @@ export class MeridianRouter {
     });
     this.handler.ready = true;
     return this.url;
+  }
+
+  private failed(what: 'request' | 'upgrade', error: unknown): void {
+    const report = this.options.report ?? reportToStderr;
+    report(`meridian router: ${what} failed: ${error instanceof Error ? error.message : String(error)}`, {
+      event: `router.${what}-failed`,
+      level: 'error',
+      fields: { stack: error instanceof Error ? error.stack : undefined },
+    });
   }
 
   get url(): string {

@@ -30,6 +30,8 @@ import {
   regionByName,
   type TopologyConfig,
 } from '@meridian/topology';
+import { type Logger, type Report, reportTo, reportToStderr } from '@meridian/metrics';
+import { processLogger, secretsFrom } from './logging.js';
 
 /** Default port of a single node: the first region port of the default regions.yaml (never 8080). */
 export const NODE_PORT_DEFAULT = 7701;
@@ -265,10 +267,14 @@ export async function startNode(
   options: NodeCommandOptions,
   env: NodeJS.ProcessEnv,
   roleControl?: RoleControlFor,
+  logger?: Logger,
 ): Promise<MeridianNode> {
   const wiring = options.config === undefined ? standaloneWiring(options, env) : wiringFromConfig(options, env);
   const isReplica = wiring.nodeOptions.replication !== undefined && 'primaryUrl' in wiring.nodeOptions.replication;
-  const report = (message: string): void => console.error(message);
+  const { token, readonlyToken, adminToken, metricsToken, replication } = wiring.nodeOptions;
+  logger?.addSecrets([token, readonlyToken, adminToken, metricsToken, replication?.secret]);
+  logger?.bind({ region: wiring.region, role: isReplica ? 'replica' : 'primary' });
+  const report = logger === undefined ? reportToStderr : reportTo(logger);
   const { log, dir } = openRegionStore({
     dataDir: wiring.dataDir,
     region: wiring.region,
@@ -343,12 +349,14 @@ export class NodeHost {
     private readonly options: NodeCommandOptions,
     private readonly env: NodeJS.ProcessEnv,
     private readonly onSwitch: (node: MeridianNode) => void,
+    private readonly logger: Logger | undefined,
   ) {}
 
   static async start(
     options: NodeCommandOptions,
     env: NodeJS.ProcessEnv,
     onSwitch: (node: MeridianNode) => void = () => undefined,
+    logger?: Logger,
   ): Promise<NodeHost> {
     const holder: { host?: NodeHost } = {};
     const control: RoleControlFor = (regionDir, region) => ({
@@ -361,8 +369,8 @@ export class NodeHost {
         }),
       follow: ({ epoch, primary }) => holder.host?.switchTo(regionDir, { epoch, primary }),
     });
-    const node = await startNode(options, env, control);
-    const host = new NodeHost(node, options, env, onSwitch);
+    const node = await startNode(options, env, control, logger);
+    const host = new NodeHost(node, options, env, onSwitch, logger);
     holder.host = host;
     host.control = control;
     void host.followNewerPrimary();
@@ -419,13 +427,18 @@ export class NodeHost {
       .sort((a, b) => (b?.epoch ?? 0) - (a?.epoch ?? 0))[0];
     if (newer === undefined || this.closed) return;
     const dataDir = this.options.dataDir ?? resolve(dirname(resolve(configPath)), config.dataDir);
-    console.error(
+    this.report(
       `meridian: ${newer.name} is primary of epoch ${newer.epoch}, newer than this node's ${this.node.epoch}: following it`,
+      { event: 'failover.follow-newer-primary', level: 'warn', fields: { primary: newer.name, epoch: newer.epoch } },
     );
     this.switchTo(join(dataDir, region), { epoch: newer.epoch, primary: newer.name });
   }
 
   private control: RoleControlFor | undefined;
+
+  private get report(): Report {
+    return this.logger === undefined ? reportToStderr : reportTo(this.logger);
+  }
 
   private switchTo(regionDir: string, state: RoleState): void {
     writeRoleState(regionDir, state);
@@ -447,7 +460,10 @@ export class NodeHost {
               },
               (error: unknown) => {
                 this.switchesPending--;
-                console.error(`meridian: switching to epoch ${state.epoch} failed:`, error);
+                this.report(
+                  `meridian: switching to epoch ${state.epoch} failed: ${error instanceof Error ? error.message : String(error)}`,
+                  { event: 'failover.switch-failed', level: 'fatal', fields: { epoch: state.epoch } },
+                );
                 process.exitCode = EXIT_FATAL;
                 resolve();
               },
@@ -461,7 +477,7 @@ export class NodeHost {
     if (this.closed) return;
     await this.node.close();
     if (this.closed) return;
-    this.node = await startNode(this.options, this.env, this.control);
+    this.node = await startNode(this.options, this.env, this.control, this.logger);
     this.onSwitch(this.node);
   }
 
@@ -503,12 +519,12 @@ function guardEmptyPrimary(dir: string, wiring: Wiring, acceptEmpty: boolean): v
   );
 }
 
-function stopOnSignals(node: { close(): Promise<void> }): void {
+function stopOnSignals(node: { close(): Promise<void> }, logger: Logger): void {
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    console.error(`meridian: ${signal}, shutting down`);
+    logger.info('process.shutdown', `${signal}, shutting down`, { signal });
     node.close().then(
       () => {
         process.exitCode = 0;
@@ -516,7 +532,10 @@ function stopOnSignals(node: { close(): Promise<void> }): void {
         setTimeout(() => process.exit(), 2000).unref();
       },
       (error: unknown) => {
-        console.error('meridian: shutdown failed:', error);
+        logger.error(
+          'process.shutdown-failed',
+          `shutdown failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
         process.exit(1);
       },
     );
@@ -576,30 +595,39 @@ export function registerNodeCommand(program: Command): void {
     )
     .action(async (options: NodeCommandOptions) => {
       let host: NodeHost;
-      const announce = (node: MeridianNode, event: string): void =>
-        console.log(
-          JSON.stringify({
-            event,
-            region: node.region ?? null,
-            role: node.role,
-            epoch: node.epoch,
-            url: node.url,
-            respPort: node.respPort ?? null,
-          }),
-        );
+      const secrets = secretsFrom(process.env);
+      const bindings = { region: options.region ?? null, role: null };
+      const logger = processLogger(bindings, process.env, secrets);
+      const announcer = processLogger(bindings, process.env, secrets, 'stdout');
+      const announce = (node: MeridianNode, event: string): void => {
+        announcer.bind({ region: node.region ?? null, role: node.role });
+        logger.bind({ role: node.role });
+        announcer.info(event, `${node.role} of ${node.region ?? 'a standalone node'} at ${node.url}`, {
+          epoch: node.epoch,
+          url: node.url,
+          respPort: node.respPort ?? null,
+        });
+      };
       try {
-        host = await NodeHost.start(options, process.env, (node) => announce(node, 'role-switched'));
+        host = await NodeHost.start(options, process.env, (node) => announce(node, 'role-switched'), logger);
       } catch (error) {
         const code = meridianCode(error);
         if (code === undefined) throw error;
-        console.error(`meridian node: cannot start (${code}): ${(error as Error).message}`);
+        logger.log(
+          'fatal',
+          'process.cannot-start',
+          `meridian node: cannot start (${code}): ${(error as Error).message}`,
+          {
+            code,
+          },
+        );
         process.exit(EXIT_FATAL);
       }
       announce(host.node, 'ready');
       if (options.insecureNoAuth === true && process.env['MERIDIAN_TOKEN'] === undefined) {
-        console.error('meridian: WARNING: no token, every request is accepted (--insecure-no-auth)');
+        logger.warn('auth.insecure-no-auth', 'no token, every request is accepted (--insecure-no-auth)');
       }
-      stopOnSignals(host);
+      stopOnSignals(host, logger);
     });
   exitCodesForUsage(command);
 }

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { type MeridianRouter, startRouter } from '@meridian/router';
+import { type Logger, reportTo } from '@meridian/metrics';
+import { processLogger, secretsFrom } from './logging.js';
 import { watchParent } from './parent-watch.js';
 import { action, exitCodesForUsage, loadTopology, resolveSecrets } from './topology-shared.js';
 
@@ -17,31 +19,36 @@ function parsePort(text: string): number {
 }
 
 /** Starts the geo-router for a topology file, with secrets from the environment, config or secrets.json. */
-export async function startRouterFromConfig(options: RouterCommandOptions): Promise<MeridianRouter> {
+export async function startRouterFromConfig(options: RouterCommandOptions, logger?: Logger): Promise<MeridianRouter> {
   const loaded = loadTopology(options.config);
   const secrets = resolveSecrets(loaded, false);
   const config = { ...loaded.config, auth: { ...loaded.config.auth, ...secrets } };
   const metricsToken = process.env['MERIDIAN_METRICS_TOKEN'];
+  logger?.addSecrets([config.auth.token, config.auth.readonlyToken, config.auth.adminToken, metricsToken]);
   return startRouter({
     config,
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(metricsToken === undefined ? {} : { metricsToken }),
+    ...(logger === undefined ? {} : { report: reportTo(logger) }),
   });
 }
 
-function stopOnSignals(router: MeridianRouter): void {
+function stopOnSignals(router: MeridianRouter, logger: Logger): void {
   let stopping = false;
   const stop = (why: string): void => {
     if (stopping) return;
     stopping = true;
-    console.error(`meridian router: ${why}, shutting down`);
+    logger.info('process.shutdown', `${why}, shutting down`);
     router.close().then(
       () => {
         process.exitCode = 0;
         setTimeout(() => process.exit(), 2000).unref();
       },
       (error: unknown) => {
-        console.error('meridian router: shutdown failed:', error);
+        logger.error(
+          'process.shutdown-failed',
+          `shutdown failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
         process.exitCode = 1;
       },
     );
@@ -70,9 +77,11 @@ Examples:
   exitCodesForUsage(command);
   command.action(
     action(command, async (options: RouterCommandOptions) => {
-      const router = await startRouterFromConfig(options);
-      console.log(JSON.stringify({ event: 'ready', region: 'router', url: router.url }));
-      stopOnSignals(router);
+      const bindings = { region: 'router', role: 'router' };
+      const logger = processLogger(bindings, process.env, secretsFrom(process.env));
+      const router = await startRouterFromConfig(options, logger);
+      processLogger(bindings, process.env, [], 'stdout').info('ready', `router at ${router.url}`, { url: router.url });
+      stopOnSignals(router, logger);
     }),
   );
 }

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { parseLogLine, prettyLogLine } from '@meridian/metrics';
 import { PARENT_PIPE_ENV } from './parent-watch.js';
 import { EXIT_FATAL } from './topology-shared.js';
 
@@ -16,6 +17,8 @@ export interface SupervisedOptions {
   readonly restartDelayMsMax: number;
   readonly stableMs: number;
   readonly log: (line: string) => void;
+  /** Show the child's JSON log lines as readable text (a terminal); otherwise they pass through as JSON. */
+  readonly pretty?: boolean;
 }
 
 const OUTPUT_LINES_KEPT = 20;
@@ -66,9 +69,13 @@ export class SupervisedProcess {
   }
 
   private output(line: string): void {
-    this.recentOutput.push(line);
+    const record = parseLogLine(line);
+    const readable = record === undefined ? line : prettyLogLine(record);
+    this.recentOutput.push(readable);
     if (this.recentOutput.length > OUTPUT_LINES_KEPT) this.recentOutput.shift();
-    this.options.log(`[${this.options.name}] ${line}`);
+    // A JSON log line names its region already; other output gets the child's name in front.
+    if (record === undefined) this.options.log(`[${this.options.name}] ${line}`);
+    else this.options.log(this.options.pretty === true ? readable : line);
   }
 
   private exited(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {

@@ -20,6 +20,7 @@ import {
   secretsEnv,
   secretsPath,
 } from './topology-shared.js';
+import { logFormatFor } from '@meridian/metrics';
 
 export interface UpOptions {
   /** regions.yaml; default ./regions.yaml, else the embedded default. */
@@ -136,6 +137,7 @@ export class RunningTopology {
         restartDelayMsMax: 8000,
         stableMs: 30_000,
         log,
+        pretty: logFormatFor(process.stdout, env) === 'pretty',
       });
     const ordered = [config.primary, ...config.regions.map((r) => r.name).filter((name) => name !== config.primary)];
     const endpoints: Endpoint[] = ordered.map((name) => ({

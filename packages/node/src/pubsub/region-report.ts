@@ -6,6 +6,7 @@ import { SecretToken } from '@meridian/rest';
 import type { PubSubHub } from './hub.js';
 import { encodeRegionReport, parseRegionReport, type RegionSubscriptions } from './region-counts.js';
 import { refuseUpgrade, upgradeCredential } from './upgrade.js';
+import type { Report } from '@meridian/metrics';
 
 /** Where replicas report their subscriber counts to the primary (authenticated by the replication secret). */
 export const REGION_REPORT_PATH = '/_meridian/pubsub/regions';
@@ -71,7 +72,7 @@ export interface RegionReporterOptions {
   readonly reportIntervalMs: number;
   /** A change is reported after at most this long (changes within it share one report). */
   readonly changeDelayMs: number;
-  readonly report: (message: string) => void;
+  readonly report: Report;
 }
 
 const RECONNECT_MS_MIN = 100;
@@ -170,7 +171,11 @@ export class RegionReporter {
     if (socket === undefined || socket.readyState !== WebSocket.OPEN) return;
     const frame = encodeRegionReport(this.options.region, this.options.hub.counts());
     if (Buffer.byteLength(frame) > REGION_REPORT_BYTES_MAX) {
-      if (!this.tooLargeReported) this.options.report('meridian: pub/sub count report too large; not sent');
+      if (!this.tooLargeReported)
+        this.options.report('meridian: pub/sub count report too large; not sent', {
+          event: 'pubsub.counts-too-large',
+          level: 'warn',
+        });
       this.tooLargeReported = true;
       return;
     }

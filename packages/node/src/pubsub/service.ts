@@ -11,6 +11,7 @@ import { RegionSubscriptions } from './region-counts.js';
 import { REGION_REPORT_PATH, RegionReportEndpoint, RegionReporter } from './region-report.js';
 import { createSseHandler, KEEP_ALIVE_MS_DEFAULT } from './sse.js';
 import { PUBSUB_WS_PATH, PubSubWsEndpoint, WS_LIMITS_DEFAULT, type WsEndpointLimits } from './ws.js';
+import type { Report } from '@meridian/metrics';
 
 /** Every pub/sub limit and interval of a node, each with a default (packages/node/PUBSUB.md). */
 export interface PubSubSettings extends WsEndpointLimits {
@@ -41,7 +42,7 @@ export interface PubSubServiceOptions {
   readonly acceptReports?: { readonly secret: string };
   /** A replica: report to the primary at `primaryUrl` over the replica→primary `link`. */
   readonly reportTo?: { readonly primaryUrl: string; readonly secret: string; readonly link: LinkModel | undefined };
-  readonly report: (message: string) => void;
+  readonly report: Report;
 }
 
 /**

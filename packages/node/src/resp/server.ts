@@ -4,6 +4,7 @@ import { RespParser, RespProtocolError, type RespValue, writeReply } from '@meri
 import { ClientRegistry } from './clients.js';
 import { RespSession, type SessionConnection } from './session.js';
 import type { RespServices } from './services.js';
+import type { Report } from '@meridian/metrics';
 
 export const ERR_MAX_CLIENTS = 'ERR max number of clients reached';
 
@@ -27,7 +28,7 @@ class RespConnection implements SessionConnection {
     private readonly socket: net.Socket,
     private readonly services: RespServices,
     clients: ClientRegistry,
-    private readonly report: (message: string) => void,
+    private readonly report: Report,
   ) {
     this.session = new RespSession(services, clients, this);
     this.parser = new RespParser({
@@ -75,7 +76,11 @@ class RespConnection implements SessionConnection {
 
   destroy(reason: string): void {
     if (this.session.closed) return;
-    this.report(`meridian: resp client ${this.session.id} (${this.addr}) closed: ${reason}`);
+    this.report(`meridian: resp client ${this.session.id} (${this.addr}) closed: ${reason}`, {
+      event: 'resp.client-closed',
+      level: 'warn',
+      fields: { client: this.session.id, reason },
+    });
     this.session.closed = true;
     this.socket.destroy();
   }
@@ -129,7 +134,10 @@ class RespConnection implements SessionConnection {
       replies.then(
         (settled) => this.resume(settled),
         (error: unknown) => {
-          this.report(`meridian: resp command failed: ${error instanceof Error ? error.message : String(error)}`);
+          this.report(`meridian: resp command failed: ${error instanceof Error ? error.message : String(error)}`, {
+            event: 'resp.command-failed',
+            level: 'error',
+          });
           this.resume([]);
           this.destroy('internal error');
         },
@@ -147,7 +155,12 @@ class RespConnection implements SessionConnection {
 
   private protocolError(error: RespProtocolError): void {
     if (error.reply !== undefined) this.output.push(`-${error.reply}\r\n`);
-    else this.report(`meridian: resp client ${this.session.id} (${this.addr}) closed: query buffer over its limit`);
+    else
+      this.report(`meridian: resp client ${this.session.id} (${this.addr}) closed: query buffer over its limit`, {
+        event: 'resp.client-closed',
+        level: 'warn',
+        fields: { client: this.session.id, reason: 'query buffer over its limit' },
+      });
     this.end();
   }
 
@@ -164,7 +177,7 @@ export class RespServer {
 
   constructor(
     private readonly services: RespServices,
-    private readonly report: (message: string) => void,
+    private readonly report: Report,
   ) {
     this.server = net.createServer((socket) => this.accept(socket));
   }
