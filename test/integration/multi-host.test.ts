@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, freePorts } from '../../packages/cli/test/topology-fixture.js';
+import { BIN, freePorts, runCli } from '../../packages/cli/test/topology-fixture.js';
 
 /**
  * Regions on separate hosts, as far as one machine allows: each region's node runs in a Linux network
  * namespace of its own (`ip netns`), with its own address on a bridge, started with `meridian node`.
- * Nodes bind 0.0.0.0 (`listen`) and are reached at their namespace's address (`url`); the router runs
+ * Nodes bind 0.0.0.0 (`listen`) and are reached over TLS at their namespace's address (`url`); the router runs
  * in the root namespace. Nothing shares a loopback or a process tree. Needs root and iproute2: skipped
  * with the reason otherwise.
  */
@@ -113,12 +113,16 @@ beforeAll(async () => {
   [routerPort] = (await freePorts(1)) as [number];
   const regions = REGIONS.map(
     (r, i) =>
-      `  - { name: ${r.name}, location: { lat: ${r.lat}, lon: ${r.lon} }, host: ${address(i)}, port: 7701, respPort: none, listen: "0.0.0.0:7701", url: "http://${address(i)}:7701" }`,
+      `  - { name: ${r.name}, location: { lat: ${r.lat}, lon: ${r.lon} }, host: ${address(i)}, port: 7701, respPort: none, listen: "0.0.0.0:7701", url: "https://${address(i)}:7701", tls: { cert: certs/${r.name}.pem, key: certs/${r.name}-key.pem } }`,
   ).join('\n');
+  // Between hosts the regions speak TLS (replication asks for client certificates); the router, on this
+  // host's loopback, serves plain HTTP and checks the regions' certificates against the CA.
   writeFileSync(
     join(dir, 'regions.yaml'),
-    `version: 1\nprimary: us-east-1\ndataDir: ./data\ndurability: everysec\nregions:\n${regions}\nrouter: { host: 127.0.0.1, port: ${routerPort}, region: us-east-1 }\nreplication: { heartbeatMs: 50 }\n`,
+    `version: 1\nprimary: us-east-1\ndataDir: ./data\ndurability: everysec\nregions:\n${regions}\nrouter: { host: 127.0.0.1, port: ${routerPort}, region: us-east-1 }\nreplication: { heartbeatMs: 50 }\ntls: { ca: certs/ca.pem, clientCerts: true }\n`,
   );
+  const issued = await runCli(['certs', '--config', join(dir, 'regions.yaml'), '--out', join(dir, 'certs')]);
+  if (issued.code !== 0) throw new Error(`meridian certs failed: ${issued.stderr}`);
   // Each region's data lives in its own folder, as on its own host.
   for (let i = 0; i < REGIONS.length; i++) await startNode(i);
   router = await launch(['router', '--config', join(dir, 'regions.yaml')]);

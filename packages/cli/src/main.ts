@@ -1,3 +1,4 @@
+import { registerCertsCommand } from './commands/certs.js';
 import { Command } from 'commander';
 import { registerNodeCommand } from './commands/node.js';
 import { registerUpCommand } from './commands/up.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerExperimentCommands(program);
   registerDashboardCommand(program);
   registerFailoverCommand(program);
+  registerCertsCommand(program);
   return program;
 }
 

@@ -1,4 +1,6 @@
 import http from 'node:http';
+import https from 'node:https';
+import { type TlsTrust, tlsConnectError } from '@meridian/replication';
 import { type Clock, type LinkModel, OrderedDelayLine } from '@meridian/lag';
 import { CORS_HEADERS, encodeJsonError, type RestRequest } from '@meridian/rest';
 import { FORWARDED_BY_HEADER, type Forwarder, type RestResponse } from '@meridian/core';
@@ -44,6 +46,8 @@ export interface ForwarderOptions {
   readonly waitTimeoutMs?: number;
   readonly responseBytesMax: number;
   readonly socketsMax?: number;
+  /** For an https:// primary: the CA to trust and the client certificate. */
+  readonly trust?: TlsTrust | undefined;
 }
 
 interface Outgoing {
@@ -62,7 +66,16 @@ export class PrimaryForwarder implements Forwarder {
 
   constructor(private readonly options: ForwarderOptions) {
     this.base = new URL(options.primaryUrl);
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: options.socketsMax ?? 64 });
+    const agentOptions = { keepAlive: true, maxSockets: options.socketsMax ?? 64 };
+    const trust = options.trust;
+    this.agent =
+      this.base.protocol === 'https:'
+        ? new https.Agent({
+            ...agentOptions,
+            ...(trust?.ca === undefined ? {} : { ca: trust.ca }),
+            ...(trust?.cert === undefined || trust.key === undefined ? {} : { cert: trust.cert, key: trust.key }),
+          })
+        : new http.Agent(agentOptions);
     if (options.link !== undefined) {
       this.line = new OrderedDelayLine<Outgoing>({
         clock: options.clock,
@@ -108,7 +121,7 @@ export class PrimaryForwarder implements Forwarder {
     }
     headers['content-length'] = String(request.body.length);
     let answered = false;
-    const outgoing = http.request(
+    const outgoing = (this.base.protocol === 'https:' ? https : http).request(
       {
         protocol: this.base.protocol,
         hostname: this.base.hostname,
@@ -147,7 +160,7 @@ export class PrimaryForwarder implements Forwarder {
       clearTimeout(deadline);
       if (answered) return;
       const stale = outgoing.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE');
-      fail(error, stale);
+      fail(tlsConnectError(error, this.base.href), stale);
     });
     outgoing.end(request.body);
   }

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { CorsPolicy, ParsedRestRequest } from '@meridian/rest';
 import { ERR_TOO_LARGE, encodeJsonError, enforceCorsPolicy } from '@meridian/rest';
@@ -21,6 +22,27 @@ export interface HttpServerOptions {
   readonly streams: StreamHandler | undefined;
   /** Allowed origins for every answer, SSE streams included; default any (`*`). */
   readonly cors?: CorsPolicy;
+  /** Serve HTTPS (and WSS) with this certificate. */
+  readonly tls?: ServedTls;
+}
+
+/** A certificate a node or router serves (PEM), the CA it checks client certificates with, and whether it asks. */
+export interface ServedTls {
+  readonly cert: string | Buffer;
+  readonly key: string | Buffer;
+  readonly ca?: string | Buffer | undefined;
+  /** Ask clients for a certificate (checked against `ca`; unauthorised clients are still served, see WsListener). */
+  readonly requestClientCert?: boolean;
+}
+
+/** node:tls options for serving `tls`. */
+export function tlsServerOptions(tls: ServedTls): https.ServerOptions {
+  return {
+    cert: tls.cert,
+    key: tls.key,
+    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+    ...(tls.requestClientCert === true ? { requestCert: true, rejectUnauthorized: false } : {}),
+  };
 }
 
 export const HTTP_TIMEOUTS_DEFAULT = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 };
@@ -147,40 +169,42 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
 
 /** The REST API on node:http: bounded bodies, explicit timeouts, keep-alive, no needless copies. */
 export function createHttpServer(handler: RestHandler, options: HttpServerOptions): http.Server {
-  const server = http.createServer(
-    {
-      requestTimeout: options.requestTimeoutMs,
-      headersTimeout: options.headersTimeoutMs,
-      keepAliveTimeout: options.keepAliveTimeoutMs,
-      connectionsCheckingInterval: timeoutCheckMs(options),
-      noDelay: true,
-    },
-    (request, response) => {
-      if (options.cors !== undefined) enforceCorsPolicy(options.cors, request, response);
-      const declared = Number(request.headers['content-length'] ?? 0);
-      if (declared > options.requestBytesMax) {
-        tooLarge(handler, request, response);
+  const settings: http.ServerOptions = {
+    requestTimeout: options.requestTimeoutMs,
+    headersTimeout: options.headersTimeoutMs,
+    keepAliveTimeout: options.keepAliveTimeoutMs,
+    connectionsCheckingInterval: timeoutCheckMs(options),
+    noDelay: true,
+  };
+  const serve = (request: http.IncomingMessage, response: http.ServerResponse): void => {
+    if (options.cors !== undefined) enforceCorsPolicy(options.cors, request, response);
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (declared > options.requestBytesMax) {
+      tooLarge(handler, request, response);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= options.requestBytesMax) {
+        chunks.push(chunk);
         return;
       }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      request.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= options.requestBytesMax) {
-          chunks.push(chunk);
-          return;
-        }
-        chunks.length = 0;
-        tooLarge(handler, request, response);
-      });
-      request.on('end', () => {
-        if (size > options.requestBytesMax) return;
-        const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
-        inTurn(request, response, () => dispatch(handler, options, request, response, body));
-      });
-      request.on('error', () => response.destroy());
-    },
-  );
+      chunks.length = 0;
+      tooLarge(handler, request, response);
+    });
+    request.on('end', () => {
+      if (size > options.requestBytesMax) return;
+      const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+      inTurn(request, response, () => dispatch(handler, options, request, response, body));
+    });
+    request.on('error', () => response.destroy());
+  };
+  const server: http.Server =
+    options.tls === undefined
+      ? http.createServer(settings, serve)
+      : https.createServer({ ...settings, ...tlsServerOptions(options.tls) }, serve);
   server.on('clientError', answerClientError);
   server.headersTimeout = options.headersTimeoutMs;
   server.requestTimeout = options.requestTimeoutMs;

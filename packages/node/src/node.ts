@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { digestKeyspace, Engine, type MaxMemoryPolicy } from '@meridian/engine';
 import { LuaScriptRunner } from '@meridian/script';
 import type { Clock, TimerHandle } from '@meridian/lag';
-import { REPLICATION_PATH, SystemClock } from '@meridian/replication';
+import { REPLICATION_PATH, SystemClock, type TlsTrust } from '@meridian/replication';
 import {
   CORS_HEADERS,
   type CorsPolicy,
@@ -20,7 +20,13 @@ import type { CommandRouter } from '@meridian/core';
 import { RestHandler, type RestResponse } from './handler.js';
 import { PubSubHub } from './pubsub/hub.js';
 import { PubSubService, type PubSubSettings } from './pubsub/service.js';
-import { HTTP_TIMEOUTS_DEFAULT, type StreamHandler, createHttpServer } from './http-server.js';
+import {
+  HTTP_TIMEOUTS_DEFAULT,
+  type ServedTls,
+  type StreamHandler,
+  createHttpServer,
+  tlsServerOptions,
+} from './http-server.js';
 import type { NodeLinks } from './links.js';
 import { replayLog, SNAPSHOT_POLICY_DEFAULT, SnapshotScheduler, type SnapshotPolicy } from './persistence.js';
 import { PrimaryRole, type PrimaryReplicationOptions } from './primary-role.js';
@@ -36,6 +42,7 @@ import { CommandMonitor, MonitoredRouter } from './monitor.js';
 import { NodeMetrics } from './metrics.js';
 import { memoryLimitOf } from './memory.js';
 import { type Report, reportToStderr } from '@meridian/metrics';
+import type { Server as TlsServer } from 'node:tls';
 
 export interface MeridianNodeOptions {
   /** Standard REST token (MERIDIAN_TOKEN). Required unless `insecureNoAuth` on a loopback host. */
@@ -99,6 +106,13 @@ export interface MeridianNodeOptions {
   readonly maxMemoryPolicy?: MaxMemoryPolicy;
   /** Which origins a browser page may call this node from (regions.yaml `cors`); default any (`*`). */
   readonly cors?: CorsPolicy;
+  /**
+   * Serve HTTPS and WSS (and RESP over TLS) with this certificate; `requestClientCert` with
+   * `clientCertRequired` makes the replication listener refuse replicas without a certificate `ca` signed.
+   */
+  readonly tls?: ServedTls & { readonly clientCertRequired?: boolean };
+  /** Outgoing TLS (replication, forwarding, pub/sub reports to the primary): the CA to trust, the client certificate. */
+  readonly trust?: TlsTrust;
   /** Operator messages (repairs, replication state, store failures). Default: stderr. */
   readonly report?: Report;
   /** May scrape `/metrics` besides the admin token (MERIDIAN_METRICS_TOKEN). */
@@ -245,6 +259,7 @@ export class MeridianNode {
         requestTimeoutMs: options.requestTimeoutMs ?? HTTP_TIMEOUTS_DEFAULT.requestTimeoutMs,
         report: this.report,
         observeWait: this.metrics.wait,
+        trust: options.trust,
       });
       this.router = new MonitoredRouter(this.replicaRole.executor, this.monitor);
     } else {
@@ -320,6 +335,7 @@ export class MeridianNode {
       keepAliveTimeoutMs: this.options.keepAliveTimeoutMs ?? HTTP_TIMEOUTS_DEFAULT.keepAliveTimeoutMs,
       streams: this.withMonitor(this.options.streams ?? this.pubsubService.streams()),
       ...(this.options.cors === undefined ? {} : { cors: this.options.cors }),
+      ...(this.options.tls === undefined ? {} : { tls: this.options.tls }),
     });
     this.server = server;
     server.on('connection', (socket: Socket) => {
@@ -331,7 +347,7 @@ export class MeridianNode {
       const path = new URL(request.url ?? '/', 'http://localhost').pathname;
       if (path !== REPLICATION_PATH || this.primaryRole === undefined) socket.destroy();
     });
-    this.primaryRole?.listen(server);
+    this.primaryRole?.listen(server, this.options.tls?.clientCertRequired === true);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.options.port ?? 0, this.host, () => {
@@ -369,6 +385,7 @@ export class MeridianNode {
         limits: merged,
       },
       this.report,
+      this.options.tls === undefined ? undefined : tlsServerOptions(this.options.tls),
     );
     this.respListeningPort = await this.respServer.listen(port, this.host);
   }
@@ -395,7 +412,20 @@ export class MeridianNode {
     if (address === undefined || address === null)
       throw new MeridianError('MERIDIAN_NODE_NOT_LISTENING', 'the node is not listening');
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return `http://${host}:${address.port}`;
+    return `${this.options.tls === undefined ? 'http' : 'https'}://${host}:${address.port}`;
+  }
+
+  /**
+   * Serves a new certificate (SIGHUP after the files changed): new connections get it, open ones, replicas'
+   * replication streams included, carry on undisturbed.
+   */
+  reloadTls(tls: ServedTls): void {
+    if (this.options.tls === undefined || this.server === undefined) {
+      throw new MeridianError('MERIDIAN_TLS_NOT_SERVED', 'this node serves no TLS: nothing to reload');
+    }
+    const options = tlsServerOptions({ ...tls, requestClientCert: this.options.tls.requestClientCert ?? false });
+    (this.server as unknown as TlsServer).setSecureContext(options);
+    this.respServer?.reloadTls(options);
   }
 
   /**
@@ -551,6 +581,7 @@ export class MeridianNode {
           primaryUrl: replication.primaryUrl,
           secret: replication.secret,
           link: links?.model(region, replication.primaryRegion),
+          trust: this.options.trust,
         }
       : undefined;
     return new PubSubService({

@@ -88,12 +88,12 @@ export class PrimaryRole {
   }
 
   /** Accepts replicas on the node's server (no-op without replication settings). */
-  listen(server: http.Server): void {
+  listen(server: http.Server, clientCertRequired = false): void {
     const settings = this.options.replication;
     if (settings === undefined) return;
     const { engine, log, clock, links, region, report } = this.options;
     // Replicas send only small frames: the listener's limit is the small default, whatever the send limit.
-    const listener = new WsListener({ server });
+    const listener = new WsListener({ server, clientCertRequired });
     this.replication = new ReplicationPrimary({
       listener,
       ...(settings.frameBytesMax === undefined ? {} : { frameBytesMax: settings.frameBytesMax }),

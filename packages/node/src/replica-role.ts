@@ -1,6 +1,12 @@
 import type { Engine } from '@meridian/engine';
 import type { Clock } from '@meridian/lag';
-import { REPLICATION_PATH, ReplicationReplica, type ReplicaEvent, WsConnector } from '@meridian/replication';
+import {
+  REPLICATION_PATH,
+  ReplicationReplica,
+  type ReplicaEvent,
+  type TlsTrust,
+  WsConnector,
+} from '@meridian/replication';
 import { type ReplicaWriteLog, recoverEngine, snapshotStoreOf, StoreError } from '@meridian/store';
 import { FORWARD_TIMEOUT_MS_DEFAULT, PrimaryForwarder } from './forwarder.js';
 import type { NodeLinks } from './links.js';
@@ -46,6 +52,8 @@ export interface ReplicaRoleOptions {
   readonly report: Report;
   /** Times reads waiting for their sync token (metrics). */
   readonly observeWait?: WaitObserver | undefined;
+  /** For an https:// primary: the CA to trust and this replica's client certificate. */
+  readonly trust?: TlsTrust | undefined;
 }
 
 const SYNC_WAIT_MS_MAX_DEFAULT = 1000;
@@ -77,6 +85,7 @@ export class ReplicaRole {
     this.replica = new ReplicationReplica({
       connector: new WsConnector({
         url: wsUrl.href,
+        ...(options.trust === undefined ? {} : { tls: options.trust }),
         ...(replication.frameBytesMax === undefined ? {} : { frameBytesMax: replication.frameBytesMax }),
       }),
       applier: this.applier,
@@ -99,6 +108,7 @@ export class ReplicaRole {
       region,
       clock,
       link,
+      trust: options.trust,
       timeoutMs: replication.forwardTimeoutMs ?? FORWARD_TIMEOUT_MS_DEFAULT,
       waitTimeoutMs: options.requestTimeoutMs,
       responseBytesMax: replication.forwardResponseBytesMax ?? FORWARD_RESPONSE_BYTES_MAX_DEFAULT,

@@ -16,6 +16,8 @@ export const REPLICATION_ERROR_CODES = [
   'APPLY_FAILED',
   'REPLACED',
   'SHUTTING_DOWN',
+  'TLS_CERT_INVALID',
+  'TLS_CLIENT_CERT_REQUIRED',
 ] as const;
 
 export type ReplicationErrorCode = (typeof REPLICATION_ERROR_CODES)[number];

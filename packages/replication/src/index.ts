@@ -21,7 +21,7 @@ export {
 export type { ReplicationErrorCode } from './errors.js';
 export { CLOSE_NORMAL, CLOSE_TOO_BIG, ConnectionBase } from './transport.js';
 export type { Connection, ConnectionHandlers, Listener, Connector } from './transport.js';
-export { WsListener, WsConnector, REPLICATION_PATH } from './ws-transport.js';
+export { WsListener, WsConnector, REPLICATION_PATH, tlsConnectError } from './ws-transport.js';
 export {
   ASSEMBLED_BYTES_MAX_DEFAULT,
   FRAME_BYTES_MAX_DEFAULT,
@@ -29,7 +29,7 @@ export {
   REPLICA_FRAME_BYTES_MAX,
   splitFrame,
 } from './frame-parts.js';
-export type { WsListenerOptions, WsConnectorOptions } from './ws-transport.js';
+export type { WsListenerOptions, WsConnectorOptions, TlsTrust } from './ws-transport.js';
 export { MemoryNetwork } from './memory-transport.js';
 export { DelayedConnection } from './delayed-connection.js';
 export { SystemClock } from './system-clock.js';

@@ -209,7 +209,14 @@ export class ReplicationReplica {
       (connection) => this.opened(connection, generation),
       (error: unknown) => {
         if (generation !== this.generation) return;
-        this.emit({ kind: 'error', code: 'CONNECT_FAILED', message: String(error) });
+        const cause = (error as { code?: unknown }).code;
+        if (cause === 'MERIDIAN_TLS_CERT_INVALID' || cause === 'MERIDIAN_TLS_CLIENT_CERT_REQUIRED') {
+          const code = cause === 'MERIDIAN_TLS_CERT_INVALID' ? 'TLS_CERT_INVALID' : 'TLS_CLIENT_CERT_REQUIRED';
+          this.lastError = code;
+          this.emit({ kind: 'error', code, message: (error as Error).message });
+        } else {
+          this.emit({ kind: 'error', code: 'CONNECT_FAILED', message: String(error) });
+        }
         this.scheduleReconnect();
       },
     );

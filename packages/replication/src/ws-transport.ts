@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import WebSocket, { WebSocketServer } from 'ws';
 import { CLOSE_NORMAL, ConnectionBase, type Connection, type Connector, type Listener } from './transport.js';
 
@@ -55,6 +56,8 @@ class WsConnection extends ConnectionBase {
 export interface WsListenerOptions {
   /** The node's HTTP server; only upgrades on `path` are taken, others are left to other listeners. */
   server: Server;
+  /** On an HTTPS server: refuse replicas whose client certificate the server's CA did not sign (mutual TLS). */
+  clientCertRequired?: boolean;
   path?: string;
   /** Largest message a replica may send (ws `maxPayload`): hello, acks and errors are small. */
   frameBytesMax?: number;
@@ -96,6 +99,10 @@ export class WsListener implements Listener {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (pathname !== this.path) return false;
+    if (this.options.clientCertRequired === true && (request.socket as Partial<TLSSocket>).authorized !== true) {
+      refuse(socket, 'MERIDIAN_TLS_CLIENT_CERT_REQUIRED', 403, 'Forbidden');
+      return true;
+    }
     const address = request.socket.remoteAddress ?? '';
     const fromAddress = this.perAddress.get(address) ?? 0;
     const { connectionsMax, connectionsPerAddressMax } = this.options;
@@ -128,20 +135,56 @@ export class WsListener implements Listener {
   }
 }
 
-/** Answers a refused upgrade with 503 and the code, before any WebSocket exists. */
-function refuse(socket: Duplex, code: string): void {
+/** Answers a refused upgrade with 503 (or `status`) and the code, before any WebSocket exists. */
+function refuse(socket: Duplex, code: string, status = 503, reason = 'Service Unavailable'): void {
   const body = JSON.stringify({ error: code });
   socket.end(
-    `HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-type: application/json\r\n` +
+    `HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-type: application/json\r\n` +
       `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }
 
 export interface WsConnectorOptions {
-  /** e.g. ws://10.0.0.1:7701/_meridian/replication */
+  /** e.g. ws://10.0.0.1:7701/_meridian/replication, or wss:// */
   url: string;
   frameBytesMax?: number;
   handshakeTimeoutMs?: number;
+  /** For wss://: the CA the primary's certificate must chain to, and this replica's client certificate. */
+  tls?: TlsTrust;
+}
+
+/** What an outgoing TLS connection trusts (`ca`, PEM) and presents (`cert`/`key`, PEM) when asked. */
+export interface TlsTrust {
+  readonly ca?: string | Buffer | undefined;
+  readonly cert?: string | Buffer | undefined;
+  readonly key?: string | Buffer | undefined;
+}
+
+/** Node's codes for a peer certificate that does not verify. */
+const CERT_ERROR_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** A connection error with its Meridian code when the cause is TLS: `MERIDIAN_TLS_CERT_INVALID` names why. */
+export function tlsConnectError(error: Error, url: string): Error {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string' || !CERT_ERROR_CODES.has(code)) return error;
+  return Object.assign(
+    new Error(
+      `MERIDIAN_TLS_CERT_INVALID: the certificate of ${new URL(url).host} is not trusted (${code}: ${error.message})`,
+    ),
+    { code: 'MERIDIAN_TLS_CERT_INVALID', cause: error },
+  );
 }
 
 export class WsConnector implements Connector {
@@ -149,15 +192,25 @@ export class WsConnector implements Connector {
 
   connect(): Promise<Connection> {
     return new Promise((resolve, reject) => {
+      const { tls } = this.options;
       const socket = new WebSocket(this.options.url, {
         maxPayload: this.options.frameBytesMax ?? FRAME_BYTES_MAX_DEFAULT,
         handshakeTimeout: this.options.handshakeTimeoutMs ?? 10_000,
         perMessageDeflate: false,
+        ...(tls?.ca === undefined ? {} : { ca: tls.ca }),
+        ...(tls?.cert === undefined || tls.key === undefined ? {} : { cert: tls.cert, key: tls.key }),
       });
-      const failed = (error: Error): void => reject(error);
+      const failed = (error: Error): void => reject(tlsConnectError(error, this.options.url));
       socket.once('error', failed);
       socket.once('unexpected-response', (_request, response) => {
         socket.terminate();
+        if (response.statusCode === 403) {
+          const refused = new Error(
+            'MERIDIAN_TLS_CLIENT_CERT_REQUIRED: the primary asks replicas for a client certificate signed by its CA (tls.clientCerts)',
+          );
+          reject(Object.assign(refused, { code: 'MERIDIAN_TLS_CLIENT_CERT_REQUIRED' }));
+          return;
+        }
         reject(new Error(`replication upgrade refused: HTTP ${response.statusCode ?? '?'}`));
       });
       socket.once('open', () => {

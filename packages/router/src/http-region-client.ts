@@ -1,5 +1,6 @@
-import http from 'node:http';
+import type http from 'node:http';
 import type { Clock, TimerHandle } from '@meridian/lag';
+import type { OutboundAgents } from './outbound.js';
 import type { AnswerStream, RegionCallResult, RegionClient, RegionRequest } from './region-client.js';
 
 /** Answers up to this size are read whole (one write to the client); larger ones and event streams are piped. */
@@ -12,9 +13,9 @@ function streamOf(answer: http.IncomingMessage): AnswerStream {
   };
 }
 
-/** The RegionClient of the router process: node:http over one keep-alive agent. */
+/** The RegionClient of the router process: node:http (or https) over keep-alive agents. */
 export class HttpRegionClient implements RegionClient {
-  constructor(private readonly agent: http.Agent) {}
+  constructor(private readonly agents: OutboundAgents) {}
 
   send(url: string, request: RegionRequest): Promise<RegionCallResult> {
     return new Promise((resolve) => {
@@ -25,10 +26,9 @@ export class HttpRegionClient implements RegionClient {
         settled = true;
         resolve(result);
       };
-      const upstream = http.request(`${url}${request.path}`, {
+      const upstream = this.agents.request(`${url}${request.path}`, {
         method: request.method,
         headers: request.headers as http.OutgoingHttpHeaders,
-        agent: this.agent,
         ...(request.timeoutMs === undefined ? {} : { timeout: request.timeoutMs }),
       });
       upstream.on('timeout', () => {

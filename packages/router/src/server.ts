@@ -1,6 +1,8 @@
 import { MeridianError } from '@meridian/engine';
 import { hasMeridianCode } from '@meridian/engine';
 import http from 'node:http';
+import https from 'node:https';
+import type { Server as TlsServer } from 'node:tls';
 import type { AddressInfo, Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { Readable, type Duplex } from 'node:stream';
@@ -18,6 +20,7 @@ import { HttpRegionClient, REAL_TIMERS } from './http-region-client.js';
 import type { ClientLocation } from './location.js';
 import { RegionMonitor, type RegionView } from './monitor.js';
 import { RouterMetrics } from './metrics.js';
+import { OutboundAgents, type RouterTrust } from './outbound.js';
 import { type Report, reportToStderr } from '@meridian/metrics';
 import { isAnswerStream } from './region-client.js';
 import { routeRequest } from './route.js';
@@ -47,6 +50,10 @@ export interface RouterOptions {
   readonly metricsToken?: string;
   /** Where failures go (default stderr); the CLI passes a structured logger. */
   readonly report?: Report;
+  /** Serve HTTPS (and WSS) with this certificate (PEM). */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /** Outgoing TLS to https:// regions: the CA to trust (and a client certificate). */
+  readonly trust?: RouterTrust;
 }
 
 export const ROUTER_POLL_INTERVAL_MS_DEFAULT = 200;
@@ -120,17 +127,16 @@ export class MeridianRouter {
   private readonly scrapeTokens: SecretToken[];
   /** The live dashboard at /_meridian/ui (ui/dashboard.ts). */
   readonly dashboard: Dashboard;
-  private readonly agent = new http.Agent({
-    keepAlive: true,
-    maxSockets: SOCKETS_PER_REGION_MAX,
-    scheduling: 'lifo',
-    noDelay: true,
-  });
+  private readonly agent: OutboundAgents;
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
 
   constructor(private readonly options: RouterOptions) {
     const { config } = options;
+    this.agent = new OutboundAgents(
+      { keepAlive: true, maxSockets: SOCKETS_PER_REGION_MAX, scheduling: 'lifo', noDelay: true },
+      options.trust,
+    );
     const guard = config.auth.adminToken ?? config.auth.token;
     const client = new HttpRegionClient(this.agent);
     this.scrapeTokens = [guard, options.metricsToken]
@@ -139,7 +145,7 @@ export class MeridianRouter {
     this.monitor = new RegionMonitor({
       regions: config.regions.map((region) => ({
         name: region.name,
-        url: options.regionUrls?.[region.name] ?? regionBaseUrl(region),
+        url: options.regionUrls?.[region.name] ?? regionBaseUrl(region, config),
         isPrimary: region.name === config.primary,
       })),
       statusToken: guard,
@@ -169,15 +175,22 @@ export class MeridianRouter {
         ? {}
         : { sampleIntervalMs: options.dashboardSampleIntervalMs }),
     });
-    this.server = http.createServer(
-      { headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000, noDelay: true },
-      (request, response) => {
-        this.handle(request, response).catch((error: unknown) => {
-          this.failed('request', error);
-          sendJson(response, 500, encodeJsonError('ERR internal error in the router'));
-        });
-      },
-    );
+    const settings: http.ServerOptions = {
+      headersTimeout: 10_000,
+      requestTimeout: 30_000,
+      keepAliveTimeout: 5_000,
+      noDelay: true,
+    };
+    const serve = (request: http.IncomingMessage, response: http.ServerResponse): void => {
+      this.handle(request, response).catch((error: unknown) => {
+        this.failed('request', error);
+        sendJson(response, 500, encodeJsonError('ERR internal error in the router'));
+      });
+    };
+    this.server =
+      options.tls === undefined
+        ? http.createServer(settings, serve)
+        : https.createServer({ ...settings, cert: options.tls.cert, key: options.tls.key }, serve);
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
@@ -219,7 +232,15 @@ export class MeridianRouter {
     const address = this.server.address() as AddressInfo | null;
     if (address === null) throw new MeridianError('MERIDIAN_ROUTER_NOT_LISTENING', 'the router is not listening');
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return `http://${host}:${address.port}`;
+    return `${this.options.tls === undefined ? 'http' : 'https'}://${host}:${address.port}`;
+  }
+
+  /** Serves a new certificate to new connections (SIGHUP); open ones carry on. */
+  reloadTls(tls: { readonly cert: string | Buffer; readonly key: string | Buffer }): void {
+    if (this.options.tls === undefined) {
+      throw new MeridianError('MERIDIAN_TLS_NOT_SERVED', 'the router serves no TLS: nothing to reload');
+    }
+    (this.server as unknown as TlsServer).setSecureContext({ cert: tls.cert, key: tls.key });
   }
 
   /** The router's view of every region (its `/_meridian/status`). */
@@ -312,7 +333,7 @@ export class MeridianRouter {
     const failures: string[] = [];
     for (const name of [decision.region, ...decision.fallbacks]) {
       const view = this.monitor.view(name) as RegionView;
-      const result = await proxyUpgrade(view.url, request, socket, head);
+      const result = await proxyUpgrade(this.agent, view.url, request, socket, head);
       if (result.kind === 'done') return;
       this.monitor.markDown(name, result.error);
       failures.push(`${name} (${view.url}: ${result.error})`);

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { OutboundAgents } from './outbound.js';
 
 /** The WebSocket endpoints the router passes through to a region node (pub/sub over one connection). */
 export const PROXIED_UPGRADE_PATHS: ReadonlySet<string> = new Set(['/_meridian/pubsub']);
@@ -31,6 +32,7 @@ function headerBlock(statusLine: string, rawHeaders: readonly string[]): string 
  * (the caller may try another region; nothing was sent to the client).
  */
 export function proxyUpgrade(
+  agents: OutboundAgents,
   url: string,
   request: http.IncomingMessage,
   socket: Duplex,
@@ -43,7 +45,7 @@ export function proxyUpgrade(
       settled = true;
       resolve(result);
     };
-    const upstream = http.request(`${url}${request.url ?? '/'}`, {
+    const upstream = agents.requestAlone(`${url}${request.url ?? '/'}`, {
       method: request.method ?? 'GET',
       headers: request.headers,
       timeout: UPGRADE_TIMEOUT_MS,

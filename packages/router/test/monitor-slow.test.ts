@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HttpRegionClient, REAL_TIMERS, RegionMonitor } from '@meridian/router';
+import { HttpRegionClient, OutboundAgents, REAL_TIMERS, RegionMonitor } from '@meridian/router';
 
 describe('RegionMonitor and one slow request', () => {
   const closers: (() => void)[] = [];
@@ -22,7 +22,7 @@ describe('RegionMonitor and one slow request', () => {
       response.end(JSON.stringify({ ready: true, role: 'primary', appliedOffset: 1 }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const agent = new http.Agent({ keepAlive: false });
+    const agent = new OutboundAgents({ keepAlive: false }, undefined);
     closers.push(() => {
       server.closeAllConnections();
       server.close();

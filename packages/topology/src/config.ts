@@ -35,9 +35,28 @@ export interface RegionConfig {
   listen?: { host: string; port: number };
   /** How the other regions, the router and the CLI reach it (`url: "http://eu.example.com:7701"`); default http://host:port. */
   url?: string;
+  /** This region's certificate and key (files, relative to regions.yaml); else the top-level tls.cert/key. */
+  tls?: TlsFiles;
   /** Overrides the top-level maxMemoryBytes for this region's node. */
   maxMemoryBytes?: number;
   maxMemoryPolicy?: MaxMemoryPolicyName;
+}
+
+/** A certificate and its private key, PEM files (paths as written in regions.yaml, relative to it). */
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
+
+/** The top-level `tls` section: what every node and the router trust, and the defaults they serve. */
+export interface TlsConfig {
+  /** The CA every peer's certificate is checked against (replicas, forwarders, the router, the CLI). */
+  ca: string;
+  /** Default certificate and key for regions (and the router) without their own. */
+  cert?: string;
+  key?: string;
+  /** The replication link asks replicas for a certificate signed by `ca` (mutual TLS). */
+  clientCerts: boolean;
 }
 
 export interface LinkOverride {
@@ -59,6 +78,8 @@ export interface TopologyConfig {
     region: string;
     defaultConsistency: string;
     addClientLatency: boolean;
+    /** The router's certificate and key; else the top-level tls.cert/key. */
+    tls?: TlsFiles;
   };
   network: {
     /** 'geo': one-way delay from great-circle distance; a number: the same delay for every link. */
@@ -74,6 +95,8 @@ export interface TopologyConfig {
   auth: { token?: string; readonlyToken?: string; adminToken?: string; replicationSecret?: string };
   /** Origins a browser page may call the nodes and the router from: `'*'` (any, as Upstash) or a list. */
   cors: { allowedOrigins: '*' | string[] };
+  /** TLS (HTTPS, WSS, RESP over TLS); undefined: plain HTTP. */
+  tls: TlsConfig | undefined;
 }
 
 /** A regions.yaml problem, naming the field and (when known) the line. Code: MERIDIAN_CONFIG_INVALID. */
@@ -263,8 +286,8 @@ function baseUrlOf(reader: Reader, path: (string | number)[], value: unknown): s
   } catch {
     reader.fail(path, `must be a URL like https://eu.example.com, got "${text}"`);
   }
-  if (url.protocol !== 'http:') {
-    reader.fail(path, `must be an http:// URL (TLS, and so https://, is not built yet), got "${text}"`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    reader.fail(path, `must be an http:// or https:// URL, got "${text}"`);
   }
   if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '' || url.username !== '') {
     reader.fail(path, `must be scheme://host[:port] without a path, query or credentials, got "${text}"`);
@@ -272,11 +295,54 @@ function baseUrlOf(reader: Reader, path: (string | number)[], value: unknown): s
   return `${url.protocol}//${url.host}`;
 }
 
-/** The base URL others reach a region at: its `url`, else http://host:port. */
-export function regionBaseUrl(region: RegionConfig): string {
+/** The base URL others reach a region at: its `url`, else http(s)://host:port (https when it serves TLS). */
+export function regionBaseUrl(region: RegionConfig, config?: Pick<TopologyConfig, 'tls'>): string {
   if (region.url !== undefined) return region.url;
   const host = region.host.includes(':') ? `[${region.host}]` : region.host;
-  return `http://${host}:${region.port}`;
+  const scheme = regionTlsFiles(region, config) === undefined ? 'http' : 'https';
+  return `${scheme}://${host}:${region.port}`;
+}
+
+/** The certificate a region's node serves, when it serves TLS. */
+export function regionTlsFiles(region: RegionConfig, config?: Pick<TopologyConfig, 'tls'>): TlsFiles | undefined {
+  if (region.tls !== undefined) return region.tls;
+  const tls = config?.tls;
+  return tls?.cert !== undefined && tls.key !== undefined ? { cert: tls.cert, key: tls.key } : undefined;
+}
+
+/** The certificate the router serves, when it serves TLS. */
+export function routerTlsFiles(config: Pick<TopologyConfig, 'tls' | 'router'>): TlsFiles | undefined {
+  if (config.router.tls !== undefined) return config.router.tls;
+  const tls = config.tls;
+  return tls?.cert !== undefined && tls.key !== undefined ? { cert: tls.cert, key: tls.key } : undefined;
+}
+
+function tlsFiles(reader: Reader, path: (string | number)[], value: unknown): TlsFiles {
+  if (!isPlain(value)) reader.fail(path, 'must be a mapping { cert, key } of PEM file paths');
+  checkKeys(reader, path, value, ['cert', 'key']);
+  return {
+    cert: string(reader, [...path, 'cert'], value['cert']),
+    key: string(reader, [...path, 'key'], value['key']),
+  };
+}
+
+function tlsSection(reader: Reader, value: unknown): TlsConfig | undefined {
+  if (value === undefined) return undefined;
+  if (!isPlain(value)) reader.fail(['tls'], 'must be a mapping { ca, cert?, key?, clientCerts? }');
+  checkKeys(reader, ['tls'], value, ['ca', 'cert', 'key', 'clientCerts']);
+  const config: TlsConfig = { ca: string(reader, ['tls', 'ca'], value['ca']), clientCerts: false };
+  if ((value['cert'] === undefined) !== (value['key'] === undefined)) {
+    reader.fail(
+      ['tls', value['cert'] === undefined ? 'cert' : 'key'],
+      'cert and key go together: give both or neither',
+    );
+  }
+  if (value['cert'] !== undefined) config.cert = string(reader, ['tls', 'cert'], value['cert']);
+  if (value['key'] !== undefined) config.key = string(reader, ['tls', 'key'], value['key']);
+  const clientCerts = value['clientCerts'] ?? false;
+  if (typeof clientCerts !== 'boolean') reader.fail(['tls', 'clientCerts'], 'must be true or false');
+  config.clientCerts = clientCerts;
+  return config;
 }
 
 /** Where a region's node binds: its `listen`, else host:port. */
@@ -299,6 +365,7 @@ function regions(reader: Reader, value: unknown): RegionConfig[] {
       'respPort',
       'listen',
       'url',
+      'tls',
       'maxMemoryBytes',
       'maxMemoryPolicy',
     ]);
@@ -333,6 +400,7 @@ function regions(reader: Reader, value: unknown): RegionConfig[] {
     const config: RegionConfig = { name, location: { lat, lon }, host, port, respPort };
     if (region['listen'] !== undefined) config.listen = listenOf(reader, [...path, 'listen'], region['listen']);
     if (region['url'] !== undefined) config.url = baseUrlOf(reader, [...path, 'url'], region['url']);
+    if (region['tls'] !== undefined) config.tls = tlsFiles(reader, [...path, 'tls'], region['tls']);
     if (region['maxMemoryBytes'] !== undefined) {
       config.maxMemoryBytes = memoryBytes(reader, [...path, 'maxMemoryBytes'], region['maxMemoryBytes']);
     }
@@ -385,6 +453,7 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
     'maxMemoryBytes',
     'maxMemoryPolicy',
     'cors',
+    'tls',
   ]);
   if (root['version'] !== undefined && root['version'] !== 1)
     reader.fail(['version'], `unsupported version ${JSON.stringify(root['version'])} (this Meridian reads version 1)`);
@@ -397,7 +466,31 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
   };
   const primary = regionName(['primary'], root['primary']);
   const router = isPlain(root['router']) ? root['router'] : {};
-  checkKeys(reader, ['router'], router, ['host', 'port', 'region', 'defaultConsistency', 'addClientLatency']);
+  checkKeys(reader, ['router'], router, ['host', 'port', 'region', 'defaultConsistency', 'addClientLatency', 'tls']);
+  const tls = tlsSection(reader, root['tls']);
+  const routerTls = router['tls'] === undefined ? undefined : tlsFiles(reader, ['router', 'tls'], router['tls']);
+  list.forEach((region, i) => {
+    const serves = regionTlsFiles(region, { tls }) !== undefined;
+    if (region.tls !== undefined && tls === undefined) {
+      reader.fail(
+        ['regions', i, 'tls'],
+        'needs the top-level tls.ca, the CA the other regions check this certificate with',
+      );
+    }
+    const scheme = region.url === undefined ? undefined : new URL(region.url).protocol;
+    if (scheme === 'https:' && !serves) {
+      reader.fail(
+        ['regions', i, 'url'],
+        'is https:// but this region serves no TLS: give it tls: { cert, key } (or a top-level tls.cert/key)',
+      );
+    }
+    if (scheme === 'http:' && serves) {
+      reader.fail(['regions', i, 'url'], 'is http:// but this region serves TLS: use https://');
+    }
+  });
+  if (routerTls !== undefined && tls === undefined) {
+    reader.fail(['router', 'tls'], 'needs the top-level tls.ca');
+  }
   const routerHost = string(reader, ['router', 'host'], router['host'], '127.0.0.1');
   const routerPort = number(reader, ['router', 'port'], router['port'], 1, 65535, 7700);
   if (list.some((region) => region.host === routerHost && region.port === routerPort)) {
@@ -461,6 +554,7 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
       region: regionName(['router', 'region'], router['region'], primary),
       defaultConsistency,
       addClientLatency,
+      ...(routerTls === undefined ? {} : { tls: routerTls }),
     },
     network: { delay, jitter, jitterMode, links },
     replication: {
@@ -490,6 +584,7 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
     maxMemoryPolicy: memoryPolicy(reader, ['maxMemoryPolicy'], root['maxMemoryPolicy']),
     auth: authConfig,
     cors: cors(reader, root['cors']),
+    tls,
   };
 }
 

@@ -5,6 +5,8 @@ export {
   regionByName,
   regionBaseUrl,
   regionBind,
+  regionTlsFiles,
+  routerTlsFiles,
   ConfigError,
   MAX_MEMORY_POLICIES,
   MAX_MEMORY_BYTES_MIN,
@@ -18,4 +20,6 @@ export type {
   Durability,
   JitterMode,
   MaxMemoryPolicyName,
+  TlsConfig,
+  TlsFiles,
 } from './config.js';

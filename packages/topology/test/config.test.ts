@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { applyEnvironment, ConfigError, parseTopology, regionBaseUrl, regionBind } from '@meridian/topology';
+import {
+  applyEnvironment,
+  ConfigError,
+  parseTopology,
+  regionBaseUrl,
+  regionBind,
+  regionTlsFiles,
+  routerTlsFiles,
+} from '@meridian/topology';
 
 const defaultText = readFileSync(new URL('../../../regions.yaml', import.meta.url), 'utf8');
 
@@ -77,7 +85,45 @@ describe('regions.yaml', () => {
     const badUrl = errorOf(defaultText.replace('port: 7702', 'port: 7702\n    url: "http://x.example.com/path"'));
     expect(badUrl.field).toBe('regions[1].url');
     const https = errorOf(defaultText.replace('port: 7702', 'port: 7702\n    url: "https://x.example.com"'));
-    expect(https.message).toContain('TLS');
+    expect(https.field).toBe('regions[1].url');
+    expect(https.message).toContain('serves no TLS');
+  });
+
+  it('reads TLS: a CA for every peer, certificates per region, the router or by default; mistakes are named', () => {
+    const withTls = (text: string): string => `${text}\ntls: { ca: certs/ca.pem, clientCerts: true }\n`;
+    const config = parseTopology(
+      withTls(defaultText.replace('port: 7702', 'port: 7702\n    tls: { cert: certs/w.pem, key: certs/w-key.pem }')),
+    );
+    expect(config.tls).toEqual({ ca: 'certs/ca.pem', clientCerts: true });
+    const west = config.regions[1]!;
+    expect(regionTlsFiles(west, config)).toEqual({ cert: 'certs/w.pem', key: 'certs/w-key.pem' });
+    expect(regionBaseUrl(west, config)).toBe('https://127.0.0.1:7702');
+    // Without a certificate of its own or a default one, a region stays plain HTTP.
+    expect(regionTlsFiles(config.regions[0]!, config)).toBeUndefined();
+    expect(regionBaseUrl(config.regions[0]!, config)).toBe('http://127.0.0.1:7701');
+    expect(routerTlsFiles(config)).toBeUndefined();
+    const everywhere = parseTopology(
+      `${defaultText}\ntls: { ca: certs/ca.pem, cert: certs/all.pem, key: certs/all-key.pem }\n`,
+    );
+    expect(everywhere.regions.every((region) => regionBaseUrl(region, everywhere).startsWith('https://'))).toBe(true);
+    expect(routerTlsFiles(everywhere)).toEqual({ cert: 'certs/all.pem', key: 'certs/all-key.pem' });
+    expect(everywhere.tls?.clientCerts).toBe(false);
+    expect(parseTopology(defaultText).tls).toBeUndefined();
+
+    const noCa = errorOf(defaultText.replace('port: 7702', 'port: 7702\n    tls: { cert: a.pem, key: b.pem }'));
+    expect(noCa.field).toBe('regions[1].tls');
+    expect(noCa.message).toContain('tls.ca');
+    expect(errorOf(withTls(defaultText.replace('port: 7702', 'port: 7702\n    tls: { cert: a.pem }'))).field).toBe(
+      'regions[1].tls.key',
+    );
+    expect(errorOf(`${defaultText}\ntls: { ca: ca.pem, cert: a.pem }\n`).field).toBe('tls.key');
+    expect(errorOf(`${defaultText}\ntls: { cert: a.pem, key: b.pem }\n`).field).toBe('tls.ca');
+    expect(errorOf(`${defaultText}\ntls: { ca: ca.pem, clientCerts: yes please }\n`).field).toBe('tls.clientCerts');
+    const plainUrl = errorOf(
+      `${defaultText.replace('port: 7702', 'port: 7702\n    url: "http://w.example.com"')}\ntls: { ca: ca.pem, cert: a.pem, key: b.pem }\n`,
+    );
+    expect(plainUrl.field).toBe('regions[1].url');
+    expect(plainUrl.message).toContain('use https://');
   });
 
   it('refuses a primary that is not a region', () => {

@@ -48,7 +48,7 @@ export async function execCommand(argv: readonly string[], options: ExecOptions)
   let what: string;
   if (options.region !== undefined) {
     const region = findRegion(loaded.config, options.region);
-    base = regionUrl(region);
+    base = regionUrl(region, loaded.config);
     what = region.name;
   } else {
     if (options.from !== undefined) headers['x-meridian-region'] = findRegion(loaded.config, options.from).name;

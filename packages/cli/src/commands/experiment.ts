@@ -30,7 +30,7 @@ function liveRegions(config: TopologyConfig): { name: string; isPrimary: boolean
   return config.regions.map((region) => ({
     name: region.name,
     isPrimary: region.name === config.primary,
-    url: regionUrl(region),
+    url: regionUrl(region, config),
   }));
 }
 
@@ -136,7 +136,10 @@ async function launch(request: LiveLaunchRequest): Promise<LiveSession> {
       const child = processOf(region);
       if (child.pid === undefined) child.start();
       crashed.delete(region);
-      const url = regionUrl(config.regions.find((candidate) => candidate.name === region)!);
+      const url = regionUrl(
+        config.regions.find((candidate) => candidate.name === region)!,
+        config,
+      );
       await waitHealthy(url, region);
     },
   });

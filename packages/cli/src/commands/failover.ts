@@ -73,7 +73,7 @@ export async function runFailover(
   const { config } = loaded;
   if (options.to === undefined) throw new UsageError('--to <region> is required');
   const target = findRegion(config, options.to);
-  const urlOf = (name: string): string => regionUrl(findRegion(config, name));
+  const urlOf = (name: string): string => regionUrl(findRegion(config, name), config);
   const status = async (name: string): Promise<RegionStatus> => {
     const answer = await httpCall(`${urlOf(name)}/_meridian/status`, { token: adminToken, timeoutMs: 2000 }, name);
     if (answer.status !== 200)

@@ -121,7 +121,7 @@ export async function changeLag(verb: LagAction, options: LagOptions): Promise<L
     loaded.config.regions.map(async (region): Promise<LagReport> => {
       try {
         const call = body === undefined ? { token } : { token, method: 'POST', body };
-        const answer = await httpCall(`${regionUrl(region)}/_meridian/lag`, call, region.name);
+        const answer = await httpCall(`${regionUrl(region, loaded.config)}/_meridian/lag`, call, region.name);
         const parsed = JSON.parse(answer.body) as { links?: Record<string, unknown>[]; error?: string };
         if (answer.status !== 200)
           return { region: region.name, links: undefined, error: parsed.error ?? `answered ${answer.status}` };

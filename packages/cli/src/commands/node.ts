@@ -16,7 +16,15 @@ import {
 import type { DurabilityPolicy } from '@meridian/store';
 import { watchParent } from './parent-watch.js';
 import { historyIdFor, newestRoleState, readRoleState, type RoleState, writeRoleState } from './role-state.js';
-import { EXIT_FATAL, exitCodesForUsage, meridianCode } from './topology-shared.js';
+import {
+  EXIT_FATAL,
+  exitCodesForUsage,
+  httpCall,
+  loadTopology,
+  meridianCode,
+  readTlsMaterial,
+  type TlsMaterial,
+} from './topology-shared.js';
 import {
   applyEnvironment,
   linkDelayMs,
@@ -144,6 +152,28 @@ interface Wiring {
   nodeOptions: Partial<MeridianNodeOptions>;
 }
 
+/** Node options for TLS: what the region serves (HTTPS, WSS, RESP over TLS) and what it trusts going out. */
+function tlsOptionsOf(material: TlsMaterial | undefined, isPrimary: boolean): Partial<MeridianNodeOptions> {
+  if (material === undefined) return {};
+  const { ca, served, clientCerts } = material;
+  const askClients = clientCerts && isPrimary;
+  return {
+    ...(served === undefined
+      ? {}
+      : {
+          tls: {
+            cert: served.cert,
+            key: served.key,
+            ca,
+            requestClientCert: askClients,
+            clientCertRequired: askClients,
+          },
+        }),
+    // A replica shows its own certificate when the primary asks for one (tls.clientCerts).
+    trust: { ca, ...(served === undefined ? {} : { cert: served.cert, key: served.key }) },
+  };
+}
+
 function loadConfig(path: string, env: NodeJS.ProcessEnv): TopologyConfig {
   const file = resolve(path);
   return applyEnvironment(parseTopology(readFileSync(file, 'utf8'), file), env);
@@ -181,6 +211,7 @@ function wiringFromConfig(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
   }
   const { auth, replication } = config;
   const secret = auth.replicationSecret ?? auth.token ?? '';
+  const tls = readTlsMaterial({ config, path: resolve(configPath), dataDir }, self.name);
   const links = new NodeLinks(linkSpecs(config, self.name));
   const addresses = new Map(config.regions.map((r) => [r.name, { host: r.host, port: r.port }]));
   const maxMemoryBytes = self.maxMemoryBytes ?? config.maxMemoryBytes;
@@ -211,7 +242,7 @@ function wiringFromConfig(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
         }
       : {
           replication: {
-            primaryUrl: regionBaseUrl(primary),
+            primaryUrl: regionBaseUrl(primary, config),
             primaryRegion: primary.name,
             secret,
             syncWaitMsMax: replication.syncWaitMsMax,
@@ -227,7 +258,7 @@ function wiringFromConfig(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
     respPort: respPortOf(options, self.respPort),
     dataDir,
     durability: options.durability ?? config.durability,
-    nodeOptions: { ...common, ...role, epoch: state?.epoch ?? 0 },
+    nodeOptions: { ...common, ...role, ...tlsOptionsOf(tls, self.name === config.primary), epoch: state?.epoch ?? 0 },
   };
 }
 
@@ -402,18 +433,20 @@ export class NodeHost {
   }
 
   private async askPeers(configPath: string, region: string): Promise<void> {
-    const config = loadConfig(configPath, this.env);
+    // loadTopology also makes httpCall trust the topology's CA for https:// regions.
+    const { config } = loadTopology(configPath, this.env);
     const token = config.auth.adminToken ?? config.auth.token;
     const answers = await Promise.all(
       config.regions
         .filter((peer) => peer.name !== region)
         .map(async (peer) => {
           try {
-            const response = await fetch(`${regionBaseUrl(peer)}/_meridian/status`, {
-              headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
-              signal: AbortSignal.timeout(2000),
-            });
-            const body = (await response.json()) as { role?: unknown; epoch?: unknown };
+            const answer = await httpCall(
+              `${regionBaseUrl(peer, config)}/_meridian/status`,
+              { token, timeoutMs: 2000 },
+              peer.name,
+            );
+            const body = JSON.parse(answer.body) as { role?: unknown; epoch?: unknown };
             return typeof body.epoch === 'number' && body.role === 'primary'
               ? { name: peer.name, epoch: body.epoch }
               : undefined;
@@ -479,6 +512,34 @@ export class NodeHost {
     if (this.closed) return;
     this.node = await startNode(this.options, this.env, this.control, this.logger);
     this.onSwitch(this.node);
+  }
+
+  /**
+   * SIGHUP: reads the region's certificate files again and serves them to new connections; open ones
+   * (replicas' replication streams, RESP clients) carry on. A file that cannot be read leaves the old
+   * certificate in place and says why.
+   */
+  reloadTls(): void {
+    const { config: configPath, region } = this.options;
+    if (configPath === undefined || region === undefined) return;
+    try {
+      const config = loadConfig(configPath, this.env);
+      const material = readTlsMaterial({ config, path: resolve(configPath), dataDir: '' }, region);
+      if (material?.served === undefined) {
+        this.report('meridian: SIGHUP: this region serves no TLS, nothing to reload', {
+          event: 'tls.reload-skipped',
+          level: 'warn',
+        });
+        return;
+      }
+      this.node.reloadTls({ cert: material.served.cert, key: material.served.key, ca: material.ca });
+      this.report('meridian: SIGHUP: certificate reloaded; new connections get it', { event: 'tls.reloaded' });
+    } catch (error) {
+      this.report(`meridian: SIGHUP: the certificate was not reloaded: ${(error as Error).message}`, {
+        event: 'tls.reload-failed',
+        level: 'error',
+      });
+    }
   }
 
   async close(): Promise<void> {
@@ -628,6 +689,7 @@ export function registerNodeCommand(program: Command): void {
         logger.warn('auth.insecure-no-auth', 'no token, every request is accepted (--insecure-no-auth)');
       }
       stopOnSignals(host, logger);
+      process.on('SIGHUP', () => host.reloadTls());
     });
   exitCodesForUsage(command);
 }

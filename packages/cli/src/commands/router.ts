@@ -1,10 +1,17 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { type MeridianRouter, startRouter } from '@meridian/router';
+import { type MeridianRouter, type RouterOptions, startRouter } from '@meridian/router';
 import { type Logger, reportTo } from '@meridian/metrics';
 import { processLogger, secretsFrom } from './logging.js';
 import { watchParent } from './parent-watch.js';
-import { action, exitCodesForUsage, loadTopology, resolveSecrets } from './topology-shared.js';
+import {
+  action,
+  exitCodesForUsage,
+  type LoadedTopology,
+  loadTopology,
+  readTlsMaterial,
+  resolveSecrets,
+} from './topology-shared.js';
 
 export interface RouterCommandOptions {
   config?: string;
@@ -27,10 +34,20 @@ export async function startRouterFromConfig(options: RouterCommandOptions, logge
   logger?.addSecrets([config.auth.token, config.auth.readonlyToken, config.auth.adminToken, metricsToken]);
   return startRouter({
     config,
+    ...routerTlsOptions(loaded),
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(metricsToken === undefined ? {} : { metricsToken }),
     ...(logger === undefined ? {} : { report: reportTo(logger) }),
   });
+}
+
+/** The router's TLS: the certificate it serves and the CA it checks https:// regions with. */
+export function routerTlsOptions(loaded: LoadedTopology): Pick<RouterOptions, 'tls' | 'trust'> {
+  const tls = readTlsMaterial(loaded, 'router');
+  return {
+    ...(tls === undefined ? {} : { trust: { ca: tls.ca, ...(tls.served ?? {}) } }),
+    ...(tls?.served === undefined ? {} : { tls: tls.served }),
+  };
 }
 
 function stopOnSignals(router: MeridianRouter, logger: Logger): void {
@@ -82,6 +99,18 @@ Examples:
       const router = await startRouterFromConfig(options, logger);
       processLogger(bindings, process.env, [], 'stdout').info('ready', `router at ${router.url}`, { url: router.url });
       stopOnSignals(router, logger);
+      process.on('SIGHUP', () => {
+        try {
+          const served = readTlsMaterial(loadTopology(options.config), 'router')?.served;
+          if (served === undefined) logger.warn('tls.reload-skipped', 'SIGHUP: the router serves no TLS');
+          else {
+            router.reloadTls(served);
+            logger.info('tls.reloaded', 'SIGHUP: certificate reloaded; new connections get it');
+          }
+        } catch (error) {
+          logger.error('tls.reload-failed', `SIGHUP: the certificate was not reloaded: ${(error as Error).message}`);
+        }
+      });
     }),
   );
 }

@@ -61,7 +61,7 @@ export async function collectStatus(loaded: LoadedTopology): Promise<RegionRepor
   const token = secrets.adminToken ?? secrets.token;
   const { config } = loaded;
   const regions = config.regions.map(async (region) => ({
-    ...(await fetchStatus(region.name, regionUrl(region), token)),
+    ...(await fetchStatus(region.name, regionUrl(region, config), token)),
     configuredRole: region.name === config.primary ? ('primary' as const) : ('replica' as const),
   }));
   const router = fetchStatus('router', routerUrl(config), token).then((report) => ({

@@ -3,6 +3,7 @@ import { hasMeridianCode } from '@meridian/engine';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command, CommanderError } from 'commander';
@@ -13,6 +14,9 @@ import {
   applyEnvironment,
   parseTopology,
   regionBaseUrl,
+  regionTlsFiles,
+  routerTlsFiles,
+  type TlsFiles,
 } from '@meridian/topology';
 import { newestRoleState } from './role-state.js';
 
@@ -67,7 +71,72 @@ export function loadTopology(path: string | undefined, env: NodeJS.ProcessEnv = 
   // After a failover, the region folders say who is primary (the newest epoch wins).
   const primary = currentPrimary(configured, dataDir);
   const config = primary === configured.primary ? configured : { ...configured, primary };
+  // The CLI's own calls (status, lag, failover, exec, up's health checks) trust the topology's CA.
+  // Read at the first https:// call: `meridian certs` loads a topology whose CA does not exist yet.
+  const caPath = config.tls?.ca;
+  cliCa = caPath === undefined ? undefined : () => readTlsFile(base, 'tls.ca', caPath);
   return { config, path: absolute, dataDir };
+}
+
+/** Reads the CA of the last topology loaded (for https:// regions); undefined without TLS. */
+let cliCa: (() => Buffer) | undefined;
+
+/** Reads a PEM file named in regions.yaml (relative to it); code MERIDIAN_TLS_FILE_UNREADABLE names the field. */
+export function readTlsFile(base: string, field: string, path: string): Buffer {
+  const absolute = resolve(base, path);
+  try {
+    const pem = readFileSync(absolute);
+    if (!pem.includes('-----BEGIN ')) throw new Error('not a PEM file');
+    return pem;
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new MeridianError(
+      'MERIDIAN_TLS_FILE_UNREADABLE',
+      `${field}: cannot read ${absolute}: ${reason} (\`meridian certs\` makes test certificates)`,
+    );
+  }
+}
+
+/** A certificate and key as PEM, read from the files regions.yaml names. */
+export interface TlsPem {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+/** What a node or the router of a TLS topology serves and trusts, read from disk (again on SIGHUP). */
+export interface TlsMaterial {
+  readonly ca: Buffer;
+  readonly clientCerts: boolean;
+  /** The region's (or router's) certificate, when it serves TLS. */
+  readonly served: TlsPem | undefined;
+}
+
+function readPem(base: string, field: string, files: TlsFiles): TlsPem {
+  return { cert: readTlsFile(base, `${field}.cert`, files.cert), key: readTlsFile(base, `${field}.key`, files.key) };
+}
+
+/** The TLS files of `who` (a region name or 'router'), read now; undefined when the topology has no TLS. */
+export function readTlsMaterial(loaded: LoadedTopology, who: string): TlsMaterial | undefined {
+  const { config } = loaded;
+  if (config.tls === undefined) return undefined;
+  const base = loaded.path === EMBEDDED_CONFIG_PATH ? process.cwd() : dirname(loaded.path);
+  const ca = readTlsFile(base, 'tls.ca', config.tls.ca);
+  let files: TlsFiles | undefined;
+  let field: string;
+  if (who === 'router') {
+    files = routerTlsFiles(config);
+    field = config.router.tls === undefined ? 'tls' : 'router.tls';
+  } else {
+    const index = config.regions.findIndex((region) => region.name === who);
+    const region = config.regions[index];
+    files = region === undefined ? undefined : regionTlsFiles(region, config);
+    field = region?.tls === undefined ? 'tls' : `regions[${index}].tls`;
+  }
+  return {
+    ca,
+    clientCerts: config.tls.clientCerts,
+    served: files === undefined ? undefined : readPem(base, field, files),
+  };
 }
 
 /** The primary of the newest epoch any region's failover.json records; regions.yaml's before any failover. */
@@ -148,13 +217,14 @@ function urlHost(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
-/** How the CLI reaches a region: its `url`, else http://host:port. */
-export function regionUrl(region: RegionConfig): string {
-  return regionBaseUrl(region);
+/** How the CLI reaches a region: its `url`, else http(s)://host:port. */
+export function regionUrl(region: RegionConfig, config: TopologyConfig): string {
+  return regionBaseUrl(region, config);
 }
 
 export function routerUrl(config: TopologyConfig): string {
-  return `http://${urlHost(config.router.host)}:${config.router.port}`;
+  const scheme = routerTlsFiles(config) === undefined ? 'http' : 'https';
+  return `${scheme}://${urlHost(config.router.host)}:${config.router.port}`;
 }
 
 export function findRegion(config: TopologyConfig, name: string): RegionConfig {
@@ -188,7 +258,13 @@ export function httpCall(url: string, call: HttpCall, what: string): Promise<Htt
   if (call.body !== undefined) headers['content-type'] = 'application/json';
   const timeoutMs = call.timeoutMs ?? 5000;
   return new Promise((resolvePromise, reject) => {
-    const request = http.request(url, { method: call.method ?? 'GET', headers, timeout: timeoutMs }, (response) => {
+    const secure = url.startsWith('https:');
+    const options = { method: call.method ?? 'GET', headers, timeout: timeoutMs };
+    const send = (callback: (response: http.IncomingMessage) => void): http.ClientRequest =>
+      secure
+        ? https.request(url, { ...options, ...(cliCa === undefined ? {} : { ca: cliCa() }) }, callback)
+        : http.request(url, options, callback);
+    const request = send((response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => {

@@ -1,8 +1,9 @@
+import { routerTlsOptions } from './router.js';
 import { MeridianError } from '@meridian/engine';
 import net from 'node:net';
 import type { Command } from 'commander';
 import { type MeridianRouter, startRouter } from '@meridian/router';
-import { regionBind } from '@meridian/topology';
+import { type RegionConfig, regionBind, regionTlsFiles, type TopologyConfig } from '@meridian/topology';
 import { NodeHost } from './node.js';
 import { survivePipeClose } from './parent-watch.js';
 import { SupervisedProcess } from './supervisor.js';
@@ -54,9 +55,10 @@ function portFree(host: string, port: number): Promise<boolean> {
   });
 }
 
-function respUrl(region: { host: string; respPort: number | null }): string | undefined {
+function respUrl(region: RegionConfig, config: TopologyConfig): string | undefined {
   if (region.respPort === null) return undefined;
-  return `redis://${region.host.includes(':') ? `[${region.host}]` : region.host}:${region.respPort}`;
+  const scheme = regionTlsFiles(region, config) === undefined ? 'redis' : 'rediss';
+  return `${scheme}://${region.host.includes(':') ? `[${region.host}]` : region.host}:${region.respPort}`;
 }
 
 /** What answers on a busy port: a Meridian node or router says who it is on /_meridian/health. */
@@ -143,8 +145,14 @@ export class RunningTopology {
     const endpoints: Endpoint[] = ordered.map((name) => ({
       name,
       role: name === config.primary ? 'primary' : 'replica',
-      url: regionUrl(config.regions.find((r) => r.name === name)!),
-      resp: respUrl(config.regions.find((r) => r.name === name)!),
+      url: regionUrl(
+        config.regions.find((r) => r.name === name)!,
+        config,
+      ),
+      resp: respUrl(
+        config.regions.find((r) => r.name === name)!,
+        config,
+      ),
     }));
     endpoints.push({ name: 'router', role: 'router', url: routerUrl(config) });
     const processes = [...ordered.map((name) => make(name, ['node', '--region', name])), make('router', ['router'])];
@@ -313,8 +321,14 @@ export class InProcessTopology implements TopologyView {
     const endpoints: Endpoint[] = ordered.map((name) => ({
       name,
       role: name === config.primary ? 'primary' : 'replica',
-      url: regionUrl(config.regions.find((r) => r.name === name)!),
-      resp: respUrl(config.regions.find((r) => r.name === name)!),
+      url: regionUrl(
+        config.regions.find((r) => r.name === name)!,
+        config,
+      ),
+      resp: respUrl(
+        config.regions.find((r) => r.name === name)!,
+        config,
+      ),
     }));
     endpoints.push({ name: 'router', role: 'router', url: routerUrl(config) });
     const running = new InProcessTopology(loaded, secrets, endpoints);
@@ -323,7 +337,10 @@ export class InProcessTopology implements TopologyView {
       for (const region of ordered) {
         running.nodes.push(await NodeHost.start({ config: loaded.path, region, acceptEmpty: true }, nodeEnv));
       }
-      running.router = await startRouter({ config: { ...config, auth: { ...config.auth, ...secrets } } });
+      running.router = await startRouter({
+        config: { ...config, auth: { ...config.auth, ...secrets } },
+        ...routerTlsOptions(loaded),
+      });
     } catch (error) {
       await running.stop();
       throw error;

@@ -7,6 +7,7 @@ import type { PubSubHub } from './hub.js';
 import { encodeRegionReport, parseRegionReport, type RegionSubscriptions } from './region-counts.js';
 import { refuseUpgrade, upgradeCredential } from './upgrade.js';
 import type { Report } from '@meridian/metrics';
+import type { TlsTrust } from '@meridian/replication';
 
 /** Where replicas report their subscriber counts to the primary (authenticated by the replication secret). */
 export const REGION_REPORT_PATH = '/_meridian/pubsub/regions';
@@ -73,6 +74,8 @@ export interface RegionReporterOptions {
   /** A change is reported after at most this long (changes within it share one report). */
   readonly changeDelayMs: number;
   readonly report: Report;
+  /** For an https:// primary: the CA to trust and the client certificate. */
+  readonly trust?: TlsTrust | undefined;
 }
 
 const RECONNECT_MS_MIN = 100;
@@ -110,10 +113,13 @@ export class RegionReporter {
     if (this.stopped || this.socket !== undefined || this.options.link?.partitioned === true) return;
     const url = new URL(REGION_REPORT_PATH, this.options.primaryUrl);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const { trust } = this.options;
     const socket = new WebSocket(url.href, {
       headers: { authorization: `Bearer ${this.options.secret}` },
       perMessageDeflate: false,
       handshakeTimeout: 10_000,
+      ...(trust?.ca === undefined ? {} : { ca: trust.ca }),
+      ...(trust?.cert === undefined || trust.key === undefined ? {} : { cert: trust.cert, key: trust.key }),
     });
     this.socket = socket;
     const link = this.options.link;

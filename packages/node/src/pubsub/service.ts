@@ -12,6 +12,7 @@ import { REGION_REPORT_PATH, RegionReportEndpoint, RegionReporter } from './regi
 import { createSseHandler, KEEP_ALIVE_MS_DEFAULT } from './sse.js';
 import { PUBSUB_WS_PATH, PubSubWsEndpoint, WS_LIMITS_DEFAULT, type WsEndpointLimits } from './ws.js';
 import type { Report } from '@meridian/metrics';
+import type { TlsTrust } from '@meridian/replication';
 
 /** Every pub/sub limit and interval of a node, each with a default (packages/node/PUBSUB.md). */
 export interface PubSubSettings extends WsEndpointLimits {
@@ -41,7 +42,12 @@ export interface PubSubServiceOptions {
   /** A primary with replicas: accept their count reports (authenticated by this secret). */
   readonly acceptReports?: { readonly secret: string };
   /** A replica: report to the primary at `primaryUrl` over the replica→primary `link`. */
-  readonly reportTo?: { readonly primaryUrl: string; readonly secret: string; readonly link: LinkModel | undefined };
+  readonly reportTo?: {
+    readonly primaryUrl: string;
+    readonly secret: string;
+    readonly link: LinkModel | undefined;
+    readonly trust?: TlsTrust | undefined;
+  };
   readonly report: Report;
 }
 

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import type { ByteString } from '@meridian/engine';
 import { RespParser, RespProtocolError, type RespValue, writeReply } from '@meridian/resp';
 import { ClientRegistry } from './clients.js';
@@ -178,8 +179,17 @@ export class RespServer {
   constructor(
     private readonly services: RespServices,
     private readonly report: Report,
+    secure?: tls.TlsOptions,
   ) {
-    this.server = net.createServer((socket) => this.accept(socket));
+    this.server =
+      secure === undefined
+        ? net.createServer((socket) => this.accept(socket))
+        : tls.createServer(secure, (socket) => this.accept(socket));
+  }
+
+  /** Serves a new certificate to new connections (SIGHUP); open ones carry on. */
+  reloadTls(options: tls.SecureContextOptions): void {
+    if (this.server instanceof tls.Server) this.server.setSecureContext(options);
   }
 
   get clientCount(): number {

@@ -1,17 +1,17 @@
-import http from 'node:http';
+import type { OutboundAgents } from '../outbound.js';
 
 /** One GET or POST to a region node's admin endpoint, bounded in time and size. */
 export function nodeCall(
   url: string,
-  options: { token: string | undefined; agent: http.Agent; timeoutMs: number; method?: string; body?: string },
+  options: { token: string | undefined; agent: OutboundAgents; timeoutMs: number; method?: string; body?: string },
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> =
       options.token === undefined ? {} : { authorization: `Bearer ${options.token}` };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const request = http.request(
+    const request = options.agent.request(
       url,
-      { method: options.method ?? 'GET', headers, agent: options.agent, timeout: options.timeoutMs },
+      { method: options.method ?? 'GET', headers, timeout: options.timeoutMs },
       (response) => {
         let body = '';
         response.setEncoding('utf8');

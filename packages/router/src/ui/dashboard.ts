@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ERR_AUTH, type SecretToken, encodeJsonError } from '@meridian/rest';
 import type { TopologyConfig } from '@meridian/topology';
 import type { RegionMonitor } from '../monitor.js';
+import type { OutboundAgents } from '../outbound.js';
 import { type Json, nodeCall, numberField, objectField, parseJson } from './collect.js';
 import { dashboardPage } from './page.js';
 
@@ -64,7 +65,7 @@ export interface DashboardOptions {
   readonly adminToken: SecretToken | undefined;
   /** Sent to the nodes' admin endpoints. */
   readonly nodeToken: string | undefined;
-  readonly agent: http.Agent;
+  readonly agent: OutboundAgents;
   /** Where `meridian experiment` wrote its last run (report.html, summary.json). */
   readonly experimentOutDir: string;
   readonly sampleIntervalMs?: number;
