@@ -285,4 +285,37 @@ describe('TLS across regions', () => {
       connectedBefore,
     );
   });
+  it('meridian node --tls-cert/--tls-key/--tls-ca serves TLS without a config; a missing file stops a node at once, naming the field', async () => {
+    const certs = join(dir, 'certs');
+    await start('standalone', [
+      'node',
+      '--port',
+      '0',
+      '--region',
+      'standalone',
+      '--data-dir',
+      join(dir, 'standalone'),
+      '--tls-cert',
+      join(certs, 'eu-west-1.pem'),
+      '--tls-key',
+      join(certs, 'eu-west-1-key.pem'),
+      '--tls-ca',
+      join(certs, 'ca.pem'),
+    ]);
+    const ready = (children.get('standalone')?.output() ?? '')
+      .split('\n')
+      .map((line) => parseLogLine(line))
+      .find((record) => record?.['event'] === 'ready');
+    const url = new URL(String(ready?.['url']));
+    expect(url.protocol).toBe('https:');
+    const write = await call(Number(url.port), '/', { body: ['SET', 'standalone', 'tls'] });
+    expect(JSON.parse(write.body)).toEqual({ result: 'OK' });
+
+    const broken = join(dir, 'broken.yaml');
+    writeFileSync(broken, readFileSync(configPath, 'utf8').replace('certs/eu-west-1.pem', 'certs/missing.pem'));
+    const run = await runCli(['node', '--config', broken, '--region', 'eu-west-1'], ENV);
+    expect(run.code).toBe(78);
+    expect(`${run.stdout}${run.stderr}`).toContain('MERIDIAN_TLS_FILE_UNREADABLE');
+    expect(`${run.stdout}${run.stderr}`).toContain('regions[1].tls.cert: cannot read');
+  });
 });

@@ -24,6 +24,7 @@ import {
   meridianCode,
   readTlsMaterial,
   type TlsMaterial,
+  withTlsFlags,
 } from './topology-shared.js';
 import {
   applyEnvironment,
@@ -70,6 +71,11 @@ export interface NodeCommandOptions {
    * will full-resync to its empty keyspace. Without it such a primary refuses to start.
    */
   acceptEmpty?: boolean;
+  /** Serve this certificate (PEM) instead of regions.yaml's, or without a config at all. */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** The CA to check the primary's certificate (and replicas' client certificates) against. */
+  tlsCa?: string;
 }
 
 const RETAIN_ENTRIES_DEFAULT = 100_000;
@@ -156,7 +162,7 @@ interface Wiring {
 function tlsOptionsOf(material: TlsMaterial | undefined, isPrimary: boolean): Partial<MeridianNodeOptions> {
   if (material === undefined) return {};
   const { ca, served, clientCerts } = material;
-  const askClients = clientCerts && isPrimary;
+  const askClients = clientCerts && isPrimary && ca !== undefined;
   return {
     ...(served === undefined
       ? {}
@@ -211,7 +217,7 @@ function wiringFromConfig(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
   }
   const { auth, replication } = config;
   const secret = auth.replicationSecret ?? auth.token ?? '';
-  const tls = readTlsMaterial({ config, path: resolve(configPath), dataDir }, self.name);
+  const tls = withTlsFlags(readTlsMaterial({ config, path: resolve(configPath), dataDir }, self.name), options);
   const links = new NodeLinks(linkSpecs(config, self.name));
   const addresses = new Map(config.regions.map((r) => [r.name, { host: r.host, port: r.port }]));
   const maxMemoryBytes = self.maxMemoryBytes ?? config.maxMemoryBytes;
@@ -286,6 +292,7 @@ function standaloneWiring(options: NodeCommandOptions, env: NodeJS.ProcessEnv): 
       readonlyToken: env['MERIDIAN_READONLY_TOKEN'],
       adminToken: env['MERIDIAN_ADMIN_TOKEN'],
       metricsToken: env['MERIDIAN_METRICS_TOKEN'],
+      ...tlsOptionsOf(withTlsFlags(undefined, options), true),
     },
   };
 }
@@ -521,10 +528,15 @@ export class NodeHost {
    */
   reloadTls(): void {
     const { config: configPath, region } = this.options;
-    if (configPath === undefined || region === undefined) return;
     try {
-      const config = loadConfig(configPath, this.env);
-      const material = readTlsMaterial({ config, path: resolve(configPath), dataDir: '' }, region);
+      const fromConfig =
+        configPath === undefined || region === undefined
+          ? undefined
+          : readTlsMaterial(
+              { config: loadConfig(configPath, this.env), path: resolve(configPath), dataDir: '' },
+              region,
+            );
+      const material = withTlsFlags(fromConfig, this.options);
       if (material?.served === undefined) {
         this.report('meridian: SIGHUP: this region serves no TLS, nothing to reload', {
           event: 'tls.reload-skipped',
@@ -625,6 +637,12 @@ export function registerNodeCommand(program: Command): void {
       (text: string) => (text === 'none' ? null : parsePort(text)),
     )
     .option('--host <host>', 'address to bind (default: the region’s host, else 127.0.0.1)')
+    .option('--tls-cert <file>', 'serve HTTPS/WSS/RESP over TLS with this PEM certificate (over regions.yaml’s)')
+    .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
+    .option(
+      '--tls-ca <file>',
+      'the CA (PEM) the primary’s and replicas’ certificates are checked against (over tls.ca)',
+    )
     .option('--insecure-no-auth', 'serve without a token (loopback hosts only)', false)
     .option(
       '--data-dir <dir>',

@@ -11,9 +11,11 @@ import {
   loadTopology,
   readTlsMaterial,
   resolveSecrets,
+  type TlsFlags,
+  withTlsFlags,
 } from './topology-shared.js';
 
-export interface RouterCommandOptions {
+export interface RouterCommandOptions extends TlsFlags {
   config?: string;
   port?: number;
 }
@@ -34,7 +36,7 @@ export async function startRouterFromConfig(options: RouterCommandOptions, logge
   logger?.addSecrets([config.auth.token, config.auth.readonlyToken, config.auth.adminToken, metricsToken]);
   return startRouter({
     config,
-    ...routerTlsOptions(loaded),
+    ...routerTlsOptions(loaded, options),
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(metricsToken === undefined ? {} : { metricsToken }),
     ...(logger === undefined ? {} : { report: reportTo(logger) }),
@@ -42,8 +44,8 @@ export async function startRouterFromConfig(options: RouterCommandOptions, logge
 }
 
 /** The router's TLS: the certificate it serves and the CA it checks https:// regions with. */
-export function routerTlsOptions(loaded: LoadedTopology): Pick<RouterOptions, 'tls' | 'trust'> {
-  const tls = readTlsMaterial(loaded, 'router');
+export function routerTlsOptions(loaded: LoadedTopology, flags: TlsFlags = {}): Pick<RouterOptions, 'tls' | 'trust'> {
+  const tls = withTlsFlags(readTlsMaterial(loaded, 'router'), flags);
   return {
     ...(tls === undefined ? {} : { trust: { ca: tls.ca, ...(tls.served ?? {}) } }),
     ...(tls?.served === undefined ? {} : { tls: tls.served }),
@@ -81,6 +83,9 @@ export function registerRouterCommand(program: Command): void {
     .description('run the geo-router: reads to the nearest healthy region, writes to the primary')
     .option('--config <path>', 'topology file (default: ./regions.yaml, else the built-in five-region default)')
     .option('--port <port>', 'listen on this port instead of router.port (0 = any free port)', parsePort)
+    .option('--tls-cert <file>', 'serve HTTPS/WSS with this PEM certificate (over regions.yaml’s router.tls)')
+    .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
+    .option('--tls-ca <file>', 'the CA (PEM) https:// regions are checked against (over tls.ca)')
     .addHelpText(
       'after',
       `
@@ -101,7 +106,7 @@ Examples:
       stopOnSignals(router, logger);
       process.on('SIGHUP', () => {
         try {
-          const served = readTlsMaterial(loadTopology(options.config), 'router')?.served;
+          const served = withTlsFlags(readTlsMaterial(loadTopology(options.config), 'router'), options)?.served;
           if (served === undefined) logger.warn('tls.reload-skipped', 'SIGHUP: the router serves no TLS');
           else {
             router.reloadTls(served);

@@ -84,17 +84,19 @@ let cliCa: (() => Buffer) | undefined;
 /** Reads a PEM file named in regions.yaml (relative to it); code MERIDIAN_TLS_FILE_UNREADABLE names the field. */
 export function readTlsFile(base: string, field: string, path: string): Buffer {
   const absolute = resolve(base, path);
-  try {
-    const pem = readFileSync(absolute);
-    if (!pem.includes('-----BEGIN ')) throw new Error('not a PEM file');
-    return pem;
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new MeridianError(
+  const refuse = (reason: string): MeridianError =>
+    new MeridianError(
       'MERIDIAN_TLS_FILE_UNREADABLE',
       `${field}: cannot read ${absolute}: ${reason} (\`meridian certs\` makes test certificates)`,
     );
+  let pem: Buffer;
+  try {
+    pem = readFileSync(absolute);
+  } catch (error) {
+    throw refuse((error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message);
   }
+  if (!pem.includes('-----BEGIN ')) throw refuse('not a PEM file');
+  return pem;
 }
 
 /** A certificate and key as PEM, read from the files regions.yaml names. */
@@ -105,7 +107,8 @@ export interface TlsPem {
 
 /** What a node or the router of a TLS topology serves and trusts, read from disk (again on SIGHUP). */
 export interface TlsMaterial {
-  readonly ca: Buffer;
+  /** undefined: a certificate given by flags alone, with no CA to check peers against. */
+  readonly ca: Buffer | undefined;
   readonly clientCerts: boolean;
   /** The region's (or router's) certificate, when it serves TLS. */
   readonly served: TlsPem | undefined;
@@ -113,6 +116,35 @@ export interface TlsMaterial {
 
 function readPem(base: string, field: string, files: TlsFiles): TlsPem {
   return { cert: readTlsFile(base, `${field}.cert`, files.cert), key: readTlsFile(base, `${field}.key`, files.key) };
+}
+
+/** `--tls-cert`, `--tls-key`, `--tls-ca` of `meridian node` and `meridian router`. */
+export interface TlsFlags {
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+}
+
+/**
+ * The flags over what regions.yaml says (`material`): --tls-cert/--tls-key replace the served certificate,
+ * --tls-ca the CA; paths are relative to the working directory. Read now (again on SIGHUP).
+ */
+export function withTlsFlags(material: TlsMaterial | undefined, flags: TlsFlags): TlsMaterial | undefined {
+  const { tlsCert, tlsKey, tlsCa } = flags;
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+    throw new UsageError('--tls-cert and --tls-key go together: give both or neither');
+  }
+  if (tlsCert === undefined && tlsCa === undefined) return material;
+  const cwd = process.cwd();
+  const served =
+    tlsCert === undefined || tlsKey === undefined
+      ? material?.served
+      : { cert: readTlsFile(cwd, '--tls-cert', tlsCert), key: readTlsFile(cwd, '--tls-key', tlsKey) };
+  return {
+    ca: tlsCa === undefined ? material?.ca : readTlsFile(cwd, '--tls-ca', tlsCa),
+    clientCerts: material?.clientCerts ?? false,
+    served,
+  };
 }
 
 /** The TLS files of `who` (a region name or 'router'), read now; undefined when the topology has no TLS. */
