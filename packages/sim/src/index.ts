@@ -19,7 +19,7 @@ export type {
   VisibilityPoint,
 } from './summary.js';
 export { renderReport } from './report-html.js';
-export { registerExperimentCommand, experimentOptionsFromFlags } from './cli-command.js';
+export { registerExperimentCommand, experimentOptionsFromFlags, progressLine } from './cli-command.js';
 export type { ExperimentCommandHooks } from './cli-command.js';
 export { benchSimulator } from './bench.js';
 export type { BenchResult } from './bench.js';

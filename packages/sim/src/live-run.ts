@@ -42,6 +42,8 @@ export interface LiveOutcome {
   converged: { caughtUp: string[]; behind: string[] };
   digestChecks: number;
   guaranteeChecks: number;
+  /** Set when the run was interrupted: requests were issued for `measuredMs` of `plannedMs`. */
+  partial?: { measuredMs: number; plannedMs: number };
 }
 
 function errorMessage(error: unknown): string {
@@ -122,6 +124,9 @@ export class LiveRun {
     this.channel = `meridian:experiment:${this.runId}`;
   }
 
+  /** Requests issued by the workload and the probes (progress). */
+  private issued = 0;
+
   async run(): Promise<LiveOutcome> {
     this.checkRunnable();
     await this.waitInSync(this.live.nowMs() + Math.max(this.options.warmupMs, 10_000));
@@ -131,7 +136,7 @@ export class LiveRun {
     const endMs = this.startMs + this.options.durationMs;
     this.deadlineMs = endMs + Math.min(this.options.drainMsMax, LIVE_DRAIN_MS_MAX);
     const faults = this.options.faults.map((fault) => this.scheduleFault(fault));
-    await this.drive(endMs);
+    const stoppedMs = await this.drive(endMs);
     await Promise.all(faults);
     await this.drain();
     await this.awaitDeliveries();
@@ -140,8 +145,11 @@ export class LiveRun {
     const converged = await this.waitInSync(this.deadlineMs + 5_000);
     const digestChecks = await this.compareDigests(converged.caughtUp);
     const guaranteeChecks = checkLiveReads(this.writes, this.reads, this.recorder);
+    const measuredMs = Math.max(1, Math.round(stoppedMs - this.startMs));
+    const partial = stoppedMs < endMs ? { measuredMs, plannedMs: this.options.durationMs } : undefined;
     return {
-      options: this.options,
+      options: partial === undefined ? this.options : { ...this.options, durationMs: measuredMs },
+      ...(partial === undefined ? {} : { partial }),
       probeOptions: this.probeOptions,
       regionNames: this.regionNames,
       replicaRegions: this.replicaNames,
@@ -178,8 +186,11 @@ export class LiveRun {
     }
   }
 
-  /** Open-loop arrivals until `endMs`, issued from a ~1 ms ticker (Poisson times, seeded). */
-  private async drive(endMs: number): Promise<void> {
+  /**
+   * Open-loop arrivals until `endMs`, issued from a ~1 ms ticker (Poisson times, seeded); returns when it
+   * stopped (earlier when `options.interrupt` fired: scheduled faults still run to their end).
+   */
+  private async drive(endMs: number): Promise<number> {
     const { writesPerSecond, readsPerSecond } = this.options.workload;
     const publishers = this.random.fork('publishers');
     const streams = [
@@ -207,13 +218,19 @@ export class LiveRun {
       const percent = Math.min(100, Math.floor(((nowMs - this.startMs) / this.options.durationMs) * 100));
       if (percent > reportedPercent && this.options.progress !== undefined) {
         reportedPercent = percent;
-        this.options.progress({ simulatedMs: nowMs - this.startMs, totalMs: this.options.durationMs });
+        this.options.progress({
+          simulatedMs: nowMs - this.startMs,
+          totalMs: this.options.durationMs,
+          eventsRun: this.issued,
+        });
       }
-      if (nowMs >= endMs) return;
+      if (nowMs >= endMs) return endMs;
+      if (this.options.interrupt?.aborted === true) return nowMs;
       let soonestMs = endMs;
       for (const stream of streams) {
         while (stream.nextMs <= nowMs && stream.nextMs < endMs) {
           stream.issue();
+          this.issued++;
           stream.nextMs -= (1000 / stream.perSecond) * Math.log(stream.random.nextOpen());
         }
         soonestMs = Math.min(soonestMs, stream.nextMs);

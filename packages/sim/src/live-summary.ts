@@ -159,6 +159,7 @@ export function summarizeLive(outcome: LiveOutcome): ExperimentSummary {
       convergedReplicas: outcome.converged.caughtUp,
       replicasBehind: outcome.converged.behind,
     },
+    ...(outcome.partial === undefined ? {} : { partial: outcome.partial }),
   };
 }
 

@@ -33,6 +33,8 @@ export interface WorkloadOptions {
 export interface ProgressReport {
   simulatedMs: number;
   totalMs: number;
+  /** Events run so far (timers in sim mode, requests in live mode). */
+  eventsRun?: number;
 }
 
 /**
@@ -79,6 +81,13 @@ export interface ExperimentOptions {
   liveProbes?: LiveProbeOptions;
   /** Called about 100 times during a run. */
   progress?: (report: ProgressReport) => void;
+  /** Aborted (Ctrl-C): the run stops at the next step and reports what it measured so far, marked partial. */
+  interrupt?: AbortSignal;
+  /**
+   * Awaited between the run's ~100 steps: the CLI lets the event loop turn there (setImmediate), so a
+   * Ctrl-C is seen mid-run. The simulation itself never touches timers.
+   */
+  betweenSteps?: () => Promise<void>;
   /** The config and faults paths and flags that reproduce this run (for the replay command). */
   replay?: { configPath?: string; faultsPath?: string };
   /** Tests only: wraps each replica's applier (e.g. to inject a corrupt one). */

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExperimentResult } from './experiment.js';
-import { renderReport } from './report-html.js';
+import { partialLine, renderReport } from './report-html.js';
 import type { ExperimentSummary } from './summary.js';
 
 function csv(header: readonly string[], rows: readonly (readonly (string | number | null)[])[]): string {
@@ -169,6 +169,7 @@ function pad(text: string | number, width: number): string {
 export function formatTerminalTable(result: ExperimentResult): string {
   const { summary } = result;
   const lines: string[] = [];
+  if (summary.partial !== undefined) lines.push(partialLine(summary.partial));
   lines.push(
     `seed ${summary.seed}: ${summary.totals.writes} writes, ${summary.totals.reads} reads, ${summary.totals.publishes} publishes, ${summary.totals.failedRequests} failed; ${(result.wallClockMs / 1000).toFixed(1)} s wall clock (${result.speedup.toFixed(1)}× real time)`,
   );

@@ -1,6 +1,11 @@
 import type { ExperimentSummary, ReadFigures } from './summary.js';
 import { chart, type ChartSeries, escapeXml, PALETTE } from './svg.js';
 
+/** What an interrupted run says first, in the terminal table and report.html. */
+export function partialLine(partial: { measuredMs: number; plannedMs: number }): string {
+  return `PARTIAL: interrupted after ${(partial.measuredMs / 1000).toFixed(1)} s of the ${(partial.plannedMs / 1000).toFixed(1)} s planned; the figures cover that part only`;
+}
+
 function replicaEntries(summary: ExperimentSummary): [string, ExperimentSummary['regions'][string]][] {
   return Object.entries(summary.regions).filter(([, region]) => region.role === 'replica');
 }
@@ -131,6 +136,7 @@ table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;pad
 .chart-title{font-size:13px;font-weight:600}.tick,.legend,.band-label{font-size:10px}.axis-label{font-size:11px}
 </style></head><body>
 <h1>Meridian staleness experiment</h1>
+${summary.partial === undefined ? '' : `<p class="partial"><strong>${escapeXml(partialLine(summary.partial))}</strong></p>`}
 <p>Mode ${summary.mode}, seed ${summary.seed}, primary ${escapeXml(String(summary.config['primary']))}, ${summary.totals.writes} writes, ${summary.totals.reads} reads and ${summary.totals.publishes} publishes over ${Number(summary.config['durationMs']) / 1000} simulated seconds. ${escapeXml(summary.visibilityMethod)}.</p>
 <h2>Replication lag per region</h2>${lagTable(summary)}
 <h2>Pub/sub delivery per region, beside replication lag</h2>${pubsubTable(summary)}

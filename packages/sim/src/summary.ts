@@ -118,6 +118,8 @@ export interface ExperimentSummary {
     convergedReplicas: string[];
     replicasBehind: string[];
   };
+  /** Present only when the run was interrupted (Ctrl-C): the figures cover `measuredMs` of `plannedMs`. */
+  partial?: { measuredMs: number; plannedMs: number };
 }
 
 export function readFigures(cells: readonly ReadCell[]): ReadFigures {
@@ -440,6 +442,7 @@ export function summarize(outcome: SimulationOutcome): ExperimentSummary {
       convergedReplicas: outcome.converged.caughtUp,
       replicasBehind: outcome.converged.behind,
     },
+    ...(outcome.partial === undefined ? {} : { partial: outcome.partial }),
   };
 }
 

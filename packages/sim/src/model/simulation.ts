@@ -23,6 +23,8 @@ export interface SimulationOutcome {
   /** Replicas that had (and had not) caught up with the primary at the end. */
   converged: { caughtUp: string[]; behind: string[] };
   timersRun: number;
+  /** Set when the run was interrupted: the workload measured only `measuredMs` of `plannedMs`. */
+  partial?: { measuredMs: number; plannedMs: number };
 }
 
 /** Runs one simulated experiment. Throws SimulationInvariantError when an invariant fails. */
@@ -73,7 +75,8 @@ export async function simulate(options: ExperimentOptions, replayCommand: string
   scheduleWorkload(options, scheduler, traffic, random, startMs, endMs);
   for (const fault of options.faults) cluster.scheduleFault(fault, startMs);
   scheduleDigestSamples(scheduler, cluster, options.digestCheckEveryMs, startMs, endMs);
-  await runWithProgress(options, scheduler, endMs);
+  const reachedMs = await runWithProgress(options, scheduler, endMs);
+  if (reachedMs < endMs) return interrupted(options, scheduler, cluster, recorder, invariants, startMs, reachedMs);
   const finishedMs = await drain(options, scheduler, cluster, endMs, config.replication.syncWaitMsMax);
   const converged = cluster.checkConverged();
   cluster.checkMessagesDelivered(converged.caughtUp);
@@ -135,15 +138,45 @@ function scheduleDigestSamples(
   clock.setTimer(startMs + everyMs / 2 - clock.nowMs(), sample);
 }
 
-async function runWithProgress(options: ExperimentOptions, scheduler: SimScheduler, endMs: number): Promise<void> {
+/** Runs to `endMs` in about 100 steps; returns where it stopped (earlier when `options.interrupt` fired). */
+async function runWithProgress(options: ExperimentOptions, scheduler: SimScheduler, endMs: number): Promise<number> {
   const totalMs = endMs - SIM_EPOCH_MS;
   const stepMs = Math.max(1, totalMs / 100);
   for (let t = SIM_EPOCH_MS + stepMs; ; t += stepMs) {
     const until = Math.min(t, endMs);
     await scheduler.runUntil(until);
-    options.progress?.({ simulatedMs: until - SIM_EPOCH_MS, totalMs });
-    if (until >= endMs) return;
+    options.progress?.({ simulatedMs: until - SIM_EPOCH_MS, totalMs, eventsRun: scheduler.timersRun });
+    if (until < endMs) await options.betweenSteps?.();
+    if (until >= endMs || options.interrupt?.aborted === true) return until;
   }
+}
+
+/**
+ * An interrupted run: what was measured up to `reachedMs`, as if the workload had been that long. No
+ * drain and no convergence verdict (replicas may be behind mid-run); invariants checked so far held.
+ */
+function interrupted(
+  options: ExperimentOptions,
+  scheduler: SimScheduler,
+  cluster: SimCluster,
+  recorder: Recorder,
+  invariants: InvariantChecker,
+  startMs: number,
+  reachedMs: number,
+): SimulationOutcome {
+  const measuredMs = Math.max(1, reachedMs - startMs);
+  return {
+    options: { ...options, durationMs: measuredMs },
+    recorder,
+    cluster,
+    invariants,
+    workloadStartMs: startMs,
+    workloadEndMs: startMs + measuredMs,
+    endMs: Math.max(reachedMs, startMs + measuredMs),
+    converged: cluster.checkConverged(),
+    timersRun: scheduler.timersRun,
+    partial: { measuredMs: Math.max(0, reachedMs - startMs), plannedMs: options.durationMs },
+  };
 }
 
 /** Lets answers in flight arrive and replicas catch up; returns when it stopped. */
