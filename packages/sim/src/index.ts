@@ -43,3 +43,5 @@ export type { KolmogorovSmirnovResult } from './live-stats.js';
 export { LIVE_DEFAULTS } from './cli-command.js';
 export type { LiveLaunchRequest, LiveSession, StalenessFlags } from './cli-command.js';
 export type { LiveProbeOptions } from './options.js';
+export { ARTICLE_CROSSOVER, costCsv, costHtml, costLines, costOf, DEFAULT_PRICING, parsePricing } from './cost.js';
+export type { CostPoint, CostReport, Pricing } from './cost.js';
