@@ -70,8 +70,9 @@ function replicaSummary(
   const { sorted, measured } = sortedLags(outcome, region);
   const settings = model.current;
   const { options } = outcome;
-  const messagesPerSecond =
-    (outcome.committedWrites * 1000) / options.durationMs + 1000 / options.topology.replication.heartbeatMs;
+  const messagesPerSecond = (outcome.committedWrites * 1000) / options.durationMs;
+  const heartbeatMs = options.topology.replication.heartbeatMs;
+  const perMessage = settings.jitterMode === 'per-message';
   const lagMs = percentiles(sorted);
   return {
     role: 'replica',
@@ -81,17 +82,18 @@ function replicaSummary(
     receiveLagMs: lagMs,
     appliedWrites: sorted.length,
     unappliedWrites: measured - sorted.length,
-    tVisibility: grid.map((tMs) => ({
-      tMs,
-      measured: measured === 0 ? 0 : round6(countAtMost(sorted, tMs) / measured),
-      predicted: round6(predictedVisibility(model, tMs)),
-    })),
-    predictedWithHeadOfLine:
-      settings.jitterMode === 'per-message'
-        ? grid.map((tMs) =>
-            round6(orderedLinkVisibility(settings.jitter, settings.baseDelayMs, messagesPerSecond, tMs)),
-          )
-        : null,
+    tVisibility: grid.map((tMs) => {
+      const idle = predictedVisibility(model, tMs);
+      const loaded = perMessage
+        ? orderedLinkVisibility(settings.jitter, settings.baseDelayMs, messagesPerSecond, tMs, heartbeatMs)
+        : idle;
+      return {
+        tMs,
+        measured: measured === 0 ? 0 : round6(countAtMost(sorted, tMs) / measured),
+        predicted: round6(loaded),
+        predictedIdleLink: round6(idle),
+      };
+    }),
     lagHistogram: histogram(sorted, 30, Math.max(1, quantile(sorted, 0.99) * 1.2)),
     lagOverTime: lagOverTime(outcome, region),
   };
@@ -109,8 +111,7 @@ function primarySummary(
     receiveLagMs: zero,
     appliedWrites: outcome.probes.filter((probe) => probe.ok).length,
     unappliedWrites: 0,
-    tVisibility: grid.map((tMs) => ({ tMs, measured: 1, predicted: 1 })),
-    predictedWithHeadOfLine: null,
+    tVisibility: grid.map((tMs) => ({ tMs, measured: 1, predicted: 1, predictedIdleLink: 1 })),
     lagHistogram: [],
     lagOverTime: [],
   };

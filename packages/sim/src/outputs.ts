@@ -47,9 +47,9 @@ export function csvFiles(summary: ExperimentSummary): Record<string, string> {
       ]),
     ),
     't-visibility.csv': csv(
-      ['region', 'tMs', 'measured', 'predicted', 'predictedWithHeadOfLine'],
+      ['region', 'tMs', 'measured', 'predicted', 'predictedIdleLink'],
       regions.flatMap(([name, r]) =>
-        r.tVisibility.map((p, i) => [name, p.tMs, p.measured, p.predicted, r.predictedWithHeadOfLine?.[i] ?? null]),
+        r.tVisibility.map((p) => [name, p.tMs, p.measured, p.predicted, p.predictedIdleLink]),
       ),
     ),
     'lag-over-time.csv': csv(

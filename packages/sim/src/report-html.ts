@@ -19,21 +19,18 @@ function visibilityCharts(summary: ExperimentSummary): string[] {
         points: region.tVisibility.map((p) => [p.tMs, p.measured] as const),
       },
       {
-        name: 'predicted (lag model)',
+        name: 'predicted (loaded link)',
         color: PALETTE[1] as string,
         dashed: true,
         points: region.tVisibility.map((p) => [p.tMs, p.predicted] as const),
       },
-    ];
-    const ordered = region.predictedWithHeadOfLine;
-    if (ordered !== null) {
-      series.push({
-        name: 'predicted with head-of-line',
+      {
+        name: 'idle link',
         color: PALETTE[2] as string,
         dashed: true,
-        points: region.tVisibility.map((p, i) => [p.tMs, ordered[i] ?? 0] as const),
-      });
-    }
+        points: region.tVisibility.map((p) => [p.tMs, p.predictedIdleLink] as const),
+      },
+    ];
     return chart({
       title: `t-visibility: ${name}`,
       xLabel: 't after commit (ms)',

@@ -94,12 +94,37 @@ export function orderedLinkVisibility(
   baseDelayMs: number,
   messagesPerSecond: number,
   tMs: number,
+  heartbeatMs = 0,
 ): number {
   const w = tMs - baseDelayMs;
   const own = jitter.cdf(w);
-  if (own === 0 || messagesPerSecond <= 0) return own;
+  if (own === 0) return own;
   const lambdaPerMs = messagesPerSecond / 1000;
-  return own * Math.exp(-lambdaPerMs * tailIntegral(jitter, w));
+  const poisson = messagesPerSecond <= 0 ? 1 : Math.exp(-lambdaPerMs * tailIntegral(jitter, w));
+  return own * poisson * (heartbeatMs > 0 ? periodicFactor(jitter, w, heartbeatMs) : 1);
+}
+
+/** Phases of the heartbeat period averaged over (the write lands anywhere between two heartbeats). */
+const HEARTBEAT_PHASES = 64;
+
+/**
+ * Heartbeats are not Poisson: one every `periodMs`. A write sent u ms after the last one follows
+ * heartbeats sent u, u + h, u + 2h … ms earlier; none holds it past w iff each drew X ≤ w + u + k·h.
+ * Averaged over the phase u, uniform on [0, h): E_u[Π_k F(w + u + k·h)].
+ */
+function periodicFactor(jitter: Distribution, w: number, periodMs: number): number {
+  let sum = 0;
+  for (let phase = 0; phase < HEARTBEAT_PHASES; phase++) {
+    const u = ((phase + 0.5) / HEARTBEAT_PHASES) * periodMs;
+    let product = 1;
+    for (let k = 0; k < 1_000_000; k++) {
+      const f = jitter.cdf(w + u + k * periodMs);
+      product *= f;
+      if (1 - f < 1e-12 || product === 0) break;
+    }
+    sum += product;
+  }
+  return sum / HEARTBEAT_PHASES;
 }
 
 /** ∫₀^∞ (1 − F(w + s)) ds by the trapezoid rule on a grid that grows with s. */

@@ -18,7 +18,7 @@ import {
   sortedCopy,
 } from './stats.js';
 
-export const SUMMARY_FORMAT = 2;
+export const SUMMARY_FORMAT = 3;
 export const MERIDIAN_VERSION = '0.1.0';
 
 export const VISIBILITY_METHOD =
@@ -30,7 +30,14 @@ export const PUBSUB_METHOD =
 export interface VisibilityPoint {
   tMs: number;
   measured: number;
+  /**
+   * The link as configured and loaded in this run: with per-message jitter, the ordered-link curve
+   * (head-of-line blocking behind every log entry at the run's rate and behind the periodic heartbeats);
+   * with per-link jitter, the delay distribution itself.
+   */
   predicted: number;
+  /** One message on an idle link: the delay distribution alone. */
+  predictedIdleLink: number;
 }
 
 export interface ReadFigures {
@@ -74,8 +81,6 @@ export interface RegionSummary {
   appliedWrites: number;
   unappliedWrites: number;
   tVisibility: VisibilityPoint[];
-  /** The ordered-link (head-of-line) prediction at the same t values as tVisibility. */
-  predictedWithHeadOfLine: number[] | null;
   lagHistogram: { fromMs: number; toMs: number; count: number }[];
   lagOverTime: { startMs: number; p50: number; p99: number; max: number; writes: number }[];
   /** Reads by clients in this region, per consistency level. */
@@ -289,7 +294,11 @@ function replicaSummary(
   const total = applied.length;
   const settings = model.current;
   const { options } = outcome;
-  const messagesPerSecond = (total * 1000) / options.durationMs + 1000 / options.topology.replication.heartbeatMs;
+  // Every log entry (writes, PUBLISHes, expiry DELs) shares the link, in order; heartbeats come periodically.
+  const { recorder } = outcome;
+  const entries = Number.isFinite(recorder.firstOffset) ? recorder.lastOffset - recorder.firstOffset + 1 : total;
+  const messagesPerSecond = (entries * 1000) / options.durationMs;
+  const heartbeatMs = options.topology.replication.heartbeatMs;
   const perMessage = settings.jitterMode === 'per-message';
   // The last bin also counts every longer lag (fault tails).
   const tailMs = Math.max(1, quantile(sortedApplied, 0.99) * 1.2);
@@ -300,14 +309,18 @@ function replicaSummary(
     receiveLagMs: percentiles(sortedReceived),
     appliedWrites: sortedApplied.length,
     unappliedWrites: total - sortedApplied.length,
-    tVisibility: grid.map((tMs) => ({
-      tMs,
-      measured: total === 0 ? 0 : round6(countAtMost(sortedApplied, tMs) / total),
-      predicted: round6(predictedVisibility(model, tMs)),
-    })),
-    predictedWithHeadOfLine: perMessage
-      ? grid.map((tMs) => round6(orderedLinkVisibility(settings.jitter, settings.baseDelayMs, messagesPerSecond, tMs)))
-      : null,
+    tVisibility: grid.map((tMs) => {
+      const idle = predictedVisibility(model, tMs);
+      const loaded = perMessage
+        ? orderedLinkVisibility(settings.jitter, settings.baseDelayMs, messagesPerSecond, tMs, heartbeatMs)
+        : idle;
+      return {
+        tMs,
+        measured: total === 0 ? 0 : round6(countAtMost(sortedApplied, tMs) / total),
+        predicted: round6(loaded),
+        predictedIdleLink: round6(idle),
+      };
+    }),
     lagHistogram: histogram(sortedApplied, 30, tailMs),
     lagOverTime: lagOverTime(outcome, applied),
   };
@@ -326,8 +339,7 @@ function primarySummary(
     receiveLagMs: zero,
     appliedWrites: writes,
     unappliedWrites: 0,
-    tVisibility: grid.map((tMs) => ({ tMs, measured: 1, predicted: 1 })),
-    predictedWithHeadOfLine: null,
+    tVisibility: grid.map((tMs) => ({ tMs, measured: 1, predicted: 1, predictedIdleLink: 1 })),
     lagHistogram: [],
     lagOverTime: [],
   };

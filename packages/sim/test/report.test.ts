@@ -43,10 +43,10 @@ describe('experiment outputs', () => {
       expect(Object.keys(region?.lagMs ?? {}).sort()).toEqual(['max', 'p50', 'p90', 'p99', 'p999']);
       expect(region?.tVisibility.length).toBeGreaterThan(10);
       for (const point of region?.tVisibility ?? [])
-        expect(Object.keys(point).sort()).toEqual(['measured', 'predicted', 'tMs']);
+        expect(Object.keys(point).sort()).toEqual(['measured', 'predicted', 'predictedIdleLink', 'tMs']);
     }
     const visibility = await readFile(join(outDir, 't-visibility.csv'), 'utf8');
-    expect(visibility.split('\n')[0]).toBe('region,tMs,measured,predicted,predictedWithHeadOfLine');
+    expect(visibility.split('\n')[0]).toBe('region,tMs,measured,predicted,predictedIdleLink');
     const reads = await readFile(join(outDir, 'reads.csv'), 'utf8');
     expect(reads).toMatch(/^eu-west-1,session,\d+,/m);
     for (const file of ['lag.csv', 'lag-over-time.csv', 'writes.csv', 'faults.csv'])

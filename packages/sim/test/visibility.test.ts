@@ -15,6 +15,7 @@ describe('t-visibility against the lag model', () => {
     const measured = region?.tVisibility.map((p) => p.measured);
     expect(measured).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
     expect(region?.tVisibility.map((p) => p.predicted)).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
+    expect(region?.tVisibility.map((p) => p.predictedIdleLink)).toEqual([0, 0, 0, 0, 1, 1, 1, 1]);
     expect(region?.lagMs.p50).toBeCloseTo(120, 6);
     expect(region?.lagMs.max).toBeCloseTo(120, 6);
     expect(region?.appliedWrites).toBeGreaterThan(200);
@@ -47,7 +48,10 @@ describe('t-visibility against the lag model', () => {
     for (const point of region?.tVisibility ?? []) {
       const expected = point.tMs < delayMs ? 0 : 1 - Math.exp(-(point.tMs - delayMs) / meanMs);
       expect(Math.abs(point.measured - expected), `t = ${point.tMs}`).toBeLessThan(0.05);
-      expect(point.predicted).toBeCloseTo(expected, 5);
+      expect(point.predictedIdleLink).toBeCloseTo(expected, 5);
+      // The loaded link's curve is a little lower (blocking behind earlier entries) and closer still.
+      expect(point.predicted).toBeLessThanOrEqual(point.predictedIdleLink);
+      expect(Math.abs(point.measured - point.predicted), `t = ${point.tMs}`).toBeLessThan(0.03);
     }
   });
 
@@ -69,14 +73,13 @@ describe('t-visibility against the lag model', () => {
     });
     const { summary } = await runStalenessExperiment(options);
     const region = summary.regions['eu-west-1'];
-    const ordered = region?.predictedWithHeadOfLine ?? [];
-    expect(ordered).toHaveLength(grid.length);
-    region?.tVisibility.forEach((point, i) => {
-      expect(Math.abs(point.measured - (ordered[i] as number)), `t = ${point.tMs}`).toBeLessThan(0.05);
+    expect(region?.tVisibility).toHaveLength(grid.length);
+    region?.tVisibility.forEach((point) => {
+      expect(Math.abs(point.measured - point.predicted), `t = ${point.tMs}`).toBeLessThan(0.05);
     });
-    // At t = D + mean, light load predicts 63 %; blocking behind earlier messages cuts it to about 30 %.
+    // At t = D + mean, an idle link gives 63 %; blocking behind earlier messages cuts it to about 30 %.
     const atMean = region?.tVisibility.find((p) => p.tMs === delayMs + meanMs);
-    expect(atMean?.predicted).toBeCloseTo(1 - Math.exp(-1), 5);
-    expect(atMean?.measured).toBeLessThan((atMean?.predicted ?? 0) - 0.2);
+    expect(atMean?.predictedIdleLink).toBeCloseTo(1 - Math.exp(-1), 5);
+    expect(atMean?.measured).toBeLessThan((atMean?.predictedIdleLink ?? 0) - 0.2);
   });
 });
