@@ -83,3 +83,35 @@ describe('t-visibility against the lag model', () => {
     expect(atMean?.measured).toBeLessThan((atMean?.predictedIdleLink ?? 0) - 0.2);
   });
 });
+
+describe('one definition of a stale read in sim and live', () => {
+  it('a read is stale only against writes acknowledged before it was sent, not against every commit at execution', async () => {
+    // Every client is in eu-west-1, 100 ms from the primary. A write travels there and back (≈ 200 ms), and
+    // replication delivers it to eu-west-1 after 100 ms, before its acknowledgement comes back: no read sent
+    // after an acknowledgement can miss the write, so nothing is stale, although many reads execute while a
+    // newer write is committed at the primary and not yet applied here (stale under "newer at execution").
+    const config = topology(2, '  delay: 100');
+    const options = quickOptions(config, (o) => {
+      o.seed = 3;
+      o.durationMs = 20_000;
+      o.workload.keyCount = 5;
+      o.workload.writesPerSecond = 100;
+      o.workload.readsPerSecond = 400;
+      o.workload.publishesPerSecond = 0;
+      o.workload.consistencyMix = { eventual: 1 };
+      o.workload.regionWeights = { 'us-east-1': 0, 'eu-west-1': 1 };
+    });
+    const { summary } = await runStalenessExperiment(options);
+    const eventual = summary.consistency['eventual'];
+    expect(eventual?.reads).toBeGreaterThan(5_000);
+    expect(eventual?.staleReads).toBe(0);
+    // Sent from the primary's region instead, the acknowledgement comes back long before eu-west-1 applies it.
+    const fromPrimary = quickOptions(config, (o) => {
+      Object.assign(o, { ...options, seed: 3 });
+      o.workload = { ...options.workload, regionWeights: { 'us-east-1': 1, 'eu-west-1': 1 } };
+    });
+    const mixed = await runStalenessExperiment(fromPrimary);
+    expect(mixed.summary.regions['eu-west-1']?.reads['eventual']?.staleReads).toBeGreaterThan(100);
+    expect(mixed.summary.regions['us-east-1']?.reads['eventual']?.staleReads).toBe(0);
+  });
+});

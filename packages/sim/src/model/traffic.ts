@@ -109,6 +109,13 @@ export class Traffic {
   /** Per key: offsets of its writes and their exact commit times, oldest first. */
   private readonly keyOffsets: number[][];
   private readonly keyCommitMs: number[][];
+  /**
+   * Per key: when its writes' clients got their acknowledgements (in time order) and the newest offset
+   * acknowledged by then. A read is stale iff it returned an offset older than a write of its key that was
+   * acknowledged before the read was sent: the definition live mode can observe, so both modes count alike.
+   */
+  private readonly keyAckMs: number[][];
+  private readonly keyAckedNewest: number[][];
   private readonly nearest = new Map<string, MutableRegionState[]>();
   /** Per client region, the client links to each region of `nearest`, in the same order. */
   private readonly nearestLinks = new Map<string, LinkModel[]>();
@@ -134,6 +141,8 @@ export class Traffic {
   ) {
     this.keyOffsets = workload.keys.map(() => []);
     this.keyCommitMs = workload.keys.map(() => []);
+    this.keyAckMs = workload.keys.map(() => []);
+    this.keyAckedNewest = workload.keys.map(() => []);
     this.readPaths = workload.keys.map((key) => `/get/${encodeURIComponent(key)}`);
     for (const from of cluster.regionNames) {
       const order = byDelay(cluster.config, (to) => cluster.links.baseDelayMs(from, to));
@@ -362,6 +371,9 @@ export class Traffic {
 
   private writeDone(request: WriteRequest, offset: number): void {
     const { client, key } = request;
+    const ackedNewest = this.keyAckedNewest[key] as number[];
+    (this.keyAckMs[key] as number[]).push(this.scheduler.nowMs());
+    ackedNewest.push(Math.max(ackedNewest[ackedNewest.length - 1] ?? 0, offset));
     client.token = Math.max(client.token, offset);
     client.ownWrites.set(key, Math.max(client.ownWrites.get(key) ?? 0, offset));
     if (!request.measured) return;
@@ -506,9 +518,9 @@ export class Traffic {
     const version = this.versionOf(reply);
     const offsets = this.keyOffsets[request.key] as number[];
     const newest = offsets[offsets.length - 1] ?? 0;
-    request.stale = version < newest;
+    request.stale = version < this.ackedNewestBefore(request.key, request.startMs);
     request.servedByPrimary = node === cluster.primaryName;
-    this.checkAtExecution(request, version, node);
+    this.checkAtExecution(request, version, node, version < newest);
     const token = cluster.position(node);
     const bytes = REQUEST_BYTES + (typeof reply === 'string' ? reply.length : 0);
     this.reply(
@@ -530,11 +542,24 @@ export class Traffic {
     return offset;
   }
 
-  /** Strong reads see the newest version; bounded reads hold every write older than the bound. */
-  private checkAtExecution(request: ReadRequest, version: number, node: string): void {
+  /** The newest offset of `key` whose write was acknowledged to its client at or before `atMs` (0: none). */
+  private ackedNewestBefore(key: number, atMs: number): number {
+    const times = this.keyAckMs[key] as number[];
+    let low = 0;
+    let high = times.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if ((times[middle] as number) <= atMs) low = middle + 1;
+      else high = middle;
+    }
+    return low === 0 ? 0 : ((this.keyAckedNewest[key] as number[])[low - 1] as number);
+  }
+
+  /** Strong reads see the newest committed version; bounded reads hold every write older than the bound. */
+  private checkAtExecution(request: ReadRequest, version: number, node: string, behindPrimary: boolean): void {
     const consistency = request.client.consistency;
     this.invariants.guaranteeChecks++;
-    if (consistency.level === 'strong' && request.stale) {
+    if (consistency.level === 'strong' && behindPrimary) {
       this.invariants.fail(
         `strong read of ${this.workload.keys[request.key] ?? ''} at ${node} returned offset ${version}, the primary has newer`,
       );
