@@ -138,6 +138,47 @@ describe('replication by effects', () => {
   });
 });
 
+describe('FUNCTION DUMP and RESTORE', () => {
+  const lib = (name: string, fn: string, value: string): string =>
+    `#!lua name=${name}\nredis.register_function{function_name='${fn}', callback=function() return '${value}' end, flags={'no-writes'}}`;
+
+  it('round-trips libraries, with the APPEND, REPLACE and FLUSH policies, and RESTORE reaches replicas', () => {
+    const source = engineWith();
+    run(source, 'FUNCTION', 'LOAD', lib('alpha', 'a', 'one'));
+    run(source, 'FUNCTION', 'LOAD', lib('beta', 'b', 'two'));
+    const payload = run(source, 'FUNCTION', 'DUMP') as string;
+    expect(typeof payload).toBe('string');
+
+    const target = engineWith();
+    const replica = new Engine({ role: 'replica', scriptRunner: new LuaScriptRunner() });
+    const restored = target.execute(['FUNCTION', 'RESTORE', payload], 1);
+    expect(restored.reply).toEqual(expect.objectContaining({ value: 'OK' }));
+    replica.applyEffects(restored.effects, 1);
+    for (const engine of [target, replica]) {
+      expect(engine.execute(['FCALL_RO', 'a', '0'], 2).reply).toBe('one');
+      expect(engine.execute(['FCALL_RO', 'b', '0'], 2).reply).toBe('two');
+    }
+    // APPEND (the default) refuses a library that exists, and changes nothing.
+    expect(errorOf(run(target, 'FUNCTION', 'RESTORE', payload))).toBe('ERR Library alpha already exists');
+    // REPLACE takes the dumped version over the one loaded since.
+    run(target, 'FUNCTION', 'LOAD', 'REPLACE', lib('alpha', 'a', 'changed'));
+    expect(run(target, 'FCALL', 'a', '0')).toBe('changed');
+    run(target, 'FUNCTION', 'RESTORE', payload, 'REPLACE');
+    expect(run(target, 'FCALL', 'a', '0')).toBe('one');
+    // FLUSH drops every library first, the ones not in the payload too.
+    run(target, 'FUNCTION', 'LOAD', lib('gamma', 'g', 'three'));
+    run(target, 'FUNCTION', 'RESTORE', payload, 'FLUSH');
+    expect(errorOf(run(target, 'FCALL', 'g', '0'))).toBe('ERR Function not found');
+    expect(run(target, 'FCALL', 'b', '0')).toBe('two');
+    expect(errorOf(run(target, 'FUNCTION', 'RESTORE', payload, 'MERGE'))).toBe(
+      'ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.',
+    );
+    expect(errorOf(run(target, 'FUNCTION', 'RESTORE', `${payload.slice(0, -2)}xx`))).toBe(
+      'ERR DUMP payload version or checksum are wrong',
+    );
+  });
+});
+
 describe('snapshots', () => {
   it('carry scripts and libraries to a replica that full-resyncs, without changing the keyspace digest', async () => {
     const { dumpKeyspace, loadSnapshotEntry } = await import('@meridian/engine');
