@@ -160,6 +160,48 @@ describe('where scripts run', () => {
     });
   });
 
+  it('scripts declared read-only (#!lua flags=no-writes, no-writes functions) are served by the replica too', async () => {
+    const written = await cluster.command('primary-1', ['SET', 'declared', 'yes']);
+    const token = { 'upstash-sync-token': String(written.headers['upstash-sync-token']) };
+    const body = "#!lua flags=no-writes\nreturn redis.call('get', KEYS[1])";
+    const evaluated = await request(cluster.url('replica-1'), '/', ['EVAL', body, 1, 'declared'], token);
+    expect(evaluated.body).toEqual({ result: 'yes' });
+    expect(evaluated.headers['x-meridian-served-by']).toBe('replica-1');
+    const sha = (await cluster.command('primary-1', ['SCRIPT', 'LOAD', body])).body as { result: string };
+    const bySha = await request(cluster.url('replica-1'), '/', ['EVALSHA', sha.result, 1, 'declared'], token);
+    expect(bySha.body).toEqual({ result: 'yes' });
+    expect(bySha.headers['x-meridian-served-by']).toBe('replica-1');
+    const library =
+      "#!lua name=peeklib\nredis.register_function{function_name='peek', callback=function(keys) return redis.call('get', keys[1]) end, flags={'no-writes'}}";
+    await cluster.command('primary-1', ['FUNCTION', 'LOAD', 'REPLACE', library]);
+    // A replica that does not know the function yet forwards the call: wait until the library arrived.
+    for (let i = 0; i < 200; i++) {
+      const probe = await cluster.command('replica-1', ['FCALL_RO', 'peek', 1, 'declared']);
+      if ((probe.body as { result?: unknown }).result === 'yes') break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const called = await request(cluster.url('replica-1'), '/', ['FCALL', 'peek', 1, 'declared'], token);
+    expect(called.body).toEqual({ result: 'yes' });
+    expect(called.headers['x-meridian-served-by']).toBe('replica-1');
+    // A write inside a no-writes script is refused where it runs; a script without the flag goes to the primary.
+    const refused = await cluster.command('replica-1', [
+      'EVAL',
+      "#!lua flags=no-writes\nreturn redis.call('del', 'declared')",
+      0,
+    ]);
+    expect(refused.body).toEqual({
+      error: expect.stringContaining('Write commands are not allowed from read-only scripts.') as unknown,
+    });
+    expect(refused.headers['x-meridian-served-by']).toBe('replica-1');
+    const plain = await request(
+      cluster.url('replica-1'),
+      '/',
+      ['EVAL', "return redis.call('get', KEYS[1])", 1, 'declared'],
+      token,
+    );
+    expect(plain.headers['x-meridian-served-by']).toBe('primary-1');
+  });
+
   it('a script loaded at the primary is known in every region, and its writes converge', async () => {
     const loaded = await cluster.command('primary-1', [
       'SCRIPT',

@@ -56,7 +56,7 @@ export class ReplicaExecutor implements CommandRouter {
   }
 
   run(batch: CommandBatch, context: RunContext): RunResult | Promise<RunResult> {
-    if (mustForward(batch)) return this.forward(context, holdsWait(batch));
+    if (mustForward(batch, this.options.engine)) return this.forward(context, holdsWait(batch));
     const position = this.options.position;
     const state = {
       replicationId: this.options.replicationId(),
@@ -111,9 +111,10 @@ function holdsWait(batch: CommandBatch): boolean {
 }
 
 /** Transactions, and batches with any command that needs the primary, go there whatever the read decision. */
-function mustForward(batch: CommandBatch): boolean {
+function mustForward(batch: CommandBatch, engine: Engine): boolean {
   if (batch.kind === 'transaction') return true;
-  return batch.kind === 'command' ? needsPrimary(batch.argv) : batch.commands.some(needsPrimary);
+  const primaryOnly = (argv: readonly ByteString[]): boolean => needsPrimary(argv) && !engine.declaresNoWrites(argv);
+  return batch.kind === 'command' ? primaryOnly(batch.argv) : batch.commands.some(primaryOnly);
 }
 
 /**

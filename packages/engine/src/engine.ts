@@ -103,6 +103,28 @@ export class Engine {
     return info;
   }
 
+  /**
+   * Whether `argv` calls a script declared read-only: EVAL of a `#!lua flags=…,no-writes` script, EVALSHA of
+   * such a cached script, FCALL of a function registered with `no-writes` (Redis 7 runs these on replicas).
+   * Anything unknown or malformed is not (the primary answers it).
+   */
+  declaresNoWrites(argv: readonly ByteString[]): boolean {
+    const name = (argv[0] ?? '').toLowerCase();
+    if (name === 'eval' || name === 'evalsha') {
+      const body = name === 'eval' ? argv[1] : this.scripts.scripts.get((argv[1] ?? '').toLowerCase());
+      if (body === undefined || !body.startsWith('#!lua')) return false;
+      const shebang = body.slice(0, body.indexOf('\n') >>> 0);
+      const flags = /(?:^|\s)flags=(\S*)/.exec(shebang)?.[1];
+      return flags !== undefined && flags.split(',').includes('no-writes');
+    }
+    if (name === 'fcall') {
+      const functionName = argv[1] ?? '';
+      const library = this.scripts.libraries.get(this.scripts.functions.get(functionName) ?? '');
+      return library?.functions.find((fn) => fn.name === functionName)?.flags.includes('no-writes') === true;
+    }
+    return false;
+  }
+
   /** Runs one client command at time `nowMs`. */
   execute(argv: readonly ByteString[], nowMs: number): ExecResult {
     const ctx = this.begin(nowMs, false);
