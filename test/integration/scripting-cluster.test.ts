@@ -242,6 +242,32 @@ describe('where scripts run', () => {
       ['EVAL_RO', "return redis.call('get', KEYS[1])", 1, 'tx'],
     ]);
     expect(transaction.body).toEqual([{ result: 'OK' }, { result: 15 }, { result: '15' }]);
+    // Sent to a replica: a pipeline or transaction holding a writing script is forwarded whole to the primary;
+    // one of read-only scripts only is served where it arrives.
+    const forwarded = await request(cluster.url('replica-1'), '/pipeline', [
+      ['EVAL', "return redis.call('incr', KEYS[1])", 1, 'pipe'],
+      ['EVAL_RO', "return redis.call('get', KEYS[1])", 1, 'pipe'],
+    ]);
+    expect(forwarded.body).toEqual([{ result: 3 }, { result: '3' }]);
+    expect(forwarded.headers['x-meridian-served-by']).toBe('primary-1');
+    const atReplica = await request(cluster.url('replica-1'), '/multi-exec', [
+      ['EVAL', "return redis.call('incrby', KEYS[1], ARGV[1])", 1, 'tx', 1],
+      ['EVAL_RO', "return redis.call('get', KEYS[1])", 1, 'tx'],
+    ]);
+    expect(atReplica.body).toEqual([{ result: 16 }, { result: '16' }]);
+    expect(atReplica.headers['x-meridian-served-by']).toBe('primary-1');
+    const token = { 'upstash-sync-token': String(atReplica.headers['upstash-sync-token']) };
+    const readOnly = await request(
+      cluster.url('replica-1'),
+      '/pipeline',
+      [
+        ['EVAL_RO', "return redis.call('get', KEYS[1])", 1, 'tx'],
+        ['EVAL_RO', 'return ARGV[1]', 0, 'ro'],
+      ],
+      token,
+    );
+    expect(readOnly.body).toEqual([{ result: '16' }, { result: 'ro' }]);
+    expect(readOnly.headers['x-meridian-served-by']).toBe('replica-1');
   });
 
   it('a script past busy-reply-threshold is stopped with BUSY; the node answers others meanwhile and after', async () => {
