@@ -1,9 +1,7 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { parseTopology, type TopologyConfig } from '@meridian/topology';
 import { type ExperimentResult, ExperimentUnavailableError, runStalenessExperiment } from './experiment.js';
-import { costCsv, costHtml, costLines, costOf, DEFAULT_PRICING, parsePricing } from './cost.js';
 import { parseFaultSchedule } from './faults.js';
 import type { LiveTopology } from './live.js';
 import { LIVE_POLL_INTERVAL_MS_DEFAULT, LIVE_PROBES_PER_SECOND_DEFAULT } from './live-run.js';
@@ -72,7 +70,7 @@ export const LIVE_DEFAULTS = {
   clientsPerRegion: 4,
 } as const;
 
-function number(text: string): number {
+export function flagNumber(text: string): number {
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value) || value < 0)
     throw new InvalidArgumentError('must be a number ≥ 0');
@@ -84,23 +82,34 @@ function pairs(text: string): Record<string, number> {
   for (const part of text.split(',')) {
     const at = part.lastIndexOf(':');
     if (at <= 0) throw new InvalidArgumentError(`expected name:weight pairs, got "${part}"`);
-    out[part.slice(0, at).trim()] = number(part.slice(at + 1));
+    out[part.slice(0, at).trim()] = flagNumber(part.slice(at + 1));
   }
   return out;
 }
 
-function range(text: string): [number, number] {
+export function flagRange(text: string): [number, number] {
   const match = /^(\d+)(?:-(\d+))?$/.exec(text.trim());
   if (match === null) throw new InvalidArgumentError('expected BYTES or MIN-MAX');
   const min = Number(match[1]);
   return [min, match[2] === undefined ? min : Number(match[2])];
 }
 
-/** `meridian experiment staleness …`: the CLI calls this once to add the subcommand. */
-export function registerExperimentCommand(program: Command, hooks: ExperimentCommandHooks = {}): Command {
-  const experiment =
-    program.commands.find((command) => command.name() === 'experiment') ??
-    program.command('experiment').description('run experiments');
+/**
+ * An experiment the `meridian experiment` command offers: it adds its subcommand (flags, help, action).
+ * A new experiment is a new file with one of these, listed in EXPERIMENTS.
+ */
+export interface ExperimentPlugin {
+  readonly name: string;
+  register(experiment: Command, hooks: ExperimentCommandHooks): void;
+}
+
+/** `meridian experiment staleness`: replication lag, t-visibility, stale reads and latency per region and level. */
+export const stalenessExperiment: ExperimentPlugin = {
+  name: 'staleness',
+  register: (experiment, hooks) => registerStaleness(experiment, hooks),
+};
+
+function registerStaleness(experiment: Command, hooks: ExperimentCommandHooks): void {
   experiment
     .command('staleness')
     .description('measure replication lag, t-visibility, stale reads and latency per region and consistency level')
@@ -110,30 +119,30 @@ export function registerExperimentCommand(program: Command, hooks: ExperimentCom
         .default('sim'),
     )
     .option('--config <file>', 'topology (default: ./regions.yaml, else the built-in five-region default)')
-    .option('--seed <n>', 'random seed (sim mode replays exactly from it)', number)
+    .option('--seed <n>', 'random seed (sim mode replays exactly from it)', flagNumber)
     .option('--out <dir>', 'output folder', 'experiment-out')
     .option('--faults <file>', 'fault schedule (YAML or JSON)')
     .option('--faults-json <json>', 'fault schedule inline')
-    .option('--duration-ms <ms>', 'simulated workload length', number)
-    .option('--warmup-ms <ms>', 'simulated time before the workload', number)
-    .option('--writes-per-second <n>', 'open-loop write rate (all clients)', number)
-    .option('--reads-per-second <n>', 'open-loop read rate (all clients)', number)
-    .option('--publishes-per-second <n>', 'open-loop PUBLISH rate (all clients; one subscriber per region)', number)
-    .option('--clients-per-region <n>', 'clients in each region', number)
-    .option('--keys <n>', 'number of keys', number)
-    .option('--zipf <s>', 'zipf exponent of key popularity (0: uniform)', number)
-    .option('--value-bytes <min-max>', 'value size range', range)
+    .option('--duration-ms <ms>', 'simulated workload length', flagNumber)
+    .option('--warmup-ms <ms>', 'simulated time before the workload', flagNumber)
+    .option('--writes-per-second <n>', 'open-loop write rate (all clients)', flagNumber)
+    .option('--reads-per-second <n>', 'open-loop read rate (all clients)', flagNumber)
+    .option('--publishes-per-second <n>', 'open-loop PUBLISH rate (all clients; one subscriber per region)', flagNumber)
+    .option('--clients-per-region <n>', 'clients in each region', flagNumber)
+    .option('--keys <n>', 'number of keys', flagNumber)
+    .option('--zipf <s>', 'zipf exponent of key popularity (0: uniform)', flagNumber)
+    .option('--value-bytes <min-max>', 'value size range', flagRange)
     .option('--consistency <mix>', 'client share per level, e.g. eventual:1,session:1,bounded=250:1,strong:1', pairs)
     .option('--region-weights <weights>', 'traffic share per region, e.g. us-east-1:2,eu-west-1:1', pairs)
-    .option('--client-local-delay-ms <ms>', 'client ↔ node delay within a region', number)
-    .option('--disk-sync-ms <ms>', 'simulated time for a write to become durable', number)
+    .option('--client-local-delay-ms <ms>', 'client ↔ node delay within a region', flagNumber)
+    .option('--disk-sync-ms <ms>', 'simulated time for a write to become durable', flagNumber)
     .option('--progress', 'show progress on stderr even when it is not a terminal')
     .option('--attach', 'live: run against the topology already running (`meridian up`) instead of launching one')
     .option('--free-ports', 'live: launch on free ports with a temporary data folder (not the config ports)')
     .option(
       '--probes-per-second <n>',
       `live: probe writes per second (default ${LIVE_PROBES_PER_SECOND_DEFAULT})`,
-      number,
+      flagNumber,
     )
     .addOption(
       new Option('--probe-method <method>', 'live: how probes see visibility (see docs/experiments.md)')
@@ -143,7 +152,7 @@ export function registerExperimentCommand(program: Command, hooks: ExperimentCom
     .option(
       '--poll-interval-ms <ms>',
       `live, poll: time between probe reads (default ${LIVE_POLL_INTERVAL_MS_DEFAULT})`,
-      number,
+      flagNumber,
     )
     .addHelpText(
       'after',
@@ -200,66 +209,6 @@ Examples:
       console.log(
         `wrote ${paths.length} files to ${flags.out} (report: ${paths.find((p) => p.endsWith('report.html')) ?? ''})`,
       );
-    });
-  registerCostCommand(experiment, hooks);
-  return experiment;
-}
-
-interface CostFlags {
-  config?: string;
-  seed?: number;
-  out: string;
-  pricing?: string;
-  durationMs?: number;
-  writesPerSecond?: number;
-  readsPerSecond?: number;
-  publishesPerSecond?: number;
-  keys?: number;
-  valueBytes?: [number, number];
-}
-
-/**
- * `meridian experiment cost`: the simulated workload, scaled to a month, priced per request (as the seed
- * article gives Upstash's pay-as-you-go) and as fixed instances per region; the crossover and a chart.
- */
-function registerCostCommand(experiment: Command, hooks: ExperimentCommandHooks): void {
-  experiment
-    .command('cost')
-    .description('price the simulated workload per request and as fixed instances per region; find the crossover')
-    .option('--config <file>', 'topology (default: ./regions.yaml, else the built-in five-region default)')
-    .option('--pricing <file>', 'prices (JSON; see pricing.json); default: the seed article’s 2026 figures')
-    .option('--seed <n>', 'random seed', number)
-    .option('--out <dir>', 'output folder', 'experiment-out')
-    .option('--duration-ms <ms>', 'simulated workload length', number)
-    .option('--writes-per-second <n>', 'open-loop write rate (all clients)', number)
-    .option('--reads-per-second <n>', 'open-loop read rate (all clients)', number)
-    .option('--publishes-per-second <n>', 'open-loop PUBLISH rate', number)
-    .option('--keys <n>', 'number of keys (the stored data)', number)
-    .option('--value-bytes <min-max>', 'value size range', range)
-    .addHelpText(
-      'after',
-      `
-Writes cost.json, cost.csv (cost against traffic) and cost.html (with the chart) to --out.
-
-Examples:
-  $ meridian experiment cost
-  $ meridian experiment cost --pricing pricing.json --writes-per-second 50 --reads-per-second 5000`,
-    )
-    .action(async (flags: CostFlags) => {
-      const configPath = flags.config ?? hooks.defaultConfigPath?.() ?? 'regions.yaml';
-      const options = await experimentOptionsFromFlags({ ...flags, mode: 'sim', config: configPath });
-      const pricing =
-        flags.pricing === undefined
-          ? DEFAULT_PRICING
-          : parsePricing(await readFile(flags.pricing, 'utf8'), flags.pricing);
-      const { summary } = await runStalenessExperiment(options);
-      const report = costOf(summary, options, pricing);
-      await mkdir(flags.out, { recursive: true });
-      await writeFile(join(flags.out, 'cost.json'), `${JSON.stringify(report, null, 2)}\n`);
-      await writeFile(join(flags.out, 'cost.csv'), costCsv(report));
-      await writeFile(join(flags.out, 'cost.html'), costHtml(report));
-      for (const line of costLines(report)) console.log(line);
-      console.log(`wrote cost.json, cost.csv and cost.html to ${flags.out}`);
     });
 }
 

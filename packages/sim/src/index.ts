@@ -19,8 +19,10 @@ export type {
   VisibilityPoint,
 } from './summary.js';
 export { renderReport } from './report-html.js';
-export { registerExperimentCommand, experimentOptionsFromFlags, progressLine } from './cli-command.js';
-export type { ExperimentCommandHooks } from './cli-command.js';
+export { experimentOptionsFromFlags, progressLine, stalenessExperiment } from './cli-command.js';
+export { costExperiment } from './cost-command.js';
+export { EXPERIMENTS, registerExperimentCommand } from './experiments.js';
+export type { ExperimentCommandHooks, ExperimentPlugin } from './cli-command.js';
 export { benchSimulator } from './bench.js';
 export type { BenchResult } from './bench.js';
 export { orderedLinkVisibility, percentiles, quantile } from './stats.js';

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { experimentOptionsFromFlags, registerExperimentCommand } from '@meridian/sim';
+import {
+  EXPERIMENTS,
+  experimentOptionsFromFlags,
+  type ExperimentPlugin,
+  registerExperimentCommand,
+  stalenessExperiment,
+} from '@meridian/sim';
 
 const YAML = `version: 1
 primary: us-east-1
@@ -91,5 +97,27 @@ describe('meridian experiment staleness', () => {
     await expect(program.parseAsync(['experiment', 'staleness', '--mode', 'fast'], { from: 'user' })).rejects.toThrow(
       /fast/,
     );
+  });
+  it('offers every experiment plug-in as a subcommand; a new experiment is one more plug-in', async () => {
+    const names = (program: Command): string[] =>
+      (program.commands.find((command) => command.name() === 'experiment')?.commands ?? []).map((c) => c.name());
+    const standard = new Command().exitOverride();
+    registerExperimentCommand(standard);
+    expect(names(standard)).toEqual(EXPERIMENTS.map((plugin) => plugin.name));
+    expect(names(standard)).toEqual(['staleness', 'cost']);
+    let ran = '';
+    const echo: ExperimentPlugin = {
+      name: 'echo',
+      register: (experiment) => {
+        experiment.command('echo <word>').action((word: string) => {
+          ran = word;
+        });
+      },
+    };
+    const extended = new Command().exitOverride();
+    registerExperimentCommand(extended, {}, [stalenessExperiment, echo]);
+    expect(names(extended)).toEqual(['staleness', 'echo']);
+    await extended.parseAsync(['experiment', 'echo', 'hello'], { from: 'user' });
+    expect(ran).toBe('hello');
   });
 });
