@@ -206,6 +206,31 @@ describe('TLS across regions', () => {
     expect(reply).toBe('+OK\r\n$14\r\nhello over tls\r\n');
   });
 
+  it('pub/sub over WSS: a subscriber on a replica receives a message published at the primary, counted there', async () => {
+    const ws = new WebSocket(`wss://127.0.0.1:${ports[1]}/_meridian/pubsub`, {
+      ca,
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    const events: { type?: string; message?: string }[] = [];
+    ws.on('message', (data: Buffer) => events.push(JSON.parse(data.toString('utf8')) as { type?: string }));
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    try {
+      ws.send(JSON.stringify({ op: 'subscribe', channels: ['tls-news'] }));
+      await until('the subscription', async () => (events.some((e) => e.type === 'subscribe') ? true : undefined));
+      // The replica reports its subscriber to the primary over WSS (with its client certificate): PUBLISH counts it.
+      await until('the replica to report its subscriber', async () => {
+        const published = await call(ports[0] as number, '/', { body: ['PUBLISH', 'tls-news', 'hello'] });
+        return (JSON.parse(published.body) as { result: number }).result >= 1 ? true : undefined;
+      });
+      await until('the message', async () => (events.some((e) => e.message === 'hello') ? true : undefined));
+    } finally {
+      ws.close();
+    }
+  });
+
   it('the CLI reaches https:// regions with the topology CA', async () => {
     const run = await runCli(['status', '--config', configPath, '--json'], ENV);
     expect(run.code, run.stderr).toBe(0);
