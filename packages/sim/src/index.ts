@@ -47,3 +47,4 @@ export type { LiveLaunchRequest, LiveSession, StalenessFlags } from './cli-comma
 export type { LiveProbeOptions } from './options.js';
 export { ARTICLE_CROSSOVER, costCsv, costHtml, costLines, costOf, DEFAULT_PRICING, parsePricing } from './cost.js';
 export type { CostPoint, CostReport, Pricing } from './cost.js';
+export { REPLICA_ENTRIES_BEFORE_SNAPSHOT } from './model/nodes.js';

@@ -1,5 +1,5 @@
 import { type BatchOutcome, PrimaryExecutor } from '@meridian/core';
-import { Engine, loadSnapshotEntry, type SnapshotEntry, assert } from '@meridian/engine';
+import { dumpKeyspace, Engine, loadSnapshotEntry, type SnapshotEntry, assert } from '@meridian/engine';
 import { LuaScriptRunner } from '@meridian/script';
 import type { SeededRandom } from '@meridian/lag';
 import {
@@ -135,7 +135,13 @@ export class SimPrimaryNode {
   }
 }
 
-/** What a replica has on disk: the snapshot it last loaded and the entries applied since. */
+/**
+ * Entries a replica keeps on its disk before it snapshots its keyspace and drops them, as a real node's
+ * snapshots and retention do: a long run's memory is bounded by this, not by the run's length.
+ */
+export const REPLICA_ENTRIES_BEFORE_SNAPSHOT = 20_000;
+
+/** What a replica has on disk: the snapshot it last took or loaded and the entries applied since. */
 class ReplicaDisk {
   snapshot: { entries: readonly SnapshotEntry[]; offset: number; replicationId: string } = {
     entries: [],
@@ -152,6 +158,7 @@ class DurableApplier implements ReplicaApplier {
   constructor(
     private readonly inner: EngineApplier,
     private readonly disk: ReplicaDisk,
+    private readonly engine: Engine,
   ) {}
 
   appliedOffset(): number {
@@ -166,6 +173,11 @@ class DurableApplier implements ReplicaApplier {
     if (this.dead) return;
     this.inner.apply(entry);
     this.disk.entries.push(entry);
+    if (this.disk.entries.length >= REPLICA_ENTRIES_BEFORE_SNAPSHOT) {
+      const entries = [...dumpKeyspace(this.engine.db)];
+      this.disk.snapshot = { entries, offset: entry.offset, replicationId: this.inner.replicationId() };
+      this.disk.entries = [];
+    }
   }
 
   loadSnapshot(entries: readonly SnapshotEntry[], offset: number, replicationId: string): void {
@@ -217,7 +229,7 @@ export class SimReplicaNode {
     attachPublish(this.engine, this.name, this.deps);
     const last = this.disk.entries[this.disk.entries.length - 1]?.offset ?? snapshot.offset;
     const inner = new EngineApplier(this.engine, { appliedOffset: last, replicationId: snapshot.replicationId });
-    this.applier = new DurableApplier(inner, this.disk);
+    this.applier = new DurableApplier(inner, this.disk, this.engine);
     const applier = this.hooks.wrapApplier?.(this.name, this.applier) ?? this.applier;
     const raw = network.connector(PRIMARY_ADDRESS);
     const connector: Connector = {
