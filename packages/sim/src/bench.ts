@@ -16,25 +16,27 @@ export interface BenchResult {
 
 /**
  * Measures the simulator's speed: five regions (the default topology), 1,000 writes/s and
- * 10,000 reads/s, `durationMs` of simulated workload (plus warm-up and drain).
+ * 10,000 reads/s unless told otherwise, `durationMs` of simulated workload (plus warm-up and drain).
  */
 export async function benchSimulator(
-  options: { config?: TopologyConfig; durationMs?: number } = {},
+  options: { config?: TopologyConfig; durationMs?: number; writesPerSecond?: number; readsPerSecond?: number } = {},
 ): Promise<BenchResult> {
   const config =
     options.config ?? parseTopology(readFileSync(new URL('../../../regions.yaml', import.meta.url), 'utf8'));
   const experiment = defaultExperimentOptions(config);
+  const writesPerSecond = options.writesPerSecond ?? 1_000;
+  const readsPerSecond = options.readsPerSecond ?? 10_000;
   experiment.durationMs = options.durationMs ?? 10_000;
-  experiment.workload.writesPerSecond = 1_000;
-  experiment.workload.readsPerSecond = 10_000;
+  experiment.workload.writesPerSecond = writesPerSecond;
+  experiment.workload.readsPerSecond = readsPerSecond;
   const started = performance.now();
   const outcome = await simulate(experiment, 'bench');
   const wallSeconds = (performance.now() - started) / 1000;
   const simulatedSeconds = (outcome.endMs - outcome.workloadStartMs + experiment.warmupMs) / 1000;
   return {
     regions: config.regions.length,
-    writesPerSecond: 1_000,
-    readsPerSecond: 10_000,
+    writesPerSecond,
+    readsPerSecond,
     simulatedSeconds,
     wallSeconds,
     simulatedSecondsPerWallSecond: simulatedSeconds / wallSeconds,
