@@ -25,3 +25,15 @@ export { decideRead } from './read-decision.js';
 export type { ReadDecider, ReadDecision, ReadToken, ReplicaReadState, ForwardReason } from './read-decision.js';
 export { PIPELINE_SLICE_COMMANDS_DEFAULT, runInSlices, clockTurn } from './pipeline-slices.js';
 export type { YieldTurn } from './pipeline-slices.js';
+export { Election, ELECTION_DEFAULTS, comparePositions, checkElectionSettings } from './election.js';
+export type {
+  ElectionEvent,
+  ElectionMessage,
+  ElectionOptions,
+  ElectionPorts,
+  ElectionRegion,
+  ElectionRole,
+  ElectionSettings,
+  ElectionState,
+  LogPosition,
+} from './election.js';

@@ -48,3 +48,7 @@ export type { LiveProbeOptions } from './options.js';
 export { ARTICLE_CROSSOVER, costCsv, costHtml, costLines, costOf, DEFAULT_PRICING, parsePricing } from './cost.js';
 export type { CostPoint, CostReport, Pricing } from './cost.js';
 export { REPLICA_ENTRIES_BEFORE_SNAPSHOT } from './model/nodes.js';
+export { runFailoverSimulation, randomFaults, failoverReplayCommand, FAULT_KINDS } from './failover/run.js';
+export type { FailoverRunOptions, FailoverRunResult, FaultMeasure, PlannedFault, FaultKind } from './failover/run.js';
+export type { Operation as FailoverOperation, Violation as FailoverViolation } from './failover/checkers.js';
+export { measureFailover, failoverTable, MEASURED_FAULTS } from './failover-command.js';

@@ -40,6 +40,8 @@ export interface RegionConfig {
   /** Overrides the top-level maxMemoryBytes for this region's node. */
   maxMemoryBytes?: number;
   maxMemoryPolicy?: MaxMemoryPolicyName;
+  /** Automatic failover: how eager this region is to become primary (0: never; higher stands sooner; default 1). */
+  priority?: number;
 }
 
 /** A certificate and its private key, PEM files (paths as written in regions.yaml, relative to it). */
@@ -368,6 +370,7 @@ function regions(reader: Reader, value: unknown): RegionConfig[] {
       'tls',
       'maxMemoryBytes',
       'maxMemoryPolicy',
+      'priority',
     ]);
     const name = string(reader, [...path, 'name'], region['name']);
     if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
@@ -406,6 +409,12 @@ function regions(reader: Reader, value: unknown): RegionConfig[] {
     }
     if (region['maxMemoryPolicy'] !== undefined) {
       config.maxMemoryPolicy = memoryPolicy(reader, [...path, 'maxMemoryPolicy'], region['maxMemoryPolicy']);
+    }
+    if (region['priority'] !== undefined) {
+      const priority = number(reader, [...path, 'priority'], region['priority'], 0, 100);
+      if (!Number.isInteger(priority))
+        reader.fail([...path, 'priority'], `must be a whole number from 0 to 100, got ${priority}`);
+      config.priority = priority;
     }
     return config;
   });
