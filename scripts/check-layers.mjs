@@ -58,7 +58,7 @@ for (const name of readdirSync(join(root, 'packages'))) {
   }
 }
 
-// The deterministic simulator (packages/sim/src/model, and every file it imports for a value) is
+// The deterministic simulator (packages/sim/src/model and src/failover, and every file it imports for a value) is
 // checked for determinism by the build: no Node built-in or npm package, no timers, no Math.random,
 // no Date, no process or performance — time comes from the virtual clock, randomness from the seed.
 const MODEL_DIR = join(root, 'packages', 'sim', 'src', 'model');
@@ -73,7 +73,7 @@ function stripComments(text) {
   return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
 }
 const modelSeen = new Set();
-const modelQueue = sourceFiles(MODEL_DIR);
+const modelQueue = [...sourceFiles(MODEL_DIR), ...sourceFiles(join(root, 'packages', 'sim', 'src', 'failover'))];
 while (modelQueue.length > 0) {
   const file = modelQueue.pop();
   if (modelSeen.has(file)) continue;

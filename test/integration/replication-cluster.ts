@@ -60,6 +60,7 @@ export function request(
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
+  timeoutMs = 20_000,
 ): Promise<Answer> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
@@ -69,7 +70,7 @@ export function request(
         method: payload === undefined ? 'GET' : 'POST',
         agent: false,
         headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...headers },
-        timeout: 20_000,
+        timeout: timeoutMs,
       },
       (response) => {
         let text = '';
@@ -231,6 +232,11 @@ export class Cluster {
     const code = await running.exited;
     this.running.delete(region);
     return code;
+  }
+
+  /** Sends `signal` (SIGSTOP, SIGCONT…) without waiting for anything. */
+  signal(region: string, signal: NodeJS.Signals): void {
+    this.running.get(region)?.child.kill(signal);
   }
 
   async close(): Promise<void> {

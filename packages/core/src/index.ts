@@ -3,6 +3,8 @@ export type { Consistency } from './consistency.js';
 export {
   PrimaryExecutor,
   isWait,
+  epochMarkerEffect,
+  epochOfMarker,
   DURABILITY_HEADER,
   ERR_NOREPLICAS,
   MAJORITY_WAIT_MS_DEFAULT,

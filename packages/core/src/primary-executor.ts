@@ -88,11 +88,32 @@ export interface PrimaryExecutorOptions {
   readonly restoreDurableState?: () => void;
   /** Commands a pipeline runs before other requests are served (pipeline-slices.ts). */
   readonly pipelineSliceCommands?: number;
+  /**
+   * Automatic failover's fencing: the error every write gets now (undefined: writes are taken). The
+   * node asks its Election whether it holds the lease from a majority.
+   */
+  readonly writeGate?: () => string | undefined;
   /** How a sliced pipeline lets other requests in (the node: setImmediate); a 0 ms clock timer by default. */
   readonly yieldTurn?: YieldTurn;
 }
 
 const WAIT_MS_MAX_DEFAULT = 25_000;
+
+const EPOCH_MARKER_PREFIX = 'meridian:epoch:';
+
+/** The effect of an epoch's opening log entry. */
+export function epochMarkerEffect(epoch: number): ByteString[] {
+  return ['ECHO', `${EPOCH_MARKER_PREFIX}${epoch}`];
+}
+
+/** The epoch a log entry opens, if it is an epoch marker (a single `ECHO meridian:epoch:<n>` effect). */
+export function epochOfMarker(effects: readonly (readonly ByteString[])[]): number | undefined {
+  if (effects.length !== 1) return undefined;
+  const [name, text] = effects[0] as readonly ByteString[];
+  if (name !== 'ECHO' || text === undefined || !text.startsWith(EPOCH_MARKER_PREFIX)) return undefined;
+  const epoch = Number(text.slice(EPOCH_MARKER_PREFIX.length));
+  return Number.isSafeInteger(epoch) && epoch >= 0 ? epoch : undefined;
+}
 
 export function isWait(argv: readonly ByteString[]): boolean {
   const name = argv[0];
@@ -150,11 +171,22 @@ export class PrimaryExecutor implements CommandRouter {
     this.fenced = undefined;
   }
 
-  /** The error a write gets now, if any: MISCONF after a store failure, READONLY while fenced. */
+  /** The error a write gets now, if any: MISCONF after a store failure, READONLY while fenced or without the lease. */
   private refusal(argv: readonly ByteString[]): string | undefined {
-    if (this.storeFailure === undefined && this.fenced === undefined) return undefined;
+    const gated = this.options.writeGate?.();
+    if (this.storeFailure === undefined && this.fenced === undefined && gated === undefined) return undefined;
     if (!isWriteCommand(argv)) return undefined;
-    return this.storeFailure !== undefined ? this.misconf() : this.fenced;
+    return this.storeFailure !== undefined ? this.misconf() : (this.fenced ?? gated);
+  }
+
+  /**
+   * Opens epoch `epoch` in the log: an entry whose only effect is `ECHO meridian:epoch:<n>` (it
+   * changes nothing where it is applied). Each region learns the epoch of its last entry from these
+   * (docs/failover.md), and a new primary's majority acknowledgements count only past it.
+   */
+  appendEpochMarker(epoch: number): number {
+    this.append(this.nowMs(), [epochMarkerEffect(epoch)])?.catch((error: unknown) => this.noteFailure(error));
+    return this.log.lastOffset();
   }
 
   currentSyncToken(): string {
@@ -208,7 +240,8 @@ export class PrimaryExecutor implements CommandRouter {
 
   /** One round of bounded active expiry; the resulting DELs are logged like any write. */
   expireRound(checksMax: number): number {
-    if (this.storeFailure !== undefined || this.fenced !== undefined) return 0;
+    if (this.storeFailure !== undefined || this.fenced !== undefined || this.options.writeGate?.() !== undefined)
+      return 0;
     const nowMs = this.nowMs();
     const effects = this.engine.activeExpire(nowMs, checksMax);
     this.append(nowMs, effects)?.catch(() => undefined);

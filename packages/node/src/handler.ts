@@ -63,6 +63,10 @@ export interface AdminEndpoints {
   readonly links: NodeLinks | undefined;
   /** POST /_meridian/failover/<action> (fence, unfence, promote, follow): see docs/failover.md. */
   readonly failover?: (action: string, body: unknown) => { status: number; body: unknown };
+  /** POST /_meridian/election: automatic failover's messages between regions (admin token). */
+  readonly election?: {
+    receive(message: unknown): { reply: unknown } | { error: string };
+  };
 }
 
 export interface RestHandlerOptions {
@@ -171,6 +175,19 @@ export class RestHandler {
       }
       const answer = admin.failover(name.slice('failover/'.length), body);
       return this.plain(answer.status, JSON.stringify(answer.body));
+    }
+    if (name === 'election' && admin.election !== undefined) {
+      if (!this.isAdmin(credential)) return this.plain(401, encodeJsonError(ERR_AUTH));
+      if (!post) return this.plain(405, encodeJsonError('ERR /_meridian/election answers POST only'));
+      let message: unknown;
+      try {
+        message = JSON.parse(request.body.toString('utf8'));
+      } catch {
+        return this.plain(400, encodeJsonError('ERR body: must be JSON'));
+      }
+      const answer = admin.election.receive(message);
+      if ('error' in answer) return this.plain(400, encodeJsonError(`ERR ${answer.error}`));
+      return this.plain(200, JSON.stringify(answer.reply ?? null));
     }
     if (name !== 'status' && name !== 'digest' && name !== 'lag') {
       return this.plain(404, encodeJsonError(`ERR unknown endpoint /_meridian/${name}`));

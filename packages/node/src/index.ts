@@ -43,3 +43,6 @@ export { RespServer, RESP_SERVER_LIMITS_DEFAULT, KeyspaceChanges } from './resp/
 export type { RespServerLimits } from './resp/index.js';
 export { TrafficStats, TRAFFIC_WINDOW_MS, isReadOnlyRequest } from './traffic.js';
 export type { TrafficView } from './traffic.js';
+export { EpochHistory, epochOfHistory } from './epochs.js';
+export type { EpochStart } from './epochs.js';
+export type { ElectionEndpoint } from './node.js';

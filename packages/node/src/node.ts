@@ -16,7 +16,8 @@ import {
   SecretToken,
 } from '@meridian/rest';
 import { MemoryWriteLog, type ReplicaWriteLog, type WriteLog, recoverEngine, snapshotStoreOf } from '@meridian/store';
-import type { CommandRouter } from '@meridian/core';
+import type { CommandRouter, LogPosition } from '@meridian/core';
+import { EpochHistory } from './epochs.js';
 import { RestHandler, type RestResponse } from './handler.js';
 import { PubSubHub } from './pubsub/hub.js';
 import { PubSubService, type PubSubSettings } from './pubsub/service.js';
@@ -128,6 +129,20 @@ export interface MeridianNodeOptions {
    * (the process hosting it rebuilds the node in its new role). Undefined: the node refuses both.
    */
   readonly roleControl?: RoleControl;
+  /** The epoch of each log entry (automatic failover compares regions by it); default: in memory. */
+  readonly epochs?: EpochHistory;
+  /** Automatic failover: why writes are refused now (no lease from a majority); undefined: taken. */
+  readonly writeGate?: () => string | undefined;
+  /** Automatic failover: POST /_meridian/election carries the regions' election messages to it. */
+  readonly election?: ElectionEndpoint;
+}
+
+/** The node's side of automatic failover's messages (the process hosting the node owns the Election). */
+export interface ElectionEndpoint {
+  /** Handles a message from another region; answers the reply, or an error text for a malformed one. */
+  receive(message: unknown): { reply: unknown } | { error: string };
+  /** For /_meridian/status. */
+  status(): Record<string, unknown>;
 }
 
 /** A role switch asked through POST /_meridian/failover/promote or /follow. */
@@ -197,6 +212,8 @@ export class MeridianNode {
   readonly router: CommandRouter;
   readonly handler: RestHandler;
   private readonly primaryRole: PrimaryRole | undefined;
+  /** The epoch of each log entry (see epochs.ts). */
+  readonly epochs: EpochHistory;
   private readonly replicaRole: ReplicaRole | undefined;
   private readonly snapshots: SnapshotScheduler | undefined;
   private readonly clock: Clock;
@@ -235,6 +252,8 @@ export class MeridianNode {
     this.startedAtMs = this.clock.nowMs();
     this.monitor = new CommandMonitor(options.region ?? 'node', () => this.clock.nowMs());
     this.log = options.writeLog ?? new MemoryWriteLog();
+    this.epochs = options.epochs ?? new EpochHistory(undefined);
+    this.epochs.trimTo(this.log.lastOffset());
     this.region = options.region;
     this.metrics = new NodeMetrics(() => this.status(), {
       region: options.region ?? (isReplicaOptions(options.replication) ? 'replica' : 'primary'),
@@ -260,6 +279,7 @@ export class MeridianNode {
         report: this.report,
         observeWait: this.metrics.wait,
         trust: options.trust,
+        epochs: this.epochs,
       });
       this.router = new MonitoredRouter(this.replicaRole.executor, this.monitor);
     } else {
@@ -280,8 +300,10 @@ export class MeridianNode {
         report: this.report,
         restoreDurableState: () => this.restoreDurableState(),
         observeWait: this.metrics.wait,
+        writeGate: options.writeGate,
       });
       this.router = new MonitoredRouter(this.primaryRole.executor, this.monitor);
+      this.openEpoch();
     }
     this.pubsubService = this.createPubSub(auth);
     this.engine.host = { infoSections: () => this.infoSections(), ...this.pubsubService.hostHooks() };
@@ -303,6 +325,7 @@ export class MeridianNode {
         status: () => this.status(),
         digest: () => ({ offset: this.log.lastOffset(), digest: digestKeyspace(this.engine.db) }),
         failover: (action, body) => this.failoverAction(action, body),
+        ...(options.election === undefined ? {} : { election: options.election }),
         links: options.links,
       },
       lostWrite: (token) => this.lostWrite(token),
@@ -319,6 +342,12 @@ export class MeridianNode {
   /** The history this node's data belongs to ('' on a replica before its first sync). */
   get replicationId(): string {
     return this.primaryRole?.executor.replicationId ?? this.replicaRole?.replicationId() ?? '';
+  }
+
+  /** The region this node takes writes from: itself when primary, else the primary it follows. */
+  get primaryRegion(): string | undefined {
+    const replication = this.options.replication;
+    return isReplicaOptions(replication) ? replication.primaryRegion : this.region;
   }
 
   /** Answers one request without a socket (tests, in-process embedding). */
@@ -520,6 +549,23 @@ export class MeridianNode {
     };
   }
 
+  /**
+   * A primary of a newer epoch than its log's last entry opens the epoch with a marker entry, so
+   * every region that applies it knows the epoch of what follows.
+   */
+  private openEpoch(): void {
+    const executor = this.primaryRole?.executor;
+    if (executor === undefined || this.epoch === 0) return;
+    if (this.epochs.epochAt(this.log.lastOffset()) >= this.epoch) return;
+    const offset = executor.appendEpochMarker(this.epoch);
+    this.epochs.begin(this.epoch, offset);
+  }
+
+  /** Where this region's log ends: the epoch of its last entry, then its offset (automatic failover). */
+  position(): LogPosition {
+    return this.epochs.position(this.log.lastOffset());
+  }
+
   /** The failover epoch of this node's role. */
   get epoch(): number {
     return this.options.epoch ?? 0;
@@ -532,6 +578,8 @@ export class MeridianNode {
       region: this.region ?? null,
       role: this.role,
       epoch: this.epoch,
+      position: this.position(),
+      ...(this.options.election === undefined ? {} : { election: this.options.election.status() }),
       ready: this.ready,
       healthy: this.ready,
       replicationId: this.replicationId,

@@ -40,6 +40,8 @@ export interface PrimaryRoleOptions {
   readonly report: Report;
   /** See PrimaryExecutorOptions.restoreDurableState. */
   readonly restoreDurableState: () => void;
+  /** Automatic failover's fencing: why writes are refused now (no lease), else undefined. */
+  readonly writeGate?: (() => string | undefined) | undefined;
   /** Times WAIT and majority writes waiting for replica acks (metrics). */
   readonly observeWait?: WaitObserver | undefined;
 }
@@ -84,6 +86,7 @@ export class PrimaryRole {
           level: 'error',
         }),
       restoreDurableState: options.restoreDurableState,
+      ...(options.writeGate === undefined ? {} : { writeGate: options.writeGate }),
     });
   }
 

@@ -13,6 +13,7 @@ import type { NodeLinks } from './links.js';
 import { replayLog } from './persistence.js';
 import { ReplicaExecutor } from '@meridian/core';
 import { type HistoryStore, MemoryHistory, PersistentApplier } from './replica-store.js';
+import type { EpochHistory } from './epochs.js';
 import { replicaReplicationInfo } from './report.js';
 import { nextTurn } from './pipeline-slices.js';
 import { timedWait, type WaitObserver } from './metrics.js';
@@ -54,6 +55,7 @@ export interface ReplicaRoleOptions {
   readonly observeWait?: WaitObserver | undefined;
   /** For an https:// primary: the CA to trust and this replica's client certificate. */
   readonly trust?: TlsTrust | undefined;
+  readonly epochs?: EpochHistory | undefined;
 }
 
 const SYNC_WAIT_MS_MAX_DEFAULT = 1000;
@@ -76,9 +78,15 @@ export class ReplicaRole {
     const { engine, log, clock, region, replication, links } = options;
     this.history = options.history ?? new MemoryHistory();
     const lastTimeMs = this.recover();
-    this.applier = new PersistentApplier(engine, log, this.history, () => clock.nowMs(), options.report, {
-      lastTimeMs,
-    });
+    this.applier = new PersistentApplier(
+      engine,
+      log,
+      this.history,
+      () => clock.nowMs(),
+      options.report,
+      { lastTimeMs },
+      options.epochs,
+    );
     const link = links?.model(region, replication.primaryRegion);
     const wsUrl = new URL(REPLICATION_PATH, replication.primaryUrl);
     wsUrl.protocol = wsUrl.protocol === 'https:' ? 'wss:' : 'ws:';

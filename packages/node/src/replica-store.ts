@@ -4,6 +4,8 @@ import { type Engine, loadSnapshotEntry, type SnapshotEntry } from '@meridian/en
 import { entryChecksum, type ReplicaApplier } from '@meridian/replication';
 import { type LogEntry, type ReplicaWriteLog, snapshotStoreOf, StoreError } from '@meridian/store';
 import type { Report } from '@meridian/metrics';
+import { epochOfMarker } from '@meridian/core';
+import { type EpochHistory, epochOfHistory } from './epochs.js';
 
 /**
  * Where a replica keeps the primary's replication id (the history its log copy belongs to).
@@ -98,6 +100,8 @@ export class PersistentApplier implements ReplicaApplier {
     private readonly nowMs: () => number,
     private readonly report: Report,
     state: { lastTimeMs: number | undefined },
+    /** The epoch of each entry (automatic failover): markers applied and snapshots loaded move it. */
+    private readonly epochs?: EpochHistory,
   ) {
     this.lastTimeMs = state.lastTimeMs;
     this.durable = log.lastOffset();
@@ -136,6 +140,8 @@ export class PersistentApplier implements ReplicaApplier {
   apply(entry: LogEntry): void {
     const { durable } = this.log.appendAt(entry.offset, entry.timeMs, entry.effects);
     this.engine.applyEffects(entry.effects, entry.timeMs);
+    const epoch = epochOfMarker(entry.effects);
+    if (epoch !== undefined) this.epochs?.begin(epoch, entry.offset);
     this.lastTimeMs = entry.timeMs;
     const offset = entry.offset;
     durable.then(
@@ -161,6 +167,8 @@ export class PersistentApplier implements ReplicaApplier {
     this.durable = offset;
     this.commitFailed = false;
     this.history.write(replicationId);
+    // The snapshot is the primary's state now, past its epoch's marker: its last entry is of the primary's epoch.
+    this.epochs?.reset(epochOfHistory(replicationId), offset);
     const db = this.engine.db;
     db.clear();
     for (const entry of entries) loadSnapshotEntry(db, entry);

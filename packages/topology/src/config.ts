@@ -99,6 +99,18 @@ export interface TopologyConfig {
   cors: { allowedOrigins: '*' | string[] };
   /** TLS (HTTPS, WSS, RESP over TLS); undefined: plain HTTP. */
   tls: TlsConfig | undefined;
+  /** Automatic failover (docs/failover.md): the regions elect a new primary when the primary is lost. */
+  failover: FailoverConfig;
+}
+
+export interface FailoverConfig {
+  /** Off: the primary changes only by `meridian failover`. */
+  automatic: boolean;
+  heartbeatMs: number;
+  leaseMs: number;
+  electionTimeoutMs: number;
+  /** Bound on how far a region's clock rate strays from real time (0.01: 1%). */
+  clockDriftMax: number;
 }
 
 /** A regions.yaml problem, naming the field and (when known) the line. Code: MERIDIAN_CONFIG_INVALID. */
@@ -463,6 +475,7 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
     'maxMemoryPolicy',
     'cors',
     'tls',
+    'failover',
   ]);
   if (root['version'] !== undefined && root['version'] !== 1)
     reader.fail(['version'], `unsupported version ${JSON.stringify(root['version'])} (this Meridian reads version 1)`);
@@ -545,6 +558,40 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
     'syncWaitMsMax',
     'forwardTimeoutMs',
   ]);
+  const failover = isPlain(root['failover']) ? root['failover'] : {};
+  if (root['failover'] !== undefined && !isPlain(root['failover']))
+    reader.fail(['failover'], 'must be a mapping like { automatic: true }');
+  checkKeys(reader, ['failover'], failover, [
+    'automatic',
+    'heartbeatMs',
+    'leaseMs',
+    'electionTimeoutMs',
+    'clockDriftMax',
+  ]);
+  const automatic = failover['automatic'] ?? false;
+  if (typeof automatic !== 'boolean')
+    reader.fail(['failover', 'automatic'], `must be true or false, got ${JSON.stringify(automatic)}`);
+  const failoverConfig: FailoverConfig = {
+    automatic,
+    heartbeatMs: number(reader, ['failover', 'heartbeatMs'], failover['heartbeatMs'], 10, 60_000, 250),
+    leaseMs: number(reader, ['failover', 'leaseMs'], failover['leaseMs'], 20, 600_000, 2_000),
+    electionTimeoutMs: number(
+      reader,
+      ['failover', 'electionTimeoutMs'],
+      failover['electionTimeoutMs'],
+      20,
+      600_000,
+      3_000,
+    ),
+    clockDriftMax: number(reader, ['failover', 'clockDriftMax'], failover['clockDriftMax'], 0, 0.2, 0.01),
+  };
+  if (failoverConfig.leaseMs <= failoverConfig.heartbeatMs)
+    reader.fail(['failover', 'leaseMs'], `must be above failover.heartbeatMs (${failoverConfig.heartbeatMs})`);
+  if (failoverConfig.electionTimeoutMs < failoverConfig.leaseMs)
+    reader.fail(
+      ['failover', 'electionTimeoutMs'],
+      `must be at least failover.leaseMs (${failoverConfig.leaseMs}), or a new primary could be elected while the old one still holds its lease`,
+    );
   const auth = isPlain(root['auth']) ? root['auth'] : {};
   checkKeys(reader, ['auth'], auth, ['token', 'readonlyToken', 'adminToken', 'replicationSecret']);
   const authConfig: TopologyConfig['auth'] = {};
@@ -594,6 +641,7 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
     auth: authConfig,
     cors: cors(reader, root['cors']),
     tls,
+    failover: failoverConfig,
   };
 }
 

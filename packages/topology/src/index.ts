@@ -22,4 +22,5 @@ export type {
   MaxMemoryPolicyName,
   TlsConfig,
   TlsFiles,
+  FailoverConfig,
 } from './config.js';

@@ -1,9 +1,11 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import {
   checkRegionName,
+  type ElectionEndpoint,
+  EpochHistory,
   HistoryFile,
   type LinkSpec,
   MeridianNode,
@@ -41,6 +43,13 @@ import {
 } from '@meridian/topology';
 import { type Logger, type Report, reportTo, reportToStderr } from '@meridian/metrics';
 import { processLogger, secretsFrom } from './logging.js';
+import { AutoFailover } from './auto-failover.js';
+
+/** Automatic failover's hooks into a node: its write gate and election endpoint (see auto-failover.ts). */
+export interface NodeFailoverHooks {
+  readonly writeGate: () => string | undefined;
+  readonly election: ElectionEndpoint;
+}
 
 /** Default port of a single node: the first region port of the default regions.yaml (never 8080). */
 export const NODE_PORT_DEFAULT = 7701;
@@ -306,6 +315,7 @@ export async function startNode(
   env: NodeJS.ProcessEnv,
   roleControl?: RoleControlFor,
   logger?: Logger,
+  failover?: NodeFailoverHooks,
 ): Promise<MeridianNode> {
   const wiring = options.config === undefined ? standaloneWiring(options, env) : wiringFromConfig(options, env);
   const isReplica = wiring.nodeOptions.replication !== undefined && 'primaryUrl' in wiring.nodeOptions.replication;
@@ -344,6 +354,8 @@ export async function startNode(
       region: options.config === undefined ? options.region : wiring.region,
       writeLog: log,
       history,
+      epochs: new EpochHistory(dir),
+      ...(failover === undefined ? {} : { writeGate: failover.writeGate, election: failover.election }),
       snapshots: {
         ...(options.snapshotEveryEntries === undefined ? {} : { everyEntries: options.snapshotEveryEntries }),
         ...(options.snapshotEveryMs === undefined ? {} : { everyMs: options.snapshotEveryMs }),
@@ -407,10 +419,22 @@ export class NodeHost {
         }),
       follow: ({ epoch, primary }) => holder.host?.switchTo(regionDir, { epoch, primary }),
     });
-    const node = await startNode(options, env, control, logger);
+    const automatic = NodeHost.automaticFailover(options, env, holder, logger);
+    const hooks =
+      automatic === undefined
+        ? undefined
+        : { writeGate: () => automatic.writeRefusal(), election: automatic.endpoint() };
+    const node = await startNode(options, env, control, logger, hooks);
     const host = new NodeHost(node, options, env, onSwitch, logger);
     holder.host = host;
     host.control = control;
+    host.failoverHooks = hooks;
+    if (automatic !== undefined) {
+      // The regions elect the primary themselves: no asking around for a newer one.
+      host.automatic = automatic;
+      automatic.start();
+      return host;
+    }
     void host.followNewerPrimary();
     // A primary paused or cut off during a failover comes back without restarting: it keeps asking.
     host.peerTimer = setInterval(() => void host.followNewerPrimary(), PEER_CHECK_INTERVAL_MS);
@@ -419,6 +443,54 @@ export class NodeHost {
   }
 
   private peerTimer: NodeJS.Timeout | undefined;
+  private automatic: AutoFailover | undefined;
+  private failoverHooks: NodeFailoverHooks | undefined;
+
+  /** With `failover.automatic` in regions.yaml: the region's election (it outlives the node's restarts). */
+  private static automaticFailover(
+    options: NodeCommandOptions,
+    env: NodeJS.ProcessEnv,
+    holder: { host?: NodeHost },
+    logger: Logger | undefined,
+  ): AutoFailover | undefined {
+    const { config: configPath, region } = options;
+    if (configPath === undefined || region === undefined) return undefined;
+    const { config } = loadTopology(configPath, env);
+    if (!config.failover.automatic || regionByName(config, region) === undefined) return undefined;
+    const dataDir = options.dataDir ?? resolve(dirname(resolve(configPath)), config.dataDir);
+    const regionDir = join(dataDir, region);
+    mkdirSync(regionDir, { recursive: true });
+    const own = readRoleState(regionDir);
+    const newest = newestRoleState(config, dataDir);
+    const state = newest !== undefined && newest.epoch > (own?.epoch ?? 0) ? newest : own;
+    let lastPosition = { epoch: 0, offset: 0 };
+    return new AutoFailover(
+      config,
+      region,
+      regionDir,
+      {
+        current: () => {
+          const node = holder.host?.node;
+          try {
+            lastPosition = node?.position() ?? lastPosition;
+          } catch {
+            // The node is between two roles (its log closed): the position it had.
+          }
+          return {
+            role: node?.role ?? 'replica',
+            epoch: node?.epoch ?? state?.epoch ?? 0,
+            primary: node?.primaryRegion ?? state?.primary ?? config.primary,
+            replicationId: node?.replicationId ?? '',
+            position: lastPosition,
+          };
+        },
+        switchTo: (next) => holder.host?.switchTo(regionDir, next),
+      },
+      state,
+      logger === undefined ? reportToStderr : reportTo(logger),
+      historyIdFor,
+    );
+  }
   private checkingPeers = false;
   private switchesPending = 0;
 
@@ -517,7 +589,7 @@ export class NodeHost {
     if (this.closed) return;
     await this.node.close();
     if (this.closed) return;
-    this.node = await startNode(this.options, this.env, this.control, this.logger);
+    this.node = await startNode(this.options, this.env, this.control, this.logger, this.failoverHooks);
     this.onSwitch(this.node);
   }
 
@@ -556,6 +628,7 @@ export class NodeHost {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.automatic?.stop();
     if (this.peerTimer !== undefined) clearInterval(this.peerTimer);
     await this.switching;
     await this.node.close();

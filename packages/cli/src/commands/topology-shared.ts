@@ -279,6 +279,8 @@ export interface HttpCall {
   readonly body?: string;
   readonly headers?: Record<string, string>;
   readonly timeoutMs?: number;
+  /** Keeps connections open between calls (frequent calls to the same regions). */
+  readonly keepAlive?: { readonly http: http.Agent; readonly https: https.Agent };
 }
 
 const ANSWER_BYTES_MAX = 64 * 1024 * 1024;
@@ -294,8 +296,20 @@ export function httpCall(url: string, call: HttpCall, what: string): Promise<Htt
     const options = { method: call.method ?? 'GET', headers, timeout: timeoutMs };
     const send = (callback: (response: http.IncomingMessage) => void): http.ClientRequest =>
       secure
-        ? https.request(url, { ...options, ...(cliCa === undefined ? {} : { ca: cliCa() }) }, callback)
-        : http.request(url, options, callback);
+        ? https.request(
+            url,
+            {
+              ...options,
+              ...(cliCa === undefined ? {} : { ca: cliCa() }),
+              ...(call.keepAlive === undefined ? {} : { agent: call.keepAlive.https }),
+            },
+            callback,
+          )
+        : http.request(
+            url,
+            { ...options, ...(call.keepAlive === undefined ? {} : { agent: call.keepAlive.http }) },
+            callback,
+          );
     const request = send((response) => {
       let body = '';
       response.setEncoding('utf8');

@@ -186,6 +186,38 @@ export class RunningTopology {
         ),
       );
     }
+    if (this.loaded.config.failover.automatic) await this.waitWritable(deadlineMs);
+  }
+
+  /** Automatic failover: up is up once a primary holds its lease from a majority (writes are taken). */
+  private async waitWritable(deadlineMs: number): Promise<void> {
+    const token = this.secrets.adminToken ?? this.secrets.token;
+    const regions = this.endpoints.filter((endpoint) => endpoint.role !== 'router');
+    for (;;) {
+      if (this.stopped) throw new MeridianError('MERIDIAN_CLI_START_FAILED', 'stopped before every part was up');
+      const held = await Promise.all(
+        regions.map(async (endpoint) => {
+          try {
+            const answer = await httpCall(
+              `${endpoint.url}/_meridian/status`,
+              { token, timeoutMs: 1000 },
+              endpoint.name,
+            );
+            const status = JSON.parse(answer.body) as { election?: { leaseHeld?: unknown } };
+            return status.election?.leaseHeld === true;
+          } catch {
+            return false;
+          }
+        }),
+      );
+      if (held.some(Boolean)) return;
+      if (Date.now() > deadlineMs)
+        throw new MeridianError(
+          'MERIDIAN_CLI_START_FAILED',
+          'no region became a writable primary (lease from a majority) in time',
+        );
+      await new Promise((resolve) => setTimeout(resolve, HEALTH_POLL_MS));
+    }
   }
 
   /** SIGTERM to every child (SIGKILL after the timeout); resolves when all are gone. */

@@ -1,0 +1,186 @@
+/**
+ * Automatic failover with real processes: five `meridian node` processes and the router on loopback,
+ * `failover.automatic` on. The primary is paused (SIGSTOP) and later a primary is killed (SIGKILL)
+ * under SDK load through the router: the regions elect a new primary by themselves, writes carry on,
+ * no majority-acknowledged write is lost, the old primary comes back as a replica and digests converge.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Cluster, request, TOKEN } from './replication-cluster.js';
+
+interface ElectionStatus {
+  role?: string;
+  epoch?: number;
+  election?: { term: number; role: string; leaseHeld: boolean; primary: string | null };
+}
+
+let cluster: Cluster;
+
+/** Polls `check` every 100 ms until it returns a value (bounded, so a broken failover fails the test). */
+async function eventually<T>(what: string, check: () => Promise<T | undefined>, deadlineMs = 30_000): Promise<T> {
+  const until = Date.now() + deadlineMs;
+  if (process.env['TRACE'] !== undefined) console.log(`${new Date().toISOString()} waiting: ${what}`);
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > until) throw new Error(`${what}: not within ${deadlineMs} ms (${String(last)})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function status(region: string): Promise<ElectionStatus | undefined> {
+  try {
+    return (await cluster.status(region)) as ElectionStatus;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The region that holds a lease now, with its epoch. */
+async function writablePrimary(
+  exclude: readonly string[] = [],
+): Promise<{ region: string; epoch: number } | undefined> {
+  for (const region of cluster.regions) {
+    if (exclude.includes(region)) continue;
+    const s = await status(region);
+    if (s?.election?.leaseHeld === true && s.role === 'primary') return { region, epoch: s.epoch ?? -1 };
+  }
+  return undefined;
+}
+
+/** Writes through the router: SDK-shaped REST calls, half of them asking for majority durability. */
+class Load {
+  readonly majorityAcked = new Map<string, string>();
+  acked = 0;
+  failed = 0;
+  private running = true;
+  private done: Promise<void>;
+  private n = 0;
+
+  constructor(private readonly routerUrl: string) {
+    // Four writers: one stuck on a paused primary (until its 2 s timeout) does not stop the others.
+    this.done = Promise.all([0, 1, 2, 3].map((writer) => this.loop(writer))).then(() => undefined);
+  }
+
+  private async loop(writer: number): Promise<void> {
+    while (this.running) {
+      // Each writer has its own keys, so a key's writes are never concurrent.
+      const i = this.n++ * 4 + writer;
+      const key = `load:${writer}:${i % 13}`;
+      const value = `v${i}`;
+      const majority = i % 2 === 0;
+      try {
+        const answer = await request(
+          this.routerUrl,
+          '/',
+          ['SET', key, value],
+          majority ? { 'x-meridian-durability': 'majority' } : {},
+          2_000,
+        );
+        const body = answer.body as { result?: unknown };
+        if (answer.status === 200 && body.result === 'OK') {
+          this.acked++;
+          if (majority) this.majorityAcked.set(key, value);
+          else this.majorityAcked.delete(key);
+        } else {
+          this.failed++;
+          // A key whose last write failed may hold that value or the one before: no longer checkable.
+          this.majorityAcked.delete(key);
+        }
+      } catch {
+        this.failed++;
+        this.majorityAcked.delete(key);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.done;
+  }
+}
+
+async function ackedSince(load: Load, before: number): Promise<true | undefined> {
+  return load.acked > before + 5 ? true : undefined;
+}
+
+async function expectConverged(): Promise<void> {
+  await eventually('every region at the same digest', async () => {
+    const digests = await Promise.all(cluster.regions.map((region) => cluster.digest(region)));
+    const first = digests[0];
+    return digests.every((d) => d.digest === first?.digest && d.offset === first?.offset) ? true : undefined;
+  });
+}
+
+async function expectMajorityWritesKept(load: Load): Promise<void> {
+  const keys = [...load.majorityAcked.keys()];
+  expect(keys.length).toBeGreaterThan(0);
+  const answer = await request(cluster.routerUrl, '/', ['MGET', ...keys], { 'x-meridian-consistency': 'strong' });
+  expect(answer.status).toBe(200);
+  expect((answer.body as { result: unknown[] }).result).toEqual(keys.map((key) => load.majorityAcked.get(key)));
+}
+
+beforeAll(async () => {
+  cluster = await Cluster.create({
+    replicas: 4,
+    delayMs: 5,
+    extraConfig: ['failover: { automatic: true, heartbeatMs: 100, leaseMs: 800, electionTimeoutMs: 1200 }'],
+  });
+  await cluster.startAll();
+  await cluster.start('router');
+  await eventually('the configured primary holds its lease', () => writablePrimary());
+}, 60_000);
+
+afterAll(async () => {
+  await cluster?.close();
+});
+
+describe('automatic failover, live (five processes, SDK load through the router)', () => {
+  it('SIGSTOP of the primary: another region is elected, writes resume, the old primary rejoins as a replica', async () => {
+    const sdk = cluster.sdk(cluster.primary);
+    await expect(sdk.set('before', 'stop')).resolves.toBe('OK');
+    const load = new Load(cluster.routerUrl);
+    await eventually('load flowing', () => ackedSince(load, 0));
+    const old = cluster.primary;
+    cluster.signal(old, 'SIGSTOP');
+    const elected = await eventually('a new primary holds a lease', () => writablePrimary([old]));
+    expect(elected.region).not.toBe(old);
+    expect(elected.epoch).toBeGreaterThanOrEqual(1);
+    const ackedAtElection = load.acked;
+    await eventually('writes through the router resume', () => ackedSince(load, ackedAtElection));
+    cluster.signal(old, 'SIGCONT');
+    await eventually('the old primary follows the new one', async () => {
+      const s = await status(old);
+      return s?.role === 'replica' && s.election?.primary === elected.region ? true : undefined;
+    });
+    await load.stop();
+    await expectConverged();
+    await expectMajorityWritesKept(load);
+    const answer = await request(cluster.routerUrl, '/', ['GET', 'before'], { authorization: `Bearer ${TOKEN}` });
+    expect((answer.body as { result: unknown }).result).toBe('stop');
+  }, 90_000);
+
+  it('SIGKILL of the primary: another failover; the killed region, restarted, rejoins as a replica', async () => {
+    const current = await eventually('a writable primary', () => writablePrimary());
+    const load = new Load(cluster.routerUrl);
+    await eventually('load flowing', () => ackedSince(load, 0));
+    await cluster.stop(current.region, 'SIGKILL');
+    const elected = await eventually('a new primary holds a lease', () => writablePrimary([current.region]));
+    expect(elected.epoch).toBeGreaterThan(current.epoch);
+    const ackedAtElection = load.acked;
+    await eventually('writes through the router resume', () => ackedSince(load, ackedAtElection));
+    await cluster.start(current.region);
+    await eventually('the restarted region follows the new primary', async () => {
+      const s = await status(current.region);
+      return s?.role === 'replica' && s.epoch === elected.epoch ? true : undefined;
+    });
+    await load.stop();
+    await expectConverged();
+    await expectMajorityWritesKept(load);
+  }, 90_000);
+});
