@@ -4,8 +4,12 @@
  * under SDK load through the router: the regions elect a new primary by themselves, writes carry on,
  * no majority-acknowledged write is lost, the old primary comes back as a replica and digests converge.
  */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, request, TOKEN } from './replication-cluster.js';
+import { ADMIN_TOKEN, Cluster, request, TOKEN } from './replication-cluster.js';
+
+const BIN = fileURLToPath(new URL('../../packages/cli/bin/meridian.js', import.meta.url));
 
 interface ElectionStatus {
   role?: string;
@@ -179,6 +183,31 @@ describe('automatic failover, live (five processes, SDK load through the router)
       const s = await status(current.region);
       return s?.role === 'replica' && s.epoch === elected.epoch ? true : undefined;
     });
+    await load.stop();
+    await expectConverged();
+    await expectMajorityWritesKept(load);
+  }, 90_000);
+
+  it('a planned failover (meridian failover --to) goes through the election: nothing acknowledged is lost', async () => {
+    const current = await eventually('a writable primary', () => writablePrimary());
+    const target = cluster.regions.find((region) => region !== current.region) as string;
+    const load = new Load(cluster.routerUrl);
+    await eventually('load flowing', () => ackedSince(load, 0));
+    const printed = await new Promise<string>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        [BIN, 'failover', '--to', target, '--config', cluster.configPath, '--json'],
+        { env: { ...process.env, MERIDIAN_TOKEN: TOKEN, MERIDIAN_ADMIN_TOKEN: ADMIN_TOKEN } },
+        (error, stdout, stderr) =>
+          error === null ? resolve(stdout) : reject(new Error(`${error.message}\n${stderr}`)),
+      );
+    });
+    const report = JSON.parse(printed) as { to: string; epoch: number };
+    expect(report.to).toBe(target);
+    expect(report.epoch).toBeGreaterThan(current.epoch);
+    const ackedAtSwitch = load.acked;
+    await eventually('writes through the router resume', () => ackedSince(load, ackedAtSwitch));
+    expect(await writablePrimary()).toEqual({ region: target, epoch: report.epoch });
     await load.stop();
     await expectConverged();
     await expectMajorityWritesKept(load);

@@ -61,6 +61,8 @@ export type ElectionMessage =
       readonly from: string;
       readonly position: LogPosition;
       readonly preVote: boolean;
+      /** A planned failover: the primary resigned, so voters need not wait out their lease promise. */
+      readonly transfer?: boolean;
     }
   | {
       readonly t: 'vote';
@@ -161,6 +163,7 @@ export class Election {
   private preVoteDeadline = false;
   private roundsGivenWay = 0;
   private electionTimer: TimerHandle | undefined;
+  private transferring = false;
   private heartbeatTimer: TimerHandle | undefined;
   private stopped = true;
 
@@ -284,7 +287,10 @@ export class Election {
     // The lease promise: no vote for another region while the primary we heard may still hold its lease.
     const primaryAlive =
       (this.roleKind === 'primary' && (this.holdsLease() || this.quorum === 1)) ||
-      (this.roleKind !== 'primary' && this.primaryName !== message.from && this.now() < this.promiseUntilMs);
+      (this.roleKind !== 'primary' &&
+        this.primaryName !== message.from &&
+        this.now() < this.promiseUntilMs &&
+        message.transfer !== true);
     if (primaryAlive) return answer(false);
     const comparison = comparePositions(message.position, this.options.ports.position());
     const upToDate = comparison >= 0;
@@ -419,6 +425,8 @@ export class Election {
       return;
     }
     const position = this.options.ports.position();
+    const transfer = this.transferring;
+    this.transferring = false;
     for (const peer of this.peers)
       this.options.ports.send(peer, {
         t: 'vote-request',
@@ -426,8 +434,24 @@ export class Election {
         from: this.self,
         position,
         preVote: false,
+        ...(transfer ? { transfer: true } : {}),
       });
     this.armElectionTimer();
+  }
+
+  /**
+   * A planned failover's target stands at once, without a pre-vote. `transfer`: the primary has
+   * resigned (and takes no writes), so voters need not wait out the lease they promised it.
+   */
+  standNow(transfer: boolean): void {
+    if (this.stopped || this.roleKind === 'primary' || this.priority <= 0) return;
+    this.transferring = transfer;
+    this.stand();
+  }
+
+  /** A planned failover's old primary gives the role up at once (its lease ends with it). */
+  resign(): void {
+    if (this.roleKind === 'primary') this.stepDown();
   }
 
   private win(): void {

@@ -156,6 +156,27 @@ describe('Election (core): terms, votes and the lease', () => {
     expect(c.primaries()).toEqual(['c']);
   });
 
+  it('a planned transfer: the primary resigns, the target stands at once and wins without waiting out the lease', () => {
+    const c = cluster(['a', 'b', 'c']);
+    c.start();
+    c.clock.advance(500);
+    // Without the resignation, the voters keep their lease promise to a: b cannot win yet.
+    c.node('b').standNow(false);
+    c.clock.advance(100);
+    expect(c.primaries()).not.toContain('b');
+    c.clock.advance(10_000);
+    const [settled] = c.primaries();
+    const other = settled === 'b' ? 'c' : 'b';
+    const startedMs = c.clock.nowMs();
+    c.node(settled as string).resign();
+    expect(c.node(settled as string).holdsLease()).toBe(false);
+    c.node(other).standNow(true);
+    c.clock.advance(200);
+    expect(c.primaries()).toEqual([other]);
+    const elected = c.roles.find((r) => r.role.kind === 'primary' && r.region === other && r.atMs >= startedMs);
+    expect((elected?.atMs ?? Infinity) - startedMs).toBeLessThan(200);
+  });
+
   it('refuses settings that break the lease argument', () => {
     const c = () =>
       new Election({

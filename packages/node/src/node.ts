@@ -143,6 +143,10 @@ export interface ElectionEndpoint {
   receive(message: unknown): { reply: unknown } | { error: string };
   /** For /_meridian/status. */
   status(): Record<string, unknown>;
+  /** A planned failover: the fenced primary gives the role up. */
+  resign(): void;
+  /** A planned failover's target stands at once (`transfer`: the primary resigned). */
+  stand(transfer: boolean): void;
 }
 
 /** A role switch asked through POST /_meridian/failover/promote or /follow. */
@@ -476,6 +480,7 @@ export class MeridianNode {
         executor.fence(
           `failover in progress: ${this.region ?? 'this region'} is handing the primary role to ${to}; retry in a moment`,
         );
+        this.options.election?.resign();
         this.report(`meridian: fenced for a failover to ${to}: writes are refused at offset ${this.log.lastOffset()}`, {
           event: 'failover.fenced',
           level: 'warn',
@@ -489,6 +494,13 @@ export class MeridianNode {
       case 'unfence':
         this.primaryRole?.executor.unfence();
         return { status: 200, body: { offset: this.log.lastOffset() } };
+      case 'elect': {
+        // Automatic failover: the target stands for election (the old primary fenced itself and resigned first).
+        if (this.options.election === undefined)
+          return bad('automatic failover is off (regions.yaml failover.automatic): use promote');
+        this.options.election.stand(fields['transfer'] === true);
+        return { status: 202, body: { standing: this.region ?? null } };
+      }
       case 'promote': {
         const previous = fields['previousHistory'] as Record<string, unknown> | undefined;
         if (typeof epoch !== 'number' || !Number.isSafeInteger(epoch) || epoch <= this.epoch)

@@ -69,6 +69,8 @@ export function parseElectionMessage(value: unknown, regions: ReadonlySet<string
       if (typeof position?.['epoch'] !== 'number' || typeof position['offset'] !== 'number')
         return 'election message: position must be {epoch, offset}';
       if (typeof m['preVote'] !== 'boolean') return 'election message: preVote must be true or false';
+      if (m['transfer'] !== undefined && typeof m['transfer'] !== 'boolean')
+        return 'election message: transfer must be true or false';
       return value as ElectionMessage;
     }
     default:
@@ -182,6 +184,8 @@ export class AutoFailover {
           leaseRemainingMs: Math.round(Math.min(this.election.leaseRemainingMs(), 1e9)),
         };
       },
+      resign: () => this.election.resign(),
+      stand: (transfer) => this.election.standNow(transfer),
     };
   }
 

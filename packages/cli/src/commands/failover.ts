@@ -50,6 +50,8 @@ interface RegionStatus {
   readonly epoch: number;
   readonly appliedOffset: number;
   readonly replicationId: string;
+  /** Automatic failover: whether the region holds a lease as primary. */
+  readonly leaseHeld: boolean;
 }
 
 const POLL_MS = 25;
@@ -87,6 +89,7 @@ export async function runFailover(
       epoch: typeof body['epoch'] === 'number' ? body['epoch'] : 0,
       appliedOffset: typeof body['appliedOffset'] === 'number' ? body['appliedOffset'] : 0,
       replicationId: String(body['replicationId'] ?? ''),
+      leaseHeld: (body['election'] as { leaseHeld?: unknown } | undefined)?.leaseHeld === true,
     };
   };
   const post = async (name: string, step: string, body: unknown): Promise<Record<string, unknown>> => {
@@ -175,6 +178,33 @@ export async function runFailover(
     previousHistory = { replicationId: targetStatus.replicationId, offset: fencedAtOffset };
   }
   const catchUpMs = Date.now() - startedAt;
+  if (config.failover.automatic) {
+    // The regions elect: the target stands at once (voters need not wait when the primary resigned).
+    await post(target.name, 'elect', { transfer: current !== undefined });
+    let elected = epoch;
+    await until(`${target.name} elected primary with a lease`, SWITCH_TIMEOUT_MS, async () => {
+      const now = await status(target.name);
+      elected = now.epoch;
+      return now.role === 'primary' && now.epoch >= epoch && now.leaseHeld;
+    });
+    const unwritableMs = Date.now() - startedAt;
+    const followers = [...(current === undefined ? [] : [from]), ...others.filter((name) => seen.has(name))];
+    await until('every region following the new primary', SWITCH_TIMEOUT_MS, async () => {
+      const now = await Promise.all(followers.map((name) => status(name)));
+      return now.every((s) => s.role === 'replica' && s.epoch === elected);
+    });
+    return {
+      from,
+      to: target.name,
+      epoch: elected,
+      fencedAtOffset,
+      catchUpMs,
+      unwritableMs,
+      totalMs: Date.now() - startedAt,
+      followers,
+      unreachable: [...(current === undefined ? [from] : []), ...others.filter((name) => !seen.has(name))],
+    };
+  }
   await post(target.name, 'promote', { epoch, previousHistory });
   await until(`${target.name} becoming primary of epoch ${epoch}`, SWITCH_TIMEOUT_MS, async () => {
     const now = await status(target.name);
