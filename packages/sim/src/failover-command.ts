@@ -5,8 +5,13 @@ import { parseTopology, type TopologyConfig } from '@meridian/topology';
 import type { ExperimentCommandHooks, ExperimentPlugin } from './cli-command.js';
 import { flagNumber } from './cli-command.js';
 import { type FailoverRunResult, type FaultKind, runFailoverSimulation } from './failover/run.js';
+import { LIVE_FAILOVER_FAULTS, type LiveFailoverFault, runLiveFailover } from './failover-live.js';
+import { ExperimentUnavailableError } from './experiment-errors.js';
 
 interface FailoverFlags {
+  mode: string;
+  faults?: string;
+  faultMs?: number;
   config?: string;
   seed?: number;
   seeds?: number;
@@ -134,6 +139,17 @@ function registerFailover(experiment: Command, hooks: ExperimentCommandHooks): v
   experiment
     .command('failover')
     .description('measure automatic failover per fault at the primary, and check it over random faults (simulated)')
+    .option(
+      '--mode <mode>',
+      'sim (virtual time, every fault) or live (real processes: crash = SIGKILL, pause = SIGSTOP)',
+      'sim',
+    )
+    .option('--faults <list>', 'live: which faults, comma-separated (crash,pause)', 'crash,pause')
+    .option(
+      '--fault-ms <ms>',
+      'live: how long each fault lasts before the process is restarted or continued (8000)',
+      flagNumber,
+    )
     .option('--config <file>', 'topology (default: ./regions.yaml, else the built-in five-region default)')
     .option('--seed <n>', 'replay one random-fault run of this seed and print what its checkers found', flagNumber)
     .option('--seeds <n>', 'also run this many random-fault seeds through the checkers', flagNumber)
@@ -151,6 +167,11 @@ Examples:
     .action(async (flags: FailoverFlags) => {
       const configPath = flags.config ?? hooks.defaultConfigPath?.() ?? 'regions.yaml';
       const config = parseTopology(await readFile(configPath, 'utf8'), configPath);
+      if (flags.mode === 'live') {
+        await runLive(config, configPath, flags, hooks);
+        return;
+      }
+      if (flags.mode !== 'sim') throw new ExperimentUnavailableError(`--mode must be sim or live, got ${flags.mode}`);
       if (flags.seed !== undefined) {
         const run = runFailoverSimulation({ seed: flags.seed, config });
         console.log(
@@ -190,4 +211,43 @@ Examples:
       console.log(`wrote failover.json and report.html to ${flags.out}`);
       if (rows.some((row) => row.violations > 0) || (seeds?.failing.length ?? 0) > 0) process.exitCode = 1;
     });
+}
+
+/** Live mode: the topology launched on free ports, each fault caused to the primary's process in turn. */
+async function runLive(
+  config: TopologyConfig,
+  configPath: string,
+  flags: FailoverFlags,
+  hooks: ExperimentCommandHooks,
+): Promise<void> {
+  if (!config.failover.automatic)
+    throw new ExperimentUnavailableError(
+      `${configPath}: failover.automatic is off; live failover needs the regions to elect`,
+    );
+  if (hooks.liveTopology === undefined)
+    throw new ExperimentUnavailableError('live mode needs the meridian CLI (it launches the processes)');
+  const faults = (flags.faults ?? '').split(',').map((fault) => fault.trim());
+  for (const fault of faults)
+    if (!(LIVE_FAILOVER_FAULTS as readonly string[]).includes(fault))
+      throw new ExperimentUnavailableError(`--faults: ${fault} is not one of ${LIVE_FAILOVER_FAULTS.join(', ')}`);
+  const log = (line: string): void => console.log(line);
+  const session = await hooks.liveTopology({ config, configPath, attach: false, freePorts: true, log });
+  let rows: FailoverReportRow[];
+  try {
+    rows = await runLiveFailover(session.topology, {
+      faults: faults as LiveFailoverFault[],
+      log,
+      ...(flags.faultMs === undefined ? {} : { faultMs: flags.faultMs }),
+    });
+  } finally {
+    await session.close();
+  }
+  for (const line of failoverTable(rows)) console.log(line);
+  await mkdir(flags.out, { recursive: true });
+  await writeFile(
+    join(flags.out, 'failover-live.json'),
+    `${JSON.stringify({ mode: 'live', faults: rows }, null, 2)}\n`,
+  );
+  console.log(`wrote failover-live.json to ${flags.out} (lost: of the keys whose last write was acknowledged)`);
+  if (rows.some((row) => row.violations > 0)) process.exitCode = 1;
 }

@@ -52,3 +52,6 @@ export { runFailoverSimulation, randomFaults, failoverReplayCommand, FAULT_KINDS
 export type { FailoverRunOptions, FailoverRunResult, FaultMeasure, PlannedFault, FaultKind } from './failover/run.js';
 export type { Operation as FailoverOperation, Violation as FailoverViolation } from './failover/checkers.js';
 export { measureFailover, failoverTable, MEASURED_FAULTS } from './failover-command.js';
+export { runLiveFailover, LIVE_FAILOVER_FAULTS } from './failover-live.js';
+export type { LiveFailoverFault, LiveFailoverOptions } from './failover-live.js';
+export type { FailoverStatus } from './live.js';

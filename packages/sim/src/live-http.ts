@@ -2,7 +2,7 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { LinkConfig } from '@meridian/lag';
 import { ExperimentUnavailableError } from './experiment-errors.js';
-import type { LiveAnswer, LiveRegion, LiveSubscription, LiveTopology } from './live.js';
+import type { FailoverStatus, LiveAnswer, LiveRegion, LiveSubscription, LiveTopology } from './live.js';
 
 export interface HttpLiveTopologyOptions {
   regions: readonly LiveRegion[];
@@ -13,6 +13,8 @@ export interface HttpLiveTopologyOptions {
   /** Supervisor hooks; absent when the experiment attached to a topology it did not launch. */
   crash?: (region: string) => Promise<void>;
   restart?: (region: string) => Promise<void>;
+  pause?: (region: string) => Promise<void>;
+  resume?: (region: string) => Promise<void>;
   /** Per request; a request without an answer by then rejects. */
   requestTimeoutMs?: number;
   /** Sockets kept open per region (keep-alive). */
@@ -62,6 +64,34 @@ export class HttpLiveTopology implements LiveTopology {
       appliedOffset: typeof applied === 'number' ? applied : 0,
       stalenessMs: typeof staleness === 'number' ? staleness : Infinity,
     };
+  }
+
+  async failoverStatus(region: string): Promise<FailoverStatus> {
+    const answer = await this.call(region, 'GET', '/_meridian/status', this.adminToken, undefined, {});
+    const body = answer.body as Record<string, unknown> | null;
+    if (answer.status !== 200 || body === null || typeof body !== 'object') {
+      throw new LiveRequestError(`${region}: /_meridian/status answered ${answer.status}`);
+    }
+    const election = (body['election'] ?? {}) as { term?: unknown; leaseHeld?: unknown };
+    const epoch = typeof body['epoch'] === 'number' ? body['epoch'] : 0;
+    return {
+      role: String(body['role']),
+      epoch,
+      term: typeof election.term === 'number' ? election.term : epoch,
+      leaseHeld: election.leaseHeld === true,
+    };
+  }
+
+  async pause(region: string): Promise<void> {
+    if (this.options.pause === undefined)
+      throw new ExperimentUnavailableError(
+        'pause faults need a topology the experiment launched itself (not --attach)',
+      );
+    await this.options.pause(region);
+  }
+
+  async resume(region: string): Promise<void> {
+    await this.options.resume?.(region);
   }
 
   async digest(region: string): Promise<{ offset: number; digest: string }> {

@@ -59,4 +59,16 @@ export interface LiveTopology {
   ): Promise<LiveSubscription>;
   /** The region's keyspace digest at its applied offset (the convergence check); absent: not checked. */
   digest?(region: string): Promise<{ offset: number; digest: string }>;
+  /** Automatic failover's view of a region: its node's role and epoch, its election's term and lease. */
+  failoverStatus?(region: string): Promise<FailoverStatus>;
+  /** SIGSTOP / SIGCONT of the region's process (a hung host), when the experiment launched it. */
+  pause?(region: string): Promise<void>;
+  resume?(region: string): Promise<void>;
+}
+
+export interface FailoverStatus {
+  readonly role: string;
+  readonly epoch: number;
+  readonly term: number;
+  readonly leaseHeld: boolean;
 }

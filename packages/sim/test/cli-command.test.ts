@@ -104,7 +104,7 @@ describe('meridian experiment staleness', () => {
     const standard = new Command().exitOverride();
     registerExperimentCommand(standard);
     expect(names(standard)).toEqual(EXPERIMENTS.map((plugin) => plugin.name));
-    expect(names(standard)).toEqual(['staleness', 'cost']);
+    expect(names(standard)).toEqual(['staleness', 'cost', 'failover']);
     let ran = '';
     const echo: ExperimentPlugin = {
       name: 'echo',

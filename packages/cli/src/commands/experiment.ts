@@ -132,6 +132,14 @@ async function launch(request: LiveLaunchRequest): Promise<LiveSession> {
       process.kill(pid, 'SIGKILL');
       while (child.pid !== undefined) await new Promise((resolve) => setTimeout(resolve, 10));
     },
+    pause: async (region) => {
+      const pid = processOf(region).pid;
+      if (pid !== undefined) process.kill(pid, 'SIGSTOP');
+    },
+    resume: async (region) => {
+      const pid = processOf(region).pid;
+      if (pid !== undefined) process.kill(pid, 'SIGCONT');
+    },
     restart: async (region) => {
       const child = processOf(region);
       if (child.pid === undefined) child.start();
