@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Redis } from '@upstash/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, Cluster, request, TOKEN } from './replication-cluster.js';
 
@@ -56,7 +57,11 @@ async function writablePrimary(
   return undefined;
 }
 
-/** Writes through the router: SDK-shaped REST calls, half of them asking for majority durability. */
+/**
+ * Writes through the router: half with the @upstash/redis SDK (no retries, each call given up after 2 s: a
+ * paused primary never answers), half as REST calls with `x-meridian-durability: majority` (the SDK sends
+ * no custom headers).
+ */
 class Load {
   readonly majorityAcked = new Map<string, string>();
   acked = 0;
@@ -65,7 +70,17 @@ class Load {
   private done: Promise<void>;
   private n = 0;
 
+  private readonly sdk: Redis;
+
   constructor(private readonly routerUrl: string) {
+    this.sdk = new Redis({
+      url: routerUrl,
+      token: TOKEN,
+      retry: false,
+      signal: () => AbortSignal.timeout(2_000),
+      enableAutoPipelining: false,
+      enableTelemetry: false,
+    });
     // Four writers: one stuck on a paused primary (until its 2 s timeout) does not stop the others.
     this.done = Promise.all([0, 1, 2, 3].map((writer) => this.loop(writer))).then(() => undefined);
   }
@@ -78,21 +93,18 @@ class Load {
       const value = `v${i}`;
       const majority = i % 2 === 0;
       try {
-        const answer = await request(
-          this.routerUrl,
-          '/',
-          ['SET', key, value],
-          majority ? { 'x-meridian-durability': 'majority' } : {},
-          2_000,
-        );
-        const body = answer.body as { result?: unknown };
-        if (answer.status === 200 && body.result === 'OK') {
+        const result = majority
+          ? (
+              (await request(this.routerUrl, '/', ['SET', key, value], { 'x-meridian-durability': 'majority' }, 2_000))
+                .body as { result?: unknown }
+            ).result
+          : await this.sdk.set(key, value);
+        if (result === 'OK') {
           this.acked++;
           if (majority) this.majorityAcked.set(key, value);
           else this.majorityAcked.delete(key);
         } else {
           this.failed++;
-          // A key whose last write failed may hold that value or the one before: no longer checkable.
           this.majorityAcked.delete(key);
         }
       } catch {

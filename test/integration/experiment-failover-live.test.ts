@@ -51,6 +51,7 @@ describe('meridian experiment failover --mode live', () => {
         violations: number;
       }[];
     };
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('live processes');
     const [pause] = report.faults;
     expect(pause?.fault).toBe('pause');
     expect(pause?.failedOver).toBe(true);

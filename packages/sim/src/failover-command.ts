@@ -110,6 +110,7 @@ function escapeHtml(text: string): string {
 export function failoverHtml(
   rows: readonly FailoverReportRow[],
   seeds: { runs: number; failing: FailoverRunResult[] } | undefined,
+  mode: 'sim' | 'live' = 'sim',
 ): string {
   const lines = failoverTable(rows);
   const [head, ...body] = lines.map((line) => line.split(/\s{2,}/));
@@ -123,7 +124,7 @@ export function failoverHtml(
           .join('')}`;
   return `<!doctype html><meta charset="utf-8"><title>Meridian failover</title>
 <style>body{font:14px system-ui;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}</style>
-<h1>Failover, per fault (simulated)</h1>
+<h1>Failover, per fault (${mode === 'sim' ? 'simulated' : 'live processes: crash = SIGKILL, pause = SIGSTOP'})</h1>
 <p>Each fault hits the primary 4 s into the run and lasts 8 s. Writes are acknowledged by the primary alone (<code>none</code>) or by a majority (<code>majority</code>); the checkers are one primary per epoch and per instant, no majority write lost, strong reads linearizable, session reads, converged digests.</p>
 <table>${cells(head ?? [], 'th')}${body.map((row) => cells(row, 'td')).join('')}</table>${seedText}
 `;
