@@ -249,6 +249,9 @@ async function runLive(
     join(flags.out, 'failover-live.json'),
     `${JSON.stringify({ mode: 'live', faults: rows }, null, 2)}\n`,
   );
-  console.log(`wrote failover-live.json to ${flags.out} (lost: of the keys whose last write was acknowledged)`);
+  await writeFile(join(flags.out, 'report.html'), failoverHtml(rows, undefined, 'live'));
+  console.log(
+    `wrote failover-live.json and report.html to ${flags.out} (lost: of the keys whose last write was acknowledged)`,
+  );
   if (rows.some((row) => row.violations > 0)) process.exitCode = 1;
 }
