@@ -224,4 +224,37 @@ describe('automatic failover, live (five processes, SDK load through the router)
     await expectConverged();
     await expectMajorityWritesKept(load);
   }, 90_000);
+
+  it('a write only the cut-off primary had is lost in the failover: its token says so, and the old primary discards it', async () => {
+    const old = await eventually('a writable primary', () => writablePrimary());
+    // Replication from the primary is cut (its heartbeats to the election still flow: it keeps its lease).
+    for (const region of cluster.regions.filter((r) => r !== old.region))
+      expect((await cluster.admin(old.region, '/_meridian/lag', { action: 'partition', to: region })).status).toBe(200);
+    const written = await request(cluster.url(old.region), '/', ['SET', 'only-on-old', 'x']);
+    expect(written.body).toEqual({ result: 'OK' });
+    const token = written.headers['upstash-sync-token'] as string;
+    expect(token).toMatch(/:\d+$/);
+    cluster.signal(old.region, 'SIGSTOP');
+    const elected = await eventually('a new primary holds a lease', () => writablePrimary([old.region]));
+    // Read-your-writes with the lost write's token: a clear error, not a read that silently misses it.
+    const lost = await request(cluster.url(elected.region), '/', ['GET', 'only-on-old'], {
+      'upstash-sync-token': token,
+    });
+    expect(lost.status).toBe(400);
+    expect((lost.body as { error: string }).error).toContain('MERIDIAN_SYNC_TOKEN_LOST');
+    cluster.signal(old.region, 'SIGCONT');
+    await eventually('the old primary follows', async () => {
+      const s = await status(old.region);
+      return s?.role === 'replica' && s.epoch === elected.epoch ? true : undefined;
+    });
+    await expectConverged();
+    // Its unreplicated tail was discarded by a full resync, and the new primary said how many entries.
+    expect(cluster.output(elected.region)).toMatch(
+      new RegExp(`replica ${old.region} .*past this primary's take-over: its \\d+ unreplicated entries are discarded`),
+    );
+    const after = await request(cluster.url(old.region), '/', ['GET', 'only-on-old'], {
+      'x-meridian-consistency': 'strong',
+    });
+    expect((after.body as { result: unknown }).result).toBeNull();
+  }, 90_000);
 });
