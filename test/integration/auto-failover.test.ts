@@ -157,6 +157,35 @@ afterAll(async () => {
 });
 
 describe('automatic failover, live (five processes, SDK load through the router)', () => {
+  it('the election endpoint takes only the admin token and well-formed messages, and the node keeps serving', async () => {
+    const region = cluster.replicas[0] as string;
+    const url = cluster.url(region);
+    expect((await request(url, '/_meridian/election', { t: 'heartbeat' })).status).toBe(401);
+    const bad = async (body: unknown): Promise<string> => {
+      const answer = await cluster.admin(region, '/_meridian/election', body);
+      expect(answer.status).toBe(400);
+      return (answer.body as { error: string }).error;
+    };
+    expect(await bad('not an object')).toMatch(/must be a JSON object/);
+    expect(await bad({ t: 'coup', term: 1, from: region })).toMatch(/t must be heartbeat/);
+    expect(await bad({ t: 'heartbeat', term: -1, from: region, sentAtMs: 0 })).toMatch(/term must be a whole number/);
+    expect(await bad({ t: 'heartbeat', term: 1, from: 'mars-1', sentAtMs: 0 })).toMatch(/from must be a region/);
+    expect(await bad({ t: 'vote-request', term: 1, from: region, preVote: false })).toMatch(/position/);
+    expect((await cluster.admin(region, '/_meridian/election')).status).toBe(405);
+    // A heartbeat in this epoch from a region that is not its primary is answered with a refusal, not obeyed.
+    const other = cluster.replicas[1] as string;
+    const forged = await cluster.admin(region, '/_meridian/election', {
+      t: 'heartbeat',
+      term: 0,
+      from: other,
+      sentAtMs: 1,
+    });
+    expect(forged.status).toBe(200);
+    expect(forged.body).toMatchObject({ t: 'heartbeat-ack', ok: false });
+    expect(await status(region)).toMatchObject({ role: 'replica', election: { primary: cluster.primary } });
+    expect((await writablePrimary())?.region).toBe(cluster.primary);
+  });
+
   it('SIGSTOP of the primary: another region is elected, writes resume, the old primary rejoins as a replica', async () => {
     const sdk = cluster.sdk(cluster.primary);
     await expect(sdk.set('before', 'stop')).resolves.toBe('OK');

@@ -155,6 +155,7 @@ export class Election {
   private leaseHeld = false;
   /** Primary: when it last held the lease (or became primary); without one for an election timeout, it steps down. */
   private leaseSeenMs = -Infinity;
+  private leaseEverHeld = false;
   private votes = new Set<string>();
   private preVotes = new Set<string>();
   /** The pre-vote round: answers so far, whether a more up-to-date region answered, rounds given way in a row. */
@@ -250,7 +251,10 @@ export class Election {
 
   private onHeartbeat(message: Extract<ElectionMessage, { t: 'heartbeat' }>): ElectionMessage {
     const refuse = { t: 'heartbeat-ack', term: this.termValue, from: this.self, sentAtMs: message.sentAtMs, ok: false };
-    if (message.term < this.termValue) return refuse as ElectionMessage;
+    if (message.term < this.termValue || message.from === this.self) return refuse as ElectionMessage;
+    // One primary per term: a heartbeat in this term from another region than its known primary is not obeyed.
+    if (message.term === this.termValue && this.primaryName !== undefined && this.primaryName !== message.from)
+      return refuse as ElectionMessage;
     if (message.term > this.termValue) this.adoptTerm(message.term);
     // One primary per term: a vote was given to it, or it is the term's only heartbeat sender.
     if (this.roleKind === 'primary' && message.from !== this.self) return refuse as ElectionMessage;
@@ -470,9 +474,16 @@ export class Election {
   private startHeartbeats(): void {
     this.heartbeatTimer?.cancel();
     this.leaseSeenMs = this.now();
+    this.leaseEverHeld = false;
     const beat = (): void => {
       if (this.stopped || this.roleKind !== 'primary') return;
-      if (!this.holdsLease() && this.now() - this.leaseSeenMs >= this.settings.electionTimeoutMs) {
+      // Only a primary that had a lease in this term and lost it steps down: one that never had one (its
+      // regions still starting) keeps sending heartbeats until they answer.
+      if (
+        this.leaseEverHeld &&
+        !this.holdsLease() &&
+        this.now() - this.leaseSeenMs >= this.settings.electionTimeoutMs
+      ) {
         this.stepDown();
         return;
       }
@@ -516,7 +527,10 @@ export class Election {
       this.leaseUntilMs = Math.max(this.leaseUntilMs, start + (leaseMs * (1 - clockDriftMax)) / (1 + clockDriftMax));
     }
     this.setLease(this.now() < this.leaseUntilMs);
-    if (this.leaseHeld) this.leaseSeenMs = this.now();
+    if (this.leaseHeld) {
+      this.leaseSeenMs = this.now();
+      this.leaseEverHeld = true;
+    }
   }
 
   private setLease(held: boolean): void {
