@@ -262,6 +262,14 @@ describe('automatic failover, live (five processes, SDK load through the router)
     const written = await request(cluster.url(old.region), '/', ['SET', 'only-on-old', 'x']);
     expect(written.body).toEqual({ result: 'OK' });
     const token = written.headers['upstash-sync-token'] as string;
+    // A strong read waits for a majority to hold what it saw (the read index): it never returns the write
+    // a failover is about to lose; with replication cut, it answers NOREPLICAS instead.
+    const strong = await request(cluster.url(old.region), '/', ['GET', 'only-on-old'], {
+      'x-meridian-consistency': 'strong',
+    });
+    expect(strong.body).toEqual({ error: 'NOREPLICAS Not enough good replicas to write.' });
+    const eventual = await request(cluster.url(old.region), '/', ['GET', 'only-on-old']);
+    expect(eventual.body).toMatchObject({ result: 'x' });
     expect(token).toMatch(/:\d+$/);
     cluster.signal(old.region, 'SIGSTOP');
     const elected = await eventually('a new primary holds a lease', () => writablePrimary([old.region]));

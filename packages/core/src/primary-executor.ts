@@ -93,6 +93,12 @@ export interface PrimaryExecutorOptions {
    * node asks its Election whether it holds the lease from a majority.
    */
   readonly writeGate?: () => string | undefined;
+  /**
+   * Automatic failover's read index: a `strong` request is answered only once a majority of regions
+   * (`majorityReplicas` replicas) hold everything it could see, so it never returns a write a failover
+   * later loses (linearizable). Off: a strong read is answered from the primary's memory at once.
+   */
+  readonly strongReadIndex?: boolean;
   /** How a sliced pipeline lets other requests in (the node: setImmediate); a 0 ms clock timer by default. */
   readonly yieldTurn?: YieldTurn;
 }
@@ -201,12 +207,14 @@ export class PrimaryExecutor implements CommandRouter {
   // (a replaced primary) and is ignored.
   run(batch: CommandBatch, context?: RunContext): BatchOutcome | Promise<BatchOutcome> {
     const outcome = this.runBatch(batch);
-    if (context?.durability !== 'majority') return outcome;
+    const readIndex = this.options.strongReadIndex === true && context?.consistency?.level === 'strong';
+    if (context?.durability !== 'majority' && !readIndex) return outcome;
     return outcome instanceof Promise ? outcome.then((done) => this.majority(done)) : this.majority(outcome);
   }
 
   /**
-   * Majority durability: once the write is in the primary's log, wait until enough replicas have
+   * Majority durability (and a strong read's read index): once the write is in the primary's log (or the
+   * read has run), wait until enough replicas have
    * durably acknowledged it to make a majority of regions; NOREPLICAS (Redis's min-replicas error)
    * when they do not within the bound. Such a write is never lost in a failover that promotes the
    * most up-to-date replica while a majority is reachable.
@@ -216,6 +224,7 @@ export class PrimaryExecutor implements CommandRouter {
     const replicas = this.options.replicas;
     if (outcome.replies instanceof ReplyError || needed <= 0 || replicas === undefined) return outcome;
     const offset = this.log.lastOffset();
+    if (replicas.ackedReplicas(offset) >= needed) return outcome;
     return replicas
       .waitForReplicas(needed, offset, this.options.majorityWaitMs ?? MAJORITY_WAIT_MS_DEFAULT)
       .then((acked) => (acked >= needed ? outcome : { ...outcome, replies: new ReplyError(ERR_NOREPLICAS) }));

@@ -133,6 +133,11 @@ export interface MeridianNodeOptions {
   readonly epochs?: EpochHistory;
   /** Automatic failover: why writes are refused now (no lease from a majority); undefined: taken. */
   readonly writeGate?: () => string | undefined;
+  /**
+   * Automatic failover: a `strong` request on the primary is answered once a majority of regions hold
+   * everything it could see (a read index), so it never returns a write a failover later loses.
+   */
+  readonly strongReadIndex?: boolean;
   /** Automatic failover: POST /_meridian/election carries the regions' election messages to it. */
   readonly election?: ElectionEndpoint;
 }
@@ -305,6 +310,7 @@ export class MeridianNode {
         restoreDurableState: () => this.restoreDurableState(),
         observeWait: this.metrics.wait,
         writeGate: options.writeGate,
+        strongReadIndex: options.strongReadIndex,
       });
       this.router = new MonitoredRouter(this.primaryRole.executor, this.monitor);
       this.openEpoch();

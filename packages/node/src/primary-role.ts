@@ -42,6 +42,8 @@ export interface PrimaryRoleOptions {
   readonly restoreDurableState: () => void;
   /** Automatic failover's fencing: why writes are refused now (no lease), else undefined. */
   readonly writeGate?: (() => string | undefined) | undefined;
+  /** Automatic failover: strong requests wait for a majority to hold what they could see (a read index). */
+  readonly strongReadIndex?: boolean | undefined;
   /** Times WAIT and majority writes waiting for replica acks (metrics). */
   readonly observeWait?: WaitObserver | undefined;
 }
@@ -87,6 +89,7 @@ export class PrimaryRole {
         }),
       restoreDurableState: options.restoreDurableState,
       ...(options.writeGate === undefined ? {} : { writeGate: options.writeGate }),
+      ...(options.strongReadIndex === true ? { strongReadIndex: true } : {}),
     });
   }
 

@@ -1,3 +1,5 @@
+import { MeridianError } from '@meridian/engine';
+import { ExperimentUnavailableError } from './experiment-errors.js';
 import type { FailoverReportRow } from './failover-command.js';
 import type { FaultKind } from './failover/run.js';
 import type { LiveTopology } from './live.js';
@@ -38,7 +40,8 @@ async function until<T>(
   for (;;) {
     const value = await check().catch(() => undefined);
     if (value !== undefined) return value;
-    if (topology.nowMs() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    if (topology.nowMs() > deadline)
+      throw new MeridianError('MERIDIAN_EXPERIMENT_FAILED', `${what} did not happen within ${timeoutMs} ms`);
     await sleep(POLL_MS);
   }
 }
@@ -70,7 +73,7 @@ export async function runLiveFailover(
   options: LiveFailoverOptions,
 ): Promise<FailoverReportRow[]> {
   if (topology.failoverStatus === undefined)
-    throw new Error('live failover needs the regions’ status (failoverStatus)');
+    throw new ExperimentUnavailableError('live failover needs the regions’ status (failoverStatus)');
   const rows: FailoverReportRow[] = [];
   for (const fault of options.faults) {
     const primary = await until(topology, 'a writable primary', 30_000, () => writablePrimary(topology));

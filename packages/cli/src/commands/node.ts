@@ -355,7 +355,9 @@ export async function startNode(
       writeLog: log,
       history,
       epochs: new EpochHistory(dir),
-      ...(failover === undefined ? {} : { writeGate: failover.writeGate, election: failover.election }),
+      ...(failover === undefined
+        ? {}
+        : { writeGate: failover.writeGate, election: failover.election, strongReadIndex: true }),
       snapshots: {
         ...(options.snapshotEveryEntries === undefined ? {} : { everyEntries: options.snapshotEveryEntries }),
         ...(options.snapshotEveryMs === undefined ? {} : { everyMs: options.snapshotEveryMs }),
