@@ -66,7 +66,23 @@ export function clientDelayMs(config: TopologyConfig, client: ClientLocation, re
   return geoDelayMs(client.point, region.location);
 }
 
-/** Region names ordered by modelled delay from the client, nearest first (ties by config order). */
-export function rankRegions(config: TopologyConfig, client: ClientLocation): string[] {
-  return byDelay(config, (region) => clientDelayMs(config, client, region));
+/** Rankings already made, per topology: clients come from a few places, and a ranking is a sort of great circles. */
+const rankings = new WeakMap<TopologyConfig, Map<string, readonly string[]>>();
+const RANKINGS_PER_TOPOLOGY_MAX = 4096;
+
+/**
+ * Region names ordered by modelled delay from the client, nearest first (ties by config order).
+ * A topology is not changed once loaded, so the ranking for a place is kept (bounded) and shared:
+ * callers must not change the list.
+ */
+export function rankRegions(config: TopologyConfig, client: ClientLocation): readonly string[] {
+  let known = rankings.get(config);
+  if (known === undefined) rankings.set(config, (known = new Map()));
+  const place = `${client.region ?? ''}|${client.point.lat},${client.point.lon}`;
+  const cached = known.get(place);
+  if (cached !== undefined) return cached;
+  const ranked = byDelay(config, (region) => clientDelayMs(config, client, region));
+  if (known.size >= RANKINGS_PER_TOPOLOGY_MAX) known.clear();
+  known.set(place, ranked);
+  return ranked;
 }
