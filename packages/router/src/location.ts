@@ -78,7 +78,8 @@ const RANKINGS_PER_TOPOLOGY_MAX = 4096;
 export function rankRegions(config: TopologyConfig, client: ClientLocation): readonly string[] {
   let known = rankings.get(config);
   if (known === undefined) rankings.set(config, (known = new Map()));
-  const place = `${client.region ?? ''}|${client.point.lat},${client.point.lon}`;
+  // A client in a named region is at that region's location (locateClient): the name says it all.
+  const place = client.region ?? `@${client.point.lat},${client.point.lon}`;
   const cached = known.get(place);
   if (cached !== undefined) return cached;
   const ranked = byDelay(config, (region) => clientDelayMs(config, client, region));
