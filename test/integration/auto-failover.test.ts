@@ -249,6 +249,16 @@ describe('automatic failover, live (five processes, SDK load through the router)
     const ackedAtSwitch = load.acked;
     await eventually('writes through the router resume', () => ackedSince(load, ackedAtSwitch));
     expect(await writablePrimary()).toEqual({ region: target, epoch: report.epoch });
+    // `meridian status` names the new primary and its epoch.
+    const table = await new Promise<string>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        [BIN, 'status', '--config', cluster.configPath],
+        { env: { ...process.env, MERIDIAN_TOKEN: TOKEN, MERIDIAN_ADMIN_TOKEN: ADMIN_TOKEN } },
+        (error, stdout) => (error === null ? resolve(stdout) : reject(error)),
+      );
+    });
+    expect(table).toMatch(new RegExp(`^${target}\\s+primary\\s+${report.epoch}\\s+up`, 'm'));
     await load.stop();
     await expectConverged();
     await expectMajorityWritesKept(load);

@@ -88,16 +88,20 @@ function lagMsOf(reports: readonly RegionReport[], report: RegionReport): unknow
 }
 
 export function formatStatusTable(reports: readonly RegionReport[]): string {
-  const header = ['REGION', 'ROLE', 'HEALTH', 'APPLIED', 'LAG', 'LAG MS', 'STALENESS', 'URL'];
+  const header = ['REGION', 'ROLE', 'EPOCH', 'HEALTH', 'APPLIED', 'LAG', 'LAG MS', 'STALENESS', 'URL'];
   const rows = reports.map((report) => {
     const status = report.status ?? {};
-    const role = typeof status['role'] === 'string' ? status['role'] : report.configuredRole;
+    // With automatic failover, a primary without a lease from a majority takes no writes: say so.
+    const election = status['election'] as { leaseHeld?: unknown } | undefined;
+    const reported = typeof status['role'] === 'string' ? status['role'] : report.configuredRole;
+    const role = reported === 'primary' && election?.leaseHeld === false ? 'primary (no lease)' : reported;
     const health = !report.reachable ? 'down' : report.healthy ? 'up' : 'unhealthy';
     const isRouter = report.configuredRole === 'router';
     const offsets = (status['offsets'] ?? {}) as Record<string, unknown>;
     return [
       report.region,
       role,
+      isRouter ? '' : cell(status['epoch']),
       health,
       isRouter ? '' : cell(status['appliedOffset'] ?? offsets['applied']),
       isRouter ? '' : cell(status['lagOffsets'], ' ops'),
