@@ -430,34 +430,12 @@ export class FailoverNode {
   private onReplication(from: string, message: ReplicationMessage): void {
     const election = this.election;
     if (election === undefined) return;
-    const reply = (answer: ReplicationMessage): void =>
-      this.world.send(this.name, from, { kind: 'replication', message: answer });
     if (message.t === 'append-ack' || message.t === 'probe-answer') {
-      if (!this.isPrimary() || message.term !== election.term) return;
-      if (message.t === 'probe-answer') {
-        // Resume where the logs match (same epoch at the same offset), else replace the replica's log.
-        const ours = this.log[message.offset - 1];
-        if (message.offset <= this.log.length && (message.offset === 0 || ours?.epoch === message.epoch)) {
-          this.match.set(from, message.offset);
-          this.ship(from);
-        } else {
-          this.world.send(this.name, from, {
-            kind: 'replication',
-            message: { t: 'snapshot', term: election.term, from: this.name, log: [...this.log] },
-          });
-        }
-        return;
-      }
-      if (!message.ok) {
-        this.match.delete(from);
-        this.ship(from);
-        return;
-      }
-      if (message.offset > (this.match.get(from) ?? -1)) this.match.set(from, message.offset);
-      this.settle();
-      this.ship(from);
+      if (this.isPrimary() && message.term === election.term) this.onReplicaAnswer(from, message, election.term);
       return;
     }
+    const reply = (answer: ReplicationMessage): void =>
+      this.world.send(this.name, from, { kind: 'replication', message: answer });
     // A replica takes entries only from its term's primary.
     const current = message.term === election.term && election.primary === from && !this.isPrimary();
     if (!current) {
@@ -474,37 +452,72 @@ export class FailoverNode {
         offset: this.log.length,
         epoch: last?.epoch ?? 0,
       });
-      return;
-    }
-    if (message.t === 'snapshot') {
-      let common = 0;
-      while (
-        common < this.log.length &&
-        common < message.log.length &&
-        this.log[common]?.epoch === message.log[common]?.epoch
-      )
-        common++;
-      const lost = this.log.length - common;
-      if (lost > 0) {
-        this.discarded += lost;
-        this.world.observer.diverged(this.name, lost);
-      }
-      this.log = [...message.log];
-      this.rebuildEngine();
+    } else if (message.t === 'snapshot') {
+      this.loadLog(message.log);
       reply({ t: 'append-ack', term: message.term, from: this.name, offset: this.log.length, ok: true });
+    } else {
+      const matched = this.append(message);
+      reply({ t: 'append-ack', term: message.term, from: this.name, offset: matched ?? 0, ok: matched !== undefined });
+    }
+  }
+
+  /** The primary's side: a replica's probe answer (resume or replace its log) or its acknowledgement. */
+  private onReplicaAnswer(
+    from: string,
+    message: Extract<ReplicationMessage, { t: 'append-ack' | 'probe-answer' }>,
+    term: number,
+  ): void {
+    if (message.t === 'probe-answer') {
+      // Resume where the logs match (same epoch at the same offset), else replace the replica's log.
+      const ours = this.log[message.offset - 1];
+      if (message.offset <= this.log.length && (message.offset === 0 || ours?.epoch === message.epoch)) {
+        this.match.set(from, message.offset);
+        this.ship(from);
+      } else {
+        this.world.send(this.name, from, {
+          kind: 'replication',
+          message: { t: 'snapshot', term, from: this.name, log: [...this.log] },
+        });
+      }
       return;
     }
+    if (!message.ok) {
+      this.match.delete(from);
+      this.ship(from);
+      return;
+    }
+    if (message.offset > (this.match.get(from) ?? -1)) this.match.set(from, message.offset);
+    this.settle();
+    this.ship(from);
+  }
+
+  /** A full resync: the primary's log replaces ours; the tail it lacked is counted as discarded. */
+  private loadLog(log: readonly LogRecord[]): void {
+    let common = 0;
+    while (common < this.log.length && common < log.length && this.log[common]?.epoch === log[common]?.epoch) common++;
+    const lost = this.log.length - common;
+    if (lost > 0) {
+      this.discarded += lost;
+      this.world.observer.diverged(this.name, lost);
+    }
+    this.log = [...log];
+    this.rebuildEngine();
+  }
+
+  /**
+   * Appends the primary's entries where our log matches its at `prevOffset` (a tail of an older epoch
+   * is dropped); returns the offset up to which our log now matches the primary's, undefined when it
+   * does not match at `prevOffset`.
+   */
+  private append(message: Extract<ReplicationMessage, { t: 'append' }>): number | undefined {
     const { prevOffset, prevEpoch, entries } = message;
-    if (prevOffset > this.log.length || (prevOffset > 0 && this.log[prevOffset - 1]?.epoch !== prevEpoch)) {
-      reply({ t: 'append-ack', term: message.term, from: this.name, offset: 0, ok: false });
-      return;
-    }
+    if (prevOffset > this.log.length || (prevOffset > 0 && this.log[prevOffset - 1]?.epoch !== prevEpoch))
+      return undefined;
     let rebuilt = false;
     for (const entry of entries) {
       const held = this.log[entry.offset - 1];
       if (held !== undefined) {
         if (held.epoch === entry.epoch) continue;
-        // A tail of an older epoch the primary does not have: dropped, and the engine rebuilt without it.
         const lost = this.log.length - entry.offset + 1;
         this.discarded += lost;
         this.world.observer.diverged(this.name, lost);
@@ -515,8 +528,7 @@ export class FailoverNode {
       if (!rebuilt) this.engine.applyEffects(entry.effects as string[][], 0);
     }
     if (rebuilt) this.rebuildEngine();
-    // What now matches the primary's log: up to the last entry it sent (a longer tail is not known to).
-    const matched = entries.length > 0 ? (entries[entries.length - 1] as LogRecord).offset : prevOffset;
-    reply({ t: 'append-ack', term: message.term, from: this.name, offset: matched, ok: true });
+    // Up to the last entry it sent: a longer tail of ours is not known to match.
+    return entries.length > 0 ? (entries[entries.length - 1] as LogRecord).offset : prevOffset;
   }
 }
