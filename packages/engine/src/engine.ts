@@ -166,6 +166,7 @@ export class Engine {
 
   /** Applies the primary's effects (one log entry) at the primary's commit time. */
   applyEffects(effects: readonly (readonly ByteString[])[], primaryTimeMs: number): void {
+    if (this.db.data.changes !== undefined) for (const argv of effects) this.markChanged(argv);
     const ctx = this.begin(primaryTimeMs, true);
     for (const argv of effects) {
       const reply = this.run(ctx, argv);
@@ -251,7 +252,21 @@ export class Engine {
   private end(ctx: ExecContext): ByteString[][] {
     const effects = ctx.effects;
     ctx.effects = [];
+    // The effects name every key a write changed, in place or not (active expiry of hash fields too).
+    if (this.db.data.changes !== undefined) for (const argv of effects) this.markChanged(argv);
     return effects;
+  }
+
+  /** Tells the incremental digest which keys an effect touched (FLUSHALL/FLUSHDB: all of them). */
+  private markChanged(argv: readonly ByteString[]): void {
+    const name = argv[0];
+    const info = name === undefined ? undefined : Engine.findCommand(name);
+    if (info === undefined) return;
+    if (info.name === 'flushall' || info.name === 'flushdb') {
+      this.db.data.cleared = true;
+      return;
+    }
+    for (const key of keysOf(info, argv)) this.db.data.changes?.add(key);
   }
 
   private run(ctx: ExecContext, argv: readonly ByteString[]): Reply {
@@ -274,17 +289,23 @@ export class Engine {
 
   /** Writes may change values in place: their keys' memory estimates are taken again. */
   private remeasure(info: CommandInfo, argv: readonly ByteString[]): void {
-    const data = this.db.data;
-    if (info.keys !== undefined) {
-      for (const index of info.keys(argv)) {
-        const key = argv[index];
-        if (key !== undefined) data.remeasure(key);
-      }
-      return;
-    }
-    if (info.firstKey === 0) return;
-    const last = info.lastKey < 0 ? argv.length + info.lastKey : info.lastKey;
-    const step = info.keyStep || 1;
-    for (let i = info.firstKey; i <= last && i < argv.length; i += step) data.remeasure(argv[i] as ByteString);
+    for (const key of keysOf(info, argv)) this.db.data.remeasure(key);
   }
+}
+
+/** The keys a command names, by its key specification. */
+function keysOf(info: CommandInfo, argv: readonly ByteString[]): ByteString[] {
+  const keys: ByteString[] = [];
+  if (info.keys !== undefined) {
+    for (const index of info.keys(argv)) {
+      const key = argv[index];
+      if (key !== undefined) keys.push(key);
+    }
+    return keys;
+  }
+  if (info.firstKey === 0) return keys;
+  const last = info.lastKey < 0 ? argv.length + info.lastKey : info.lastKey;
+  const step = info.keyStep || 1;
+  for (let i = info.firstKey; i <= last && i < argv.length; i += step) keys.push(argv[i] as ByteString);
+  return keys;
 }

@@ -15,6 +15,12 @@ export class KeyDict extends ScanDict<Value> {
   private tick = 0;
   /** Sum of every key's estimate, in bytes. */
   usedBytes = 0;
+  /**
+   * Keys set, deleted or re-measured since the incremental digest last looked (undefined until one
+   * tracks this keyspace); `cleared` when everything went at once.
+   */
+  changes: Set<ByteString> | undefined;
+  cleared = false;
 
   override get(key: ByteString): Value | undefined {
     const slot = this.slotOf.get(key);
@@ -29,6 +35,7 @@ export class KeyDict extends ScanDict<Value> {
   }
 
   override set(key: ByteString, value: Value): boolean {
+    this.changes?.add(key);
     const added = super.set(key, value);
     const slot = this.slotOf.get(key) as number;
     this.weigh(slot, key, value, added);
@@ -39,6 +46,7 @@ export class KeyDict extends ScanDict<Value> {
   override delete(key: ByteString): boolean {
     const slot = this.slotOf.get(key);
     if (slot === undefined) return false;
+    this.changes?.add(key);
     this.usedBytes -= this.weights[slot] ?? 0;
     this.weights[slot] = 0;
     super.delete(key);
@@ -49,10 +57,15 @@ export class KeyDict extends ScanDict<Value> {
   override clear(): void {
     super.clear();
     this.resetMemory();
+    if (this.changes !== undefined) {
+      this.changes.clear();
+      this.cleared = true;
+    }
   }
 
   /** Measures `key` again after a write changed its value in place. */
   remeasure(key: ByteString): void {
+    this.changes?.add(key);
     const slot = this.slotOf.get(key);
     if (slot !== undefined) this.weigh(slot, key, this.values[slot] as Value, false);
   }

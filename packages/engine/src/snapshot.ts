@@ -112,11 +112,17 @@ class Hash53 {
   }
 
   hex(): string {
+    const [high, low] = this.finish();
+    return (4294967296 * high + low).toString(16).padStart(14, '0');
+  }
+
+  /** The 53-bit result as its high 21 and low 32 bits. */
+  finish(): [number, number] {
     let h1 = this.h1;
     let h2 = this.h2;
     h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
     h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-    return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
+    return [2097151 & h2, h1 >>> 0];
   }
 }
 
@@ -138,6 +144,11 @@ class Digest {
 
   hex(): string {
     return this.a.hex() + this.b.hex();
+  }
+
+  /** The 106 bits as four words (for sums that do not depend on order). */
+  words(): [number, number, number, number] {
+    return [...this.a.finish(), ...this.b.finish()] as [number, number, number, number];
   }
 }
 
@@ -187,15 +198,82 @@ export function digestKeyspace(db: Keyspace): string {
   for (const [key, type, data, expiresAtMs] of dumpKeyspace(db)) {
     // Scripts are not data: a replica may cache one its EVAL_RO ran, the primary never saw.
     if (type === 'scripts') continue;
-    const digest = new Digest();
-    digest.piece('k', key);
-    digest.piece('t', type);
-    feed(digest, canonical(type, data));
-    digest.piece('e', String(expiresAtMs));
-    perKey.push(digest.hex());
+    perKey.push(keyDigest(key, type, data, expiresAtMs).hex());
   }
   perKey.sort();
   const whole = new Digest();
   for (const hex of perKey) whole.update(hex);
   return `${whole.hex()}:${perKey.length}`;
+}
+
+function keyDigest(key: ByteString, type: TypeName, data: unknown, expiresAtMs: number): Digest {
+  const digest = new Digest();
+  digest.piece('k', key);
+  digest.piece('t', type);
+  feed(digest, canonical(type, data));
+  digest.piece('e', String(expiresAtMs));
+  return digest;
+}
+
+const WORDS = 4;
+
+/**
+ * An incremental keyspace digest: each key's digest is kept, and the keyspace's is their sum (word by
+ * word, mod 2^32, so it does not depend on order). Each call re-hashes only the keys changed since the
+ * last one (the keyspace tracks them once a digest follows it: sets, deletes, writes in place and every
+ * effect's keys), so comparing replicas costs what changed, not the whole keyspace. Equal keyspaces give
+ * equal digests; its text differs from `digestKeyspace`'s (compare like with like).
+ */
+export class KeyspaceDigest {
+  private readonly perKey = new Map<ByteString, [number, number, number, number]>();
+  private readonly sums = new Array<number>(WORDS).fill(0);
+  private started = false;
+
+  constructor(private readonly db: Keyspace) {}
+
+  digest(): string {
+    const data = this.db.data;
+    if (!this.started || data.cleared) {
+      this.rebuild();
+    } else if (data.changes !== undefined) {
+      for (const key of data.changes) this.rehash(key);
+      data.changes.clear();
+    }
+    return `${this.sums.map((word) => word.toString(16).padStart(8, '0')).join('')}:${this.perKey.size}`;
+  }
+
+  /** The same digest computed from every key now, without following the keyspace (for checks). */
+  static of(db: Keyspace): string {
+    const sums = new Array<number>(WORDS).fill(0);
+    let count = 0;
+    for (const [key, value] of db.data.entries()) {
+      const words = keyDigest(key, typeOf(value), dumpValue(value), db.expiresAtMs.get(key) ?? -1).words();
+      for (let i = 0; i < WORDS; i++) sums[i] = ((sums[i] as number) + (words[i] as number)) >>> 0;
+      count++;
+    }
+    return `${sums.map((word) => word.toString(16).padStart(8, '0')).join('')}:${count}`;
+  }
+
+  private rebuild(): void {
+    const data = this.db.data;
+    data.changes = new Set();
+    data.cleared = false;
+    this.started = true;
+    this.perKey.clear();
+    this.sums.fill(0);
+    for (const key of data.keysIterator()) this.rehash(key);
+  }
+
+  private rehash(key: ByteString): void {
+    const old = this.perKey.get(key);
+    if (old !== undefined) {
+      for (let i = 0; i < WORDS; i++) this.sums[i] = ((this.sums[i] as number) - (old[i] as number)) >>> 0;
+      this.perKey.delete(key);
+    }
+    const value = this.db.data.peek(key);
+    if (value === undefined) return;
+    const words = keyDigest(key, typeOf(value), dumpValue(value), this.db.expiresAtMs.get(key) ?? -1).words();
+    for (let i = 0; i < WORDS; i++) this.sums[i] = ((this.sums[i] as number) + (words[i] as number)) >>> 0;
+    this.perKey.set(key, words);
+  }
 }

@@ -1,4 +1,4 @@
-import { digestKeyspace, assert } from '@meridian/engine';
+import { assert, type Keyspace, KeyspaceDigest } from '@meridian/engine';
 import { type LinkModel, parseLinkSettings, type SeededRandom } from '@meridian/lag';
 import { MemoryNetwork, type ReplicaApplier, type ReplicaEvent } from '@meridian/replication';
 import type { TopologyConfig } from '@meridian/topology';
@@ -42,6 +42,7 @@ export class SimCluster {
   private readonly nodeDeliveries = new Map<string, number>();
   /** Regions that loaded a snapshot after messages were published (those messages never reach them). */
   private readonly resyncedAfterMessages = new Set<string>();
+  private readonly digests = new WeakMap<Keyspace, KeyspaceDigest>();
 
   constructor(
     private readonly options: ClusterOptions,
@@ -178,7 +179,7 @@ export class SimCluster {
   sampleDigest(): void {
     if (!this.primary.up) return;
     const offset = this.primary.log.lastOffset();
-    const digest = digestKeyspace(this.primary.engine.db);
+    const digest = this.digestOf(this.primary.engine.db);
     this.sample = { offset, digest, pending: new Set(this.replicas.keys()) };
     for (const node of this.replicas.values()) if (node.up && node.appliedOffset === offset) this.compare(node);
   }
@@ -186,18 +187,25 @@ export class SimCluster {
   /** At a quiescent point: every live replica that reached the primary's offset must hold the same keyspace. */
   checkConverged(): { caughtUp: string[]; behind: string[] } {
     const offset = this.primary.log.lastOffset();
-    const digest = digestKeyspace(this.primary.engine.db);
+    const digest = this.digestOf(this.primary.engine.db);
     const caughtUp: string[] = [];
     const behind: string[] = [];
     for (const node of this.replicas.values()) {
       if (node.up && node.appliedOffset === offset) {
-        this.invariants.digests(node.name, offset, digest, digestKeyspace(node.engine.db));
+        this.invariants.digests(node.name, offset, digest, this.digestOf(node.engine.db));
         caughtUp.push(node.name);
       } else {
         behind.push(node.name);
       }
     }
     return { caughtUp, behind };
+  }
+
+  /** A keyspace's digest, kept up to date incrementally: each check re-hashes only what changed since. */
+  private digestOf(db: Keyspace): string {
+    let digest = this.digests.get(db);
+    if (digest === undefined) this.digests.set(db, (digest = new KeyspaceDigest(db)));
+    return digest.digest();
   }
 
   allCaughtUp(): boolean {
@@ -215,7 +223,7 @@ export class SimCluster {
   private compare(node: SimReplicaNode): void {
     const sample = this.sample;
     if (sample === undefined || !sample.pending.delete(node.name)) return;
-    this.invariants.digests(node.name, sample.offset, sample.digest, digestKeyspace(node.engine.db));
+    this.invariants.digests(node.name, sample.offset, sample.digest, this.digestOf(node.engine.db));
   }
 
   private onReplicaEvent(node: SimReplicaNode, event: ReplicaEvent): void {
