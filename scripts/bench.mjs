@@ -155,28 +155,90 @@ async function benchHttp() {
   }
 }
 
-async function benchMemory() {
-  const { Engine } = await import('../packages/engine/dist/index.js');
-  const keys = 1_000_000;
-  global.gc?.();
-  const before = process.memoryUsage().heapUsed;
-  const engine = new Engine({ role: 'primary' });
-  for (let i = 0; i < keys; i++) engine.execute(['SET', `key:${String(i).padStart(12, '0')}`, 'v'.repeat(32)], 0);
-  global.gc?.();
-  const bytesPerKey = (process.memoryUsage().heapUsed - before) / keys;
-  const redis = await redisBytesPerKey(keys);
-  addRow(
-    'memory, 1M string keys (16 B key, 32 B value)',
-    bytesPerKey,
-    'bytes/key',
-    redis,
-    'redis-server 7.0',
-    '≤ 2× Redis (ratio ≤ 2)',
-  );
-  return engine.db.data.size;
+const digits = (n, width) => String(n).padStart(width, '0');
+
+/**
+ * The memory shapes: each builds key `i`'s command, sent as JSON to ours (through the REST
+ * layer's parser) and as RESP to redis-server, so both sides hold the same data.
+ */
+const MEMORY_SHAPES = [
+  {
+    name: 'memory, 1M string keys (16 B key, 32 B value)',
+    keys: 1_000_000,
+    command: (i) => ['SET', `key:${digits(i, 12)}`, `value:${digits(i, 26)}`],
+  },
+  {
+    name: 'memory, 100k hashes of 10 fields (8 B values)',
+    keys: 100_000,
+    command: (i) => ['HSET', `hash:${digits(i, 11)}`, ...tenOf((j) => [`f${j}`, `v${digits(i * 10 + j, 7)}`])],
+  },
+  {
+    name: 'memory, 100k sets of 10 members (8 B members)',
+    keys: 100_000,
+    command: (i) => ['SADD', `set:${digits(i, 12)}`, ...tenOf((j) => [`m${digits(i * 10 + j, 7)}`])],
+  },
+  {
+    name: 'memory, 100k sorted sets of 10 members (8 B members)',
+    keys: 100_000,
+    command: (i) => ['ZADD', `zset:${digits(i, 11)}`, ...tenOf((j) => [String(j * 100), `m${digits(i * 10 + j, 7)}`])],
+  },
+  {
+    name: 'memory, 1M string keys with TTLs (SET … EX 3600)',
+    keys: 1_000_000,
+    command: (i) => ['SET', `key:${digits(i, 12)}`, `value:${digits(i, 26)}`, 'EX', '3600'],
+  },
+];
+
+function tenOf(argumentsOf) {
+  return Array.from({ length: 10 }, (_, j) => argumentsOf(j)).flat();
 }
 
-async function redisBytesPerKey(keys) {
+const PIPELINE_COMMANDS = 1000;
+
+function heapBytes() {
+  global.gc?.();
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.external;
+}
+
+/**
+ * Loads `shape` into a fresh engine the way a node gets it: /pipeline bodies of JSON text parsed
+ * by the REST layer, each command executed. Strings then are flat sequential strings, as a server
+ * holds them (template literals would make ConsStrings, ~70 B more per key).
+ */
+async function engineBytesPerKey(shape) {
+  const { Engine } = await import('../packages/engine/dist/index.js');
+  const { parseRestRequest } = await import('../packages/rest/dist/index.js');
+  const nowMs = Date.now();
+  const before = heapBytes();
+  const engine = new Engine({ role: 'primary' });
+  for (let start = 0; start < shape.keys; start += PIPELINE_COMMANDS) {
+    const commands = [];
+    for (let i = start; i < Math.min(shape.keys, start + PIPELINE_COMMANDS); i++) commands.push(shape.command(i));
+    const body = Buffer.from(JSON.stringify(commands), 'latin1');
+    const parsed = parseRestRequest({ method: 'POST', url: '/pipeline', headers: {}, body }, { auth: undefined });
+    if (parsed.kind !== 'pipeline') throw new Error(`bench: pipeline refused: ${JSON.stringify(parsed)}`);
+    for (const argv of parsed.commands) engine.execute(argv, nowMs);
+  }
+  const after = heapBytes();
+  if (engine.db.data.size !== shape.keys) throw new Error(`bench: ${engine.db.data.size} keys, not ${shape.keys}`);
+  return (after - before) / shape.keys;
+}
+
+async function benchMemory() {
+  for (const shape of MEMORY_SHAPES) {
+    const bytesPerKey = await engineBytesPerKey(shape);
+    const redis = await redisBytesPerKey(shape);
+    addRow(shape.name, bytesPerKey, 'bytes/key', redis, 'redis-server 7.0', '≤ 1.25× Redis');
+  }
+}
+
+function resp(argv) {
+  return `*${argv.length}\r\n${argv.map((argument) => `$${Buffer.byteLength(argument)}\r\n${argument}\r\n`).join('')}`;
+}
+
+/** Redis's `used_memory` growth per key for `shape`'s commands; undefined without redis-server. */
+async function redisBytesPerKey(shape) {
   const port = 16000 + Math.floor(Math.random() * 1000);
   const server = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
     stdio: 'ignore',
@@ -195,18 +257,20 @@ async function redisBytesPerKey(keys) {
         child.on('exit', () => resolve(out));
         child.stdin.end(input ?? '');
       });
-    const before = Number(/used_memory:(\d+)/.exec(await cli(['info', 'memory']))?.[1]);
+    const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await cli(['info', 'memory']))?.[1]);
+    const before = await usedMemory();
     let protocol = '';
     const chunks = [];
-    for (let i = 0; i < keys; i++) {
-      const key = `key:${String(i).padStart(12, '0')}`;
-      protocol += `*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$32\r\n${'v'.repeat(32)}\r\n`;
+    for (let i = 0; i < shape.keys; i++) {
+      protocol += resp(shape.command(i));
       if (protocol.length > 1 << 20) (chunks.push(protocol), (protocol = ''));
     }
     chunks.push(protocol);
     await cli(['--pipe'], chunks.join(''));
-    const after = Number(/used_memory:(\d+)/.exec(await cli(['info', 'memory']))?.[1]);
-    return (after - before) / keys;
+    const after = await usedMemory();
+    const keys = Number(/^db0:keys=(\d+)/m.exec(await cli(['info', 'keyspace']))?.[1]);
+    if (keys !== shape.keys) throw new Error(`bench: redis-server holds ${keys} keys, not ${shape.keys}`);
+    return (after - before) / shape.keys;
   } finally {
     server.kill('SIGKILL');
   }
