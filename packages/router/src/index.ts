@@ -25,6 +25,7 @@ export type {
   RoutedRequest,
 } from './handler.js';
 export { HttpRegionClient, REAL_TIMERS } from './http-region-client.js';
+export { SocketRegionClient } from './socket-region-client.js';
 export { OutboundAgents, type RouterTrust } from './outbound.js';
 export { readAnswer, isAnswerStream } from './region-client.js';
 export { FunctionRegionClient } from './memory-region-client.js';

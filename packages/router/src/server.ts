@@ -24,6 +24,7 @@ import { OutboundAgents, type RouterTrust } from './outbound.js';
 import { type Report, reportToStderr } from '@meridian/metrics';
 import { isAnswerStream } from './region-client.js';
 import { routeRequest } from './route.js';
+import { SocketRegionClient } from './socket-region-client.js';
 import { Dashboard } from './ui/dashboard.js';
 import { PROXIED_UPGRADE_PATHS, proxyUpgrade, refuseUpgrade } from './upgrade.js';
 
@@ -128,6 +129,7 @@ export class MeridianRouter {
   /** The live dashboard at /_meridian/ui (ui/dashboard.ts). */
   readonly dashboard: Dashboard;
   private readonly agent: OutboundAgents;
+  private readonly client: SocketRegionClient;
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
 
@@ -138,7 +140,8 @@ export class MeridianRouter {
       options.trust,
     );
     const guard = config.auth.adminToken ?? config.auth.token;
-    const client = new HttpRegionClient(this.agent);
+    this.client = new SocketRegionClient(new HttpRegionClient(this.agent));
+    const client = this.client;
     this.scrapeTokens = [guard, options.metricsToken]
       .filter((token): token is string => token !== undefined && token !== '')
       .map((token) => new SecretToken(token));
@@ -256,6 +259,7 @@ export class MeridianRouter {
     this.server.closeAllConnections();
     for (const socket of this.sockets) socket.destroy();
     await closing;
+    this.client.destroy();
     this.agent.destroy();
   }
 

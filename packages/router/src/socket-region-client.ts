@@ -1,0 +1,489 @@
+import { MeridianError } from '@meridian/engine';
+import net from 'node:net';
+import type { AnswerStream, HeaderMap, RegionCallResult, RegionClient, RegionRequest } from './region-client.js';
+
+/**
+ * The router's forwarding path to http:// regions over its own keep-alive sockets: the request is
+ * written as one buffer (head and body, one syscall) and the answer is framed by a small HTTP/1.1
+ * parser, without node:http's ClientRequest, agent bookkeeping and IncomingMessage streams, which
+ * the profile of a routed GET found to cost more than everything the router decides. Event streams
+ * (no timeout) and https:// regions go to `fallback` (node:http over the same agents as before).
+ */
+
+/** Answers up to this size are read whole (one write to the client); larger ones are streamed. */
+const BUFFERED_ANSWER_BYTES_MAX = 64 * 1024;
+/** Sockets open to one region at most; further requests wait for one to come free. */
+const SOCKETS_PER_ORIGIN_MAX = 256;
+/**
+ * An idle socket is closed after this long: before a node's keep-alive timeout (5 s) closes it
+ * under a request. The race that remains is answered `retryable`, as node:http's agent does.
+ */
+const IDLE_SOCKET_MS = 4_000;
+/** A streamed answer stops reading from its socket while this much is waiting for the client. */
+const STREAM_QUEUE_BYTES_MAX = 1024 * 1024;
+/** Longest answer head accepted (status line and headers). */
+const ANSWER_HEAD_BYTES_MAX = 64 * 1024;
+
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+/** Request-line and header text that could split a request (cannot come from node's parser; checked anyway). */
+const LINE_BREAK = /[\r\n]/;
+/** Headers the client writes itself. */
+const OWN_HEADERS = new Set(['content-length', 'host', 'connection', 'transfer-encoding', 'keep-alive', 'expect']);
+
+/** A body arriving from the socket, handed to a reader as it comes (streamed answers). */
+class StreamSink implements AnswerStream {
+  private readonly queue: Buffer[] = [];
+  private queued = 0;
+  private ended = false;
+  private failure: string | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly pause: (paused: boolean) => void,
+    private readonly onCancel: () => void,
+  ) {}
+
+  push(piece: Buffer): void {
+    this.queue.push(piece);
+    this.queued += piece.length;
+    if (this.queued > STREAM_QUEUE_BYTES_MAX) this.pause(true);
+    this.notify();
+  }
+
+  end(failure?: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.failure = failure;
+    this.notify();
+  }
+
+  cancel(): void {
+    if (!this.ended) this.end('cancelled');
+    this.onCancel();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    for (;;) {
+      const piece = this.queue.shift();
+      if (piece !== undefined) {
+        this.queued -= piece.length;
+        if (this.queued <= STREAM_QUEUE_BYTES_MAX / 2) this.pause(false);
+        yield piece;
+        continue;
+      }
+      if (this.ended) {
+        if (this.failure !== undefined && this.failure !== 'cancelled')
+          throw new MeridianError('MERIDIAN_ROUTER_ANSWER_FAILED', this.failure);
+        return;
+      }
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+}
+
+type Framing =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'length'; remaining: number }
+  | { readonly kind: 'chunked'; state: 'size' | 'data' | 'data-end' | 'trailer'; remaining: number }
+  | { readonly kind: 'close' };
+
+/** One request on one socket, from the write to the answer's last byte. */
+interface Exchange {
+  readonly method: string;
+  readonly timeoutMs: number;
+  readonly resolve: (result: RegionCallResult) => void;
+  settled: boolean;
+  /** Bytes of the answer seen: none means a failure is safe to retry on a reused socket. */
+  seenBytes: number;
+  status: number;
+  headers: Record<string, string | string[]>;
+  framing: Framing | undefined;
+  keepAlive: boolean;
+  /** Whole-body mode: the pieces so far. */
+  pieces: Buffer[] | undefined;
+  piecesBytes: number;
+  stream: StreamSink | undefined;
+}
+
+class Connection {
+  readonly socket: net.Socket;
+  private pending: Buffer | undefined;
+  exchange: Exchange | undefined;
+  /** Requests sent on this socket before the current one. */
+  used = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly origin: Origin,
+    host: string,
+    port: number,
+  ) {
+    this.socket = net.connect({ host, port, noDelay: true });
+    this.socket.on('data', (data: Buffer) => this.onData(data));
+    this.socket.on('timeout', () => this.fail(`no answer within ${this.exchange?.timeoutMs} ms`, true));
+    this.socket.on('error', (error) => this.fail(error.message, false));
+    this.socket.on('close', () => this.closed());
+  }
+
+  start(exchange: Exchange, bytes: Buffer): void {
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    this.exchange = exchange;
+    this.socket.setTimeout(exchange.timeoutMs);
+    this.socket.write(bytes);
+  }
+
+  private settle(exchange: Exchange, result: RegionCallResult): void {
+    if (exchange.settled) return;
+    exchange.settled = true;
+    exchange.resolve(result);
+  }
+
+  private fail(error: string, timedOut: boolean): void {
+    const exchange = this.exchange;
+    this.exchange = undefined;
+    if (exchange !== undefined) {
+      if (exchange.stream !== undefined) exchange.stream.end(error);
+      this.settle(exchange, {
+        kind: 'failed',
+        error,
+        timedOut,
+        retryable: !timedOut && this.used > 0 && exchange.seenBytes === 0,
+      });
+    }
+    this.socket.destroy();
+  }
+
+  private closed(): void {
+    const exchange = this.exchange;
+    if (exchange !== undefined) {
+      if (exchange.framing?.kind === 'close') this.finish(exchange);
+      else this.fail('the region closed the connection before its answer was complete', false);
+    }
+    this.origin.forget(this);
+  }
+
+  private onData(data: Buffer): void {
+    const exchange = this.exchange;
+    if (exchange === undefined) {
+      // Bytes nobody asked for: the connection is out of step, never reuse it.
+      this.socket.destroy();
+      return;
+    }
+    exchange.seenBytes += data.length;
+    let chunk = data;
+    if (exchange.framing === undefined) {
+      const buffer = this.pending === undefined ? data : Buffer.concat([this.pending, data]);
+      const end = buffer.indexOf(HEAD_END);
+      if (end < 0) {
+        if (buffer.length > ANSWER_HEAD_BYTES_MAX) return this.fail('answer head too large', false);
+        this.pending = buffer;
+        return;
+      }
+      this.pending = undefined;
+      const failure = this.readHead(exchange, buffer.toString('latin1', 0, end));
+      if (failure !== undefined) return this.fail(failure, false);
+      chunk = buffer.subarray(end + 4);
+    }
+    this.body(exchange, chunk);
+  }
+
+  /** Status line and headers; sets the framing of the body. */
+  private readHead(exchange: Exchange, head: string): string | undefined {
+    const lines = head.split('\r\n');
+    const statusLine = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0] ?? '');
+    if (statusLine === null) return `malformed answer status line: ${JSON.stringify((lines[0] ?? '').slice(0, 80))}`;
+    const status = Number(statusLine[2]);
+    const headers: Record<string, string | string[]> = {};
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i] as string;
+      const colon = line.indexOf(':');
+      if (colon <= 0) return `malformed answer header line: ${JSON.stringify(line.slice(0, 80))}`;
+      const name = line.slice(0, colon).trim().toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      const before = headers[name];
+      if (before === undefined) headers[name] = name === 'set-cookie' ? [value] : value;
+      else if (Array.isArray(before)) before.push(value);
+      else headers[name] = `${before}, ${value}`;
+    }
+    if (status < 200) {
+      // An interim answer (100 Continue): the real one follows on the same socket.
+      exchange.framing = undefined;
+      return undefined;
+    }
+    exchange.status = status;
+    exchange.headers = headers;
+    const connection = String(headers['connection'] ?? '').toLowerCase();
+    exchange.keepAlive = statusLine[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
+    const encoding = String(headers['transfer-encoding'] ?? '').toLowerCase();
+    const length = headers['content-length'];
+    if (exchange.method === 'HEAD' || status === 204 || status === 304) exchange.framing = { kind: 'none' };
+    else if (encoding.includes('chunked')) exchange.framing = { kind: 'chunked', state: 'size', remaining: 0 };
+    else if (typeof length === 'string') {
+      if (!/^\d+$/.test(length)) return `malformed answer content-length: ${JSON.stringify(length)}`;
+      exchange.framing = { kind: 'length', remaining: Number(length) };
+    } else {
+      exchange.framing = { kind: 'close' };
+      exchange.keepAlive = false;
+    }
+    const whole =
+      exchange.framing.kind === 'none' ||
+      (exchange.framing.kind === 'length' && exchange.framing.remaining <= BUFFERED_ANSWER_BYTES_MAX);
+    if (whole) {
+      exchange.pieces = [];
+    } else {
+      exchange.stream = new StreamSink(
+        (paused) => (paused ? this.socket.pause() : this.socket.resume()),
+        () => this.abandon(exchange),
+      );
+      this.settle(exchange, { kind: 'answered', answer: { status, headers, body: exchange.stream } });
+    }
+    return undefined;
+  }
+
+  /** The client left a streamed answer: the socket is mid-answer, so it is closed, not reused. */
+  private abandon(exchange: Exchange): void {
+    if (this.exchange !== exchange) return;
+    this.exchange = undefined;
+    this.socket.destroy();
+  }
+
+  private deliver(exchange: Exchange, piece: Buffer): void {
+    if (piece.length === 0) return;
+    if (exchange.pieces !== undefined) {
+      exchange.pieces.push(piece);
+      exchange.piecesBytes += piece.length;
+    } else exchange.stream?.push(piece);
+  }
+
+  private body(exchange: Exchange, chunk: Buffer): void {
+    const framing = exchange.framing;
+    if (framing === undefined) {
+      // After an interim answer: read the next head from what is left.
+      if (chunk.length > 0) {
+        exchange.seenBytes -= chunk.length;
+        this.onData(chunk);
+      }
+      return;
+    }
+    switch (framing.kind) {
+      case 'none':
+        if (chunk.length > 0) return this.fail('the region sent a body where none belongs', false);
+        return this.finish(exchange);
+      case 'close':
+        return this.deliver(exchange, chunk);
+      case 'length': {
+        if (chunk.length > framing.remaining) return this.fail('the region sent more than its content-length', false);
+        framing.remaining -= chunk.length;
+        this.deliver(exchange, chunk);
+        if (framing.remaining === 0) this.finish(exchange);
+        return;
+      }
+      case 'chunked':
+        return this.chunked(exchange, framing, chunk);
+    }
+  }
+
+  private chunked(exchange: Exchange, framing: Extract<Framing, { kind: 'chunked' }>, input: Buffer): void {
+    let chunk = this.pending === undefined ? input : Buffer.concat([this.pending, input]);
+    this.pending = undefined;
+    while (chunk.length > 0) {
+      if (framing.state === 'data') {
+        const take = Math.min(framing.remaining, chunk.length);
+        this.deliver(exchange, chunk.subarray(0, take));
+        framing.remaining -= take;
+        chunk = chunk.subarray(take);
+        if (framing.remaining === 0) framing.state = 'data-end';
+        continue;
+      }
+      const lineEnd = chunk.indexOf('\r\n', 0, 'latin1');
+      if (lineEnd < 0) {
+        if (chunk.length > 4096) return this.fail('malformed chunked answer', false);
+        this.pending = chunk;
+        return;
+      }
+      const line = chunk.toString('latin1', 0, lineEnd);
+      chunk = chunk.subarray(lineEnd + 2);
+      if (framing.state === 'data-end') {
+        if (line !== '') return this.fail('malformed chunked answer', false);
+        framing.state = 'size';
+      } else if (framing.state === 'size') {
+        const size = Number.parseInt(line.split(';')[0] ?? '', 16);
+        if (!Number.isFinite(size) || size < 0) return this.fail('malformed chunked answer', false);
+        if (size === 0) framing.state = 'trailer';
+        else {
+          framing.state = 'data';
+          framing.remaining = size;
+        }
+      } else if (line === '') {
+        if (chunk.length > 0) return this.fail('the region sent bytes after its answer', false);
+        return this.finish(exchange);
+      }
+    }
+  }
+
+  private finish(exchange: Exchange): void {
+    this.exchange = undefined;
+    if (exchange.pieces !== undefined) {
+      const body =
+        exchange.pieces.length === 1
+          ? (exchange.pieces[0] as Buffer)
+          : Buffer.concat(exchange.pieces, exchange.piecesBytes);
+      this.settle(exchange, {
+        kind: 'answered',
+        answer: { status: exchange.status, headers: exchange.headers, body },
+      });
+    } else exchange.stream?.end();
+    if (!exchange.keepAlive || this.socket.destroyed) {
+      this.socket.destroy();
+      return;
+    }
+    this.used++;
+    this.socket.setTimeout(0);
+    this.origin.release(this);
+  }
+
+  /** Idle in the pool: closed after IDLE_SOCKET_MS unless taken again. */
+  idle(): void {
+    this.idleTimer = setTimeout(() => this.socket.destroy(), IDLE_SOCKET_MS);
+    this.idleTimer.unref();
+  }
+}
+
+/** The sockets to one region (`http://host:port`): idle ones (newest first) and requests waiting for one. */
+class Origin {
+  private readonly idle: Connection[] = [];
+  private readonly open = new Set<Connection>();
+  private readonly waiting: { exchange: Exchange; bytes: Buffer }[] = [];
+
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    readonly hostHeader: string,
+    private readonly socketsMax: number,
+  ) {}
+
+  send(exchange: Exchange, bytes: Buffer): void {
+    let connection = this.idle.pop();
+    while (connection?.socket.destroyed === true) connection = this.idle.pop();
+    if (connection !== undefined) return connection.start(exchange, bytes);
+    if (this.open.size >= this.socketsMax) {
+      this.waiting.push({ exchange, bytes });
+      return;
+    }
+    const fresh = new Connection(this, this.host, this.port);
+    this.open.add(fresh);
+    fresh.start(exchange, bytes);
+  }
+
+  release(connection: Connection): void {
+    const next = this.waiting.shift();
+    if (next !== undefined) return connection.start(next.exchange, next.bytes);
+    this.idle.push(connection);
+    connection.idle();
+  }
+
+  forget(connection: Connection): void {
+    this.open.delete(connection);
+    const at = this.idle.indexOf(connection);
+    if (at >= 0) this.idle.splice(at, 1);
+    const next = this.waiting.shift();
+    if (next !== undefined) this.send(next.exchange, next.bytes);
+  }
+
+  destroy(): void {
+    for (const connection of this.open) connection.socket.destroy();
+  }
+}
+
+/** The request as one buffer: request line, headers (our own host and content-length), body. */
+function encodeRequest(origin: Origin, request: RegionRequest): Buffer | undefined {
+  if (LINE_BREAK.test(request.path) || LINE_BREAK.test(request.method)) return undefined;
+  let head = `${request.method} ${request.path} HTTP/1.1\r\nhost: ${origin.hostHeader}\r\n`;
+  const headers: HeaderMap = request.headers;
+  for (const name in headers) {
+    if (OWN_HEADERS.has(name)) continue;
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (typeof value === 'string') {
+      if (LINE_BREAK.test(value)) return undefined;
+      head += `${name}: ${value}\r\n`;
+    } else {
+      for (const one of value) {
+        if (LINE_BREAK.test(one)) return undefined;
+        head += `${name}: ${one}\r\n`;
+      }
+    }
+  }
+  head += `content-length: ${request.body.byteLength}\r\n\r\n`;
+  const headBytes = Buffer.byteLength(head, 'latin1');
+  const bytes = Buffer.allocUnsafe(headBytes + request.body.byteLength);
+  bytes.write(head, 0, 'latin1');
+  bytes.set(request.body, headBytes);
+  return bytes;
+}
+
+export class SocketRegionClient implements RegionClient {
+  private readonly origins = new Map<string, Origin | null>();
+
+  constructor(
+    private readonly fallback: RegionClient,
+    /** Sockets open to one region at most; further requests wait for one to come free. */
+    private readonly socketsPerRegionMax = SOCKETS_PER_ORIGIN_MAX,
+  ) {}
+
+  send(url: string, request: RegionRequest): Promise<RegionCallResult> {
+    const origin = request.timeoutMs === undefined ? null : this.originOf(url);
+    const bytes = origin === null ? undefined : encodeRequest(origin, request);
+    if (origin === null || bytes === undefined) return this.fallback.send(url, request);
+    return new Promise((resolve) => {
+      origin.send(
+        {
+          method: request.method,
+          timeoutMs: request.timeoutMs as number,
+          resolve,
+          settled: false,
+          seenBytes: 0,
+          status: 0,
+          headers: {},
+          framing: undefined,
+          keepAlive: true,
+          pieces: undefined,
+          piecesBytes: 0,
+          stream: undefined,
+        },
+        bytes,
+      );
+    });
+  }
+
+  /** The pool for an http:// base URL; null for anything else (https, a path, a bad URL). */
+  private originOf(url: string): Origin | null {
+    let origin = this.origins.get(url);
+    if (origin !== undefined) return origin;
+    origin = null;
+    try {
+      const parsed = new URL(url);
+      if (parsed.protocol === 'http:' && (parsed.pathname === '/' || parsed.pathname === '') && parsed.search === '') {
+        const host = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;
+        origin = new Origin(host, Number(parsed.port || 80), parsed.host, this.socketsPerRegionMax);
+      }
+    } catch {
+      origin = null;
+    }
+    this.origins.set(url, origin);
+    return origin;
+  }
+
+  /** Closes every socket (the router is stopping). */
+  destroy(): void {
+    for (const origin of this.origins.values()) origin?.destroy();
+    this.origins.clear();
+  }
+}
