@@ -1,68 +1,100 @@
 import type { ByteString } from './bytes.js';
 
 /**
+ * Up to this many entries a dict finds a key by comparing it with each slot's key and keeps no
+ * Map (Redis's listpack encoding plays the same part): a Map costs ~500 bytes even for 10 entries.
+ */
+const UNINDEXED_ENTRIES_MAX = 16;
+
+/**
  * A hash map whose entries live in numbered slots, so that SCAN can walk it with a cursor (the slot
  * number) and a random entry can be picked in O(1). A slot keeps its entry for the entry's whole
- * life, so an entry present for a whole SCAN is returned by it; freed slots are reused.
+ * life, so an entry present for a whole SCAN is returned by it; freed slots are reused. A small
+ * dict has no index: it has at most UNINDEXED_ENTRIES_MAX slots, searched in order.
  */
 export class ScanDict<V> {
-  protected readonly slotOf = new Map<ByteString, number>();
+  /** Key → slot, built when the dict outgrows UNINDEXED_ENTRIES_MAX; kept from then on. */
+  protected slotOf: Map<ByteString, number> | undefined;
   protected keys: (ByteString | undefined)[] = [];
   protected values: (V | undefined)[] = [];
-  private free: number[] = [];
+  private free: number[] | undefined;
+  private count = 0;
 
   get size(): number {
-    return this.slotOf.size;
+    return this.count;
   }
 
   get(key: ByteString): V | undefined {
-    const slot = this.slotOf.get(key);
+    const slot = this.slotFor(key);
     return slot === undefined ? undefined : this.values[slot];
   }
 
   has(key: ByteString): boolean {
-    return this.slotOf.has(key);
+    return this.slotFor(key) !== undefined;
+  }
+
+  /** The slot holding `key`, or undefined when absent. */
+  protected slotFor(key: ByteString): number | undefined {
+    if (this.slotOf !== undefined) return this.slotOf.get(key);
+    const keys = this.keys;
+    for (let slot = 0; slot < keys.length; slot++) if (keys[slot] === key) return slot;
+    return undefined;
   }
 
   /** Sets `key` to `value`; returns true when the key is new. */
   set(key: ByteString, value: V): boolean {
-    const slot = this.slotOf.get(key);
+    const slot = this.slotFor(key);
     if (slot !== undefined) {
       this.values[slot] = value;
       return false;
     }
-    const freeSlot = this.free.pop();
+    const freeSlot = this.free?.pop();
+    const newSlot = freeSlot ?? this.keys.length;
     if (freeSlot === undefined) {
-      this.slotOf.set(key, this.keys.length);
       this.keys.push(key);
       this.values.push(value);
     } else {
-      this.slotOf.set(key, freeSlot);
       this.keys[freeSlot] = key;
       this.values[freeSlot] = value;
     }
+    this.count++;
+    if (this.slotOf !== undefined) this.slotOf.set(key, newSlot);
+    else if (this.count > UNINDEXED_ENTRIES_MAX) this.buildIndex();
     return true;
   }
 
   delete(key: ByteString): boolean {
-    const slot = this.slotOf.get(key);
+    const slot = this.slotFor(key);
     if (slot === undefined) return false;
-    this.slotOf.delete(key);
-    if (this.slotOf.size === 0) {
+    this.slotOf?.delete(key);
+    this.count--;
+    if (this.count === 0) {
       this.clear();
       return true;
     }
     this.keys[slot] = undefined;
     this.values[slot] = undefined;
-    this.free.push(slot);
+    (this.free ??= []).push(slot);
     return true;
   }
 
   clear(): void {
-    this.slotOf.clear();
+    this.slotOf?.clear();
     this.keys = [];
     this.values = [];
-    this.free = [];
+    this.free = undefined;
+    this.count = 0;
+  }
+
+  /** Builds the key → slot index; from then on the dict keeps it. */
+  protected buildIndex(): void {
+    const slotOf = new Map<ByteString, number>();
+    const keys = this.keys;
+    for (let slot = 0; slot < keys.length; slot++) {
+      const key = keys[slot];
+      if (key !== undefined) slotOf.set(key, slot);
+    }
+    this.slotOf = slotOf;
   }
 
   *entries(): IterableIterator<[ByteString, V]> {
@@ -103,7 +135,7 @@ export class ScanDict<V> {
    */
   sample(count: number, visit: (key: ByteString, value: V) => void): void {
     const keys = this.keys;
-    if (this.slotOf.size === 0 || count <= 0) return;
+    if (this.count === 0 || count <= 0) return;
     const stride = Math.max(1, Math.floor(keys.length / count));
     for (let start = 0, visited = 0; start < keys.length && visited < count; start += stride) {
       const end = Math.min(keys.length, start + 8);
@@ -120,13 +152,13 @@ export class ScanDict<V> {
 
   /** A uniformly random entry's key, or undefined when empty. `random` returns [0, 1). */
   randomKey(random: () => number): ByteString | undefined {
-    if (this.slotOf.size === 0) return undefined;
+    if (this.count === 0) return undefined;
     const keys = this.keys;
     for (let attempt = 0; attempt < 64; attempt++) {
       const key = keys[Math.floor(random() * keys.length)];
       if (key !== undefined) return key;
     }
-    const live = Math.floor(random() * this.slotOf.size);
+    const live = Math.floor(random() * this.count);
     let seen = 0;
     for (const key of keys) {
       if (key !== undefined && seen++ === live) return key;

@@ -22,8 +22,13 @@ export class KeyDict extends ScanDict<Value> {
   changes: Set<ByteString> | undefined;
   cleared = false;
 
+  constructor() {
+    super();
+    this.buildIndex();
+  }
+
   override get(key: ByteString): Value | undefined {
-    const slot = this.slotOf.get(key);
+    const slot = this.slotFor(key);
     if (slot === undefined) return undefined;
     this.ticks[slot] = ++this.tick;
     return this.values[slot];
@@ -37,14 +42,14 @@ export class KeyDict extends ScanDict<Value> {
   override set(key: ByteString, value: Value): boolean {
     this.changes?.add(key);
     const added = super.set(key, value);
-    const slot = this.slotOf.get(key) as number;
+    const slot = this.slotFor(key) as number;
     this.weigh(slot, key, value, added);
     this.ticks[slot] = ++this.tick;
     return added;
   }
 
   override delete(key: ByteString): boolean {
-    const slot = this.slotOf.get(key);
+    const slot = this.slotFor(key);
     if (slot === undefined) return false;
     this.changes?.add(key);
     this.usedBytes -= this.weights[slot] ?? 0;
@@ -66,19 +71,19 @@ export class KeyDict extends ScanDict<Value> {
   /** Measures `key` again after a write changed its value in place. */
   remeasure(key: ByteString): void {
     this.changes?.add(key);
-    const slot = this.slotOf.get(key);
+    const slot = this.slotFor(key);
     if (slot !== undefined) this.weigh(slot, key, this.values[slot] as Value, false);
   }
 
   /** The key's current estimate in bytes (0 when absent). */
   bytesOf(key: ByteString): number {
-    const slot = this.slotOf.get(key);
+    const slot = this.slotFor(key);
     return slot === undefined ? 0 : (this.weights[slot] ?? 0);
   }
 
   /** The access tick of `key` (higher = more recent); undefined when absent. */
   accessTickOf(key: ByteString): number | undefined {
-    const slot = this.slotOf.get(key);
+    const slot = this.slotFor(key);
     return slot === undefined ? undefined : this.ticks[slot];
   }
 

@@ -53,8 +53,20 @@ export class RouterMetrics {
     perRegion('meridian_router_region_epoch', 'Failover epoch the region last reported.', (v) => v.epoch);
   }
 
+  /** The labelled series per (region, status class), looked up once rather than hashed per request. */
+  private readonly series = new Map<string, { readonly count: () => void; readonly observe: (s: number) => void }>();
+
   record(servedBy: string, status: number, durationMs: number): void {
-    this.requests.inc({ served_by: servedBy, status: `${Math.floor(status / 100)}xx` });
-    this.latency.observe({ served_by: servedBy }, durationMs / 1000);
+    const statusClass = `${Math.floor(status / 100)}xx`;
+    const key = `${servedBy}\n${statusClass}`;
+    let series = this.series.get(key);
+    if (series === undefined) {
+      const counter = this.requests.labels({ served_by: servedBy, status: statusClass });
+      const histogram = this.latency.labels({ served_by: servedBy });
+      series = { count: () => counter.inc(), observe: (seconds) => histogram.observe(seconds) };
+      this.series.set(key, series);
+    }
+    series.count();
+    series.observe(durationMs / 1000);
   }
 }

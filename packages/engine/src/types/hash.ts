@@ -1,6 +1,8 @@
 import type { ByteString } from '../bytes.js';
 import { ScanDict } from '../dict.js';
 
+const NO_FIELD_TTLS: ReadonlyMap<ByteString, number> = new Map();
+
 /**
  * A Redis hash. Field TTLs (HEXPIRE family) are absolute ms times, read through
  * `fieldExpiresAtMs` and changed only through the methods, which keep `earliestExpiryMs` a valid
@@ -10,13 +12,14 @@ import { ScanDict } from '../dict.js';
 export class HashValue {
   readonly type = 'hash';
   readonly fields = new ScanDict<ByteString>();
-  private readonly expiresAtMs = new Map<ByteString, number>();
+  /** Made by the first field TTL: most hashes never have one, and an empty Map costs ~170 bytes. */
+  private expiresAtMs: Map<ByteString, number> | undefined;
   /** No field expires before this time (Infinity when none has a TTL). */
   private earliestExpiryMs = Infinity;
 
   /** Absolute expiry time in ms per field that has one. */
   get fieldExpiresAtMs(): ReadonlyMap<ByteString, number> {
-    return this.expiresAtMs;
+    return this.expiresAtMs ?? NO_FIELD_TTLS;
   }
 
   get size(): number {
@@ -25,40 +28,40 @@ export class HashValue {
 
   /** Sets a field; drops its TTL unless `keepTtl`. Returns true when the field is new. */
   setField(field: ByteString, value: ByteString, keepTtl = false): boolean {
-    if (!keepTtl) this.expiresAtMs.delete(field);
+    if (!keepTtl) this.expiresAtMs?.delete(field);
     return this.fields.set(field, value);
   }
 
   deleteField(field: ByteString): boolean {
-    this.expiresAtMs.delete(field);
+    this.expiresAtMs?.delete(field);
     return this.fields.delete(field);
   }
 
   setFieldExpire(field: ByteString, atMs: number): void {
-    this.expiresAtMs.set(field, atMs);
+    (this.expiresAtMs ??= new Map()).set(field, atMs);
     if (atMs < this.earliestExpiryMs) this.earliestExpiryMs = atMs;
   }
 
   /** Removes a field's TTL; false when it had none. */
   persistField(field: ByteString): boolean {
-    return this.expiresAtMs.delete(field);
+    return this.expiresAtMs?.delete(field) ?? false;
   }
 
   /** True when a field may have expired at `nowMs` (cheap; exact after `removeExpired`). */
   mayHaveExpired(nowMs: number): boolean {
-    return this.earliestExpiryMs <= nowMs && this.expiresAtMs.size > 0;
+    return this.earliestExpiryMs <= nowMs && this.expiresAtMs !== undefined && this.expiresAtMs.size > 0;
   }
 
   /** True when `field` has a TTL at or before `nowMs`. */
   isFieldExpired(field: ByteString, nowMs: number): boolean {
-    const atMs = this.expiresAtMs.get(field);
+    const atMs = this.expiresAtMs?.get(field);
     return atMs !== undefined && atMs <= nowMs;
   }
 
   /** Deletes the fields whose TTL is at or before `nowMs`; returns them. */
   removeExpired(nowMs: number): ByteString[] {
     const expired: ByteString[] = [];
-    if (!this.mayHaveExpired(nowMs)) return expired;
+    if (this.expiresAtMs === undefined || !this.mayHaveExpired(nowMs)) return expired;
     let earliest = Infinity;
     for (const [field, atMs] of this.expiresAtMs) {
       if (atMs <= nowMs) expired.push(field);
@@ -73,7 +76,7 @@ export class HashValue {
   dump(): (ByteString | number)[] {
     const out: (ByteString | number)[] = [];
     for (const [field, value] of this.fields.entries()) {
-      out.push(field, value, this.expiresAtMs.get(field) ?? -1);
+      out.push(field, value, this.expiresAtMs?.get(field) ?? -1);
     }
     return out;
   }
