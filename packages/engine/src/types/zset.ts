@@ -1,11 +1,8 @@
 import type { ByteString } from '../bytes.js';
 import { ScanDict } from '../dict.js';
+import { SortedArrays, type ZSetEntry, type ZSetOrder } from './zset-order.js';
 
-/** One member of a sorted set, as iteration hands it out. */
-export interface ZSetEntry {
-  readonly member: ByteString;
-  readonly score: number;
-}
+export type { ZSetEntry } from './zset-order.js';
 
 /** Levels above 16 would only pay off past 4^16 members. */
 const LEVEL_MAX = 16;
@@ -54,61 +51,17 @@ const updateScratch = new Array<SkipNode>(LEVEL_MAX);
 const rankScratch = new Array<number>(LEVEL_MAX).fill(0);
 
 /**
- * A Redis sorted set: a member → score dictionary (a ScanDict, so ZSCAN has a stable cursor) and
- * an indexed skiplist ordered by (score, member bytes) whose spans give O(log n) insert, delete,
- * rank and access by rank. `dump`/`load` are the snapshot format: [member, score] pairs
- * flattened, in order.
+ * An indexed skiplist ordered by (score, member bytes) whose spans give O(log n) insert, delete,
+ * rank and access by rank: the order of a sorted set past SORTED_ARRAY_MEMBERS_MAX members.
  */
-export class ZSetValue {
-  readonly type = 'zset';
-  readonly scores = new ScanDict<number>();
+class SkipList implements ZSetOrder {
   private readonly head = new SkipNode('', -Infinity, LEVEL_MAX);
   private tail: SkipNode | null = null;
   private level = 1;
-  /** Nodes in the skiplist; equals `size` between operations. */
-  private length = 0;
+  length = 0;
 
-  get size(): number {
-    return this.scores.size;
-  }
-
-  score(member: ByteString): number | undefined {
-    return this.scores.get(member);
-  }
-
-  has(member: ByteString): boolean {
-    return this.scores.has(member);
-  }
-
-  /** Sets `member`'s score, adding it if absent; true when it is new. */
-  set(member: ByteString, score: number): boolean {
-    const current = this.scores.get(member);
-    if (current === undefined) {
-      this.scores.set(member, score);
-      this.insertNode(member, score);
-      return true;
-    }
-    if (current !== score) {
-      this.deleteNode(member, current);
-      this.scores.set(member, score);
-      this.insertNode(member, score);
-    }
-    return false;
-  }
-
-  /** Removes `member`; true when it was there. */
-  remove(member: ByteString): boolean {
-    const score = this.scores.get(member);
-    if (score === undefined) return false;
-    this.scores.delete(member);
-    this.deleteNode(member, score);
-    return true;
-  }
-
-  /** The 0-based rank of `member` in ascending order, or undefined when absent. */
-  rank(member: ByteString): number | undefined {
-    const score = this.scores.get(member);
-    if (score === undefined) return undefined;
+  /** The 0-based rank of (score, member), or undefined when absent. */
+  rank(member: ByteString, score: number): number | undefined {
     let node = this.head;
     let traversed = 0;
     for (let i = this.level - 1; i >= 0; i--) {
@@ -123,18 +76,15 @@ export class ZSetValue {
     return undefined;
   }
 
-  /** The entry at 0-based `rank`, or undefined when out of range. */
   at(rank: number): ZSetEntry | undefined {
     return this.nodeAt(rank) ?? undefined;
   }
 
-  /** The highest-ranked entry, in O(1). */
   last(): ZSetEntry | undefined {
     return this.tail ?? undefined;
   }
 
-  /** Entries from `rank` on, ascending (or descending when `reverse`). Do not modify while iterating. */
-  *entries(rank = 0, reverse = false): IterableIterator<ZSetEntry> {
+  *entries(rank: number, reverse: boolean): IterableIterator<ZSetEntry> {
     let node = this.nodeAt(rank);
     while (node !== null) {
       yield node;
@@ -142,7 +92,6 @@ export class ZSetValue {
     }
   }
 
-  /** How many members have a score below `limit` (at most `limit` when `orEqual`): a rank bound. */
   countScoresBelow(limit: number, orEqual: boolean): number {
     let node = this.head;
     let traversed = 0;
@@ -155,24 +104,6 @@ export class ZSetValue {
       }
     }
     return traversed;
-  }
-
-  clone(): ZSetValue {
-    const copy = new ZSetValue();
-    for (const { member, score } of this.entries()) copy.set(member, score);
-    return copy;
-  }
-
-  dump(): (ByteString | number)[] {
-    const flat: (ByteString | number)[] = [];
-    for (const { member, score } of this.entries()) flat.push(member, score);
-    return flat;
-  }
-
-  static load(data: readonly (ByteString | number)[]): ZSetValue {
-    const zset = new ZSetValue();
-    for (let i = 0; i + 1 < data.length; i += 2) zset.set(data[i] as ByteString, data[i + 1] as number);
-    return zset;
   }
 
   private nodeAt(rank: number): SkipNode | null {
@@ -192,7 +123,7 @@ export class ZSetValue {
     return null;
   }
 
-  private insertNode(member: ByteString, score: number): void {
+  insert(member: ByteString, score: number): void {
     const update = updateScratch;
     const rank = rankScratch;
     let node = this.head;
@@ -235,7 +166,7 @@ export class ZSetValue {
     this.length++;
   }
 
-  private deleteNode(member: ByteString, score: number): void {
+  delete(member: ByteString, score: number): void {
     const update = updateScratch;
     let node = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
@@ -262,4 +193,107 @@ export class ZSetValue {
     while (this.level > 1 && this.head.next[this.level - 1] === null) this.level--;
     this.length--;
   }
+}
+
+/** Up to this many members a sorted set keeps its order in two arrays: a skiplist costs ~190 bytes a member. */
+const SORTED_ARRAY_MEMBERS_MAX = 16;
+
+/**
+ * A Redis sorted set: a member → score dictionary (a ScanDict, so ZSCAN has a stable cursor) and
+ * the members in order of (score, member bytes) — sorted arrays while small (Redis's listpack
+ * plays this part), an indexed skiplist from SORTED_ARRAY_MEMBERS_MAX members on.
+ * `dump`/`load` are the snapshot format: [member, score] pairs flattened, in order.
+ */
+export class ZSetValue {
+  readonly type = 'zset';
+  readonly scores = new ScanDict<number>();
+  private order: ZSetOrder = new SortedArrays();
+
+  get size(): number {
+    return this.scores.size;
+  }
+
+  score(member: ByteString): number | undefined {
+    return this.scores.get(member);
+  }
+
+  has(member: ByteString): boolean {
+    return this.scores.has(member);
+  }
+
+  /** Sets `member`'s score, adding it if absent; true when it is new. */
+  set(member: ByteString, score: number): boolean {
+    const current = this.scores.get(member);
+    if (current === undefined) {
+      if (this.order.length === SORTED_ARRAY_MEMBERS_MAX) this.order = toSkipList(this.order);
+      this.scores.set(member, score);
+      this.order.insert(member, score);
+      return true;
+    }
+    if (current !== score) {
+      this.order.delete(member, current);
+      this.scores.set(member, score);
+      this.order.insert(member, score);
+    }
+    return false;
+  }
+
+  /** Removes `member`; true when it was there. */
+  remove(member: ByteString): boolean {
+    const score = this.scores.get(member);
+    if (score === undefined) return false;
+    this.scores.delete(member);
+    this.order.delete(member, score);
+    return true;
+  }
+
+  /** The 0-based rank of `member` in ascending order, or undefined when absent. */
+  rank(member: ByteString): number | undefined {
+    const score = this.scores.get(member);
+    return score === undefined ? undefined : this.order.rank(member, score);
+  }
+
+  /** The entry at 0-based `rank`, or undefined when out of range. */
+  at(rank: number): ZSetEntry | undefined {
+    return this.order.at(rank);
+  }
+
+  /** The highest-ranked entry, in O(1). */
+  last(): ZSetEntry | undefined {
+    return this.order.last();
+  }
+
+  /** Entries from `rank` on, ascending (or descending when `reverse`). Do not modify while iterating. */
+  entries(rank = 0, reverse = false): IterableIterator<ZSetEntry> {
+    return this.order.entries(rank, reverse);
+  }
+
+  /** How many members have a score below `limit` (at most `limit` when `orEqual`): a rank bound. */
+  countScoresBelow(limit: number, orEqual: boolean): number {
+    return this.order.countScoresBelow(limit, orEqual);
+  }
+
+  clone(): ZSetValue {
+    const copy = new ZSetValue();
+    for (const { member, score } of this.entries()) copy.set(member, score);
+    return copy;
+  }
+
+  dump(): (ByteString | number)[] {
+    const flat: (ByteString | number)[] = [];
+    for (const { member, score } of this.entries()) flat.push(member, score);
+    return flat;
+  }
+
+  static load(data: readonly (ByteString | number)[]): ZSetValue {
+    const zset = new ZSetValue();
+    for (let i = 0; i + 1 < data.length; i += 2) zset.set(data[i] as ByteString, data[i + 1] as number);
+    return zset;
+  }
+}
+
+function toSkipList(order: ZSetOrder): SkipList {
+  const list = new SkipList();
+  for (const { member, score } of order.entries(0, false)) list.insert(member, score);
+  return list;
 }
