@@ -3,7 +3,7 @@ import { hasMeridianCode } from '@meridian/engine';
 import http from 'node:http';
 import https from 'node:https';
 import type { Server as TlsServer } from 'node:tls';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { Readable, type Duplex } from 'node:stream';
 import {
@@ -23,6 +23,7 @@ import { RouterMetrics } from './metrics.js';
 import { OutboundAgents, type RouterTrust } from './outbound.js';
 import { type Report, reportToStderr } from '@meridian/metrics';
 import { isAnswerStream } from './region-client.js';
+import { FrontConnection, type FrontRequest } from './front.js';
 import { routeRequest } from './route.js';
 import { SocketRegionClient } from './socket-region-client.js';
 import { Dashboard } from './ui/dashboard.js';
@@ -131,6 +132,8 @@ export class MeridianRouter {
   private readonly agent: OutboundAgents;
   private readonly client: SocketRegionClient;
   private readonly server: http.Server;
+  /** Plain HTTP's listener (front.ts), handing what it does not read itself to `server`; undefined with TLS. */
+  private readonly front: net.Server | undefined;
   private readonly sockets = new Set<Socket>();
 
   constructor(private readonly options: RouterOptions) {
@@ -194,10 +197,29 @@ export class MeridianRouter {
       options.tls === undefined
         ? http.createServer(settings, serve)
         : https.createServer({ ...settings, cert: options.tls.cert, key: options.tls.key }, serve);
-    this.server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
+    this.server.on('connection', (socket: Socket) => this.track(socket));
+    this.front =
+      options.tls === undefined
+        ? net.createServer((socket) => {
+            this.track(socket);
+            new FrontConnection(socket, {
+              answer: (request) => this.answerFront(request),
+              answered: (answer, startedMs) => {
+                const region = answer.headers[SERVED_BY_HEADER];
+                const servedBy = typeof region === 'string' ? region : 'router';
+                this.metrics.record(servedBy, answer.status, performance.now() - startedMs);
+              },
+              handOff: (handed, pending) => {
+                if (pending !== undefined) handed.unshift(pending);
+                this.server.emit('connection', handed);
+                handed.resume();
+              },
+              requestBytesMax: this.handler.requestBytesMax,
+              keepAliveMs: settings.keepAliveTimeout as number,
+              requestMs: settings.headersTimeout as number,
+            });
+          })
+        : undefined;
     this.server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => socket.destroy());
       this.upgrade(request, socket, head).catch((error: unknown) => {
@@ -207,14 +229,32 @@ export class MeridianRouter {
     });
   }
 
+  private track(socket: Socket): void {
+    if (this.sockets.has(socket)) return;
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+  }
+
+  /** A request the front door read: the handler's answer, or 500 if it threw. */
+  private async answerFront(request: FrontRequest): Promise<RouterResponse> {
+    try {
+      return await this.handler.handle(request);
+    } catch (error) {
+      this.failed('request', error);
+      const body = encodeJsonError('ERR internal error in the router');
+      return { status: 500, headers: { ...CORS_HEADERS, 'content-type': 'application/json' }, body };
+    }
+  }
+
   /** Polls every region once, then listens; resolves with the router's URL. */
   async start(): Promise<string> {
     await this.monitor.start();
     const { config } = this.options;
+    const listener = this.listener;
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port ?? config.router.port, this.options.host ?? config.router.host, () => {
-        this.server.off('error', reject);
+      listener.once('error', reject);
+      listener.listen(this.options.port ?? config.router.port, this.options.host ?? config.router.host, () => {
+        listener.off('error', reject);
         resolve();
       });
     });
@@ -231,8 +271,13 @@ export class MeridianRouter {
     });
   }
 
+  /** The server that listens: the front door for plain HTTP, node:https with TLS. */
+  private get listener(): net.Server {
+    return this.front ?? this.server;
+  }
+
   get url(): string {
-    const address = this.server.address() as AddressInfo | null;
+    const address = this.listener.address() as AddressInfo | null;
     if (address === null) throw new MeridianError('MERIDIAN_ROUTER_NOT_LISTENING', 'the router is not listening');
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return `${this.options.tls === undefined ? 'http' : 'https'}://${host}:${address.port}`;
@@ -255,7 +300,8 @@ export class MeridianRouter {
     this.monitor.stop();
     this.dashboard.close();
     this.handler.ready = false;
-    const closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const closing = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    if (this.front !== undefined && this.server.listening) this.server.close();
     this.server.closeAllConnections();
     for (const socket of this.sockets) socket.destroy();
     await closing;

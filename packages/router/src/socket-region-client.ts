@@ -117,7 +117,10 @@ class Connection {
   exchange: Exchange | undefined;
   /** Requests sent on this socket before the current one. */
   used = 0;
-  private idleTimer: NodeJS.Timeout | undefined;
+  /** When it last went back to the pool (performance.now()). */
+  idleSinceMs = 0;
+  /** The socket's inactivity timeout: the last request's (a timeout while idle only closes the socket). */
+  private timeoutMs = 0;
 
   constructor(
     private readonly origin: Origin,
@@ -132,10 +135,11 @@ class Connection {
   }
 
   start(exchange: Exchange, bytes: Buffer): void {
-    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
     this.exchange = exchange;
-    this.socket.setTimeout(exchange.timeoutMs);
+    if (exchange.timeoutMs !== this.timeoutMs) {
+      this.timeoutMs = exchange.timeoutMs;
+      this.socket.setTimeout(exchange.timeoutMs);
+    }
     this.socket.write(bytes);
   }
 
@@ -345,14 +349,7 @@ class Connection {
       return;
     }
     this.used++;
-    this.socket.setTimeout(0);
     this.origin.release(this);
-  }
-
-  /** Idle in the pool: closed after IDLE_SOCKET_MS unless taken again. */
-  idle(): void {
-    this.idleTimer = setTimeout(() => this.socket.destroy(), IDLE_SOCKET_MS);
-    this.idleTimer.unref();
   }
 }
 
@@ -361,6 +358,7 @@ class Origin {
   private readonly idle: Connection[] = [];
   private readonly open = new Set<Connection>();
   private readonly waiting: { exchange: Exchange; bytes: Buffer }[] = [];
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     readonly host: string,
@@ -385,8 +383,24 @@ class Origin {
   release(connection: Connection): void {
     const next = this.waiting.shift();
     if (next !== undefined) return connection.start(next.exchange, next.bytes);
+    connection.idleSinceMs = performance.now();
     this.idle.push(connection);
-    connection.idle();
+    this.sweepSoon();
+  }
+
+  /** Closes sockets idle for IDLE_SOCKET_MS, checking every quarter of that while any is idle. */
+  private sweepSoon(): void {
+    if (this.sweeper !== undefined) return;
+    this.sweeper = setTimeout(() => {
+      this.sweeper = undefined;
+      const oldestMs = performance.now() - IDLE_SOCKET_MS;
+      // Oldest first: the pool takes from the end (newest), so the stale ones sit at the start.
+      while (this.idle.length > 0 && (this.idle[0] as Connection).idleSinceMs <= oldestMs) {
+        (this.idle.shift() as Connection).socket.destroy();
+      }
+      if (this.idle.length > 0) this.sweepSoon();
+    }, IDLE_SOCKET_MS / 4);
+    this.sweeper.unref();
   }
 
   forget(connection: Connection): void {
@@ -398,6 +412,7 @@ class Origin {
   }
 
   destroy(): void {
+    if (this.sweeper !== undefined) clearTimeout(this.sweeper);
     for (const connection of this.open) connection.socket.destroy();
   }
 }

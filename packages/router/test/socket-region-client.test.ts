@@ -83,7 +83,12 @@ async function answered(result: Promise<RegionCallResult>): Promise<{
 
 describe('SocketRegionClient', () => {
   it('sends method, path, headers (its own host and content-length) and body, and reads status, headers and body', async () => {
-    const seen: { method?: string; url?: string; headers?: http.IncomingHttpHeaders; body?: string }[] = [];
+    const seen: {
+      method?: string | undefined;
+      url?: string | undefined;
+      headers?: http.IncomingHttpHeaders;
+      body?: string;
+    }[] = [];
     const url = await listen(
       http.createServer((req, res) => {
         let body = '';
@@ -201,7 +206,10 @@ describe('SocketRegionClient', () => {
     const url = await listen(
       http.createServer((req, res) => {
         req.resume();
-        if (req.url === '/empty') return res.writeHead(204).end();
+        if (req.url === '/empty') {
+          res.writeHead(204).end();
+          return;
+        }
         res.writeHead(200, { 'content-length': '42' });
         res.end(req.method === 'HEAD' ? undefined : 'x'.repeat(42));
       }),
@@ -224,9 +232,9 @@ describe('SocketRegionClient', () => {
         requests++;
         sockets.add(req.socket);
         req.resume();
-        if (req.url === '/close') return res.writeHead(200, { connection: 'close' }).end('bye');
-        if (req.url === '/drop') return req.socket.destroy();
-        res.end('ok');
+        if (req.url === '/close') res.writeHead(200, { connection: 'close' }).end('bye');
+        else if (req.url === '/drop') req.socket.destroy();
+        else res.end('ok');
       }),
     );
     const { client } = clients();
