@@ -1,4 +1,5 @@
 import {
+  type CommandBatch,
   type ReadDecider,
   ReplicaExecutor,
   type ReplicaPosition,
@@ -44,8 +45,15 @@ interface ReadRequest {
 
 const REQUEST_BYTES = 64;
 type RestRequest = RunContext['request'];
+/** The REST request a replica executor gets for a read: it carries the read, for the modelled forwarder. */
+interface SimRestRequest extends RestRequest {
+  readonly read: ReadRequest;
+  readonly incarnation: number;
+}
 /** The simulator sends no bytes: a forwarded read's REST request carries none. */
 const NO_BODY = new Uint8Array(0) as unknown as RestRequest['body'];
+/** A read handed to a replica executor carries no headers (nothing reads or changes them). */
+const NO_HEADERS: RestRequest['headers'] = Object.freeze({});
 /** What the modelled forwarder hands back: the read itself is answered by the link model. */
 const FORWARDED: RestResponse = { status: 200, headers: {}, body: '' };
 /** The channel the workload publishes on; every region has one subscriber to it. */
@@ -124,12 +132,12 @@ export class Traffic {
   private readonly planners = new Map<string, RoutePlanner>();
   /** Per client, the headers its reads carry (where it is, the consistency it asks for). */
   private readonly readHeaders = new Map<SimClient, Record<string, string>>();
-  /** Per key, the path of a GET of it. */
+  /** Per key, the path of a GET of it, its argv and the batch a replica executor runs. */
   private readonly readPaths: string[];
+  private readonly readArgvs: (readonly string[])[];
+  private readonly readBatches: CommandBatch[];
   /** Each replica's executor, for its current incarnation (a restart brings a new replica). */
   private readonly executors = new Map<string, { replica: ReplicationReplica; executor: ReplicaExecutor }>();
-  /** The read behind each REST request a replica executor may forward. */
-  private readonly forwardedReads = new WeakMap<RestRequest, { request: ReadRequest; incarnation: number }>();
 
   constructor(
     private readonly scheduler: SimScheduler,
@@ -144,6 +152,8 @@ export class Traffic {
     this.keyAckMs = workload.keys.map(() => []);
     this.keyAckedNewest = workload.keys.map(() => []);
     this.readPaths = workload.keys.map((key) => `/get/${encodeURIComponent(key)}`);
+    this.readArgvs = workload.keys.map((key) => ['GET', key]);
+    this.readBatches = this.readArgvs.map((argv) => ({ kind: 'command', argv }));
     for (const from of cluster.regionNames) {
       const order = byDelay(cluster.config, (to) => cluster.links.baseDelayMs(from, to));
       this.nearestLinks.set(
@@ -249,9 +259,9 @@ export class Traffic {
       if (!this.cluster.isUp(entry)) return failed('node down');
       const primary = this.cluster.primaryName;
       if (entry === primary) return arrived();
-      this.send('forward', entry, primary, bytes, arrived, () => failed('region cannot reach the primary'));
+      if (!this.send('forward', entry, primary, bytes, arrived)) failed('region cannot reach the primary');
     };
-    this.send('client', clientRegion, entry, bytes, atEntry, () => failed('client link down'));
+    if (!this.send('client', clientRegion, entry, bytes, atEntry)) failed('client link down');
   }
 
   issueRead(): void {
@@ -277,14 +287,9 @@ export class Traffic {
     });
     if (plan.kind === 'answer') return this.readFailed(request, plan.reason ?? `answered ${plan.response.status}`);
     const region = plan.regions[0] as string;
-    this.send(
-      'client',
-      client.region,
-      region,
-      REQUEST_BYTES,
-      () => this.serveRead(request, region),
-      () => this.readFailed(request, 'client link down'),
-    );
+    if (!this.send('client', client.region, region, REQUEST_BYTES, () => this.serveRead(request, region))) {
+      this.readFailed(request, 'client link down');
+    }
   }
 
   private headersOf(client: SimClient): Record<string, string> {
@@ -320,19 +325,14 @@ export class Traffic {
     return cell;
   }
 
-  private send(
-    kind: LinkKind,
-    from: string,
-    to: string,
-    bytes: number,
-    arrived: () => void,
-    dropped: () => void,
-  ): void {
+  /** Sends over the link; false when the link dropped the message (the caller handles it at once). */
+  private send(kind: LinkKind, from: string, to: string, bytes: number, arrived: () => void): boolean {
     const clock = this.scheduler.clock;
     const nowMs = clock.nowMs();
     const arrivalMs = this.cluster.links.link(kind, from, to).arrivalMs(nowMs, bytes);
-    if (arrivalMs === undefined) dropped();
-    else clock.setTimer(arrivalMs - nowMs, arrived);
+    if (arrivalMs === undefined) return false;
+    clock.setTimer(arrivalMs - nowMs, arrived);
+    return true;
   }
 
   /** Sends an answer from `node` back to the client, through `via` when the request was forwarded. */
@@ -344,8 +344,14 @@ export class Traffic {
     done: () => void,
     lost: () => void,
   ): void {
-    if (node === via) this.send('client', node, clientRegion, bytes, done, lost);
-    else this.send('forward', node, via, bytes, () => this.send('client', via, clientRegion, bytes, done, lost), lost);
+    if (node === via) {
+      if (!this.send('client', node, clientRegion, bytes, done)) lost();
+      return;
+    }
+    const relay = (): void => {
+      if (!this.send('client', via, clientRegion, bytes, done)) lost();
+    };
+    if (!this.send('forward', node, via, bytes, relay)) lost();
   }
 
   private writeAtPrimary(request: WriteRequest, entry: string): void {
@@ -404,13 +410,19 @@ export class Traffic {
       consistency.level === 'session' && request.token > 0
         ? { replicationId: REPLICATION_ID, offset: request.token }
         : undefined;
-    const rest: RestRequest = { method: 'POST', url: '/', headers: {}, body: NO_BODY };
-    this.forwardedReads.set(rest, { request, incarnation: node.incarnation });
-    const argv = ['GET', this.workload.keys[request.key] as string];
-    const result = this.executorOf(node, replica).run(
-      { kind: 'command', argv },
-      { syncToken, consistency, request: rest },
-    );
+    const rest: SimRestRequest = {
+      method: 'POST',
+      url: '/',
+      headers: NO_HEADERS,
+      body: NO_BODY,
+      read: request,
+      incarnation: node.incarnation,
+    };
+    const result = this.executorOf(node, replica).run(this.readBatches[request.key] as CommandBatch, {
+      syncToken,
+      consistency,
+      request: rest,
+    });
     if (!(result instanceof Promise)) return this.answeredAtReplica(request, node, node.incarnation, result);
     const incarnation = node.incarnation;
     result.then(
@@ -480,35 +492,30 @@ export class Traffic {
 
   /** The modelled Forwarder: the read travels the replica→primary link and is answered there. */
   private forwardFromReplica(rest: RestRequest, node: SimReplicaNode): Promise<RestResponse> {
-    const read = this.forwardedReads.get(rest);
-    if (read === undefined) {
+    if (!isSimRest(rest)) {
       this.invariants.fail('a forwarded request the simulator did not send');
       return Promise.resolve(FORWARDED);
     }
-    if (!node.up || node.incarnation !== read.incarnation) this.readFailed(read.request, 'node down');
-    else this.forwardRead(read.request, node.name);
+    if (!node.up || node.incarnation !== rest.incarnation) this.readFailed(rest.read, 'node down');
+    else this.forwardRead(rest.read, node.name);
     return Promise.resolve(FORWARDED);
   }
 
   private forwardRead(request: ReadRequest, via: string): void {
     const primary = this.cluster.primaryName;
-    this.send(
-      'forward',
-      via,
-      primary,
-      REQUEST_BYTES,
-      () => {
-        if (!this.cluster.primary.up) return this.readFailed(request, 'primary down');
-        this.readAt(request, primary, via);
-      },
-      () => this.readFailed(request, 'region cannot reach the primary'),
-    );
+    const arrived = (): void => {
+      if (!this.cluster.primary.up) return this.readFailed(request, 'primary down');
+      this.readAt(request, primary, via);
+    };
+    if (!this.send('forward', via, primary, REQUEST_BYTES, arrived)) {
+      this.readFailed(request, 'region cannot reach the primary');
+    }
   }
 
   /** Executes the GET on `node` now (or takes the answer given), checks it, and answers through `via`. */
   private readAt(request: ReadRequest, node: string, via: string, answered?: Reply): void {
     const cluster = this.cluster;
-    const argv = ['GET', this.workload.keys[request.key] as string];
+    const argv = this.readArgvs[request.key] as readonly string[];
     const reply =
       answered !== undefined
         ? answered
@@ -610,4 +617,8 @@ export class Traffic {
     cell.failed++;
     this.recorder.failure(`read (${request.client.level}): ${reason}`);
   }
+}
+
+function isSimRest(rest: RestRequest): rest is SimRestRequest {
+  return 'read' in rest;
 }
