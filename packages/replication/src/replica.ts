@@ -66,6 +66,11 @@ export interface ReplicaOptions {
   link?: LinkModel;
   /** Largest frame joined from parts (default 1 GiB; the primary's `assembledBytesMax` must not exceed it). */
   assembledBytesMax?: number;
+  /**
+   * Decodes and validates a frame (default `decodeFrame`). The simulator's replicas share one that
+   * decodes a frame the primary sent to several of them once; it must throw what decodeFrame throws.
+   */
+  decodeFrame?: (bytes: Uint8Array) => Frame;
 }
 
 type QueueItem =
@@ -272,7 +277,7 @@ export class ReplicationReplica {
         if (whole === undefined) return;
         bytes = whole;
       }
-      frame = decodeFrame(bytes);
+      frame = (this.options.decodeFrame ?? decodeFrame)(bytes);
       // Heartbeats and errors are sent out of band and may come between the parts of a frame.
       if (this.assembler.assembling && frame.t !== 'heartbeat' && frame.t !== 'error') {
         throw new ReplicationError('PROTOCOL_VIOLATION', `a ${frame.t} frame arrived between the parts of another`);

@@ -5,7 +5,7 @@ import type { TopologyConfig } from '@meridian/topology';
 import type { FaultSpec } from '../faults.js';
 import type { InvariantChecker } from './invariants.js';
 import { SimLinks } from './links.js';
-import { SimPrimaryNode, SimReplicaNode } from './nodes.js';
+import { SharedFrameDecoder, SimPrimaryNode, SimReplicaNode } from './nodes.js';
 import type { Recorder } from './recorder.js';
 import type { SimScheduler } from './scheduler.js';
 import { writeIdOf } from './workload.js';
@@ -56,8 +56,10 @@ export class SimCluster {
     this.links = new SimLinks(config, random.fork('links'), options.clientLocalDelayMs);
     this.links.createAll();
     this.regionNames = config.regions.map((region) => region.name);
+    const decoder = new SharedFrameDecoder();
     const deps = {
       scheduler,
+      decodeFrame: (bytes: Uint8Array) => decoder.decode(bytes),
       network: new MemoryNetwork(scheduler.clock),
       links: this.links,
       random,

@@ -5,7 +5,9 @@ import type { SeededRandom } from '@meridian/lag';
 import {
   type Connection,
   type Connector,
+  decodeFrame,
   EngineApplier,
+  type Frame,
   engineSnapshotSource,
   type MemoryNetwork,
   type ReplicaApplier,
@@ -26,6 +28,8 @@ export const REPLICATION_ID = 'sim-history-1';
 
 interface NodeDeps {
   scheduler: SimScheduler;
+  /** Every replica's frame decoder (SharedFrameDecoder). */
+  decodeFrame: (bytes: Uint8Array) => Frame;
   network: MemoryNetwork;
   links: SimLinks;
   random: SeededRandom;
@@ -37,6 +41,25 @@ interface NodeDeps {
 /** Live deliveries only: set after a restart's replay, which must not publish old messages again. */
 function attachPublish(engine: Engine, region: string, deps: NodeDeps): void {
   engine.host = { publish: (channel, message) => deps.publish(region, channel, message) };
+}
+
+/**
+ * Decodes each entries frame once for every replica: the primary sends the same bytes to each
+ * replica at the same position (ReplicationPrimary shares them), so the frame decoded for the first
+ * is handed to the next ones, as long as those bytes are alive (nothing keeps a decoded frame
+ * beyond them). Entries are only read after decoding. Other frames, and frames that fail to decode,
+ * are decoded each time.
+ */
+export class SharedFrameDecoder {
+  private readonly decoded = new WeakMap<Uint8Array, Frame>();
+
+  decode(bytes: Uint8Array): Frame {
+    const known = this.decoded.get(bytes);
+    if (known !== undefined) return known;
+    const frame = decodeFrame(bytes);
+    if (frame.t === 'entries') this.decoded.set(bytes, frame);
+    return frame;
+  }
 }
 
 /** The primary region's node: engine, durable write log (kept across crashes), replication primary. */
@@ -247,6 +270,7 @@ export class SimReplicaNode {
       secret: SECRET,
       random: this.deps.random.fork(`backoff:${this.name}:${incarnation}`).asFunction(),
       link: links.link('replication', this.name, this.primaryName),
+      decodeFrame: this.deps.decodeFrame,
     });
     this.replica.on((event) => {
       if (incarnation === this.incarnation && this.up) this.hooks.onEvent(this, event);
