@@ -144,8 +144,9 @@ describe('binding', () => {
     try {
       const url = await node.start();
       expect(new URL(url).hostname).toBe('127.0.0.1');
-      const server = (node as unknown as { server: { address(): AddressInfo } }).server;
-      expect(server.address().address).toBe('127.0.0.1');
+      // The plain-HTTP listener is the front door (rest's front.ts) in front of node:http.
+      const listener = (node as unknown as { front: { address(): AddressInfo } }).front;
+      expect(listener.address().address).toBe('127.0.0.1');
     } finally {
       await node.close();
     }

@@ -1,8 +1,16 @@
 import http from 'node:http';
 import https from 'node:https';
+import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { CorsPolicy, ParsedRestRequest } from '@meridian/rest';
-import { ERR_TOO_LARGE, encodeJsonError, enforceCorsPolicy } from '@meridian/rest';
+import {
+  ERR_TOO_LARGE,
+  type FrontAnswer,
+  applyCorsPolicy,
+  encodeJsonError,
+  enforceCorsPolicy,
+  listenFront,
+} from '@meridian/rest';
 import { RestHandler, type RestResponse } from './handler.js';
 
 export type StreamRequest = Extract<ParsedRestRequest, { kind: 'stream' }>;
@@ -212,6 +220,48 @@ export function createHttpServer(handler: RestHandler, options: HttpServerOption
   return server;
 }
 
+const MONITOR_PATH = /^\/monitor\/?(?:\?|$)/i;
+
+/**
+ * The node's listener for plain HTTP (undefined with TLS: `server` listens itself): REST requests
+ * are read and answered by the front door (rest's front.ts) with one write each; event streams,
+ * MONITOR, `/metrics`, WebSocket upgrades (replication, pub/sub) and anything unusual go to
+ * `server`, exactly as before.
+ */
+export function createFrontListener(
+  server: http.Server,
+  handler: RestHandler,
+  options: HttpServerOptions,
+  onConnection: (socket: net.Socket) => void,
+): net.Server | undefined {
+  if (options.tls !== undefined) return undefined;
+  const cors = options.cors?.allowedOrigins === '*' ? undefined : options.cors;
+  const withCors = (answer: RestResponse, origin: string | undefined): FrontAnswer => {
+    if (cors !== undefined) applyCorsPolicy(answer.headers, cors, origin);
+    return answer;
+  };
+  return listenFront(
+    server,
+    {
+      answer: (request) => {
+        if (MONITOR_PATH.test(request.url) || RestHandler.isScrape(request.url)) return undefined;
+        const parsed = handler.parse(request);
+        if (parsed.kind === 'stream') return undefined;
+        const answer = handler.respond(parsed, request);
+        const origin = request.headers['origin'];
+        return answer instanceof Promise
+          ? answer.then((settled) => withCors(settled, origin))
+          : withCors(answer, origin);
+      },
+      requestBytesMax: options.requestBytesMax,
+      keepAliveMs: options.keepAliveTimeoutMs,
+      headersMs: options.headersTimeoutMs,
+      requestMs: options.requestTimeoutMs,
+    },
+    onConnection,
+  );
+}
+
 function dispatch(
   handler: RestHandler,
   options: HttpServerOptions,
@@ -220,7 +270,7 @@ function dispatch(
   body: Buffer,
 ): void {
   const rest = { method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers, body };
-  if (options.streams !== undefined && /^\/monitor\/?(?:\?|$)/i.test(rest.url)) {
+  if (options.streams !== undefined && MONITOR_PATH.test(rest.url)) {
     // MONITOR authenticates with the admin token, which the REST parser does not know: the stream decides.
     options.streams(
       { kind: 'stream', stream: 'monitor', channels: [], access: 'standard', format: 'json', syncToken: undefined },

@@ -17,7 +17,7 @@ export type {
 } from '@meridian/core';
 export { RestHandler, parseConsistency } from './handler.js';
 export type { AdminEndpoints, RestResponse, RestHandlerOptions } from './handler.js';
-export { createHttpServer, HTTP_TIMEOUTS_DEFAULT } from './http-server.js';
+export { createFrontListener, createHttpServer, HTTP_TIMEOUTS_DEFAULT } from './http-server.js';
 export type { HttpServerOptions, StreamHandler, StreamRequest } from './http-server.js';
 export { NodeLinks, LagRequestError } from './links.js';
 export type { LinkSpec, LinkView } from './links.js';

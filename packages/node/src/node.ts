@@ -1,6 +1,7 @@
 import { MeridianError } from '@meridian/engine';
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
+import type net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { digestKeyspace, Engine, type MaxMemoryPolicy } from '@meridian/engine';
@@ -25,6 +26,7 @@ import {
   HTTP_TIMEOUTS_DEFAULT,
   type ServedTls,
   type StreamHandler,
+  createFrontListener,
   createHttpServer,
   tlsServerOptions,
 } from './http-server.js';
@@ -229,6 +231,8 @@ export class MeridianNode {
   private readonly host: string;
   private readonly report: Report;
   private server: http.Server | undefined;
+  /** The plain-HTTP listener (front door) in front of `server`; undefined with TLS. */
+  private front: net.Server | undefined;
   private readonly sockets = new Set<Socket>();
   /** This node's pub/sub subscribers (messages arrive by PUBLISH here or through replication). */
   readonly pubsub = new PubSubHub();
@@ -367,7 +371,7 @@ export class MeridianNode {
 
   /** Listens, starts replication, active expiry and snapshots; resolves with the base URL. */
   async start(): Promise<string> {
-    const server = createHttpServer(this.handler, {
+    const httpOptions = {
       requestBytesMax: this.options.requestBytesMax ?? REQUEST_BYTES_MAX_DEFAULT,
       headersTimeoutMs: this.options.headersTimeoutMs ?? HTTP_TIMEOUTS_DEFAULT.headersTimeoutMs,
       requestTimeoutMs: this.options.requestTimeoutMs ?? HTTP_TIMEOUTS_DEFAULT.requestTimeoutMs,
@@ -375,12 +379,17 @@ export class MeridianNode {
       streams: this.withMonitor(this.options.streams ?? this.pubsubService.streams()),
       ...(this.options.cors === undefined ? {} : { cors: this.options.cors }),
       ...(this.options.tls === undefined ? {} : { tls: this.options.tls }),
-    });
+    };
+    const server = createHttpServer(this.handler, httpOptions);
     this.server = server;
-    server.on('connection', (socket: Socket) => {
+    const track = (socket: Socket): void => {
+      if (this.sockets.has(socket)) return;
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
-    });
+    };
+    server.on('connection', track);
+    this.front = createFrontListener(server, this.handler, httpOptions, track);
+    const listener = this.front ?? server;
     server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       if (this.pubsubService.handleUpgrade(request, socket, head)) return;
       const path = new URL(request.url ?? '/', 'http://localhost').pathname;
@@ -388,13 +397,13 @@ export class MeridianNode {
     });
     this.primaryRole?.listen(server, this.options.tls?.clientCertRequired === true);
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port ?? 0, this.host, () => {
-        server.off('error', reject);
+      listener.once('error', reject);
+      listener.listen(this.options.port ?? 0, this.host, () => {
+        listener.off('error', reject);
         resolve();
       });
     });
-    this.port = (server.address() as AddressInfo).port;
+    this.port = (listener.address() as AddressInfo).port;
     if (this.options.resp !== undefined) await this.startResp(this.options.resp.port, this.options.resp.limits);
     this.replicaRole?.start();
     this.pubsubService.start();
@@ -447,7 +456,7 @@ export class MeridianNode {
   }
 
   get url(): string {
-    const address = this.server?.address() as AddressInfo | null | undefined;
+    const address = (this.front ?? this.server)?.address() as AddressInfo | null | undefined;
     if (address === undefined || address === null)
       throw new MeridianError('MERIDIAN_NODE_NOT_LISTENING', 'the node is not listening');
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -629,7 +638,8 @@ export class MeridianNode {
     await this.primaryRole?.close();
     const server = this.server;
     if (server !== undefined) {
-      const closing = new Promise<void>((resolve) => server.close(() => resolve()));
+      const listener = this.front ?? server;
+      const closing = new Promise<void>((resolve) => listener.close(() => resolve()));
       server.closeAllConnections();
       // closeAllConnections misses sockets the HTTP parser does not track yet (just accepted).
       for (const socket of this.sockets) socket.destroy();

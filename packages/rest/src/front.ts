@@ -1,36 +1,50 @@
-import { STATUS_CODES } from 'node:http';
-import type { Socket } from 'node:net';
-import type { RouterResponse } from './handler.js';
-import { type AnswerStream, type HeaderMap, isAnswerStream } from './region-client.js';
+import http, { STATUS_CODES } from 'node:http';
+import net, { type Socket } from 'node:net';
+import { encodeJsonError } from './encode.js';
 
 /**
- * The router's front door for plain HTTP: the common request (an HTTP/1.1 request line, distinct
- * headers, a body framed by content-length, a path the handler routes) is read by a small parser
- * and answered with one write, without node:http's IncomingMessage, ServerResponse and their
- * streams. Anything else — upgrades, chunked bodies, `Expect`, repeated headers, the dashboard,
- * `/metrics`, oversized or malformed requests — is handed, with the bytes already read, to the
- * node:http server (`handOff`), which keeps the connection from then on. Requests on one
- * connection are answered in order, one at a time.
+ * A front door for plain HTTP, in front of a node:http server: the common request (an HTTP/1.1
+ * request line, distinct headers, a body framed by content-length, a path the owner answers) is
+ * read by a small parser and answered with one write, without node:http's IncomingMessage,
+ * ServerResponse and their streams. Anything else — upgrades, chunked bodies, `Expect`, repeated
+ * headers, oversized or malformed requests, and whatever the owner declines (`answer` returns
+ * undefined) — is handed, with the bytes already read, to the node:http server, which keeps the
+ * connection from then on and answers as it always did. Requests on one connection are answered
+ * in order, one at a time. The router and the node both listen through it.
  */
+
+/** A body passed on without holding it whole (event streams, large answers): written as chunks. */
+export interface FrontStream extends AsyncIterable<Uint8Array> {
+  /** The client went away: stop producing. */
+  cancel(): void;
+}
 
 export interface FrontRequest {
   readonly method: string;
   readonly url: string;
-  readonly headers: HeaderMap;
+  readonly headers: Readonly<Record<string, string>>;
   readonly body: Buffer;
 }
 
+export interface FrontAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | number | readonly string[] | undefined>>;
+  readonly body: string | Uint8Array | FrontStream;
+}
+
 export interface FrontOptions {
-  /** Answers one request (the router's handler plus error handling); never rejects. */
-  readonly answer: (request: FrontRequest) => Promise<RouterResponse>;
-  /** The answer has been written (its last byte for a stream): for the metrics. */
-  readonly answered: (answer: RouterResponse, startedMs: number) => void;
-  /** Gives the socket, with `pending` put back in front of its unread bytes, to node:http. */
-  readonly handOff: (socket: Socket, pending: Buffer | undefined) => void;
+  /** The answer; undefined hands the connection, this request first, to node:http. */
+  readonly answer: (request: FrontRequest) => FrontAnswer | Promise<FrontAnswer> | undefined;
+  /** The answer has been written (its last byte for a stream): for metrics. */
+  readonly answered?: (answer: FrontAnswer, startedMs: number) => void;
+  /** Where a failure of `answer` is told before the client gets a 500. */
+  readonly failed?: (error: unknown) => void;
   readonly requestBytesMax: number;
   /** An idle connection is closed after this long (node:http's keepAliveTimeout). */
   readonly keepAliveMs: number;
-  /** A request must arrive whole within this long of its first byte (node:http's headersTimeout). */
+  /** A request's head must arrive within this long of its first byte (node:http's headersTimeout). */
+  readonly headersMs: number;
+  /** A whole request must arrive within this long of its first byte (node:http's requestTimeout). */
   readonly requestMs: number;
 }
 
@@ -38,9 +52,16 @@ export interface FrontOptions {
 const HEAD_BYTES_MAX = 16 * 1024;
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 const EMPTY = new Uint8Array(0);
-const REQUEST_LINE = /^([A-Z]+) (\/[^ ]*) HTTP\/1\.1$/;
+/** Visible ASCII only in the target: anything else is node:http's to refuse. */
+const REQUEST_LINE = /^([A-Z]+) (\/[\x21-\x7e]*) HTTP\/1\.1$/;
+/** Control characters other than tab, which a header value may not hold. */
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 const LINE_BREAK = /[\r\n]/;
+function isStream(body: FrontAnswer['body']): body is FrontStream {
+  return typeof body !== 'string' && !(body instanceof Uint8Array);
+}
+
 /** Request headers that need node:http's handling. */
 const HANDED_OFF_HEADERS = new Set(['transfer-encoding', 'upgrade', 'expect']);
 /** Answer headers written here from the body itself, or describing the hop. */
@@ -59,26 +80,21 @@ function httpDate(): string {
   return dateText;
 }
 
-/** Paths node:http keeps: the dashboard and local endpoints (`/_meridian/…`) and `/metrics`. */
-function handledByNodeHttp(url: string): boolean {
-  return url.startsWith('/_meridian/') || url === '/metrics' || url.startsWith('/metrics?');
-}
-
 type Parsed =
-  | { readonly kind: 'incomplete' }
+  | { readonly kind: 'incomplete'; readonly headComplete: boolean }
   | { readonly kind: 'handOff' }
   | { readonly kind: 'request'; readonly request: FrontRequest; readonly close: boolean; readonly bytes: number };
 
 /** One request from the start of `buffer`, or why not. */
 function parseRequest(buffer: Buffer, requestBytesMax: number): Parsed {
   const end = buffer.indexOf(HEAD_END);
-  if (end < 0) return buffer.length > HEAD_BYTES_MAX ? { kind: 'handOff' } : { kind: 'incomplete' };
+  if (end < 0)
+    return buffer.length > HEAD_BYTES_MAX ? { kind: 'handOff' } : { kind: 'incomplete', headComplete: false };
   if (end > HEAD_BYTES_MAX) return { kind: 'handOff' };
   const lines = buffer.toString('latin1', 0, end).split('\r\n');
   const line = REQUEST_LINE.exec(lines[0] as string);
   if (line === null) return { kind: 'handOff' };
   const url = line[2] as string;
-  if (handledByNodeHttp(url)) return { kind: 'handOff' };
   const headers: Record<string, string> = {};
   let close = false;
   let length = 0;
@@ -89,6 +105,7 @@ function parseRequest(buffer: Buffer, requestBytesMax: number): Parsed {
     const name = text.slice(0, colon).toLowerCase();
     if (!TOKEN.test(name) || headers[name] !== undefined || HANDED_OFF_HEADERS.has(name)) return { kind: 'handOff' };
     const value = text.slice(colon + 1).trim();
+    if (CONTROL.test(value)) return { kind: 'handOff' };
     if (name === 'content-length') {
       if (!/^\d{1,15}$/.test(value)) return { kind: 'handOff' };
       length = Number(value);
@@ -101,117 +118,182 @@ function parseRequest(buffer: Buffer, requestBytesMax: number): Parsed {
     headers[name] = value;
   }
   const bytes = end + 4 + length;
-  if (buffer.length < bytes) return { kind: 'incomplete' };
+  if (buffer.length < bytes) return { kind: 'incomplete', headComplete: true };
   const body = buffer.subarray(end + 4, bytes);
   return { kind: 'request', request: { method: line[1] as string, url, headers, body }, close, bytes };
 }
 
 /** Status line and headers of an answer, ending with the framing (content-length, or chunked for a stream). */
-function answerHead(answer: RouterResponse, length: number | undefined, close: boolean): string | undefined {
+function answerHead(answer: FrontAnswer, length: number | undefined, close: boolean): string | undefined {
   let head = `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? 'Unknown'}\r\n`;
   let dated = false;
   for (const name in answer.headers) {
     const lower = name.toLowerCase();
     if (OWN_ANSWER_HEADERS.has(lower)) continue;
     if (lower === 'date') dated = true;
-    const value = answer.headers[name] as string | readonly string[];
-    for (const one of typeof value === 'string' ? [value] : value) {
+    const value = answer.headers[name];
+    if (value === undefined) continue;
+    for (const one of typeof value === 'object' ? value : [String(value)]) {
       if (LINE_BREAK.test(one) || LINE_BREAK.test(name)) return undefined;
       head += `${name}: ${one}\r\n`;
     }
   }
   if (!dated) head += `date: ${httpDate()}\r\n`;
   if (close) head += 'connection: close\r\n';
-  head += length === undefined ? 'transfer-encoding: chunked\r\n\r\n' : `content-length: ${length}\r\n\r\n`;
-  return head;
+  if (length === undefined) head += 'transfer-encoding: chunked\r\n';
+  else if (length >= 0) head += `content-length: ${length}\r\n`;
+  return `${head}\r\n`;
 }
 
-/** The framing an answer keeps for HEAD and bodiless statuses: its own content-length, no body bytes. */
-function bodilessLength(answer: RouterResponse): number {
-  const declared = answer.headers['content-length'];
-  const value = Number(typeof declared === 'string' ? declared : undefined);
-  return Number.isSafeInteger(value) && value >= 0 ? value : 0;
+/** What a HEAD answer declares: the content-length it was given, else its body's length. */
+function declaredLength(answer: FrontAnswer, bodyBytes: number): number {
+  const value = Number(answer.headers['content-length'] ?? Number.NaN);
+  return Number.isSafeInteger(value) && value >= 0 ? value : bodyBytes;
 }
+
+const INTERNAL_ERROR = encodeJsonError('ERR internal error');
 
 export class FrontConnection {
   private pending: Buffer | undefined;
+  /** A request is being answered, or its answer waits for the client to drain: read no further. */
   private busy = false;
   private closing = false;
-  private timeoutMs: number;
+  /** Armed while a request is partly read: it must arrive whole in time (headersMs, then requestMs). */
+  private deadline: NodeJS.Timeout | undefined;
+  private requestStartMs = 0;
   private readonly onData = (data: Buffer): void => {
+    if (this.closing) return;
     this.pending = this.pending === undefined ? data : Buffer.concat([this.pending, data]);
     if (!this.busy) this.next();
+    else if (this.pending.length > this.options.requestBytesMax + HEAD_BYTES_MAX) this.socket.pause();
   };
 
   constructor(
     private readonly socket: Socket,
+    private readonly server: http.Server,
     private readonly options: FrontOptions,
   ) {
     socket.setNoDelay(true);
-    this.timeoutMs = options.keepAliveMs;
     socket.setTimeout(options.keepAliveMs);
     socket.on('data', this.onData);
     socket.on('timeout', this.onTimeout);
     socket.on('error', this.onError);
+    socket.on('close', () => this.clearDeadline());
   }
 
-  /** Fires only while idle or reading a request: a request being answered is bounded by the forward timeout. */
+  /** No byte for keepAliveMs: an idle connection (or a silent partial request) closes; a request being answered is bounded elsewhere. */
   private readonly onTimeout = (): void => {
     if (!this.busy) this.socket.destroy();
   };
 
-  private timeout(ms: number): void {
-    if (ms === this.timeoutMs) return;
-    this.timeoutMs = ms;
-    this.socket.setTimeout(ms);
-  }
-
   private readonly onError = (): void => {
+    this.clearDeadline();
     this.socket.destroy();
   };
+
+  private armDeadline(headComplete: boolean): void {
+    if (this.deadline !== undefined) return;
+    const ms = headComplete ? this.options.requestMs : this.options.headersMs || this.options.requestMs;
+    if (!(ms > 0)) return; // 0: no limit, as for node:http
+    this.requestStartMs = performance.now();
+    this.deadline = setTimeout(() => this.deadlinePassed(), ms);
+  }
+
+  private clearDeadline(): void {
+    if (this.deadline === undefined) return;
+    clearTimeout(this.deadline);
+    this.deadline = undefined;
+  }
+
+  /** The head may take headersMs, the whole request requestMs: past that, 408 and close, as node:http does. */
+  private deadlinePassed(): void {
+    this.deadline = undefined;
+    if (this.busy || this.closing || this.pending === undefined) return;
+    const parsed = parseRequest(this.pending, this.options.requestBytesMax);
+    if (parsed.kind !== 'incomplete') return;
+    const leftMs = this.options.requestMs - (performance.now() - this.requestStartMs);
+    if (parsed.headComplete && (leftMs > 0 || !(this.options.requestMs > 0))) {
+      if (!(this.options.requestMs > 0)) return;
+      this.deadline = setTimeout(() => this.deadlinePassed(), leftMs);
+      return;
+    }
+    this.closing = true;
+    this.pending = undefined;
+    const body = encodeJsonError('ERR request timeout: the request was not received in time');
+    const answer: FrontAnswer = { status: 408, headers: { 'content-type': 'application/json' }, body };
+    this.socket.end(`${answerHead(answer, Buffer.byteLength(body), true) as string}${body}`, 'latin1');
+  }
 
   /** Reads and answers the next request in the buffer, if it is whole. */
   private next(): void {
     const buffer = this.pending;
     if (buffer === undefined || buffer.length === 0 || this.closing) return;
     const parsed = parseRequest(buffer, this.options.requestBytesMax);
-    if (parsed.kind === 'incomplete') return this.timeout(this.options.requestMs);
+    if (parsed.kind === 'incomplete') return this.armDeadline(parsed.headComplete);
+    this.clearDeadline();
     if (parsed.kind === 'handOff') return this.handOff();
+    const startedMs = performance.now();
+    let answer: FrontAnswer | Promise<FrontAnswer> | undefined;
+    try {
+      answer = this.options.answer(parsed.request);
+    } catch (error) {
+      answer = this.internalError(error);
+    }
+    if (answer === undefined) return this.handOff();
     this.pending = parsed.bytes === buffer.length ? undefined : buffer.subarray(parsed.bytes);
     this.busy = true;
-    const startedMs = performance.now();
-    void this.options.answer(parsed.request).then((answer) => {
-      if (this.socket.destroyed) {
-        if (isAnswerStream(answer.body)) answer.body.cancel();
-        return;
-      }
-      const head = parsed.request.method === 'HEAD';
-      if (isAnswerStream(answer.body) && !head) {
-        void this.stream(answer, answer.body, parsed.close, startedMs);
-        return;
-      }
-      if (isAnswerStream(answer.body)) answer.body.cancel();
-      this.whole(answer, head, parsed.close, startedMs);
-    });
+    const head = parsed.request.method === 'HEAD';
+    if (!(answer instanceof Promise)) return this.write(answer, head, parsed.close, startedMs);
+    answer.then(
+      (settled) => this.write(settled, head, parsed.close, startedMs),
+      (error: unknown) => this.write(this.internalError(error), head, parsed.close, startedMs),
+    );
   }
 
-  private whole(answer: RouterResponse, head: boolean, close: boolean, startedMs: number): void {
-    const body = answer.body as string | Uint8Array;
-    const bodiless = head || answer.status === 204 || answer.status === 304;
-    const bytes = bodiless ? EMPTY : typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    const text = answerHead(answer, bodiless ? bodilessLength(answer) : bytes.byteLength, close);
+  private internalError(error: unknown): FrontAnswer {
+    this.options.failed?.(error);
+    return { status: 500, headers: { 'content-type': 'application/json' }, body: INTERNAL_ERROR };
+  }
+
+  private write(answer: FrontAnswer, head: boolean, close: boolean, startedMs: number): void {
+    const body = answer.body;
+    if (this.socket.destroyed) {
+      if (isStream(body)) body.cancel();
+      return;
+    }
+    if (!isStream(body)) return this.whole(answer, body, head, close, startedMs);
+    if (!head) {
+      void this.stream(answer, body, close, startedMs);
+      return;
+    }
+    body.cancel();
+    this.whole(answer, EMPTY, head, close, startedMs);
+  }
+
+  private whole(
+    answer: FrontAnswer,
+    body: string | Uint8Array,
+    head: boolean,
+    close: boolean,
+    startedMs: number,
+  ): void {
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    const bodiless = answer.status === 204 || answer.status === 304;
+    const length = bodiless ? -1 : head ? declaredLength(answer, bytes.byteLength) : bytes.byteLength;
+    const text = answerHead(answer, length, close);
     if (text === undefined) return this.refuse(startedMs);
+    const sent = head || bodiless ? EMPTY : bytes;
     const headBytes = Buffer.byteLength(text, 'latin1');
-    const out = Buffer.allocUnsafe(headBytes + bytes.byteLength);
+    const out = Buffer.allocUnsafe(headBytes + sent.byteLength);
     out.write(text, 0, 'latin1');
-    out.set(bytes, headBytes);
+    out.set(sent, headBytes);
     this.socket.write(out);
-    this.options.answered(answer, startedMs);
+    this.options.answered?.(answer, startedMs);
     this.done(close);
   }
 
   /** A stream's pieces as chunks, waiting for the client to drain; the upstream is cancelled if the client leaves. */
-  private async stream(answer: RouterResponse, body: AnswerStream, close: boolean, startedMs: number): Promise<void> {
+  private async stream(answer: FrontAnswer, body: FrontStream, close: boolean, startedMs: number): Promise<void> {
     const text = answerHead(answer, undefined, close);
     if (text === undefined) {
       body.cancel();
@@ -248,27 +330,33 @@ export class FrontConnection {
     }
     if (socket.destroyed) return;
     socket.write('0\r\n\r\n', 'latin1');
-    this.options.answered(answer, startedMs);
+    this.options.answered?.(answer, startedMs);
     this.done(close);
   }
 
   /** An answer whose headers cannot be written (a line break in a header): 502, and the connection closes. */
   private refuse(startedMs: number): void {
     const body = '{"error":"ERR the region answered with a header that cannot be forwarded"}';
-    const refusal: RouterResponse = { status: 502, headers: { 'content-type': 'application/json' }, body };
+    const refusal: FrontAnswer = { status: 502, headers: { 'content-type': 'application/json' }, body };
     this.socket.write(`${answerHead(refusal, Buffer.byteLength(body), true) as string}${body}`, 'latin1');
-    this.options.answered(refusal, startedMs);
+    this.options.answered?.(refusal, startedMs);
     this.done(true);
   }
 
   private done(close: boolean): void {
-    this.busy = false;
     if (close) {
       this.closing = true;
       this.socket.end();
       return;
     }
-    this.timeout(this.pending === undefined ? this.options.keepAliveMs : this.options.requestMs);
+    if (this.socket.writableNeedDrain) {
+      // The client is not reading its answers: read nothing more from it until it does.
+      this.socket.pause();
+      this.socket.once('drain', () => this.done(false));
+      return;
+    }
+    this.busy = false;
+    if (this.socket.isPaused()) this.socket.resume();
     if (this.pending !== undefined) this.next();
   }
 
@@ -280,8 +368,27 @@ export class FrontConnection {
     this.socket.off('data', this.onData);
     this.socket.off('timeout', this.onTimeout);
     this.socket.off('error', this.onError);
+    this.clearDeadline();
     this.socket.setTimeout(0);
     this.socket.pause();
-    this.options.handOff(this.socket, pending);
+    if (pending !== undefined) this.socket.unshift(pending);
+    this.server.emit('connection', this.socket);
+    this.socket.resume();
   }
+}
+
+/**
+ * A listener for plain HTTP whose connections go through the front door, handing what it does not
+ * answer to `server` (which never listens itself: it only takes connections). `server`'s
+ * 'connection' listeners see every socket once it is handed over; `onConnection` sees each at accept.
+ */
+export function listenFront(
+  server: http.Server,
+  options: FrontOptions,
+  onConnection?: (socket: Socket) => void,
+): net.Server {
+  return net.createServer((socket) => {
+    onConnection?.(socket);
+    new FrontConnection(socket, server, options);
+  });
 }

@@ -56,6 +56,11 @@ export class RouterMetrics {
   /** The labelled series per (region, status class), looked up once rather than hashed per request. */
   private readonly series = new Map<string, { readonly count: () => void; readonly observe: (s: number) => void }>();
 
+  /** Whether a request target is the scrape endpoint. */
+  static isScrape(url: string): boolean {
+    return url === '/metrics' || url.startsWith('/metrics?');
+  }
+
   record(servedBy: string, status: number, durationMs: number): void {
     const statusClass = `${Math.floor(status / 100)}xx`;
     const key = `${servedBy}\n${statusClass}`;

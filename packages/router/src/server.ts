@@ -3,7 +3,8 @@ import { hasMeridianCode } from '@meridian/engine';
 import http from 'node:http';
 import https from 'node:https';
 import type { Server as TlsServer } from 'node:tls';
-import net, { type AddressInfo, type Socket } from 'node:net';
+import type net from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { Readable, type Duplex } from 'node:stream';
 import {
@@ -13,6 +14,7 @@ import {
   SecretToken,
   encodeJsonError,
   enforceCorsPolicy,
+  listenFront,
 } from '@meridian/rest';
 import { regionBaseUrl, type TopologyConfig } from '@meridian/topology';
 import { RouterHandler, type RouterResponse, bearerOrQueryToken, originForm } from './handler.js';
@@ -23,7 +25,6 @@ import { RouterMetrics } from './metrics.js';
 import { OutboundAgents, type RouterTrust } from './outbound.js';
 import { type Report, reportToStderr } from '@meridian/metrics';
 import { isAnswerStream } from './region-client.js';
-import { FrontConnection, type FrontRequest } from './front.js';
 import { routeRequest } from './route.js';
 import { SocketRegionClient } from './socket-region-client.js';
 import { Dashboard } from './ui/dashboard.js';
@@ -200,25 +201,27 @@ export class MeridianRouter {
     this.server.on('connection', (socket: Socket) => this.track(socket));
     this.front =
       options.tls === undefined
-        ? net.createServer((socket) => {
-            this.track(socket);
-            new FrontConnection(socket, {
-              answer: (request) => this.answerFront(request),
+        ? listenFront(
+            this.server,
+            {
+              // The dashboard, local endpoints and /metrics stay with node:http.
+              answer: (request) =>
+                request.url.startsWith('/_meridian/') || RouterMetrics.isScrape(request.url)
+                  ? undefined
+                  : this.handler.handle(request),
               answered: (answer, startedMs) => {
                 const region = answer.headers[SERVED_BY_HEADER];
                 const servedBy = typeof region === 'string' ? region : 'router';
                 this.metrics.record(servedBy, answer.status, performance.now() - startedMs);
               },
-              handOff: (handed, pending) => {
-                if (pending !== undefined) handed.unshift(pending);
-                this.server.emit('connection', handed);
-                handed.resume();
-              },
+              failed: (error) => this.failed('request', error),
               requestBytesMax: this.handler.requestBytesMax,
               keepAliveMs: settings.keepAliveTimeout as number,
-              requestMs: settings.headersTimeout as number,
-            });
-          })
+              headersMs: settings.headersTimeout as number,
+              requestMs: settings.requestTimeout as number,
+            },
+            (socket) => this.track(socket),
+          )
         : undefined;
     this.server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => socket.destroy());
@@ -233,17 +236,6 @@ export class MeridianRouter {
     if (this.sockets.has(socket)) return;
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
-  }
-
-  /** A request the front door read: the handler's answer, or 500 if it threw. */
-  private async answerFront(request: FrontRequest): Promise<RouterResponse> {
-    try {
-      return await this.handler.handle(request);
-    } catch (error) {
-      this.failed('request', error);
-      const body = encodeJsonError('ERR internal error in the router');
-      return { status: 500, headers: { ...CORS_HEADERS, 'content-type': 'application/json' }, body };
-    }
   }
 
   /** Polls every region once, then listens; resolves with the router's URL. */
@@ -312,7 +304,7 @@ export class MeridianRouter {
   private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const method = request.method ?? 'GET';
     const url = request.url ?? '/';
-    if (url === '/metrics' || url.startsWith('/metrics?')) return this.scrape(request, response);
+    if (RouterMetrics.isScrape(url)) return this.scrape(request, response);
     const startedMs = performance.now();
     let servedBy = 'router';
     response.once('finish', () => this.metrics.record(servedBy, response.statusCode, performance.now() - startedMs));
