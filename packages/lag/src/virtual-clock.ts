@@ -2,6 +2,8 @@ import type { Clock, TimerHandle } from './clock.js';
 
 class SimTimer implements TimerHandle {
   cancelled = false;
+  /** Set while the timer waits in its clock's heap: the count of cancelled timers there. */
+  heapOf: { cancelled: number } | undefined = undefined;
 
   constructor(
     readonly atMs: number,
@@ -10,9 +12,14 @@ class SimTimer implements TimerHandle {
   ) {}
 
   cancel(): void {
+    if (this.cancelled) return;
     this.cancelled = true;
+    if (this.heapOf !== undefined) this.heapOf.cancelled++;
   }
 }
+
+/** Cancelled timers the heap may hold before it is rebuilt without them (and no more than half of it). */
+const HEAP_CANCELLED_MAX = 1024;
 
 function before(a: SimTimer, b: SimTimer): boolean {
   return a.atMs < b.atMs || (a.atMs === b.atMs && a.sequence < b.sequence);
@@ -23,7 +30,10 @@ function before(a: SimTimer, b: SimTimer): boolean {
  * in time order and those due at the same time in the order they were set, so a run replays
  * exactly. Tuned for hundreds of thousands of timers per simulated second: zero-delay timers skip
  * the heap (they are due now and were set after every heap timer due now, which were set at an
- * earlier time, so a FIFO keeps the exact order); the timer is its own cancel handle.
+ * earlier time, so a FIFO keeps the exact order); the timer is its own cancel handle. A cancelled
+ * timer stays in the heap until it comes up, unless cancelled ones are most of it: then the heap is
+ * rebuilt without them (timeouts cancelled by the thousand would otherwise make every push and pop
+ * slower). Timers are ordered by (time, sequence), a total order, so the order they run in is the same.
  */
 export class VirtualClock implements Clock {
   private now: number;
@@ -31,6 +41,8 @@ export class VirtualClock implements Clock {
   private readonly heap: SimTimer[] = [];
   private due: SimTimer[] = [];
   private dueHead = 0;
+  /** Timers in the heap whose cancel() was called (SimTimer counts them). */
+  private readonly inHeap = { cancelled: 0 };
 
   constructor(startMs = 0) {
     this.now = startMs;
@@ -93,7 +105,10 @@ export class VirtualClock implements Clock {
 
   private peek(): SimTimer | undefined {
     const heap = this.heap;
-    while (heap.length > 0 && (heap[0] as SimTimer).cancelled) this.pop();
+    while (heap.length > 0 && (heap[0] as SimTimer).cancelled) {
+      this.pop();
+      this.inHeap.cancelled--;
+    }
     const top = heap[0];
     if (top !== undefined && top.atMs <= this.now) return top;
     const due = this.due;
@@ -107,6 +122,9 @@ export class VirtualClock implements Clock {
   }
 
   private push(timer: SimTimer): void {
+    const cancelled = this.inHeap.cancelled;
+    if (cancelled > HEAP_CANCELLED_MAX && cancelled * 2 > this.heap.length) this.compact();
+    timer.heapOf = this.inHeap;
     const heap = this.heap;
     let i = heap.length;
     heap.push(timer);
@@ -120,23 +138,43 @@ export class VirtualClock implements Clock {
     heap[i] = timer;
   }
 
+  /** Rebuilds the heap without its cancelled timers (Floyd's heap construction, in place). */
+  private compact(): void {
+    const heap = this.heap;
+    let kept = 0;
+    for (const timer of heap) {
+      if (timer.cancelled) timer.heapOf = undefined;
+      else heap[kept++] = timer;
+    }
+    heap.length = kept;
+    this.inHeap.cancelled = 0;
+    for (let i = (kept >> 1) - 1; i >= 0; i--) this.siftDown(heap[i] as SimTimer, i);
+  }
+
+  /** Removes the heap's top (its timer leaves the heap). */
   private pop(): void {
     const heap = this.heap;
+    const top = heap[0];
+    if (top !== undefined) top.heapOf = undefined;
     const last = heap.pop();
-    if (last === undefined || heap.length === 0) return;
+    if (last !== undefined && heap.length > 0) this.siftDown(last, 0);
+  }
+
+  /** Puts `timer` at index `i`, or below it where it belongs (the heap's other entries are in order). */
+  private siftDown(timer: SimTimer, i: number): void {
+    const heap = this.heap;
     const length = heap.length;
-    let i = 0;
     for (;;) {
       const left = 2 * i + 1;
       if (left >= length) break;
       const right = left + 1;
       let child = left;
       if (right < length && before(heap[right] as SimTimer, heap[left] as SimTimer)) child = right;
-      if (!before(heap[child] as SimTimer, last)) break;
+      if (!before(heap[child] as SimTimer, timer)) break;
       heap[i] = heap[child] as SimTimer;
       i = child;
     }
-    heap[i] = last;
+    heap[i] = timer;
   }
 }
 

@@ -33,4 +33,31 @@ describe('VirtualClock', () => {
     loop();
     expect(() => clock.runUntil(1, 1000)).toThrow(/more than 1000 timers/);
   });
+
+  it('runs the same timers in the same order when most are cancelled (the heap drops them)', () => {
+    // A deterministic scatter of times, many equal, with 9 of 10 cancelled (sync-wait timeouts do that).
+    const clock = new VirtualClock(0);
+    const expected: { atMs: number; id: number }[] = [];
+    const seen: number[] = [];
+    const handles = [];
+    for (let id = 0; id < 20_000; id++) {
+      const atMs = 1 + ((id * 7919) % 503);
+      handles.push(clock.setTimer(atMs, () => seen.push(id)));
+      if (id % 10 === 3) expected.push({ atMs, id });
+    }
+    handles.forEach((handle, id) => {
+      if (id % 10 !== 3) handle.cancel();
+    });
+    // Timers set after the cancels (and a cancel repeated) keep their place too.
+    for (let id = 20_000; id < 20_050; id++) {
+      const atMs = 1 + ((id * 7919) % 503);
+      clock.setTimer(atMs, () => seen.push(id));
+      expected.push({ atMs, id });
+    }
+    handles[0]?.cancel();
+    expect(clock.pendingTimers).toBe(expected.length);
+    clock.advance(1_000);
+    expected.sort((a, b) => a.atMs - b.atMs || a.id - b.id);
+    expect(seen).toEqual(expected.map((timer) => timer.id));
+  });
 });
