@@ -335,23 +335,24 @@ export class Traffic {
     return true;
   }
 
-  /** Sends an answer from `node` back to the client, through `via` when the request was forwarded. */
+  /**
+   * Sends an answer from `node` back to the client, through `via` when the request was forwarded;
+   * false when the first link dropped it. `relayLost` (needed only when `via` is another node) runs
+   * when the second one does.
+   */
   private reply(
     clientRegion: string,
     node: string,
     via: string,
     bytes: number,
     done: () => void,
-    lost: () => void,
-  ): void {
-    if (node === via) {
-      if (!this.send('client', node, clientRegion, bytes, done)) lost();
-      return;
-    }
+    relayLost: (() => void) | undefined,
+  ): boolean {
+    if (node === via) return this.send('client', node, clientRegion, bytes, done);
     const relay = (): void => {
-      if (!this.send('client', via, clientRegion, bytes, done)) lost();
+      if (!this.send('client', via, clientRegion, bytes, done)) relayLost?.();
     };
-    if (!this.send('forward', node, via, bytes, relay)) lost();
+    return this.send('forward', node, via, bytes, relay);
   }
 
   private writeAtPrimary(request: WriteRequest, entry: string): void {
@@ -363,15 +364,12 @@ export class Traffic {
     (this.keyCommitMs[request.key] as number[]).push(this.scheduler.nowMs());
     this.scheduler.clock.setTimer(this.settings.diskSyncMs, () => {
       if (!cluster.primary.up) return this.writeFailed(request, 'primary crashed before answering');
+      const node = cluster.primaryName;
       const lost = (): void => this.writeFailed(request, 'answer lost');
-      this.reply(
-        request.client.region,
-        cluster.primaryName,
-        entry,
-        REQUEST_BYTES,
-        () => this.writeDone(request, offset),
-        lost,
-      );
+      const done = (): void => this.writeDone(request, offset);
+      if (!this.reply(request.client.region, node, entry, REQUEST_BYTES, done, node === entry ? undefined : lost)) {
+        lost();
+      }
     });
   }
 
@@ -530,14 +528,9 @@ export class Traffic {
     this.checkAtExecution(request, version, node, version < newest);
     const token = cluster.position(node);
     const bytes = REQUEST_BYTES + (typeof reply === 'string' ? reply.length : 0);
-    this.reply(
-      request.client.region,
-      node,
-      via,
-      bytes,
-      () => this.readDone(request, version, token),
-      () => this.readFailed(request, 'answer lost'),
-    );
+    const done = (): void => this.readDone(request, version, token);
+    const relayLost = node === via ? undefined : (): void => this.readFailed(request, 'answer lost');
+    if (!this.reply(request.client.region, node, via, bytes, done, relayLost)) this.readFailed(request, 'answer lost');
   }
 
   private versionOf(reply: unknown): number {
@@ -551,15 +544,8 @@ export class Traffic {
 
   /** The newest offset of `key` whose write was acknowledged to its client at or before `atMs` (0: none). */
   private ackedNewestBefore(key: number, atMs: number): number {
-    const times = this.keyAckMs[key] as number[];
-    let low = 0;
-    let high = times.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if ((times[middle] as number) <= atMs) low = middle + 1;
-      else high = middle;
-    }
-    return low === 0 ? 0 : ((this.keyAckedNewest[key] as number[])[low - 1] as number);
+    const acked = countAtMost(this.keyAckMs[key] as number[], atMs);
+    return acked === 0 ? 0 : ((this.keyAckedNewest[key] as number[])[acked - 1] as number);
   }
 
   /** Strong reads see the newest committed version; bounded reads hold every write older than the bound. */
@@ -573,11 +559,10 @@ export class Traffic {
     }
     if (consistency.level !== 'bounded') return;
     const horizonMs = this.scheduler.nowMs() - consistency.stalenessMsMax;
-    const times = this.keyCommitMs[request.key] as number[];
-    const offsets = this.keyOffsets[request.key] as number[];
-    let i = times.length - 1;
-    while (i >= 0 && (times[i] as number) >= horizonMs) i--;
-    const required = i >= 0 ? (offsets[i] as number) : 0;
+    // The newest write committed before the horizon (commit times only grow).
+    const committedBefore = countBelow(this.keyCommitMs[request.key] as number[], horizonMs);
+    const required =
+      committedBefore > 0 ? ((this.keyOffsets[request.key] as number[])[committedBefore - 1] as number) : 0;
     if (version < required) {
       this.invariants.fail(
         `bounded=${consistency.stalenessMsMax} read of ${this.workload.keys[request.key] ?? ''} at ${node} returned offset ${version}, but offset ${required} was committed more than ${consistency.stalenessMsMax} ms earlier`,
@@ -621,4 +606,28 @@ export class Traffic {
 
 function isSimRest(rest: RestRequest): rest is SimRestRequest {
   return 'read' in rest;
+}
+
+/** How many of the ascending `values` are ≤ `limit`. */
+function countAtMost(values: readonly number[], limit: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((values[middle] as number) <= limit) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** How many of the ascending `values` are < `limit`. */
+function countBelow(values: readonly number[], limit: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((values[middle] as number) < limit) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
