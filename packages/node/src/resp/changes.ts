@@ -98,8 +98,14 @@ export const RECENT_WRITES_MAX = 100_000;
  */
 export class RecentWrites {
   private readonly lastOffset = new Map<ByteString, number>();
-  private readonly order: { key: ByteString; offset: number }[] = [];
-  private head = 0;
+  /**
+   * The remembered writes, oldest first from `next` once full: a ring of keys and offsets side by
+   * side (no object per write), grown by doubling up to `capacity`.
+   */
+  private ringKeys: ByteString[] = [];
+  private ringOffsets = new Float64Array(0);
+  private next = 0;
+  private count = 0;
   /** Offsets at or below this may have writes no longer remembered. */
   private windowStart: number;
   /** The newest offset at which every key may have changed (FLUSHALL, FLUSHDB, SWAPDB). */
@@ -127,17 +133,27 @@ export class RecentWrites {
       return;
     }
     for (const key of keys) {
+      if (this.count === this.ringOffsets.length && this.count < this.capacity) this.grow();
+      if (this.count === this.capacity) {
+        // Full: the oldest write, at `next`, is forgotten.
+        const oldKey = this.ringKeys[this.next] as ByteString;
+        const oldOffset = this.ringOffsets[this.next] as number;
+        if (this.lastOffset.get(oldKey) === oldOffset) this.lastOffset.delete(oldKey);
+        if (oldOffset > this.windowStart) this.windowStart = oldOffset;
+      } else this.count++;
+      this.ringKeys[this.next] = key;
+      this.ringOffsets[this.next] = offset;
+      this.next = this.next + 1 === this.capacity ? 0 : this.next + 1;
       this.lastOffset.set(key, offset);
-      this.order.push({ key, offset });
     }
-    while (this.order.length - this.head > this.capacity) {
-      const oldest = this.order[this.head++] as { key: ByteString; offset: number };
-      if (this.lastOffset.get(oldest.key) === oldest.offset) this.lastOffset.delete(oldest.key);
-      this.windowStart = Math.max(this.windowStart, oldest.offset);
-    }
-    if (this.head > 4096 && this.head * 2 > this.order.length) {
-      this.order.splice(0, this.head);
-      this.head = 0;
-    }
+  }
+
+  /** Doubles the ring (it is not yet full, so its entries run from 0 to `count`). */
+  private grow(): void {
+    const size = Math.min(this.capacity, Math.max(1024, this.ringOffsets.length * 2));
+    const offsets = new Float64Array(size);
+    offsets.set(this.ringOffsets);
+    this.ringOffsets = offsets;
+    this.ringKeys.length = size;
   }
 }
