@@ -15,6 +15,8 @@ export interface LinkSpec {
   /** A distribution config such as `{ distribution: 'exponential', meanMs: 4 }`; none: no jitter. */
   readonly jitter: Readonly<Record<string, unknown>> | undefined;
   readonly jitterMode: JitterMode;
+  /** Per-link jitter: how often the shared offset is redrawn (default 1000 ms). */
+  readonly jitterRedrawMs?: number;
 }
 
 /** A link as `/_meridian/lag` shows it. */
@@ -50,7 +52,13 @@ interface Link {
 
 function settingsOf(spec: Omit<LinkSpec, 'from' | 'to'>, field: string): Partial<LinkSettings> {
   return parseLinkSettings(
-    { delayMs: spec.delayMs, jitter: spec.jitter ?? NO_JITTER, jitterMode: spec.jitterMode, partitioned: false },
+    {
+      delayMs: spec.delayMs,
+      jitter: spec.jitter ?? NO_JITTER,
+      jitterMode: spec.jitterMode,
+      ...(spec.jitterRedrawMs === undefined ? {} : { jitterRedrawMs: spec.jitterRedrawMs }),
+      partitioned: false,
+    },
     field,
   );
 }

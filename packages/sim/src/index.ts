@@ -25,7 +25,7 @@ export { EXPERIMENTS, registerExperimentCommand } from './experiments.js';
 export type { ExperimentCommandHooks, ExperimentPlugin } from './cli-command.js';
 export { benchSimulator } from './bench.js';
 export type { BenchResult } from './bench.js';
-export { orderedLinkVisibility, percentiles, quantile } from './stats.js';
+export { orderedLinkVisibility, perLinkVisibility, percentiles, quantile } from './stats.js';
 export { HttpLiveTopology, LiveRequestError } from './live-http.js';
 export type { HttpLiveTopologyOptions } from './live-http.js';
 export type { LiveAnswer } from './live.js';

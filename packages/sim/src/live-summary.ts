@@ -3,7 +3,7 @@ import { PROTOCOL_VERSION } from '@meridian/replication';
 import { faultWindow } from './faults.js';
 import { SimLinks } from './model/links.js';
 import type { LiveOutcome } from './live-run.js';
-import { countAtMost, histogram, orderedLinkVisibility, percentiles, quantile, round3, round6 } from './stats.js';
+import { countAtMost, histogram, loadedLinkVisibility, percentiles, quantile, round3, round6 } from './stats.js';
 import {
   activeLevels,
   clientFigures,
@@ -72,7 +72,6 @@ function replicaSummary(
   const { options } = outcome;
   const messagesPerSecond = (outcome.committedWrites * 1000) / options.durationMs;
   const heartbeatMs = options.topology.replication.heartbeatMs;
-  const perMessage = settings.jitterMode === 'per-message';
   const lagMs = percentiles(sorted);
   return {
     role: 'replica',
@@ -84,9 +83,7 @@ function replicaSummary(
     unappliedWrites: measured - sorted.length,
     tVisibility: grid.map((tMs) => {
       const idle = predictedVisibility(model, tMs);
-      const loaded = perMessage
-        ? orderedLinkVisibility(settings.jitter, settings.baseDelayMs, messagesPerSecond, tMs, heartbeatMs)
-        : idle;
+      const loaded = loadedLinkVisibility(settings, messagesPerSecond, tMs, heartbeatMs);
       return {
         tMs,
         measured: measured === 0 ? 0 : round6(countAtMost(sorted, tMs) / measured),

@@ -1,4 +1,4 @@
-import type { Distribution } from '@meridian/lag';
+import type { Distribution, LinkSettings } from '@meridian/lag';
 
 /** p50, p90, p99, p99.9 and max of a sample, in ms (0 for an empty sample). */
 export interface Percentiles {
@@ -143,4 +143,84 @@ function tailIntegral(jitter: Distribution, w: number): number {
     if (i % 200 === 199) step *= 2;
   }
   return total;
+}
+
+/** Phases of the redraw period, and points of the last-message gap, the per-link prediction averages over. */
+const REDRAW_PHASES = 64;
+const GAP_POINTS = 256;
+
+/**
+ * P(lag ≤ w) on an ordered link whose jitter is one offset per link, redrawn every `redrawMs`
+ * (`jitterMode: per-link`): messages of one period share the offset d_k ~ `jitter`, so they never
+ * hold each other back, but a period whose offset was larger holds back the next ones until its
+ * last message is delivered. A write sent u ms into period k is visible by w iff d_k ≤ w and, for
+ * each earlier period k − m, its last message, sent E_m ms before that period ended, arrived in
+ * time: d_{k−m} ≤ w + u + (m − 1)·R + E_m. The offsets are independent draws and the messages
+ * (log entries at `messagesPerSecond`, heartbeats every `heartbeatMs`) are taken as a stream whose
+ * gap E before a period's end survives with e^{−λe}·(1 − e/h); a period with no message holds
+ * nothing back. Averaged over u, uniform on [0, R):
+ *   P = F(w) · E_u[ Π_{m≥1} ( P(E ≥ R) + ∫₀^R f_E(e) F(w + u + (m − 1)R + e) de ) ].
+ */
+export function perLinkVisibility(
+  jitter: Distribution,
+  baseDelayMs: number,
+  redrawMs: number,
+  messagesPerSecond: number,
+  tMs: number,
+  heartbeatMs = 0,
+): number {
+  const w = tMs - baseDelayMs;
+  const own = jitter.cdf(w);
+  if (own === 0) return 0;
+  const lambda = Math.max(0, messagesPerSecond) / 1000;
+  const periodic = heartbeatMs > 0;
+  if (lambda === 0 && !periodic) return own;
+  const survival = (e: number): number => Math.exp(-lambda * e) * (periodic ? Math.max(0, 1 - e / heartbeatMs) : 1);
+  const density = (e: number): number =>
+    Math.exp(-lambda * e) *
+    (lambda * (periodic ? Math.max(0, 1 - e / heartbeatMs) : 1) + (periodic && e < heartbeatMs ? 1 / heartbeatMs : 0));
+  // The gap's support: the period, cut where it can no longer be (a heartbeat) or hardly is (e^{-40}).
+  const span = Math.min(redrawMs, periodic ? heartbeatMs : Infinity, lambda > 0 ? 40 / lambda : Infinity);
+  const step = span / GAP_POINTS;
+  const gaps: number[] = [];
+  const weights: number[] = [];
+  for (let i = 0; i < GAP_POINTS; i++) {
+    const e = (i + 0.5) * step;
+    gaps.push(e);
+    weights.push(density(e) * step);
+  }
+  const noMessage = survival(redrawMs);
+  let sum = 0;
+  for (let phase = 0; phase < REDRAW_PHASES; phase++) {
+    const u = ((phase + 0.5) / REDRAW_PHASES) * redrawMs;
+    let product = 1;
+    for (let m = 1; m < 1_000_000; m++) {
+      const y = w + u + (m - 1) * redrawMs;
+      if (1 - jitter.cdf(y) < 1e-12) break;
+      let held = noMessage;
+      for (let i = 0; i < GAP_POINTS; i++) held += (weights[i] as number) * jitter.cdf(y + (gaps[i] as number));
+      product *= Math.min(1, held);
+      if (product === 0) break;
+    }
+    sum += product;
+  }
+  return (own * sum) / REDRAW_PHASES;
+}
+
+/**
+ * The t-visibility the run's link predicts, loaded with `messagesPerSecond` log entries and a
+ * heartbeat every `heartbeatMs`: the ordered-link formula for per-message jitter, the per-link one
+ * for a shared offset.
+ */
+export function loadedLinkVisibility(
+  settings: Readonly<LinkSettings>,
+  messagesPerSecond: number,
+  tMs: number,
+  heartbeatMs: number,
+): number {
+  if (settings.partitioned) return 0;
+  const { jitter, baseDelayMs } = settings;
+  return settings.jitterMode === 'per-message'
+    ? orderedLinkVisibility(jitter, baseDelayMs, messagesPerSecond, tMs, heartbeatMs)
+    : perLinkVisibility(jitter, baseDelayMs, settings.jitterRedrawMs, messagesPerSecond, tMs, heartbeatMs);
 }

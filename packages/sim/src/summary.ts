@@ -9,7 +9,7 @@ import {
   countAtMost,
   histogram,
   niceStep,
-  orderedLinkVisibility,
+  loadedLinkVisibility,
   type Percentiles,
   percentiles,
   quantile,
@@ -33,7 +33,8 @@ export interface VisibilityPoint {
   /**
    * The link as configured and loaded in this run: with per-message jitter, the ordered-link curve
    * (head-of-line blocking behind every log entry at the run's rate and behind the periodic heartbeats);
-   * with per-link jitter, the delay distribution itself.
+   * with per-link jitter, the shared offset's distribution held back by earlier periods' larger offsets
+   * (`perLinkVisibility`).
    */
   predicted: number;
   /** One message on an idle link: the delay distribution alone. */
@@ -299,7 +300,6 @@ function replicaSummary(
   const entries = Number.isFinite(recorder.firstOffset) ? recorder.lastOffset - recorder.firstOffset + 1 : total;
   const messagesPerSecond = (entries * 1000) / options.durationMs;
   const heartbeatMs = options.topology.replication.heartbeatMs;
-  const perMessage = settings.jitterMode === 'per-message';
   // The last bin also counts every longer lag (fault tails).
   const tailMs = Math.max(1, quantile(sortedApplied, 0.99) * 1.2);
   return {
@@ -311,9 +311,7 @@ function replicaSummary(
     unappliedWrites: total - sortedApplied.length,
     tVisibility: grid.map((tMs) => {
       const idle = predictedVisibility(model, tMs);
-      const loaded = perMessage
-        ? orderedLinkVisibility(settings.jitter, settings.baseDelayMs, messagesPerSecond, tMs, heartbeatMs)
-        : idle;
+      const loaded = loadedLinkVisibility(settings, messagesPerSecond, tMs, heartbeatMs);
       return {
         tMs,
         measured: total === 0 ? 0 : round6(countAtMost(sortedApplied, tMs) / total),

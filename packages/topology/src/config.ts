@@ -88,6 +88,8 @@ export interface TopologyConfig {
     delay: 'geo' | number;
     jitter: DistributionConfig | undefined;
     jitterMode: JitterMode;
+    /** Per-link jitter: how often each link's shared offset is redrawn (ms). */
+    jitterRedrawMs: number;
     links: LinkOverride[];
   };
   replication: { heartbeatMs: number; backlogBytesMax: number; syncWaitMsMax: number; forwardTimeoutMs: number };
@@ -524,7 +526,7 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
   const addClientLatency = router['addClientLatency'] ?? false;
   if (typeof addClientLatency !== 'boolean') reader.fail(['router', 'addClientLatency'], 'must be true or false');
   const network = isPlain(root['network']) ? root['network'] : {};
-  checkKeys(reader, ['network'], network, ['delay', 'jitter', 'jitterMode', 'links']);
+  checkKeys(reader, ['network'], network, ['delay', 'jitter', 'jitterMode', 'jitterRedrawMs', 'links']);
   const delayValue = network['delay'] ?? 'geo';
   const delay = delayValue === 'geo' ? 'geo' : number(reader, ['network', 'delay'], delayValue, 0, LAG_MS_MAX);
   const jitter =
@@ -536,6 +538,7 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
     ['per-message', 'per-link'] as const,
     'per-message',
   );
+  const jitterRedrawMs = number(reader, ['network', 'jitterRedrawMs'], network['jitterRedrawMs'], 1, LAG_MS_MAX, 1000);
   const linksValue = network['links'] ?? [];
   if (!Array.isArray(linksValue)) reader.fail(['network', 'links'], 'must be a list');
   const links = (linksValue as unknown[]).map((link: unknown, i: number): LinkOverride => {
@@ -612,7 +615,7 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
       addClientLatency,
       ...(routerTls === undefined ? {} : { tls: routerTls }),
     },
-    network: { delay, jitter, jitterMode, links },
+    network: { delay, jitter, jitterMode, jitterRedrawMs, links },
     replication: {
       heartbeatMs: number(reader, ['replication', 'heartbeatMs'], replication['heartbeatMs'], 1, 60_000, 100),
       backlogBytesMax: number(

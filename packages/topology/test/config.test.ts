@@ -143,6 +143,14 @@ describe('regions.yaml', () => {
     );
   });
 
+  it('reads network.jitterRedrawMs (default 1000 ms) and names it when it is out of bounds', () => {
+    expect(parseTopology(defaultText).network.jitterRedrawMs).toBe(1000);
+    const redraw = (value: string): string => defaultText.replace('links: []', `links: []\n  jitterRedrawMs: ${value}`);
+    expect(parseTopology(redraw('20')).network.jitterRedrawMs).toBe(20);
+    for (const bad of ['0', '-5', '"fast"', '4000000'])
+      expect(errorOf(redraw(bad)).field).toBe('network.jitterRedrawMs');
+  });
+
   it('reads maxMemoryBytes and maxMemoryPolicy at the top level and per region, with bounds', () => {
     const base = parseTopology(defaultText);
     expect(base.maxMemoryBytes).toBeUndefined();

@@ -149,6 +149,7 @@ export function linkSpecs(config: TopologyConfig, region: string): LinkSpec[] {
       delayMs: linkDelayMs(config, region, peer.name),
       jitter: override?.jitter ?? config.network.jitter,
       jitterMode: config.network.jitterMode,
+      jitterRedrawMs: config.network.jitterRedrawMs,
     });
   }
   return specs;

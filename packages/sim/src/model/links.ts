@@ -26,7 +26,12 @@ export class SimLinks {
     const override = network.links.find((link) => link.from === from && link.to === to);
     const jitterConfig = override?.jitter ?? network.jitter;
     const jitter = jitterConfig === undefined ? fixed(0) : parseDistribution(jitterConfig, 'network.jitter');
-    return { baseDelayMs: this.baseDelayMs(from, to), jitter, jitterMode: network.jitterMode };
+    return {
+      baseDelayMs: this.baseDelayMs(from, to),
+      jitter,
+      jitterMode: network.jitterMode,
+      jitterRedrawMs: network.jitterRedrawMs,
+    };
   }
 
   /** One-way base delay between regions (topology's `linkDelayMs`); a client's own region is `clientLocalDelayMs` away. */
