@@ -79,6 +79,10 @@ export type RoutePlan =
 
 const answer = (response: RouterResponse): RoutePlan => ({ kind: 'answer', response });
 
+/** Distinct header values remembered parsed (locations, consistencies); past this the memory starts over. */
+const PARSED_HEADERS_MAX = 1024;
+const SESSION: Consistency = { level: 'session' };
+
 export interface RoutedRequest {
   readonly request: RestRequest;
   readonly path: string;
@@ -197,13 +201,22 @@ export class RoutePlanner {
     };
   }
 
+  /** Locations by header values, and consistencies by header: a few distinct values, asked per request. */
+  private readonly locations = new Map<string, ClientLocation>();
+  private readonly consistencies = new Map<string, Consistency>();
+
   /** Where the client is, from `x-meridian-region` / `x-meridian-location` (HeaderError when malformed). */
   clientOf(headers: HeaderMap): ClientLocation {
-    return locateClient(
-      this.options.config,
-      headerValue(headers, REGION_HEADER),
-      headerValue(headers, LOCATION_HEADER),
-    );
+    const region = headerValue(headers, REGION_HEADER);
+    const location = headerValue(headers, LOCATION_HEADER);
+    const key = `${region ?? ''}\n${location ?? ''}`;
+    let client = this.locations.get(key);
+    if (client === undefined) {
+      client = locateClient(this.options.config, region, location);
+      if (this.locations.size >= PARSED_HEADERS_MAX) this.locations.clear();
+      this.locations.set(key, client);
+    }
+    return client;
   }
 
   /** The regions nearest first, as the router sees them now. */
@@ -252,15 +265,19 @@ export class RoutePlanner {
   private consistencyOf(headers: HeaderMap): Consistency {
     const header = headerValue(headers, CONSISTENCY_HEADER);
     if (header !== undefined && header.trim() !== '') {
+      const known = this.consistencies.get(header);
+      if (known !== undefined) return known;
       const parsed = parseConsistency(header);
       if (parsed === undefined) {
         throw new HeaderError(
           `ERR ${CONSISTENCY_HEADER} must be eventual, session, bounded=<ms> or strong, got "${header}"`,
         );
       }
+      if (this.consistencies.size >= PARSED_HEADERS_MAX) this.consistencies.clear();
+      this.consistencies.set(header, parsed);
       return parsed;
     }
-    if (parseSyncToken(headerValue(headers, SYNC_TOKEN_HEADER)) !== undefined) return { level: 'session' };
+    if (parseSyncToken(headerValue(headers, SYNC_TOKEN_HEADER)) !== undefined) return SESSION;
     return this.defaultConsistency;
   }
 
