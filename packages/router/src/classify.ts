@@ -45,6 +45,43 @@ export function classifyRequestLine(method: string, url: string): RequestClass |
   return isWriteCommand(name) ? { kind: 'write' } : { kind: 'read' };
 }
 
+const isSpace = (byte: number | undefined): boolean => byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+/** Bytes of a command name read without JSON.parse: letters, digits, `_`, `-`, `.`, `|`. */
+const isNameByte = (byte: number): boolean =>
+  (byte >= 0x61 && byte <= 0x7a) ||
+  (byte >= 0x41 && byte <= 0x5a) ||
+  (byte >= 0x30 && byte <= 0x39) ||
+  byte === 0x5f ||
+  byte === 0x2d ||
+  byte === 0x2e ||
+  byte === 0x7c;
+
+/**
+ * The command name of a single-command body (`["GET", …]`) read straight from its bytes, or
+ * undefined when it is not that plain (escapes, other characters, not a string first): then the
+ * body is parsed whole. What follows the name is not checked; a node answers a malformed rest with
+ * the same error wherever the request goes.
+ */
+export function leadingCommandName(body: Uint8Array): string | undefined {
+  let at = 0;
+  while (isSpace(body[at])) at++;
+  if (body[at++] !== 0x5b) return undefined;
+  while (isSpace(body[at])) at++;
+  if (body[at++] !== 0x22) return undefined;
+  const start = at;
+  while (at < body.length && isNameByte(body[at] as number)) at++;
+  if (body[at] !== 0x22 || at === start || at - start > 64) return undefined;
+  const end = at++;
+  while (isSpace(body[at])) at++;
+  if (body[at] !== 0x2c && body[at] !== 0x5d) return undefined;
+  return String.fromCharCode(...body.subarray(start, end));
+}
+
+/** Whether the target is the root (`/`, `/?…`): the single-command JSON form. */
+function isRoot(url: string): boolean {
+  return url === '/' || url.startsWith('/?');
+}
+
 /**
  * Classifies a request whose body is known. Malformed requests count as reads: the nearest node
  * answers them with the protocol's own error, exactly as if the client had asked it directly.
@@ -52,6 +89,10 @@ export function classifyRequestLine(method: string, url: string): RequestClass |
 export function classifyRequest(method: string, url: string, body: Buffer): RequestClass {
   const fromLine = classifyRequestLine(method, url);
   if (fromLine !== 'needsBody') return fromLine;
+  if (isRoot(url)) {
+    const name = leadingCommandName(body);
+    if (name !== undefined) return isWriteCommand(name) ? { kind: 'write' } : { kind: 'read' };
+  }
   const parsed = parseRestRequest({ method, url, headers: {}, body }, { auth: undefined, requestBytesMax: Infinity });
   switch (parsed.kind) {
     case 'command':

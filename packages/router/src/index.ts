@@ -2,7 +2,7 @@ export { parseConsistency, formatConsistency } from './consistency.js';
 export type { Consistency } from './consistency.js';
 export { routeRequest } from './route.js';
 export type { RegionState, RouteRequest, RouteDecision } from './route.js';
-export { classifyRequest, classifyRequestLine, isWriteCommand } from './classify.js';
+export { classifyRequest, classifyRequestLine, isWriteCommand, leadingCommandName } from './classify.js';
 export type { RequestClass } from './classify.js';
 export {
   locateClient,

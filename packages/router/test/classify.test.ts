@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { classifyRequest, clientDelayMs, isWriteCommand, locateClient, rankRegions } from '@meridian/router';
+import {
+  classifyRequest,
+  clientDelayMs,
+  isWriteCommand,
+  leadingCommandName,
+  locateClient,
+  rankRegions,
+} from '@meridian/router';
 import { threeRegionConfig } from './topology-fixture.js';
 
 const body = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
@@ -11,6 +18,25 @@ describe('classifyRequest', () => {
     expect(classifyRequest('GET', '/Incr/k', Buffer.alloc(0))).toEqual({ kind: 'write' });
     expect(classifyRequest('GET', '/zrange/k/0/-1', Buffer.alloc(0))).toEqual({ kind: 'read' });
     expect(classifyRequest('POST', '/%73et/k', Buffer.from('v'))).toEqual({ kind: 'write' });
+  });
+
+  it('reads a plain leading command name from the bytes, and parses anything less plain whole', () => {
+    const raw = (text: string): Buffer => Buffer.from(text, 'utf8');
+    expect(leadingCommandName(raw(' [ "set" , "k", "v"]'))).toBe('set');
+    expect(leadingCommandName(raw('["PING"]'))).toBe('PING');
+    expect(leadingCommandName(raw('["S\\u0045T","k","v"]'))).toBeUndefined();
+    expect(leadingCommandName(raw('[1,"k"]'))).toBeUndefined();
+    expect(leadingCommandName(raw('["SET"'))).toBeUndefined();
+    expect(leadingCommandName(raw('{"SET":1}'))).toBeUndefined();
+    expect(leadingCommandName(raw('["séT","k"]'))).toBeUndefined();
+    // The same class either way.
+    for (const text of ['["S\\u0045T","k","v"]', '[ "set" , "k", "v"]', '["get","k"]', '[1]', 'nope', '["DEL"']) {
+      const viaParse = classifyRequest('POST', '/pipeline', raw(`[${text}]`));
+      const single = classifyRequest('POST', '/', raw(text));
+      if (viaParse.kind === 'write') expect(single, text).toEqual({ kind: 'write' });
+    }
+    expect(classifyRequest('POST', '/?_token=x', raw('["S\\u0045T","k","v"]'))).toEqual({ kind: 'write' });
+    expect(classifyRequest('POST', '/', raw('["DEL"'))).toEqual({ kind: 'read' }); // malformed: the nearest node answers
   });
 
   it('sends pipelines with any write, transactions, scripts and PUBLISH to the primary', () => {
