@@ -153,7 +153,7 @@ export class ReplicaSession {
         continue;
       }
       const last = read.entries[read.entries.length - 1];
-      assert(last !== undefined, `write log returned no entries at ${this.nextOffset}`);
+      if (last === undefined) assert(false, `write log returned no entries at ${this.nextOffset}`);
       if (frame.byteLength > frameBytesMax) this.sendParts(frame, frameBytesMax, assembledBytesMax);
       else this.connection.send(frame);
       this.nextOffset = last.offset + 1;

@@ -140,7 +140,7 @@ export class SimPrimaryNode {
   }
 
   private run(argv: readonly string[]): BatchOutcome | Promise<BatchOutcome> {
-    assert(this.executor !== undefined, `the primary ${this.name} was never started`);
+    if (this.executor === undefined) assert(false, `the primary ${this.name} was never started`);
     const outcome = this.executor.run({ kind: 'command', argv });
     if (outcome instanceof Promise) outcome.catch(() => undefined);
     return outcome;
