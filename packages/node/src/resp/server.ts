@@ -18,11 +18,17 @@ function address(host: string | undefined, port: number | undefined): string {
 }
 
 /** One socket: parses requests, runs them one at a time in order, writes replies, enforces limits. */
+/** Replies of one batch of pipelined commands held before a write, at most (characters = bytes, latin1). */
+const OUTPUT_BATCH_CHARS_MAX = 64 * 1024;
+
 class RespConnection implements SessionConnection {
   readonly session: RespSession;
   private readonly parser: RespParser;
   private busy = false;
+  /** Inside `process`: replies wait in `output` and go out in one write when the buffered commands are done. */
+  private processing = false;
   private output: string[] = [];
+  private outputLength = 0;
   private softSinceMs: number | undefined;
 
   constructor(
@@ -65,8 +71,14 @@ class RespConnection implements SessionConnection {
   send(values: readonly RespValue[]): void {
     if (this.session.closed) return;
     const protocol = this.session.protocol;
-    for (const value of values) this.output.push(writeReply(value, protocol));
-    if (!this.busy) this.flush();
+    for (const value of values) {
+      const reply = writeReply(value, protocol);
+      this.output.push(reply);
+      this.outputLength += reply.length;
+    }
+    // Pipelined replies are written together, but never held past OUTPUT_BATCH_CHARS_MAX: the output
+    // buffer limits are checked on what reached the socket.
+    if ((!this.busy && !this.processing) || this.outputLength > OUTPUT_BATCH_CHARS_MAX) this.flush();
   }
 
   end(): void {
@@ -90,6 +102,7 @@ class RespConnection implements SessionConnection {
     if (this.output.length === 0 || this.socket.destroyed) return;
     const text = this.output.length === 1 ? (this.output[0] as string) : this.output.join('');
     this.output = [];
+    this.outputLength = 0;
     this.socket.write(Buffer.from(text, 'latin1'));
     this.checkOutputLimit();
   }
@@ -118,6 +131,16 @@ class RespConnection implements SessionConnection {
   /** Runs every whole command buffered, in order; an asynchronous one holds the rest until it answers. */
   private process(): void {
     if (this.busy) return;
+    this.processing = true;
+    try {
+      this.runBuffered();
+    } finally {
+      this.processing = false;
+    }
+    if (!this.busy) this.flush();
+  }
+
+  private runBuffered(): void {
     while (!this.session.closed) {
       const next = this.parser.next();
       if (next === undefined) break;
