@@ -4,6 +4,7 @@ import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { CorsPolicy, ParsedRestRequest } from '@meridian/rest';
 import {
+  ERR_REQUEST_TIMEOUT,
   ERR_TOO_LARGE,
   type FrontAnswer,
   applyCorsPolicy,
@@ -109,7 +110,7 @@ function timeoutCheckMs(options: HttpServerOptions): number {
 }
 
 const CLIENT_ERRORS: Readonly<Record<string, readonly [number, string, string]>> = {
-  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'ERR request timeout: the request was not received in time'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', ERR_REQUEST_TIMEOUT],
   HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'ERR request headers too large'],
 };
 /** Pipelined requests of one connection run at most this many ahead of their answers being written. */

@@ -152,6 +152,8 @@ function declaredLength(answer: FrontAnswer, bodyBytes: number): number {
 }
 
 const INTERNAL_ERROR = encodeJsonError('ERR internal error');
+/** A request not received whole in time (node:http's ERR_HTTP_REQUEST_TIMEOUT gets the same text). */
+export const ERR_REQUEST_TIMEOUT = 'ERR request timeout: the request was not received in time';
 
 export class FrontConnection {
   private pending: Buffer | undefined;
@@ -219,7 +221,7 @@ export class FrontConnection {
     }
     this.closing = true;
     this.pending = undefined;
-    const body = encodeJsonError('ERR request timeout: the request was not received in time');
+    const body = encodeJsonError(ERR_REQUEST_TIMEOUT);
     const answer: FrontAnswer = { status: 408, headers: { 'content-type': 'application/json' }, body };
     this.socket.end(`${answerHead(answer, Buffer.byteLength(body), true) as string}${body}`, 'latin1');
   }

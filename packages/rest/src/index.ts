@@ -38,5 +38,5 @@ export {
 } from './cors.js';
 export type { CorsPolicy } from './cors.js';
 export { ARGUMENT_ENCODING_HEADER } from './body.js';
-export { listenFront, FrontConnection } from './front.js';
+export { listenFront, FrontConnection, ERR_REQUEST_TIMEOUT } from './front.js';
 export type { FrontAnswer, FrontOptions, FrontRequest, FrontStream } from './front.js';

@@ -54,7 +54,13 @@ export class RouterMetrics {
   }
 
   /** The labelled series per (region, status class), looked up once rather than hashed per request. */
-  private readonly series = new Map<string, { readonly count: () => void; readonly observe: (s: number) => void }>();
+  private readonly series = new Map<
+    string,
+    {
+      readonly requests: ReturnType<RouterMetrics['requests']['labels']>;
+      readonly latency: ReturnType<RouterMetrics['latency']['labels']>;
+    }
+  >();
 
   /** Whether a request target is the scrape endpoint. */
   static isScrape(url: string): boolean {
@@ -66,12 +72,13 @@ export class RouterMetrics {
     const key = `${servedBy}\n${statusClass}`;
     let series = this.series.get(key);
     if (series === undefined) {
-      const counter = this.requests.labels({ served_by: servedBy, status: statusClass });
-      const histogram = this.latency.labels({ served_by: servedBy });
-      series = { count: () => counter.inc(), observe: (seconds) => histogram.observe(seconds) };
+      series = {
+        requests: this.requests.labels({ served_by: servedBy, status: statusClass }),
+        latency: this.latency.labels({ served_by: servedBy }),
+      };
       this.series.set(key, series);
     }
-    series.count();
-    series.observe(durationMs / 1000);
+    series.requests.inc();
+    series.latency.observe(durationMs / 1000);
   }
 }

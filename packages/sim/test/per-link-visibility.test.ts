@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { exponential, SeededRandom } from '@meridian/lag';
 import { perLinkVisibility } from '@meridian/sim';
+import { countAtMost } from '../src/stats.js';
 
 /**
  * The per-link prediction against the process it describes, played out directly: an ordered link
@@ -41,17 +42,6 @@ function playOut(options: {
   return Float64Array.from(lags).sort();
 }
 
-function share(sorted: Float64Array, w: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((sorted[mid] as number) <= w) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo / sorted.length;
-}
-
 describe('perLinkVisibility', () => {
   it.each([
     { redrawMs: 20, perMs: 0.2, heartbeatMs: 100, meanMs: 10 },
@@ -64,7 +54,7 @@ describe('perLinkVisibility', () => {
     let holdsBack = 0;
     for (let w = 0; w <= 60; w += 2.5) {
       const predicted = perLinkVisibility(jitter, 0, c.redrawMs, c.perMs * 1000, w, c.heartbeatMs);
-      worst = Math.max(worst, Math.abs(share(sorted, w) - predicted));
+      worst = Math.max(worst, Math.abs(countAtMost(sorted, w) / sorted.length - predicted));
       holdsBack = Math.max(holdsBack, jitter.cdf(w) - predicted);
     }
     expect(worst).toBeLessThan(0.01);
