@@ -33,11 +33,11 @@ export type { WsListenerOptions, WsConnectorOptions, TlsTrust } from './ws-trans
 export { MemoryNetwork } from './memory-transport.js';
 export { DelayedConnection } from './delayed-connection.js';
 export { SystemClock } from './system-clock.js';
-export { ReplicationPrimary } from './primary.js';
+export { ENTRIES_PER_FRAME_MAX_DEFAULT, ReplicationPrimary } from './primary.js';
 export type { PrimaryOptions, PrimaryEvent, ReplicaStatus, Snapshot, SnapshotSource } from './primary.js';
 export type { SessionState } from './primary-session.js';
 export { ReplicationReplica } from './replica.js';
 export type { ReplicaApplier, ReplicaEvent, ReplicaOptions, ReplicaState } from './replica.js';
-export { CUT_OFFS_UNHEALTHY } from './replica.js';
+export { CUT_OFFS_UNHEALTHY, RECONNECT_DELAY_MS_MAX_DEFAULT, RECONNECT_DELAY_MS_MIN_DEFAULT } from './replica.js';
 export { EngineApplier, engineSnapshotSource } from './engine-adapters.js';
 export { secretsEqual } from './secret.js';

@@ -71,6 +71,8 @@ interface Waiter {
 }
 
 const SNAPSHOT_CHUNK_BYTES = 256 * 1024;
+/** Entries in one entries frame at most (catch-up sends a backlog as frames of this many). */
+export const ENTRIES_PER_FRAME_MAX_DEFAULT = 1000;
 
 /**
  * The primary side of replication: handshakes, partial resync from the write log, full resync
@@ -97,7 +99,7 @@ export class ReplicationPrimary {
       assembledBytesMax: options.assembledBytesMax ?? ASSEMBLED_BYTES_MAX_DEFAULT,
       backlogBytesMax,
       catchUpWindowBytes: options.catchUpWindowBytes ?? Math.min(1024 * 1024, Math.floor(backlogBytesMax / 4)),
-      entriesPerFrameMax: options.entriesPerFrameMax ?? 1000,
+      entriesPerFrameMax: options.entriesPerFrameMax ?? ENTRIES_PER_FRAME_MAX_DEFAULT,
     };
     this.host = {
       log: options.log,

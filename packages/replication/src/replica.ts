@@ -40,6 +40,13 @@ export interface ReplicaApplier {
 /** Connections lost in a row without progress after which a replica reports itself unhealthy. */
 export const CUT_OFFS_UNHEALTHY = 3;
 
+/**
+ * Reconnect backoff defaults: the k-th reconnect in a row waits U[cap/2, cap) with
+ * cap = min(max, min · 2^k), and k starts over once the replica makes progress.
+ */
+export const RECONNECT_DELAY_MS_MIN_DEFAULT = 50;
+export const RECONNECT_DELAY_MS_MAX_DEFAULT = 2000;
+
 export type ReplicaState = 'idle' | 'connecting' | 'handshake' | 'syncing' | 'streaming' | 'stopped' | 'failed';
 
 export type ReplicaEvent =
@@ -535,8 +542,8 @@ export class ReplicationReplica {
   private scheduleReconnect(): void {
     if (this.stateValue === 'stopped' || this.stateValue === 'failed') return;
     this.stateValue = 'connecting';
-    const minMs = this.options.reconnectDelayMsMin ?? 50;
-    const maxMs = this.options.reconnectDelayMsMax ?? 2000;
+    const minMs = this.options.reconnectDelayMsMin ?? RECONNECT_DELAY_MS_MIN_DEFAULT;
+    const maxMs = this.options.reconnectDelayMsMax ?? RECONNECT_DELAY_MS_MAX_DEFAULT;
     const capMs = Math.min(maxMs, minMs * 2 ** Math.min(this.attempt, 30));
     this.attempt++;
     const delayMs = capMs / 2 + (this.options.random() * capMs) / 2;

@@ -5,6 +5,7 @@ import type { GrowableArray } from './model/growable.js';
 import type { MessageRecord, ReadCell, Recorder, WriteCell } from './model/recorder.js';
 import type { ExperimentOptions } from './options.js';
 import type { SimulationOutcome } from './model/simulation.js';
+import { predictedVisibilityCurve } from './partition-visibility.js';
 import {
   countAtMost,
   histogram,
@@ -302,6 +303,10 @@ function replicaSummary(
   const heartbeatMs = options.topology.replication.heartbeatMs;
   // The last bin also counts every longer lag (fault tails).
   const tailMs = Math.max(1, quantile(sortedApplied, 0.99) * 1.2);
+  // A partition from the primary (fault schedule) mixes in its catch-up (partition-visibility.ts).
+  const predicted = predictedVisibilityCurve(outcome, region, writeOffsets(recorder), grid, (tMs) =>
+    loadedLinkVisibility(settings, messagesPerSecond, tMs, heartbeatMs),
+  );
   return {
     role: 'replica',
     baseDelayMs: round3(settings.baseDelayMs),
@@ -309,13 +314,12 @@ function replicaSummary(
     receiveLagMs: percentiles(sortedReceived),
     appliedWrites: sortedApplied.length,
     unappliedWrites: total - sortedApplied.length,
-    tVisibility: grid.map((tMs) => {
+    tVisibility: grid.map((tMs, i) => {
       const idle = predictedVisibility(model, tMs);
-      const loaded = loadedLinkVisibility(settings, messagesPerSecond, tMs, heartbeatMs);
       return {
         tMs,
         measured: total === 0 ? 0 : round6(countAtMost(sortedApplied, tMs) / total),
-        predicted: round6(loaded),
+        predicted: round6(predicted[i] as number),
         predictedIdleLink: round6(idle),
       };
     }),
