@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '@meridian/lag';
-import { defaultExperimentOptions, type FaultSpec, simulate, summarize } from '@meridian/sim';
+import { defaultExperimentOptions, type ExperimentOptions, simulate, summarize } from '@meridian/sim';
 import { parseTopology } from '@meridian/topology';
 import { reconnectDelayMasses, SIM_RECONNECT_BACKOFF } from '../src/partition-visibility.js';
 
@@ -43,6 +43,37 @@ describe('reconnectDelayMasses', () => {
   );
 });
 
+/** Per replica region: sup over t of |measured − predicted|, and of |measured − the prediction without partitions|. */
+async function supNorms(options: ExperimentOptions): Promise<Map<string, { worst: number; ignored: number }>> {
+  const outcome = await simulate(options, 'partition prediction test');
+  const summary = summarize(outcome);
+  // The same run predicted as if the schedule had no partition.
+  const without = summarize({ ...outcome, options: { ...outcome.options, faults: [] } });
+  const out = new Map<string, { worst: number; ignored: number }>();
+  for (const [name, region] of Object.entries(summary.regions)) {
+    if (region.role !== 'replica') continue;
+    let worst = 0;
+    let ignored = 0;
+    region.tVisibility.forEach((point, i) => {
+      worst = Math.max(worst, Math.abs(point.measured - point.predicted));
+      const plain = without.regions[name]?.tVisibility[i]?.predicted ?? Number.NaN;
+      ignored = Math.max(ignored, Math.abs(point.measured - plain));
+    });
+    out.set(name, { worst, ignored });
+  }
+  return out;
+}
+
+function quietOptions(seed: number, durationMs: number): ExperimentOptions {
+  const options = defaultExperimentOptions(parseTopology(DEFAULT_YAML, 'regions.yaml'));
+  options.seed = seed;
+  options.durationMs = durationMs;
+  options.workload.readsPerSecond = 10;
+  options.digestCheckEveryMs = 60_000;
+  options.lagBucketMs = 60_000;
+  return options;
+}
+
 // A partition that heals, predicted from the fault schedule: ap-southeast-1 (≈ 100 ms from the primary)
 // is cut off six times for 10 s over 300 s of the default network (geo delay, exponential jitter, 200
 // writes/s + 20 PUBLISH/s). The grid reaches past the catch-up (14 s), so the whole tail is checked.
@@ -51,46 +82,33 @@ describe('reconnectDelayMasses', () => {
 // of one partition share one reconnect draw (the backoff's U[1000, 2000) ms steps by then: σ ≈ 480 ms), so
 // that part of the curve rests on six draws: it moves by about σ·√6 / 300 s ≈ 0.004 (one σ). 0.02 leaves
 // room for both and the model's own error. Without the partition the prediction misses by ≈ 0.18.
-describe('predicted t-visibility through a partition that heals', () => {
-  it.each([1, 2])('within 0.02 of measured in every region, seed %i', async (seed) => {
-    const options = defaultExperimentOptions(parseTopology(DEFAULT_YAML, 'regions.yaml'));
-    options.seed = seed;
-    options.durationMs = 300_000;
-    options.workload.readsPerSecond = 10;
-    options.digestCheckEveryMs = 60_000;
-    options.lagBucketMs = 60_000;
+describe('predicted t-visibility through partitions, within 0.02 of measured in every region', () => {
+  it.each([1, 2])('a partition that heals, six times, seed %i', async (seed) => {
+    const options = quietOptions(seed, 300_000);
     const grid: number[] = [];
     for (let t = 0; t < 300; t += 5) grid.push(t);
     for (let t = 300; t <= 14_000; t += 100) grid.push(t);
     options.tVisibilityGridMs = grid;
-    const faults: FaultSpec[] = [];
     for (let k = 0; k < 6; k++) {
-      faults.push({
-        kind: 'partition',
-        atMs: 20_000 + k * 45_000,
-        durationMs: 10_000,
-        regions: ['us-east-1', 'ap-southeast-1'],
-      });
+      const atMs = 20_000 + k * 45_000;
+      options.faults.push({ kind: 'partition', atMs, durationMs: 10_000, regions: ['us-east-1', 'ap-southeast-1'] });
     }
-    options.faults = faults;
-    const outcome = await simulate(options, 'partition prediction test');
-    const summary = summarize(outcome);
-    // The same run predicted as if the schedule had no partition.
-    const ignored = summarize({ ...outcome, options: { ...outcome.options, faults: [] } });
-    for (const [name, region] of Object.entries(summary.regions)) {
-      if (region.role !== 'replica') continue;
-      expect(region.appliedWrites).toBeGreaterThanOrEqual(50_000);
-      expect(region.unappliedWrites).toBe(0);
-      let worst = 0;
-      let worstIgnored = 0;
-      region.tVisibility.forEach((point, i) => {
-        worst = Math.max(worst, Math.abs(point.measured - point.predicted));
-        const without = ignored.regions[name]?.tVisibility[i]?.predicted ?? Number.NaN;
-        worstIgnored = Math.max(worstIgnored, Math.abs(point.measured - without));
-      });
+    for (const [name, { worst, ignored }] of await supNorms(options)) {
       expect(worst, name).toBeLessThan(0.02);
-      if (name === 'ap-southeast-1') expect(worstIgnored).toBeGreaterThan(0.15);
-      else expect(worstIgnored).toBe(worst);
+      if (name === 'ap-southeast-1') expect(ignored).toBeGreaterThan(0.15);
+      else expect(ignored).toBe(worst);
+    }
+  });
+
+  // Never healed: the writes from 45 s on (a quarter) stay unseen in eu-west-1; the rest keep the loaded
+  // link, but for those in flight when it started. ≈ 11,000 writes per region: 1% KS critical value 0.015.
+  it.each([1, 2])('a partition that never heals, seed %i', async (seed) => {
+    const options = quietOptions(seed, 60_000);
+    options.drainMsMax = 1_000;
+    options.faults.push({ kind: 'partition', atMs: 45_000, regions: ['us-east-1', 'eu-west-1'] });
+    for (const [name, { worst, ignored }] of await supNorms(options)) {
+      expect(worst, name).toBeLessThan(0.02);
+      if (name === 'eu-west-1') expect(ignored).toBeGreaterThan(0.2);
     }
   });
 });
