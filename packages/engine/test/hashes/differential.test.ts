@@ -157,6 +157,22 @@ describe.runIf(oracleWanted())('hashes: differential against redis-server 7.0', 
     );
   });
 
+  it("answers small (listpack) hashes in Redis's own field order, and HSCANs one in one call", async () => {
+    const scanOne = fc
+      .tuple(fc.constantFrom('h1', 'h2', 'h3'), fc.constantFrom('0', '1', '7'), fc.constantFrom('1', '2'))
+      .map(([k, cursor, count]) => ['HSCAN', k, cursor, 'COUNT', count]);
+    const command = fc.oneof({ weight: 8, arbitrary: hashCommand }, { weight: 2, arbitrary: scanOne });
+    // Only HRANDFIELD's choice is random: every other reply must match byte for byte, in order.
+    const normalize = (argv: readonly string[], reply: unknown): unknown =>
+      argv[0] === 'HRANDFIELD' ? normalizeHashReply(argv, reply) : reply;
+    await fc.assert(
+      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 60, size: 'max' }), async (commands) => {
+        expect(await firstMismatch(oracle, commands, normalize)).toBeUndefined();
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('walks a large hash with HSCAN to the same fields and values as Redis', async () => {
     const pairs = Array.from({ length: 700 }, (_, i) => [i % 3 === 0 ? String(i) : `field:${i}`, `value:${i}`]).flat();
     const engine = new Engine({ role: 'primary' });

@@ -93,8 +93,18 @@ export function hasHiddenFields(ctx: ExecContext, hash: HashValue): boolean {
 
 /** The visible [field, value] entries, in the hash's own order. */
 export function visibleEntries(ctx: ExecContext, hash: HashValue): [ByteString, ByteString][] {
-  const entries = [...hash.fields.entries()];
+  const entries = hash.entryList();
   return hasHiddenFields(ctx, hash) ? entries.filter(([field]) => !isHidden(ctx, hash, field)) : entries;
+}
+
+/** The visible fields and values, flat ([field, value, …]), in the hash's own order. */
+export function visibleFlatEntries(ctx: ExecContext, hash: HashValue): ByteString[] {
+  const flat: ByteString[] = [];
+  const hidden = hasHiddenFields(ctx, hash);
+  hash.forEachEntry((field, value) => {
+    if (!hidden || !isHidden(ctx, hash, field)) flat.push(field, value);
+  });
+  return flat;
 }
 
 /** The number of visible fields. */

@@ -1,7 +1,7 @@
 import type { ByteString } from '../../bytes.js';
 import { defineCommand } from '../../command.js';
 import type { Reply } from '../../reply.js';
-import { readHash, visibleEntries } from './hash-access.js';
+import { readHash, visibleFlatEntries } from './hash-access.js';
 
 /** HGETALL key: [field, value, …] flat, as RESP2 answers it. */
 export const hgetall = defineCommand({
@@ -14,6 +14,6 @@ export const hgetall = defineCommand({
   handler: (ctx, argv): Reply => {
     const hash = readHash(ctx, argv[1] as ByteString);
     if (hash === undefined) return [];
-    return visibleEntries(ctx, hash).flat();
+    return visibleFlatEntries(ctx, hash);
   },
 });

@@ -32,9 +32,12 @@ function parseCount(argv: readonly ByteString[]): bigint {
   return count;
 }
 
-/** Picks one visible field uniformly at random (the hash must have one). */
+/**
+ * Picks one visible field uniformly at random (the hash must have one). A packed hash is read
+ * into an array once: finding its i-th entry costs O(size), and a negative count picks many.
+ */
 function randomPicker(ctx: ExecContext, hash: HashValue): () => [ByteString, ByteString] {
-  if (hasHiddenFields(ctx, hash)) {
+  if (hash.isPacked || hasHiddenFields(ctx, hash)) {
     const entries = visibleEntries(ctx, hash);
     return () => entries[Math.floor(ctx.random() * entries.length)] as [ByteString, ByteString];
   }
