@@ -170,6 +170,7 @@ class CatchUp {
   /** helloBelow[k]: the hello's mass at points below k. */
   private readonly helloBelow: Float64Array;
   private readonly byDraws = new Map<number, CatchUpTiming>();
+  private readonly heardTables = new Map<string, Float64Array>();
 
   constructor(
     private readonly path: ReplicationPath,
@@ -210,18 +211,35 @@ class CatchUp {
     return applied;
   }
 
-  /** Σ over hello times H′ ≤ u of P(H′) · P(M ≤ x − H′): the hello was heard before a write u ms later. */
-  heardBefore(u: number, x: number, draws: number): number {
-    const { stepMs, hello } = this;
-    // Only where M may still be out is its CDF evaluated; below, the hello's masses are summed.
-    const last = Math.min(hello.length - 1, Math.floor(u / stepMs), Math.floor(x / stepMs));
-    const sure = Math.min(last, Math.floor((x - this.appliedBy(draws).frameSpanMs) / stepMs));
-    let sum = sure >= 0 ? (this.helloBelow[sure + 1] as number) : 0;
-    for (let i = Math.max(0, sure + 1); i <= last; i++) {
-      const mass = hello[i] as number;
-      if (mass > 0) sum += mass * this.frameDelay(draws, x - i * stepMs);
+  /**
+   * Σ over hello times H′ ≤ u of P(H′) · P(M ≤ u − H′ + lagMs): the hello was heard before a write
+   * u ms after the earliest hello, and the catch-up is applied by then + lagMs. Tabulated over u once
+   * per (draws, lagMs), a truncated convolution; past the span of M its CDF is 1.
+   */
+  heardBefore(u: number, lagMs: number, draws: number): number {
+    const key = `${draws}:${lagMs}`;
+    let table = this.heardTables.get(key);
+    if (table === undefined) this.heardTables.set(key, (table = this.heardTable(lagMs, draws)));
+    const position = Math.max(0, u / this.stepMs);
+    const k = Math.floor(position);
+    if (k >= table.length - 1) return table[table.length - 1] as number;
+    return (table[k] as number) + (position - k) * ((table[k + 1] as number) - (table[k] as number));
+  }
+
+  private heardTable(lagMs: number, draws: number): Float64Array {
+    const { stepMs, hello, helloBelow } = this;
+    const span = Math.max(0, Math.ceil((this.appliedBy(draws).frameSpanMs - lagMs) / stepMs));
+    const frame = Float64Array.from({ length: span + 1 }, (_, j) => this.frameDelay(draws, j * stepMs + lagMs));
+    const table = new Float64Array(hello.length + span + 1);
+    for (let k = 0; k < table.length; k++) {
+      // Hellos more than `span` points before k: M is surely in.
+      let sum = helloBelow[Math.min(hello.length, Math.max(0, k - span))] as number;
+      for (let i = Math.max(0, k - span); i <= Math.min(k, hello.length - 1); i++) {
+        sum += (hello[i] as number) * (frame[k - i] as number);
+      }
+      table[k] = sum;
     }
-    return sum;
+    return table;
   }
 }
 
@@ -318,7 +336,16 @@ export function partitionedVisibility(input: PartitionPredictionInput): number[]
   const stepMs = gridStepMs(input.path);
   const normal = tabulate(input.normal, stepMs / 4);
   const excess = new Float64Array(gridMs.length);
-  for (const window of input.windows) addWindow(input, window, normal, normalAt, stepMs, excess);
+  // Partitions of one length share their catch-up timing.
+  const catchUps = new Map<number, CatchUp>();
+  for (const window of input.windows) {
+    const partitionMs = window.healMs === undefined ? Infinity : window.healMs - window.startMs;
+    let catchUp = catchUps.get(partitionMs);
+    if (catchUp === undefined && window.healMs !== undefined) {
+      catchUps.set(partitionMs, (catchUp = new CatchUp(input.path, partitionMs, stepMs)));
+    }
+    addWindow(input, window, catchUp, normal, normalAt, excess);
+  }
   return normalAt.map((g, k) => Math.min(1, Math.max(0, g + (excess[k] as number) / writeCommitMs.length)));
 }
 
@@ -326,9 +353,9 @@ export function partitionedVisibility(input: PartitionPredictionInput): number[]
 function addWindow(
   input: PartitionPredictionInput,
   window: PartitionWindow,
+  catchUp: CatchUp | undefined,
   normal: NormalTable,
   normalAt: readonly number[],
-  stepMs: number,
   excess: Float64Array,
 ): void {
   const { gridMs, writeCommitMs, path } = input;
@@ -337,18 +364,17 @@ function addWindow(
   const add = (k: number, p: number): void => {
     excess[k] = (excess[k] as number) + p - (normalAt[k] as number);
   };
-  if (window.healMs === undefined) {
+  if (window.healMs === undefined || catchUp === undefined) {
     for (let i = first; i < writeCommitMs.length; i++) {
       const c = writeCommitMs[i] as number;
       gridMs.forEach((t, k) => add(k, c < startMs ? normal.at(Math.min(t, startMs - c)) : 0));
     }
     return;
   }
-  const catchUp = new CatchUp(path, window.healMs - startMs, stepMs);
   const helloFromMs = window.healMs + path.reverse.baseDelayMs;
   const baseMs = helloFromMs + path.forward.baseDelayMs;
   let helloMeanMs = helloFromMs;
-  catchUp.hello.forEach((mass, i) => (helloMeanMs += mass * i * stepMs));
+  catchUp.hello.forEach((mass, i) => (helloMeanMs += mass * i * catchUp.stepMs));
   const frameOf = backlogFrames(input.entryCommitMs, startMs, helloMeanMs, normal, path.entriesPerFrameMax);
   for (let i = first; i < writeCommitMs.length; i++) {
     const c = writeCommitMs[i] as number;
@@ -364,7 +390,8 @@ function addWindow(
         add(k, byCatchUp);
       } else {
         const behind = 1 - (normalAt[k] as number);
-        add(k, byCatchUp - (behind > 1e-12 ? behind * catchUp.heardBefore(c - helloFromMs, c + t - baseMs, draws) : 0));
+        const heard = behind > 1e-12 ? catchUp.heardBefore(c - helloFromMs, t - path.forward.baseDelayMs, draws) : 0;
+        add(k, byCatchUp - behind * heard);
       }
     });
   }
