@@ -196,6 +196,7 @@ class CatchUp {
     return this.path.forward.jitter.cdf(x) ** draws;
   }
 
+  /** When an entry waiting for `draws` forward draws is applied, after heal + both base delays. */
   appliedBy(draws: number): CatchUpTiming {
     let applied = this.byDraws.get(draws);
     if (applied === undefined) {
