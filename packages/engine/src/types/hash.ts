@@ -12,6 +12,7 @@ import {
   packedEntryAt,
   packedSize,
   packedWithAdded,
+  packedWithAddedPairs,
   packedWithout,
   packedWithValue,
   valueAt,
@@ -178,6 +179,26 @@ export class HashValue implements HashFields {
     const dict = unpacked(store);
     this.store = dict;
     return dict.set(field, value);
+  }
+
+  /**
+   * Sets the pairs `pairs[from]`, `pairs[from + 1]`, … in order, dropping their TTLs; returns how
+   * many fields are new. New fields of a packed hash are added in one build where they can be.
+   */
+  setFields(pairs: readonly ByteString[], from: number): number {
+    const store = this.store;
+    if (typeof store === 'string' && pairs.length - from > 2) {
+      const packed = packedWithAddedPairs(store, pairs, from);
+      if (packed !== undefined) {
+        this.store = packed;
+        return (pairs.length - from) / 2;
+      }
+    }
+    let created = 0;
+    for (let i = from; i < pairs.length; i += 2) {
+      if (this.setField(pairs[i] as ByteString, pairs[i + 1] as ByteString)) created++;
+    }
+    return created;
   }
 
   deleteField(field: ByteString): boolean {

@@ -87,6 +87,28 @@ export function packedWithAdded(packed: ByteString, field: ByteString, value: By
   ].join('');
 }
 
+/**
+ * `packed` with the pairs `pairs[from]`, `pairs[from + 1]`, … added at the end in one build, or
+ * undefined unless every field is new, they are distinct, and all of them fit.
+ */
+export function packedWithAddedPairs(
+  packed: ByteString,
+  pairs: readonly ByteString[],
+  from: number,
+): ByteString | undefined {
+  const size = packedSize(packed) + (pairs.length - from) / 2;
+  if (size > PACKED_ENTRIES_MAX) return undefined;
+  const parts: ByteString[] = [String.fromCharCode(size), packed.slice(1)];
+  for (let i = from; i < pairs.length; i += 2) {
+    const field = pairs[i] as ByteString;
+    const value = pairs[i + 1] as ByteString;
+    if (!fitsPacked(field) || !fitsPacked(value) || findPacked(packed, field) >= 0) return undefined;
+    for (let j = from; j < i; j += 2) if (pairs[j] === field) return undefined;
+    parts.push(String.fromCharCode(field.length), field, String.fromCharCode(value.length), value);
+  }
+  return parts.join('');
+}
+
 /** `packed` with the value of the entry at `at` replaced (the value must fit). */
 export function packedWithValue(packed: ByteString, at: number, value: ByteString): ByteString {
   const valueAt = valueOffset(packed, at);

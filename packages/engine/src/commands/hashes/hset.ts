@@ -11,11 +11,7 @@ import { hashForWrite } from './hash-access.js';
  */
 export function setFieldPairs(ctx: ExecContext, argv: readonly ByteString[]): number {
   if (argv.length % 2 === 1) throw new CommandError(wrongArity(argv[0] ?? ''));
-  const hash = hashForWrite(ctx, argv[1] as ByteString);
-  let created = 0;
-  for (let i = 2; i < argv.length; i += 2) {
-    if (hash.setField(argv[i] as ByteString, argv[i + 1] as ByteString)) created++;
-  }
+  const created = hashForWrite(ctx, argv[1] as ByteString).setFields(argv, 2);
   ctx.propagateAsIs();
   return created;
 }
