@@ -19,7 +19,7 @@ function visibilityCharts(summary: ExperimentSummary): string[] {
         points: region.tVisibility.map((p) => [p.tMs, p.measured] as const),
       },
       {
-        name: 'predicted (loaded link)',
+        name: 'predicted',
         color: PALETTE[1] as string,
         dashed: true,
         points: region.tVisibility.map((p) => [p.tMs, p.predicted] as const),
