@@ -47,11 +47,14 @@ export function estimateValueBytes(value: Value): number {
         OBJECT_OVERHEAD_BYTES +
         sampledDictBytes(value.size, (n, visit) => value.members.sample(n, visit), ELEMENT_OVERHEAD_BYTES.set)
       );
-    case 'zset':
-      return (
-        OBJECT_OVERHEAD_BYTES +
-        sampledDictBytes(value.size, (n, visit) => value.scores.sample(n, visit), ELEMENT_OVERHEAD_BYTES.zset)
-      );
+    case 'zset': {
+      const packedBytes = value.packedMemberBytes;
+      const members =
+        packedBytes === undefined
+          ? sampledDictBytes(value.size, (n, visit) => value.sample(n, visit), ELEMENT_OVERHEAD_BYTES.zset)
+          : extrapolate(packedBytes, value.size, value.size, ELEMENT_OVERHEAD_BYTES.zset);
+      return OBJECT_OVERHEAD_BYTES + members;
+    }
     case 'list': {
       const length = value.length;
       let measured = 0;

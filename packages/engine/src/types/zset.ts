@@ -1,6 +1,26 @@
 import type { ByteString } from '../bytes.js';
 import { ScanDict } from '../dict.js';
 import { SortedArrays, type ZSetEntry, type ZSetOrder } from './zset-order.js';
+import {
+  PACKED_EMPTY,
+  type PackedZSet,
+  entryAt,
+  entryEnd,
+  entryOffsets,
+  findMember,
+  memberAt,
+  offsetOfRank,
+  ownMemberAt,
+  packedCountScoresBelow,
+  packedDelete,
+  packedInsert,
+  packedMemberBytes,
+  packedRank,
+  packedRescore,
+  packedSample,
+  packedSize,
+  scoreAt,
+} from './zset-packed.js';
 
 export type { ZSetEntry } from './zset-order.js';
 
@@ -199,29 +219,24 @@ class SkipList implements ZSetOrder {
 const SORTED_ARRAY_MEMBERS_MAX = 16;
 
 /**
- * A Redis sorted set: a member → score dictionary (a ScanDict, so ZSCAN has a stable cursor) and
- * the members in order of (score, member bytes) — sorted arrays while small (Redis's listpack
- * plays this part), an indexed skiplist from SORTED_ARRAY_MEMBERS_MAX members on.
- * `dump`/`load` are the snapshot format: [member, score] pairs flattened, in order.
+ * Up to this many members, each of at most PACKED_MEMBER_BYTES_MAX bytes, a sorted set is one
+ * packed string (zset-packed.ts): Redis's own listpack limits (zset-max-listpack-entries and
+ * -value), so a set is packed exactly when OBJECT ENCODING says listpack for a set that only grew.
+ * At 128 members of 8 bytes, ZADD/ZINCRBY/ZSCORE/ZRANK/ZRANGE measured as fast as (or faster
+ * than) the skiplist and dictionary; past it every write's O(size) rebuild would start to cost.
  */
-export class ZSetValue {
-  readonly type = 'zset';
+export const PACKED_MEMBERS_MAX = 128;
+export const PACKED_MEMBER_BYTES_MAX = 64;
+
+/**
+ * A sorted set past the packed limits: a member → score dictionary (a ScanDict, so ZSCAN has a
+ * stable cursor) and the members in order of (score, member bytes) — sorted arrays while small,
+ * an indexed skiplist from SORTED_ARRAY_MEMBERS_MAX members on.
+ */
+class ZSetDict {
   readonly scores = new ScanDict<number>();
-  private order: ZSetOrder = new SortedArrays();
+  order: ZSetOrder = new SortedArrays();
 
-  get size(): number {
-    return this.scores.size;
-  }
-
-  score(member: ByteString): number | undefined {
-    return this.scores.get(member);
-  }
-
-  has(member: ByteString): boolean {
-    return this.scores.has(member);
-  }
-
-  /** Sets `member`'s score, adding it if absent; true when it is new. */
   set(member: ByteString, score: number): boolean {
     const current = this.scores.get(member);
     if (current === undefined) {
@@ -238,7 +253,6 @@ export class ZSetValue {
     return false;
   }
 
-  /** Removes `member`; true when it was there. */
   remove(member: ByteString): boolean {
     const score = this.scores.get(member);
     if (score === undefined) return false;
@@ -247,35 +261,151 @@ export class ZSetValue {
     return true;
   }
 
+  static fromPacked(packed: PackedZSet): ZSetDict {
+    const dict = new ZSetDict();
+    for (const offset of entryOffsets(packed)) dict.set(ownMemberAt(packed, offset), scoreAt(packed, offset));
+    return dict;
+  }
+}
+
+/**
+ * A Redis sorted set. Small sets are one packed string (Redis's listpack plays this part); a set
+ * that outgrows PACKED_MEMBERS_MAX or gets a member longer than PACKED_MEMBER_BYTES_MAX becomes a
+ * ZSetDict for good (Redis, too, never converts back). The one field keeps a small set's cost to
+ * the object and the string. `dump`/`load` are the snapshot format: [member, score] pairs
+ * flattened, in order.
+ */
+export class ZSetValue {
+  private body: PackedZSet | ZSetDict = PACKED_EMPTY;
+
+  get type(): 'zset' {
+    return 'zset';
+  }
+
+  /** True while the set is one packed string (it never goes back once past the limits). */
+  get isPacked(): boolean {
+    return typeof this.body === 'string';
+  }
+
+  /** The bytes of all members together while packed (O(size), no allocation); undefined past that. */
+  get packedMemberBytes(): number | undefined {
+    const body = this.body;
+    return typeof body === 'string' ? packedMemberBytes(body) : undefined;
+  }
+
+  get size(): number {
+    const body = this.body;
+    return typeof body === 'string' ? packedSize(body) : body.scores.size;
+  }
+
+  score(member: ByteString): number | undefined {
+    const body = this.body;
+    if (typeof body !== 'string') return body.scores.get(member);
+    const offset = findMember(body, member);
+    return offset === -1 ? undefined : scoreAt(body, offset);
+  }
+
+  has(member: ByteString): boolean {
+    const body = this.body;
+    return typeof body === 'string' ? findMember(body, member) !== -1 : body.scores.has(member);
+  }
+
+  /** Sets `member`'s score, adding it if absent; true when it is new. */
+  set(member: ByteString, score: number): boolean {
+    const body = this.body;
+    if (typeof body !== 'string') return body.set(member, score);
+    const offset = findMember(body, member);
+    if (offset !== -1) {
+      if (scoreAt(body, offset) !== score) this.body = packedRescore(body, offset, score);
+      return false;
+    }
+    if (packedSize(body) < PACKED_MEMBERS_MAX && member.length <= PACKED_MEMBER_BYTES_MAX) {
+      this.body = packedInsert(body, member, score);
+      return true;
+    }
+    const dict = ZSetDict.fromPacked(body);
+    this.body = dict;
+    return dict.set(member, score);
+  }
+
+  /** Removes `member`; true when it was there. */
+  remove(member: ByteString): boolean {
+    const body = this.body;
+    if (typeof body !== 'string') return body.remove(member);
+    const offset = findMember(body, member);
+    if (offset === -1) return false;
+    this.body = packedDelete(body, offset);
+    return true;
+  }
+
   /** The 0-based rank of `member` in ascending order, or undefined when absent. */
   rank(member: ByteString): number | undefined {
-    const score = this.scores.get(member);
-    return score === undefined ? undefined : this.order.rank(member, score);
+    const body = this.body;
+    if (typeof body === 'string') return packedRank(body, member);
+    const score = body.scores.get(member);
+    return score === undefined ? undefined : body.order.rank(member, score);
   }
 
   /** The entry at 0-based `rank`, or undefined when out of range. */
   at(rank: number): ZSetEntry | undefined {
-    return this.order.at(rank);
+    const body = this.body;
+    if (typeof body !== 'string') return body.order.at(rank);
+    if (rank < 0 || rank >= packedSize(body)) return undefined;
+    return entryAt(body, offsetOfRank(body, rank));
   }
 
-  /** The highest-ranked entry, in O(1). */
+  /** The highest-ranked entry (O(1) past the packed form). */
   last(): ZSetEntry | undefined {
-    return this.order.last();
+    const body = this.body;
+    return typeof body === 'string' ? this.at(packedSize(body) - 1) : body.order.last();
   }
 
   /** Entries from `rank` on, ascending (or descending when `reverse`). Do not modify while iterating. */
   entries(rank = 0, reverse = false): IterableIterator<ZSetEntry> {
-    return this.order.entries(rank, reverse);
+    const body = this.body;
+    return typeof body === 'string' ? packedEntries(body, rank, reverse) : body.order.entries(rank, reverse);
+  }
+
+  /** The members, in no particular order. */
+  members(): IterableIterator<ByteString> {
+    const body = this.body;
+    return typeof body === 'string' ? packedMembers(body) : body.scores.keysIterator();
   }
 
   /** How many members have a score below `limit` (at most `limit` when `orEqual`): a rank bound. */
   countScoresBelow(limit: number, orEqual: boolean): number {
-    return this.order.countScoresBelow(limit, orEqual);
+    const body = this.body;
+    return typeof body === 'string'
+      ? packedCountScoresBelow(body, limit, orEqual)
+      : body.order.countScoresBelow(limit, orEqual);
+  }
+
+  /**
+   * ZSCAN's walk (ScanDict.scan): from `cursor`, about `count` members; the next cursor, 0 at the
+   * end. The packed form is visited whole, in order, as Redis returns a listpack.
+   */
+  scan(cursor: number, count: number, visit: (member: ByteString, score: number) => void): number {
+    const body = this.body;
+    if (typeof body !== 'string') return body.scores.scan(cursor, count, visit);
+    for (const { member, score } of packedEntries(body, 0, false)) visit(member, score);
+    return 0;
+  }
+
+  /** Visits up to `count` members spread over the set (ScanDict.sample). */
+  sample(count: number, visit: (member: ByteString, score: number) => void): void {
+    const body = this.body;
+    if (typeof body !== 'string') {
+      body.scores.sample(count, visit);
+      return;
+    }
+    packedSample(body, count, visit);
   }
 
   clone(): ZSetValue {
     const copy = new ZSetValue();
-    for (const { member, score } of this.entries()) copy.set(member, score);
+    const body = this.body;
+    if (typeof body === 'string') copy.body = body;
+    else for (const { member, score } of this.entries()) copy.set(member, score);
     return copy;
   }
 
@@ -290,6 +420,23 @@ export class ZSetValue {
     for (let i = 0; i + 1 < data.length; i += 2) zset.set(data[i] as ByteString, data[i + 1] as number);
     return zset;
   }
+}
+
+function* packedEntries(packed: PackedZSet, rank: number, reverse: boolean): IterableIterator<ZSetEntry> {
+  if (rank < 0) return;
+  if (!reverse) {
+    const end = packed.length;
+    for (let offset = offsetOfRank(packed, rank); offset < end; offset = entryEnd(packed, offset)) {
+      yield entryAt(packed, offset);
+    }
+    return;
+  }
+  const offsets = entryOffsets(packed);
+  for (let i = rank; i >= 0 && i < offsets.length; i--) yield entryAt(packed, offsets[i] as number);
+}
+
+function* packedMembers(packed: PackedZSet): IterableIterator<ByteString> {
+  for (const offset of entryOffsets(packed)) yield memberAt(packed, offset);
 }
 
 function toSkipList(order: ZSetOrder): SkipList {

@@ -39,7 +39,7 @@ function setEncoding(set: SetValue): string {
 
 function zsetEncoding(zset: ZSetValue): string {
   if (zset.size > LISTPACK_ENTRIES_MAX) return 'skiplist';
-  return allShort(zset.scores.keysIterator()) ? 'listpack' : 'skiplist';
+  return allShort(zset.members()) ? 'listpack' : 'skiplist';
 }
 
 /**

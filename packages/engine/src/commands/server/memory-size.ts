@@ -64,7 +64,7 @@ export function valueBytes(value: Value, samples: number): number {
     }
     case 'zset': {
       const members = sampledBytes(
-        mapped(value.scores.keysIterator(), (m) => m.length),
+        mapped(value.members(), (m) => m.length),
         value.size,
         samples,
       );

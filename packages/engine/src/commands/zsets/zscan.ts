@@ -45,7 +45,7 @@ export const zscan = defineCommand({
       for (const { member, score } of zset.entries()) visit(member, score);
       return ['0', found];
     }
-    const next = zset.scores.scan(cursor, count, visit);
+    const next = zset.scan(cursor, count, visit);
     return [String(next), found];
   },
 });
