@@ -36,12 +36,15 @@ function sampledDictBytes(
 export function estimateValueBytes(value: Value): number {
   if (typeof value === 'string') return OBJECT_OVERHEAD_BYTES + value.length;
   switch (value.type) {
-    case 'hash':
-      return (
-        OBJECT_OVERHEAD_BYTES +
-        value.fieldExpiresAtMs.size * 16 +
-        sampledDictBytes(value.size, (n, visit) => value.fields.sample(n, visit), ELEMENT_OVERHEAD_BYTES.hash)
-      );
+    case 'hash': {
+      // A packed hash knows its bytes exactly, and cutting samples out of it would allocate.
+      const packedBytes = value.packedBytes;
+      const fields =
+        packedBytes === undefined
+          ? sampledDictBytes(value.size, (n, visit) => value.fields.sample(n, visit), ELEMENT_OVERHEAD_BYTES.hash)
+          : extrapolate(packedBytes, value.size, value.size, ELEMENT_OVERHEAD_BYTES.hash);
+      return OBJECT_OVERHEAD_BYTES + value.fieldExpiresAtMs.size * 16 + fields;
+    }
     case 'set':
       return (
         OBJECT_OVERHEAD_BYTES +
