@@ -113,33 +113,55 @@ function compareMemberAt(packed: PackedZSet, offset: number, member: ByteString)
   return length - member.length;
 }
 
-/**
- * The offset of `member`'s entry, or -1 when absent. The string search is native: a member that is
- * absent is usually not a substring at all, and a candidate is confirmed by hopping over entries.
- */
+/** The offset of `member`'s entry, or -1 when absent. */
 export function findMember(packed: PackedZSet, member: ByteString): number {
+  if (packed === lastFound.packed && member === lastFound.member) return lastFound.offset;
+  const offset = search(packed, member) === -1 ? -1 : searchOffset;
+  lastFound.packed = packed;
+  lastFound.member = member;
+  lastFound.offset = offset;
+  return offset;
+}
+
+/**
+ * The last lookup's answer: commands look a member up and then write it (ZADD, ZINCRBY), and a
+ * packed string never changes, so the same string and member give the same offset.
+ */
+const lastFound = { packed: '', member: '', offset: -1 };
+
+/** The 0-based rank of `member`, or undefined when absent. */
+export function packedRank(packed: PackedZSet, member: ByteString): number | undefined {
+  const found = search(packed, member);
+  return found === -1 ? undefined : found;
+}
+
+/** Where the last search found its member (its rank is what `search` returns). */
+let searchOffset = -1;
+
+/**
+ * The rank of `member`, its offset left in searchOffset; -1 when absent. The string search is
+ * native: an absent member is usually no substring at all, and a candidate is confirmed by
+ * hopping over entries.
+ */
+function search(packed: PackedZSet, member: ByteString): number {
   const end = packed.length;
   const length = member.length;
   let offset = 1;
+  let rank = 0;
   for (let candidate = packed.indexOf(member, 1); candidate !== -1; candidate = packed.indexOf(member, candidate + 1)) {
     let start = offset + 2 + packed.charCodeAt(offset);
     while (start < candidate && offset < end) {
       offset = start + packed.charCodeAt(offset + 1);
       start = offset + 2 + packed.charCodeAt(offset);
+      rank++;
     }
     if (offset >= end) return -1;
-    if (start === candidate && packed.charCodeAt(offset + 1) === length) return offset;
+    if (start === candidate && packed.charCodeAt(offset + 1) === length) {
+      searchOffset = offset;
+      return rank;
+    }
   }
   return -1;
-}
-
-/** The 0-based rank of `member`, or undefined when absent. */
-export function packedRank(packed: PackedZSet, member: ByteString): number | undefined {
-  const found = findMember(packed, member);
-  if (found === -1) return undefined;
-  let rank = 0;
-  for (let offset = 1; offset < found; offset = entryEnd(packed, offset)) rank++;
-  return rank;
 }
 
 /** The offset of the entry at 0-based `rank` (packed.length past the last). */
