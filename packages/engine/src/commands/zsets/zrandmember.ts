@@ -47,7 +47,17 @@ function distinctSample(ctx: ExecContext, zset: ZSetValue, count: number): ZSetE
       seen.add(rank);
     }
   }
-  return ranks.map((rank) => zset.at(rank) as ZSetEntry);
+  return pickRanks(zset, ranks);
+}
+
+/**
+ * The entries at `ranks`. Reaching a rank walks a packed set, so when the ranks are at least a
+ * third as many as the members, the set is listed once instead.
+ */
+function pickRanks(zset: ZSetValue, ranks: readonly number[]): ZSetEntry[] {
+  if (ranks.length * 3 <= zset.size) return ranks.map((rank) => zset.at(rank) as ZSetEntry);
+  const all = [...zset.entries()];
+  return ranks.map((rank) => all[rank] as ZSetEntry);
 }
 
 /** A REST reply must fit in memory: a negative count (repeats allowed) is capped, as SRANDMEMBER's is. */
@@ -62,8 +72,9 @@ function withCount(ctx: ExecContext, zset: ZSetValue | undefined, count: number,
         `ERR count is out of range, a negative count may ask for at most ${zrandmemberRepliesMax} members`,
       );
     }
-    picked = [];
-    for (let i = 0; i < -count; i++) picked.push(zset.at(randomRank(ctx, zset.size)) as ZSetEntry);
+    const ranks: number[] = [];
+    for (let i = 0; i < -count; i++) ranks.push(randomRank(ctx, zset.size));
+    picked = pickRanks(zset, ranks);
   } else if (count >= zset.size) {
     // Redis walks the whole set from the highest score down here.
     picked = [...zset.entries(zset.size - 1, true)];
