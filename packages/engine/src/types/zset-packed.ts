@@ -296,16 +296,15 @@ export function packedInsert(packed: PackedZSet, member: ByteString, score: numb
   return flattened(built, count);
 }
 
-/** `packed` with the entry at `offset` given a new score (so possibly a new place). */
-export function packedRescore(packed: PackedZSet, offset: number, score: number): PackedZSet {
-  const member = memberAt(packed, offset);
+/** `packed` with `member`, whose entry is at `offset`, given a new score (so possibly a new place). */
+export function packedRescore(packed: PackedZSet, offset: number, member: ByteString, score: number): PackedZSet {
   const end = entryEnd(packed, offset);
   const at = insertionOffset(packed, score, member, offset);
   const entry = encodeEntry(member, score);
-  const built =
-    at <= offset
-      ? packed.slice(0, at) + entry + packed.slice(at, offset) + packed.slice(end)
-      : packed.slice(0, offset) + packed.slice(end, at) + entry + packed.slice(at);
+  let built: string;
+  if (at === offset || at === end) built = packed.slice(0, offset) + entry + packed.slice(end);
+  else if (at < offset) built = packed.slice(0, at) + entry + packed.slice(at, offset) + packed.slice(end);
+  else built = packed.slice(0, offset) + packed.slice(end, at) + entry + packed.slice(at);
   return flattened(built, packed.charCodeAt(0));
 }
 

@@ -316,7 +316,7 @@ export class ZSetValue {
     if (typeof body !== 'string') return body.set(member, score);
     const offset = findMember(body, member);
     if (offset !== -1) {
-      if (scoreAt(body, offset) !== score) this.body = packedRescore(body, offset, score);
+      if (scoreAt(body, offset) !== score) this.body = packedRescore(body, offset, member, score);
       return false;
     }
     if (packedSize(body) < PACKED_MEMBERS_MAX && member.length <= PACKED_MEMBER_BYTES_MAX) {
