@@ -308,6 +308,17 @@ export function packedRescore(packed: PackedZSet, offset: number, member: ByteSt
   return flattened(built, packed.charCodeAt(0));
 }
 
+/** `packed` without the entries of ranks [start, end), 0 ≤ start ≤ end ≤ size: one build. */
+export function packedDeleteRanks(packed: PackedZSet, start: number, end: number): PackedZSet {
+  if (start === end) return packed;
+  const count = packed.charCodeAt(0) - (end - start);
+  if (count === 0) return PACKED_EMPTY;
+  const from = offsetOfRank(packed, start);
+  let to = from;
+  for (let rank = start; rank < end; rank++) to = entryEnd(packed, to);
+  return flattened(String.fromCharCode(count) + packed.slice(1, from) + packed.slice(to), count);
+}
+
 /** `packed` without the entry at `offset`. */
 export function packedDelete(packed: PackedZSet, offset: number): PackedZSet {
   const count = packed.charCodeAt(0) - 1;

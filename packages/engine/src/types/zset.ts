@@ -13,6 +13,7 @@ import {
   ownMemberAt,
   packedCountScoresBelow,
   packedDelete,
+  packedDeleteRanks,
   packedInsert,
   packedMemberBytes,
   packedRank,
@@ -336,6 +337,25 @@ export class ZSetValue {
     if (offset === -1) return false;
     this.body = packedDelete(body, offset);
     return true;
+  }
+
+  /** Removes the members of ranks [start, end) (clamped to the set); how many it removed. */
+  removeRanks(start: number, end: number): number {
+    const from = Math.max(0, start);
+    const to = Math.min(this.size, end);
+    if (from >= to) return 0;
+    const body = this.body;
+    if (typeof body === 'string') {
+      this.body = packedDeleteRanks(body, from, to);
+      return to - from;
+    }
+    const doomed: ByteString[] = [];
+    for (const { member } of body.order.entries(from, false)) {
+      if (doomed.length === to - from) break;
+      doomed.push(member);
+    }
+    for (const member of doomed) body.remove(member);
+    return doomed.length;
   }
 
   /** The 0-based rank of `member` in ascending order, or undefined when absent. */

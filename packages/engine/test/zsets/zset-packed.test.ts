@@ -66,8 +66,9 @@ class Model {
     return removed;
   }
 
-  popMin(count: number): Reply {
-    const popped = this.sorted().slice(0, count);
+  pop(count: number, end: 'min' | 'max'): Reply {
+    const sorted = this.sorted();
+    const popped = (end === 'min' ? sorted : sorted.reverse()).slice(0, count);
     this.remove(popped.map(([member]) => member));
     return popped.flatMap(([member, score]) => [member, formatDouble(score)]);
   }
@@ -94,7 +95,7 @@ type Step =
   | { kind: 'zadd'; flags: readonly string[]; pairs: [string, string][] }
   | { kind: 'zincrby'; score: string; member: string }
   | { kind: 'zrem'; members: string[] }
-  | { kind: 'zpopmin'; count: number }
+  | { kind: 'zpopmin' | 'zpopmax'; count: number }
   | { kind: 'zremrangebyrank'; start: number; stop: number }
   | { kind: 'zremrangebyscore'; min: number; max: number };
 
@@ -134,7 +135,12 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     weight: 2,
     arbitrary: fc.array(member, { minLength: 1, maxLength: 40 }).map((m) => ({ kind: 'zrem' as const, members: m })),
   },
-  { weight: 2, arbitrary: fc.integer({ min: 1, max: 60 }).map((count) => ({ kind: 'zpopmin' as const, count })) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(fc.constantFrom('zpopmin' as const, 'zpopmax' as const), fc.integer({ min: 1, max: 60 }))
+      .map(([kind, count]) => ({ kind, count })),
+  },
   fc
     .tuple(fc.integer({ min: -70, max: 70 }), fc.integer({ min: -70, max: 70 }))
     .map(([start, stop]) => ({ kind: 'zremrangebyrank' as const, start, stop })),
@@ -167,7 +173,8 @@ function argvOf(action: Step): string[] {
     case 'zrem':
       return ['ZREM', 'z', ...action.members];
     case 'zpopmin':
-      return ['ZPOPMIN', 'z', String(action.count)];
+    case 'zpopmax':
+      return [action.kind.toUpperCase(), 'z', String(action.count)];
     case 'zremrangebyrank':
       return ['ZREMRANGEBYRANK', 'z', String(action.start), String(action.stop)];
     case 'zremrangebyscore':
@@ -187,7 +194,8 @@ function expectedReply(model: Model, action: Step): Reply {
     case 'zrem':
       return model.remove(new Set(action.members));
     case 'zpopmin':
-      return model.popMin(action.count);
+    case 'zpopmax':
+      return model.pop(action.count, action.kind === 'zpopmin' ? 'min' : 'max');
     case 'zremrangebyrank':
       return model.removeRankRange(action.start, action.stop);
     case 'zremrangebyscore':

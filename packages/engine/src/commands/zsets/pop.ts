@@ -18,13 +18,14 @@ export function popEntries(
   end: PopEnd,
   count: number,
 ): ZSetEntry[] {
+  const size = zset.size;
   const popped: ZSetEntry[] = [];
-  while (popped.length < count) {
-    const entry = end === 'min' ? zset.at(0) : zset.last();
-    if (entry === undefined) break;
-    zset.remove(entry.member);
+  for (const entry of end === 'min' ? zset.entries(0) : zset.entries(size - 1, true)) {
+    if (popped.length >= count) break;
     popped.push(entry);
   }
+  if (end === 'min') zset.removeRanks(0, popped.length);
+  else zset.removeRanks(size - popped.length, size);
   deleteIfEmpty(ctx, key, zset);
   if (popped.length > 0) ctx.propagate([end === 'min' ? 'ZPOPMIN' : 'ZPOPMAX', key, String(popped.length)]);
   return popped;

@@ -29,13 +29,8 @@ export function removeRangeCommand(ctx: ExecContext, argv: readonly ByteString[]
   const zset = writableZSet(ctx, key);
   if (zset === undefined) return 0;
   const [start, end] = rangeOf(zset);
-  const doomed: ByteString[] = [];
-  for (const { member } of zset.entries(start)) {
-    if (doomed.length >= end - start) break;
-    doomed.push(member);
-  }
-  for (const member of doomed) zset.remove(member);
+  const removed = zset.removeRanks(start, end);
   deleteIfEmpty(ctx, key, zset);
-  if (doomed.length > 0) ctx.propagateAsIs();
-  return doomed.length;
+  if (removed > 0) ctx.propagateAsIs();
+  return removed;
 }
