@@ -9,6 +9,7 @@ import { registerLagCommand } from './commands/lag.js';
 import { registerExperimentCommands } from './commands/experiment.js';
 import { registerDashboardCommand } from './commands/dashboard.js';
 import { registerFailoverCommand } from './commands/failover.js';
+import { registerCalibrateCommand } from './commands/calibrate.js';
 
 /** The `meridian` command line. Each subcommand registers itself from its own file. */
 export function buildProgram(): Command {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerDashboardCommand(program);
   registerFailoverCommand(program);
   registerCertsCommand(program);
+  registerCalibrateCommand(program);
   return program;
 }
 

@@ -41,3 +41,4 @@ export type { ReplicaApplier, ReplicaEvent, ReplicaOptions, ReplicaState } from 
 export { CUT_OFFS_UNHEALTHY, RECONNECT_DELAY_MS_MAX_DEFAULT, RECONNECT_DELAY_MS_MIN_DEFAULT } from './replica.js';
 export { EngineApplier, engineSnapshotSource } from './engine-adapters.js';
 export { secretsEqual } from './secret.js';
+export { crc32 } from './crc32.js';

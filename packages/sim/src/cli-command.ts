@@ -6,6 +6,7 @@ import { parseFaultSchedule } from './faults.js';
 import type { LiveTopology } from './live.js';
 import { LIVE_POLL_INTERVAL_MS_DEFAULT, LIVE_PROBES_PER_SECOND_DEFAULT } from './live-run.js';
 import { defaultExperimentOptions, type ExperimentOptions, type ProgressReport } from './options.js';
+import { loadNodeCosts } from './node-costs-file.js';
 import { formatTerminalTable, writeExperimentOutputs } from './outputs.js';
 
 export interface StalenessFlags {
@@ -218,6 +219,8 @@ export async function experimentOptionsFromFlags(
 ): Promise<ExperimentOptions> {
   const config = parseTopology(await readFile(flags.config, 'utf8'), flags.config);
   const options = defaultExperimentOptions(config);
+  // Read (and checked) in both modes; only the simulator charges them.
+  options.nodeCosts = loadNodeCosts(config);
   const workload = options.workload;
   options.mode = flags.mode;
   if (flags.mode === 'live') {

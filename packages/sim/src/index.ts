@@ -1,7 +1,7 @@
 export { runStalenessExperiment, replayCommand, ExperimentUnavailableError } from './experiment.js';
 export type { ExperimentResult } from './experiment.js';
 export { writeExperimentOutputs, csvFiles, formatTerminalTable } from './outputs.js';
-export { defaultExperimentOptions, validateOptions, ExperimentConfigError } from './options.js';
+export { defaultExperimentOptions, nodeCostsOf, validateOptions, ExperimentConfigError } from './options.js';
 export type { ExperimentOptions, WorkloadOptions, KeyPopularity, ProgressReport } from './options.js';
 export { parseFaultSchedule, faultWindow, faultLabel } from './faults.js';
 export type { FaultSpec, FaultWindow } from './faults.js';
@@ -55,3 +55,7 @@ export { measureFailover, failoverTable, MEASURED_FAULTS } from './failover-comm
 export { runLiveFailover, LIVE_FAILOVER_FAULTS } from './failover-live.js';
 export type { LiveFailoverFault, LiveFailoverOptions } from './failover-live.js';
 export type { FailoverStatus } from './live.js';
+export { BUILTIN_NODE_COSTS, ZERO_NODE_COSTS, loneEntryCostMs } from './model/node-costs.js';
+export type { NodeCosts } from './model/node-costs.js';
+export { CALIBRATION_FORMAT, calibrationProblem, loadNodeCosts } from './node-costs-file.js';
+export type { CalibrationFile } from './node-costs-file.js';

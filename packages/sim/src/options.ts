@@ -3,6 +3,7 @@ import { parseConsistency, type ReadDecider } from '@meridian/core';
 import type { TopologyConfig } from '@meridian/topology';
 import type { FaultSpec } from './faults.js';
 import type { LiveTopology } from './live.js';
+import { BUILTIN_NODE_COSTS, type NodeCosts, ZERO_NODE_COSTS } from './model/node-costs.js';
 
 export type KeyPopularity = { kind: 'uniform' } | { kind: 'zipf'; exponent: number };
 
@@ -75,6 +76,11 @@ export interface ExperimentOptions {
   lagBucketMs: number;
   /** How often the primary's digest is taken and compared with each replica at that offset. */
   digestCheckEveryMs: number;
+  /**
+   * What the nodes' own work costs in virtual time. Undefined: as regions.yaml's `simulation.costs`
+   * says (builtin or none; a file must be read first, with `loadNodeCosts`).
+   */
+  nodeCosts?: NodeCosts | undefined;
   /** Live mode: the running topology the CLI provides. */
   live?: LiveTopology;
   /** Live mode: probe rate and poll interval (defaults in live-run.ts). */
@@ -135,6 +141,19 @@ export function defaultExperimentOptions(config: TopologyConfig): ExperimentOpti
     lagBucketMs: 1_000,
     digestCheckEveryMs: 2_000,
   };
+}
+
+/** The node costs a run uses: the options', else what regions.yaml's `simulation.costs` names. */
+export function nodeCostsOf(options: ExperimentOptions): NodeCosts {
+  if (options.nodeCosts !== undefined) return options.nodeCosts;
+  const costs = options.topology.simulation.costs;
+  if (costs.kind === 'file') {
+    throw new ExperimentConfigError(
+      'simulation.costs',
+      `${costs.path} was not read: load it with loadNodeCosts and pass it as nodeCosts`,
+    );
+  }
+  return costs.kind === 'none' ? ZERO_NODE_COSTS : BUILTIN_NODE_COSTS;
 }
 
 /** Throws ExperimentConfigError for the first option out of range. */

@@ -422,7 +422,7 @@ export function summarize(outcome: SimulationOutcome): ExperimentSummary {
   const primary = options.topology.primary;
   const predictionModels = new Map<string, LinkModel>();
   for (const region of recorder.replicaRegions) {
-    predictionModels.set(region, new LinkModel(cluster.links.settingsFor(primary, region), new SeededRandom(0)));
+    predictionModels.set(region, new LinkModel(cluster.predictionSettings(region), new SeededRandom(0)));
   }
   const grid = visibilityGrid(outcome, predictionModels);
   const levels = activeLevels(options.workload.consistencyMix);

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { runStalenessExperiment } from '@meridian/sim';
+import { runStalenessExperiment, ZERO_NODE_COSTS } from '@meridian/sim';
 import { quickOptions, topology } from './helpers.js';
 
+// These check the network model and the stale-read definition alone: the nodes' costs at zero.
 describe('t-visibility against the lag model', () => {
   it('fixed delay D, no jitter: nothing visible before D, everything from D on (apply takes no simulated time)', async () => {
     const config = topology(2, '  delay: 120');
     const options = quickOptions(config, (o) => {
+      o.nodeCosts = ZERO_NODE_COSTS;
       o.tVisibilityGridMs = [0, 60, 119, 119.9, 120.001, 121, 150, 400];
       o.workload.consistencyMix = { eventual: 1 };
     });
@@ -33,6 +35,7 @@ describe('t-visibility against the lag model', () => {
     );
     const grid = Array.from({ length: 31 }, (_, i) => delayMs - 5 + i);
     const options = quickOptions(config, (o) => {
+      o.nodeCosts = ZERO_NODE_COSTS;
       o.durationMs = 400_000;
       o.seed = 5;
       o.tVisibilityGridMs = grid;
@@ -64,6 +67,7 @@ describe('t-visibility against the lag model', () => {
     );
     const grid = Array.from({ length: 26 }, (_, i) => delayMs + i);
     const options = quickOptions(config, (o) => {
+      o.nodeCosts = ZERO_NODE_COSTS;
       o.durationMs = 10_000;
       o.seed = 9;
       o.tVisibilityGridMs = grid;
@@ -92,6 +96,7 @@ describe('one definition of a stale read in sim and live', () => {
     // newer write is committed at the primary and not yet applied here (stale under "newer at execution").
     const config = topology(2, '  delay: 100');
     const options = quickOptions(config, (o) => {
+      o.nodeCosts = ZERO_NODE_COSTS;
       o.seed = 3;
       o.durationMs = 20_000;
       o.workload.keyCount = 5;
@@ -107,6 +112,7 @@ describe('one definition of a stale read in sim and live', () => {
     expect(eventual?.staleReads).toBe(0);
     // Sent from the primary's region instead, the acknowledgement comes back long before eu-west-1 applies it.
     const fromPrimary = quickOptions(config, (o) => {
+      o.nodeCosts = ZERO_NODE_COSTS;
       Object.assign(o, { ...options, seed: 3 });
       o.workload = { ...options.workload, regionWeights: { 'us-east-1': 1, 'eu-west-1': 1 } };
     });

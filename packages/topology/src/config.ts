@@ -103,7 +103,16 @@ export interface TopologyConfig {
   tls: TlsConfig | undefined;
   /** Automatic failover (docs/failover.md): the regions elect a new primary when the primary is lost. */
   failover: FailoverConfig;
+  /** The simulator's settings (docs/experiments.md). */
+  simulation: { costs: SimulationCosts };
 }
+
+/**
+ * What the simulator charges for the nodes' own work: the figures built in, none (the pure network
+ * model), or a `meridian calibrate` file (`path` as written, relative to the file `relativeTo`).
+ */
+export type SimulationCosts =
+  { kind: 'builtin' } | { kind: 'none' } | { kind: 'file'; path: string; relativeTo: string };
 
 export interface FailoverConfig {
   /** Off: the primary changes only by `meridian failover`. */
@@ -478,6 +487,7 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
     'cors',
     'tls',
     'failover',
+    'simulation',
   ]);
   if (root['version'] !== undefined && root['version'] !== 1)
     reader.fail(['version'], `unsupported version ${JSON.stringify(root['version'])} (this Meridian reads version 1)`);
@@ -645,7 +655,24 @@ export function parseTopology(text: string, source = 'regions.yaml'): TopologyCo
     cors: cors(reader, root['cors']),
     tls,
     failover: failoverConfig,
+    simulation: simulation(reader, root['simulation']),
   };
+}
+
+function simulation(reader: Reader, value: unknown): TopologyConfig['simulation'] {
+  if (value === undefined) return { costs: { kind: 'builtin' } };
+  if (!isPlain(value)) reader.fail(['simulation'], 'must be a mapping like { costs: ./calibration.json }');
+  checkKeys(reader, ['simulation'], value, ['costs']);
+  const costs = value['costs'];
+  if (costs === undefined || costs === 'builtin') return { costs: { kind: 'builtin' } };
+  if (costs === 'none') return { costs: { kind: 'none' } };
+  if (typeof costs !== 'string' || costs.length === 0) {
+    reader.fail(
+      ['simulation', 'costs'],
+      `must be builtin, none or the path of a \`meridian calibrate\` file, got ${JSON.stringify(costs)}`,
+    );
+  }
+  return { costs: { kind: 'file', path: costs, relativeTo: reader.source } };
 }
 
 /** Secrets from the environment override the file (DESIGN.md's interface section). */

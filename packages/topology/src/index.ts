@@ -18,6 +18,7 @@ export type {
   LinkOverride,
   DistributionConfig,
   Durability,
+  SimulationCosts,
   JitterMode,
   MaxMemoryPolicyName,
   TlsConfig,

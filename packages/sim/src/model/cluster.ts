@@ -1,11 +1,12 @@
 import { assert, type Keyspace, KeyspaceDigest } from '@meridian/engine';
-import { type LinkModel, parseLinkSettings, type SeededRandom } from '@meridian/lag';
+import { fixed, type LinkModel, type LinkSettings, parseLinkSettings, type SeededRandom } from '@meridian/lag';
 import { MemoryNetwork, type ReplicaApplier, type ReplicaEvent } from '@meridian/replication';
 import type { TopologyConfig } from '@meridian/topology';
 import type { FaultSpec } from '../faults.js';
 import type { InvariantChecker } from './invariants.js';
 import { SimLinks } from './links.js';
 import { SharedFrameDecoder, SimPrimaryNode, SimReplicaNode } from './nodes.js';
+import { loneEntryCostMs, type NodeCosts, shiftedDistribution } from './node-costs.js';
 import type { Recorder } from './recorder.js';
 import type { SimScheduler } from './scheduler.js';
 import { writeIdOf } from './workload.js';
@@ -20,6 +21,8 @@ export interface ClusterOptions {
   config: TopologyConfig;
   clientLocalDelayMs: number;
   wrapApplier: ((region: string, applier: ReplicaApplier) => ReplicaApplier) | undefined;
+  /** What each node's code costs, in virtual time (ZERO_NODE_COSTS: none). */
+  costs: NodeCosts;
 }
 
 /** The simulated regions: one primary, one replica per other region, the links between them. */
@@ -65,6 +68,7 @@ export class SimCluster {
       random,
       config,
       publish: (region: string, _channel: string, message: string) => this.deliver(region, message),
+      costs: options.costs,
     };
     this.primary = new SimPrimaryNode(config.primary, deps);
     const hooks = {
@@ -103,6 +107,19 @@ export class SimCluster {
     return region === this.primary.name
       ? this.primary.log.lastOffset()
       : (this.replicas.get(region)?.appliedOffset ?? 0);
+  }
+
+  /**
+   * The primary → `region` link as the predicted t-visibility sees it: its settings, with every
+   * modelled in-node cost of a lone entry added to each message's delay (the jitter shifted).
+   */
+  predictionSettings(region: string): Partial<LinkSettings> {
+    const settings = this.links.settingsFor(this.primary.name, region);
+    const jitter = settings.jitter ?? fixed(0);
+    const delayed = (settings.baseDelayMs ?? 0) > 0 || jitter.meanMs > 0;
+    const sendsBefore = Math.max(0, [...this.replicas.keys()].indexOf(region));
+    const costMs = loneEntryCostMs(this.options.costs, this.config.durability, sendsBefore, delayed);
+    return { ...settings, jitter: shiftedDistribution(jitter, costMs) };
   }
 
   /** Executes a client write at the primary, recording its commit. */

@@ -1,5 +1,6 @@
 import { fixed, LinkModel, type LinkSettings, parseDistribution, type SeededRandom } from '@meridian/lag';
 import { linkDelayMs, type TopologyConfig } from '@meridian/topology';
+import { CostedLinkModel } from './node-costs.js';
 
 /**
  * Which traffic a link carries. Each is its own LinkModel (its own TCP connection), with the
@@ -39,6 +40,11 @@ export class SimLinks {
     return from === to ? this.clientLocalDelayMs : linkDelayMs(this.config, from, to);
   }
 
+  /** A replication link: its model takes the sending node's costs. */
+  replication(from: string, to: string): CostedLinkModel {
+    return this.link('replication', from, to) as CostedLinkModel;
+  }
+
   link(kind: LinkKind, from: string, to: string): LinkModel {
     let byFrom = this.models.get(kind);
     if (byFrom === undefined) this.models.set(kind, (byFrom = new Map()));
@@ -46,7 +52,10 @@ export class SimLinks {
     if (byTo === undefined) byFrom.set(from, (byTo = new Map()));
     let model = byTo.get(to);
     if (model === undefined) {
-      model = new LinkModel(this.settingsFor(from, to), this.random.fork(`${kind}:${from}>${to}`));
+      const settings = this.settingsFor(from, to);
+      const random = this.random.fork(`${kind}:${from}>${to}`);
+      // Replication links carry the nodes' modelled costs (node-costs.ts).
+      model = kind === 'replication' ? new CostedLinkModel(settings, random) : new LinkModel(settings, random);
       byTo.set(to, model);
       for (const pairKey of [pairOf(from, to), `${from}>${to}`]) {
         const list = this.byPair.get(pairKey) ?? [];

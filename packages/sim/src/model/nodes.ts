@@ -18,6 +18,7 @@ import {
 import { type LogEntry, MemoryWriteLog, replayLog } from '@meridian/store';
 import type { TopologyConfig } from '@meridian/topology';
 import type { SimLinks } from './links.js';
+import { type NodeCosts, primaryCharges, replicaCharges } from './node-costs.js';
 import { simMemoryLimit } from './memory-limit.js';
 import type { SimScheduler } from './scheduler.js';
 
@@ -36,6 +37,8 @@ interface NodeDeps {
   config: TopologyConfig;
   /** A PUBLISH this region's node executed or applied: hand it to the region's subscribers. */
   publish: (region: string, channel: string, message: string) => number;
+  /** What each node's code costs (ZERO_NODE_COSTS: nothing, the pure network model). */
+  costs: NodeCosts;
 }
 
 /** Live deliveries only: set after a restart's replay, which must not publish old messages again. */
@@ -96,8 +99,11 @@ export class SimPrimaryNode {
       replicationId: REPLICATION_ID,
       onAppend: () => this.replication?.onAppend(),
     });
+    // The node's own costs (node-costs.ts): its sends wait for its thread, received acks too.
+    const charges = primaryCharges(this.deps.costs, config.durability, clock, () => this.log.lastOffset());
+    const listener = network.listen(PRIMARY_ADDRESS);
     this.replication = new ReplicationPrimary({
-      listener: network.listen(PRIMARY_ADDRESS),
+      listener: charges === undefined ? listener : charges.listener(listener),
       log: this.log,
       clock,
       snapshots: engineSnapshotSource(this.engine, this.log, clock),
@@ -105,7 +111,11 @@ export class SimPrimaryNode {
       replicationId: REPLICATION_ID,
       heartbeatMs: config.replication.heartbeatMs,
       backlogBytesMax: config.replication.backlogBytesMax,
-      linkFor: ({ region }) => links.link('replication', this.name, region),
+      linkFor: ({ region }) => {
+        const link = links.replication(this.name, region);
+        link.costs = charges?.links;
+        return link;
+      },
     });
     this.up = true;
   }
@@ -255,10 +265,16 @@ export class SimReplicaNode {
     this.applier = new DurableApplier(inner, this.disk, this.engine);
     const applier = this.hooks.wrapApplier?.(this.name, this.applier) ?? this.applier;
     const raw = network.connector(PRIMARY_ADDRESS);
+    const charged = replicaCharges(
+      this.deps.costs,
+      this.deps.config.durability,
+      scheduler.clock,
+      this.deps.decodeFrame,
+    );
     const connector: Connector = {
       connect: (): Promise<Connection> => {
         scheduler.microtasksDue();
-        return raw.connect();
+        return charged === undefined ? raw.connect() : raw.connect().then(charged);
       },
     };
     this.replica = new ReplicationReplica({

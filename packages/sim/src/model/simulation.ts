@@ -3,7 +3,7 @@ import { decideRead } from '@meridian/core';
 import { SeededRandom } from '@meridian/lag';
 import { SimCluster } from './cluster.js';
 import { InvariantChecker } from './invariants.js';
-import { type ExperimentOptions, validateOptions } from '../options.js';
+import { type ExperimentOptions, nodeCostsOf, validateOptions } from '../options.js';
 import { Recorder } from './recorder.js';
 import { SimScheduler } from './scheduler.js';
 import { Traffic } from './traffic.js';
@@ -45,7 +45,12 @@ export async function simulate(options: ExperimentOptions, replayCommand: string
     (error) => (scheduler.failure ??= error),
   );
   const cluster = new SimCluster(
-    { config, clientLocalDelayMs: options.clientLocalDelayMs, wrapApplier: options.wrapApplier },
+    {
+      config,
+      clientLocalDelayMs: options.clientLocalDelayMs,
+      wrapApplier: options.wrapApplier,
+      costs: nodeCostsOf(options),
+    },
     scheduler,
     random,
     recorder,

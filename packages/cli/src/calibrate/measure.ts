@@ -1,0 +1,379 @@
+import { fork, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Engine, MeridianError } from '@meridian/engine';
+import { crc32, decodeFrame, encodeFrame, SystemClock, WsConnector } from '@meridian/replication';
+import { CALIBRATION_FORMAT, type CalibrationFile, HttpLiveTopology, type NodeCosts } from '@meridian/sim';
+import { type LogEntry, SqliteWriteLog } from '@meridian/store';
+import type { Durability } from '@meridian/topology';
+import { freeLoopbackPorts } from '../commands/experiment.js';
+import { CLI_BIN_PATH } from '../commands/topology-shared.js';
+
+/** The built peer (from the sources, as under vitest, the one in dist). */
+const PEER_PATH = fileURLToPath(
+  new URL(import.meta.url.endsWith('.ts') ? '../../dist/calibrate/peer.js' : './peer.js', import.meta.url),
+);
+const POLICIES: readonly Durability[] = ['none', 'everysec', 'always'];
+/** Entries per frame of the "many entries" measurements (per-entry cost = the slope to it). */
+const BATCH_ENTRIES = 32;
+
+export interface CalibrateOptions {
+  /** Where the SQLite files and the node's data go (a temporary folder inside it, removed afterwards). */
+  dir: string;
+  log: (line: string) => void;
+  /** Fewer samples (about 4× faster; for tests). */
+  quick?: boolean;
+}
+
+/** One figure with its spread, in µs. */
+interface Figure {
+  p50Us: number;
+  p90Us: number;
+  meanUs: number;
+  samples: number;
+}
+
+/**
+ * Measures what the real node's code costs on this machine: the frame codec (CRC-32 inside), the
+ * engine's apply, the write log's group commit per durability policy on a SQLite file, a WebSocket
+ * frame and an HTTP request over loopback to another process, an event-loop turn and a timer's
+ * lateness. About 10 s.
+ */
+export async function calibrate(options: CalibrateOptions): Promise<CalibrationFile> {
+  const startedMs = performance.now();
+  const scale = options.quick === true ? 0.25 : 1;
+  const samples = (count: number): number => Math.max(20, Math.round(count * scale));
+  const loadBefore = os.loadavg();
+  const entries = sampleEntries(BATCH_ENTRIES * 64);
+  const one = entries.slice(0, 1);
+  const many = entries.slice(0, BATCH_ENTRIES);
+  options.log('codec and apply…');
+  const encode = perFrameAndEntry(
+    () => encodeFrame({ t: 'entries', entries: one }),
+    () => encodeFrame({ t: 'entries', entries: many }),
+  );
+  const frameOne = encodeFrame({ t: 'entries', entries: one });
+  const frameMany = encodeFrame({ t: 'entries', entries: many });
+  const decode = perFrameAndEntry(
+    () => decodeFrame(frameOne),
+    () => decodeFrame(frameMany),
+  );
+  const crcUs = timePerCall(() => crc32(frameOne), 20_000).p50Us;
+  const ackFrame = encodeFrame({ t: 'ack', appliedOffset: 123_456 });
+  const encodeAckUs = timePerCall(() => encodeFrame({ t: 'ack', appliedOffset: 123_456 }), 20_000).p50Us;
+  const decodeAckUs = timePerCall(() => decodeFrame(ackFrame), 20_000).p50Us;
+  const applyUs = applyCost(entries);
+  options.log('write log commits (none, everysec, always)…');
+  const commits = await commitCosts(options.dir, entries, samples);
+  options.log('event loop…');
+  const turn = await eventLoopTurn(samples(2_000));
+  const late = await timerLateness(samples(150));
+  options.log('WebSocket frames over loopback…');
+  const loopback = await webSocketCosts(frameOne, samples(1_000));
+  options.log('HTTP requests to a real node over loopback…');
+  const http = await nodeRequestCosts(options.dir, samples(400));
+  const costs: NodeCosts = {
+    eventLoopTurnUs: round(turn.p50Us),
+    timerLateUs: round(late.meanUs),
+    primary: {
+      commitBatchUs: mapPolicies((policy) => commits[policy].batchUs),
+      commitEntryUs: mapPolicies((policy) => commits[policy].entryUs),
+      encodeFrameUs: round(encode.frameUs),
+      encodeEntryUs: round(encode.entryUs),
+      sendFrameUs: round(loopback.send.p50Us),
+      receiveAckUs: round(loopback.send.p50Us + decodeAckUs),
+    },
+    replica: {
+      receiveFrameUs: round(Math.max(0, loopback.roundTrip.p50Us / 2 - loopback.send.p50Us)),
+      decodeFrameUs: round(decode.frameUs),
+      decodeEntryUs: round(decode.entryUs),
+      applyEntryUs: round(applyUs),
+      commitBatchUs: mapPolicies((policy) => commits[policy].batchUs),
+      commitEntryUs: mapPolicies((policy) => commits[policy].entryUs),
+      ackUs: round(encodeAckUs + loopback.send.p50Us),
+    },
+    client: { requestUs: round(http.write.p50Us / 2), answerUs: round(http.read.p50Us / 2) },
+  };
+  const cpus = os.cpus();
+  return {
+    format: CALIBRATION_FORMAT,
+    measuredAt: new Date().toISOString(),
+    machine: {
+      hostname: os.hostname(),
+      cpuModel: cpus[0]?.model ?? 'unknown',
+      cpus: cpus.length,
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      node: process.version,
+      memoryBytes: os.totalmem(),
+      loadAverageBefore: loadBefore.map(round),
+      loadAverageAfter: os.loadavg().map(round),
+      sqliteDir: options.dir,
+    },
+    costs,
+    details: {
+      durationMs: round(performance.now() - startedMs),
+      method:
+        'µs per call, median of timed batches (codec, apply), of single calls (commit, loopback); timer lateness is the mean',
+      entryBytes: { one: frameOne.byteLength, [`frameOf${BATCH_ENTRIES}`]: frameMany.byteLength },
+      crc32OfOneEntryFrameUs: round(crcUs),
+      encodeAckUs: round(encodeAckUs),
+      decodeAckUs: round(decodeAckUs),
+      commits,
+      eventLoopTurn: rounded(turn),
+      timerLate: rounded(late),
+      webSocketRoundTrip: rounded(loopback.roundTrip),
+      webSocketSend: rounded(loopback.send),
+      nodeWriteRoundTrip: rounded(http.write),
+      nodeSessionReadRoundTrip: rounded(http.read),
+    },
+  };
+}
+
+/** SET entries as the workload writes them (keys of a 1,000-key space, values of 16–256 bytes). */
+function sampleEntries(count: number): LogEntry[] {
+  const engine = new Engine({ role: 'primary' });
+  const nowMs = Date.now();
+  const entries: LogEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    const value = 'v'.repeat(16 + ((i * 97) % 241));
+    const { effects } = engine.execute(['SET', `key:${i % 1000}`, value], nowMs);
+    entries.push({ offset: i + 1, timeMs: nowMs, effects });
+  }
+  return entries;
+}
+
+function perFrameAndEntry(one: () => unknown, many: () => unknown): { frameUs: number; entryUs: number } {
+  const oneUs = timePerCall(one, 20_000).p50Us;
+  const manyUs = timePerCall(many, 2_000).p50Us;
+  const entryUs = Math.max(0, (manyUs - oneUs) / (BATCH_ENTRIES - 1));
+  return { frameUs: Math.max(0, oneUs - entryUs), entryUs };
+}
+
+/** Per-call time of `fn`: batches of calls after a warm-up, the median batch's mean. */
+function timePerCall(fn: () => unknown, calls: number): Figure {
+  const batches = 20;
+  const perBatch = Math.max(1, Math.floor(calls / batches));
+  for (let i = 0; i < perBatch; i++) fn();
+  const times: number[] = [];
+  for (let b = 0; b < batches; b++) {
+    const start = performance.now();
+    for (let i = 0; i < perBatch; i++) fn();
+    times.push(((performance.now() - start) * 1000) / perBatch);
+  }
+  return figureOf(times);
+}
+
+/** A replica's apply of one entry: the engine's effects. */
+function applyCost(entries: readonly LogEntry[]): number {
+  const engine = new Engine({ role: 'replica' });
+  let i = 0;
+  return timePerCall(() => {
+    const entry = entries[i++ % entries.length] as LogEntry;
+    engine.applyEffects(entry.effects, entry.timeMs);
+  }, 40_000).p50Us;
+}
+
+interface CommitCost {
+  batchUs: number;
+  entryUs: number;
+  /** Median time to commit one entry, and a batch of BATCH_ENTRIES. */
+  oneUs: number;
+  manyUs: number;
+}
+
+/** The write log's group commit (append + flush) of 1 and of BATCH_ENTRIES entries, per policy. */
+async function commitCosts(
+  dir: string,
+  entries: readonly LogEntry[],
+  samples: (count: number) => number,
+): Promise<Record<Durability, CommitCost>> {
+  const folder = await mkdtemp(join(dir, 'meridian-calibrate-'));
+  const out = {} as Record<Durability, CommitCost>;
+  try {
+    for (const policy of POLICIES) {
+      const log = SqliteWriteLog.open({ policy, dataDir: join(folder, policy) });
+      try {
+        const rounds = samples(policy === 'always' ? 40 : 200);
+        const commit = (count: number): number => {
+          const start = performance.now();
+          for (let i = 0; i < count; i++) {
+            const entry = entries[(log.lastOffset() + i) % entries.length] as LogEntry;
+            log.append(entry.timeMs, entry.effects);
+          }
+          log.flush();
+          return (performance.now() - start) * 1000;
+        };
+        commit(1);
+        const ones: number[] = [];
+        const manys: number[] = [];
+        for (let r = 0; r < rounds; r++) {
+          ones.push(commit(1));
+          manys.push(commit(BATCH_ENTRIES));
+        }
+        const oneUs = figureOf(ones).p50Us;
+        const manyUs = figureOf(manys).p50Us;
+        const entryUs = Math.max(0, (manyUs - oneUs) / (BATCH_ENTRIES - 1));
+        out[policy] = { batchUs: round(Math.max(0, oneUs - entryUs)), entryUs: round(entryUs), oneUs, manyUs };
+      } finally {
+        await log.close();
+      }
+    }
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+  return out;
+}
+
+/** One `setImmediate` turn of an idle event loop. */
+async function eventLoopTurn(turns: number): Promise<Figure> {
+  const times: number[] = [];
+  for (let i = 0; i < turns; i++) {
+    const start = performance.now();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    times.push((performance.now() - start) * 1000);
+  }
+  return figureOf(times);
+}
+
+/** How late the node's clock (SystemClock) fires timers of 2–12 ms, as the delay line sets them. */
+async function timerLateness(samples: number): Promise<Figure> {
+  const clock = new SystemClock();
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const delayMs = 2 + ((i * 7.31) % 10);
+    const dueMs = clock.nowMs() + delayMs;
+    await new Promise<void>((resolve) => clock.setTimer(delayMs, resolve));
+    times.push((clock.nowMs() - dueMs) * 1000);
+  }
+  return figureOf(times);
+}
+
+/** Another process on loopback echoes replication frames over the real WebSocket transport. */
+async function webSocketCosts(frame: Uint8Array, count: number): Promise<{ roundTrip: Figure; send: Figure }> {
+  const peer = fork(PEER_PATH, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      peer.once('message', (message) => resolve((message as { port: number }).port));
+      peer.once('exit', (code) =>
+        reject(new MeridianError('MERIDIAN_CALIBRATE_FAILED', `the calibration peer exited (${code ?? 'signal'})`)),
+      );
+    });
+    const connection = await new WsConnector({ url: `ws://127.0.0.1:${port}/_meridian/replication` }).connect();
+    let echoed: (() => void) | undefined;
+    connection.setHandlers({ message: () => echoed?.(), close: () => undefined, drain: () => undefined });
+    const roundTrips: number[] = [];
+    const sends: number[] = [];
+    const warmUp = Math.ceil(count / 5);
+    for (let i = 0; i < warmUp + count; i++) {
+      const start = performance.now();
+      const back = new Promise<void>((resolve) => (echoed = resolve));
+      connection.send(frame);
+      const sentMs = performance.now();
+      await back;
+      if (i >= warmUp) {
+        roundTrips.push((performance.now() - start) * 1000);
+        sends.push((sentMs - start) * 1000);
+      }
+    }
+    connection.close(1000, 'done');
+    return { roundTrip: figureOf(roundTrips), send: figureOf(sends) };
+  } finally {
+    peer.kill();
+  }
+}
+
+/**
+ * A real `meridian node` (one region, durability none, a temporary data folder) on a free
+ * loopback port, asked by the live experiment's own HTTP client: a SET (a probe's write) and a
+ * `session` read of it (a probe's read) each way round.
+ */
+async function nodeRequestCosts(dir: string, count: number): Promise<{ write: Figure; read: Figure }> {
+  const folder = await mkdtemp(join(dir, 'meridian-calibrate-node-'));
+  const [port = 0] = await freeLoopbackPorts(1);
+  const configPath = join(folder, 'regions.yaml');
+  await writeFile(
+    configPath,
+    `version: 1\nprimary: calibrate\ndataDir: ${JSON.stringify(join(folder, 'data'))}\ndurability: none\n` +
+      `regions:\n  - { name: calibrate, location: { lat: 0, lon: 0 }, host: 127.0.0.1, port: ${port}, respPort: none }\n`,
+  );
+  const token = 'meridian-calibrate';
+  const child = spawn(
+    process.execPath,
+    [CLI_BIN_PATH, 'node', '--region', 'calibrate', '--config', configPath, '--accept-empty'],
+    { stdio: 'ignore', env: { ...process.env, MERIDIAN_TOKEN: token } },
+  );
+  const client = new HttpLiveTopology({
+    regions: [{ name: 'calibrate', isPrimary: true, url: `http://127.0.0.1:${port}` }],
+    token,
+    requestTimeoutMs: 2_000,
+  });
+  try {
+    await untilHealthy(client, child);
+    const writes: number[] = [];
+    const reads: number[] = [];
+    const warmUp = Math.ceil(count / 5);
+    for (let i = 0; i < warmUp + count; i++) {
+      const start = performance.now();
+      const answer = await client.request('calibrate', ['SET', `key:${i % 1000}`, 'v'.repeat(64)], {});
+      const writtenMs = performance.now();
+      const token = answer.headers['upstash-sync-token'] ?? '';
+      await client.request('calibrate', ['GET', `key:${i % 1000}`], {
+        'x-meridian-consistency': 'session',
+        'upstash-sync-token': token,
+      });
+      if (i >= warmUp) {
+        writes.push((writtenMs - start) * 1000);
+        reads.push((performance.now() - writtenMs) * 1000);
+      }
+    }
+    return { write: figureOf(writes), read: figureOf(reads) };
+  } finally {
+    client.close();
+    child.kill();
+    await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(undefined)));
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+async function untilHealthy(client: HttpLiveTopology, child: ReturnType<typeof spawn>): Promise<void> {
+  const deadlineMs = performance.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new MeridianError('MERIDIAN_CALIBRATE_FAILED', `the calibration node exited (${child.exitCode})`);
+    const healthy = await client.request('calibrate', ['PING'], {}).then(
+      (answer) => answer.status === 200,
+      () => false,
+    );
+    if (healthy) return;
+    if (performance.now() > deadlineMs)
+      throw new MeridianError('MERIDIAN_CALIBRATE_FAILED', 'the calibration node did not answer within 20 s');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function figureOf(valuesUs: readonly number[]): Figure {
+  const sorted = [...valuesUs].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  const meanUs = sorted.reduce((sum, value) => sum + value, 0) / Math.max(1, sorted.length);
+  return { p50Us: at(0.5), p90Us: at(0.9), meanUs, samples: sorted.length };
+}
+
+function mapPolicies(value: (policy: Durability) => number): Record<Durability, number> {
+  return { none: round(value('none')), everysec: round(value('everysec')), always: round(value('always')) };
+}
+
+function rounded(figure: Figure): Figure {
+  return {
+    p50Us: round(figure.p50Us),
+    p90Us: round(figure.p90Us),
+    meanUs: round(figure.meanUs),
+    samples: figure.samples,
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

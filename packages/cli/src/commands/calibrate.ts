@@ -1,0 +1,36 @@
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import type { Command } from 'commander';
+import type { CalibrationFile } from '@meridian/sim';
+import { calibrate } from '../calibrate/measure.js';
+
+/** The terminal lines for a calibration: every figure the simulator charges, in µs. */
+export function calibrationLines(file: CalibrationFile, path: string): string[] {
+  const { costs, machine } = file;
+  const policies = (figures: Record<string, number>): string =>
+    Object.entries(figures)
+      .map(([policy, us]) => `${policy} ${us}`)
+      .join(', ');
+  return [
+    `${String(machine['cpuModel'])}, ${String(machine['cpus'])} cpus, ${String(machine['platform'])}, node ${String(machine['node'])}`,
+    `event loop: turn ${costs.eventLoopTurnUs} µs, timer late ${costs.timerLateUs} µs`,
+    `primary: encode ${costs.primary.encodeFrameUs} µs/frame + ${costs.primary.encodeEntryUs} µs/entry, send ${costs.primary.sendFrameUs} µs/frame, ack in ${costs.primary.receiveAckUs} µs`,
+    `replica: receive ${costs.replica.receiveFrameUs} µs/frame, decode ${costs.replica.decodeFrameUs} + ${costs.replica.decodeEntryUs} µs/entry, apply ${costs.replica.applyEntryUs} µs/entry, ack ${costs.replica.ackUs} µs`,
+    `commit per batch (µs): ${policies(costs.replica.commitBatchUs)}; per entry: ${policies(costs.replica.commitEntryUs)}`,
+    `client over loopback: request ${costs.client.requestUs} µs, answer ${costs.client.answerUs} µs`,
+    `wrote ${path} (point regions.yaml's simulation.costs at it)`,
+  ];
+}
+
+export function registerCalibrateCommand(program: Command): void {
+  program
+    .command('calibrate')
+    .description("measure what the node's code costs on this machine, for the simulator (simulation.costs)")
+    .option('--out <file>', 'where to write the figures', 'calibration.json')
+    .option('--dir <folder>', 'where the temporary SQLite files go (put it on the disk the nodes use)', tmpdir())
+    .action(async (flags: { out: string; dir: string }) => {
+      const file = await calibrate({ dir: flags.dir, log: (line) => console.error(line) });
+      await writeFile(flags.out, `${JSON.stringify(file, null, 2)}\n`);
+      for (const line of calibrationLines(file, flags.out)) console.log(line);
+    });
+}

@@ -1,0 +1,397 @@
+import type { Clock, Distribution, TimerHandle } from '@meridian/lag';
+import { LinkModel } from '@meridian/lag';
+import type { Connection, ConnectionHandlers, Frame, Listener } from '@meridian/replication';
+import type { Durability } from '@meridian/topology';
+
+/**
+ * What the real node's code costs on one machine, in µs (`meridian calibrate` measures them and
+ * writes them to a file regions.yaml's `simulation.costs` names). Per frame and per entry, at the
+ * primary (commit, encode with its CRC, send to each replica) and at a replica (receive, decode,
+ * apply, commit, ack), plus the event loop: a `setImmediate` turn (the primary's pump, the
+ * replica's apply loop, a zero-delay link) and how late a timer fires (a lagged link's delivery).
+ */
+export interface NodeCosts {
+  eventLoopTurnUs: number;
+  /**
+   * Mean lateness of a `setTimeout` past its due time: a delivery on a link with a delay. May be
+   * negative: Node counts a timer from the loop's cached time, so it can fire up to ~1 ms early.
+   */
+  timerLateUs: number;
+  primary: {
+    /** The group commit of the entries of one pump turn, per durability policy. */
+    commitBatchUs: Record<Durability, number>;
+    commitEntryUs: Record<Durability, number>;
+    /** encodeFrame (CRC-32 included): per frame and per entry in it. */
+    encodeFrameUs: number;
+    encodeEntryUs: number;
+    /** Handing one frame to one replica's WebSocket. */
+    sendFrameUs: number;
+    /** Receiving and decoding one ack. */
+    receiveAckUs: number;
+  };
+  replica: {
+    /** A frame from its WebSocket to the replica's code (the loopback hop included). */
+    receiveFrameUs: number;
+    /** decodeFrame (CRC-32 checked): per frame and per entry. */
+    decodeFrameUs: number;
+    decodeEntryUs: number;
+    /** The engine applying one entry's effects and the replica's log append. */
+    applyEntryUs: number;
+    commitBatchUs: Record<Durability, number>;
+    commitEntryUs: Record<Durability, number>;
+    /** Encoding and sending one ack. */
+    ackUs: number;
+  };
+  /**
+   * A client's HTTP request on loopback: `requestUs` from its send to the node running it,
+   * `answerUs` from the node's answer to the client holding it. Not part of a node's lag; live
+   * probes include them (a probe's send stands for the commit, its answer's arrival for the apply).
+   */
+  client: { requestUs: number; answerUs: number };
+}
+
+const ZERO_BY_POLICY: Record<Durability, number> = { none: 0, everysec: 0, always: 0 };
+
+/** No cost anywhere: the pure network model (the analytic tests' setting, `simulation.costs: none`). */
+export const ZERO_NODE_COSTS: NodeCosts = {
+  eventLoopTurnUs: 0,
+  timerLateUs: 0,
+  primary: {
+    commitBatchUs: ZERO_BY_POLICY,
+    commitEntryUs: ZERO_BY_POLICY,
+    encodeFrameUs: 0,
+    encodeEntryUs: 0,
+    sendFrameUs: 0,
+    receiveAckUs: 0,
+  },
+  replica: {
+    receiveFrameUs: 0,
+    decodeFrameUs: 0,
+    decodeEntryUs: 0,
+    applyEntryUs: 0,
+    commitBatchUs: ZERO_BY_POLICY,
+    commitEntryUs: ZERO_BY_POLICY,
+    ackUs: 0,
+  },
+  client: { requestUs: 0, answerUs: 0 },
+};
+
+/** Whether every figure is zero (the simulator then runs exactly as without a cost model). */
+export function costsNothing(costs: NodeCosts): boolean {
+  const zero = (value: unknown): boolean =>
+    typeof value === 'number' ? value === 0 : Object.values(value as object).every(zero);
+  return zero(costs);
+}
+
+/**
+ * The primary's thread (one per incarnation) and what it charges: sends, encodes and commits on
+ * its replication links, and each ack it receives. Undefined when nothing costs anything.
+ */
+export function primaryCharges(
+  costs: NodeCosts,
+  durability: Durability,
+  clock: Clock,
+  lastOffset: () => number,
+): { links: PrimaryLinkCosts; listener: (listener: Listener) => Listener } | undefined {
+  if (costsNothing(costs)) return undefined;
+  const cpu = new NodeCpu();
+  let countedOffset = lastOffset();
+  const links = new PrimaryLinkCosts(costs, durability, cpu, () => {
+    const last = lastOffset();
+    const entries = Math.max(0, last - countedOffset);
+    countedOffset = last;
+    return entries;
+  });
+  const ack = { beforeMs: costs.primary.receiveAckUs / 1000, afterMs: 0 };
+  return {
+    links,
+    listener: (listener) =>
+      wrapListener(listener, (connection) => new CpuConnection(connection, clock, cpu, () => ack)),
+  };
+}
+
+/**
+ * A replica's thread (one per incarnation): the connection to the primary wrapped so each frame
+ * reaches the replica's code once received, decoded and applied. Undefined when nothing costs.
+ */
+export function replicaCharges(
+  costs: NodeCosts,
+  durability: Durability,
+  clock: Clock,
+  decode: (bytes: Uint8Array) => Frame,
+): ((connection: Connection) => Connection) | undefined {
+  if (costsNothing(costs)) return undefined;
+  const cpu = new NodeCpu();
+  const entriesIn = entryCounter(decode);
+  return (connection) =>
+    new CpuConnection(connection, clock, cpu, (frame, busy) =>
+      replicaFrameWorkMs(costs, durability, entriesIn(frame), busy),
+    );
+}
+
+/** A node's one thread: work queues behind work already started, in virtual time. */
+export class NodeCpu {
+  private busyUntilMs = -Infinity;
+
+  /** Whether the thread is still working at `atMs`. */
+  busyAt(atMs: number): boolean {
+    return this.busyUntilMs > atMs;
+  }
+
+  /** Takes `costMs` of the thread from `atMs` (or when it is free); returns when that work ends. */
+  occupy(atMs: number, costMs: number): number {
+    if (!(costMs > 0)) return Math.max(atMs, this.busyUntilMs);
+    const endMs = Math.max(atMs, this.busyUntilMs) + costMs;
+    this.busyUntilMs = endMs;
+    return endMs;
+  }
+}
+
+/** Entries in a frame (0 for any other frame); `decode` is the simulator's shared decoder. */
+export type EntryCounter = (bytes: Uint8Array) => number;
+
+export function entryCounter(decode: (bytes: Uint8Array) => Frame): EntryCounter {
+  return (bytes) => {
+    try {
+      const frame = decode(bytes);
+      return frame.t === 'entries' ? frame.entries.length : 0;
+    } catch {
+      return 0;
+    }
+  };
+}
+
+/**
+ * The primary's side of its replication links: a frame leaves once the primary's thread has
+ * committed and encoded it (once per pump turn: the replicas at the same position share the bytes)
+ * and handed it to this replica's socket; it arrives after the network's delay plus the event
+ * loop's delay in firing the delivery (a timer's lateness, or one turn on a link without delay).
+ * The entries of a turn are those the log gained since the previous turn (a catch-up after a
+ * reconnect is charged as frames without entries).
+ */
+export class PrimaryLinkCosts {
+  private lastTurnMs = Number.NaN;
+
+  constructor(
+    private readonly costs: NodeCosts,
+    private readonly durability: Durability,
+    private readonly cpu: NodeCpu,
+    /** Entries appended since the previous call. */
+    private readonly newEntries: () => number,
+  ) {}
+
+  departureMs(sendMs: number): number {
+    const primary = this.costs.primary;
+    let costUs = primary.sendFrameUs;
+    if (sendMs !== this.lastTurnMs) {
+      this.lastTurnMs = sendMs;
+      const entries = this.newEntries();
+      costUs += this.costs.eventLoopTurnUs + primary.encodeFrameUs + entries * primary.encodeEntryUs;
+      // Group commit: entries appended while the thread works join the commit it will run next.
+      if (entries > 0) costUs += entries * primary.commitEntryUs[this.durability];
+      if (entries > 0 && !this.cpu.busyAt(sendMs)) costUs += primary.commitBatchUs[this.durability];
+    }
+    return this.cpu.occupy(sendMs, costUs / 1000);
+  }
+
+  /** How late the event loop delivers a frame whose link took `transitMs`. */
+  deliveryLateMs(transitMs: number): number {
+    return (transitMs > 0 ? this.costs.timerLateUs : this.costs.eventLoopTurnUs) / 1000;
+  }
+}
+
+/**
+ * A link model whose sends first wait for the sending node's thread and whose deliveries come as
+ * late as the receiving event loop makes them. Without `costs` it is the plain link model.
+ */
+export class CostedLinkModel extends LinkModel {
+  costs: PrimaryLinkCosts | undefined;
+
+  override arrivalMs(sendMs: number, bytes: number): number | undefined {
+    const costs = this.costs;
+    if (costs === undefined) return super.arrivalMs(sendMs, bytes);
+    const departMs = costs.departureMs(sendMs);
+    const arrival = super.arrivalMs(departMs, bytes);
+    return arrival === undefined ? undefined : arrival + costs.deliveryLateMs(arrival - departMs);
+  }
+}
+
+/**
+ * Incoming frames reach the node's code once its thread has done `beforeMs` of work on them
+ * (receive, decode, apply); `afterMs` more (commit, ack) keeps the thread busy after that. In
+ * order, one at a time; a close comes after the frames before it. At zero cost a frame is handed
+ * over at once, exactly as without this wrapper.
+ */
+export class CpuConnection implements Connection {
+  private readonly queue: { frame: Uint8Array; atMs: number }[] = [];
+  private timer: TimerHandle | undefined;
+  private handlers: ConnectionHandlers | undefined;
+  private pendingClose: { code: number; reason: string } | undefined;
+
+  constructor(
+    private readonly inner: Connection,
+    private readonly clock: Clock,
+    private readonly cpu: NodeCpu,
+    /** The work on `frame`; `busy`: the thread is still on earlier frames (their commit takes this one's entries too). */
+    private readonly workMs: (frame: Uint8Array, busy: boolean) => { beforeMs: number; afterMs: number },
+  ) {}
+
+  get closed(): boolean {
+    return this.inner.closed;
+  }
+
+  send(frame: Uint8Array): void {
+    this.inner.send(frame);
+  }
+
+  close(code: number, reason: string): void {
+    this.queue.length = 0;
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.inner.close(code, reason);
+  }
+
+  bytesBuffered(): number {
+    return this.inner.bytesBuffered();
+  }
+
+  setHandlers(handlers: ConnectionHandlers): void {
+    this.handlers = handlers;
+    this.inner.setHandlers({
+      message: (frame) => this.arrived(frame),
+      close: (code, reason) => {
+        if (this.queue.length === 0) handlers.close(code, reason);
+        else this.pendingClose = { code, reason };
+      },
+      drain: () => handlers.drain(),
+    });
+  }
+
+  private arrived(frame: Uint8Array): void {
+    const nowMs = this.clock.nowMs();
+    const { beforeMs, afterMs } = this.workMs(frame, this.cpu.busyAt(nowMs));
+    const atMs = this.cpu.occupy(nowMs, beforeMs);
+    this.cpu.occupy(atMs, afterMs);
+    if (this.queue.length === 0 && atMs <= nowMs) {
+      this.handlers?.message(frame);
+      return;
+    }
+    this.queue.push({ frame, atMs });
+    this.schedule();
+  }
+
+  private schedule(): void {
+    const next = this.queue[0];
+    if (next === undefined || this.timer !== undefined) return;
+    this.timer = this.clock.setTimer(Math.max(0, next.atMs - this.clock.nowMs()), () => {
+      this.timer = undefined;
+      this.flush();
+    });
+  }
+
+  /** The timer was set for the head: it is due even when `now` fell an ulp short of its time. */
+  private flush(): void {
+    const nowMs = this.clock.nowMs();
+    let head = true;
+    while (this.queue.length > 0 && (head || (this.queue[0] as { atMs: number }).atMs <= nowMs)) {
+      head = false;
+      const { frame } = this.queue.shift() as { frame: Uint8Array };
+      this.handlers?.message(frame);
+    }
+    if (this.queue.length > 0) this.schedule();
+    else if (this.pendingClose !== undefined) {
+      const { code, reason } = this.pendingClose;
+      this.pendingClose = undefined;
+      this.handlers?.close(code, reason);
+    }
+  }
+}
+
+/** Every connection the listener accepts goes through `wrap`. */
+export function wrapListener(listener: Listener, wrap: (connection: Connection) => Connection): Listener {
+  return {
+    onConnection: (accept) => listener.onConnection((connection) => accept(wrap(connection))),
+    close: () => listener.close(),
+  };
+}
+
+/** The replica's work on one incoming frame of `entries` entries: before its code has it, and after. */
+export function replicaFrameWorkMs(
+  costs: NodeCosts,
+  durability: Durability,
+  entries: number,
+  /** The thread is still on earlier frames: their group commit takes these entries too. */
+  joinsCommit = false,
+): { beforeMs: number; afterMs: number } {
+  const replica = costs.replica;
+  let beforeUs = replica.receiveFrameUs + replica.decodeFrameUs;
+  let afterUs = replica.ackUs;
+  if (entries > 0) {
+    beforeUs += entries * (replica.decodeEntryUs + replica.applyEntryUs) + costs.eventLoopTurnUs;
+    afterUs += (joinsCommit ? 0 : replica.commitBatchUs[durability]) + entries * replica.commitEntryUs[durability];
+  }
+  return { beforeMs: beforeUs / 1000, afterMs: afterUs / 1000 };
+}
+
+/**
+ * The modelled in-node time a lone entry spends between its commit and its apply at the replica
+ * `sendsBefore` sends after the first (no queueing): what every modelled cost adds to an idle
+ * link's delay. `transitMs` > 0: the link has a delay (a timer delivers it).
+ */
+export function loneEntryCostMs(
+  costs: NodeCosts,
+  durability: Durability,
+  sendsBefore: number,
+  delayed: boolean,
+): number {
+  const primary = costs.primary;
+  const primaryUs =
+    costs.eventLoopTurnUs +
+    primary.commitBatchUs[durability] +
+    primary.commitEntryUs[durability] +
+    primary.encodeFrameUs +
+    primary.encodeEntryUs +
+    (sendsBefore + 1) * primary.sendFrameUs;
+  const lateUs = delayed ? costs.timerLateUs : costs.eventLoopTurnUs;
+  const replicaMs = replicaFrameWorkMs(costs, durability, 1).beforeMs;
+  return (primaryUs + lateUs) / 1000 + replicaMs;
+}
+
+/**
+ * The figures built in: `meridian calibrate` on the machine Meridian was developed on (AMD EPYC,
+ * 2 cpus, Linux, Node 20.20, shared: load average 5.8 during the run; docs/experiments.md). Point
+ * `simulation.costs` at your own machine's file.
+ */
+export const BUILTIN_NODE_COSTS: NodeCosts = {
+  eventLoopTurnUs: 4.5,
+  timerLateUs: 93.9,
+  primary: {
+    commitBatchUs: { none: 7.1, everysec: 16.5, always: 3984 },
+    commitEntryUs: { none: 2.1, everysec: 3.5, always: 0.6 },
+    encodeFrameUs: 0,
+    encodeEntryUs: 2.2,
+    sendFrameUs: 36.9,
+    receiveAckUs: 37.1,
+  },
+  replica: {
+    receiveFrameUs: 56.5,
+    decodeFrameUs: 2.6,
+    decodeEntryUs: 0.2,
+    applyEntryUs: 0.1,
+    commitBatchUs: { none: 7.1, everysec: 16.5, always: 3984 },
+    commitEntryUs: { none: 2.1, everysec: 3.5, always: 0.6 },
+    ackUs: 38.2,
+  },
+  client: { requestUs: 470, answerUs: 458.9 },
+};
+
+/** `jitter` shifted by `shiftMs`: every draw and the whole CDF later by that much. */
+export function shiftedDistribution(jitter: Distribution, shiftMs: number): Distribution {
+  if (shiftMs === 0) return jitter;
+  return {
+    kind: jitter.kind,
+    sample: (random) => jitter.sample(random) + shiftMs,
+    cdf: (x) => jitter.cdf(x - shiftMs),
+    meanMs: jitter.meanMs + shiftMs,
+  };
+}

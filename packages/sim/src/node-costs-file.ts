@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { ConfigError, type TopologyConfig } from '@meridian/topology';
+import { BUILTIN_NODE_COSTS, type NodeCosts, ZERO_NODE_COSTS } from './model/node-costs.js';
+
+/** The `format` of a calibration file this Meridian reads. */
+export const CALIBRATION_FORMAT = 1;
+
+/** What `meridian calibrate` writes: the costs, and where and when they were measured. */
+export interface CalibrationFile {
+  format: typeof CALIBRATION_FORMAT;
+  measuredAt: string;
+  machine: Record<string, unknown>;
+  costs: NodeCosts;
+  /** How each figure was measured (samples, spread), for the reader. */
+  details?: Record<string, unknown>;
+}
+
+const COST_US_MAX = 1_000_000;
+/** A timer may fire early (Node counts from the loop's cached time), by up to about a millisecond. */
+const EARLY_FIELDS: Record<string, number> = { 'costs.timerLateUs': -1_000 };
+
+/**
+ * The costs regions.yaml's `simulation.costs` names: built in, none, or read from a calibration
+ * file (relative to regions.yaml). A file that cannot be read or holds a wrong figure is a
+ * ConfigError naming `simulation.costs` and the figure.
+ */
+export function loadNodeCosts(config: TopologyConfig): NodeCosts {
+  const costs = config.simulation.costs;
+  if (costs.kind === 'none') return ZERO_NODE_COSTS;
+  if (costs.kind === 'builtin') return BUILTIN_NODE_COSTS;
+  const path = isAbsolute(costs.path) ? costs.path : resolve(dirname(costs.relativeTo), costs.path);
+  const fail = (problem: string): never => {
+    throw new ConfigError('simulation.costs', undefined, `${costs.path}: ${problem}`, costs.relativeTo);
+  };
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    fail(`cannot be read (${(error as { code?: string }).code ?? String(error)})`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    fail(`is not JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  const problem = calibrationProblem(value);
+  if (problem !== undefined) fail(problem);
+  return (value as CalibrationFile).costs;
+}
+
+/** What is wrong with a calibration file (naming the field), or undefined. */
+export function calibrationProblem(value: unknown): string | undefined {
+  if (!isPlain(value)) return 'must be a JSON object written by `meridian calibrate`';
+  if (value['format'] !== CALIBRATION_FORMAT)
+    return `format: must be ${CALIBRATION_FORMAT}, got ${JSON.stringify(value['format'])}`;
+  return shapeProblem(value['costs'], ZERO_NODE_COSTS, 'costs');
+}
+
+/** Checks `value` has exactly the template's fields, each a number of µs in range. */
+function shapeProblem(value: unknown, template: object, path: string): string | undefined {
+  if (!isPlain(value)) return `${path}: must be an object`;
+  const known = Object.keys(template);
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) return `${path}.${key}: unknown field (expected one of: ${known.join(', ')})`;
+  }
+  for (const [key, shape] of Object.entries(template)) {
+    const field = `${path}.${key}`;
+    const figure = value[key];
+    if (typeof shape === 'object' && shape !== null) {
+      const problem = shapeProblem(figure, shape as object, field);
+      if (problem !== undefined) return problem;
+    } else {
+      const min = EARLY_FIELDS[field] ?? 0;
+      if (typeof figure !== 'number' || !(figure >= min) || !(figure <= COST_US_MAX))
+        return `${field}: must be a number of µs between ${min} and ${COST_US_MAX}, got ${JSON.stringify(figure)}`;
+    }
+  }
+  return undefined;
+}
+
+function isPlain(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,152 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  BUILTIN_NODE_COSTS,
+  CALIBRATION_FORMAT,
+  loadNodeCosts,
+  loneEntryCostMs,
+  type NodeCosts,
+  runStalenessExperiment,
+  ZERO_NODE_COSTS,
+} from '@meridian/sim';
+import { parseTopology } from '@meridian/topology';
+import { quickOptions, topology } from './helpers.js';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+/** Round figures, so the expected lags are plain sums. */
+const COSTS: NodeCosts = {
+  eventLoopTurnUs: 10,
+  timerLateUs: 200,
+  primary: {
+    commitBatchUs: { none: 30, everysec: 40, always: 4000 },
+    commitEntryUs: { none: 5, everysec: 5, always: 5 },
+    encodeFrameUs: 20,
+    encodeEntryUs: 5,
+    sendFrameUs: 50,
+    receiveAckUs: 20,
+  },
+  replica: {
+    receiveFrameUs: 100,
+    decodeFrameUs: 20,
+    decodeEntryUs: 5,
+    applyEntryUs: 40,
+    commitBatchUs: { none: 30, everysec: 40, always: 4000 },
+    commitEntryUs: { none: 5, everysec: 5, always: 5 },
+    ackUs: 30,
+  },
+  client: { requestUs: 300, answerUs: 300 },
+};
+
+async function configWith(simulation: string, file?: string): Promise<ReturnType<typeof parseTopology>> {
+  const dir = await mkdtemp(join(tmpdir(), 'meridian-costs-'));
+  dirs.push(dir);
+  if (file !== undefined) await writeFile(join(dir, 'calibration.json'), file);
+  const path = join(dir, 'regions.yaml');
+  const text = `version: 1
+primary: us-east-1
+regions:
+  - { name: us-east-1, location: { lat: 38.9, lon: -77.4 }, host: 127.0.0.1, port: 17801 }
+  - { name: eu-west-1, location: { lat: 53.3, lon: -6.3 }, host: 127.0.0.1, port: 17802 }
+router: { port: 17800 }
+network: { delay: 120 }
+${simulation}
+`;
+  await writeFile(path, text);
+  return parseTopology(text, path);
+}
+
+const calibrationText = (costs: unknown): string =>
+  JSON.stringify({ format: CALIBRATION_FORMAT, measuredAt: '2026-01-01T00:00:00Z', machine: {}, costs });
+
+describe('simulation.costs in regions.yaml', () => {
+  it('is builtin when absent, none or a calibration file relative to regions.yaml', async () => {
+    expect(loadNodeCosts(await configWith(''))).toBe(BUILTIN_NODE_COSTS);
+    expect(loadNodeCosts(await configWith('simulation: { costs: none }'))).toBe(ZERO_NODE_COSTS);
+    const config = await configWith('simulation: { costs: ./calibration.json }', calibrationText(COSTS));
+    expect(loadNodeCosts(config)).toEqual(COSTS);
+  });
+
+  it('names the field when the value, the file or one of its figures is wrong', async () => {
+    await expect(configWith('simulation: { costs: 3 }')).rejects.toThrow(
+      /simulation\.costs: must be builtin, none or the path/,
+    );
+    await expect(configWith('simulation: { cost: none }')).rejects.toThrow(/simulation\.cost: unknown field/);
+    const missing = await configWith('simulation: { costs: ./nowhere.json }');
+    expect(() => loadNodeCosts(missing)).toThrow(/simulation\.costs: \.\/nowhere\.json: cannot be read \(ENOENT\)/);
+    const notJson = await configWith('simulation: { costs: ./calibration.json }', '{ nope');
+    expect(() => loadNodeCosts(notJson)).toThrow(/simulation\.costs: \.\/calibration\.json: is not JSON/);
+    const negative = { ...COSTS, replica: { ...COSTS.replica, applyEntryUs: -1 } };
+    const wrong = await configWith('simulation: { costs: ./calibration.json }', calibrationText(negative));
+    expect(() => loadNodeCosts(wrong)).toThrow(
+      /simulation\.costs: \.\/calibration\.json: costs\.replica\.applyEntryUs: must be a number of µs between 0 and/,
+    );
+    const partial = { ...COSTS, client: { requestUs: 1 } };
+    const short = await configWith('simulation: { costs: ./calibration.json }', calibrationText(partial));
+    expect(() => loadNodeCosts(short)).toThrow(/costs\.client\.answerUs: must be a number/);
+    expect(() => loadNodeCosts(short)).toThrow(expect.objectContaining({ code: 'MERIDIAN_CONFIG_INVALID' }));
+  });
+});
+
+describe('node costs in virtual time', () => {
+  it('a lone write becomes visible after the delay plus every modelled cost on its path, as predicted', async () => {
+    const config = { ...topology(2, '  delay: 120'), durability: 'none' as const };
+    const options = quickOptions(config, (o) => {
+      o.nodeCosts = COSTS;
+      o.workload.writesPerSecond = 5;
+      o.workload.readsPerSecond = 10;
+      o.workload.publishesPerSecond = 0;
+      o.workload.consistencyMix = { eventual: 1 };
+    });
+    const costMs = loneEntryCostMs(COSTS, config.durability, 0, true);
+    // turn 10 + commit 30 + 5 + encode 20 + 5 + send 50 + timer 200 | receive 100 + decode 20 + 5 + apply 40 + turn 10
+    expect(costMs).toBeCloseTo(0.495, 9);
+    options.tVisibilityGridMs = [120, 120 + costMs - 0.001, 120 + costMs + 0.001];
+    const { summary } = await runStalenessExperiment(options);
+    const region = summary.regions['eu-west-1']!;
+    expect(region.appliedWrites).toBeGreaterThan(20);
+    expect(region.lagMs.p50).toBeCloseTo(120 + costMs, 6);
+    expect(region.tVisibility.map((point) => point.measured)).toEqual([0, 0, 1]);
+    expect(region.tVisibility.map((point) => point.predicted)).toEqual([0, 0, 1]);
+    expect(region.tVisibility.map((point) => point.predictedIdleLink)).toEqual([0, 0, 1]);
+    expect(region.baseDelayMs).toBe(120);
+  });
+
+  it('a node is busy while it works: writes faster than a replica applies them queue behind each other', async () => {
+    const config = { ...topology(2, '  delay: 50'), durability: 'none' as const };
+    // 2 ms of apply per entry at ~1,000 writes/s: the replica needs twice the time it has.
+    const slow = { ...COSTS, replica: { ...COSTS.replica, applyEntryUs: 2_000 } };
+    const run = (costs: NodeCosts, writesPerSecond: number) =>
+      runStalenessExperiment(
+        quickOptions(config, (o) => {
+          o.nodeCosts = costs;
+          o.durationMs = 2_000;
+          o.workload.writesPerSecond = writesPerSecond;
+          o.workload.readsPerSecond = 0;
+          o.workload.publishesPerSecond = 0;
+        }),
+      );
+    const fast = (await run(slow, 100)).summary.regions['eu-west-1']!;
+    const busy = (await run(slow, 1_000)).summary.regions['eu-west-1']!;
+    // At 100 writes/s the replica keeps up (lag ≈ 50 ms + its costs); at 1,000 the queue grows for the whole run.
+    expect(fast.lagMs.p99).toBeLessThan(60);
+    expect(busy.lagMs.max).toBeGreaterThan(500);
+    expect(busy.unappliedWrites).toBe(0);
+  });
+
+  it('at zero cost the simulator runs exactly as the pure network model (same summary)', async () => {
+    const config = topology(3, '  delay: geo\n  jitter: { distribution: exponential, meanMs: 3 }');
+    const none = await configWith('simulation: { costs: ./calibration.json }', calibrationText(ZERO_NODE_COSTS));
+    const fromFile = loadNodeCosts(none);
+    expect(fromFile).not.toBe(ZERO_NODE_COSTS);
+    const summaryWith = async (costs: NodeCosts) =>
+      JSON.stringify((await runStalenessExperiment(quickOptions(config, (o) => (o.nodeCosts = costs)))).summary);
+    expect(await summaryWith(fromFile)).toBe(await summaryWith(ZERO_NODE_COSTS));
+    expect(await summaryWith(COSTS)).not.toBe(await summaryWith(ZERO_NODE_COSTS));
+  });
+});
