@@ -4,6 +4,7 @@ import type { TopologyConfig } from '@meridian/topology';
 import type { FaultSpec } from './faults.js';
 import type { LiveTopology } from './live.js';
 import { BUILTIN_NODE_COSTS, type NodeCosts, ZERO_NODE_COSTS } from './model/node-costs.js';
+import type { PrimaryLogRetention } from './model/nodes.js';
 
 export type KeyPopularity = { kind: 'uniform' } | { kind: 'zipf'; exponent: number };
 
@@ -96,6 +97,11 @@ export interface ExperimentOptions {
   betweenSteps?: () => Promise<void>;
   /** The config and faults paths and flags that reproduce this run (for the replay command). */
   replay?: { configPath?: string; faultsPath?: string };
+  /**
+   * The primary's snapshot cadence and log retention; a real node's defaults (PRIMARY_LOG_RETENTION)
+   * unless a test wants a long run's effects in a short one.
+   */
+  primaryLogRetention?: PrimaryLogRetention;
   /** Tests only: wraps each replica's applier (e.g. to inject a corrupt one). */
   wrapApplier?: (region: string, applier: ReplicaApplier) => ReplicaApplier;
   /** The replicas' read decision: the core's `decideRead` (the node's) unless a test swaps it. */

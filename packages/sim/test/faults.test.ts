@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ReplicaApplier } from '@meridian/replication';
 import {
   parseFaultSchedule,
+  PRIMARY_LOG_RETENTION,
   REPLICA_ENTRIES_BEFORE_SNAPSHOT,
   runStalenessExperiment,
   SimulationInvariantError,
@@ -143,6 +144,50 @@ describe('replica disks in long runs', () => {
     const { summary } = await runStalenessExperiment(options);
     expect(summary.totals.committedOffsets).toBeGreaterThan(25_000);
     // Every replica caught up and its keyspace digest equals the primary's (the run fails otherwise).
+    expect(summary.invariants.convergedReplicas.sort()).toEqual(['ap-southeast-1', 'eu-west-1']);
+    expect(summary.invariants.digestChecks).toBeGreaterThan(0);
+  });
+
+  it('the primary snapshots and keeps a bounded log: a replica further behind gets a full resync, a restart recovers from the snapshot', async () => {
+    const config = topology(3, '  delay: 20\n  jitter: { distribution: exponential, meanMs: 2 }');
+    const snapshotsLoaded = new Map<string, number>();
+    const options = quickOptions(config, (o) => {
+      o.seed = 5;
+      o.durationMs = 14_000;
+      o.workload.writesPerSecond = 800;
+      o.workload.readsPerSecond = 200;
+      o.workload.publishesPerSecond = 0;
+      o.workload.keyCount = 5_000;
+      o.workload.keyPopularity = { kind: 'uniform' };
+      // A real node's figures scaled down 10 and 33 times, so a short run goes past them.
+      o.primaryLogRetention = { entriesBeforeSnapshot: 1_000, entriesRetained: 3_000 };
+      // eu-west-1 falls ~4,000 entries behind (more than the log keeps); the primary then crashes
+      // with its log truncated, so its restart must load its snapshot and replay only what follows.
+      o.faults = parseFaultSchedule(
+        `
+- { kind: partition, atMs: 1000, durationMs: 8000, regions: [us-east-1, eu-west-1] }
+- { kind: primary-crash, atMs: 12000, durationMs: 500 }
+`,
+        config.regions.map((r) => r.name),
+      );
+      o.wrapApplier = (region, inner): ReplicaApplier => ({
+        appliedOffset: () => inner.appliedOffset(),
+        replicationId: () => inner.replicationId(),
+        apply: (entry) => inner.apply(entry),
+        loadSnapshot: (entries, offset, id) => {
+          // Every replica's first sync is a snapshot at offset 0 (the empty keyspace); count the later ones.
+          if (offset > 0) snapshotsLoaded.set(region, (snapshotsLoaded.get(region) ?? 0) + 1);
+          inner.loadSnapshot(entries, offset, id);
+        },
+      });
+    });
+    expect(PRIMARY_LOG_RETENTION).toEqual({ entriesBeforeSnapshot: 10_000, entriesRetained: 100_000 });
+    const { summary } = await runStalenessExperiment(options);
+    expect(summary.totals.committedOffsets).toBeGreaterThan(8_000);
+    // Only the replica the log no longer reached was sent the primary's snapshot.
+    expect(snapshotsLoaded.get('eu-west-1')).toBeGreaterThanOrEqual(1);
+    expect(snapshotsLoaded.get('ap-southeast-1')).toBeUndefined();
+    // Both replicas caught up and their keyspace digests equal the restarted primary's (the run fails otherwise).
     expect(summary.invariants.convergedReplicas.sort()).toEqual(['ap-southeast-1', 'eu-west-1']);
     expect(summary.invariants.digestChecks).toBeGreaterThan(0);
   });

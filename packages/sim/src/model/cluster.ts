@@ -5,7 +5,13 @@ import type { TopologyConfig } from '@meridian/topology';
 import type { FaultSpec } from '../faults.js';
 import type { InvariantChecker } from './invariants.js';
 import { SimLinks } from './links.js';
-import { SharedFrameDecoder, SimPrimaryNode, SimReplicaNode } from './nodes.js';
+import {
+  PRIMARY_LOG_RETENTION,
+  type PrimaryLogRetention,
+  SharedFrameDecoder,
+  SimPrimaryNode,
+  SimReplicaNode,
+} from './nodes.js';
 import { loneEntryCostMs, type NodeCosts, shiftedDistribution } from './node-costs.js';
 import type { Recorder } from './recorder.js';
 import type { SimScheduler } from './scheduler.js';
@@ -23,6 +29,8 @@ export interface ClusterOptions {
   wrapApplier: ((region: string, applier: ReplicaApplier) => ReplicaApplier) | undefined;
   /** What each node's code costs, in virtual time (ZERO_NODE_COSTS: none). */
   costs: NodeCosts;
+  /** The primary's snapshots and log retention (default PRIMARY_LOG_RETENTION, a real node's). */
+  logRetention: PrimaryLogRetention | undefined;
 }
 
 /** The simulated regions: one primary, one replica per other region, the links between them. */
@@ -69,6 +77,7 @@ export class SimCluster {
       config,
       publish: (region: string, _channel: string, message: string) => this.deliver(region, message),
       costs: options.costs,
+      logRetention: options.logRetention ?? PRIMARY_LOG_RETENTION,
     };
     this.primary = new SimPrimaryNode(config.primary, deps);
     const hooks = {

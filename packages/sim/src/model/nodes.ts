@@ -39,6 +39,8 @@ interface NodeDeps {
   publish: (region: string, channel: string, message: string) => number;
   /** What each node's code costs (ZERO_NODE_COSTS: nothing, the pure network model). */
   costs: NodeCosts;
+  /** The primary's snapshot cadence and log retention (PRIMARY_LOG_RETENTION: a real node's defaults). */
+  logRetention: PrimaryLogRetention;
 }
 
 /** Live deliveries only: set after a restart's replay, which must not publish old messages again. */
@@ -65,9 +67,22 @@ export class SharedFrameDecoder {
   }
 }
 
-/** The primary region's node: engine, durable write log (kept across crashes), replication primary. */
+/**
+ * A real node's defaults (`meridian node`): a snapshot after this many new entries, and this many
+ * entries kept behind the newest one. A replica further behind than the log reaches gets a full
+ * resync, as it would from a real primary; a run's memory is bounded by these, not by its length.
+ */
+export interface PrimaryLogRetention {
+  entriesBeforeSnapshot: number;
+  entriesRetained: number;
+}
+export const PRIMARY_LOG_RETENTION: PrimaryLogRetention = { entriesBeforeSnapshot: 10_000, entriesRetained: 100_000 };
+
+/** The primary region's node: engine, durable write log and snapshot (kept across crashes), replication primary. */
 export class SimPrimaryNode {
   readonly log = new MemoryWriteLog();
+  /** The newest snapshot on disk: a restart loads it, then replays the log after it. */
+  private snapshot: { entries: readonly SnapshotEntry[]; offset: number } = { entries: [], offset: 0 };
   engine: Engine;
   up = false;
   private replication: ReplicationPrimary | undefined;
@@ -86,7 +101,8 @@ export class SimPrimaryNode {
     const { scheduler, network, links, config } = this.deps;
     if (this.incarnation > 0) {
       this.engine = this.newEngine();
-      replayLog(this.engine, this.log);
+      for (const entry of this.snapshot.entries) loadSnapshotEntry(this.engine.db, entry);
+      replayLog(this.engine, this.log, this.snapshot.offset);
     }
     attachPublish(this.engine, this.name, this.deps);
     this.incarnation++;
@@ -97,7 +113,10 @@ export class SimPrimaryNode {
       log: this.log,
       clock,
       replicationId: REPLICATION_ID,
-      onAppend: () => this.replication?.onAppend(),
+      onAppend: () => {
+        this.replication?.onAppend();
+        this.retain();
+      },
     });
     // The node's own costs (node-costs.ts): its sends wait for its thread, received acks too.
     const charges = primaryCharges(this.deps.costs, config.durability, clock, () => this.log.lastOffset());
@@ -120,7 +139,20 @@ export class SimPrimaryNode {
     this.up = true;
   }
 
-  /** Stops at once: replicas are cut off, the engine's memory is gone, the log stays. */
+  /**
+   * Snapshots and truncates as a real node does: the engine holds exactly the log's entries after
+   * each append, so a snapshot taken here is at `lastOffset()`.
+   */
+  private retain(): void {
+    const last = this.log.lastOffset();
+    const { entriesBeforeSnapshot, entriesRetained } = this.deps.logRetention;
+    if (last - this.snapshot.offset < entriesBeforeSnapshot) return;
+    this.snapshot = { entries: [...dumpKeyspace(this.engine.db)], offset: last };
+    const keepFrom = Math.min(this.snapshot.offset + 1, last - entriesRetained + 1);
+    if (keepFrom > this.log.firstOffset()) this.log.truncateBefore(keepFrom);
+  }
+
+  /** Stops at once: replicas are cut off, the engine's memory is gone, the log and snapshot stay. */
   crash(): void {
     this.up = false;
     void this.replication?.close();

@@ -50,6 +50,7 @@ export async function simulate(options: ExperimentOptions, replayCommand: string
       clientLocalDelayMs: options.clientLocalDelayMs,
       wrapApplier: options.wrapApplier,
       costs: nodeCostsOf(options),
+      logRetention: options.primaryLogRetention,
     },
     scheduler,
     random,
