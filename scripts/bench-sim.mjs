@@ -3,7 +3,7 @@
 // as fast as reality). A short run first warms the JIT up, as a long experiment would be by then;
 // the cold figure is logged too. Standalone: `npm run build && node scripts/bench-sim.mjs [seconds]`.
 import { pathToFileURL } from 'node:url';
-import { benchSimulator } from '../packages/sim/dist/index.js';
+import { benchSimulator, benchSimulatorMemory, topologyWithRegions } from '../packages/sim/dist/index.js';
 
 /** The three workloads issue 14 sets targets for (five regions each). */
 const WORKLOADS = [
@@ -48,6 +48,56 @@ export async function bench({ seconds = 10, addRow, log = () => undefined }) {
       workload.target,
     );
   }
+  await benchScaling({ seconds, addRow, log });
+  await benchMemory({ addRow, log });
+}
+
+/**
+ * Wall-clock µs per simulated write at 5, 10 and 20 regions, same workload (1,000 writes/s, 1,000
+ * reads/s): each region adds a replica that applies every write, so linear growth is a ratio of
+ * at most 20 ÷ 5 = 4 between the last and the first.
+ */
+async function benchScaling({ seconds = 10, addRow, log = () => undefined }) {
+  const costs = [];
+  for (const regions of [5, 10, 20]) {
+    const result = await benchSimulator({
+      config: topologyWithRegions(regions),
+      durationMs: Math.max(2, seconds) * 1000,
+      writesPerSecond: 1_000,
+      readsPerSecond: 1_000,
+    });
+    const perWriteUs = (result.wallSeconds * 1e6) / (result.simulatedSeconds * 1_000);
+    costs.push(perWriteUs);
+    log(`simulator, ${regions} regions, 1,000 writes/s + 1,000 reads/s: ${perWriteUs.toFixed(1)} µs per write`);
+  }
+  addRow(
+    'simulator: cost per write, 20 regions ÷ 5 regions',
+    costs[2] / costs[0],
+    'x',
+    4,
+    'linear (20 ÷ 5)',
+    '≤ 4 (at most linear)',
+  );
+}
+
+/** Heap kept per write past the primary log's retention (needs --expose-gc). */
+async function benchMemory({ addRow, log = () => undefined }) {
+  const result = await benchSimulatorMemory();
+  if (result === undefined) {
+    log('simulator memory: skipped (run node with --expose-gc, as npm run bench does)');
+    return;
+  }
+  log(
+    `simulator memory: ${result.writes.join(' and ')} writes, ${result.bytesPerWrite.toFixed(0)} B kept per write between them`,
+  );
+  addRow(
+    'simulator: heap kept per write past the log retention (2,000 w/s)',
+    result.bytesPerWrite,
+    'B',
+    undefined,
+    undefined,
+    '≈ 0 (bounded by retention)',
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -18,11 +18,76 @@ export interface BenchResult {
  * Measures the simulator's speed: five regions (the default topology), 1,000 writes/s and
  * 10,000 reads/s unless told otherwise, `durationMs` of simulated workload (plus warm-up and drain).
  */
+/** The default topology's text (regions.yaml at the repository's root). */
+function defaultTopologyText(): string {
+  return readFileSync(new URL('../../../regions.yaml', import.meta.url), 'utf8');
+}
+
+/**
+ * The default topology with regions added up to `count`: synthetic ones spread over the globe (a
+ * golden-angle spiral), each with a port of its own, so costs can be compared across region counts.
+ */
+export function topologyWithRegions(count: number): TopologyConfig {
+  const text = defaultTopologyText();
+  const base = parseTopology(text);
+  const extra: string[] = [];
+  for (let i = base.regions.length; i < count; i++) {
+    const lat = Math.round((Math.asin(1 - (2 * (i + 0.5)) / count) * 180 * 10) / Math.PI) / 10;
+    const lon = Math.round(((((i * 137.508) % 360) + 360) % 360) - 180);
+    extra.push(
+      `  - { name: synthetic-${i + 1}, location: { lat: ${lat}, lon: ${lon} }, host: 127.0.0.1, port: ${7801 + i} }`,
+    );
+  }
+  if (extra.length === 0) return base;
+  return parseTopology(text.replace(/\nrouter:/, `\n${extra.join('\n')}\n\nrouter:`));
+}
+
+export interface BenchMemoryResult {
+  /** Heap kept per committed write between a shorter and a longer run, both past the log's retention. */
+  bytesPerWrite: number;
+  writes: [number, number];
+}
+
+/**
+ * What a run keeps per write once the primary's log has reached its retention: the heap (after a
+ * full GC, with the outcome still referenced) of two runs of different lengths, divided by the
+ * writes between them. Needs `--expose-gc`; undefined without it.
+ */
+export async function benchSimulatorMemory(
+  options: { writesPerSecond?: number; readsPerSecond?: number; durationsMs?: [number, number] } = {},
+): Promise<BenchMemoryResult | undefined> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return undefined;
+  const config = parseTopology(defaultTopologyText());
+  /** Heap the outcome of one run keeps, and its writes; the outcome is gone when this returns. */
+  const retainedBy = async (durationMs: number): Promise<{ bytes: number; writes: number }> => {
+    const experiment = defaultExperimentOptions(config);
+    experiment.durationMs = durationMs;
+    experiment.workload.writesPerSecond = options.writesPerSecond ?? 2_000;
+    experiment.workload.readsPerSecond = options.readsPerSecond ?? 2_000;
+    // The previous run's outcome is only collectable once the microtasks that resolved it are gone.
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const outcome = await simulate(experiment, 'bench');
+    gc();
+    return { bytes: process.memoryUsage().heapUsed - before, writes: outcome.recorder.lastOffset };
+  };
+  const [shortMs, longMs] = options.durationsMs ?? [60_000, 120_000];
+  // A first short run takes what is made once (compiled code, caches) out of the measured ones.
+  await retainedBy(2_000);
+  const short = await retainedBy(shortMs);
+  const long = await retainedBy(longMs);
+  return {
+    bytesPerWrite: (long.bytes - short.bytes) / (long.writes - short.writes),
+    writes: [short.writes, long.writes],
+  };
+}
+
 export async function benchSimulator(
   options: { config?: TopologyConfig; durationMs?: number; writesPerSecond?: number; readsPerSecond?: number } = {},
 ): Promise<BenchResult> {
-  const config =
-    options.config ?? parseTopology(readFileSync(new URL('../../../regions.yaml', import.meta.url), 'utf8'));
+  const config = options.config ?? parseTopology(defaultTopologyText());
   const experiment = defaultExperimentOptions(config);
   const writesPerSecond = options.writesPerSecond ?? 1_000;
   const readsPerSecond = options.readsPerSecond ?? 10_000;

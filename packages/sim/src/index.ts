@@ -23,8 +23,8 @@ export { experimentOptionsFromFlags, progressLine, stalenessExperiment } from '.
 export { costExperiment } from './cost-command.js';
 export { EXPERIMENTS, registerExperimentCommand } from './experiments.js';
 export type { ExperimentCommandHooks, ExperimentPlugin } from './cli-command.js';
-export { benchSimulator } from './bench.js';
-export type { BenchResult } from './bench.js';
+export { benchSimulator, benchSimulatorMemory, topologyWithRegions } from './bench.js';
+export type { BenchMemoryResult, BenchResult } from './bench.js';
 export { orderedLinkVisibility, perLinkVisibility, percentiles, quantile } from './stats.js';
 export { HttpLiveTopology, LiveRequestError } from './live-http.js';
 export type { HttpLiveTopologyOptions } from './live-http.js';
@@ -47,7 +47,8 @@ export type { LiveLaunchRequest, LiveSession, StalenessFlags } from './cli-comma
 export type { LiveProbeOptions } from './options.js';
 export { ARTICLE_CROSSOVER, costCsv, costHtml, costLines, costOf, DEFAULT_PRICING, parsePricing } from './cost.js';
 export type { CostPoint, CostReport, Pricing } from './cost.js';
-export { REPLICA_ENTRIES_BEFORE_SNAPSHOT } from './model/nodes.js';
+export { PRIMARY_LOG_RETENTION, REPLICA_ENTRIES_BEFORE_SNAPSHOT } from './model/nodes.js';
+export type { PrimaryLogRetention } from './model/nodes.js';
 export { runFailoverSimulation, randomFaults, failoverReplayCommand, FAULT_KINDS } from './failover/run.js';
 export type { FailoverRunOptions, FailoverRunResult, FaultMeasure, PlannedFault, FaultKind } from './failover/run.js';
 export type { Operation as FailoverOperation, Violation as FailoverViolation } from './failover/checkers.js';
