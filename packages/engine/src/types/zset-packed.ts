@@ -146,6 +146,8 @@ let searchOffset = -1;
 function search(packed: PackedZSet, member: ByteString): number {
   const end = packed.length;
   const length = member.length;
+  // A native scan for the first byte answers most misses of a member unlike the set's at once.
+  if (length > 0 && packed.indexOf(member.charAt(0), 1) === -1) return -1;
   const last = member.charCodeAt(length - 1);
   for (let offset = 1, rank = 0; offset < end; rank++) {
     const start = offset + 2 + packed.charCodeAt(offset);
