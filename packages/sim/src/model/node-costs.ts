@@ -359,30 +359,31 @@ export function loneEntryCostMs(
 
 /**
  * The figures built in: `meridian calibrate` on the machine Meridian was developed on (AMD EPYC,
- * 2 cpus, Linux, Node 20.20, shared: load average 5.8 during the run; docs/experiments.md). Point
+ * 2 cpus, Linux, Node 20.20, load average 2.3 from other jobs; docs/experiments.md), except the
+ * timer lateness, the mean of three runs (+354, +94 and −139 µs: it is noisy). Point
  * `simulation.costs` at your own machine's file.
  */
 export const BUILTIN_NODE_COSTS: NodeCosts = {
-  eventLoopTurnUs: 4.5,
-  timerLateUs: 93.9,
+  eventLoopTurnUs: 4.8,
+  timerLateUs: 103,
   primary: {
-    commitBatchUs: { none: 7.1, everysec: 16.5, always: 3984 },
-    commitEntryUs: { none: 2.1, everysec: 3.5, always: 0.6 },
-    encodeFrameUs: 0,
-    encodeEntryUs: 2.2,
-    sendFrameUs: 36.9,
-    receiveAckUs: 37.1,
+    commitBatchUs: { none: 7, everysec: 16.5, always: 267.7 },
+    commitEntryUs: { none: 3.2, everysec: 3.9, always: 4.3 },
+    encodeFrameUs: 2.8,
+    encodeEntryUs: 0.75,
+    sendFrameUs: 18,
+    receiveAckUs: 18.2,
   },
   replica: {
-    receiveFrameUs: 56.5,
+    receiveFrameUs: 59.7,
     decodeFrameUs: 2.6,
-    decodeEntryUs: 0.2,
-    applyEntryUs: 0.1,
-    commitBatchUs: { none: 7.1, everysec: 16.5, always: 3984 },
-    commitEntryUs: { none: 2.1, everysec: 3.5, always: 0.6 },
-    ackUs: 38.2,
+    decodeEntryUs: 0.18,
+    applyEntryUs: 0.55,
+    commitBatchUs: { none: 7, everysec: 16.5, always: 267.7 },
+    commitEntryUs: { none: 3.2, everysec: 3.9, always: 4.3 },
+    ackUs: 19.3,
   },
-  client: { requestUs: 470, answerUs: 458.9 },
+  client: { requestUs: 307.8, answerUs: 313.9 },
 };
 
 /** `jitter` shifted by `shiftMs`: every draw and the whole CDF later by that much. */
