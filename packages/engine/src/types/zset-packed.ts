@@ -94,10 +94,14 @@ export function memberAt(packed: PackedZSet, offset: number): ByteString {
  */
 export function ownMemberAt(packed: PackedZSet, offset: number): ByteString {
   const start = memberStart(packed, offset);
-  const length = packed.charCodeAt(offset + 1);
-  if (length < 13) return packed.slice(start, start + length);
-  scratchCodes.length = length;
-  for (let i = 0; i < length; i++) scratchCodes[i] = packed.charCodeAt(start + i);
+  return ownCopy(packed, start, start + packed.charCodeAt(offset + 1));
+}
+
+/** Bytes [start, end) of `text` as a string of its own (never a SlicedString of `text`). */
+export function ownCopy(text: string, start: number, end: number): string {
+  if (end - start < 13) return text.slice(start, end);
+  scratchCodes.length = end - start;
+  for (let i = start; i < end; i++) scratchCodes[i - start] = text.charCodeAt(i);
   return String.fromCharCode.apply(null, scratchCodes);
 }
 

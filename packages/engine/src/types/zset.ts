@@ -10,6 +10,7 @@ import {
   findMember,
   memberAt,
   offsetOfRank,
+  ownCopy,
   ownMemberAt,
   packedCountScoresBelow,
   packedDelete,
@@ -327,6 +328,15 @@ export class ZSetValue {
     const dict = ZSetDict.fromPacked(body);
     this.body = dict;
     return dict.set(member, score);
+  }
+
+  /**
+   * `set` for a member read from another sorted set (the STORE commands): one kept by the
+   * dictionary form is copied first, since a long member read from a packed set is a slice that
+   * would keep that set's whole string alive.
+   */
+  setCopied(member: ByteString, score: number): boolean {
+    return this.set(typeof this.body === 'string' ? member : ownCopy(member, 0, member.length), score);
   }
 
   /** Removes `member`; true when it was there. */

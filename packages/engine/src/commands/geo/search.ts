@@ -147,7 +147,7 @@ function replyFor(found: Found, options: Options, toMeters: number): Reply {
 function store(ctx: ExecContext, key: ByteString, found: readonly Found[], options: Options, toMeters: number): number {
   const zset = new ZSetValue();
   for (const item of found)
-    zset.set(item.member, storedScore(options.storeDist ? item.distance / toMeters : item.score));
+    zset.setCopied(item.member, storedScore(options.storeDist ? item.distance / toMeters : item.score));
   return storeZSet(ctx, key, zset);
 }
 

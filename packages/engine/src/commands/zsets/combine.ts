@@ -162,7 +162,8 @@ function subtract(sources: Source[]): Map<ByteString, number> {
 function combine(operation: CombineOperation, sources: Source[], options: CombineOptions, store: boolean): ZSetValue {
   const result = new ZSetValue();
   const add = (member: ByteString, score: number): void => {
-    result.set(member, store ? storedScore(score) : score);
+    if (store) result.setCopied(member, storedScore(score));
+    else result.set(member, score);
   };
   if (operation === 'inter') intersect(sources, options.aggregate, 0, add);
   else

@@ -123,6 +123,6 @@ export function rangeCommand(ctx: ExecContext, argv: readonly ByteString[], shap
   }
   if (shape.store !== true) return entriesReply(selected, options.withScores);
   const stored = new ZSetValue();
-  for (const { member, score } of selected) stored.set(member, storedScore(score));
+  for (const { member, score } of selected) stored.setCopied(member, storedScore(score));
   return storeZSet(ctx, argv[1] as ByteString, stored);
 }
