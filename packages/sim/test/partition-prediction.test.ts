@@ -7,6 +7,7 @@ import {
   orderedLinkVisibility,
   simulate,
   summarize,
+  ZERO_NODE_COSTS,
 } from '@meridian/sim';
 import { parseTopology } from '@meridian/topology';
 import {
@@ -178,6 +179,8 @@ function quietOptions(seed: number, durationMs: number): ExperimentOptions {
   const options = defaultExperimentOptions(parseTopology(DEFAULT_YAML, 'regions.yaml'));
   options.seed = seed;
   options.durationMs = durationMs;
+  // The network model alone, as prediction.test.ts: the partition's curve leaves the nodes' costs out.
+  options.nodeCosts = ZERO_NODE_COSTS;
   options.workload.readsPerSecond = 10;
   options.digestCheckEveryMs = 60_000;
   options.lagBucketMs = 60_000;
