@@ -31,10 +31,14 @@ export interface ReplicationPath {
   entriesPerFrameMax: number;
 }
 
-/** Probability mass left out at the end of a tabulated distribution. */
-const TAIL = 1e-10;
+/**
+ * Probability mass left out at the end of a tabulated distribution: far below the 0.02 the curve is
+ * held to, and short enough that a heavy tail (Pareto jitter) does not make the tables and their
+ * convolutions quadratic in a span of seconds on a 0.25 ms grid.
+ */
+const TAIL = 1e-7;
 /** Longest table of a distribution on the grid (the rest of its mass goes in the last point). */
-const GRID_POINTS_MAX = 200_000;
+const GRID_POINTS_MAX = 40_000;
 
 /** The partitions between `primary` and `region` in a fault schedule, in simulated ms, in start order. */
 export function partitionWindows(
@@ -144,11 +148,24 @@ function massesCdf(masses: Float64Array, stepMs: number): (x: number) => number 
   };
 }
 
-/** Finer than the jitter (an eighth of the smaller mean), and a divisor of the backoff's 25 ms steps. */
+/** Where a jitter's CDF reaches 1 − TAIL, by doubling. */
+function reachMs(cdf: (x: number) => number): number {
+  let x = 1;
+  while (cdf(x) < 1 - TAIL && x < 1e7) x *= 2;
+  return x;
+}
+
+/**
+ * Finer than the jitter (an eighth of the smaller mean), and a divisor of the backoff's 25 ms steps;
+ * coarser for a heavy tail (Pareto), so its tables stay near 500 points and their convolutions
+ * stay cheap.
+ */
 function gridStepMs(path: ReplicationPath): number {
-  const means = [path.forward.jitter.meanMs, path.reverse.jitter.meanMs].filter((m) => m > 0 && Number.isFinite(m));
+  const jitters = [path.forward.jitter, path.reverse.jitter];
+  const means = jitters.map((j) => j.meanMs).filter((m) => m > 0 && Number.isFinite(m));
   const finest = means.length === 0 ? 1 : Math.min(...means) / 8;
-  return [1, 0.5, 0.25].find((step) => step <= finest) ?? 0.25;
+  const coarsest = Math.max(...jitters.map((j) => reachMs((x) => j.cdf(x)))) / 500;
+  return [5, 2.5, 1, 0.5, 0.25].find((step) => step <= Math.max(Math.min(finest, 1), coarsest)) ?? 0.25;
 }
 
 /** P(H′ + M ≤ x) for an entry that waits for a number of forward draws, and the spans of H′ + M and of M. */
@@ -250,12 +267,19 @@ interface NormalTable {
   spanMs: number;
 }
 
-function tabulate(normal: (lagMs: number) => number, stepMs: number): NormalTable {
+/** At most this many evaluations of the loaded-link curve (each one is an integral). */
+const NORMAL_POINTS_MAX = 2_000;
+
+function tabulate(normal: (lagMs: number) => number, finestStepMs: number): NormalTable {
+  // Where the curve reaches 1 − TAIL, by doubling; a heavy tail (Pareto) gets a coarser step.
+  let reachMs = 1;
+  while (normal(reachMs) < 1 - TAIL && reachMs < 1e7) reachMs *= 2;
+  const stepMs = Math.max(finestStepMs, reachMs / NORMAL_POINTS_MAX);
   const values: number[] = [];
-  for (let k = 0; k < GRID_POINTS_MAX; k++) {
+  for (let k = 0; k <= NORMAL_POINTS_MAX; k++) {
     const value = normal(k * stepMs);
     values.push(value);
-    if (value >= 1 - 1e-9) break;
+    if (value >= 1 - TAIL) break;
   }
   const table = Float64Array.from(values);
   const spanMs = (table.length - 1) * stepMs;
