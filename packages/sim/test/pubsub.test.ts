@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { csvFiles, formatTerminalTable, parseFaultSchedule, renderReport, runStalenessExperiment } from '@meridian/sim';
+import {
+  csvFiles,
+  formatTerminalTable,
+  parseFaultSchedule,
+  renderReport,
+  runStalenessExperiment,
+  ZERO_NODE_COSTS,
+} from '@meridian/sim';
 import { quickOptions, topology } from './helpers.js';
 
 describe('pub/sub delivery in the staleness experiment', () => {
@@ -12,6 +19,8 @@ describe('pub/sub delivery in the staleness experiment', () => {
     const options = quickOptions(config, (o) => {
       o.workload.publishesPerSecond = 40;
       o.clientLocalDelayMs = 1;
+      // Exact figures: the network model alone, without the nodes' own costs.
+      o.nodeCosts = ZERO_NODE_COSTS;
     });
     const { summary } = await runStalenessExperiment(options);
     expect(summary.totals.publishes).toBeGreaterThan(150);
@@ -77,7 +86,8 @@ describe('pub/sub delivery in the staleness experiment', () => {
 
   it('reports the figures in pubsub.csv, the report and the terminal table; no publishes: dashes', async () => {
     const config = topology(2, '  delay: 30');
-    const withMessages = await runStalenessExperiment(quickOptions(config));
+    // Exact figures: the network model alone, without the nodes' own costs.
+    const withMessages = await runStalenessExperiment(quickOptions(config, (o) => (o.nodeCosts = ZERO_NODE_COSTS)));
     const csv = csvFiles(withMessages.summary)['pubsub.csv'] ?? '';
     const lines = csv.trim().split('\n');
     expect(lines[0]).toBe(
