@@ -146,7 +146,11 @@ describe('a primary and its replicas', () => {
       await send(primary.url, '/_meridian/status', undefined, { authorization: `Bearer ${ADMIN}` })
     ).body as { replicas: { region: string; ackedOffset: number }[]; stalenessMs: number };
     expect(primaryStatus.stalenessMs).toBe(0);
-    await until(() => (primary.status()['replicas'] as { ackedOffset: number }[])[0]?.ackedOffset === 2);
+    // A heartbeat can still be in the socket's buffer when the ack lands: wait for it to drain too.
+    await until(() => {
+      const replica = (primary.status()['replicas'] as { ackedOffset: number; backlogBytes: number }[])[0];
+      return replica?.ackedOffset === 2 && replica.backlogBytes === 0;
+    });
     expect(primary.status()['replicas']).toEqual([
       { region: 'r1', replicaId: 'r1', state: 'live', ackedOffset: 2, lagOffsets: 0, lagMs: 0, backlogBytes: 0 },
     ]);
