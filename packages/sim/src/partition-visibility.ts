@@ -271,10 +271,8 @@ interface NormalTable {
 const NORMAL_POINTS_MAX = 2_000;
 
 function tabulate(normal: (lagMs: number) => number, finestStepMs: number): NormalTable {
-  // Where the curve reaches 1 − TAIL, by doubling; a heavy tail (Pareto) gets a coarser step.
-  let reachMs = 1;
-  while (normal(reachMs) < 1 - TAIL && reachMs < 1e7) reachMs *= 2;
-  const stepMs = Math.max(finestStepMs, reachMs / NORMAL_POINTS_MAX);
+  // A heavy tail (Pareto) gets a coarser step.
+  const stepMs = Math.max(finestStepMs, reachMs(normal) / NORMAL_POINTS_MAX);
   const values: number[] = [];
   for (let k = 0; k <= NORMAL_POINTS_MAX; k++) {
     const value = normal(k * stepMs);
