@@ -95,13 +95,101 @@ export function orderedLinkVisibility(
   messagesPerSecond: number,
   tMs: number,
   heartbeatMs = 0,
+  queue: ReplicaQueue = NO_QUEUE,
 ): number {
   const w = tMs - baseDelayMs;
   const own = jitter.cdf(w);
   if (own === 0) return own;
   const lambdaPerMs = messagesPerSecond / 1000;
-  const poisson = messagesPerSecond <= 0 ? 1 : Math.exp(-lambdaPerMs * tailIntegral(jitter, w));
+  const poisson =
+    messagesPerSecond <= 0
+      ? 1
+      : queue.headMs === 0 && queue.frameMs === 0
+        ? Math.exp(-lambdaPerMs * tailIntegral(jitter, w))
+        : queueTable(jitter, lambdaPerMs, queue).at(w - queue.headMs);
   return own * poisson * (heartbeatMs > 0 ? periodicFactor(jitter, w, heartbeatMs) : 1);
+}
+
+/**
+ * The replica's thread on frames that arrive one behind another (sim/model/node-costs.ts): a frame
+ * that finds it idle keeps it `headMs` longer than the others (its group commit, which the frames
+ * queued behind it join), and each frame takes `frameMs` of it (receive, decode, apply, ack).
+ */
+export interface ReplicaQueue {
+  headMs: number;
+  frameMs: number;
+}
+
+/** No work in the nodes: the pure network model. */
+export const NO_QUEUE: ReplicaQueue = { headMs: 0, frameMs: 0 };
+
+/**
+ * With the replica's thread in the path, the k-th message before this one (sent T_k ms earlier, T_k
+ * a sum of k exponential gaps) holds it back unless X_k ≤ w + T_k − C − k·s: when it heads a run of
+ * frames that queue, each of the k frames after it waits for the one before (s), and the first for
+ * its commit too (C). So P(W ≤ w) = F(w) · H(w − C) with H(x) = E[Π_{k≥1} F(x + T_k − k·s)], which
+ * obeys the renewal equation H(x) = ∫₀^∞ λe^{−λe} F(x + e − s) H(x + e − s) de. Solved on a grid by
+ * iterating from H = 1 (each pass a right-to-left sweep; it converges like (λs)^n). At s = C = 0 it
+ * is exp(−λ ∫ (1 − F)) again.
+ */
+interface QueueTable {
+  at(x: number): number;
+}
+
+const QUEUE_TABLES = new WeakMap<Distribution, Map<string, QueueTable>>();
+/** Points of the renewal equation's grid at most (a heavy tail gets a coarser step). */
+const QUEUE_POINTS_MAX = 50_000;
+
+function queueTable(jitter: Distribution, lambdaPerMs: number, queue: ReplicaQueue): QueueTable {
+  let byKey = QUEUE_TABLES.get(jitter);
+  if (byKey === undefined) QUEUE_TABLES.set(jitter, (byKey = new Map()));
+  const key = `${lambdaPerMs}:${queue.headMs}:${queue.frameMs}`;
+  let table = byKey.get(key);
+  if (table === undefined) byKey.set(key, (table = solveQueueTable(jitter, lambdaPerMs, queue)));
+  return table;
+}
+
+function solveQueueTable(jitter: Distribution, lambda: number, queue: ReplicaQueue): QueueTable {
+  const { headMs, frameMs } = queue;
+  // F is 0 below `low` and within 1e−12 of 1 past `high`; H is read from low − C on (below, F(w) = 0),
+  // and is 1 from high + a few frames on.
+  let low = 0;
+  while (jitter.cdf(low) > 0 && low > -1e6) low -= Math.max(1, Math.abs(low));
+  let high = Math.max(1, Number.isFinite(jitter.meanMs) ? jitter.meanMs : 1);
+  while (1 - jitter.cdf(high) > 1e-12 && high < 1e7) high *= 2;
+  const from = low - headMs - 2 * frameMs;
+  const to = high + 20 * frameMs;
+  const step = Math.max((to - from) / QUEUE_POINTS_MAX, Math.min(frameMs / 4, (to - from) / 4_000));
+  const n = Math.ceil((to - from) / step) + 1;
+  const f = new Float64Array(n);
+  for (let i = 0; i < n; i++) f[i] = jitter.cdf(from + i * step);
+  // h[i] = H(from + i·step); j[i] = J(from + i·step) = ∫_z^∞ λe^{−λ(y−z)} F(y)H(y) dy, so H(x) = J(x − s).
+  const h = new Float64Array(n).fill(1);
+  const j = new Float64Array(n);
+  const decay = Math.exp(-lambda * step);
+  const shift = frameMs / step;
+  const interpolate = (values: Float64Array, position: number): number => {
+    if (position <= 0) return values[0] as number;
+    if (position >= n - 1) return values[n - 1] as number;
+    const k = Math.floor(position);
+    return (values[k] as number) + (position - k) * ((values[k + 1] as number) - (values[k] as number));
+  };
+  for (let pass = 0; pass < 200; pass++) {
+    j[n - 1] = (f[n - 1] as number) * (h[n - 1] as number);
+    for (let i = n - 2; i >= 0; i--) {
+      const g0 = (f[i] as number) * (h[i] as number);
+      const g1 = (f[i + 1] as number) * (h[i + 1] as number);
+      j[i] = decay * (j[i + 1] as number) + (1 - decay) * 0.5 * (g0 + g1);
+    }
+    let change = 0;
+    for (let i = 0; i < n; i++) {
+      const next = interpolate(j, i - shift);
+      change = Math.max(change, Math.abs(next - (h[i] as number)));
+      h[i] = next;
+    }
+    if (change < 1e-10) break;
+  }
+  return { at: (x) => interpolate(h, (x - from) / step) };
 }
 
 /** Phases of the heartbeat period averaged over (the write lands anywhere between two heartbeats). */
@@ -217,10 +305,11 @@ export function loadedLinkVisibility(
   messagesPerSecond: number,
   tMs: number,
   heartbeatMs: number,
+  queue: ReplicaQueue = NO_QUEUE,
 ): number {
   if (settings.partitioned) return 0;
   const { jitter, baseDelayMs } = settings;
   return settings.jitterMode === 'per-message'
-    ? orderedLinkVisibility(jitter, baseDelayMs, messagesPerSecond, tMs, heartbeatMs)
+    ? orderedLinkVisibility(jitter, baseDelayMs, messagesPerSecond, tMs, heartbeatMs, queue)
     : perLinkVisibility(jitter, baseDelayMs, settings.jitterRedrawMs, messagesPerSecond, tMs, heartbeatMs);
 }

@@ -304,8 +304,10 @@ function replicaSummary(
   // The last bin also counts every longer lag (fault tails).
   const tailMs = Math.max(1, quantile(sortedApplied, 0.99) * 1.2);
   // A partition from the primary (fault schedule) mixes in its catch-up (partition-visibility.ts).
+  // Frames held back together reach the replica together and queue for its thread (node-costs.ts).
+  const queue = outcome.cluster.predictionQueue();
   const predicted = predictedVisibilityCurve(outcome, region, writeOffsets(recorder), grid, (tMs) =>
-    loadedLinkVisibility(settings, messagesPerSecond, tMs, heartbeatMs),
+    loadedLinkVisibility(settings, messagesPerSecond, tMs, heartbeatMs, queue),
   );
   return {
     role: 'replica',

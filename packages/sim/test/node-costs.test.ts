@@ -7,6 +7,7 @@ import {
   CALIBRATION_FORMAT,
   loadNodeCosts,
   loneEntryCostMs,
+  replicaQueueMs,
   type NodeCosts,
   runStalenessExperiment,
   ZERO_NODE_COSTS,
@@ -112,7 +113,14 @@ describe('node costs in virtual time', () => {
     expect(region.appliedWrites).toBeGreaterThan(20);
     expect(region.lagMs.p50).toBeCloseTo(120 + costMs, 6);
     expect(region.tVisibility.map((point) => point.measured)).toEqual([0, 0, 1]);
-    expect(region.tVisibility.map((point) => point.predicted)).toEqual([0, 0, 1]);
+    // The prediction also knows a write can find the replica still busy with the one before (one closer
+    // than its commit and frame, C + s): at 5 writes/s that is e^{−λ(C + s − 0.001)} ≈ 0.9989 of them.
+    const queue = replicaQueueMs(COSTS, config.durability);
+    const alone = Math.exp(-(5 / 1000) * (queue.headMs + queue.frameMs - 0.001));
+    expect(alone).toBeLessThan(0.9995);
+    const predicted = region.tVisibility.map((point) => point.predicted);
+    expect(predicted.slice(0, 2)).toEqual([0, 0]);
+    expect(predicted[2]).toBeCloseTo(alone, 3);
     expect(region.tVisibility.map((point) => point.predictedIdleLink)).toEqual([0, 0, 1]);
     expect(region.baseDelayMs).toBe(120);
   });

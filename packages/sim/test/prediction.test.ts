@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  BUILTIN_NODE_COSTS,
   defaultExperimentOptions,
   type ExperimentOptions,
+  nodeCostsOf,
   runStalenessExperiment,
   ZERO_NODE_COSTS,
 } from '@meridian/sim';
@@ -27,7 +29,8 @@ async function supNorm(
 ): Promise<number> {
   const options = defaultExperimentOptions(parseTopology(yaml, 'regions.yaml'));
   options.seed = seed;
-  // The network model alone: the nodes' costs (node-costs.test.ts) queue writes behind a 4 ms fsync.
+  // The network model alone unless a case says otherwise (the default experiment runs with the built-in
+  // node costs, as `meridian experiment staleness` does; queue-prediction.test.ts checks their part).
   options.nodeCosts = ZERO_NODE_COSTS;
   change(options);
   const { summary } = await runStalenessExperiment(options);
@@ -44,12 +47,23 @@ async function supNorm(
 }
 
 describe('predicted t-visibility: the link as loaded, within 0.02 of measured in every region', () => {
-  it.each([1, 2])(
-    'the default experiment (geo delay, exponential jitter, 200 writes/s + PUBLISH), seed %i',
+  // What `npx meridian experiment staleness` runs: the built-in node costs included (durability always: a
+  // replica's commit holds back the frames queued behind it; without that queue in the prediction eu-west-1
+  // was 0.025 off at seed 1).
+  it.each([1, 2, 3])(
+    'the default experiment (geo delay, exponential jitter, 200 writes/s + PUBLISH, node costs), seed %i',
     async (seed) => {
-      expect(await supNorm(DEFAULT_YAML, seed, () => undefined)).toBeLessThan(0.02);
+      const worst = await supNorm(DEFAULT_YAML, seed, (o) => {
+        o.nodeCosts = undefined;
+        expect(nodeCostsOf(o)).toEqual(BUILTIN_NODE_COSTS);
+      });
+      expect(worst).toBeLessThan(0.02);
     },
   );
+
+  it('the default experiment without node costs (the network model alone), seed 1', async () => {
+    expect(await supNorm(DEFAULT_YAML, 1, () => undefined)).toBeLessThan(0.02);
+  });
 
   it.each([1, 2])('a fixed delay, seed %i', async (seed) => {
     expect(await supNorm(withNetwork('  delay: 50'), seed, () => undefined)).toBeLessThan(0.02);

@@ -12,7 +12,7 @@ import {
   SimPrimaryNode,
   SimReplicaNode,
 } from './nodes.js';
-import { loneEntryCostMs, type NodeCosts, shiftedDistribution } from './node-costs.js';
+import { loneEntryCostMs, type NodeCosts, replicaQueueMs, shiftedDistribution } from './node-costs.js';
 import type { Recorder } from './recorder.js';
 import type { SimScheduler } from './scheduler.js';
 import { writeIdOf } from './workload.js';
@@ -129,6 +129,11 @@ export class SimCluster {
     const sendsBefore = Math.max(0, [...this.replicas.keys()].indexOf(region));
     const costMs = loneEntryCostMs(this.options.costs, this.config.durability, sendsBefore, delayed);
     return { ...settings, jitter: shiftedDistribution(jitter, costMs) };
+  }
+
+  /** How the replica's thread queues frames that arrive together, for the prediction. */
+  predictionQueue(): { headMs: number; frameMs: number } {
+    return replicaQueueMs(this.options.costs, this.config.durability);
   }
 
   /** Executes a client write at the primary, recording its commit. */

@@ -358,6 +358,16 @@ export function loneEntryCostMs(
 }
 
 /**
+ * The replica's thread as the prediction sees it (stats.ts `ReplicaQueue`): a frame that finds it
+ * idle keeps it `headMs` longer (its group commit, which frames arriving meanwhile join), and every
+ * frame of one entry takes `frameMs` of it (receive, decode, apply, a turn, its entry's commit, the ack).
+ */
+export function replicaQueueMs(costs: NodeCosts, durability: Durability): { headMs: number; frameMs: number } {
+  const { beforeMs, afterMs } = replicaFrameWorkMs(costs, durability, 1, true);
+  return { headMs: costs.replica.commitBatchUs[durability] / 1000, frameMs: beforeMs + afterMs };
+}
+
+/**
  * The figures built in: `meridian calibrate` on the machine Meridian was developed on (AMD EPYC,
  * 2 cpus, Linux, Node 20.20, load average 2.3 from other jobs; docs/experiments.md), except the
  * timer lateness, the mean of three runs (+354, +94 and −139 µs: it is noisy). Point
