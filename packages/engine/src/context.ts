@@ -46,8 +46,9 @@ export class ExecContext {
 
   /** True when the key exists but its TTL has passed; on the primary, deletes it (and emits `DEL`). */
   expireIfNeeded(key: ByteString): boolean {
+    if (this.applying) return false;
     const expiresAtMs = this.db.expiresAtMs.get(key);
-    if (expiresAtMs === undefined || this.applying) return false;
+    if (expiresAtMs === undefined) return false;
     if (this.nowMs <= expiresAtMs) return false; // Redis: expired only once now > when
     if (this.role === 'replica') return true;
     this.db.data.delete(key);
@@ -86,7 +87,8 @@ export class ExecContext {
   /** Stores `value` at `key`. Drops the key's TTL unless `keepTtl`. */
   setKey(key: ByteString, value: Value, keepTtl = false): void {
     this.db.data.set(key, value);
-    if (!keepTtl) this.db.expiresAtMs.delete(key);
+    // Most keyspaces hold few TTLs: an empty table needs no lookup.
+    if (!keepTtl && this.db.expiresAtMs.size > 0) this.db.expiresAtMs.delete(key);
   }
 
   /** Adds a key known to be absent (for types created by their first write). */

@@ -19,6 +19,11 @@ export class ScanDict<V> {
   protected values: (V | undefined)[] = [];
   private free: number[] | undefined;
   private count = 0;
+  /**
+   * The slot last found or filled: a write looks its key up several times in a row (existence,
+   * set, memory re-measure), and comparing one slot's key is much cheaper than a Map lookup.
+   */
+  private lastSlot = 0;
 
   get size(): number {
     return this.count;
@@ -35,10 +40,13 @@ export class ScanDict<V> {
 
   /** The slot holding `key`, or undefined when absent. */
   protected slotFor(key: ByteString): number | undefined {
-    if (this.slotOf !== undefined) return this.slotOf.get(key);
     const keys = this.keys;
-    for (let slot = 0; slot < keys.length; slot++) if (keys[slot] === key) return slot;
-    return undefined;
+    // Keys are unique, so a slot holding `key` is its slot (a free slot holds undefined).
+    if (keys[this.lastSlot] === key) return this.lastSlot;
+    const slot = this.slotOf !== undefined ? this.slotOf.get(key) : keys.indexOf(key);
+    if (slot === undefined || slot < 0) return undefined;
+    this.lastSlot = slot;
+    return slot;
   }
 
   /** Sets `key` to `value`; returns true when the key is new. */
@@ -48,6 +56,12 @@ export class ScanDict<V> {
       this.values[slot] = value;
       return false;
     }
+    this.insert(key, value);
+    return true;
+  }
+
+  /** Adds `key`, known to be absent; returns its slot. */
+  protected insert(key: ByteString, value: V): number {
     const freeSlot = this.free?.pop();
     const newSlot = freeSlot ?? this.keys.length;
     if (freeSlot === undefined) {
@@ -60,7 +74,8 @@ export class ScanDict<V> {
     this.count++;
     if (this.slotOf !== undefined) this.slotOf.set(key, newSlot);
     else if (this.count > UNINDEXED_ENTRIES_MAX) this.buildIndex();
-    return true;
+    this.lastSlot = newSlot;
+    return newSlot;
   }
 
   delete(key: ByteString): boolean {

@@ -52,6 +52,9 @@ export interface EngineHost {
   pubsubPatterns?: () => number;
 }
 
+/** The effects array of an applying batch: nothing is ever pushed to it (ExecContext.propagate). */
+const NO_EFFECTS: ByteString[][] = [];
+
 /** Bound on `resolvedNames`: arbitrary-case spellings of names must not grow it without limit. */
 const RESOLVED_NAMES_MAX = 1024;
 /** Command names exactly as clients spelled them (`SET`, `set`, `Set`) → their table entry. */
@@ -167,7 +170,9 @@ export class Engine {
   /** Applies the primary's effects (one log entry) at the primary's commit time. */
   applyEffects(effects: readonly (readonly ByteString[])[], primaryTimeMs: number): void {
     if (this.db.data.changes !== undefined) for (const argv of effects) this.markChanged(argv);
-    const ctx = this.begin(primaryTimeMs, true);
+    // Applying emits no effects (the primary's are being replayed): the batch needs no array of
+    // its own, and the next begin() replaces this one. This runs once per entry on every replica.
+    const ctx = this.begin(primaryTimeMs, true, NO_EFFECTS);
     for (const argv of effects) {
       const reply = this.run(ctx, argv);
       if (reply instanceof ReplyError) {
@@ -177,7 +182,6 @@ export class Engine {
         );
       }
     }
-    this.end(ctx);
   }
 
   /**
@@ -289,7 +293,15 @@ export class Engine {
 
   /** Writes may change values in place: their keys' memory estimates are taken again. */
   private remeasure(info: CommandInfo, argv: readonly ByteString[]): void {
-    for (const key of keysOf(info, argv)) this.db.data.remeasure(key);
+    const data = this.db.data;
+    if (info.keys !== undefined || info.firstKey === 0) {
+      for (const key of keysOf(info, argv)) data.remeasure(key);
+      return;
+    }
+    // The common key triple, walked without building the list of keys (every write comes here).
+    const last = info.lastKey < 0 ? argv.length + info.lastKey : info.lastKey;
+    const step = info.keyStep || 1;
+    for (let i = info.firstKey; i <= last && i < argv.length; i += step) data.remeasure(argv[i] as ByteString);
   }
 }
 

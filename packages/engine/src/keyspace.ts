@@ -41,8 +41,10 @@ export class KeyDict extends ScanDict<Value> {
 
   override set(key: ByteString, value: Value): boolean {
     this.changes?.add(key);
-    const added = super.set(key, value);
-    const slot = this.slotFor(key) as number;
+    const found = this.slotFor(key);
+    const added = found === undefined;
+    const slot = added ? this.insert(key, value) : found;
+    if (!added) this.values[slot] = value;
     this.weigh(slot, key, value, added);
     this.ticks[slot] = ++this.tick;
     return added;
@@ -72,7 +74,10 @@ export class KeyDict extends ScanDict<Value> {
   remeasure(key: ByteString): void {
     this.changes?.add(key);
     const slot = this.slotFor(key);
-    if (slot !== undefined) this.weigh(slot, key, this.values[slot] as Value, false);
+    if (slot === undefined) return;
+    const value = this.values[slot] as Value;
+    // A string never changes in place: `set` measured it when it was stored.
+    if (typeof value !== 'string') this.weigh(slot, key, value, false);
   }
 
   /** The key's current estimate in bytes (0 when absent). */

@@ -21,12 +21,11 @@ export function storeString(
     return;
   }
   ctx.setKey(key, value, keepTtl);
-  if (atMs !== undefined) {
-    ctx.setExpireAtMs(key, atMs);
-    ctx.propagate(['SET', key, value, 'PXAT', String(atMs)]);
-  } else {
-    ctx.propagate(keepTtl ? ['SET', key, value, 'KEEPTTL'] : ['SET', key, value]);
-  }
+  if (atMs !== undefined) ctx.setExpireAtMs(key, atMs);
+  // Replicas apply SETs by the hundred thousand per second: build no effect they would drop.
+  if (ctx.applying) return;
+  if (atMs !== undefined) ctx.propagate(['SET', key, value, 'PXAT', String(atMs)]);
+  else ctx.propagate(keepTtl ? ['SET', key, value, 'KEEPTTL'] : ['SET', key, value]);
 }
 
 /** SET key value [NX|XX] [GET] [EX s|PX ms|EXAT s|PXAT ms|KEEPTTL]. */

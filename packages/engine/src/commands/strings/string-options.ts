@@ -19,11 +19,23 @@ export interface StringOptions {
 
 const EXPIRE_UNITS: readonly string[] = ['ex', 'px', 'exat', 'pxat'];
 
+const NO_OPTIONS: Readonly<StringOptions> = Object.freeze({
+  nx: false,
+  xx: false,
+  get: false,
+  keepTtl: false,
+  persist: false,
+  expire: undefined,
+});
+
 /**
  * Parses SET options (from argv[3]) or GETEX options (from argv[2]). Like Redis, an expire unit
  * may be repeated (the last wins) but not mixed with another unit, KEEPTTL or PERSIST.
  */
-export function parseStringOptions(argv: readonly ByteString[], command: 'set' | 'getex'): StringOptions {
+export function parseStringOptions(argv: readonly ByteString[], command: 'set' | 'getex'): Readonly<StringOptions> {
+  const isSet = command === 'set';
+  // Most calls have no options (every replicated plain SET): no object to build for them.
+  if (argv.length <= (isSet ? 3 : 2)) return NO_OPTIONS;
   const options: StringOptions = {
     nx: false,
     xx: false,
@@ -32,7 +44,6 @@ export function parseStringOptions(argv: readonly ByteString[], command: 'set' |
     persist: false,
     expire: undefined,
   };
-  const isSet = command === 'set';
   for (let i = isSet ? 3 : 2; i < argv.length; i++) {
     const option = (argv[i] as ByteString).toLowerCase();
     const next = argv[i + 1];
