@@ -135,6 +135,9 @@ function decodeEntries(bytes: Uint8Array, view: DataView, length: number): LogEn
   // Node's latin1 maps each byte to one code unit (unlike TextDecoder's 'latin1', windows-1252).
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, length);
   let at = 5;
+  // The previous effect's command name: a batch is mostly one command, and reusing its string
+  // saves making one per effect (and lets the engine's name lookup reuse its hash).
+  let name = '';
   for (let e = 0; e < count; e++) {
     const offset = offsetAt(view, at, 'offset');
     const timeMs = timeAt(view, at + 8, 'timeMs');
@@ -151,7 +154,9 @@ function decodeEntries(bytes: Uint8Array, view: DataView, length: number): LogEn
         const n = view.getUint32(at);
         at += 4;
         if (n > length - at) throw corrupt('argument exceeds the frame');
-        command[a] = text.toString('latin1', at, at + n);
+        if (a === 0 && sameBytes(bytes, at, n, name)) command[a] = name;
+        else command[a] = text.toString('latin1', at, at + n);
+        if (a === 0) name = command[a] as string;
         at += n;
       }
       effects[c] = command;
@@ -160,4 +165,11 @@ function decodeEntries(bytes: Uint8Array, view: DataView, length: number): LogEn
   }
   if (at !== length) throw corrupt('trailing bytes after the entries');
   return entries;
+}
+
+/** Whether bytes[at, at + n) are the code units of `text` (a byte string). */
+function sameBytes(bytes: Uint8Array, at: number, n: number, text: string): boolean {
+  if (n !== text.length) return false;
+  for (let i = 0; i < n; i++) if (bytes[at + i] !== text.charCodeAt(i)) return false;
+  return true;
 }

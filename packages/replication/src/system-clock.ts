@@ -1,11 +1,13 @@
 import type { Clock, TimerHandle } from '@meridian/lag';
 
 const TIMER_MS_MAX = 2 ** 31 - 1;
+/** Constant for the process; read once (its getter shows in profiles: replicas read the clock per entry). */
+const TIME_ORIGIN_MS = performance.timeOrigin;
 
 /** The real clock: epoch milliseconds with sub-ms precision, and Node timers. */
 export class SystemClock implements Clock {
   nowMs(): number {
-    return performance.timeOrigin + performance.now();
+    return TIME_ORIGIN_MS + performance.now();
   }
 
   setTimer(delayMs: number, callback: () => void): TimerHandle {
