@@ -22,10 +22,18 @@ export function isWriteCommand(name: ByteString | undefined): boolean {
   return findCommandFacts(name)?.needsPrimary ?? false;
 }
 
-function splitPath(url: string): string[] {
+/**
+ * A request target's first path segment and what follows its slash (undefined when it is the only
+ * one), the query left out: the router reads no further, so the rest of the path is not split (it
+ * is cut for every request).
+ */
+function firstSegment(url: string): { first: string; rest: string | undefined } | undefined {
   const mark = url.indexOf('?');
-  const path = mark < 0 ? url : url.slice(0, mark);
-  return path.length <= 1 ? [] : path.slice(1).split('/');
+  const end = mark < 0 ? url.length : mark;
+  if (end <= 1) return undefined;
+  const slash = url.indexOf('/', 1);
+  if (slash < 0 || slash >= end) return { first: url.slice(1, end), rest: undefined };
+  return { first: url.slice(1, slash), rest: url.slice(slash + 1, end) };
 }
 
 /**
@@ -34,13 +42,13 @@ function splitPath(url: string): string[] {
  */
 export function classifyRequestLine(method: string, url: string): RequestClass | 'needsBody' {
   if (method === 'OPTIONS') return { kind: 'preflight' };
-  const segments = splitPath(url);
-  const first = segments[0];
-  if (first === undefined || first === '') return 'needsBody';
-  if (first === '_meridian') return { kind: 'local', endpoint: segments.slice(1).join('/') };
+  const segment = firstSegment(url);
+  if (segment === undefined || segment.first === '') return 'needsBody';
+  const { first, rest } = segment;
+  if (first === '_meridian') return { kind: 'local', endpoint: rest ?? '' };
   const name = percentDecode(first).toLowerCase();
-  if (segments.length === 1 && name === 'pipeline') return 'needsBody';
-  if (segments.length === 1 && name === 'multi-exec') return { kind: 'write' };
+  if (rest === undefined && name === 'pipeline') return 'needsBody';
+  if (rest === undefined && name === 'multi-exec') return { kind: 'write' };
   if (name === 'subscribe' || name === 'psubscribe' || name === 'monitor') return { kind: 'stream' };
   return isWriteCommand(name) ? { kind: 'write' } : { kind: 'read' };
 }

@@ -33,6 +33,22 @@ export interface ClusterOptions {
   logRetention: PrimaryLogRetention | undefined;
 }
 
+/**
+ * What the model knows of one region now, resolved once: reads ask it for every region on every
+ * request, and a handle saves the lookups by name (the nodes are kept across crashes and restarts).
+ */
+export interface RegionStatus {
+  /** The node is running. */
+  up(): boolean;
+  /** The node's own view of its staleness (0 for the primary, Infinity when down). */
+  stalenessMs(): number;
+  /** The sync token the node hands out: the offset it has reached. */
+  position(): number;
+}
+
+/** A region the topology does not have: never up. */
+const UNKNOWN_REGION: RegionStatus = { up: () => false, stalenessMs: () => Infinity, position: () => 0 };
+
 /** The simulated regions: one primary, one replica per other region, the links between them. */
 export class SimCluster {
   readonly links: SimLinks;
@@ -54,6 +70,7 @@ export class SimCluster {
   /** Regions that loaded a snapshot after messages were published (those messages never reach them). */
   private readonly resyncedAfterMessages = new Set<string>();
   private readonly digests = new WeakMap<Keyspace, KeyspaceDigest>();
+  private readonly statuses = new Map<string, RegionStatus>();
 
   constructor(
     private readonly options: ClusterOptions,
@@ -99,23 +116,44 @@ export class SimCluster {
   }
 
   isUp(region: string): boolean {
-    return region === this.primary.name ? this.primary.up : this.replicas.get(region)?.up === true;
+    return this.status(region).up();
   }
 
   /** A replica's own view of its staleness (0 for the primary, Infinity when down). */
   stalenessMs(region: string): number {
-    if (region === this.primary.name) return this.primary.up ? 0 : Infinity;
-    const node = this.replicas.get(region);
-    return node?.up === true && node.replica !== undefined
-      ? node.replica.stalenessMs(this.scheduler.nowMs())
-      : Infinity;
+    return this.status(region).stalenessMs();
   }
 
   /** The sync token a node hands out: the offset it has reached. */
   position(region: string): number {
-    return region === this.primary.name
-      ? this.primary.log.lastOffset()
-      : (this.replicas.get(region)?.appliedOffset ?? 0);
+    return this.status(region).position();
+  }
+
+  /** `region`'s status handle (the same one every time). */
+  status(region: string): RegionStatus {
+    let status = this.statuses.get(region);
+    if (status === undefined) this.statuses.set(region, (status = this.statusOf(region)));
+    return status;
+  }
+
+  private statusOf(region: string): RegionStatus {
+    const primary = this.primary;
+    if (region === primary.name) {
+      return {
+        up: () => primary.up,
+        stalenessMs: () => (primary.up ? 0 : Infinity),
+        position: () => primary.log.lastOffset(),
+      };
+    }
+    const node = this.replicas.get(region);
+    if (node === undefined) return UNKNOWN_REGION;
+    const scheduler = this.scheduler;
+    return {
+      up: () => node.up,
+      stalenessMs: () =>
+        node.up && node.replica !== undefined ? node.replica.stalenessMs(scheduler.nowMs()) : Infinity,
+      position: () => node.appliedOffset,
+    };
   }
 
   /**

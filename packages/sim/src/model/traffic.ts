@@ -12,7 +12,7 @@ import type { LinkModel, SeededRandom, TimerHandle } from '@meridian/lag';
 import { byDelay } from '@meridian/topology';
 import type { ReplicationReplica } from '@meridian/replication';
 import { type RegionState, type RegionView, type RegionViews, RoutePlanner } from '@meridian/router';
-import type { SimCluster } from './cluster.js';
+import type { RegionStatus, SimCluster } from './cluster.js';
 import { GrowableArray } from './growable.js';
 import type { InvariantChecker } from './invariants.js';
 import type { LinkKind } from './links.js';
@@ -67,15 +67,16 @@ type MutableRegionView = { -readonly [K in keyof RegionView]: RegionView[K] };
  * the staleness and offset the model knows. The router's own planner reads it (RoutePlanner.plan).
  */
 class ClientRegionViews implements RegionViews {
-  private readonly views = new Map<string, MutableRegionView>();
+  /** Each region's view, with its status and the client's link to it (refreshed into the view when asked). */
+  private readonly views = new Map<string, { view: MutableRegionView; status: RegionStatus; link: LinkModel }>();
 
   constructor(
     private readonly cluster: SimCluster,
-    private readonly links: ReadonlyMap<string, LinkModel>,
+    links: ReadonlyMap<string, LinkModel>,
   ) {
     for (const name of cluster.regionNames) {
       const isPrimary = name === cluster.primaryName;
-      this.views.set(name, {
+      const view: MutableRegionView = {
         name,
         url: `sim://${name}`,
         isPrimary,
@@ -88,16 +89,18 @@ class ClientRegionViews implements RegionViews {
         lagOffsets: undefined,
         checkedAtMs: undefined,
         error: undefined,
-      });
+      };
+      this.views.set(name, { view, status: cluster.status(name), link: links.get(name) as LinkModel });
     }
   }
 
   view(name: string): RegionView | undefined {
-    const view = this.views.get(name);
-    if (view === undefined) return undefined;
-    view.healthy = this.cluster.isUp(name) && !(this.links.get(name) as LinkModel).partitioned;
-    view.stalenessMs = this.cluster.stalenessMs(name);
-    view.appliedOffset = this.cluster.position(name);
+    const known = this.views.get(name);
+    if (known === undefined) return undefined;
+    const { view, status, link } = known;
+    view.healthy = status.up() && !link.partitioned;
+    view.stalenessMs = status.stalenessMs();
+    view.appliedOffset = status.position();
     return view;
   }
 
@@ -127,11 +130,14 @@ export class Traffic {
   private readonly nearest = new Map<string, MutableRegionState[]>();
   /** Per client region, the client links to each region of `nearest`, in the same order. */
   private readonly nearestLinks = new Map<string, LinkModel[]>();
-  private readonly readCells = new Map<SimClient, ReadCell>();
+  /** Per client region, the status of each region of `nearest`, in the same order. */
+  private readonly nearestStatuses = new Map<string, RegionStatus[]>();
+  /** Per client (by id): the cell its measured reads count in. */
+  private readonly readCells: (ReadCell | undefined)[] = [];
   /** Per client region, the router's own planner over that region's view of the others. */
   private readonly planners = new Map<string, RoutePlanner>();
   /** Per client, the headers its reads carry (where it is, the consistency it asks for). */
-  private readonly readHeaders = new Map<SimClient, Record<string, string>>();
+  private readonly readHeaders: (Record<string, string> | undefined)[] = [];
   /** Per key, the path of a GET of it, its argv and the batch a replica executor runs. */
   private readonly readPaths: string[];
   private readonly readArgvs: (readonly string[])[];
@@ -159,6 +165,10 @@ export class Traffic {
       this.nearestLinks.set(
         from,
         order.map((name) => cluster.links.link('client', from, name)),
+      );
+      this.nearestStatuses.set(
+        from,
+        order.map((name) => cluster.status(name)),
       );
       this.nearest.set(
         from,
@@ -293,34 +303,34 @@ export class Traffic {
   }
 
   private headersOf(client: SimClient): Record<string, string> {
-    let headers = this.readHeaders.get(client);
+    let headers = this.readHeaders[client.id];
     if (headers === undefined) {
       headers = { 'x-meridian-region': client.region, 'x-meridian-consistency': client.level };
-      this.readHeaders.set(client, headers);
+      this.readHeaders[client.id] = headers;
     }
     return headers;
   }
 
   /** A client region's view, nearest first (refreshed in place), for the region a write enters by. */
   private states(clientRegion: string): readonly RegionState[] {
-    const cluster = this.cluster;
     const states = this.nearest.get(clientRegion) as MutableRegionState[];
     const links = this.nearestLinks.get(clientRegion) as LinkModel[];
+    const statuses = this.nearestStatuses.get(clientRegion) as RegionStatus[];
     for (let i = 0; i < states.length; i++) {
       const state = states[i] as MutableRegionState;
-      const name = state.name;
-      state.healthy = cluster.isUp(name) && !(links[i] as LinkModel).partitioned;
-      state.stalenessMs = cluster.stalenessMs(name);
-      state.appliedOffset = cluster.position(name);
+      const status = statuses[i] as RegionStatus;
+      state.healthy = status.up() && !(links[i] as LinkModel).partitioned;
+      state.stalenessMs = status.stalenessMs();
+      state.appliedOffset = status.position();
     }
     return states;
   }
 
   private cellOf(client: SimClient): ReadCell {
-    let cell = this.readCells.get(client);
+    let cell = this.readCells[client.id];
     if (cell === undefined) {
       cell = this.recorder.read(client.region, client.level);
-      this.readCells.set(client, cell);
+      this.readCells[client.id] = cell;
     }
     return cell;
   }

@@ -3,6 +3,37 @@ import type { SeededRandom } from '@meridian/lag';
 import { type Consistency, parseConsistency } from '@meridian/core';
 import type { WorkloadOptions } from '../options.js';
 
+/**
+ * Per key, the newest offset a client has of something (a Map has this shape). The workload's are
+ * dense arrays when the key space allows it: reads look two of them up and update one each time.
+ */
+export interface KeyOffsets {
+  get(key: number): number | undefined;
+  set(key: number, offset: number): unknown;
+}
+
+/** Keys × clients up to which the workload keeps each client's offsets in arrays (8 bytes each, two per client). */
+const DENSE_OFFSETS_MAX = 1 << 20;
+
+/** A KeyOffsets over keys 0 … n - 1 in a typed array (offset 0, none, reads as undefined). */
+class DenseKeyOffsets implements KeyOffsets {
+  private readonly offsets: Float64Array;
+
+  constructor(keyCount: number) {
+    this.offsets = new Float64Array(keyCount);
+  }
+
+  get(key: number): number | undefined {
+    const offset = this.offsets[key];
+    return offset === 0 ? undefined : offset;
+  }
+
+  set(key: number, offset: number): this {
+    this.offsets[key] = offset;
+    return this;
+  }
+}
+
 export interface SimClient {
   readonly id: number;
   readonly region: string;
@@ -12,9 +43,9 @@ export interface SimClient {
   /** The newest sync token (log offset) this client has seen. */
   token: number;
   /** Per key: offset of this client's newest acknowledged write. */
-  readonly ownWrites: Map<number, number>;
+  readonly ownWrites: KeyOffsets;
   /** Per key: newest version this client's completed reads returned. */
-  readonly observed: Map<number, number>;
+  readonly observed: KeyOffsets;
 }
 
 /** Picks clients, keys and values for the open-loop workload, from its own random streams. */
@@ -31,6 +62,8 @@ export class Workload {
     private readonly random: { clients: SeededRandom; keys: SeededRandom; values: SeededRandom },
   ) {
     const weights: number[] = [];
+    const dense = regionNames.length * options.clientsPerRegion * options.keyCount <= DENSE_OFFSETS_MAX;
+    const keyOffsets = (): KeyOffsets => (dense ? new DenseKeyOffsets(options.keyCount) : new Map<number, number>());
     for (const region of regionNames) {
       const levels = apportion(options.consistencyMix, options.clientsPerRegion);
       const weight = options.regionWeights[region] ?? 1;
@@ -43,8 +76,8 @@ export class Workload {
           consistency,
           level,
           token: 0,
-          ownWrites: new Map(),
-          observed: new Map(),
+          ownWrites: keyOffsets(),
+          observed: keyOffsets(),
         });
         weights.push(weight);
       }
