@@ -127,6 +127,11 @@ export class Traffic {
    */
   private readonly keyAckMs: number[][];
   private readonly keyAckedNewest: number[][];
+  /**
+   * Per key, the last element of each list above (commit -Infinity and offset 0 before the first): a
+   * read checks against the newest, and usually finds its answer there without searching the lists.
+   */
+  private readonly newest: KeyNewest;
   private readonly nearest = new Map<string, MutableRegionState[]>();
   /** Per client region, the client links to each region of `nearest`, in the same order. */
   private readonly nearestLinks = new Map<string, LinkModel[]>();
@@ -157,6 +162,7 @@ export class Traffic {
     this.keyCommitMs = workload.keys.map(() => []);
     this.keyAckMs = workload.keys.map(() => []);
     this.keyAckedNewest = workload.keys.map(() => []);
+    this.newest = keyNewest(workload.keys.length);
     this.readPaths = workload.keys.map((key) => `/get/${encodeURIComponent(key)}`);
     this.readArgvs = workload.keys.map((key) => ['GET', key]);
     this.readBatches = this.readArgvs.map((argv) => ({ kind: 'command', argv }));
@@ -372,6 +378,8 @@ export class Traffic {
     this.offsetByWriteId.set(request.writeId, offset);
     (this.keyOffsets[request.key] as number[]).push(offset);
     (this.keyCommitMs[request.key] as number[]).push(this.scheduler.nowMs());
+    this.newest.offset[request.key] = offset;
+    this.newest.commitMs[request.key] = this.scheduler.nowMs();
     this.scheduler.clock.setTimer(this.settings.diskSyncMs, () => {
       if (!cluster.primary.up) return this.writeFailed(request, 'primary crashed before answering');
       const node = cluster.primaryName;
@@ -385,9 +393,12 @@ export class Traffic {
 
   private writeDone(request: WriteRequest, offset: number): void {
     const { client, key } = request;
-    const ackedNewest = this.keyAckedNewest[key] as number[];
+    const newest = this.newest;
+    const acked = Math.max(newest.acked[key] as number, offset);
     (this.keyAckMs[key] as number[]).push(this.scheduler.nowMs());
-    ackedNewest.push(Math.max(ackedNewest[ackedNewest.length - 1] ?? 0, offset));
+    (this.keyAckedNewest[key] as number[]).push(acked);
+    newest.ackMs[key] = this.scheduler.nowMs();
+    newest.acked[key] = acked;
     client.token = Math.max(client.token, offset);
     client.ownWrites.set(key, Math.max(client.ownWrites.get(key) ?? 0, offset));
     if (!request.measured) return;
@@ -531,8 +542,7 @@ export class Traffic {
           ? cluster.primary.read(argv)
           : cluster.replicas.get(node)?.engine.execute(argv, Math.floor(this.scheduler.nowMs())).reply;
     const version = this.versionOf(reply);
-    const offsets = this.keyOffsets[request.key] as number[];
-    const newest = offsets[offsets.length - 1] ?? 0;
+    const newest = this.newest.offset[request.key] as number;
     request.stale = version < this.ackedNewestBefore(request.key, request.startMs);
     request.servedByPrimary = node === cluster.primaryName;
     this.checkAtExecution(request, version, node, version < newest);
@@ -554,8 +564,16 @@ export class Traffic {
 
   /** The newest offset of `key` whose write was acknowledged to its client at or before `atMs` (0: none). */
   private ackedNewestBefore(key: number, atMs: number): number {
+    if ((this.newest.ackMs[key] as number) <= atMs) return this.newest.acked[key] as number;
     const acked = countAtMost(this.keyAckMs[key] as number[], atMs);
     return acked === 0 ? 0 : ((this.keyAckedNewest[key] as number[])[acked - 1] as number);
+  }
+
+  /** The newest offset of `key` committed before `atMs` (0: none); commit times only grow. */
+  private committedBefore(key: number, atMs: number): number {
+    if ((this.newest.commitMs[key] as number) < atMs) return this.newest.offset[key] as number;
+    const committed = countBelow(this.keyCommitMs[key] as number[], atMs);
+    return committed > 0 ? ((this.keyOffsets[key] as number[])[committed - 1] as number) : 0;
   }
 
   /** Strong reads see the newest committed version; bounded reads hold every write older than the bound. */
@@ -569,10 +587,7 @@ export class Traffic {
     }
     if (consistency.level !== 'bounded') return;
     const horizonMs = this.scheduler.nowMs() - consistency.stalenessMsMax;
-    // The newest write committed before the horizon (commit times only grow).
-    const committedBefore = countBelow(this.keyCommitMs[request.key] as number[], horizonMs);
-    const required =
-      committedBefore > 0 ? ((this.keyOffsets[request.key] as number[])[committedBefore - 1] as number) : 0;
+    const required = this.committedBefore(request.key, horizonMs);
     if (version < required) {
       this.invariants.fail(
         `bounded=${consistency.stalenessMsMax} read of ${this.workload.keys[request.key] ?? ''} at ${node} returned offset ${version}, but offset ${required} was committed more than ${consistency.stalenessMsMax} ms earlier`,
@@ -612,6 +627,23 @@ export class Traffic {
     cell.failed++;
     this.recorder.failure(`read (${request.client.level}): ${reason}`);
   }
+}
+
+/** Per key: its newest offset and commit time, its last acknowledgement's time and the newest offset acknowledged. */
+interface KeyNewest {
+  offset: Float64Array;
+  commitMs: Float64Array;
+  ackMs: Float64Array;
+  acked: Float64Array;
+}
+
+function keyNewest(keyCount: number): KeyNewest {
+  return {
+    offset: new Float64Array(keyCount),
+    commitMs: new Float64Array(keyCount).fill(-Infinity),
+    ackMs: new Float64Array(keyCount).fill(-Infinity),
+    acked: new Float64Array(keyCount),
+  };
 }
 
 function isSimRest(rest: RestRequest): rest is SimRestRequest {
