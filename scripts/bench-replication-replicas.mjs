@@ -1,9 +1,13 @@
 // Child process of bench-replication.mjs. `replica <url> <n>`: n replicas (ReplicationReplica +
-// EngineApplier over WsConnector). `raw <url> <n>`: n reference clients, decoding msgpackr frames
-// of entries and acking each. Prints the lowest applied offset every 10 ms as `{"appliedMax": n}`.
-// A replica keeps commit→applied latencies in memory and, on a `report <fromOffset>` line on stdin,
-// prints a sparse histogram (10 µs buckets) of those from that offset on. (Streaming every sample
-// would measure the pipe: stdout writes to a pipe block on Linux.)
+// EngineApplier over WsConnector). `replica-rate <url> <n>`: the same replicas for the throughput
+// run, which reports no latencies and so records none (millions of samples in arrays that double
+// and copy would cost the replica process memory and GC that a real node does not pay; its
+// listener still sees every 'applied' event, as a node's does). `raw <url> <n>`: n reference
+// clients, decoding msgpackr frames of entries and acking each. Prints the lowest applied offset
+// every 10 ms as `{"appliedMax": n}`. A replica keeps commit→applied latencies in memory and, on
+// a `report <fromOffset>` line on stdin, prints a sparse histogram (10 µs buckets) of those from
+// that offset on. (Streaming every sample would measure the pipe: stdout writes to a pipe block on
+// Linux.)
 import { createInterface } from 'node:readline';
 import { Packr } from 'msgpackr';
 import WebSocket from 'ws';
@@ -52,9 +56,10 @@ function startReplica(i) {
     region: `r${i}`,
     secret: 'bench-secret',
   });
+  const recording = mode === 'replica';
   replica.on((event) => {
     if (event.kind !== 'applied') return;
-    record(event.offset, event.appliedAtMs - event.commitTimeMs);
+    if (recording) record(event.offset, event.appliedAtMs - event.commitTimeMs);
     applied[i] = event.offset;
   });
   replica.start();
@@ -70,7 +75,7 @@ function startRawClient(i) {
   });
 }
 
-for (let i = 0; i < applied.length; i++) (mode === 'replica' ? startReplica : startRawClient)(i);
+for (let i = 0; i < applied.length; i++) (mode === 'raw' ? startRawClient : startReplica)(i);
 
 setInterval(() => process.stdout.write(`${JSON.stringify({ appliedMax: Math.min(...applied) })}\n`), 10);
 createInterface({ input: process.stdin }).on('line', (line) => {

@@ -94,7 +94,8 @@ function percentiles(histograms) {
   return { p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: at(1), samples: total };
 }
 
-async function startPrimary() {
+/** `mode`: 'replica' (the replicas record latencies) or 'replica-rate' (they do not). */
+async function startPrimary(mode) {
   const clock = new SystemClock();
   const engine = new Engine({ role: 'primary' });
   const log = new MemoryWriteLog();
@@ -110,7 +111,7 @@ async function startPrimary() {
     heartbeatMs: 100,
   });
   const url = `ws://127.0.0.1:${server.address().port}/_meridian/replication`;
-  const children = startChildren('replica', url);
+  const children = startChildren(mode, url);
   let i = 0;
   const write = () => {
     const nowMs = clock.nowMs();
@@ -144,7 +145,7 @@ async function startPrimary() {
  * replica (ms, 10 µs resolution).
  */
 export async function latencyAtRate(rate, seconds) {
-  const bench = await startPrimary();
+  const bench = await startPrimary('replica');
   try {
     const warmupMs = 1000;
     const startMs = performance.now();
@@ -171,7 +172,7 @@ export async function latencyAtRate(rate, seconds) {
  * of the slowest replica) for `seconds`; returns entries applied by every replica per second.
  */
 export async function sustainedRate(seconds) {
-  const bench = await startPrimary();
+  const bench = await startPrimary('replica-rate');
   try {
     return await paced(seconds, bench.appliedMin, () => {
       for (let n = 0; n < 1000; n++) bench.write();
