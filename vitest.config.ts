@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -31,9 +30,5 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // Vitest's default is one worker fewer than the cpus: one on a 2-core machine. Most of the suite waits
-    // on sockets, child processes and disks rather than the cpu, so two files at once take about 0.6 of the
-    // time there (the whole suite passed this way on 2 cores with two other jobs running).
-    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });
