@@ -270,7 +270,8 @@ export class Engine {
       this.db.data.cleared = true;
       return;
     }
-    for (const key of keysOf(info, argv)) this.db.data.changes?.add(key);
+    const changes = this.db.data.changes;
+    if (changes !== undefined) forEachKey(info, argv, (key) => changes.add(key));
   }
 
   private run(ctx: ExecContext, argv: readonly ByteString[]): Reply {
@@ -293,31 +294,25 @@ export class Engine {
 
   /** Writes may change values in place: their keys' memory estimates are taken again. */
   private remeasure(info: CommandInfo, argv: readonly ByteString[]): void {
-    const data = this.db.data;
-    if (info.keys !== undefined || info.firstKey === 0) {
-      for (const key of keysOf(info, argv)) data.remeasure(key);
-      return;
-    }
-    // The common key triple, walked without building the list of keys (every write comes here).
-    const last = info.lastKey < 0 ? argv.length + info.lastKey : info.lastKey;
-    const step = info.keyStep || 1;
-    for (let i = info.firstKey; i <= last && i < argv.length; i += step) data.remeasure(argv[i] as ByteString);
+    forEachKey(info, argv, this.remeasureKey);
   }
+
+  /** Made once: every write remeasures its keys, and a closure per write would be garbage per write. */
+  private readonly remeasureKey = (key: ByteString): void => this.db.data.remeasure(key);
 }
 
 /** The keys a command names, by its key specification. */
-function keysOf(info: CommandInfo, argv: readonly ByteString[]): ByteString[] {
-  const keys: ByteString[] = [];
+/** Visits the keys `argv` names, as the command table says, without building a list (every write comes here). */
+function forEachKey(info: CommandInfo, argv: readonly ByteString[], visit: (key: ByteString) => void): void {
   if (info.keys !== undefined) {
     for (const index of info.keys(argv)) {
       const key = argv[index];
-      if (key !== undefined) keys.push(key);
+      if (key !== undefined) visit(key);
     }
-    return keys;
+    return;
   }
-  if (info.firstKey === 0) return keys;
+  if (info.firstKey === 0) return;
   const last = info.lastKey < 0 ? argv.length + info.lastKey : info.lastKey;
   const step = info.keyStep || 1;
-  for (let i = info.firstKey; i <= last && i < argv.length; i += step) keys.push(argv[i] as ByteString);
-  return keys;
+  for (let i = info.firstKey; i <= last && i < argv.length; i += step) visit(argv[i] as ByteString);
 }

@@ -97,11 +97,8 @@ class ClientRegionViews implements RegionViews {
   view(name: string): RegionView | undefined {
     const known = this.views.get(name);
     if (known === undefined) return undefined;
-    const { view, status, link } = known;
-    view.healthy = status.up() && !link.partitioned;
-    view.stalenessMs = status.stalenessMs();
-    view.appliedOffset = status.position();
-    return view;
+    refresh(known.view, known.status, known.link);
+    return known.view;
   }
 
   all(): RegionView[] {
@@ -323,11 +320,7 @@ export class Traffic {
     const links = this.nearestLinks.get(clientRegion) as LinkModel[];
     const statuses = this.nearestStatuses.get(clientRegion) as RegionStatus[];
     for (let i = 0; i < states.length; i++) {
-      const state = states[i] as MutableRegionState;
-      const status = statuses[i] as RegionStatus;
-      state.healthy = status.up() && !(links[i] as LinkModel).partitioned;
-      state.stalenessMs = status.stalenessMs();
-      state.appliedOffset = status.position();
+      refresh(states[i] as MutableRegionState, statuses[i] as RegionStatus, links[i] as LinkModel);
     }
     return states;
   }
@@ -627,6 +620,17 @@ export class Traffic {
     cell.failed++;
     this.recorder.failure(`read (${request.client.level}): ${reason}`);
   }
+}
+
+/** What a client sees of a region now: up and reachable over its link, its staleness and position. */
+function refresh(
+  target: { healthy: boolean; stalenessMs: number; appliedOffset: number },
+  status: RegionStatus,
+  link: LinkModel,
+): void {
+  target.healthy = status.up() && !link.partitioned;
+  target.stalenessMs = status.stalenessMs();
+  target.appliedOffset = status.position();
 }
 
 /** Per key: its newest offset and commit time, its last acknowledgement's time and the newest offset acknowledged. */

@@ -36,14 +36,7 @@ export function parseStringOptions(argv: readonly ByteString[], command: 'set' |
   const isSet = command === 'set';
   // Most calls have no options (every replicated plain SET): no object to build for them.
   if (argv.length <= (isSet ? 3 : 2)) return NO_OPTIONS;
-  const options: StringOptions = {
-    nx: false,
-    xx: false,
-    get: false,
-    keepTtl: false,
-    persist: false,
-    expire: undefined,
-  };
+  const options: StringOptions = { ...NO_OPTIONS };
   for (let i = isSet ? 3 : 2; i < argv.length; i++) {
     const option = (argv[i] as ByteString).toLowerCase();
     const next = argv[i + 1];
