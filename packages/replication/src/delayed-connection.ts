@@ -1,5 +1,6 @@
 import { type Clock, type LinkModel, OrderedDelayLine } from '@meridian/lag';
 import { CLOSE_CODE_ERROR } from './errors.js';
+import { deliversArrived } from './memory-transport.js';
 import type { Connection, ConnectionHandlers } from './transport.js';
 
 /**
@@ -17,11 +18,14 @@ export class DelayedConnection implements Connection {
     clock: Clock,
     model: LinkModel,
   ) {
+    // A delivery runs from the line's own timer, so an in-memory connection hands the frame over at once.
+    const arrived = deliversArrived(inner) ? inner : undefined;
     this.line = new OrderedDelayLine({
       clock,
       model,
       deliver: (frame) => {
-        inner.send(frame);
+        if (arrived === undefined) inner.send(frame);
+        else arrived.deliverArrived(frame);
         this.handlers?.drain();
       },
     });

@@ -2,7 +2,20 @@ import { MeridianError } from '@meridian/engine';
 import type { Clock } from '@meridian/lag';
 import { CLOSE_TOO_BIG, ConnectionBase, type Connection, type Connector, type Listener } from './transport.js';
 
-class MemoryConnection extends ConnectionBase {
+/**
+ * A connection that can hand a frame to its peer at once: for a caller whose clock already waited
+ * for the frame's arrival (a delay line's delivery), so the in-memory hop adds no timer of its own.
+ */
+export interface ArrivedDelivery {
+  deliverArrived(frame: Uint8Array): void;
+}
+
+/** Whether `connection` can take a frame that already arrived (ArrivedDelivery). */
+export function deliversArrived(connection: object): connection is ArrivedDelivery {
+  return typeof (connection as Partial<ArrivedDelivery>).deliverArrived === 'function';
+}
+
+class MemoryConnection extends ConnectionBase implements ArrivedDelivery {
   peer!: MemoryConnection;
   private inFlightBytes = 0;
   /** Messages sent and not yet delivered; one timer delivers everything sent before it runs. */
@@ -26,6 +39,19 @@ class MemoryConnection extends ConnectionBase {
     this.inFlightBytes += frame.byteLength;
     this.outbox.push(frame);
     if (this.outbox.length === 1) this.clock.setTimer(0, () => this.deliver());
+  }
+
+  /**
+   * Hands `frame` to the peer now, behind anything sent earlier and not yet delivered: for a caller
+   * that runs from a timer of its own (never from the peer's handlers), so no zero-delay timer is needed.
+   */
+  deliverArrived(frame: Uint8Array): void {
+    if (this.closed) return;
+    if (this.outbox.length > 0 || frame.byteLength > this.frameBytesMax) {
+      this.send(frame);
+      return;
+    }
+    this.peer.receive(frame);
   }
 
   private deliver(): void {

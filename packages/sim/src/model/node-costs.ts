@@ -244,6 +244,13 @@ export class CpuConnection implements Connection {
     this.inner.send(frame);
   }
 
+  /** A frame whose link delay was already waited for (a delay line's delivery): handed on as the inner connection takes it. */
+  deliverArrived(frame: Uint8Array): void {
+    const inner = this.inner as Connection & { deliverArrived?: (frame: Uint8Array) => void };
+    if (inner.deliverArrived === undefined) inner.send(frame);
+    else inner.deliverArrived(frame);
+  }
+
   close(code: number, reason: string): void {
     this.queue.length = 0;
     this.timer?.cancel();
