@@ -82,8 +82,12 @@ export async function simulate(options: ExperimentOptions, replayCommand: string
   for (const fault of options.faults) cluster.scheduleFault(fault, startMs);
   scheduleDigestSamples(scheduler, cluster, options.digestCheckEveryMs, startMs, endMs);
   const reachedMs = await runWithProgress(options, scheduler, endMs);
-  if (reachedMs < endMs) return interrupted(options, scheduler, cluster, recorder, invariants, startMs, reachedMs);
+  if (reachedMs < endMs) {
+    traffic.settleReads(reachedMs);
+    return interrupted(options, scheduler, cluster, recorder, invariants, startMs, reachedMs);
+  }
   const finishedMs = await drain(options, scheduler, cluster, endMs, config.replication.syncWaitMsMax);
+  traffic.settleReads(finishedMs);
   const converged = cluster.checkConverged();
   cluster.checkMessagesDelivered(converged.caughtUp);
   const permanentFault = options.faults.some((fault) => fault.kind !== 'stall' && fault.durationMs === undefined);

@@ -12,6 +12,7 @@ import type { LinkModel, SeededRandom, TimerHandle } from '@meridian/lag';
 import { byDelay } from '@meridian/topology';
 import type { ReplicationReplica } from '@meridian/replication';
 import { type RegionState, type RegionView, type RegionViews, RoutePlanner } from '@meridian/router';
+import { ArrivalQueue } from './arrival-queue.js';
 import type { RegionStatus, SimCluster } from './cluster.js';
 import { GrowableArray } from './growable.js';
 import type { InvariantChecker } from './invariants.js';
@@ -41,6 +42,14 @@ interface ReadRequest {
   observedFloor: number;
   stale: boolean;
   servedByPrimary: boolean;
+}
+
+/** A read's answer on its way to the client: what it carries, and when it arrives. */
+interface ReadAnswer {
+  request: ReadRequest;
+  version: number;
+  token: number;
+  atMs: number;
 }
 
 const REQUEST_BYTES = 64;
@@ -134,6 +143,8 @@ export class Traffic {
   private readonly nearestLinks = new Map<string, LinkModel[]>();
   /** Per client region, the status of each region of `nearest`, in the same order. */
   private readonly nearestStatuses = new Map<string, RegionStatus[]>();
+  /** Per client (by id): the answers to its reads still on their way to it. */
+  private readonly answers: ArrivalQueue<ReadAnswer>[];
   /** Per client (by id): the cell its measured reads count in. */
   private readonly readCells: (ReadCell | undefined)[] = [];
   /** Per client region, the router's own planner over that region's view of the others. */
@@ -155,6 +166,7 @@ export class Traffic {
     private readonly invariants: InvariantChecker,
     private readonly settings: { syncWaitMsMax: number; diskSyncMs: number; decide: ReadDecider },
   ) {
+    this.answers = workload.clients.map(() => new ArrivalQueue());
     this.keyOffsets = workload.keys.map(() => []);
     this.keyCommitMs = workload.keys.map(() => []);
     this.keyAckMs = workload.keys.map(() => []);
@@ -280,6 +292,7 @@ export class Traffic {
   issueRead(): void {
     const client = this.workload.nextClient();
     const key = this.workload.nextKey();
+    this.receiveAnswers(client, this.scheduler.nowMs());
     const request: ReadRequest = {
       client,
       key,
@@ -541,9 +554,41 @@ export class Traffic {
     this.checkAtExecution(request, version, node, version < newest);
     const token = cluster.position(node);
     const bytes = REQUEST_BYTES + (typeof reply === 'string' ? reply.length : 0);
-    const done = (): void => this.readDone(request, version, token);
-    const relayLost = node === via ? undefined : (): void => this.readFailed(request, 'answer lost');
-    if (!this.reply(request.client.region, node, via, bytes, done, relayLost)) this.readFailed(request, 'answer lost');
+    if (node === via) return this.answerToClient(request, node, version, token, bytes);
+    const relay = (): void => this.answerToClient(request, via, version, token, bytes);
+    if (!this.send('forward', node, via, bytes, relay)) this.readFailed(request, 'answer lost');
+  }
+
+  /**
+   * A read's answer leaves `from` for the client. Its arrival time is known now, so it waits in the
+   * client's queue instead of a timer: the client takes it (its token and versions seen) before its
+   * next read, when every answer that arrived by then is in, and the run takes the rest at its end
+   * (settleReads). An answer due at the very instant of the client's next read counts as arrived.
+   * What the client checks in it depends on nothing that changes on the way, so it is checked now.
+   */
+  private answerToClient(request: ReadRequest, from: string, version: number, token: number, bytes: number): void {
+    const nowMs = this.scheduler.nowMs();
+    const client = request.client;
+    const arrivalMs = this.cluster.links.link('client', from, client.region).arrivalMs(nowMs, bytes);
+    if (arrivalMs === undefined) return this.readFailed(request, 'answer lost');
+    this.checkAnswer(request, version);
+    // The time a timer set for the arrival would run at (VirtualClock.setTimer), to the last bit.
+    const delayMs = arrivalMs - nowMs;
+    const atMs = delayMs > 0 ? nowMs + delayMs : nowMs;
+    (this.answers[client.id] as ArrivalQueue<ReadAnswer>).push(atMs, { request, version, token, atMs });
+  }
+
+  /** The answers that reached `client` by `untilMs`. */
+  private receiveAnswers(client: SimClient, untilMs: number): void {
+    const answers = this.answers[client.id] as ArrivalQueue<ReadAnswer>;
+    for (let answer = answers.takeArrived(untilMs); answer !== undefined; answer = answers.takeArrived(untilMs)) {
+      this.readDone(answer);
+    }
+  }
+
+  /** Every read answer that arrived by `untilMs` (the end of the run) is taken by its client. */
+  settleReads(untilMs: number): void {
+    for (const client of this.workload.clients) this.receiveAnswers(client, untilMs);
   }
 
   private versionOf(reply: unknown): number {
@@ -588,7 +633,8 @@ export class Traffic {
     }
   }
 
-  private readDone(request: ReadRequest, version: number, token: number): void {
+  /** Session and strong clients hold their answers to read-your-writes and monotonic reads. */
+  private checkAnswer(request: ReadRequest, version: number): void {
     const { client, key } = request;
     const level = client.consistency.level;
     const ownViolation = version < request.ownFloor;
@@ -601,12 +647,19 @@ export class Traffic {
         `${level} client ${client.id} in ${client.region} read offset ${version} of ${this.workload.keys[key] ?? ''}: violates ${what}`,
       );
     }
+  }
+
+  /** The client has the answer (at `atMs`): what it saw, and the read's figures. */
+  private readDone({ request, version, token, atMs }: ReadAnswer): void {
+    const { client, key } = request;
+    const ownViolation = version < request.ownFloor;
+    const monotonicViolation = version < request.observedFloor;
     client.observed.set(key, Math.max(client.observed.get(key) ?? 0, version));
     client.token = Math.max(client.token, token);
     if (!request.measured) return;
     const cell = this.cellOf(client);
     cell.reads++;
-    cell.latenciesMs.push(this.scheduler.nowMs() - request.startMs);
+    cell.latenciesMs.push(atMs - request.startMs);
     if (request.stale) cell.stale++;
     if (ownViolation) cell.readYourWritesViolations++;
     if (monotonicViolation) cell.monotonicViolations++;
