@@ -30,7 +30,7 @@ import {
   rankRegions,
 } from './location.js';
 import type { RegionView } from './monitor.js';
-import type { AnswerStream, HeaderMap, RegionCallResult, RegionClient } from './region-client.js';
+import type { AnswerStream, HeaderMap, RegionAnswer, RegionCallResult, RegionClient } from './region-client.js';
 import { PRIMARY_UNREACHABLE, type RouteDecision, routeRequest, type UnavailableCode } from './route.js';
 
 /** What the router answers: a whole body, or a stream the HTTP adapter pipes (and cancels if the client leaves). */
@@ -105,17 +105,14 @@ const HOP_BY_HOP = new Set([
   'host',
 ]);
 
-/** `headers` without hop-by-hop ones, plus `extra`. */
-export function forwardedHeaders(
-  headers: HeaderMap,
-  extra: Record<string, string>,
-): Record<string, string | readonly string[]> {
+/** `headers` without hop-by-hop ones, plus the request's consistency (`x-meridian-consistency`). */
+export function forwardedHeaders(headers: HeaderMap, consistency: string): Record<string, string | readonly string[]> {
   const out: Record<string, string | readonly string[]> = {};
   for (const name in headers) {
     const value = headers[name];
     if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
   }
-  for (const name in extra) out[name] = extra[name] as string;
+  out[CONSISTENCY_HEADER] = consistency;
   return out;
 }
 
@@ -332,23 +329,41 @@ export class RouterHandler extends RoutePlanner {
     super(io);
   }
 
-  async handle(request: RestRequest): Promise<RouterResponse> {
-    const response = await this.answer(request);
+  handle(request: RestRequest): Promise<RouterResponse> {
+    let plan: RoutePlan;
+    try {
+      plan = this.plan(request);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (plan.kind === 'answer') return Promise.resolve(this.withCors(plan.response, request));
+    const { routed, regions } = plan;
+    const view = this.options.views.view(regions[0] as string) as RegionView;
+    if (this.clientDelayMs(routed, view) > 0)
+      return this.forward(plan).then((answer) => this.withCors(answer, request));
+    // The common case without a modelled client latency: one promise from the socket to the answer.
+    return this.forwardTo(view, routed).then((result) =>
+      result.kind === 'answered'
+        ? this.withCors(this.answerHeaders(view, routed, result.answer), request)
+        : this.forward(plan, result).then((answer) => this.withCors(answer, request)),
+    );
+  }
+
+  private withCors(response: RouterResponse, request: RestRequest): RouterResponse {
     applyCorsPolicy(response.headers, this.options.config.cors, headerValue(request.headers, 'origin'));
     return response;
   }
 
-  private async answer(request: RestRequest): Promise<RouterResponse> {
-    const plan = this.plan(request);
-    return plan.kind === 'answer' ? plan.response : this.forward(plan);
-  }
-
-  private async forward({ routed, regions }: Extract<RoutePlan, { kind: 'forward' }>): Promise<RouterResponse> {
+  /** Tries each region in turn; `first` is what the first region already answered. */
+  private async forward(
+    { routed, regions }: Extract<RoutePlan, { kind: 'forward' }>,
+    first?: RegionCallResult,
+  ): Promise<RouterResponse> {
     const isWrite = routed.requestClass.kind === 'write';
     const failures: string[] = [];
     for (const name of regions) {
       const view = this.options.views.view(name) as RegionView;
-      let result = await this.forwardTo(view, routed);
+      let result = name === regions[0] && first !== undefined ? first : await this.forwardTo(view, routed);
       if (result.kind === 'failed' && result.retryable) result = await this.forwardTo(view, routed);
       if (result.kind === 'answered') return this.answered(view, routed, result.answer);
       // A request that only timed out says the region is slow, not down: the status polls decide.
@@ -361,32 +376,41 @@ export class RouterHandler extends RoutePlanner {
     return json(503, encodeJsonError(`ERR no region reachable: ${failures.join('; ')}`));
   }
 
-  private async forwardTo(view: RegionView, routed: RoutedRequest): Promise<RegionCallResult> {
+  private forwardTo(view: RegionView, routed: RoutedRequest): Promise<RegionCallResult> {
+    const delayMs = this.clientDelayMs(routed, view);
+    if (delayMs > 0) return this.clientLatency(delayMs).then(() => this.send(view, routed));
+    return this.send(view, routed);
+  }
+
+  private send(view: RegionView, routed: RoutedRequest): Promise<RegionCallResult> {
     const { request, requestClass } = routed;
-    await this.clientLatency(routed, view);
     return this.io.client.send(view.url, {
       method: request.method,
       path: routed.path,
-      headers: forwardedHeaders(request.headers, { [CONSISTENCY_HEADER]: formatConsistency(routed.consistency) }),
+      headers: forwardedHeaders(request.headers, formatConsistency(routed.consistency)),
       body: request.body,
       timeoutMs: requestClass.kind === 'stream' ? undefined : this.io.forwardTimeoutMs,
     });
   }
 
-  /** The modelled one-way latency between the client and the region, when the router adds it. */
-  private clientLatency(routed: RoutedRequest, view: RegionView): Promise<void> {
-    const delayMs = this.addClientLatency ? clientDelayMs(this.options.config, routed.client, view.name) : 0;
-    if (!(delayMs > 0)) return Promise.resolve();
+  /** The modelled one-way latency between the client and the region, when the router adds it (else 0). */
+  private clientDelayMs(routed: RoutedRequest, view: RegionView): number {
+    return this.addClientLatency ? clientDelayMs(this.options.config, routed.client, view.name) : 0;
+  }
+
+  private clientLatency(delayMs: number): Promise<void> {
     return new Promise((resolve) => this.io.clock.setTimer(delayMs, resolve));
   }
 
-  private async answered(
-    view: RegionView,
-    routed: RoutedRequest,
-    answer: { readonly status: number; readonly headers: HeaderMap; readonly body: Uint8Array | AnswerStream },
-  ): Promise<RouterResponse> {
-    await this.clientLatency(routed, view);
-    const headers = forwardedHeaders(answer.headers, { [CONSISTENCY_HEADER]: formatConsistency(routed.consistency) });
+  private async answered(view: RegionView, routed: RoutedRequest, answer: RegionAnswer): Promise<RouterResponse> {
+    const delayMs = this.clientDelayMs(routed, view);
+    if (delayMs > 0) await this.clientLatency(delayMs);
+    return this.answerHeaders(view, routed, answer);
+  }
+
+  /** The region's answer as the router passes it on: its hop-by-hop headers dropped, the router's own added. */
+  private answerHeaders(view: RegionView, routed: RoutedRequest, answer: RegionAnswer): RouterResponse {
+    const headers = forwardedHeaders(answer.headers, formatConsistency(routed.consistency));
     if (headers[SERVED_BY_HEADER] === undefined) headers[SERVED_BY_HEADER] = view.name;
     if (headers[STALENESS_HEADER] === undefined && Number.isFinite(view.stalenessMs)) {
       headers[STALENESS_HEADER] = String(Math.round(view.stalenessMs));

@@ -53,13 +53,16 @@ export class RouterMetrics {
     perRegion('meridian_router_region_epoch', 'Failover epoch the region last reported.', (v) => v.epoch);
   }
 
-  /** The labelled series per (region, status class), looked up once rather than hashed per request. */
+  /** The labelled series per region and status class (index: status / 100), looked up once rather than hashed per request. */
   private readonly series = new Map<
     string,
-    {
-      readonly requests: ReturnType<RouterMetrics['requests']['labels']>;
-      readonly latency: ReturnType<RouterMetrics['latency']['labels']>;
-    }
+    (
+      | {
+          readonly requests: ReturnType<RouterMetrics['requests']['labels']>;
+          readonly latency: ReturnType<RouterMetrics['latency']['labels']>;
+        }
+      | undefined
+    )[]
   >();
 
   /** Whether a request target is the scrape endpoint. */
@@ -68,15 +71,16 @@ export class RouterMetrics {
   }
 
   record(servedBy: string, status: number, durationMs: number): void {
-    const statusClass = `${Math.floor(status / 100)}xx`;
-    const key = `${servedBy}\n${statusClass}`;
-    let series = this.series.get(key);
+    const statusIndex = Math.floor(status / 100);
+    let byStatus = this.series.get(servedBy);
+    if (byStatus === undefined) this.series.set(servedBy, (byStatus = []));
+    let series = byStatus[statusIndex];
     if (series === undefined) {
       series = {
-        requests: this.requests.labels({ served_by: servedBy, status: statusClass }),
+        requests: this.requests.labels({ served_by: servedBy, status: `${statusIndex}xx` }),
         latency: this.latency.labels({ served_by: servedBy }),
       };
-      this.series.set(key, series);
+      byStatus[statusIndex] = series;
     }
     series.requests.inc();
     series.latency.observe(durationMs / 1000);

@@ -25,6 +25,8 @@ const STREAM_QUEUE_BYTES_MAX = 1024 * 1024;
 const ANSWER_HEAD_BYTES_MAX = 64 * 1024;
 
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+/** Space and tab, which may surround a header value. */
+const isBlank = (code: number): boolean => code === 0x20 || code === 0x09;
 /** Request-line and header text that could split a request (cannot come from node's parser; checked anyway). */
 const LINE_BREAK = /[\r\n]/;
 /** Headers the client writes itself. */
@@ -200,17 +202,28 @@ class Connection {
 
   /** Status line and headers; sets the framing of the body. */
   private readHead(exchange: Exchange, head: string): string | undefined {
-    const lines = head.split('\r\n');
-    const statusLine = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0] ?? '');
-    if (statusLine === null) return `malformed answer status line: ${JSON.stringify((lines[0] ?? '').slice(0, 80))}`;
+    const firstEnd = head.indexOf('\r\n');
+    const first = firstEnd < 0 ? head : head.slice(0, firstEnd);
+    const statusLine = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(first);
+    if (statusLine === null) return `malformed answer status line: ${JSON.stringify(first.slice(0, 80))}`;
     const status = Number(statusLine[2]);
     const headers: Record<string, string | string[]> = {};
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i] as string;
-      const colon = line.indexOf(':');
-      if (colon <= 0) return `malformed answer header line: ${JSON.stringify(line.slice(0, 80))}`;
-      const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim();
+    // One pass over the lines without splitting them out: a header name as the region wrote it
+    // (node writes lower case, so toLowerCase returns it unchanged), its value without the blanks around it.
+    for (let at = firstEnd < 0 ? head.length : firstEnd + 2; at < head.length;) {
+      let lineEnd = head.indexOf('\r\n', at);
+      if (lineEnd < 0) lineEnd = head.length;
+      const colon = head.indexOf(':', at);
+      if (colon <= at || colon > lineEnd) {
+        return `malformed answer header line: ${JSON.stringify(head.slice(at, Math.min(lineEnd, at + 80)))}`;
+      }
+      const name = head.slice(at, colon).trim().toLowerCase();
+      let from = colon + 1;
+      let to = lineEnd;
+      while (from < to && isBlank(head.charCodeAt(from))) from++;
+      while (to > from && isBlank(head.charCodeAt(to - 1))) to--;
+      const value = head.slice(from, to);
+      at = lineEnd + 2;
       const before = headers[name];
       if (before === undefined) headers[name] = name === 'set-cookie' ? [value] : value;
       else if (Array.isArray(before)) before.push(value);
