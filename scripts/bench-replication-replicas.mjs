@@ -5,10 +5,12 @@
 // listener still sees every 'applied' event, as a node's does). `raw <url> <n>`: n reference
 // clients, decoding msgpackr frames of entries and acking each. Prints the lowest applied offset
 // every 10 ms as `{"appliedMax": n}`. A replica keeps commit→applied latencies in memory and, on
-// a `report <fromOffset>` line on stdin, prints a sparse histogram (10 µs buckets) of those from
+// a `report <fromOffset> <sinceMs>` line on stdin, prints a sparse histogram (10 µs buckets) of those from
 // that offset on. (Streaming every sample would measure the pipe: stdout writes to a pipe block on
-// Linux.)
+// Linux.) The report also lists this process's GC pauses since the `report` line's second field
+// (epoch ms): scavenges of the replicas' young generation are what the latency tail is made of.
 import { createInterface } from 'node:readline';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { Packr } from 'msgpackr';
 import WebSocket from 'ws';
 import { Engine } from '../packages/engine/dist/index.js';
@@ -46,6 +48,16 @@ function histogram(fromOffset) {
   return [...counts].flat();
 }
 
+/** GC pauses of this process: [start epoch ms, duration ms, V8 kind (1 scavenge, 4 mark-compact, …)]. */
+const gcPauses = [];
+if (mode === 'replica') {
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gcPauses.push([performance.timeOrigin + entry.startTime, entry.duration, entry.detail?.kind ?? 0]);
+    }
+  }).observe({ entryTypes: ['gc'] });
+}
+
 function startReplica(i) {
   const replica = new ReplicationReplica({
     connector: new WsConnector({ url }),
@@ -79,7 +91,10 @@ for (let i = 0; i < applied.length; i++) (mode === 'raw' ? startRawClient : star
 
 setInterval(() => process.stdout.write(`${JSON.stringify({ appliedMax: Math.min(...applied) })}\n`), 10);
 createInterface({ input: process.stdin }).on('line', (line) => {
-  const match = /^report (\d+)$/.exec(line);
-  if (match) process.stdout.write(`${JSON.stringify({ histogram: histogram(Number(match[1])) })}\n`);
+  const match = /^report (\d+) ([\d.]+)$/.exec(line);
+  if (match) {
+    const gc = gcPauses.filter(([startMs]) => startMs >= Number(match[2]));
+    process.stdout.write(`${JSON.stringify({ histogram: histogram(Number(match[1])), gc })}\n`);
+  }
 });
 process.on('SIGTERM', () => process.exit(0));

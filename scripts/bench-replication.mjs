@@ -5,13 +5,17 @@
 // they give):
 // - commit→applied latency at a fixed 10,000 writes/s, no injected lag (targets p50 ≤ 1 ms,
 //   p99 ≤ 2 ms, issue 21), from the commit time carried in each entry and the replica's apply time (same
-//   host clock: performance.timeOrigin + performance.now());
+//   host clock: performance.timeOrigin + performance.now()), with the GC pauses of both processes
+//   in the measured window (the replicas' scavenges are what the tail is made of: each copies every
+//   value stored since the previous one, and with 4 replicas in one process every replica waits for
+//   all four keyspaces' copies);
 // - the highest write rate all 4 replicas keep up with, next to raw ws + msgpackr frames of the
 //   same entries to 4 client processes that decode them and ack each frame.
 // Standalone: `npm run build && node scripts/bench-replication.mjs [seconds]`.
 // BENCH_CHILD_FLAGS passes node flags to the children (e.g. --cpu-prof, --trace-gc).
 import { spawn } from 'node:child_process';
 import http from 'node:http';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Packr } from 'msgpackr';
 import { WebSocketServer } from 'ws';
@@ -38,7 +42,7 @@ function startChild(mode, url, count) {
   const child = spawn(process.execPath, [...childFlags, script, mode, url, String(count)], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const state = { child, appliedMax: 0, onHistogram: () => undefined };
+  const state = { child, appliedMax: 0, onReport: () => undefined };
   let buffer = '';
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (text) => {
@@ -52,13 +56,14 @@ function startChild(mode, url, count) {
       }
       const report = JSON.parse(line);
       if (report.appliedMax !== undefined) state.appliedMax = Math.max(state.appliedMax, report.appliedMax);
-      if (report.histogram !== undefined) state.onHistogram(report.histogram);
+      if (report.histogram !== undefined) state.onReport(report);
     }
   });
-  state.histogram = (fromOffset) =>
+  /** Resolves with `{ histogram, gc }`: latencies from `fromOffset` on, GC pauses since `sinceMs` (epoch). */
+  state.report = (fromOffset, sinceMs) =>
     new Promise((resolve) => {
-      state.onHistogram = resolve;
-      child.stdin.write(`report ${fromOffset}\n`);
+      state.onReport = resolve;
+      child.stdin.write(`report ${fromOffset} ${sinceMs}\n`);
     });
   state.stop = () => child.kill(childFlags.length > 0 ? 'SIGTERM' : 'SIGKILL');
   return state;
@@ -92,6 +97,21 @@ function percentiles(histograms) {
     return NaN;
   };
   return { p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: at(1), samples: total };
+}
+
+/** GC pauses ([start epoch ms, duration ms, kind]) summed up: V8 kind 1 is a scavenge, the others full or incremental GCs. */
+function gcSummary(pauses) {
+  const scavenges = pauses.filter(([, , kind]) => kind === 1).map(([, durationMs]) => durationMs);
+  const others = pauses.filter(([, , kind]) => kind !== 1).map(([, durationMs]) => durationMs);
+  const round = (ms) => Math.round(ms * 100) / 100;
+  const sum = (list) => round(list.reduce((total, ms) => total + ms, 0));
+  return {
+    scavenges: scavenges.length,
+    scavengeMsMax: round(Math.max(0, ...scavenges)),
+    scavengeMsTotal: sum(scavenges),
+    otherPauses: others.length,
+    otherMsMax: round(Math.max(0, ...others)),
+  };
 }
 
 /** `mode`: 'replica' (the replicas record latencies) or 'replica-rate' (they do not). */
@@ -134,35 +154,53 @@ async function startPrimary(mode) {
   };
   while (primary.status().filter((s) => s.state === 'live').length < REPLICAS) await sleep(50);
   const appliedMin = () => Math.min(...children.map((child) => child.appliedMax));
-  const latency = async (fromOffset) =>
-    percentiles(await Promise.all(children.map((child) => child.histogram(fromOffset))));
+  const latency = async (fromOffset, sinceMs) => {
+    const reports = await Promise.all(children.map((child) => child.report(fromOffset, sinceMs)));
+    return {
+      ...percentiles(reports.map((report) => report.histogram)),
+      replicaGc: gcSummary(reports.flatMap((report) => report.gc)),
+    };
+  };
   return { write, log, stop, appliedMin, latency };
 }
 
 /**
  * Writes at `rate`/s (in 1 ms ticks) for `seconds`, after a one-second warm-up at the same rate
  * that is not measured (JIT, first GCs); returns commit→applied percentiles over every entry and
- * replica (ms, 10 µs resolution).
+ * replica (ms, 10 µs resolution), and the GC pauses of the replicas' process and the primary's.
  */
 export async function latencyAtRate(rate, seconds) {
   const bench = await startPrimary('replica');
+  const primaryGc = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      primaryGc.push([performance.timeOrigin + entry.startTime, entry.duration, entry.detail?.kind ?? 0]);
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
   try {
     const warmupMs = 1000;
     const startMs = performance.now();
     const endMs = startMs + warmupMs + seconds * 1000;
     let measureFrom;
+    let measureSinceMs = 0;
     let written = 0;
     while (performance.now() < endMs) {
       const now = performance.now();
-      if (measureFrom === undefined && now - startMs >= warmupMs) measureFrom = bench.log.lastOffset() + 1;
+      if (measureFrom === undefined && now - startMs >= warmupMs) {
+        measureFrom = bench.log.lastOffset() + 1;
+        measureSinceMs = performance.timeOrigin + now;
+      }
       const due = Math.floor(((now - startMs) * rate) / 1000);
       for (; written < due; written++) bench.write();
       await sleep(1);
     }
     const lastOffset = bench.log.lastOffset();
     while (bench.appliedMin() < lastOffset) await sleep(20);
-    return await bench.latency(measureFrom);
+    const latency = await bench.latency(measureFrom, measureSinceMs);
+    return { ...latency, primaryGc: gcSummary(primaryGc.filter(([startMs]) => startMs >= measureSinceMs)) };
   } finally {
+    observer.disconnect();
     await bench.stop();
   }
 }
