@@ -266,7 +266,9 @@ export async function rawReference(seconds) {
   }
 }
 
-export async function bench({ seconds, addRow, log = () => undefined }) {
+// `npm run bench` passes no `log`: the latency run's detail (percentiles, GC pauses) goes to
+// stderr, beside its progress lines.
+export async function bench({ seconds, addRow, log = (text) => console.error(text) }) {
   const runSeconds = Math.min(seconds, 5);
   const latency = await latencyAtRate(10_000, runSeconds);
   log(`commit→applied at 10,000 writes/s (ms): ${JSON.stringify(latency)}`);
