@@ -1,13 +1,6 @@
 import type { Clock, TimerHandle } from './clock.js';
 import type { LinkModel } from './link-model.js';
 
-interface Pending<T> {
-  readonly message: T;
-  readonly bytes: number;
-  readonly sentAtMs: number;
-  deliverAtMs: number;
-}
-
 /**
  * Node's timers overflow past 2^31 - 1 ms (about 24.8 days: TimeoutOverflowWarning, then fire at
  * once). A later delivery is waited for in steps of at most this.
@@ -30,7 +23,14 @@ export interface DelayLineOptions<T> {
  * the new settings, in order, so undoing a mistaken setting undoes its effect on them too.
  */
 export class OrderedDelayLine<T> {
-  private readonly queue: Pending<T>[] = [];
+  /**
+   * The queue, as parallel arrays from `head` (no object per message): a delivered slot is cleared at
+   * once, so a delivered message is not kept alive by the queue until it is compacted.
+   */
+  private messages: (T | undefined)[] = [];
+  private bytes: number[] = [];
+  private sentAtMs: number[] = [];
+  private deliverAtMs: number[] = [];
   private head = 0;
   private lastDeliveryMs = -Infinity;
   private timer: TimerHandle | undefined;
@@ -40,6 +40,12 @@ export class OrderedDelayLine<T> {
   /** When the last delivered message was delivered (re-timing never goes before it). */
   private lastDeliveredMs = -Infinity;
   private readonly stopWatching: () => void;
+  /** The timer's callback, made once. */
+  private readonly timerFired = (): void => {
+    this.timer = undefined;
+    this.timerAtMs = Infinity;
+    this.flush();
+  };
 
   constructor(private readonly options: DelayLineOptions<T>) {
     this.stopWatching = options.model.onChange(() => this.retime());
@@ -51,7 +57,7 @@ export class OrderedDelayLine<T> {
   }
 
   get pendingCount(): number {
-    return this.queue.length - this.head;
+    return this.messages.length - this.head;
   }
 
   /** Queues `message`; returns its delivery time, or undefined when the link dropped it. */
@@ -65,7 +71,10 @@ export class OrderedDelayLine<T> {
     }
     const deliverAtMs = Math.max(arrivalMs, this.lastDeliveryMs);
     this.lastDeliveryMs = deliverAtMs;
-    this.queue.push({ message, bytes, sentAtMs: nowMs, deliverAtMs });
+    this.messages.push(message);
+    this.bytes.push(bytes);
+    this.sentAtMs.push(nowMs);
+    this.deliverAtMs.push(deliverAtMs);
     this.bytesQueued += bytes;
     this.schedule();
     return deliverAtMs;
@@ -77,22 +86,30 @@ export class OrderedDelayLine<T> {
     this.stopWatching();
     this.timer?.cancel();
     this.timer = undefined;
-    for (let i = this.head; i < this.queue.length; i++) this.options.dropped?.((this.queue[i] as Pending<T>).message);
-    this.queue.length = 0;
+    const queued = this.messages;
+    const head = this.head;
+    this.clear();
+    for (let i = head; i < queued.length; i++) this.options.dropped?.(queued[i] as T);
+  }
+
+  private clear(): void {
+    this.messages = [];
+    this.bytes = [];
+    this.sentAtMs = [];
+    this.deliverAtMs = [];
     this.head = 0;
     this.bytesQueued = 0;
   }
 
   /** New delivery times for everything queued, under the model's current settings, order kept. */
   private retime(): void {
-    if (this.closed || this.head === this.queue.length) return;
+    if (this.closed || this.head === this.messages.length) return;
     let previousMs = this.lastDeliveredMs;
-    for (let i = this.head; i < this.queue.length; i++) {
-      const pending = this.queue[i] as Pending<T>;
-      const arrivalMs = this.options.model.retimedArrivalMs(pending.sentAtMs);
+    for (let i = this.head; i < this.messages.length; i++) {
+      const arrivalMs = this.options.model.retimedArrivalMs(this.sentAtMs[i] as number);
       if (arrivalMs === undefined) return; // partitioned: the link's owner closes it
-      pending.deliverAtMs = Math.max(arrivalMs, previousMs);
-      previousMs = pending.deliverAtMs;
+      previousMs = Math.max(arrivalMs, previousMs);
+      this.deliverAtMs[i] = previousMs;
     }
     this.lastDeliveryMs = previousMs;
     this.timer?.cancel();
@@ -102,32 +119,40 @@ export class OrderedDelayLine<T> {
   }
 
   private schedule(): void {
-    const next = this.queue[this.head];
-    if (next === undefined || next.deliverAtMs >= this.timerAtMs) return;
+    if (this.head === this.messages.length) return;
+    const nextMs = this.deliverAtMs[this.head] as number;
+    if (nextMs >= this.timerAtMs) return;
     this.timer?.cancel();
-    this.timerAtMs = next.deliverAtMs;
-    const delayMs = Math.min(TIMER_MS_MAX, Math.max(0, next.deliverAtMs - this.options.clock.nowMs()));
-    this.timer = this.options.clock.setTimer(delayMs, () => {
-      this.timer = undefined;
-      this.timerAtMs = Infinity;
-      this.flush();
-    });
+    this.timerAtMs = nextMs;
+    const delayMs = Math.min(TIMER_MS_MAX, Math.max(0, nextMs - this.options.clock.nowMs()));
+    this.timer = this.options.clock.setTimer(delayMs, this.timerFired);
   }
 
   private flush(): void {
     const nowMs = this.options.clock.nowMs();
-    for (;;) {
-      const next = this.queue[this.head];
-      if (next === undefined || next.deliverAtMs > nowMs || this.closed) break;
-      this.head++;
-      this.bytesQueued -= next.bytes;
-      this.lastDeliveredMs = next.deliverAtMs;
-      this.options.deliver(next.message);
+    while (this.head < this.messages.length && !this.closed) {
+      const i = this.head;
+      const deliverAtMs = this.deliverAtMs[i] as number;
+      if (deliverAtMs > nowMs) break;
+      const message = this.messages[i] as T;
+      this.messages[i] = undefined;
+      this.head = i + 1;
+      this.bytesQueued -= this.bytes[i] as number;
+      this.lastDeliveredMs = deliverAtMs;
+      this.options.deliver(message);
     }
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue.splice(0, this.head);
-      this.head = 0;
-    }
-    if (!this.closed) this.schedule();
+    if (this.closed) return;
+    if (this.head > 1024 && this.head * 2 > this.messages.length) this.compact();
+    this.schedule();
+  }
+
+  /** Drops the delivered slots at the front. */
+  private compact(): void {
+    const head = this.head;
+    this.messages.splice(0, head);
+    this.bytes.splice(0, head);
+    this.sentAtMs.splice(0, head);
+    this.deliverAtMs.splice(0, head);
+    this.head = 0;
   }
 }

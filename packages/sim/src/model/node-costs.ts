@@ -290,11 +290,14 @@ export class CpuConnection implements Connection {
   private schedule(): void {
     const next = this.queue[0];
     if (next === undefined || this.timer !== undefined) return;
-    this.timer = this.clock.setTimer(Math.max(0, next.atMs - this.clock.nowMs()), () => {
-      this.timer = undefined;
-      this.flush();
-    });
+    this.timer = this.clock.setTimer(Math.max(0, next.atMs - this.clock.nowMs()), this.timerFired);
   }
+
+  /** The timer's callback, made once. */
+  private readonly timerFired = (): void => {
+    this.timer = undefined;
+    this.flush();
+  };
 
   /** The timer was set for the head: it is due even when `now` fell an ulp short of its time. */
   private flush(): void {
