@@ -37,7 +37,8 @@ export async function bench({ seconds = 10, addRow, log = () => undefined }) {
     const result = await benchSimulator({ durationMs, ...workload });
     log(
       `simulator, ${workload.label}: ${durationMs / 1000} s workload, ${result.simulatedSeconds} simulated s in ` +
-        `${result.wallSeconds.toFixed(2)} wall s (${result.timersRun.toLocaleString('en-US')} timers)`,
+        `${result.wallSeconds.toFixed(2)} wall s, ${result.cpuSeconds.toFixed(2)} cpu s ` +
+        `(${result.simulatedSecondsPerCpuSecond.toFixed(1)}× per cpu s; ${result.timersRun.toLocaleString('en-US')} timers)`,
     );
     addRow(
       `simulator: 5 regions, ${workload.label}`,
@@ -71,8 +72,12 @@ async function benchScaling({ seconds = 10, addRow, log = () => undefined }) {
         readsPerSecond: 1_000,
       });
       const perWriteUs = (result.wallSeconds * 1e6) / (result.simulatedSeconds * 1_000);
+      const cpuPerWriteUs = (result.cpuSeconds * 1e6) / (result.simulatedSeconds * 1_000);
       costs[i] = Math.min(costs[i], perWriteUs);
-      log(`simulator, ${regions} regions, 1,000 writes/s + 1,000 reads/s: ${perWriteUs.toFixed(1)} µs per write`);
+      log(
+        `simulator, ${regions} regions, 1,000 writes/s + 1,000 reads/s: ${perWriteUs.toFixed(1)} µs per write ` +
+          `(${cpuPerWriteUs.toFixed(1)} µs of cpu)`,
+      );
     }
   }
   addRow(

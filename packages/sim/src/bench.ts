@@ -11,6 +11,9 @@ export interface BenchResult {
   wallSeconds: number;
   /** Simulated seconds per wall-clock second. */
   simulatedSecondsPerWallSecond: number;
+  /** The process's CPU time (user + system) over the run: unlike the wall clock, not stretched by other jobs' turns on the cores. */
+  cpuSeconds: number;
+  simulatedSecondsPerCpuSecond: number;
   timersRun: number;
 }
 
@@ -95,8 +98,11 @@ export async function benchSimulator(
   experiment.workload.writesPerSecond = writesPerSecond;
   experiment.workload.readsPerSecond = readsPerSecond;
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const outcome = await simulate(experiment, 'bench');
+  const cpu = process.cpuUsage(cpuStarted);
   const wallSeconds = (performance.now() - started) / 1000;
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const simulatedSeconds = (outcome.endMs - outcome.workloadStartMs + experiment.warmupMs) / 1000;
   return {
     regions: config.regions.length,
@@ -105,6 +111,8 @@ export async function benchSimulator(
     simulatedSeconds,
     wallSeconds,
     simulatedSecondsPerWallSecond: simulatedSeconds / wallSeconds,
+    cpuSeconds,
+    simulatedSecondsPerCpuSecond: simulatedSeconds / cpuSeconds,
     timersRun: outcome.timersRun,
   };
 }
