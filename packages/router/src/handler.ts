@@ -390,6 +390,11 @@ export class RouterHandler extends RoutePlanner {
       headers: forwardedHeaders(request.headers, formatConsistency(routed.consistency)),
       body: request.body,
       timeoutMs: requestClass.kind === 'stream' ? undefined : this.io.forwardTimeoutMs,
+      // A session read may wait at the region for its token's offset, a bounded one be handed on
+      // to the primary: either would hold up the reads pipelined behind it.
+      pipelinable:
+        requestClass.kind === 'read' &&
+        (routed.consistency.level === 'eventual' || routed.consistency.level === 'strong'),
     });
   }
 

@@ -20,6 +20,11 @@ export interface RegionRequest {
   readonly body: Uint8Array;
   /** undefined: no limit (event streams). */
   readonly timeoutMs: number | undefined;
+  /**
+   * The region answers it at once, waiting on nothing (an eventual or strong read): it may be
+   * written behind other such requests on one connection (HTTP/1.1 pipelining). Default false.
+   */
+  readonly pipelinable?: boolean;
 }
 
 export interface RegionAnswer {

@@ -10,6 +10,12 @@ import type { AnswerStream, HeaderMap, RegionCallResult, RegionClient, RegionReq
  * (no timeout) and https:// regions go to `fallback` (node:http over the same agents as before).
  */
 
+/**
+ * Pipelinable requests (reads a region answers at once) written together on one socket at most;
+ * more in one turn of the event loop go on further sockets.
+ */
+const PIPELINE_REQUESTS_MAX = 16;
+const EMPTY = Buffer.alloc(0);
 /** Answers up to this size are read whole (one write to the client); larger ones are streamed. */
 const BUFFERED_ANSWER_BYTES_MAX = 64 * 1024;
 /** Sockets open to one region at most; further requests wait for one to come free. */
@@ -111,13 +117,22 @@ interface Exchange {
   pieces: Buffer[] | undefined;
   piecesBytes: number;
   stream: StreamSink | undefined;
+  /** Written on a socket behind another request still unanswered (pipelined). */
+  behind: boolean;
+}
+
+/** A request ready to go: its exchange and its bytes. */
+interface Send {
+  readonly exchange: Exchange;
+  readonly bytes: Buffer;
 }
 
 class Connection {
   readonly socket: net.Socket;
   private pending: Buffer | undefined;
-  exchange: Exchange | undefined;
-  /** Requests sent on this socket before the current one. */
+  /** Requests written and not yet answered whole, oldest first: the first one's answer is being read. */
+  readonly exchanges: Exchange[] = [];
+  /** Requests answered on this socket. */
   used = 0;
   /** When it last went back to the pool (performance.now()). */
   idleSinceMs = 0;
@@ -131,18 +146,22 @@ class Connection {
   ) {
     this.socket = net.connect({ host, port, noDelay: true });
     this.socket.on('data', (data: Buffer) => this.onData(data));
-    this.socket.on('timeout', () => this.fail(`no answer within ${this.exchange?.timeoutMs} ms`, true));
+    this.socket.on('timeout', () => this.fail(`no answer within ${this.exchanges[0]?.timeoutMs} ms`, true));
     this.socket.on('error', (error) => this.fail(error.message, false));
     this.socket.on('close', () => this.closed());
   }
 
-  start(exchange: Exchange, bytes: Buffer): void {
-    this.exchange = exchange;
-    if (exchange.timeoutMs !== this.timeoutMs) {
-      this.timeoutMs = exchange.timeoutMs;
-      this.socket.setTimeout(exchange.timeoutMs);
+  /** Writes requests in one write; the region answers them in order (HTTP/1.1 pipelining). */
+  start(sends: readonly Send[]): void {
+    for (const { exchange } of sends) {
+      exchange.behind = this.exchanges.length > 0;
+      this.exchanges.push(exchange);
+      if (exchange.timeoutMs !== this.timeoutMs) {
+        this.timeoutMs = exchange.timeoutMs;
+        this.socket.setTimeout(exchange.timeoutMs);
+      }
     }
-    this.socket.write(bytes);
+    this.socket.write(sends.length === 1 ? (sends[0] as Send).bytes : Buffer.concat(sends.map((send) => send.bytes)));
   }
 
   private settle(exchange: Exchange, result: RegionCallResult): void {
@@ -151,37 +170,47 @@ class Connection {
     exchange.resolve(result);
   }
 
-  private fail(error: string, timedOut: boolean): void {
-    const exchange = this.exchange;
-    this.exchange = undefined;
-    if (exchange !== undefined) {
+  /**
+   * Fails every request on the socket. One that saw no byte of its answer may be sent again when
+   * the socket had answered before (the region closed it while idle) or it was pipelined behind
+   * another (only reads are; the region answers in order, so it was not answered).
+   */
+  private fail(error: string, timedOut: boolean): undefined {
+    for (const exchange of this.exchanges.splice(0)) {
       if (exchange.stream !== undefined) exchange.stream.end(error);
       this.settle(exchange, {
         kind: 'failed',
         error,
         timedOut,
-        retryable: !timedOut && this.used > 0 && exchange.seenBytes === 0,
+        retryable: !timedOut && (this.used > 0 || exchange.behind) && exchange.seenBytes === 0,
       });
     }
     this.socket.destroy();
+    return undefined;
   }
 
   private closed(): void {
-    const exchange = this.exchange;
-    if (exchange !== undefined) {
-      if (exchange.framing?.kind === 'close') this.finish(exchange);
-      else this.fail('the region closed the connection before its answer was complete', false);
-    }
+    const exchange = this.exchanges[0];
+    if (exchange?.framing?.kind === 'close') this.finish(exchange);
+    if (this.exchanges.length > 0) this.fail('the region closed the connection before its answer was complete', false);
     this.origin.forget(this);
   }
 
   private onData(data: Buffer): void {
-    const exchange = this.exchange;
-    if (exchange === undefined) {
-      // Bytes nobody asked for: the connection is out of step, never reuse it.
-      this.socket.destroy();
-      return;
+    let chunk: Buffer | undefined = data;
+    while (chunk !== undefined && chunk.length > 0) {
+      const exchange = this.exchanges[0];
+      if (exchange === undefined) {
+        // Bytes nobody asked for: the connection is out of step, never reuse it.
+        this.socket.destroy();
+        return;
+      }
+      chunk = this.read(exchange, chunk);
     }
+  }
+
+  /** Reads the first request's answer from `data`; returns the bytes past its end (the next answer's), if any. */
+  private read(exchange: Exchange, data: Buffer): Buffer | undefined {
     exchange.seenBytes += data.length;
     let chunk = data;
     if (exchange.framing === undefined) {
@@ -190,14 +219,16 @@ class Connection {
       if (end < 0) {
         if (buffer.length > ANSWER_HEAD_BYTES_MAX) return this.fail('answer head too large', false);
         this.pending = buffer;
-        return;
+        return undefined;
       }
       this.pending = undefined;
       const failure = this.readHead(exchange, buffer.toString('latin1', 0, end));
       if (failure !== undefined) return this.fail(failure, false);
       chunk = buffer.subarray(end + 4);
+      // After an interim answer (100 Continue) the real head follows.
+      if (exchange.framing === undefined) return chunk;
     }
-    this.body(exchange, chunk);
+    return this.body(exchange, chunk);
   }
 
   /** Status line and headers; sets the framing of the body. */
@@ -266,9 +297,9 @@ class Connection {
 
   /** The client left a streamed answer: the socket is mid-answer, so it is closed, not reused. */
   private abandon(exchange: Exchange): void {
-    if (this.exchange !== exchange) return;
-    this.exchange = undefined;
-    this.socket.destroy();
+    if (this.exchanges[0] !== exchange) return;
+    this.exchanges.shift();
+    this.fail('the client left a streamed answer ahead of this one', false);
   }
 
   private deliver(exchange: Exchange, piece: Buffer): void {
@@ -279,35 +310,38 @@ class Connection {
     } else exchange.stream?.push(piece);
   }
 
-  private body(exchange: Exchange, chunk: Buffer): void {
-    const framing = exchange.framing;
-    if (framing === undefined) {
-      // After an interim answer: read the next head from what is left.
-      if (chunk.length > 0) {
-        exchange.seenBytes -= chunk.length;
-        this.onData(chunk);
-      }
-      return;
-    }
+  /**
+   * Reads body bytes of the first request's answer. Returns what lies past its end when it ended
+   * (the next pipelined answer's bytes, maybe none), undefined while it goes on or after a failure.
+   */
+  private body(exchange: Exchange, chunk: Buffer): Buffer | undefined {
+    const framing = exchange.framing as Framing;
     switch (framing.kind) {
       case 'none':
-        if (chunk.length > 0) return this.fail('the region sent a body where none belongs', false);
-        return this.finish(exchange);
+        if (chunk.length > 0 && this.exchanges.length < 2)
+          return this.fail('the region sent a body where none belongs', false);
+        return this.finish(exchange, chunk);
       case 'close':
-        return this.deliver(exchange, chunk);
-      case 'length': {
-        if (chunk.length > framing.remaining) return this.fail('the region sent more than its content-length', false);
-        framing.remaining -= chunk.length;
         this.deliver(exchange, chunk);
-        if (framing.remaining === 0) this.finish(exchange);
-        return;
+        return undefined;
+      case 'length': {
+        if (chunk.length > framing.remaining && this.exchanges.length < 2)
+          return this.fail('the region sent more than its content-length', false);
+        const take = Math.min(framing.remaining, chunk.length);
+        framing.remaining -= take;
+        this.deliver(exchange, take === chunk.length ? chunk : chunk.subarray(0, take));
+        return framing.remaining === 0 ? this.finish(exchange, chunk.subarray(take)) : undefined;
       }
       case 'chunked':
         return this.chunked(exchange, framing, chunk);
     }
   }
 
-  private chunked(exchange: Exchange, framing: Extract<Framing, { kind: 'chunked' }>, input: Buffer): void {
+  private chunked(
+    exchange: Exchange,
+    framing: Extract<Framing, { kind: 'chunked' }>,
+    input: Buffer,
+  ): Buffer | undefined {
     let chunk = this.pending === undefined ? input : Buffer.concat([this.pending, input]);
     this.pending = undefined;
     while (chunk.length > 0) {
@@ -323,7 +357,7 @@ class Connection {
       if (lineEnd < 0) {
         if (chunk.length > 4096) return this.fail('malformed chunked answer', false);
         this.pending = chunk;
-        return;
+        return undefined;
       }
       const line = chunk.toString('latin1', 0, lineEnd);
       chunk = chunk.subarray(lineEnd + 2);
@@ -339,14 +373,17 @@ class Connection {
           framing.remaining = size;
         }
       } else if (line === '') {
-        if (chunk.length > 0) return this.fail('the region sent bytes after its answer', false);
-        return this.finish(exchange);
+        if (chunk.length > 0 && this.exchanges.length < 2)
+          return this.fail('the region sent bytes after its answer', false);
+        return this.finish(exchange, chunk);
       }
     }
+    return undefined;
   }
 
-  private finish(exchange: Exchange): void {
-    this.exchange = undefined;
+  /** The first request's answer is whole: it is settled, and the socket goes back to the pool when nothing else is on it. */
+  private finish(exchange: Exchange, rest: Buffer = EMPTY): Buffer | undefined {
+    this.exchanges.shift();
     if (exchange.pieces !== undefined) {
       const body =
         exchange.pieces.length === 1
@@ -357,12 +394,15 @@ class Connection {
         answer: { status: exchange.status, headers: exchange.headers, body },
       });
     } else exchange.stream?.end();
-    if (!exchange.keepAlive || this.socket.destroyed) {
-      this.socket.destroy();
-      return;
-    }
     this.used++;
-    this.origin.release(this);
+    if (!exchange.keepAlive || this.socket.destroyed) {
+      // Requests pipelined behind it were not answered: they fail (retryable) as the socket closes.
+      if (this.exchanges.length > 0) this.fail('the region closed the connection after an answer', false);
+      this.socket.destroy();
+      return undefined;
+    }
+    if (this.exchanges.length === 0) this.origin.release(this);
+    return rest;
   }
 }
 
@@ -370,7 +410,10 @@ class Connection {
 class Origin {
   private readonly idle: Connection[] = [];
   private readonly open = new Set<Connection>();
-  private readonly waiting: { exchange: Exchange; bytes: Buffer }[] = [];
+  private readonly waiting: Send[] = [];
+  /** Pipelinable requests of this turn of the event loop, written together at its end (`flush`). */
+  private batch: Send[] = [];
+  private flushing: NodeJS.Immediate | undefined;
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
@@ -380,22 +423,42 @@ class Origin {
     private readonly socketsMax: number,
   ) {}
 
-  send(exchange: Exchange, bytes: Buffer): void {
+  /**
+   * Sends a request on a socket of its own, or, when `pipelinable`, once this turn of the event
+   * loop ends, in one write with the other pipelinable requests that came in the same turn.
+   */
+  send(send: Send, pipelinable: boolean): void {
+    if (!pipelinable) return this.startOn([send]);
+    this.batch.push(send);
+    this.flushing ??= setImmediate(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    this.flushing = undefined;
+    const batch = this.batch;
+    this.batch = [];
+    if (batch.length <= PIPELINE_REQUESTS_MAX) return this.startOn(batch);
+    for (let at = 0; at < batch.length; at += PIPELINE_REQUESTS_MAX)
+      this.startOn(batch.slice(at, at + PIPELINE_REQUESTS_MAX));
+  };
+
+  /** Requests on one socket: an idle one, else a new one, else they wait for one. */
+  private startOn(sends: Send[]): void {
     let connection = this.idle.pop();
     while (connection?.socket.destroyed === true) connection = this.idle.pop();
-    if (connection !== undefined) return connection.start(exchange, bytes);
+    if (connection !== undefined) return connection.start(sends);
     if (this.open.size >= this.socketsMax) {
-      this.waiting.push({ exchange, bytes });
+      this.waiting.push(...sends);
       return;
     }
     const fresh = new Connection(this, this.host, this.port);
     this.open.add(fresh);
-    fresh.start(exchange, bytes);
+    fresh.start(sends);
   }
 
   release(connection: Connection): void {
     const next = this.waiting.shift();
-    if (next !== undefined) return connection.start(next.exchange, next.bytes);
+    if (next !== undefined) return connection.start([next]);
     connection.idleSinceMs = performance.now();
     this.idle.push(connection);
     this.sweepSoon();
@@ -421,11 +484,15 @@ class Origin {
     const at = this.idle.indexOf(connection);
     if (at >= 0) this.idle.splice(at, 1);
     const next = this.waiting.shift();
-    if (next !== undefined) this.send(next.exchange, next.bytes);
+    if (next !== undefined) this.startOn([next]);
   }
 
   destroy(): void {
     if (this.sweeper !== undefined) clearTimeout(this.sweeper);
+    if (this.flushing !== undefined) clearImmediate(this.flushing);
+    for (const { exchange } of this.batch.splice(0)) {
+      exchange.resolve({ kind: 'failed', error: 'the router is stopping', timedOut: false, retryable: false });
+    }
     for (const connection of this.open) connection.socket.destroy();
   }
 }
@@ -471,23 +538,22 @@ export class SocketRegionClient implements RegionClient {
     const bytes = origin === null ? undefined : encodeRequest(origin, request);
     if (origin === null || bytes === undefined) return this.fallback.send(url, request);
     return new Promise((resolve) => {
-      origin.send(
-        {
-          method: request.method,
-          timeoutMs: request.timeoutMs as number,
-          resolve,
-          settled: false,
-          seenBytes: 0,
-          status: 0,
-          headers: {},
-          framing: undefined,
-          keepAlive: true,
-          pieces: undefined,
-          piecesBytes: 0,
-          stream: undefined,
-        },
-        bytes,
-      );
+      const exchange: Exchange = {
+        method: request.method,
+        timeoutMs: request.timeoutMs as number,
+        resolve,
+        settled: false,
+        seenBytes: 0,
+        status: 0,
+        headers: {},
+        framing: undefined,
+        keepAlive: true,
+        pieces: undefined,
+        piecesBytes: 0,
+        stream: undefined,
+        behind: false,
+      };
+      origin.send({ exchange, bytes }, request.pipelinable === true);
     });
   }
 

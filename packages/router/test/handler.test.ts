@@ -1,5 +1,14 @@
 import { VirtualClock } from '@meridian/lag';
-import { FunctionRegionClient, RegionMonitor, RouterHandler, type RouterResponse, readAnswer } from '@meridian/router';
+import {
+  FunctionRegionClient,
+  type RegionCallResult,
+  type RegionClient,
+  type RegionRequest,
+  RegionMonitor,
+  RouterHandler,
+  type RouterResponse,
+  readAnswer,
+} from '@meridian/router';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, TestNode, TOKEN, threeRegionConfig } from './topology-fixture.js';
 
@@ -72,6 +81,35 @@ async function call(
 }
 
 describe('RouterHandler, the router as a function', () => {
+  it('lets only reads the region answers at once be pipelined: eventual and strong, not session, bounded or writes', async () => {
+    await monitor.pollAll();
+    const sent: RegionRequest[] = [];
+    const recording: RegionClient = {
+      send: (url: string, request: RegionRequest): Promise<RegionCallResult> => {
+        sent.push(request);
+        return client.send(url, request);
+      },
+    };
+    const handler = new RouterHandler({ config, views: monitor, client: recording, clock, forwardTimeoutMs: 1000 });
+    const cases: [string, Record<string, string>, string][] = [
+      ['/get/k', {}, 'eventual read'],
+      ['/get/k', { 'x-meridian-consistency': 'strong' }, 'strong read'],
+      ['/get/k', { 'x-meridian-consistency': 'session' }, 'session read'],
+      ['/get/k', { 'upstash-sync-token': 'a:1' }, 'read with a sync token'],
+      ['/get/k', { 'x-meridian-consistency': 'bounded=1000' }, 'bounded read'],
+      ['/set/k/v', {}, 'write'],
+    ];
+    for (const [path, headers] of cases) await call(handler, path, headers);
+    expect(Object.fromEntries(sent.map((request, i) => [cases[i]?.[2], request.pipelinable]))).toEqual({
+      'eventual read': true,
+      'strong read': true,
+      'session read': false,
+      'read with a sync token': false,
+      'bounded read': false,
+      write: false,
+    });
+  });
+
   it('routes reads to the client region, writes to the primary, bounded reads past stale replicas', async () => {
     await monitor.pollAll();
     const handler = router();
