@@ -2,8 +2,8 @@
 // node. A one-region topology (a primary, SQLite durability `always`, no injected lag) and the router
 // run as separate processes started by the CLI; load comes from this process. Standalone:
 // `npm run build && node scripts/bench-router.mjs` (BENCH_SECONDS, BENCH_ROUNDS as for bench.mjs).
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -47,7 +47,46 @@ async function throughput(port, connections, seconds) {
   });
   if (result.non2xx > 0 || result.errors > 0)
     throw new Error(`:${port}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result.requests.average;
+  return { rate: result.requests.average, requests: result.requests.total };
+}
+
+const CLOCK_TICKS_PER_SECOND = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** A process's state, parent and CPU ticks from /proc/<pid>/stat (fields after the name); undefined without /proc. */
+function procStat(pid) {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU seconds a process has used (user + system), undefined where there is no /proc: a proxy's
+ * cost per request, which other jobs on the cores move much less than its rate.
+ */
+function cpuSeconds(pid) {
+  const fields = procStat(pid);
+  return fields === undefined ? undefined : (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** nginx's worker (the master only supervises): the child of the master, from /proc. */
+function nginxWorker(masterPid) {
+  try {
+    return readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number)
+      .find((pid) => procStat(pid)?.[1] === String(masterPid));
+  } catch {
+    return undefined;
+  }
 }
 
 function post(agent, port) {
@@ -168,12 +207,22 @@ export async function bench({ seconds, rounds = 3, addRow }) {
       ports.nginx = nginx.port;
     }
     for (const port of Object.values(ports)) await throughput(port, 50, 1);
+    // The proxy process whose CPU time each routed request costs: the router, nginx's worker.
+    const proxies = { routed: children[1]?.pid, nginx: nginx === undefined ? undefined : nginxWorker(nginx.child.pid) };
     const ways = Object.keys(ports);
     const best = {};
+    const cpu = {};
     for (let round = 0; round < rounds; round++) {
       for (const way of ways) {
-        const rate = await throughput(ports[way], 50, seconds);
+        const before = proxies[way] === undefined ? undefined : cpuSeconds(proxies[way]);
+        const { rate, requests } = await throughput(ports[way], 50, seconds);
+        const after = proxies[way] === undefined ? undefined : cpuSeconds(proxies[way]);
         best[way] = Math.max(best[way] ?? 0, rate);
+        if (before !== undefined && after !== undefined) {
+          cpu[way] ??= { seconds: 0, requests: 0 };
+          cpu[way].seconds += after - before;
+          cpu[way].requests += requests;
+        }
       }
     }
     addRow(
@@ -202,6 +251,17 @@ export async function bench({ seconds, rounds = 3, addRow }) {
         best.nginx / best.direct,
         "nginx's share",
         '≥ 1.0',
+      );
+    }
+    if (cpu.routed !== undefined && cpu.nginx !== undefined) {
+      const usPerRequest = (way) => (cpu[way].seconds * 1e6) / cpu[way].requests;
+      addRow(
+        'router process CPU per routed request (user + system, /proc), 50 conns',
+        usPerRequest('routed'),
+        'µs',
+        usPerRequest('nginx'),
+        "nginx worker's CPU per request",
+        '—',
       );
     }
     const latencySeconds = Math.min(seconds, 3);
