@@ -424,11 +424,13 @@ class Origin {
   ) {}
 
   /**
-   * Sends a request on a socket of its own, or, when `pipelinable`, once this turn of the event
-   * loop ends, in one write with the other pipelinable requests that came in the same turn.
+   * Sends a request on a socket of its own, or, when `pipelinable` and other requests are in
+   * flight (the router is under load), once this turn of the event loop ends, in one write with
+   * the other pipelinable requests that came in the same turn.
    */
   send(send: Send, pipelinable: boolean): void {
-    if (!pipelinable) return this.startOn([send]);
+    // With no request in flight to this region there is nothing to wait for: one alone goes at once.
+    if (!pipelinable || (this.batch.length === 0 && this.open.size === this.idle.length)) return this.startOn([send]);
     this.batch.push(send);
     this.flushing ??= setImmediate(this.flush);
   }

@@ -325,112 +325,131 @@ describe('SocketRegionClient', () => {
   });
 
   describe('pipelining', () => {
-    /** A raw server: per connection, the requests it received (by their paths) and the writes to answer them. */
-    function pipelineServer(
-      answer: (paths: string[], socket: net.Socket) => void,
-      requestsPerAnswer: number,
-    ): { server: net.Server; connections: string[][] } {
+    /**
+     * A raw server: per connection, the paths of the requests it received; the requests whole in
+     * one read are answered together (`answer` writes for them).
+     */
+    function pipelineServer(answer: (paths: string[], socket: net.Socket, connection: number) => void): {
+      server: net.Server;
+      connections: string[][];
+    } {
       const connections: string[][] = [];
       const server = net.createServer((socket) => {
         const paths: string[] = [];
-        connections.push(paths);
+        const connection = connections.push(paths) - 1;
         let text = '';
         socket.setEncoding('latin1');
         socket.on('data', (data: string) => {
           text += data;
+          const whole: string[] = [];
           for (;;) {
             const end = text.indexOf('\r\n\r\n');
-            if (end < 0) return;
+            if (end < 0) break;
             const length = Number(/content-length: (\d+)/.exec(text.slice(0, end))?.[1] ?? 0);
-            if (text.length < end + 4 + length) return;
-            paths.push(text.slice(0, end).split(' ')[1] as string);
+            if (text.length < end + 4 + length) break;
+            whole.push(text.slice(0, end).split(' ')[1] as string);
             text = text.slice(end + 4 + length);
-            if (paths.length % requestsPerAnswer === 0) answer(paths.slice(-requestsPerAnswer), socket);
           }
+          paths.push(...whole);
+          if (whole.length > 0 && !socket.writableEnded) answer(whole, socket, connection);
         });
       });
       return { server, connections };
     }
 
-    it('writes reads sent in one turn on one connection and gives each its own answer, whatever the framing', async () => {
+    /** An answer per path, its framing chosen by the path's first letter. */
+    function answerFor(path: string): string {
+      if (path.startsWith('/b'))
+        return `HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n${path.length.toString(16)}\r\n${path}\r\n0\r\n\r\n`;
+      if (path.startsWith('/c')) return 'HTTP/1.1 204 No Content\r\n\r\n';
+      return `HTTP/1.1 200 OK\r\ncontent-length: ${path.length}\r\n\r\n${path}`;
+    }
+
+    /** `paths` sent in one turn; the first finds nothing in flight and goes alone, the others are pipelined. */
+    function sendTogether(client: SocketRegionClient, url: string, paths: string[]): Promise<RegionCallResult>[] {
+      return paths.map((path) => client.send(url, request({ path, pipelinable: true })));
+    }
+
+    it('writes reads sent in one turn while another is in flight on one connection, each with its own answer, whatever the framing', async () => {
       const { server, connections } = pipelineServer((paths, socket) => {
-        // All answers in one write: one by length, one chunked, one without a body, one by length again.
-        socket.write(
-          `HTTP/1.1 200 OK\r\ncontent-length: ${paths[0]?.length}\r\n\r\n${paths[0]}` +
-            `HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n${(paths[1] as string).length.toString(16)}\r\n${paths[1]}\r\n0\r\n\r\n` +
-            `HTTP/1.1 204 No Content\r\n\r\n` +
-            `HTTP/1.1 200 OK\r\ncontent-length: ${paths[3]?.length}\r\n\r\n${paths[3]}`,
-        );
-      }, 4);
+        // The answers to one read in one write: by length, chunked, without a body, by length again.
+        socket.write(paths.map(answerFor).join(''));
+      });
       const url = await listen(server);
       const { client } = clients();
-      const results = ['/a', '/b', '/c', '/d'].map((path) => client.send(url, request({ path, pipelinable: true })));
+      const results = sendTogether(client, url, ['/first', '/a', '/b', '/c', '/d']);
       const bodies = await Promise.all(results.map(async (result) => (await answered(result)).body));
-      expect(bodies).toEqual(['/a', 'abc/b', '', '/d']);
-      expect(connections).toEqual([['/a', '/b', '/c', '/d']]);
-      // The connection is clean afterwards: the next turn's reads reuse it.
-      const again = ['/e', '/f', '/g', '/h'].map((path) => client.send(url, request({ path, pipelinable: true })));
-      expect((await Promise.all(again.map(answered))).map((one) => one.status)).toEqual([200, 200, 204, 200]);
-      expect(connections.length).toBe(1);
+      expect(bodies).toEqual(['/first', '/a', 'abc/b', '', '/d']);
+      expect(connections).toEqual([['/first'], ['/a', '/b', '/c', '/d']]);
+      // Both connections are clean afterwards: the next turn's reads reuse them.
+      const again = sendTogether(client, url, ['/e', '/a2', '/b2', '/c2']);
+      expect((await Promise.all(again.map(answered))).map((one) => one.body)).toEqual(['/e', '/a2', 'abc/b2', '']);
+      expect(connections.length).toBe(2);
     });
 
-    it('reads answers that arrive a byte at a time', async () => {
+    it('reads pipelined answers that arrive a byte at a time', async () => {
       const { server } = pipelineServer((paths, socket) => {
-        const text = paths.map((path) => `HTTP/1.1 200 OK\r\ncontent-length: ${path.length}\r\n\r\n${path}`).join('');
+        const text = paths.map(answerFor).join('');
         let at = 0;
         const timer = setInterval(() => {
           socket.write(text.slice(at, at + 1));
           if (++at >= text.length) clearInterval(timer);
         }, 0);
-      }, 3);
+      });
       const url = await listen(server);
       const { client } = clients();
-      const results = ['/one', '/two', '/three'].map((path) => client.send(url, request({ path, pipelinable: true })));
-      expect((await Promise.all(results.map(answered))).map((one) => one.body)).toEqual(['/one', '/two', '/three']);
+      const results = sendTogether(client, url, ['/first', '/one', '/b-two', '/three']);
+      expect((await Promise.all(results.map(answered))).map((one) => one.body)).toEqual([
+        '/first',
+        '/one',
+        'abc/b-two',
+        '/three',
+      ]);
     });
 
     it('keeps other requests on connections of their own', async () => {
-      const { server, connections } = pipelineServer((paths, socket) => {
-        socket.write(`HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok`);
-      }, 1);
+      const { server, connections } = pipelineServer((paths, socket) => socket.write(paths.map(answerFor).join('')));
       const url = await listen(server);
       const { client } = clients();
       const results = ['/a', '/b', '/c'].map((path) => client.send(url, request({ path })));
-      expect((await Promise.all(results.map(answered))).map((one) => one.body)).toEqual(['ok', 'ok', 'ok']);
+      expect((await Promise.all(results.map(answered))).map((one) => one.body)).toEqual(['/a', 'abc/b', '']);
       expect(connections.length).toBe(3);
     });
 
     it('fails the requests behind an answer that closes the connection as retryable, and they succeed when sent again', async () => {
-      const { server, connections } = pipelineServer((paths, socket) => {
-        if (socket.writableEnded) return;
-        if (connections.length === 1)
-          socket.end('HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 3\r\n\r\nbye');
-        else for (const path of paths) socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${path.length}\r\n\r\n${path}`);
-      }, 1);
+      const { server } = pipelineServer((paths, socket, connection) => {
+        if (connection === 1) socket.end('HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 3\r\n\r\nbye');
+        else socket.write(paths.map(answerFor).join(''));
+      });
       const url = await listen(server);
       const { client } = clients();
-      const results = await Promise.all(
-        ['/a', '/b', '/c'].map((path) => client.send(url, request({ path, pipelinable: true }))),
-      );
-      expect(results[0]).toMatchObject({ kind: 'answered' });
-      expect(results.slice(1)).toMatchObject([
+      const results = await Promise.all(sendTogether(client, url, ['/first', '/a', '/d', '/e']));
+      expect(results).toMatchObject([
+        { kind: 'answered' },
+        { kind: 'answered' },
         { kind: 'failed', timedOut: false, retryable: true },
         { kind: 'failed', timedOut: false, retryable: true },
       ]);
-      expect((await answered(client.send(url, request({ path: '/b', pipelinable: true })))).body).toBe('/b');
+      expect((await answered(client.send(url, request({ path: '/d', pipelinable: true })))).body).toBe('/d');
     });
 
-    it('fails every request on the connection when the region drops it, and only those that saw no answer are retryable', async () => {
-      const { server } = pipelineServer((paths, socket) => {
+    it('fails every request on a connection the region drops, and only those that saw no answer are retryable', async () => {
+      let dropping = false;
+      const { server } = pipelineServer((paths, socket, connection) => {
+        if (connection === 0) {
+          socket.write(paths.map(answerFor).join(''));
+          return;
+        }
+        if (dropping) return;
+        dropping = true;
         socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nokHTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\npart');
         setTimeout(() => socket.destroy(), 10);
-      }, 3);
+      });
       const url = await listen(server);
       const { client } = clients();
-      const results = await Promise.all(
-        ['/a', '/b', '/c'].map((path) => client.send(url, request({ path, pipelinable: true }))),
-      );
+      const results = await Promise.all(sendTogether(client, url, ['/first', '/a', '/d', '/e']));
       expect(results).toMatchObject([
+        { kind: 'answered' },
         { kind: 'answered' },
         { kind: 'failed', retryable: false },
         { kind: 'failed', retryable: true },
@@ -448,12 +467,12 @@ describe('SocketRegionClient', () => {
       );
       const { client } = clients();
       const paths = Array.from({ length: 40 }, (_, i) => `/k${i}`);
-      const results = paths.map((path) => client.send(url, request({ path, pipelinable: true })));
+      const results = sendTogether(client, url, paths);
       expect((await Promise.all(results.map(answered))).map((one) => one.body)).toEqual(
         paths.map((path) => `answer to ${path}`),
       );
-      // 40 in one turn: at most 16 per connection.
-      expect(seen.size).toBe(3);
+      // The first alone, then 39 in one turn at most 16 per connection.
+      expect(seen.size).toBe(4);
     });
   });
 });
