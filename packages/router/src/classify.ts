@@ -85,6 +85,15 @@ export function leadingCommandName(body: Uint8Array): string | undefined {
   return String.fromCharCode(...body.subarray(start, end));
 }
 
+/**
+ * Whether the target is `/pipeline`: many commands, which a node runs in slices with other
+ * requests answered between them, so nothing should wait behind one on a connection.
+ */
+export function isPipelineTarget(url: string): boolean {
+  const segment = firstSegment(url);
+  return segment?.rest === undefined && percentDecode(segment?.first ?? '').toLowerCase() === 'pipeline';
+}
+
 /** Whether the target is the root (`/`, `/?…`): the single-command JSON form. */
 function isRoot(url: string): boolean {
   return url === '/' || url.startsWith('/?');

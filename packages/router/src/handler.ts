@@ -17,7 +17,7 @@ import {
   preflightHeaders,
 } from '@meridian/rest';
 import type { TopologyConfig } from '@meridian/topology';
-import { type RequestClass, classifyRequest, classifyRequestLine } from './classify.js';
+import { type RequestClass, classifyRequest, classifyRequestLine, isPipelineTarget } from './classify.js';
 import { type Consistency, formatConsistency, parseConsistency } from './consistency.js';
 import {
   CONSISTENCY_HEADER,
@@ -391,10 +391,11 @@ export class RouterHandler extends RoutePlanner {
       body: request.body,
       timeoutMs: requestClass.kind === 'stream' ? undefined : this.io.forwardTimeoutMs,
       // A session read may wait at the region for its token's offset, a bounded one be handed on
-      // to the primary: either would hold up the reads pipelined behind it.
+      // to the primary, a /pipeline run in slices: each would hold up the reads pipelined behind it.
       pipelinable:
         requestClass.kind === 'read' &&
-        (routed.consistency.level === 'eventual' || routed.consistency.level === 'strong'),
+        (routed.consistency.level === 'eventual' || routed.consistency.level === 'strong') &&
+        !isPipelineTarget(routed.path),
     });
   }
 

@@ -98,8 +98,10 @@ describe('RouterHandler, the router as a function', () => {
       ['/get/k', { 'upstash-sync-token': 'a:1' }, 'read with a sync token'],
       ['/get/k', { 'x-meridian-consistency': 'bounded=1000' }, 'bounded read'],
       ['/set/k/v', {}, 'write'],
+      ['/pipeline', {}, 'pipeline of reads'],
     ];
-    for (const [path, headers] of cases) await call(handler, path, headers);
+    for (const [path, headers] of cases)
+      await call(handler, path, headers, path === '/pipeline' ? '[["GET","a"],["GET","b"]]' : '');
     expect(Object.fromEntries(sent.map((request, i) => [cases[i]?.[2], request.pipelinable]))).toEqual({
       'eventual read': true,
       'strong read': true,
@@ -107,6 +109,7 @@ describe('RouterHandler, the router as a function', () => {
       'read with a sync token': false,
       'bounded read': false,
       write: false,
+      'pipeline of reads': false,
     });
   });
 
