@@ -1,8 +1,10 @@
 // Child process of bench-replication.mjs. `replica <url> <n>`: n replicas (ReplicationReplica +
 // EngineApplier over WsConnector). `replica-rate <url> <n>`: the same replicas for the throughput
 // run, which reports no latencies and so records none (millions of samples in arrays that double
-// and copy would cost the replica process memory and GC that a real node does not pay; its
-// listener still sees every 'applied' event, as a node's does). `raw <url> <n>`: n reference
+// and copy would cost the replica process memory and GC that a real node does not pay). Like a
+// node's, the replicas' listeners take no per-entry 'applied' events (an object per entry): the
+// applied offset is read from the replica, and the latency run's per-entry latencies come from
+// the `onEntryApplied` hook, which builds nothing per entry. `raw <url> <n>`: n reference
 // clients, decoding msgpackr frames of entries and acking each. Prints the lowest applied offset
 // every 10 ms as `{"appliedMax": n}`. A replica keeps commit→applied latencies in memory and, on
 // a `report <fromOffset> <sinceMs>` line on stdin, prints a sparse histogram (10 µs buckets) of those from
@@ -58,7 +60,10 @@ if (mode === 'replica') {
   }).observe({ entryTypes: ['gc'] });
 }
 
+const replicas = [];
+
 function startReplica(i) {
+  const recording = mode === 'replica';
   const replica = new ReplicationReplica({
     connector: new WsConnector({ url }),
     applier: new EngineApplier(new Engine({ role: 'replica' })),
@@ -67,13 +72,11 @@ function startReplica(i) {
     replicaId: `bench-${process.pid}-${i}`,
     region: `r${i}`,
     secret: 'bench-secret',
+    ...(recording ? { onEntryApplied: (entry, appliedAtMs) => record(entry.offset, appliedAtMs - entry.timeMs) } : {}),
   });
-  const recording = mode === 'replica';
-  replica.on((event) => {
-    if (event.kind !== 'applied') return;
-    if (recording) record(event.offset, event.appliedAtMs - event.commitTimeMs);
-    applied[i] = event.offset;
-  });
+  // What a node's replica role listens to: every event but the per-entry 'applied' ones.
+  replica.on(() => undefined, { applied: false });
+  replicas[i] = replica;
   replica.start();
 }
 
@@ -89,7 +92,10 @@ function startRawClient(i) {
 
 for (let i = 0; i < applied.length; i++) (mode === 'raw' ? startRawClient : startReplica)(i);
 
-setInterval(() => process.stdout.write(`${JSON.stringify({ appliedMax: Math.min(...applied) })}\n`), 10);
+setInterval(() => {
+  for (let i = 0; i < replicas.length; i++) applied[i] = replicas[i].appliedOffset;
+  process.stdout.write(`${JSON.stringify({ appliedMax: Math.min(...applied) })}\n`);
+}, 10);
 createInterface({ input: process.stdin }).on('line', (line) => {
   const match = /^report (\d+) ([\d.]+)$/.exec(line);
   if (match) {

@@ -110,7 +110,8 @@ export class ReplicaRole {
         : { reconnectDelayMsMax: replication.reconnectDelayMsMax }),
       ...(link === undefined ? {} : { link }),
     });
-    this.replica.on((event) => this.observe(event));
+    // Per-entry 'applied' events are left out (one object per entry); info() reads lastAppliedAtMs.
+    this.replica.on((event) => this.observe(event), { applied: false });
     this.forwarder = new PrimaryForwarder({
       primaryUrl: replication.primaryUrl,
       region,
@@ -186,7 +187,11 @@ export class ReplicaRole {
     const primary = new URL(this.options.replication.primaryUrl);
     const stalenessMs = this.stalenessMs(nowMs);
     const heard = Number.isFinite(stalenessMs) ? nowMs - stalenessMs : undefined;
-    const lastIoAtMs = Math.max(this.lastEventAtMs ?? -Infinity, heard ?? -Infinity);
+    const lastIoAtMs = Math.max(
+      this.lastEventAtMs ?? -Infinity,
+      this.replica.lastAppliedAtMs ?? -Infinity,
+      heard ?? -Infinity,
+    );
     return replicaReplicationInfo({
       replica: this.replica,
       primary: { host: primary.hostname, port: Number(primary.port || 80) },

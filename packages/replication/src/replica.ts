@@ -78,6 +78,11 @@ export interface ReplicaOptions {
    * decodes a frame the primary sent to several of them once; it must throw what decodeFrame throws.
    */
   decodeFrame?: (bytes: Uint8Array) => Frame;
+  /**
+   * Called for each applied entry with the time it was applied (latency measurements). Unlike an
+   * 'applied' event it builds no object per entry.
+   */
+  onEntryApplied?: (entry: LogEntry, appliedAtMs: number) => void;
 }
 
 type QueueItem =
@@ -126,6 +131,9 @@ export class ReplicationReplica {
   private primaryOffsetValue = 0;
   private readonly waiters = new Set<OffsetWaiter>();
   private readonly listeners = new Set<(event: ReplicaEvent) => void>();
+  /** Listeners that take 'applied' events: without any, none is built (one per entry). */
+  private appliedListeners = 0;
+  private lastAppliedAtMsValue: number | undefined;
   /** The code of the last error the primary reported or the replica raised. */
   lastError: ReplicationErrorCode | undefined;
   /** Connections lost since the replica last made progress (applied past the loss, or caught up). */
@@ -176,9 +184,29 @@ export class ReplicationReplica {
     return Math.max(0, nowMs - this.provenTimeMs);
   }
 
-  on(listener: (event: ReplicaEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /** When the replica last applied entries (to the apply turn); undefined before the first. */
+  get lastAppliedAtMs(): number | undefined {
+    return this.lastAppliedAtMsValue;
+  }
+
+  /**
+   * Listens to the replica's events. `applied: false` leaves out the 'applied' events (one per
+   * entry): a replica none of whose listeners takes them builds none.
+   */
+  on(listener: (event: ReplicaEvent) => void, options: { applied?: boolean } = {}): () => void {
+    const takesApplied = options.applied !== false;
+    const wrapped = takesApplied
+      ? listener
+      : (event: ReplicaEvent): void => {
+          if (event.kind !== 'applied') listener(event);
+        };
+    if (!this.listeners.has(wrapped)) {
+      this.listeners.add(wrapped);
+      if (takesApplied) this.appliedListeners++;
+    }
+    return () => {
+      if (this.listeners.delete(wrapped) && takesApplied) this.appliedListeners--;
+    };
   }
 
   start(): void {
@@ -394,11 +422,14 @@ export class ReplicationReplica {
 
   private scheduleApply(): void {
     if (this.applyTimer !== undefined) return;
-    this.applyTimer = this.options.clock.setTimer(0, () => {
-      this.applyTimer = undefined;
-      this.applyQueued(this.options.applyEntriesPerTurnMax ?? 1000);
-    });
+    this.applyTimer = this.options.clock.setTimer(0, this.applyTurn);
   }
+
+  /** The apply timer's callback, made once (it is armed once per received frame). */
+  private readonly applyTurn = (): void => {
+    this.applyTimer = undefined;
+    this.applyQueued(this.options.applyEntriesPerTurnMax ?? 1000);
+  };
 
   /** The apply loop: up to `entriesMax` queued entries, then acks; reschedules itself while work remains. */
   private applyQueued(entriesMax: number): void {
@@ -459,8 +490,11 @@ export class ReplicationReplica {
     applier.apply(entry);
     if (this.cutOffs > 0 && entry.offset > this.cutOffAtOffset) this.progressed();
     this.provenTimeMs = Math.max(this.provenTimeMs, entry.timeMs);
-    if (this.listeners.size > 0) {
-      const appliedAtMs = clock.nowMs();
+    const onEntryApplied = this.options.onEntryApplied;
+    if (this.appliedListeners === 0 && onEntryApplied === undefined) return;
+    const appliedAtMs = clock.nowMs();
+    onEntryApplied?.(entry, appliedAtMs);
+    if (this.appliedListeners > 0) {
       this.emit({ kind: 'applied', offset: entry.offset, commitTimeMs: entry.timeMs, receivedAtMs, appliedAtMs });
     }
   }
@@ -476,6 +510,7 @@ export class ReplicationReplica {
   }
 
   private afterApply(): void {
+    this.lastAppliedAtMsValue = this.options.clock.nowMs();
     this.settleMarks();
     const applied = this.appliedOffset;
     for (const waiter of [...this.waiters]) if (applied >= waiter.offset) this.settleWaiter(waiter, true);

@@ -11,7 +11,16 @@ import {
 import { MemoryWriteLog } from '@meridian/store';
 import { run } from './virtual-time.js';
 
-async function simulate(seed: number): Promise<{ lags: number[]; digests: [string, string] }> {
+interface Outcome {
+  lags: number[];
+  digests: [string, string];
+  /** Kinds of event a listener that leaves out 'applied' saw, and the replica's last apply time. */
+  quietKinds: string[];
+  lastAppliedAtMs: number | undefined;
+}
+
+/** `lagsFrom`: the 'applied' events, or the onEntryApplied hook (no listener then takes 'applied'). */
+async function simulate(seed: number, lagsFrom: 'events' | 'hook' = 'events'): Promise<Outcome> {
   const clock = new VirtualClock(1_700_000_000_000);
   const random = new SeededRandom(seed);
   const network = new MemoryNetwork(clock);
@@ -28,6 +37,7 @@ async function simulate(seed: number): Promise<{ lags: number[]; digests: [strin
     linkFor: () => link,
   });
   const applier = new EngineApplier(new Engine({ role: 'replica' }));
+  const lags: number[] = [];
   const replica = new ReplicationReplica({
     connector: network.connector('us-east-1'),
     applier,
@@ -36,9 +46,15 @@ async function simulate(seed: number): Promise<{ lags: number[]; digests: [strin
     region: 'ap-southeast-1',
     secret: 's',
     random: random.fork('backoff').asFunction(),
+    ...(lagsFrom === 'hook'
+      ? { onEntryApplied: (entry, appliedAtMs) => void lags.push(appliedAtMs - entry.timeMs) }
+      : {}),
   });
-  const lags: number[] = [];
-  replica.on((event) => void (event.kind === 'applied' && lags.push(event.appliedAtMs - event.commitTimeMs)));
+  if (lagsFrom === 'events') {
+    replica.on((event) => void (event.kind === 'applied' && lags.push(event.appliedAtMs - event.commitTimeMs)));
+  }
+  const quietKinds: string[] = [];
+  replica.on((event) => void quietKinds.push(event.kind), { applied: false });
   const write = (...argv: string[]): void => {
     const { effects } = engine.execute(argv, clock.nowMs());
     if (effects.length > 0) log.append(clock.nowMs(), effects);
@@ -53,7 +69,12 @@ async function simulate(seed: number): Promise<{ lags: number[]; digests: [strin
   await run(clock, 1000);
   replica.stop();
   await primary.close();
-  return { lags, digests: [digestKeyspace(engine.db), digestKeyspace(applier.engine.db)] };
+  return {
+    lags,
+    digests: [digestKeyspace(engine.db), digestKeyspace(applier.engine.db)],
+    quietKinds,
+    lastAppliedAtMs: replica.lastAppliedAtMs,
+  };
 }
 
 describe('replication on the in-memory network and a virtual clock', () => {
@@ -67,5 +88,14 @@ describe('replication on the in-memory network and a virtual clock', () => {
     expect(mean).toBeLessThan(140);
     expect(await simulate(42)).toEqual(first);
     expect((await simulate(43)).lags).not.toEqual(first.lags);
+  });
+
+  it('gives the same per-entry lags through onEntryApplied, and no applied events to a listener that leaves them out', async () => {
+    const events = await simulate(42);
+    const hook = await simulate(42, 'hook');
+    expect(hook).toEqual(events);
+    expect(hook.quietKinds).toContain('connected');
+    expect(hook.quietKinds).not.toContain('applied');
+    expect(hook.lastAppliedAtMs).toBeGreaterThan(1_700_000_000_000);
   });
 });
