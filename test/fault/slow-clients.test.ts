@@ -3,6 +3,7 @@
  * the timeouts, idle connections and a client that never reads do not stop anyone else, oversized
  * bodies get a 413 without being read to the end, unparseable requests a JSON 400.
  */
+import http from 'node:http';
 import type net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeridianNode } from '@meridian/node';
@@ -32,15 +33,34 @@ describe('slow and abusive clients', () => {
   });
   afterAll(() => node.close());
 
-  async function command(argv: string[]): Promise<{ status: number; body: unknown; ms: number }> {
+  /**
+   * One command on a connection of its own (no keep-alive): with the node's 300 ms keep-alive timeout a
+   * pooled connection can be closed by the node just as the next request goes out (ECONNRESET), which
+   * says nothing about slow clients.
+   */
+  function command(argv: string[]): Promise<{ status: number; body: unknown; ms: number }> {
     const startMs = Date.now();
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}` },
-      body: JSON.stringify(argv),
-      signal: AbortSignal.timeout(5_000),
+    return new Promise((resolve, reject) => {
+      const request = http.request(
+        url,
+        { method: 'POST', agent: false, headers: { authorization: `Bearer ${TOKEN}` }, timeout: 5_000 },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown,
+              ms: Date.now() - startMs,
+            }),
+          );
+          response.on('error', reject);
+        },
+      );
+      request.on('timeout', () => request.destroy(new Error('no answer within 5 s')));
+      request.on('error', reject);
+      request.end(JSON.stringify(argv));
     });
-    return { status: response.status, body: (await response.json()) as unknown, ms: Date.now() - startMs };
   }
 
   it('cuts off a client that trickles its headers, and serves others meanwhile', async () => {
@@ -77,7 +97,12 @@ describe('slow and abusive clients', () => {
   it('serves a normal client promptly while 500 connections sit idle', async () => {
     const idle: net.Socket[] = [];
     try {
-      for (let i = 0; i < 500; i++) idle.push(await connect(port));
+      for (let i = 0; i < 500; i++) {
+        const socket = await connect(port);
+        // The node may cut an idle connection off (headers or keep-alive timeout) and reset it: expected.
+        socket.on('error', () => {});
+        idle.push(socket);
+      }
       for (const socket of idle.slice(0, 250)) socket.write('GET /ping HTTP/1.1\r\nHost: x\r\n');
       for (let i = 0; i < 5; i++) {
         const answer = await command(['INCR', 'among-idle']);
