@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import type { LogEntry } from '@meridian/store';
+import { crc32 } from './crc32.js';
 import { ReplicationError } from './errors.js';
 
 /**
@@ -22,28 +23,37 @@ export type BinaryFrame =
   | { t: 'ack'; appliedOffset: number }
   | { t: 'heartbeat'; primaryOffset: number; primaryTimeMs: number };
 
-/** A body of `length` bytes with 4 spare bytes at the end for the checksum. */
-function allocate(length: number): { bytes: Uint8Array; view: DataView } {
-  // Every byte gets written; small frames come from Node's shared pool (much cheaper than a
-  // typed array of their own).
-  const bytes = Buffer.allocUnsafe(length + 4);
-  return { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+/**
+ * A body of `length` bytes with 4 spare bytes at the end for the checksum. Every byte gets
+ * written; small frames come from Node's shared pool (much cheaper than a typed array of their own).
+ */
+function allocate(length: number): Buffer {
+  return Buffer.allocUnsafe(length + 4);
 }
 
-/** Encodes a body; returns the buffer (body + 4 spare bytes) and the body length. */
-export function encodeBinary(frame: BinaryFrame): { bytes: Uint8Array; view: DataView; length: number } {
+/** Writes the big-endian CRC-32 of the body (`length` bytes) after it; returns the whole frame. */
+function sealed(bytes: Buffer, length: number): Buffer {
+  bytes.writeUInt32BE(crc32(bytes, 0, length), length);
+  return bytes;
+}
+
+/**
+ * Encodes a frame: the body and its checksum. Acks and heartbeats (one per apply turn, per
+ * heartbeat) are written through the Buffer itself: no DataView or result object per frame.
+ */
+export function encodeBinary(frame: BinaryFrame): Uint8Array {
   if (frame.t === 'ack') {
-    const out = allocate(9);
-    out.bytes[0] = TAG_ACK;
-    out.view.setFloat64(1, frame.appliedOffset);
-    return { ...out, length: 9 };
+    const bytes = allocate(9);
+    bytes[0] = TAG_ACK;
+    bytes.writeDoubleBE(frame.appliedOffset, 1);
+    return sealed(bytes, 9);
   }
   if (frame.t === 'heartbeat') {
-    const out = allocate(17);
-    out.bytes[0] = TAG_HEARTBEAT;
-    out.view.setFloat64(1, frame.primaryOffset);
-    out.view.setFloat64(9, frame.primaryTimeMs);
-    return { ...out, length: 17 };
+    const bytes = allocate(17);
+    bytes[0] = TAG_HEARTBEAT;
+    bytes.writeDoubleBE(frame.primaryOffset, 1);
+    bytes.writeDoubleBE(frame.primaryTimeMs, 9);
+    return sealed(bytes, 17);
   }
   return encodeEntries(frame.entries);
 }
@@ -60,9 +70,10 @@ function entriesLength(entries: readonly LogEntry[]): number {
   return length;
 }
 
-function encodeEntries(entries: readonly LogEntry[]): { bytes: Uint8Array; view: DataView; length: number } {
+function encodeEntries(entries: readonly LogEntry[]): Uint8Array {
   const length = entriesLength(entries);
-  const { bytes, view } = allocate(length);
+  const bytes = allocate(length);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   bytes[0] = TAG_ENTRIES;
   view.setUint32(1, entries.length);
   let at = 5;
@@ -84,7 +95,7 @@ function encodeEntries(entries: readonly LogEntry[]): { bytes: Uint8Array; view:
       }
     }
   }
-  return { bytes, view, length };
+  return sealed(bytes, length);
 }
 
 function corrupt(message: string): ReplicationError {
@@ -133,7 +144,7 @@ function decodeEntries(bytes: Uint8Array, view: DataView, length: number): LogEn
   if (count * 20 > length) throw corrupt('entries count exceeds the frame');
   const entries: LogEntry[] = new Array<LogEntry>(count);
   // Node's latin1 maps each byte to one code unit (unlike TextDecoder's 'latin1', windows-1252).
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, length);
+  const text = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, length);
   let at = 5;
   // The previous effect's command name: a batch is mostly one command, and reusing its string
   // saves making one per effect (and lets the engine's name lookup reuse its hash).

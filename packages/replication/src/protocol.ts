@@ -105,9 +105,7 @@ const packr = new Packr({ useRecords: false, mapsAsObjects: true, moreTypes: fal
 
 export function encodeFrame(frame: Frame): Uint8Array {
   if (frame.t === 'entries' || frame.t === 'ack' || frame.t === 'heartbeat') {
-    const { bytes, view, length } = encodeBinary(frame);
-    view.setUint32(length, crc32(bytes, 0, length), false);
-    return bytes;
+    return encodeBinary(frame);
   }
   const body = packr.pack(frame);
   const out = new Uint8Array(body.length + 4);

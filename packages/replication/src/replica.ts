@@ -513,7 +513,10 @@ export class ReplicationReplica {
     this.lastAppliedAtMsValue = this.options.clock.nowMs();
     this.settleMarks();
     const applied = this.appliedOffset;
-    for (const waiter of [...this.waiters]) if (applied >= waiter.offset) this.settleWaiter(waiter, true);
+    // Most turns have no waiter: no copy of the set to walk.
+    if (this.waiters.size > 0) {
+      for (const waiter of [...this.waiters]) if (applied >= waiter.offset) this.settleWaiter(waiter, true);
+    }
     this.sendAck();
   }
 
