@@ -166,8 +166,15 @@ export class FrontConnection {
   private readonly onData = (data: Buffer): void => {
     if (this.closing) return;
     this.pending = this.pending === undefined ? data : Buffer.concat([this.pending, data]);
-    if (!this.busy) this.next();
-    else if (this.pending.length > this.options.requestBytesMax + HEAD_BYTES_MAX) this.socket.pause();
+    if (this.busy) {
+      if (this.pending.length > this.options.requestBytesMax + HEAD_BYTES_MAX) this.socket.pause();
+      return;
+    }
+    // The answers ready at once to the requests this read carries (a client or the router
+    // pipelining them) leave in one write, not one each.
+    this.socket.cork();
+    this.next();
+    this.socket.uncork();
   };
 
   constructor(
