@@ -5,6 +5,7 @@
 // BENCH_ROUNDS how many alternating runs each HTTP figure is the best of.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -239,10 +240,19 @@ function resp(argv) {
 
 /** Redis's `used_memory` growth per key for `shape`'s commands; undefined without redis-server. */
 async function redisBytesPerKey(shape) {
-  const port = 16000 + Math.floor(Math.random() * 1000);
-  const server = spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
+  // A port the kernel just handed out, not a random one: a random pick once met the previous
+  // shape's redis-server still exiting on it, and redis-cli --pipe died writing to a dead server.
+  const port = await new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address();
+      probe.close(() => resolve(free));
+    });
   });
+  const server = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   const failed = await new Promise((resolve) => {
     server.once('error', () => resolve(true));
     setTimeout(() => resolve(false), 300);
@@ -250,10 +260,11 @@ async function redisBytesPerKey(shape) {
   if (failed) return undefined;
   try {
     const cli = (args, input) =>
-      new Promise((resolve) => {
+      new Promise((resolve, reject) => {
         const child = spawn('redis-cli', ['-p', String(port), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
         let out = '';
         child.stdout.on('data', (chunk) => (out += chunk));
+        child.stdin.on('error', (error) => reject(new Error(`bench: redis-cli ${args.join(' ')}: ${error.message}`)));
         child.on('exit', () => resolve(out));
         child.stdin.end(input ?? '');
       });
@@ -272,7 +283,9 @@ async function redisBytesPerKey(shape) {
     if (keys !== shape.keys) throw new Error(`bench: redis-server holds ${keys} keys, not ${shape.keys}`);
     return (after - before) / shape.keys;
   } finally {
+    const exited = new Promise((resolve) => server.once('exit', resolve));
     server.kill('SIGKILL');
+    await exited;
   }
 }
 
