@@ -163,6 +163,10 @@ export class FrontConnection {
   /** Armed while a request is partly read: it must arrive whole in time (headersMs, then requestMs). */
   private deadline: NodeJS.Timeout | undefined;
   private requestStartMs = 0;
+  /** onData is answering what one read carried. */
+  private reading = false;
+  /** Corked by `whole` for requests pipelined behind the one it answers; uncorked at the end of onData. */
+  private corked = false;
   private readonly onData = (data: Buffer): void => {
     if (this.closing) return;
     this.pending = this.pending === undefined ? data : Buffer.concat([this.pending, data]);
@@ -170,11 +174,16 @@ export class FrontConnection {
       if (this.pending.length > this.options.requestBytesMax + HEAD_BYTES_MAX) this.socket.pause();
       return;
     }
-    // The answers ready at once to the requests this read carries (a client or the router
-    // pipelining them) leave in one write, not one each.
-    this.socket.cork();
-    this.next();
-    this.socket.uncork();
+    this.reading = true;
+    try {
+      this.next();
+    } finally {
+      this.reading = false;
+      if (this.corked) {
+        this.corked = false;
+        this.socket.uncork();
+      }
+    }
   };
 
   constructor(
@@ -296,6 +305,13 @@ export class FrontConnection {
     const out = Buffer.allocUnsafe(headBytes + sent.byteLength);
     out.write(text, 0, 'latin1');
     out.set(sent, headBytes);
+    // More requests came in the same read (a client or the router pipelining them): the answers
+    // ready at once leave in one write at the end of the read, not one each. A lone request's
+    // answer is written as it is.
+    if (this.reading && !this.corked && this.pending !== undefined) {
+      this.corked = true;
+      this.socket.cork();
+    }
     this.socket.write(out);
     this.options.answered?.(answer, startedMs);
     this.done(close);
