@@ -30,7 +30,8 @@ export {
   splitFrame,
 } from './frame-parts.js';
 export type { WsListenerOptions, WsConnectorOptions, TlsTrust } from './ws-transport.js';
-export { MemoryNetwork } from './memory-transport.js';
+export { MemoryNetwork, deliversArrived } from './memory-transport.js';
+export type { ArrivedDelivery } from './memory-transport.js';
 export { DelayedConnection } from './delayed-connection.js';
 export { SystemClock } from './system-clock.js';
 export { ENTRIES_PER_FRAME_MAX_DEFAULT, ReplicationPrimary } from './primary.js';

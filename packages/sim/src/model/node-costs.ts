@@ -1,6 +1,13 @@
 import type { Clock, Distribution, TimerHandle } from '@meridian/lag';
 import { LinkModel } from '@meridian/lag';
-import type { Connection, ConnectionHandlers, Frame, Listener } from '@meridian/replication';
+import {
+  type ArrivedDelivery,
+  type Connection,
+  type ConnectionHandlers,
+  type Frame,
+  type Listener,
+  deliversArrived,
+} from '@meridian/replication';
 import type { Durability } from '@meridian/topology';
 
 /**
@@ -222,7 +229,7 @@ export class CostedLinkModel extends LinkModel {
  * order, one at a time; a close comes after the frames before it. At zero cost a frame is handed
  * over at once, exactly as without this wrapper.
  */
-export class CpuConnection implements Connection {
+export class CpuConnection implements Connection, ArrivedDelivery {
   private readonly queue: { frame: Uint8Array; atMs: number }[] = [];
   private timer: TimerHandle | undefined;
   private handlers: ConnectionHandlers | undefined;
@@ -246,9 +253,8 @@ export class CpuConnection implements Connection {
 
   /** A frame whose link delay was already waited for (a delay line's delivery): handed on as the inner connection takes it. */
   deliverArrived(frame: Uint8Array): void {
-    const inner = this.inner as Connection & { deliverArrived?: (frame: Uint8Array) => void };
-    if (inner.deliverArrived === undefined) inner.send(frame);
-    else inner.deliverArrived(frame);
+    if (deliversArrived(this.inner)) this.inner.deliverArrived(frame);
+    else this.inner.send(frame);
   }
 
   close(code: number, reason: string): void {
