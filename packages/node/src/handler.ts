@@ -36,6 +36,7 @@ import type {
 import { NodeLinks } from './links.js';
 import { TRANSACTION_COMMANDS_MAX_DEFAULT, transactionTooLarge } from './pipeline-slices.js';
 import { REPLY_BYTES_MAX_DEFAULT, replyBytes, replyTooLarge } from './reply-size.js';
+import { TIMING_HEADER } from './timing.js';
 import { isReadOnlyRequest, type TrafficStats } from './traffic.js';
 import { type Report, reportToStderr } from '@meridian/metrics';
 
@@ -99,6 +100,11 @@ export interface RestHandlerOptions {
   readonly watchGuard?: (keys: readonly ByteString[], offset: number) => boolean;
   /** Why a sync token names a write this node's history lost in a failover (undefined: it does not). */
   readonly lostWrite?: (token: SyncToken) => string | undefined;
+  /**
+   * Adds this node's own commit or apply time to the answer of a request that asked for it
+   * (`x-meridian-timing`, see timing.ts); `requestOffset` is the request's sync token's offset.
+   */
+  readonly timing?: (headers: Record<string, string>, requestOffset: number | undefined) => void;
 }
 
 type CommandCall = RestCall & Extract<ParsedRestRequest, { kind: 'command' | 'pipeline' | 'transaction' }>;
@@ -319,6 +325,17 @@ export class RestHandler {
   }
 
   private run(call: CommandCall, request: RestRequest): RestResponse | Promise<RestResponse> {
+    const timing = this.options.timing;
+    if (timing === undefined || request.headers[TIMING_HEADER] === undefined) return this.execute(call, request);
+    const stamp = (response: RestResponse): RestResponse => {
+      if (response.headers['upstash-sync-token'] !== undefined) timing(response.headers, call.syncToken?.offset);
+      return response;
+    };
+    const answered = this.execute(call, request);
+    return answered instanceof Promise ? answered.then(stamp) : stamp(answered);
+  }
+
+  private execute(call: CommandCall, request: RestRequest): RestResponse | Promise<RestResponse> {
     const lost = call.syncToken === undefined ? undefined : this.options.lostWrite?.(call.syncToken);
     if (lost !== undefined) return this.commandError(call, lost);
     const watched = this.watchedTransaction(call, request);

@@ -44,6 +44,7 @@ import { TrafficStats } from './traffic.js';
 import { CommandMonitor, MonitoredRouter } from './monitor.js';
 import { NodeMetrics } from './metrics.js';
 import { memoryLimitOf } from './memory.js';
+import { stampTiming } from './timing.js';
 import { type Report, reportToStderr } from '@meridian/metrics';
 import type { Server as TlsServer } from 'node:tls';
 
@@ -344,6 +345,10 @@ export class MeridianNode {
       },
       lostWrite: (token) => this.lostWrite(token),
       watchGuard: (keys, offset) => this.recentWrites.changedSince(keys, offset),
+      timing: (headers, requestOffset) => {
+        const role = this.primaryRole ?? this.replicaRole;
+        if (role !== undefined) stampTiming(role, headers, requestOffset);
+      },
       metrics: this.metrics,
       metricsToken: options.metricsToken ? new SecretToken(options.metricsToken) : undefined,
     });

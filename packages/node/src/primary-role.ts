@@ -9,6 +9,7 @@ import type { NodeLinks } from './links.js';
 import { primaryReplicationInfo, type RegionAddress, replicaViews } from './report.js';
 import { nextTurn } from './pipeline-slices.js';
 import type { Report } from '@meridian/metrics';
+import { RecentTimes } from './timing.js';
 
 /** Replication settings of a primary node. */
 export interface PrimaryReplicationOptions {
@@ -58,8 +59,18 @@ export class PrimaryRole {
   private fullResyncs = 0;
   private partialResyncs = 0;
   private replication: ReplicationPrimary | undefined;
+  /** Commit times of recent writes, recorded once a timing request armed it (see timing.ts). */
+  readonly commitTimes: RecentTimes;
+  private onCommit: ((offset: number, atMs: number) => void) | undefined;
 
   constructor(private readonly options: PrimaryRoleOptions) {
+    this.commitTimes = new RecentTimes(
+      (record) => {
+        this.onCommit = record;
+        return () => (this.onCommit = undefined);
+      },
+      () => options.clock.nowMs(),
+    );
     const acks: ReplicaAcks = {
       ackedReplicas: (offset) => this.replication?.ackedReplicas(offset) ?? 0,
       waitForReplicas: (replicas, offset, timeoutMs) =>
@@ -77,7 +88,10 @@ export class PrimaryRole {
       log: options.log,
       clock: options.clock,
       replicationId: options.replicationId,
-      onAppend: () => this.replication?.onAppend(),
+      onAppend: () => {
+        this.onCommit?.(options.log.lastOffset(), options.clock.nowMs());
+        this.replication?.onAppend();
+      },
       replicas: acks,
       ...(options.replication?.waitMsMax === undefined ? {} : { waitMsMax: options.replication.waitMsMax }),
       majorityReplicas: Math.floor(options.regionsTotal / 2),
@@ -173,6 +187,7 @@ export class PrimaryRole {
   }
 
   async close(): Promise<void> {
+    this.commitTimes.close();
     await this.replication?.close();
   }
 }

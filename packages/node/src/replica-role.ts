@@ -18,6 +18,7 @@ import { replicaReplicationInfo } from './report.js';
 import { nextTurn } from './pipeline-slices.js';
 import { timedWait, type WaitObserver } from './metrics.js';
 import type { Report, ReportDetail } from '@meridian/metrics';
+import { RecentTimes } from './timing.js';
 
 /** Replication settings of a replica node. */
 export interface ReplicaReplicationOptions {
@@ -71,6 +72,8 @@ export class ReplicaRole {
   private readonly applier: PersistentApplier;
   private readonly forwarder: PrimaryForwarder;
   private readonly history: HistoryStore;
+  /** Apply times of recent entries, recorded once a timing request armed it (see timing.ts). */
+  readonly appliedTimes: RecentTimes;
   private lastEventAtMs: number | undefined;
   private lastReported = '';
 
@@ -112,6 +115,14 @@ export class ReplicaRole {
     });
     // Per-entry 'applied' events are left out (one object per entry); info() reads lastAppliedAtMs.
     this.replica.on((event) => this.observe(event), { applied: false });
+    // Only while armed: a listener that takes them makes the replica build 'applied' events.
+    this.appliedTimes = new RecentTimes(
+      (record) =>
+        this.replica.on((event) => {
+          if (event.kind === 'applied') record(event.offset, event.appliedAtMs);
+        }),
+      () => clock.nowMs(),
+    );
     this.forwarder = new PrimaryForwarder({
       primaryUrl: replication.primaryUrl,
       region,
@@ -154,6 +165,7 @@ export class ReplicaRole {
   }
 
   stop(): void {
+    this.appliedTimes.close();
     this.replica.stop();
     this.forwarder.close();
   }
