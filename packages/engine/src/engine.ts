@@ -167,7 +167,10 @@ export class Engine {
     return { replies, effects: this.end(ctx) };
   }
 
-  /** Applies the primary's effects (one log entry) at the primary's commit time. */
+  /**
+   * Applies the primary's effects (one log entry) at the primary's commit time. Keeps none of the
+   * arrays (a command that keeps its arguments copies them): a replica reuses them for the next entry.
+   */
   applyEffects(effects: readonly (readonly ByteString[])[], primaryTimeMs: number): void {
     if (this.db.data.changes !== undefined) for (const argv of effects) this.markChanged(argv);
     // Applying emits no effects (the primary's are being replayed): the batch needs no array of

@@ -116,13 +116,13 @@ function timeAt(view: DataView, at: number, what: string): number {
 
 /** Decodes a binary body (checksum already verified); throws CORRUPT_FRAME on anything malformed. */
 export function decodeBinary(bytes: Uint8Array, length: number): BinaryFrame {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, length);
   const tag = bytes[0];
-  if (tag === TAG_ACK) {
-    if (length !== 9) throw corrupt('ack frame has the wrong length');
-    return { t: 'ack', appliedOffset: offsetAt(view, 1, 'appliedOffset') };
-  }
-  if (tag === TAG_HEARTBEAT) {
+  if (tag === TAG_ACK || tag === TAG_HEARTBEAT) {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, length);
+    if (tag === TAG_ACK) {
+      if (length !== 9) throw corrupt('ack frame has the wrong length');
+      return { t: 'ack', appliedOffset: offsetAt(view, 1, 'appliedOffset') };
+    }
     if (length !== 17) throw corrupt('heartbeat frame has the wrong length');
     return {
       t: 'heartbeat',
@@ -130,52 +130,122 @@ export function decodeBinary(bytes: Uint8Array, length: number): BinaryFrame {
       primaryTimeMs: timeAt(view, 9, 'primaryTimeMs'),
     };
   }
-  try {
-    return { t: 'entries', entries: decodeEntries(bytes, view, length) };
-  } catch (error) {
-    if (error instanceof RangeError) throw corrupt('entries frame is truncated');
-    throw error;
-  }
+  return { t: 'entries', entries: decodeEntries(bytes, length) };
 }
 
-/** DataView reads past `length` throw RangeError, which the caller turns into CORRUPT_FRAME. */
-function decodeEntries(bytes: Uint8Array, view: DataView, length: number): LogEntry[] {
-  const count = view.getUint32(1);
-  if (count * 20 > length) throw corrupt('entries count exceeds the frame');
-  const entries: LogEntry[] = new Array<LogEntry>(count);
+function decodeEntries(bytes: Uint8Array, length: number): LogEntry[] {
   // Node's latin1 maps each byte to one code unit (unlike TextDecoder's 'latin1', windows-1252).
   const text = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, length);
-  let at = 5;
-  // The previous effect's command name: a batch is mostly one command, and reusing its string
-  // saves making one per effect (and lets the engine's name lookup reuse its hash).
-  let name = '';
+  const reader = new EntriesReader();
+  const count = reader.scan(text, length);
+  const entries: LogEntry[] = new Array<LogEntry>(count);
+  let at = ENTRIES_FIRST_AT;
   for (let e = 0; e < count; e++) {
-    const offset = offsetAt(view, at, 'offset');
-    const timeMs = timeAt(view, at + 8, 'timeMs');
-    const commandCount = view.getUint32(at + 16);
-    at += 20;
-    if (commandCount * 4 > length - at) throw corrupt('effect count exceeds the frame');
-    const effects: string[][] = new Array<string[]>(commandCount);
-    for (let c = 0; c < commandCount; c++) {
-      const argc = view.getUint32(at);
-      at += 4;
-      if (argc * 4 > length - at) throw corrupt('argument count exceeds the frame');
-      const command: string[] = new Array<string>(argc);
-      for (let a = 0; a < argc; a++) {
-        const n = view.getUint32(at);
+    const entry = { offset: 0, timeMs: 0, effects: [] as string[][] };
+    at = reader.read(text, at, entry);
+    entries[e] = entry;
+  }
+  return entries;
+}
+
+/** Where the first entry of an entries frame starts (after the tag and the count). */
+export const ENTRIES_FIRST_AT = 5;
+
+/** An entry that `EntriesReader.read` fills in; its arrays are reused when it is read into again. */
+export interface EntrySlot {
+  offset: number;
+  timeMs: number;
+  effects: string[][];
+}
+
+/**
+ * Reads an entries frame in place. `scan` checks the whole layout first (what the decoder refuses
+ * it refuses, with the same errors) and builds nothing; `read` then takes one entry at a time into
+ * a slot the caller may reuse, so a replica makes only the argument strings per entry (no entry
+ * object, effects or argument arrays).
+ */
+export class EntriesReader {
+  /** The offset of the first entry `scan` saw (0 when none). */
+  firstOffset = 0;
+  /** Index of the first entry whose offset is not its predecessor's + 1 (-1: none). */
+  sequenceBreak = -1;
+  /** That entry's offset. */
+  sequenceBreakOffset = 0;
+  /** The previous effect's command name: a batch is mostly one command, and reusing its string
+   * saves making one per effect (and lets the engine's name lookup reuse its hash). */
+  private name = '';
+
+  /** Checks an entries body of `length` bytes (checksum verified); returns its entry count. */
+  scan(bytes: Buffer, length: number): number {
+    if (length < ENTRIES_FIRST_AT) throw corrupt('entries frame is truncated');
+    const count = bytes.readUInt32BE(1);
+    if (count * 20 > length) throw corrupt('entries count exceeds the frame');
+    this.firstOffset = 0;
+    this.sequenceBreak = -1;
+    let at = ENTRIES_FIRST_AT;
+    for (let e = 0; e < count; e++) {
+      if (at + 20 > length) throw corrupt('entries frame is truncated');
+      const offset = bytes.readDoubleBE(at);
+      if (!Number.isSafeInteger(offset) || offset < 0) throw corrupt('offset is not an offset');
+      if (!Number.isFinite(bytes.readDoubleBE(at + 8))) throw corrupt('timeMs is not a time');
+      if (e === 0) this.firstOffset = offset;
+      else if (this.sequenceBreak < 0 && offset !== this.firstOffset + e) {
+        this.sequenceBreak = e;
+        this.sequenceBreakOffset = offset;
+      }
+      const commandCount = bytes.readUInt32BE(at + 16);
+      at += 20;
+      if (commandCount * 4 > length - at) throw corrupt('effect count exceeds the frame');
+      for (let c = 0; c < commandCount; c++) {
+        if (at + 4 > length) throw corrupt('entries frame is truncated');
+        const argc = bytes.readUInt32BE(at);
         at += 4;
-        if (n > length - at) throw corrupt('argument exceeds the frame');
-        if (a === 0 && sameBytes(bytes, at, n, name)) command[a] = name;
-        else command[a] = text.toString('latin1', at, at + n);
-        if (a === 0) name = command[a] as string;
+        if (argc * 4 > length - at) throw corrupt('argument count exceeds the frame');
+        for (let a = 0; a < argc; a++) {
+          if (at + 4 > length) throw corrupt('entries frame is truncated');
+          const n = bytes.readUInt32BE(at);
+          at += 4;
+          if (n > length - at) throw corrupt('argument exceeds the frame');
+          at += n;
+        }
+      }
+    }
+    if (at !== length) throw corrupt('trailing bytes after the entries');
+    return count;
+  }
+
+  /** Reads the entry at `at` of a scanned frame into `slot`; returns where the next one starts. */
+  read(bytes: Buffer, at: number, slot: EntrySlot): number {
+    slot.offset = bytes.readDoubleBE(at);
+    slot.timeMs = bytes.readDoubleBE(at + 8);
+    const commandCount = bytes.readUInt32BE(at + 16);
+    at += 20;
+    const effects = slot.effects;
+    if (effects.length !== commandCount) effects.length = commandCount;
+    for (let c = 0; c < commandCount; c++) {
+      const argc = bytes.readUInt32BE(at);
+      at += 4;
+      let command = effects[c];
+      if (command === undefined) {
+        command = new Array<string>(argc);
+        effects[c] = command;
+      } else if (command.length !== argc) {
+        command.length = argc;
+      }
+      for (let a = 0; a < argc; a++) {
+        const n = bytes.readUInt32BE(at);
+        at += 4;
+        if (a === 0) {
+          if (!sameBytes(bytes, at, n, this.name)) this.name = bytes.toString('latin1', at, at + n);
+          command[a] = this.name;
+        } else {
+          command[a] = bytes.toString('latin1', at, at + n);
+        }
         at += n;
       }
-      effects[c] = command;
     }
-    entries[e] = { offset, timeMs, effects };
+    return at;
   }
-  if (at !== length) throw corrupt('trailing bytes after the entries');
-  return entries;
 }
 
 /** Whether bytes[at, at + n) are the code units of `text` (a byte string). */

@@ -26,6 +26,11 @@ export class EngineApplier implements ReplicaApplier {
   }
 
   apply(entry: LogEntry): void {
+    this.applyInPlace(entry);
+  }
+
+  /** The engine keeps none of the effects' arrays (only their strings): a reused entry will do. */
+  applyInPlace(entry: Readonly<LogEntry>): void {
     // The message is built only on failure: this runs once per entry on every replica.
     if (entry.offset !== this.offset + 1) assert(false, `entry ${entry.offset} applied after ${this.offset}`);
     this.engine.applyEffects(entry.effects, entry.timeMs);

@@ -114,12 +114,18 @@ export function encodeFrame(frame: Frame): Uint8Array {
   return out;
 }
 
-/** Decodes and validates a frame; throws ReplicationError CORRUPT_FRAME on anything malformed. */
-export function decodeFrame(bytes: Uint8Array): Frame {
+/** The length of a frame's body once its checksum is verified; throws CORRUPT_FRAME otherwise. */
+export function checkedBodyLength(bytes: Uint8Array): number {
   if (bytes.length < 5) throw corrupt(`frame of ${bytes.length} bytes is too short`);
   const bodyLength = bytes.length - 4;
   const expected = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bodyLength, false);
   if (crc32(bytes, 0, bodyLength) !== expected) throw corrupt('checksum mismatch');
+  return bodyLength;
+}
+
+/** Decodes and validates a frame; throws ReplicationError CORRUPT_FRAME on anything malformed. */
+export function decodeFrame(bytes: Uint8Array): Frame {
+  const bodyLength = checkedBodyLength(bytes);
   const tag = bytes[0];
   if (tag === TAG_ENTRIES || tag === TAG_ACK || tag === TAG_HEARTBEAT) return decodeBinary(bytes, bodyLength);
   let value: unknown;

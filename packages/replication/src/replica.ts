@@ -1,6 +1,8 @@
 import type { SnapshotEntry } from '@meridian/engine';
+import { Buffer } from 'node:buffer';
 import type { Clock, LinkModel, TimerHandle } from '@meridian/lag';
 import type { LogEntry } from '@meridian/store';
+import { ENTRIES_FIRST_AT, EntriesReader, type EntrySlot, TAG_ENTRIES } from './binary-frames.js';
 import { DelayedConnection } from './delayed-connection.js';
 import {
   CLOSE_CODE_ERROR,
@@ -10,7 +12,14 @@ import {
   type ReplicationErrorCode,
 } from './errors.js';
 import { FrameAssembler, isPart } from './frame-parts.js';
-import { decodeFrame, encodeFrame, type Frame, PROTOCOL_VERSION, type WelcomeFrame } from './protocol.js';
+import {
+  checkedBodyLength,
+  decodeFrame,
+  encodeFrame,
+  type Frame,
+  PROTOCOL_VERSION,
+  type WelcomeFrame,
+} from './protocol.js';
 import type { Connection, Connector } from './transport.js';
 
 /** Where a replica's data lives. Calls are in log order; each is atomic for readers. */
@@ -19,6 +28,12 @@ export interface ReplicaApplier {
   /** The history the data belongs to ('' when none). */
   replicationId(): string;
   apply(entry: LogEntry): void;
+  /**
+   * Applies an entry read in place from its frame: `entry` and its arrays are reused for the
+   * next entry, so they are valid only during the call (copy what must be kept). Without it the
+   * replica builds each entry for `apply`. An applier that keeps the effects (a log) leaves it out.
+   */
+  applyInPlace?(entry: Readonly<LogEntry>): void;
   /** Replaces all data with the snapshot, at once. */
   loadSnapshot(entries: readonly SnapshotEntry[], offset: number, replicationId: string): void;
   /**
@@ -80,13 +95,15 @@ export interface ReplicaOptions {
   decodeFrame?: (bytes: Uint8Array) => Frame;
   /**
    * Called for each applied entry with the time it was applied (latency measurements). Unlike an
-   * 'applied' event it builds no object per entry.
+   * 'applied' event it builds no object per entry; `entry` is valid only during the call.
    */
   onEntryApplied?: (entry: LogEntry, appliedAtMs: number) => void;
 }
 
 type QueueItem =
   | { kind: 'entries'; entries: readonly LogEntry[]; receivedAtMs: number }
+  /** A scanned entries frame (the default decoder), read entry by entry as it is applied. */
+  | { kind: 'frame'; bytes: Buffer; count: number; receivedAtMs: number }
   | { kind: 'snapshot'; entries: SnapshotEntry[]; offset: number; timeMs: number; replicationId: string };
 
 interface PendingSnapshot {
@@ -119,8 +136,13 @@ export class ReplicationReplica {
   /** Applied items are cleared (undefined) until the queue empties and is reset. */
   private queue: (QueueItem | undefined)[] = [];
   private queueHead = 0;
-  /** The next entry to apply within queue[queueHead] (an entries batch). */
+  /** The next entry to apply within queue[queueHead] (an entries batch or frame). */
   private batchIndex = 0;
+  /** Where that entry starts in queue[queueHead]'s bytes (a frame). */
+  private batchAt = ENTRIES_FIRST_AT;
+  private readonly entriesReader = new EntriesReader();
+  /** The entry an applier with `applyInPlace` is given, read into again for each entry. */
+  private readonly slot: EntrySlot = { offset: 0, timeMs: 0, effects: [] };
   private queuedCount = 0;
   private pendingSnapshot: PendingSnapshot | undefined;
   private streamReplicationId = '';
@@ -312,6 +334,10 @@ export class ReplicationReplica {
         if (whole === undefined) return;
         bytes = whole;
       }
+      if (bytes[0] === TAG_ENTRIES && this.options.decodeFrame === undefined) {
+        this.receiveEntries(bytes);
+        return;
+      }
       frame = (this.options.decodeFrame ?? decodeFrame)(bytes);
       // Heartbeats and errors are sent out of band and may come between the parts of a frame.
       if (this.assembler.assembling && frame.t !== 'heartbeat' && frame.t !== 'error') {
@@ -323,6 +349,22 @@ export class ReplicationReplica {
       return;
     }
     const violation = this.handleFrame(frame);
+    if (violation !== undefined) this.abandon('PROTOCOL_VIOLATION', violation);
+  }
+
+  /**
+   * An entries frame with the default decoder: checked whole on receipt (a corrupt frame is
+   * refused before any of its entries is queued), then queued as its bytes and read entry by
+   * entry as it is applied. Throws ReplicationError as decodeFrame does.
+   */
+  private receiveEntries(bytes: Uint8Array): void {
+    const length = checkedBodyLength(bytes);
+    const text = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const count = this.entriesReader.scan(text, length);
+    if (this.assembler.assembling) {
+      throw new ReplicationError('PROTOCOL_VIOLATION', 'a entries frame arrived between the parts of another');
+    }
+    const violation = this.receivedFrame(text, count);
     if (violation !== undefined) this.abandon('PROTOCOL_VIOLATION', violation);
   }
 
@@ -403,20 +445,43 @@ export class ReplicationReplica {
       if (entry.offset !== expected) return `entry ${entry.offset} where ${expected} was due`;
       expected++;
     }
-    const queueMax = this.options.receiveQueueEntriesMax ?? 100_000;
-    if (this.queuedEntries + entries.length > queueMax) {
-      this.abandon('RECEIVE_QUEUE_FULL', `more than ${queueMax} entries waiting to be applied`);
-      return undefined;
-    }
+    if (!this.admits(entries.length)) return undefined;
     if (entries.length > 0) this.enqueue({ kind: 'entries', entries, receivedAtMs: this.options.clock.nowMs() });
-    this.expectedOffset = expected;
-    this.primaryOffsetValue = Math.max(this.primaryOffsetValue, expected - 1);
+    this.advanceExpected(entries.length);
     return undefined;
+  }
+
+  /** `received` for a frame `entriesReader` has just scanned (its offsets are in the reader). */
+  private receivedFrame(bytes: Buffer, count: number): string | undefined {
+    if (this.stateValue !== 'streaming') return `entries while ${this.stateValue}`;
+    const reader = this.entriesReader;
+    const due = this.expectedOffset;
+    if (count > 0 && reader.firstOffset !== due) return `entry ${reader.firstOffset} where ${due} was due`;
+    if (reader.sequenceBreak >= 0) {
+      return `entry ${reader.sequenceBreakOffset} where ${due + reader.sequenceBreak} was due`;
+    }
+    if (!this.admits(count)) return undefined;
+    if (count > 0) this.enqueue({ kind: 'frame', bytes, count, receivedAtMs: this.options.clock.nowMs() });
+    this.advanceExpected(count);
+    return undefined;
+  }
+
+  /** False (and the connection abandoned) when `count` more entries would overfill the queue. */
+  private admits(count: number): boolean {
+    const queueMax = this.options.receiveQueueEntriesMax ?? 100_000;
+    if (this.queuedEntries + count <= queueMax) return true;
+    this.abandon('RECEIVE_QUEUE_FULL', `more than ${queueMax} entries waiting to be applied`);
+    return false;
+  }
+
+  private advanceExpected(count: number): void {
+    this.expectedOffset += count;
+    this.primaryOffsetValue = Math.max(this.primaryOffsetValue, this.expectedOffset - 1);
   }
 
   private enqueue(item: QueueItem): void {
     this.queue.push(item);
-    this.queuedCount += item.kind === 'entries' ? item.entries.length : 1;
+    this.queuedCount += item.kind === 'entries' ? item.entries.length : item.kind === 'frame' ? item.count : 1;
     this.scheduleApply();
   }
 
@@ -445,16 +510,17 @@ export class ReplicationReplica {
           this.applySnapshot(item);
           continue;
         }
-        const { entries, receivedAtMs } = item;
-        while (this.batchIndex < entries.length && applied < entriesMax) {
-          const entry = entries[this.batchIndex++] as LogEntry;
+        const count = item.kind === 'entries' ? item.entries.length : item.count;
+        while (this.batchIndex < count && applied < entriesMax) {
           this.queuedCount--;
           applied++;
-          this.applyEntry(entry, receivedAtMs);
+          if (item.kind === 'entries') this.applyEntry(item.entries[this.batchIndex++] as LogEntry, item.receivedAtMs);
+          else this.applyFromFrame(item.bytes, item.receivedAtMs);
         }
-        if (this.batchIndex >= entries.length) {
+        if (this.batchIndex >= count) {
           this.queue[this.queueHead++] = undefined;
           this.batchIndex = 0;
+          this.batchAt = ENTRIES_FIRST_AT;
         }
       }
     } catch (error) {
@@ -485,9 +551,19 @@ export class ReplicationReplica {
     });
   }
 
-  private applyEntry(entry: LogEntry, receivedAtMs: number): void {
+  /** Reads the next entry of the frame at the queue's head (into the reused slot if the applier takes it in place) and applies it. */
+  private applyFromFrame(bytes: Buffer, receivedAtMs: number): void {
+    const inPlace = this.options.applier.applyInPlace !== undefined;
+    const entry = inPlace ? this.slot : { offset: 0, timeMs: 0, effects: [] };
+    this.batchAt = this.entriesReader.read(bytes, this.batchAt, entry);
+    this.batchIndex++;
+    this.applyEntry(entry, receivedAtMs, inPlace);
+  }
+
+  private applyEntry(entry: LogEntry, receivedAtMs: number, inPlace = false): void {
     const { applier, clock } = this.options;
-    applier.apply(entry);
+    if (inPlace && applier.applyInPlace !== undefined) applier.applyInPlace(entry);
+    else applier.apply(entry);
     if (this.cutOffs > 0 && entry.offset > this.cutOffAtOffset) this.progressed();
     this.provenTimeMs = Math.max(this.provenTimeMs, entry.timeMs);
     const onEntryApplied = this.options.onEntryApplied;
@@ -503,6 +579,7 @@ export class ReplicationReplica {
     this.queue = [];
     this.queueHead = 0;
     this.batchIndex = 0;
+    this.batchAt = ENTRIES_FIRST_AT;
     this.queuedCount = 0;
     this.forceFullResync = true;
     const message = error instanceof Error ? error.message : String(error);
