@@ -34,7 +34,15 @@ export type ReadDecider = (
 ) => ReadDecision;
 
 const LOCAL: ReadDecision = { kind: 'local' };
-const forwardFor = (reason: ForwardReason): ReadDecision => ({ kind: 'forward', reason });
+/** The forward decisions, made once (a decision is never changed): the decision runs for every read. */
+const FORWARDS: { readonly [reason in ForwardReason]: ReadDecision } = {
+  'no-history': { kind: 'forward', reason: 'no-history' },
+  'unknown-staleness': { kind: 'forward', reason: 'unknown-staleness' },
+  strong: { kind: 'forward', reason: 'strong' },
+  bounded: { kind: 'forward', reason: 'bounded' },
+  'other-history': { kind: 'forward', reason: 'other-history' },
+};
+const forwardFor = (reason: ForwardReason): ReadDecision => FORWARDS[reason];
 
 /**
  * The replica's read decision — the one the node runs and the simulator models. Data of no known

@@ -22,6 +22,12 @@ export function isWriteCommand(name: ByteString | undefined): boolean {
   return findCommandFacts(name)?.needsPrimary ?? false;
 }
 
+/** The classes without data, made once: a request is classified per call and a class is never changed. */
+const READ: RequestClass = Object.freeze({ kind: 'read' });
+const WRITE: RequestClass = Object.freeze({ kind: 'write' });
+const STREAM: RequestClass = Object.freeze({ kind: 'stream' });
+const PREFLIGHT: RequestClass = Object.freeze({ kind: 'preflight' });
+
 /**
  * A request target's first path segment and what follows its slash (undefined when it is the only
  * one), the query left out: the router reads no further, so the rest of the path is not split (it
@@ -39,18 +45,23 @@ function firstSegment(url: string): { first: string; rest: string | undefined } 
 /**
  * Classifies from the request line alone, or answers `needsBody` when only the body can tell
  * (the JSON command form on `/` and `/pipeline`). The path form's command name is its first segment.
+ * Called for every routed request: it cuts out the first segment only, and returns shared classes.
  */
 export function classifyRequestLine(method: string, url: string): RequestClass | 'needsBody' {
-  if (method === 'OPTIONS') return { kind: 'preflight' };
-  const segment = firstSegment(url);
-  if (segment === undefined || segment.first === '') return 'needsBody';
-  const { first, rest } = segment;
-  if (first === '_meridian') return { kind: 'local', endpoint: rest ?? '' };
+  if (method === 'OPTIONS') return PREFLIGHT;
+  const mark = url.indexOf('?');
+  const end = mark < 0 ? url.length : mark;
+  if (end <= 1) return 'needsBody';
+  let slash = url.indexOf('/', 1);
+  if (slash >= end) slash = -1;
+  const first = url.slice(1, slash < 0 ? end : slash);
+  if (first === '') return 'needsBody';
+  if (first === '_meridian') return { kind: 'local', endpoint: slash < 0 ? '' : url.slice(slash + 1, end) };
   const name = percentDecode(first).toLowerCase();
-  if (rest === undefined && name === 'pipeline') return 'needsBody';
-  if (rest === undefined && name === 'multi-exec') return { kind: 'write' };
-  if (name === 'subscribe' || name === 'psubscribe' || name === 'monitor') return { kind: 'stream' };
-  return isWriteCommand(name) ? { kind: 'write' } : { kind: 'read' };
+  if (slash < 0 && name === 'pipeline') return 'needsBody';
+  if (slash < 0 && name === 'multi-exec') return WRITE;
+  if (name === 'subscribe' || name === 'psubscribe' || name === 'monitor') return STREAM;
+  return isWriteCommand(name) ? WRITE : READ;
 }
 
 const isSpace = (byte: number | undefined): boolean => byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
@@ -108,17 +119,17 @@ export function classifyRequest(method: string, url: string, body: Buffer): Requ
   if (fromLine !== 'needsBody') return fromLine;
   if (isRoot(url)) {
     const name = leadingCommandName(body);
-    if (name !== undefined) return isWriteCommand(name) ? { kind: 'write' } : { kind: 'read' };
+    if (name !== undefined) return isWriteCommand(name) ? WRITE : READ;
   }
   const parsed = parseRestRequest({ method, url, headers: {}, body }, { auth: undefined, requestBytesMax: Infinity });
   switch (parsed.kind) {
     case 'command':
-      return isWriteCommand(parsed.argv[0]) ? { kind: 'write' } : { kind: 'read' };
+      return isWriteCommand(parsed.argv[0]) ? WRITE : READ;
     case 'pipeline':
-      return parsed.commands.some((argv) => isWriteCommand(argv[0])) ? { kind: 'write' } : { kind: 'read' };
+      return parsed.commands.some((argv) => isWriteCommand(argv[0])) ? WRITE : READ;
     case 'transaction':
-      return { kind: 'write' };
+      return WRITE;
     default:
-      return { kind: 'read' };
+      return READ;
   }
 }

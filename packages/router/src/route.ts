@@ -45,19 +45,30 @@ export const PRIMARY_UNREACHABLE = {
  * Bounded reads skip regions known to be staler than the bound; the node re-checks its own staleness.
  */
 export function routeRequest(request: RouteRequest, byDistance: readonly RegionState[]): RouteDecision {
-  const primary = byDistance.find((region) => region.isPrimary);
+  let primary: RegionState | undefined;
+  for (const region of byDistance) {
+    if (region.isPrimary) {
+      primary = region;
+      break;
+    }
+  }
   if (request.isWrite || request.consistency.level === 'strong') {
     if (primary === undefined || !primary.healthy) return PRIMARY_UNREACHABLE;
     return { kind: 'forward', region: primary.name, reason: request.isWrite ? 'write' : 'strong', fallbacks: [] };
   }
-  const candidates = byDistance.filter((region) => region.healthy && fresh(region, request));
-  const chosen = candidates[0];
+  // One pass, nearest first: the first healthy fresh region serves, the others follow as fallbacks.
+  let chosen: RegionState | undefined;
+  const fallbacks: string[] = [];
+  for (const region of byDistance) {
+    if (!region.healthy || !fresh(region, request)) continue;
+    if (chosen === undefined) chosen = region;
+    else fallbacks.push(region.name);
+  }
   if (chosen === undefined) {
     if (primary?.healthy === true)
-      return { kind: 'forward', region: primary.name, reason: 'no replica fresh enough', fallbacks: [] };
+      return { kind: 'forward', region: primary.name, reason: 'no replica fresh enough', fallbacks };
     return { kind: 'unavailable', code: 'MERIDIAN_ROUTER_NO_REGION', reason: 'no healthy region' };
   }
-  const fallbacks = candidates.slice(1).map((region) => region.name);
   if (primary?.healthy === true && !fallbacks.includes(primary.name) && chosen !== primary)
     fallbacks.push(primary.name);
   return {

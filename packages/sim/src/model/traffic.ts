@@ -42,14 +42,10 @@ interface ReadRequest {
   observedFloor: number;
   stale: boolean;
   servedByPrimary: boolean;
-}
-
-/** A read's answer on its way to the client: what it carries, and when it arrives. */
-interface ReadAnswer {
-  request: ReadRequest;
+  /** Its answer, once sent back: the version it carries, the node's sync token, when it reaches the client. */
   version: number;
-  token: number;
-  atMs: number;
+  answerToken: number;
+  answerAtMs: number;
 }
 
 const REQUEST_BYTES = 64;
@@ -143,8 +139,18 @@ export class Traffic {
   private readonly nearestLinks = new Map<string, LinkModel[]>();
   /** Per client region, the status of each region of `nearest`, in the same order. */
   private readonly nearestStatuses = new Map<string, RegionStatus[]>();
-  /** Per client (by id): the answers to its reads still on their way to it. */
-  private readonly answers: ArrivalQueue<ReadAnswer>[];
+  /** Per client (by id): the reads whose answers are still on their way to it. */
+  private readonly answers: ArrivalQueue<ReadRequest>[];
+  /**
+   * The REST request each read is planned as, reused: RoutePlanner.plan is synchronous and the
+   * simulator keeps nothing of the plan but the region it picked.
+   */
+  private readonly planned: {
+    method: string;
+    url: string;
+    headers: Record<string, string>;
+    body: RestRequest['body'];
+  } = { method: 'GET', url: '/', headers: {}, body: NO_BODY };
   /** Per client (by id): the cell its measured reads count in. */
   private readonly readCells: (ReadCell | undefined)[] = [];
   /** Per client region, the router's own planner over that region's view of the others. */
@@ -303,14 +309,15 @@ export class Traffic {
       observedFloor: client.observed.get(key) ?? 0,
       stale: false,
       servedByPrimary: false,
+      version: 0,
+      answerToken: 0,
+      answerAtMs: 0,
     };
     // The router's own decision: the same classification, client ranking and routeRequest a live read gets.
-    const plan = (this.planners.get(client.region) as RoutePlanner).plan({
-      method: 'GET',
-      url: this.readPaths[key] as string,
-      headers: this.headersOf(client),
-      body: NO_BODY,
-    });
+    const planned = this.planned;
+    planned.url = this.readPaths[key] as string;
+    planned.headers = this.headersOf(client);
+    const plan = (this.planners.get(client.region) as RoutePlanner).plan(planned);
     if (plan.kind === 'answer') return this.readFailed(request, plan.reason ?? `answered ${plan.response.status}`);
     const region = plan.regions[0] as string;
     if (!this.send('client', client.region, region, REQUEST_BYTES, () => this.serveRead(request, region))) {
@@ -575,12 +582,15 @@ export class Traffic {
     // The time a timer set for the arrival would run at (VirtualClock.setTimer), to the last bit.
     const delayMs = arrivalMs - nowMs;
     const atMs = delayMs > 0 ? nowMs + delayMs : nowMs;
-    (this.answers[client.id] as ArrivalQueue<ReadAnswer>).push(atMs, { request, version, token, atMs });
+    request.version = version;
+    request.answerToken = token;
+    request.answerAtMs = atMs;
+    (this.answers[client.id] as ArrivalQueue<ReadRequest>).push(atMs, request);
   }
 
   /** The answers that reached `client` by `untilMs`. */
   private receiveAnswers(client: SimClient, untilMs: number): void {
-    const answers = this.answers[client.id] as ArrivalQueue<ReadAnswer>;
+    const answers = this.answers[client.id] as ArrivalQueue<ReadRequest>;
     for (let answer = answers.takeArrived(untilMs); answer !== undefined; answer = answers.takeArrived(untilMs)) {
       this.readDone(answer);
     }
@@ -649,9 +659,9 @@ export class Traffic {
     }
   }
 
-  /** The client has the answer (at `atMs`): what it saw, and the read's figures. */
-  private readDone({ request, version, token, atMs }: ReadAnswer): void {
-    const { client, key } = request;
+  /** The client has the read's answer: what it saw, and the read's figures. */
+  private readDone(request: ReadRequest): void {
+    const { client, key, version, answerToken: token, answerAtMs: atMs } = request;
     const ownViolation = version < request.ownFloor;
     const monotonicViolation = version < request.observedFloor;
     client.observed.set(key, Math.max(client.observed.get(key) ?? 0, version));
