@@ -16,6 +16,10 @@ export const LIVE_DRAIN_MS_MAX = 15_000;
 /** Probe keys expire on their own so an attached topology is not left with them. */
 const PROBE_TTL_MS = 600_000;
 const SYNC_POLL_MS = 50;
+/** The nodes' opt-in timing headers (packages/node/src/timing.ts): their own commit and apply times. */
+const TIMING_HEADER = 'x-meridian-timing';
+const COMMITTED_AT_HEADER = 'x-meridian-committed-at';
+const APPLIED_AT_HEADER = 'x-meridian-applied-at';
 
 /** One probe write: when it was sent (≈ its commit) and when each replica first served it. */
 export interface LiveProbe {
@@ -23,8 +27,17 @@ export interface LiveProbe {
   commitMs: number;
   /** The write was answered OK by the primary (failed probes are not measured). */
   ok: boolean;
-  /** Estimated commit → visible delay per replica; absent: never seen before the deadline. */
+  /**
+   * Commit → applied per replica: the replica's apply time minus the primary's commit time, both
+   * from the nodes' own clocks (timing headers; `wait` probes). Absent: not reported (never seen
+   * before the deadline, or a node without timing headers).
+   */
   lagMs: Map<string, number>;
+  /**
+   * The probe's own path per replica: its send to the arrival of the replica's answer (`wait`), or
+   * the polls' midpoint (`poll`). Absent: never seen before the deadline.
+   */
+  probeLagMs: Map<string, number>;
 }
 
 /** Raw measurements of a live run; live-summary.ts turns them into the summary. */
@@ -56,6 +69,13 @@ function errorText(answer: LiveAnswer): string {
   const body = answer.body as { error?: unknown } | null;
   const error = typeof body?.error === 'string' ? body.error : '';
   return `HTTP ${answer.status}${error === '' ? '' : ` ${error.slice(0, 60)}`}`;
+}
+
+/** A timing header's epoch-ms time (the nodes' clock); undefined when the node sent none. */
+function timeHeader(answer: LiveAnswer, name: string): number | undefined {
+  const text = answer.headers[name];
+  const atMs = text === undefined ? Number.NaN : Number(text);
+  return Number.isFinite(atMs) ? atMs : undefined;
 }
 
 function tokenOffset(token: string | undefined): { history: string; offset: number } | undefined {
@@ -130,6 +150,7 @@ export class LiveRun {
   async run(): Promise<LiveOutcome> {
     this.checkRunnable();
     await this.waitInSync(this.live.nowMs() + Math.max(this.options.warmupMs, 10_000));
+    await this.armTiming();
     await sleep(this.options.warmupMs);
     await this.subscribeAll();
     this.startMs = this.live.nowMs();
@@ -442,15 +463,19 @@ export class LiveRun {
     const key = `meridian:probe:${this.runId}:${index}`;
     const value = `probe:${index}`;
     const sentMs = this.live.nowMs();
-    const probe: LiveProbe = { commitMs: sentMs - this.startMs, ok: true, lagMs: new Map() };
+    const probe: LiveProbe = { commitMs: sentMs - this.startMs, ok: true, lagMs: new Map(), probeLagMs: new Map() };
     this.probes.push(probe);
-    const write = this.live.request(this.primary, ['SET', key, value, 'PX', String(PROBE_TTL_MS)], {}).then(
+    const argv = ['SET', key, value, 'PX', String(PROBE_TTL_MS)];
+    const write = this.live.request(this.primary, argv, { [TIMING_HEADER]: '1' }).then(
       (answer) => {
         if (answer.status !== 200) return this.probeFailed(probe, errorText(answer));
         this.committed++;
         const token = answer.headers['upstash-sync-token'];
         if (this.probeOptions.method !== 'wait' || token === undefined) return;
-        for (const region of this.replicaNames) this.track(this.awaitProbe(probe, region, key, token, sentMs), false);
+        const committedAtMs = timeHeader(answer, COMMITTED_AT_HEADER);
+        for (const region of this.replicaNames) {
+          this.track(this.awaitProbe(probe, region, key, token, { sentMs, committedAtMs }), false);
+        }
       },
       () => this.probeFailed(probe, 'no answer (connection failed or timed out)'),
     );
@@ -461,22 +486,28 @@ export class LiveRun {
 
   /**
    * A `session` read carrying the probe's sync token: the replica holds it until it has applied
-   * the write and answers then, so the answer's arrival is the visibility time (within the
-   * loopback round trip). A read the replica handed to the primary (its wait ran out) is repeated.
+   * the write and answers then, with the time it applied it (timing header): minus the primary's
+   * commit time, that is the lag by the nodes' clocks. The answer's arrival gives the probe-path
+   * figure (within the loopback round trip). A read the replica handed to the primary (its wait ran
+   * out) is repeated.
    */
   private async awaitProbe(
     probe: LiveProbe,
     region: string,
     key: string,
     token: string,
-    sentMs: number,
+    times: { sentMs: number; committedAtMs: number | undefined },
   ): Promise<void> {
-    const headers = { 'x-meridian-consistency': 'session', 'upstash-sync-token': token };
+    const headers = { 'x-meridian-consistency': 'session', 'upstash-sync-token': token, [TIMING_HEADER]: '1' };
     while (this.live.nowMs() < this.deadlineMs) {
       try {
         const answer = await this.live.request(region, ['GET', key], headers);
         if (answer.status === 200 && answer.headers['x-meridian-served-by'] === region) {
-          probe.lagMs.set(region, this.live.nowMs() - sentMs);
+          probe.probeLagMs.set(region, this.live.nowMs() - times.sentMs);
+          const appliedAtMs = timeHeader(answer, APPLIED_AT_HEADER);
+          if (appliedAtMs !== undefined && times.committedAtMs !== undefined) {
+            probe.lagMs.set(region, appliedAtMs - times.committedAtMs);
+          }
           return;
         }
       } catch {
@@ -484,6 +515,18 @@ export class LiveRun {
       }
       await sleep(20);
     }
+  }
+
+  /**
+   * Asks every node for a time once, so each starts recording its commit or apply times (the
+   * timing headers record nothing until asked). A node that does not answer is measured without.
+   */
+  private async armTiming(): Promise<void> {
+    if (this.probeOptions.method !== 'wait' || !(this.probeOptions.probesPerSecond > 0)) return;
+    const key = `meridian:probe:${this.runId}:timing`;
+    await Promise.allSettled(
+      this.regionNames.map((region) => this.live.request(region, ['GET', key], { [TIMING_HEADER]: '1' })),
+    );
   }
 
   private probeFailed(probe: LiveProbe, reason: string): void {
@@ -507,7 +550,7 @@ export class LiveRun {
         const answer = await this.live.request(region, ['GET', key], { 'x-meridian-consistency': 'eventual' });
         informative = answer.status === 200 && answer.headers['x-meridian-served-by'] === region;
         if (informative && (answer.body as { result?: unknown } | null)?.result === value) {
-          probe.lagMs.set(region, (unseenAtMs + askedMs) / 2 - sentMs);
+          probe.probeLagMs.set(region, (unseenAtMs + askedMs) / 2 - sentMs);
           return;
         }
       } catch {

@@ -2,7 +2,7 @@ import { LinkModel, predictedVisibility, SeededRandom } from '@meridian/lag';
 import { PROTOCOL_VERSION } from '@meridian/replication';
 import { faultWindow } from './faults.js';
 import { SimLinks } from './model/links.js';
-import type { LiveOutcome } from './live-run.js';
+import type { LiveOutcome, LiveProbe } from './live-run.js';
 import { countAtMost, histogram, loadedLinkVisibility, percentiles, quantile, round3, round6 } from './stats.js';
 import {
   activeLevels,
@@ -21,6 +21,8 @@ import {
 
 /** The summary's `visibilityMethod` in live mode, per probe method. */
 export const LIVE_VISIBILITY_METHODS = {
+  nodeClocks:
+    "nodes' own clocks (wait probes with x-meridian-timing): a probe write of a fresh key is sent to the primary, which answers with the time it committed it; once answered, each replica gets a session read carrying its sync token, which that replica answers as soon as it has applied the write, with the time it applied it; the delay is the apply time minus the commit time (both nodes' clocks: the same machine, or synchronised hosts). t-visibility at t is the share of probes applied within t; probes never seen count as unseen. probeLagMs keeps the probe's own path (send → the replica's answer arriving)",
   wait: 'probe reads (wait): a probe write of a fresh key is sent to the primary (its send time stands for the commit); once answered, each replica gets a session read carrying its sync token, which that replica answers as soon as it has applied the write; the delay is the answer time minus the send time. t-visibility at t is the share of probes seen within t; probes never seen count as unseen',
   poll: 'probe reads (poll): a probe write of a fresh key is sent to the primary (its send time stands for the commit) and read at each replica (eventual, served by that replica) every pollIntervalMs until it is seen; the delay is the midpoint between the last read that missed it and the first that saw it. t-visibility at t is the share of probes seen within t; probes never seen count as unseen',
 } as const;
@@ -28,23 +30,54 @@ export const LIVE_VISIBILITY_METHODS = {
 export const LIVE_PUBSUB_METHOD =
   'one SSE subscriber per region (POST /subscribe/<channel>); PUBLISH from workload clients to their own region (a replica forwards it to the primary). A commit time is not observable from outside: the primary delivers to its own subscriber while it runs the PUBLISH, so that receipt stands for the commit (the primary region reads 0). delivery = that receipt → receipt in the region; end-to-end = the publisher sending → receipt';
 
+/** Whether the nodes reported their commit and apply times (then the lags are theirs). */
+export function measuredByNodeClocks(outcome: LiveOutcome): boolean {
+  return outcome.probes.some((probe) => probe.lagMs.size > 0);
+}
+
+/**
+ * A probe's lag at `region`: by the nodes' clocks when they report them (a probe seen without its
+ * times, e.g. applied before the node was asked to record, is left out: `null`), else its own path.
+ */
+function probeLag(probe: LiveProbe, region: string, byNodes: boolean): number | undefined | null {
+  if (!byNodes) return probe.probeLagMs.get(region);
+  const lag = probe.lagMs.get(region);
+  return lag === undefined && probe.probeLagMs.has(region) ? null : lag;
+}
+
 function sortedLags(outcome: LiveOutcome, region: string): { sorted: Float64Array; measured: number } {
-  const probes = outcome.probes.filter((probe) => probe.ok);
+  const byNodes = measuredByNodeClocks(outcome);
   const lags: number[] = [];
-  for (const probe of probes) {
-    const lag = probe.lagMs.get(region);
+  let measured = 0;
+  for (const probe of outcome.probes) {
+    if (!probe.ok) continue;
+    const lag = probeLag(probe, region, byNodes);
+    if (lag === null) continue;
+    measured++;
     if (lag !== undefined) lags.push(lag);
   }
-  return { sorted: Float64Array.from(lags).sort(), measured: probes.length };
+  return { sorted: Float64Array.from(lags).sort(), measured };
+}
+
+/** The probe-path delays (send → the replica's answer), kept beside the nodes' figures. */
+function probePathLags(outcome: LiveOutcome, region: string): Float64Array {
+  const lags: number[] = [];
+  for (const probe of outcome.probes) {
+    const lag = probe.ok ? probe.probeLagMs.get(region) : undefined;
+    if (lag !== undefined) lags.push(lag);
+  }
+  return Float64Array.from(lags).sort();
 }
 
 function lagOverTime(outcome: LiveOutcome, region: string): RegionSummary['lagOverTime'] {
   const bucketMs = outcome.options.lagBucketMs;
   const buckets: number[][] = [];
+  const byNodes = measuredByNodeClocks(outcome);
   for (const probe of outcome.probes) {
-    if (!probe.ok) continue;
+    const lag = probe.ok ? probeLag(probe, region, byNodes) : null;
+    if (lag === null) continue;
     const index = Math.floor(probe.commitMs / bucketMs);
-    (buckets[index] ??= []).push(probe.lagMs.get(region) ?? Number.NaN);
+    (buckets[index] ??= []).push(lag ?? Number.NaN);
   }
   const out: RegionSummary['lagOverTime'] = [];
   for (let index = 0; index < Math.ceil(outcome.options.durationMs / bucketMs); index++) {
@@ -93,6 +126,7 @@ function replicaSummary(
     }),
     lagHistogram: histogram(sorted, 30, Math.max(1, quantile(sorted, 0.99) * 1.2)),
     lagOverTime: lagOverTime(outcome, region),
+    ...(measuredByNodeClocks(outcome) ? { probeLagMs: percentiles(probePathLags(outcome, region)) } : {}),
   };
 }
 
@@ -142,7 +176,8 @@ export function summarizeLive(outcome: LiveOutcome): ExperimentSummary {
     seed: options.seed,
     versions: { meridian: MERIDIAN_VERSION, replicationProtocol: PROTOCOL_VERSION, summaryFormat: SUMMARY_FORMAT },
     config: configOf(outcome),
-    visibilityMethod: LIVE_VISIBILITY_METHODS[outcome.probeOptions.method],
+    visibilityMethod:
+      LIVE_VISIBILITY_METHODS[measuredByNodeClocks(outcome) ? 'nodeClocks' : outcome.probeOptions.method],
     pubsubMethod: LIVE_PUBSUB_METHOD,
     totals: totalsOf(outcome, consistency),
     regions,
@@ -177,6 +212,10 @@ function configOf(outcome: LiveOutcome): Record<string, unknown> {
     ...commonConfig(options),
     lagBucketMs: options.lagBucketMs,
     faults: options.faults,
-    live: { ...outcome.probeOptions, probes: outcome.probes.length },
+    live: {
+      ...outcome.probeOptions,
+      probes: outcome.probes.length,
+      lagsFrom: measuredByNodeClocks(outcome) ? 'node clocks' : 'probe path',
+    },
   };
 }

@@ -85,6 +85,11 @@ export interface RegionSummary {
   tVisibility: VisibilityPoint[];
   lagHistogram: { fromMs: number; toMs: number; count: number }[];
   lagOverTime: { startMs: number; p50: number; p99: number; max: number; writes: number }[];
+  /**
+   * Live mode with the nodes' own times: the probe's own path (its send → the replica's answer
+   * arriving), which `lagMs` measured before the nodes reported their times.
+   */
+  probeLagMs?: Percentiles;
   /** Reads by clients in this region, per consistency level. */
   reads: Record<string, ReadFigures>;
   /** Writes by clients in this region. */
