@@ -56,18 +56,23 @@ export function routeRequest(request: RouteRequest, byDistance: readonly RegionS
     if (primary === undefined || !primary.healthy) return PRIMARY_UNREACHABLE;
     return { kind: 'forward', region: primary.name, reason: request.isWrite ? 'write' : 'strong', fallbacks: [] };
   }
-  // One pass, nearest first: the first healthy fresh region serves, the others follow as fallbacks.
+  // Nearest first: the first healthy fresh region serves, the others follow as fallbacks (counted
+  // first, so the list is made at its size: it is made for every routed read).
   let chosen: RegionState | undefined;
-  const fallbacks: string[] = [];
+  let candidates = 0;
   for (const region of byDistance) {
     if (!region.healthy || !fresh(region, request)) continue;
-    if (chosen === undefined) chosen = region;
-    else fallbacks.push(region.name);
+    if (candidates++ === 0) chosen = region;
   }
   if (chosen === undefined) {
     if (primary?.healthy === true)
-      return { kind: 'forward', region: primary.name, reason: 'no replica fresh enough', fallbacks };
+      return { kind: 'forward', region: primary.name, reason: 'no replica fresh enough', fallbacks: [] };
     return { kind: 'unavailable', code: 'MERIDIAN_ROUTER_NO_REGION', reason: 'no healthy region' };
+  }
+  const fallbacks = new Array<string>(candidates - 1);
+  let next = 0;
+  for (const region of byDistance) {
+    if (region !== chosen && region.healthy && fresh(region, request)) fallbacks[next++] = region.name;
   }
   if (primary?.healthy === true && !fallbacks.includes(primary.name) && chosen !== primary)
     fallbacks.push(primary.name);

@@ -52,9 +52,10 @@ const REQUEST_BYTES = 64;
 type RestRequest = RunContext['request'];
 /** The REST request a replica executor gets for a read: it carries the read, for the modelled forwarder. */
 interface SimRestRequest extends RestRequest {
-  readonly read: ReadRequest;
-  readonly incarnation: number;
+  read: ReadRequest;
+  incarnation: number;
 }
+type MutableRunContext = { -readonly [K in keyof RunContext]: RunContext[K] };
 /** The simulator sends no bytes: a forwarded read's REST request carries none. */
 const NO_BODY = new Uint8Array(0) as unknown as RestRequest['body'];
 /** A read handed to a replica executor carries no headers (nothing reads or changes them). */
@@ -161,6 +162,12 @@ export class Traffic {
   private readonly readPaths: string[];
   private readonly readArgvs: (readonly string[])[];
   private readonly readBatches: CommandBatch[];
+  /**
+   * The run context (and REST request) a read is handed to a replica executor with, reused while
+   * the executor answers at once; one it answers later (a promise: a sync-token wait or a forward)
+   * keeps it, and the next read gets a new one.
+   */
+  private runContext = newRunContext();
   /** Each replica's executor, for its current incarnation (a restart brings a new replica). */
   private readonly executors = new Map<string, { replica: ReplicationReplica; executor: ReplicaExecutor }>();
 
@@ -214,13 +221,16 @@ export class Traffic {
     if (!(perSecond > 0)) return;
     const clock = this.scheduler.clock;
     const meanMs = 1000 / perSecond;
-    let nextMs = startMs - meanMs * Math.log(random.nextOpen());
+    // The next arrival's time in a typed array: a number variable the closure changes would be a new heap number each time.
+    const next = new Float64Array([startMs - meanMs * Math.log(random.nextOpen())]);
     const tick = (): void => {
       issue();
-      nextMs -= meanMs * Math.log(random.nextOpen());
+      const nextMs = (next[0] as number) - meanMs * Math.log(random.nextOpen());
+      next[0] = nextMs;
       if (nextMs < endMs) clock.setTimer(nextMs - clock.nowMs(), tick);
     };
-    if (nextMs < endMs) clock.setTimer(nextMs - clock.nowMs(), tick);
+    const firstMs = next[0] as number;
+    if (firstMs < endMs) clock.setTimer(firstMs - clock.nowMs(), tick);
   }
 
   issueWrite(): void {
@@ -442,20 +452,15 @@ export class Traffic {
       consistency.level === 'session' && request.token > 0
         ? { replicationId: REPLICATION_ID, offset: request.token }
         : undefined;
-    const rest: SimRestRequest = {
-      method: 'POST',
-      url: '/',
-      headers: NO_HEADERS,
-      body: NO_BODY,
-      read: request,
-      incarnation: node.incarnation,
-    };
-    const result = this.executorOf(node, replica).run(this.readBatches[request.key] as CommandBatch, {
-      syncToken,
-      consistency,
-      request: rest,
-    });
+    const context = this.runContext;
+    const rest = context.request as SimRestRequest;
+    rest.read = request;
+    rest.incarnation = node.incarnation;
+    context.syncToken = syncToken;
+    context.consistency = consistency;
+    const result = this.executorOf(node, replica).run(this.readBatches[request.key] as CommandBatch, context);
     if (!(result instanceof Promise)) return this.answeredAtReplica(request, node, node.incarnation, result);
+    this.runContext = newRunContext();
     const incarnation = node.incarnation;
     result.then(
       (outcome) => this.answeredAtReplica(request, node, incarnation, outcome),
@@ -711,6 +716,18 @@ function keyNewest(keyCount: number): KeyNewest {
     ackMs: new Float64Array(keyCount).fill(-Infinity),
     acked: new Float64Array(keyCount),
   };
+}
+
+function newRunContext(): MutableRunContext {
+  const request: Omit<SimRestRequest, 'read'> & { read: ReadRequest | undefined } = {
+    method: 'POST',
+    url: '/',
+    headers: NO_HEADERS,
+    body: NO_BODY,
+    read: undefined,
+    incarnation: 0,
+  };
+  return { syncToken: undefined, consistency: undefined, request: request as SimRestRequest };
 }
 
 function isSimRest(rest: RestRequest): rest is SimRestRequest {
