@@ -30,6 +30,14 @@ export interface FrontAnswer {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | number | readonly string[] | undefined>>;
   readonly body: string | Uint8Array | FrontStream;
+  /**
+   * The headers as lines written as they are ("name: value\r\n" each), instead of `headers`: an
+   * answer passed on from elsewhere (the router's). No connection or framing header among them;
+   * `headers` is then read only for a HEAD answer's content-length.
+   */
+  readonly head?: string | undefined;
+  /** Whether `head` holds a date (else one is added). */
+  readonly dated?: boolean | undefined;
 }
 
 export interface FrontOptions {
@@ -127,15 +135,20 @@ function parseRequest(buffer: Buffer, requestBytesMax: number): Parsed {
 function answerHead(answer: FrontAnswer, length: number | undefined, close: boolean): string | undefined {
   let head = `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? 'Unknown'}\r\n`;
   let dated = false;
-  for (const name in answer.headers) {
-    const lower = name.toLowerCase();
-    if (OWN_ANSWER_HEADERS.has(lower)) continue;
-    if (lower === 'date') dated = true;
-    const value = answer.headers[name];
-    if (value === undefined) continue;
-    for (const one of typeof value === 'object' ? value : [String(value)]) {
-      if (LINE_BREAK.test(one) || LINE_BREAK.test(name)) return undefined;
-      head += `${name}: ${one}\r\n`;
+  if (answer.head !== undefined) {
+    head += answer.head;
+    dated = answer.dated === true;
+  } else {
+    for (const name in answer.headers) {
+      const lower = name.toLowerCase();
+      if (OWN_ANSWER_HEADERS.has(lower)) continue;
+      if (lower === 'date') dated = true;
+      const value = answer.headers[name];
+      if (value === undefined) continue;
+      for (const one of typeof value === 'object' ? value : [String(value)]) {
+        if (LINE_BREAK.test(one) || LINE_BREAK.test(name)) return undefined;
+        head += `${name}: ${one}\r\n`;
+      }
     }
   }
   if (!dated) head += `date: ${httpDate()}\r\n`;

@@ -38,6 +38,71 @@ export interface RouterResponse {
   readonly status: number;
   readonly headers: Record<string, string | readonly string[]>;
   readonly body: string | Uint8Array | AnswerStream;
+  /**
+   * The same headers as lines to write as they are ("name: value\r\n" each, no content-length):
+   * a forwarded answer whose region's head was kept (`RegionAnswer.lines`). `headers` is then built
+   * only when read.
+   */
+  readonly head?: string | undefined;
+  /** Whether `head` holds a date. */
+  readonly dated?: boolean | undefined;
+  /** The region that answered a forwarded request (its served-by header); absent for the router's own answers. */
+  readonly servedBy?: string | undefined;
+}
+
+/**
+ * A region's answer passed on with the header lines it came with (`RegionAnswer.lines`) and the
+ * router's own after them: nothing parsed into a map and written out again. `headers` gives the
+ * same headers as a map when something reads them (a test, node:http's writeHead for TLS, a CORS
+ * policy that lists origins).
+ */
+class PassedOn implements RouterResponse {
+  readonly status: number;
+  readonly body: Uint8Array | AnswerStream;
+  readonly head: string;
+  readonly dated: boolean;
+  readonly servedBy: string;
+  private built: Record<string, string | readonly string[]> | undefined;
+
+  constructor(
+    private readonly answer: RegionAnswer,
+    lines: string,
+    private readonly consistency: string,
+    servedBy: string | undefined,
+    private readonly stalenessMs: string | undefined,
+  ) {
+    this.status = answer.status;
+    this.body = answer.body;
+    this.dated = answer.dated === true;
+    this.servedBy = answer.servedBy ?? (servedBy as string);
+    let head = `${lines}${CONSISTENCY_HEADER}: ${consistency}\r\n`;
+    if (servedBy !== undefined) head += `${SERVED_BY_HEADER}: ${servedBy}\r\n`;
+    if (stalenessMs !== undefined) head += `${STALENESS_HEADER}: ${stalenessMs}\r\n`;
+    this.head = head;
+  }
+
+  get headers(): Record<string, string | readonly string[]> {
+    this.built ??= regionHeaders(this.answer.headers, this.consistency, this.servedBy, this.stalenessMs);
+    return this.built;
+  }
+
+  /** As a plain answer whose headers may be changed (a CORS policy that lists origins). */
+  plain(): RouterResponse {
+    return { status: this.status, headers: { ...this.headers }, body: this.body };
+  }
+}
+
+/** The headers of a region's answer as the router passes them on: its hop-by-hop ones dropped, the router's own added. */
+function regionHeaders(
+  headers: HeaderMap,
+  consistency: string,
+  servedBy: string,
+  stalenessMs: string | undefined,
+): Record<string, string | readonly string[]> {
+  const out = forwardedHeaders(headers, consistency);
+  if (out[SERVED_BY_HEADER] === undefined) out[SERVED_BY_HEADER] = servedBy;
+  if (out[STALENESS_HEADER] === undefined && stalenessMs !== undefined) out[STALENESS_HEADER] = stalenessMs;
+  return out;
 }
 
 /** The router's view of the regions (RegionMonitor: polled `/_meridian/status`). */
@@ -350,8 +415,12 @@ export class RouterHandler extends RoutePlanner {
   }
 
   private withCors(response: RouterResponse, request: RestRequest): RouterResponse {
-    applyCorsPolicy(response.headers, this.options.config.cors, headerValue(request.headers, 'origin'));
-    return response;
+    const policy = this.options.config.cors;
+    // Answers already allow any origin: a policy of `*` changes nothing (applyCorsPolicy returns at once).
+    if (policy.allowedOrigins === '*') return response;
+    const changed = response instanceof PassedOn ? response.plain() : response;
+    applyCorsPolicy(changed.headers, policy, headerValue(request.headers, 'origin'));
+    return changed;
   }
 
   /** Tries each region in turn; `first` is what the first region already answered. */
@@ -416,11 +485,18 @@ export class RouterHandler extends RoutePlanner {
 
   /** The region's answer as the router passes it on: its hop-by-hop headers dropped, the router's own added. */
   private answerHeaders(view: RegionView, routed: RoutedRequest, answer: RegionAnswer): RouterResponse {
-    const headers = forwardedHeaders(answer.headers, formatConsistency(routed.consistency));
-    if (headers[SERVED_BY_HEADER] === undefined) headers[SERVED_BY_HEADER] = view.name;
-    if (headers[STALENESS_HEADER] === undefined && Number.isFinite(view.stalenessMs)) {
-      headers[STALENESS_HEADER] = String(Math.round(view.stalenessMs));
+    const consistency = formatConsistency(routed.consistency);
+    const stalenessMs = Number.isFinite(view.stalenessMs) ? String(Math.round(view.stalenessMs)) : undefined;
+    if (answer.lines !== undefined) {
+      return new PassedOn(
+        answer,
+        answer.lines,
+        consistency,
+        answer.servedBy === undefined ? view.name : undefined,
+        answer.stalenessMs === undefined ? stalenessMs : undefined,
+      );
     }
+    const headers = regionHeaders(answer.headers, consistency, view.name, stalenessMs);
     return { status: answer.status, headers, body: answer.body };
   }
 }

@@ -31,6 +31,19 @@ export interface RegionAnswer {
   readonly status: number;
   readonly headers: HeaderMap;
   readonly body: Uint8Array | AnswerStream;
+  /**
+   * The header lines to pass on as the region wrote them ("name: value\r\n" each), from a client
+   * that reads the head itself: every header but the hop-by-hop ones, content-length and
+   * x-meridian-consistency (the router's own). With them, `servedBy`, `stalenessMs` and `dated` say
+   * what the lines hold. Absent: the router builds its answer from `headers`.
+   */
+  readonly lines?: string | undefined;
+  /** x-meridian-served-by's value in `lines`, if there is one. */
+  readonly servedBy?: string | undefined;
+  /** x-meridian-staleness-ms's value in `lines`, if there is one. */
+  readonly stalenessMs?: string | undefined;
+  /** Whether `lines` hold a date. */
+  readonly dated?: boolean | undefined;
 }
 
 export type RegionCallResult =

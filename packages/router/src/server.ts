@@ -210,7 +210,7 @@ export class MeridianRouter {
                   ? undefined
                   : this.handler.handle(request),
               answered: (answer, startedMs) => {
-                const region = answer.headers[SERVED_BY_HEADER];
+                const region = (answer as RouterResponse).servedBy ?? answer.headers[SERVED_BY_HEADER];
                 const servedBy = typeof region === 'string' ? region : 'router';
                 this.metrics.record(servedBy, answer.status, performance.now() - startedMs);
               },
@@ -322,7 +322,7 @@ export class MeridianRouter {
     const body = await readBody(request, requestBytesMax);
     if (body === undefined) return sendJson(response, 413, encodeJsonError(ERR_TOO_LARGE), { connection: 'close' });
     const answer = await this.handler.handle({ method, url, headers: request.headers, body });
-    const region = answer.headers[SERVED_BY_HEADER];
+    const region = answer.servedBy ?? answer.headers[SERVED_BY_HEADER];
     if (typeof region === 'string') servedBy = region;
     writeAnswer(response, answer);
   }

@@ -1,6 +1,13 @@
 import { MeridianError } from '@meridian/engine';
 import net from 'node:net';
-import type { AnswerStream, HeaderMap, RegionCallResult, RegionClient, RegionRequest } from './region-client.js';
+import type {
+  AnswerStream,
+  HeaderMap,
+  RegionAnswer,
+  RegionCallResult,
+  RegionClient,
+  RegionRequest,
+} from './region-client.js';
 
 /**
  * The router's forwarding path to http:// regions over its own keep-alive sockets: the request is
@@ -35,6 +42,8 @@ const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 const isBlank = (code: number): boolean => code === 0x20 || code === 0x09;
 /** Request-line and header text that could split a request (cannot come from node's parser; checked anyway). */
 const LINE_BREAK = /[\r\n]/;
+/** A carriage return or line feed that is not part of a CRLF: such header lines are not passed on as they are. */
+const LONE_BREAK = /\r(?!\n)|(?<!\r)\n/;
 /** Headers the client writes itself. */
 const OWN_HEADERS = new Set(['content-length', 'host', 'connection', 'transfer-encoding', 'keep-alive', 'expect']);
 
@@ -101,6 +110,108 @@ type Framing =
   | { readonly kind: 'chunked'; state: 'size' | 'data' | 'data-end' | 'trailer'; remaining: number }
   | { readonly kind: 'close' };
 
+/** Header lines of `head` from `at` as a map: names in lower case, values without the blanks around them. */
+function parseHeaders(head: string, at: number): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  while (at < head.length) {
+    const lineEnd = head.indexOf('\r\n', at);
+    const colon = head.indexOf(':', at);
+    const name = head.slice(at, colon).trim().toLowerCase();
+    const value = head.slice(colon + 1, lineEnd).replace(/^[ \t]+|[ \t]+$/g, '');
+    at = lineEnd + 2;
+    const before = headers[name];
+    if (before === undefined) headers[name] = name === 'set-cookie' ? [value] : value;
+    else if (Array.isArray(before)) before.push(value);
+    else headers[name] = `${before}, ${value}`;
+  }
+  return headers;
+}
+
+/**
+ * An answer whose head is kept as the region wrote it: the router passes `lines` on, and
+ * `headers` is parsed only when someone asks for them (a test, node:http's writeHead for TLS).
+ */
+class ReadAnswer implements RegionAnswer {
+  body: Uint8Array | AnswerStream = EMPTY;
+  private parsed: Record<string, string | string[]> | undefined;
+
+  constructor(
+    readonly status: number,
+    /** The status line and header lines, each ending with CRLF. */
+    private readonly head: string,
+    private readonly headersAt: number,
+    readonly lines: string | undefined,
+    readonly servedBy: string | undefined,
+    readonly stalenessMs: string | undefined,
+    readonly dated: boolean,
+  ) {}
+
+  get headers(): HeaderMap {
+    this.parsed ??= parseHeaders(this.head, this.headersAt);
+    return this.parsed;
+  }
+}
+
+/** What the scan of an answer head does with a header, by its name (`headerKind`). */
+const enum Kind {
+  Kept,
+  ContentLength,
+  TransferEncoding,
+  Connection,
+  /** Describes the hop (and content-length's kin): not passed on. */
+  Dropped,
+  ServedBy,
+  Staleness,
+  Date,
+}
+
+/** Whether head[from, to) is `lower` in any case. */
+function isName(head: string, from: number, to: number, lower: string): boolean {
+  if (to - from !== lower.length) return false;
+  for (let i = 0; i < lower.length; i++) {
+    const want = lower.charCodeAt(i);
+    const code = head.charCodeAt(from + i);
+    if (code !== want && !(want >= 0x61 && want <= 0x7a && code === want - 0x20)) return false;
+  }
+  return true;
+}
+
+/** The headers the scan treats apart, by name length; the rest are passed on. */
+const NAMED: ReadonlyMap<number, readonly (readonly [string, Kind])[]> = (() => {
+  const named = new Map<number, [string, Kind][]>();
+  const add = (name: string, kind: Kind): void => {
+    const same = named.get(name.length) ?? [];
+    same.push([name, kind]);
+    named.set(name.length, same);
+  };
+  add('content-length', Kind.ContentLength);
+  add('transfer-encoding', Kind.TransferEncoding);
+  add('connection', Kind.Connection);
+  for (const name of [
+    'keep-alive',
+    'proxy-authenticate',
+    'proxy-authorization',
+    'proxy-connection',
+    'te',
+    'trailer',
+    'upgrade',
+    'host',
+    'x-meridian-consistency',
+  ])
+    add(name, Kind.Dropped);
+  add('x-meridian-served-by', Kind.ServedBy);
+  add('x-meridian-staleness-ms', Kind.Staleness);
+  add('date', Kind.Date);
+  return named;
+})();
+
+function headerKind(head: string, from: number, to: number): Kind {
+  const same = NAMED.get(to - from);
+  if (same === undefined) return Kind.Kept;
+  for (const [name, kind] of same) if (isName(head, from, to, name)) return kind;
+  return Kind.Kept;
+}
+
 /** One request on one socket, from the write to the answer's last byte. */
 interface Exchange {
   readonly method: string;
@@ -109,8 +220,8 @@ interface Exchange {
   settled: boolean;
   /** Bytes of the answer seen: none means a failure is safe to retry on a reused socket. */
   seenBytes: number;
-  status: number;
-  headers: Record<string, string | string[]>;
+  /** The answer, from its head on (its body set when whole). */
+  answer: ReadAnswer | undefined;
   framing: Framing | undefined;
   keepAlive: boolean;
   /** Whole-body mode: the pieces so far. */
@@ -222,7 +333,7 @@ class Connection {
         return undefined;
       }
       this.pending = undefined;
-      const failure = this.readHead(exchange, buffer.toString('latin1', 0, end));
+      const failure = this.readHead(exchange, buffer.toString('latin1', 0, end + 2));
       if (failure !== undefined) return this.fail(failure, false);
       chunk = buffer.subarray(end + 4);
       // After an interim answer (100 Continue) the real head follows.
@@ -231,49 +342,72 @@ class Connection {
     return this.body(exchange, chunk);
   }
 
-  /** Status line and headers; sets the framing of the body. */
+  /**
+   * Status line and headers (each line ending with CRLF); sets the framing of the body. One pass
+   * over the lines, building no header map: the lines the router passes on are kept as the region
+   * wrote them, and the few it reads (framing, connection, served-by, staleness, date) are read here.
+   */
   private readHead(exchange: Exchange, head: string): string | undefined {
     const firstEnd = head.indexOf('\r\n');
-    const first = firstEnd < 0 ? head : head.slice(0, firstEnd);
+    const first = head.slice(0, firstEnd);
     const statusLine = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(first);
     if (statusLine === null) return `malformed answer status line: ${JSON.stringify(first.slice(0, 80))}`;
     const status = Number(statusLine[2]);
-    const headers: Record<string, string | string[]> = {};
-    // One pass over the lines without splitting them out: a header name as the region wrote it
-    // (node writes lower case, so toLowerCase returns it unchanged), its value without the blanks around it.
-    for (let at = firstEnd < 0 ? head.length : firstEnd + 2; at < head.length;) {
-      let lineEnd = head.indexOf('\r\n', at);
-      if (lineEnd < 0) lineEnd = head.length;
+    let lines = '';
+    let keptFrom = firstEnd + 2;
+    let length: string | undefined;
+    let chunked = false;
+    let connection = '';
+    let servedBy: string | undefined;
+    let stalenessMs: string | undefined;
+    let dated = false;
+    for (let at = firstEnd + 2; at < head.length;) {
+      const lineEnd = head.indexOf('\r\n', at);
       const colon = head.indexOf(':', at);
       if (colon <= at || colon > lineEnd) {
         return `malformed answer header line: ${JSON.stringify(head.slice(at, Math.min(lineEnd, at + 80)))}`;
       }
-      const name = head.slice(at, colon).trim().toLowerCase();
-      let from = colon + 1;
-      let to = lineEnd;
-      while (from < to && isBlank(head.charCodeAt(from))) from++;
-      while (to > from && isBlank(head.charCodeAt(to - 1))) to--;
-      const value = head.slice(from, to);
-      at = lineEnd + 2;
-      const before = headers[name];
-      if (before === undefined) headers[name] = name === 'set-cookie' ? [value] : value;
-      else if (Array.isArray(before)) before.push(value);
-      else headers[name] = `${before}, ${value}`;
+      let nameEnd = colon;
+      while (nameEnd > at && isBlank(head.charCodeAt(nameEnd - 1))) nameEnd--;
+      const kind = headerKind(head, at, nameEnd);
+      const next = lineEnd + 2;
+      if (kind !== Kind.Kept) {
+        let from = colon + 1;
+        let to = lineEnd;
+        while (from < to && isBlank(head.charCodeAt(from))) from++;
+        while (to > from && isBlank(head.charCodeAt(to - 1))) to--;
+        const value = head.slice(from, to);
+        if (kind === Kind.ServedBy) servedBy ??= value;
+        else if (kind === Kind.Staleness) stalenessMs ??= value;
+        else if (kind === Kind.Date) dated = true;
+        else {
+          if (kind === Kind.ContentLength) {
+            if (length !== undefined)
+              return `malformed answer content-length: ${JSON.stringify(`${length}, ${value}`)}`;
+            length = value;
+          } else if (kind === Kind.TransferEncoding) chunked ||= value.toLowerCase().includes('chunked');
+          else if (kind === Kind.Connection) connection += value.toLowerCase();
+          // Not passed on: the kept lines before it are.
+          if (keptFrom < at) lines += head.slice(keptFrom, at);
+          keptFrom = next;
+        }
+      }
+      at = next;
     }
     if (status < 200) {
       // An interim answer (100 Continue): the real one follows on the same socket.
       exchange.framing = undefined;
       return undefined;
     }
-    exchange.status = status;
-    exchange.headers = headers;
-    const connection = String(headers['connection'] ?? '').toLowerCase();
+    if (keptFrom < head.length) lines = keptFrom === firstEnd + 2 ? head.slice(keptFrom) : lines + head.slice(keptFrom);
+    // A lone CR or LF would split a header line at the client: such a head is passed on through its map, which refuses it.
+    const passed = LONE_BREAK.test(lines) ? undefined : lines;
+    const answer = new ReadAnswer(status, head, firstEnd + 2, passed, servedBy, stalenessMs, dated);
+    exchange.answer = answer;
     exchange.keepAlive = statusLine[1] === '1' ? !connection.includes('close') : connection.includes('keep-alive');
-    const encoding = String(headers['transfer-encoding'] ?? '').toLowerCase();
-    const length = headers['content-length'];
     if (exchange.method === 'HEAD' || status === 204 || status === 304) exchange.framing = { kind: 'none' };
-    else if (encoding.includes('chunked')) exchange.framing = { kind: 'chunked', state: 'size', remaining: 0 };
-    else if (typeof length === 'string') {
+    else if (chunked) exchange.framing = { kind: 'chunked', state: 'size', remaining: 0 };
+    else if (length !== undefined) {
       if (!/^\d+$/.test(length)) return `malformed answer content-length: ${JSON.stringify(length)}`;
       exchange.framing = { kind: 'length', remaining: Number(length) };
     } else {
@@ -290,7 +424,8 @@ class Connection {
         (paused) => (paused ? this.socket.pause() : this.socket.resume()),
         () => this.abandon(exchange),
       );
-      this.settle(exchange, { kind: 'answered', answer: { status, headers, body: exchange.stream } });
+      answer.body = exchange.stream;
+      this.settle(exchange, { kind: 'answered', answer });
     }
     return undefined;
   }
@@ -385,14 +520,14 @@ class Connection {
   private finish(exchange: Exchange, rest: Buffer = EMPTY): Buffer | undefined {
     this.exchanges.shift();
     if (exchange.pieces !== undefined) {
-      const body =
-        exchange.pieces.length === 1
-          ? (exchange.pieces[0] as Buffer)
-          : Buffer.concat(exchange.pieces, exchange.piecesBytes);
-      this.settle(exchange, {
-        kind: 'answered',
-        answer: { status: exchange.status, headers: exchange.headers, body },
-      });
+      const answer = exchange.answer as ReadAnswer;
+      answer.body =
+        exchange.pieces.length === 0
+          ? EMPTY
+          : exchange.pieces.length === 1
+            ? (exchange.pieces[0] as Buffer)
+            : Buffer.concat(exchange.pieces, exchange.piecesBytes);
+      this.settle(exchange, { kind: 'answered', answer });
     } else exchange.stream?.end();
     this.used++;
     if (!exchange.keepAlive || this.socket.destroyed) {
@@ -546,8 +681,7 @@ export class SocketRegionClient implements RegionClient {
         resolve,
         settled: false,
         seenBytes: 0,
-        status: 0,
-        headers: {},
+        answer: undefined,
         framing: undefined,
         keepAlive: true,
         pieces: undefined,

@@ -25,6 +25,8 @@ afterAll(async () => {
 interface Answer {
   readonly status: number;
   readonly headers: Record<string, string>;
+  /** Every header name in the order written (lower case), repeats included. */
+  readonly names: readonly string[];
   readonly body: string;
 }
 
@@ -85,8 +87,10 @@ class Connection {
     if (end < 0) return undefined;
     const [statusLine, ...lines] = this.buffer.toString('latin1', 0, end).split('\r\n');
     const headers: Record<string, string> = {};
+    const names: string[] = [];
     for (const line of lines) {
       const colon = line.indexOf(':');
+      names.push(line.slice(0, colon).toLowerCase());
       headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
     }
     const status = Number(statusLine?.split(' ')[1]);
@@ -111,7 +115,7 @@ class Connection {
       at += length;
     }
     this.buffer = this.buffer.subarray(at);
-    return { status, headers, body };
+    return { status, headers, names, body };
   }
 }
 
@@ -134,6 +138,33 @@ describe('the router front door', () => {
     expect(answers[0]?.headers['x-meridian-served-by']).toBe('us-east-1');
     expect(Number.isNaN(Date.parse(answers[0]?.headers.date ?? ''))).toBe(false);
     connection.close();
+  });
+
+  it("passes a region's answer on with every header a client needs, each once", async () => {
+    const connection = await Connection.open();
+    connection.write(
+      post('/', '["SET","front:once","1"]') + post('/', '["GET","front:once"]', 'connection: close\r\n'),
+    );
+    const write = await connection.read();
+    const read = await connection.read();
+    for (const answer of [write, read]) {
+      expect(answer.names).toHaveLength(new Set(answer.names).size);
+      expect(answer.headers).toMatchObject({
+        'access-control-allow-origin': '*',
+        'content-type': 'application/json',
+        'x-meridian-served-by': 'us-east-1',
+        'x-meridian-consistency': 'eventual',
+        'content-length': String(Buffer.byteLength(answer.body)),
+      });
+      expect(answer.headers['access-control-expose-headers']).toContain('upstash-sync-token');
+      expect(answer.headers['upstash-sync-token']).toMatch(/:\d+$/);
+      expect(answer.headers['x-meridian-staleness-ms']).toMatch(/^\d+$/);
+      expect(Number.isNaN(Date.parse(answer.headers.date ?? ''))).toBe(false);
+    }
+    expect(write.names).not.toContain('connection');
+    expect(read.headers.connection).toBe('close');
+    expect(read.body).toBe('{"result":"1"}');
+    expect(await connection.closed()).toBe(true);
   });
 
   it('reads a request that arrives in pieces', async () => {

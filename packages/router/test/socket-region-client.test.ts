@@ -130,6 +130,43 @@ describe('SocketRegionClient', () => {
     expect(fallback.calls).toBe(0);
   });
 
+  it("hands the region's header lines on as written, without the hop's and the router's own, and says what they hold", async () => {
+    const head =
+      'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n' +
+      'X-Meridian-Served-By:  far \r\nx-a: 1\r\nx-meridian-consistency: strong\r\nx-a: 2\r\n' +
+      'Date: Sun, 06 Dec 2026 05:00:00 GMT\r\nContent-Length: 2\r\n\r\nok';
+    const url = await listen(net.createServer((socket) => socket.once('data', () => socket.write(head, 'latin1'))));
+    const { client } = clients();
+    const outcome = await client.send(url, request());
+    if (outcome.kind !== 'answered') throw new Error(outcome.error);
+    const { answer } = outcome;
+    expect(answer.lines).toBe(
+      'Content-Type: application/json\r\nX-Meridian-Served-By:  far \r\nx-a: 1\r\nx-a: 2\r\n' +
+        'Date: Sun, 06 Dec 2026 05:00:00 GMT\r\n',
+    );
+    expect(answer).toMatchObject({ status: 200, servedBy: 'far', stalenessMs: undefined, dated: true });
+    expect(Buffer.from(answer.body as Uint8Array).toString()).toBe('ok');
+    // The map, when asked for, is every header as before.
+    expect(answer.headers).toMatchObject({
+      'content-type': 'application/json',
+      connection: 'keep-alive',
+      'x-meridian-served-by': 'far',
+      'x-a': '1, 2',
+      'x-meridian-consistency': 'strong',
+      'content-length': '2',
+    });
+  });
+
+  it('passes no lines on when a header holds a lone line feed (the router then refuses it from the map)', async () => {
+    const head = 'HTTP/1.1 200 OK\r\nx-bad: a\nb\r\ncontent-length: 0\r\n\r\n';
+    const url = await listen(net.createServer((socket) => socket.once('data', () => socket.write(head, 'latin1'))));
+    const { client } = clients();
+    const outcome = await client.send(url, request());
+    if (outcome.kind !== 'answered') throw new Error(outcome.error);
+    expect(outcome.answer.lines).toBeUndefined();
+    expect(outcome.answer.headers['x-bad']).toBe('a\nb');
+  });
+
   it('keeps one connection alive across requests, and opens more only for requests in flight together', async () => {
     const connections = new Set<net.Socket>();
     const server = http.createServer((req, res) => {
