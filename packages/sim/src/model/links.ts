@@ -12,7 +12,13 @@ export type LinkKind = 'replication' | 'forward' | 'client' | 'subscriber';
 
 /** Every directed link of a simulated topology, built from regions.yaml's network section. */
 export class SimLinks {
-  private readonly models = new Map<LinkKind, Map<string, Map<string, LinkModel>>>();
+  /** Per kind, from, to (the kinds as fields: a link is looked up for every message). */
+  private readonly models: Record<LinkKind, Map<string, Map<string, LinkModel>>> = {
+    replication: new Map(),
+    forward: new Map(),
+    client: new Map(),
+    subscriber: new Map(),
+  };
   private readonly byPair = new Map<string, LinkModel[]>();
 
   constructor(
@@ -46,8 +52,7 @@ export class SimLinks {
   }
 
   link(kind: LinkKind, from: string, to: string): LinkModel {
-    let byFrom = this.models.get(kind);
-    if (byFrom === undefined) this.models.set(kind, (byFrom = new Map()));
+    const byFrom = this.models[kind];
     let byTo = byFrom.get(from);
     if (byTo === undefined) byFrom.set(from, (byTo = new Map()));
     let model = byTo.get(to);

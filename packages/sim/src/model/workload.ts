@@ -115,13 +115,21 @@ export class Workload {
   }
 }
 
-/** The write id a value carries, or -1 for a value the workload did not write. */
+/**
+ * The write id a value carries (base 36, lower case, before the first `:`), or -1 for a value the
+ * workload did not write. Read digit by digit: it runs for every read the simulator checks.
+ */
 export function writeIdOf(value: unknown): number {
   if (typeof value !== 'string') return -1;
-  const colon = value.indexOf(':');
-  if (colon <= 0) return -1;
-  const id = parseInt(value.slice(0, colon), 36);
-  return Number.isNaN(id) ? -1 : id;
+  let id = 0;
+  let i = 0;
+  for (; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code >= 0x30 && code <= 0x39) id = id * 36 + (code - 0x30);
+    else if (code >= 0x61 && code <= 0x7a) id = id * 36 + (code - 0x61 + 10);
+    else break;
+  }
+  return i > 0 && value.charCodeAt(i) === 0x3a ? id : -1;
 }
 
 /** Splits `count` clients over the levels by share (largest remainder, ties by name order). */
