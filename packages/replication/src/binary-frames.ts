@@ -148,6 +148,20 @@ function decodeEntries(bytes: Uint8Array, length: number): LogEntry[] {
   return entries;
 }
 
+const FLOAT64 = new Float64Array(1);
+const FLOAT64_BYTES = new Uint8Array(FLOAT64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * The big-endian float64 at `at` (in bounds). Small enough to be inlined where Buffer's
+ * readDoubleBE was not: a replica reads two per entry, and each uninlined call boxed its result.
+ */
+function float64At(bytes: Uint8Array, at: number): number {
+  if (LITTLE_ENDIAN) for (let i = 0; i < 8; i++) FLOAT64_BYTES[i] = bytes[at + 7 - i] as number;
+  else for (let i = 0; i < 8; i++) FLOAT64_BYTES[i] = bytes[at + i] as number;
+  return FLOAT64[0] as number;
+}
+
 /** Where the first entry of an entries frame starts (after the tag and the count). */
 export const ENTRIES_FIRST_AT = 5;
 
@@ -185,9 +199,9 @@ export class EntriesReader {
     let at = ENTRIES_FIRST_AT;
     for (let e = 0; e < count; e++) {
       if (at + 20 > length) throw corrupt('entries frame is truncated');
-      const offset = bytes.readDoubleBE(at);
+      const offset = float64At(bytes, at);
       if (!Number.isSafeInteger(offset) || offset < 0) throw corrupt('offset is not an offset');
-      if (!Number.isFinite(bytes.readDoubleBE(at + 8))) throw corrupt('timeMs is not a time');
+      if (!Number.isFinite(float64At(bytes, at + 8))) throw corrupt('timeMs is not a time');
       if (e === 0) this.firstOffset = offset;
       else if (this.sequenceBreak < 0 && offset !== this.firstOffset + e) {
         this.sequenceBreak = e;
@@ -216,8 +230,8 @@ export class EntriesReader {
 
   /** Reads the entry at `at` of a scanned frame into `slot`; returns where the next one starts. */
   read(bytes: Buffer, at: number, slot: EntrySlot): number {
-    slot.offset = bytes.readDoubleBE(at);
-    slot.timeMs = bytes.readDoubleBE(at + 8);
+    slot.offset = float64At(bytes, at);
+    slot.timeMs = float64At(bytes, at + 8);
     const commandCount = bytes.readUInt32BE(at + 16);
     at += 20;
     const effects = slot.effects;

@@ -118,7 +118,13 @@ export function encodeFrame(frame: Frame): Uint8Array {
 export function checkedBodyLength(bytes: Uint8Array): number {
   if (bytes.length < 5) throw corrupt(`frame of ${bytes.length} bytes is too short`);
   const bodyLength = bytes.length - 4;
-  const expected = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(bodyLength, false);
+  // Read byte by byte: no DataView per frame.
+  const expected =
+    (((bytes[bodyLength] as number) << 24) |
+      ((bytes[bodyLength + 1] as number) << 16) |
+      ((bytes[bodyLength + 2] as number) << 8) |
+      (bytes[bodyLength + 3] as number)) >>>
+    0;
   if (crc32(bytes, 0, bodyLength) !== expected) throw corrupt('checksum mismatch');
   return bodyLength;
 }

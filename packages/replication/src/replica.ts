@@ -133,9 +133,13 @@ export class ReplicationReplica {
   private attempt = 0;
   private reconnectTimer: TimerHandle | undefined;
   private applyTimer: TimerHandle | undefined;
-  /** Applied items are cleared (undefined) until the queue empties and is reset. */
+  /**
+   * Items at [queueHead, queueTail); applied ones are cleared (undefined). Emptied, the array is
+   * kept and filled from 0 again: a new array (or a shrunk one) would be garbage per received frame.
+   */
   private queue: (QueueItem | undefined)[] = [];
   private queueHead = 0;
+  private queueTail = 0;
   /** The next entry to apply within queue[queueHead] (an entries batch or frame). */
   private batchIndex = 0;
   /** Where that entry starts in queue[queueHead]'s bytes (a frame). */
@@ -480,7 +484,7 @@ export class ReplicationReplica {
   }
 
   private enqueue(item: QueueItem): void {
-    this.queue.push(item);
+    this.queue[this.queueTail++] = item;
     this.queuedCount += item.kind === 'entries' ? item.entries.length : item.kind === 'frame' ? item.count : 1;
     this.scheduleApply();
   }
@@ -527,12 +531,13 @@ export class ReplicationReplica {
       this.applyFailed(error);
       return;
     }
-    if (this.queueHead === this.queue.length) {
-      this.queue = [];
+    if (this.queueHead === this.queueTail) {
       this.queueHead = 0;
+      this.queueTail = 0;
     } else {
-      if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
-        this.queue = this.queue.slice(this.queueHead);
+      if (this.queueHead > 1024 && this.queueHead * 2 > this.queueTail) {
+        this.queue = this.queue.slice(this.queueHead, this.queueTail);
+        this.queueTail -= this.queueHead;
         this.queueHead = 0;
       }
       this.scheduleApply();
@@ -578,6 +583,7 @@ export class ReplicationReplica {
   private applyFailed(error: unknown): void {
     this.queue = [];
     this.queueHead = 0;
+    this.queueTail = 0;
     this.batchIndex = 0;
     this.batchAt = ENTRIES_FIRST_AT;
     this.queuedCount = 0;

@@ -9,6 +9,9 @@ export const REPLICATION_PATH = '/_meridian/replication';
 
 import { FRAME_BYTES_MAX_DEFAULT, REPLICA_FRAME_BYTES_MAX } from './frame-parts.js';
 
+/** ws send options, made once (acks go one per apply turn). */
+const BINARY = { binary: true } as const;
+
 class WsConnection extends ConnectionBase {
   private bytesPending = 0;
 
@@ -32,7 +35,7 @@ class WsConnection extends ConnectionBase {
     if (this.closed || this.socket.readyState !== WebSocket.OPEN) return;
     const size = frame.byteLength;
     this.bytesPending += size;
-    this.socket.send(frame, { binary: true }, () => {
+    this.socket.send(frame, BINARY, () => {
       this.bytesPending -= size;
       this.emitDrain();
     });
