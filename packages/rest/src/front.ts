@@ -93,26 +93,76 @@ type Parsed =
   | { readonly kind: 'handOff' }
   | { readonly kind: 'request'; readonly request: FrontRequest; readonly close: boolean; readonly bytes: number };
 
+/** Header names most requests carry (lower case), by length: matched in place, so no name string is made and hashed for them. */
+const KNOWN_NAMES: readonly (readonly string[] | undefined)[] = (() => {
+  const byLength: string[][] = [];
+  for (const name of [
+    'host',
+    'accept',
+    'origin',
+    'expect',
+    'upgrade',
+    'connection',
+    'user-agent',
+    'content-type',
+    'authorization',
+    'content-length',
+    'accept-encoding',
+    'accept-language',
+    'upstash-encoding',
+    'x-meridian-region',
+    'transfer-encoding',
+    'upstash-sync-token',
+    'x-meridian-location',
+    'x-meridian-consistency',
+    'upstash-response-format',
+  ])
+    (byLength[name.length] ??= []).push(name);
+  return byLength;
+})();
+
+/** The known name text[from, to) spells in any case, as its lower-case literal; undefined for others. */
+function knownName(text: string, from: number, to: number): string | undefined {
+  const names = KNOWN_NAMES[to - from];
+  if (names === undefined) return undefined;
+  search: for (const name of names) {
+    for (let i = 0; i < name.length; i++) {
+      const want = name.charCodeAt(i);
+      const code = text.charCodeAt(from + i);
+      if (code !== want && !(want >= 0x61 && want <= 0x7a && code === want - 0x20)) continue search;
+    }
+    return name;
+  }
+  return undefined;
+}
+
 /** One request from the start of `buffer`, or why not. */
 function parseRequest(buffer: Buffer, requestBytesMax: number): Parsed {
   const end = buffer.indexOf(HEAD_END);
   if (end < 0)
     return buffer.length > HEAD_BYTES_MAX ? { kind: 'handOff' } : { kind: 'incomplete', headComplete: false };
   if (end > HEAD_BYTES_MAX) return { kind: 'handOff' };
-  const lines = buffer.toString('latin1', 0, end).split('\r\n');
-  const line = REQUEST_LINE.exec(lines[0] as string);
+  // Every line, the last one too, ends with CRLF: the lines are read in place, not split out.
+  const text = buffer.toString('latin1', 0, end + 2);
+  const firstEnd = text.indexOf('\r\n');
+  const line = REQUEST_LINE.exec(text.slice(0, firstEnd));
   if (line === null) return { kind: 'handOff' };
   const url = line[2] as string;
   const headers: Record<string, string> = {};
   let close = false;
   let length = 0;
-  for (let i = 1; i < lines.length; i++) {
-    const text = lines[i] as string;
-    const colon = text.indexOf(':');
-    if (colon <= 0) return { kind: 'handOff' };
-    const name = text.slice(0, colon).toLowerCase();
-    if (!TOKEN.test(name) || headers[name] !== undefined || HANDED_OFF_HEADERS.has(name)) return { kind: 'handOff' };
-    const value = text.slice(colon + 1).trim();
+  for (let at = firstEnd + 2; at < text.length;) {
+    const lineEnd = text.indexOf('\r\n', at);
+    const colon = text.indexOf(':', at);
+    if (colon <= at || colon > lineEnd) return { kind: 'handOff' };
+    let name = knownName(text, at, colon);
+    if (name === undefined) {
+      name = text.slice(at, colon).toLowerCase();
+      if (!TOKEN.test(name)) return { kind: 'handOff' };
+    }
+    if (headers[name] !== undefined || HANDED_OFF_HEADERS.has(name)) return { kind: 'handOff' };
+    const value = text.slice(colon + 1, lineEnd).trim();
+    at = lineEnd + 2;
     if (CONTROL.test(value)) return { kind: 'handOff' };
     if (name === 'content-length') {
       if (!/^\d{1,15}$/.test(value)) return { kind: 'handOff' };

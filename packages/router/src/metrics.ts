@@ -1,6 +1,13 @@
 import { Counter, Gauge, Histogram, processRegistry, type Registry } from '@meridian/metrics';
 import type { RegionView } from './monitor.js';
 
+/** Requests by serving region and status class: counted here, handed to the counter when scraped. */
+interface Series {
+  readonly labels: { readonly served_by: string; readonly status: string };
+  uncounted: number;
+  readonly latency: ReturnType<Histogram<'served_by'>['labels']>;
+}
+
 /**
  * The router's Prometheus metrics, on a registry of its own: requests by the region that served
  * them and status class, their latency, and each region as the router sees it (read at scrape time).
@@ -12,11 +19,20 @@ export class RouterMetrics {
 
   constructor(regions: () => readonly RegionView[]) {
     const registers = [this.registry];
+    const counted = this.counted;
     this.requests = new Counter({
       name: 'meridian_router_requests_total',
       help: 'Requests the router answered, by the region that served them (router: answered itself) and status class.',
       labelNames: ['served_by', 'status'],
       registers,
+      // Counted per request in plain numbers (record), handed to prom-client when scraped.
+      collect() {
+        for (const series of counted) {
+          if (series.uncounted === 0) continue;
+          this.inc(series.labels, series.uncounted);
+          series.uncounted = 0;
+        }
+      },
     });
     this.latency = new Histogram({
       name: 'meridian_router_request_duration_seconds',
@@ -54,16 +70,9 @@ export class RouterMetrics {
   }
 
   /** The labelled series per region and status class (index: status / 100), looked up once rather than hashed per request. */
-  private readonly series = new Map<
-    string,
-    (
-      | {
-          readonly requests: ReturnType<RouterMetrics['requests']['labels']>;
-          readonly latency: ReturnType<RouterMetrics['latency']['labels']>;
-        }
-      | undefined
-    )[]
-  >();
+  private readonly series = new Map<string, (Series | undefined)[]>();
+  /** Every series, for the counter's collect. */
+  private readonly counted: Series[] = [];
 
   /** Whether a request target is the scrape endpoint. */
   static isScrape(url: string): boolean {
@@ -77,12 +86,14 @@ export class RouterMetrics {
     let series = byStatus[statusIndex];
     if (series === undefined) {
       series = {
-        requests: this.requests.labels({ served_by: servedBy, status: `${statusIndex}xx` }),
+        labels: { served_by: servedBy, status: `${statusIndex}xx` },
+        uncounted: 0,
         latency: this.latency.labels({ served_by: servedBy }),
       };
       byStatus[statusIndex] = series;
+      this.counted.push(series);
     }
-    series.requests.inc();
+    series.uncounted++;
     series.latency.observe(durationMs / 1000);
   }
 }

@@ -167,6 +167,39 @@ describe('the router front door', () => {
     expect(await connection.closed()).toBe(true);
   });
 
+  it('reads header names in any case, and hands a header repeated in another case to node:http', async () => {
+    const connection = await Connection.open();
+    const body = '["GET","front:case"]';
+    connection.write(
+      `POST / HTTP/1.1\r\nHost: router\r\nAUTHORIZATION: Bearer ${TOKEN}\r\nX-Meridian-Consistency: strong\r\n` +
+        `X-Custom-Thing: 1\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
+    const read = await connection.read();
+    expect(read).toMatchObject({ status: 200, body: '{"result":null}' });
+    expect(read.headers['x-meridian-consistency']).toBe('strong');
+    connection.write(
+      `POST / HTTP/1.1\r\nhost: router\r\nauthorization: Bearer ${TOKEN}\r\nx-meridian-consistency: eventual\r\n` +
+        `X-MERIDIAN-CONSISTENCY: strong\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+    );
+    // node:http joins the two values, which name no consistency level.
+    expect((await connection.read()).status).toBe(400);
+    connection.close();
+  });
+
+  it('counts every answered request by region and status class in /metrics, once however often scraped', async () => {
+    const count = async (): Promise<number | undefined> => {
+      const text = await router.metrics.registry.metrics();
+      const sample = 'meridian_router_requests_total{served_by="front-test",status="2xx"}';
+      const line = text.split('\n').find((one) => one.startsWith(`${sample} `));
+      return line === undefined ? undefined : Number(line.slice(sample.length + 1));
+    };
+    for (let i = 0; i < 3; i++) router.metrics.record('front-test', 200, 0.3);
+    expect(await count()).toBe(3);
+    expect(await count()).toBe(3);
+    router.metrics.record('front-test', 201, 0.3);
+    expect(await count()).toBe(4);
+  });
+
   it('reads a request that arrives in pieces', async () => {
     const connection = await Connection.open();
     const text = post('/', '["ECHO","split across writes"]');
