@@ -167,6 +167,24 @@ describe('the router front door', () => {
     expect(await connection.closed()).toBe(true);
   });
 
+  it("streams a large answer on as chunks, with the region's headers and the router's own", async () => {
+    const connection = await Connection.open();
+    const big = 'v'.repeat(100 * 1024);
+    connection.write(post('/', JSON.stringify(['SET', 'front:big', big])) + post('/', '["GET","front:big"]'));
+    expect((await connection.read()).status).toBe(200);
+    const read = await connection.read();
+    expect(read.body).toBe(JSON.stringify({ result: big }));
+    expect(read.headers).toMatchObject({
+      'transfer-encoding': 'chunked',
+      'content-type': 'application/json',
+      'x-meridian-served-by': 'us-east-1',
+      'x-meridian-consistency': 'eventual',
+    });
+    expect(read.names).not.toContain('content-length');
+    expect(read.names).toHaveLength(new Set(read.names).size);
+    connection.close();
+  });
+
   it('reads header names in any case, and hands a header repeated in another case to node:http', async () => {
     const connection = await Connection.open();
     const body = '["GET","front:case"]';
