@@ -16,6 +16,7 @@ export type {
   RunResult,
 } from '@meridian/core';
 export { RestHandler, parseConsistency } from './handler.js';
+export { APPLIED_AT_HEADER, COMMITTED_AT_HEADER, TIMING_HEADER, wallClockCorrectionMs, wallClockMs } from './timing.js';
 export type { AdminEndpoints, RestResponse, RestHandlerOptions } from './handler.js';
 export { createFrontListener, createHttpServer, HTTP_TIMEOUTS_DEFAULT } from './http-server.js';
 export type { HttpServerOptions, StreamHandler, StreamRequest } from './http-server.js';

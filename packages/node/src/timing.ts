@@ -1,11 +1,12 @@
 /**
  * Opt-in timing headers: a request carrying `x-meridian-timing: 1` gets, in its answer, this node's
- * own time for the entry it concerns, in epoch milliseconds with µs resolution (the node's clock:
- * `performance.timeOrigin + performance.now()`). The primary answers a write with the time it
- * committed it (`x-meridian-committed-at`); a replica answers a read with the time it applied the
- * entry its sync token names, the one a `session` read waited for (`x-meridian-applied-at`). Their
- * difference is the replication lag measured by the nodes, not through a client's HTTP path; it
- * needs the hosts' clocks synchronised (one machine: the same clock).
+ * own time for the entry it concerns, in epoch milliseconds with µs resolution (the node's clock,
+ * `performance.timeOrigin + performance.now()`, aligned on the wall clock: wallClockCorrectionMs).
+ * The primary answers a write with the time it committed it (`x-meridian-committed-at`); a replica
+ * answers a read with the time it applied the entry its sync token names, the one a `session` read
+ * waited for (`x-meridian-applied-at`). Their difference is the replication lag measured by the
+ * nodes, not through a client's HTTP path; it needs the hosts' clocks synchronised (one machine:
+ * the same clock).
  *
  * Nothing is recorded until a timing request arrives: the first one arms a bounded ring of recent
  * (offset, time) pairs, and it stays armed while timing requests keep coming (TIMING_ARMED_MS after
@@ -60,9 +61,53 @@ export class RecentTimes {
   }
 }
 
-/** The header value: epoch ms with µs resolution. */
+/** Ticks of Date.now() looked at to align the clock (each waits up to a millisecond, once per process). */
+const WALL_CLOCK_EDGES = 5;
+
+/**
+ * How far the wall clock is ahead of `performance.timeOrigin + performance.now()` (the node clock).
+ * Node takes its time origin once at start-up, and processes started together on a busy machine had
+ * origins up to 1.7 ms apart, off by as much as the lags measured between them. This catches the
+ * moments Date.now() ticks to its next millisecond (the wall clock exactly then) and keeps the
+ * tightest of a few: µs-accurate on one machine.
+ */
+export function wallClockCorrectionMs(nowMs: () => number = () => performance.timeOrigin + performance.now()): number {
+  let bestGapMs = Infinity;
+  let correctionMs = 0;
+  for (let edge = 0; edge < WALL_CLOCK_EDGES; edge++) {
+    let previousMs = nowMs();
+    let previousWallMs = Date.now();
+    for (;;) {
+      const atMs = nowMs();
+      const wallMs = Date.now();
+      if (wallMs !== previousWallMs) {
+        // The tick came between the previous read and this one: the tighter the reads around it
+        // (no preemption between them), the better the estimate.
+        const gapMs = nowMs() - previousMs;
+        if (gapMs < bestGapMs) {
+          bestGapMs = gapMs;
+          correctionMs = wallMs - atMs;
+        }
+        break;
+      }
+      previousMs = atMs;
+      previousWallMs = wallMs;
+    }
+  }
+  return correctionMs;
+}
+
+let correction: number | undefined;
+
+/** The node clock's reading `atMs` as wall-clock epoch ms (aligned once per process, when first asked). */
+export function wallClockMs(atMs: number): number {
+  correction ??= wallClockCorrectionMs();
+  return atMs + correction;
+}
+
+/** The header value: the node clock's `atMs` as wall-clock epoch ms with µs resolution. */
 export function timingText(atMs: number): string {
-  return atMs.toFixed(3);
+  return wallClockMs(atMs).toFixed(3);
 }
 
 /** The offset a sync token header names (`<replicationId>:<offset>`); undefined when unparsable. */

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MeridianNode, NodeLinks } from '@meridian/node';
+import { MeridianNode, NodeLinks, wallClockCorrectionMs, wallClockMs } from '@meridian/node';
 
 /**
  * The opt-in timing headers (x-meridian-timing): the primary's commit time and a replica's apply
@@ -24,11 +24,11 @@ async function start(node: MeridianNode): Promise<MeridianNode> {
 interface Answer {
   body: unknown;
   headers: Headers;
-  /** The nodes' clock (epoch ms) when the answer arrived. */
+  /** The wall clock (epoch ms, as the headers give it) when the answer arrived. */
   arrivedAtMs: number;
 }
 
-const clockMs = (): number => performance.timeOrigin + performance.now();
+const clockMs = (): number => wallClockMs(performance.timeOrigin + performance.now());
 
 async function send(url: string, argv: string[], headers: Record<string, string> = {}): Promise<Answer> {
   const response = await fetch(url, {
@@ -49,6 +49,20 @@ async function until(check: () => boolean): Promise<void> {
 }
 
 describe('timing headers', () => {
+  it('align the node clock on the wall clock: Date.now() agrees to its millisecond', () => {
+    const nowMs = (): number => performance.timeOrigin + performance.now();
+    const correctionMs = wallClockCorrectionMs(nowMs);
+    // A clock that runs 5 ms behind gets 5 ms more.
+    expect(wallClockCorrectionMs(() => nowMs() - 5) - correctionMs).toBeCloseTo(5, 0);
+    for (let i = 0; i < 100; i++) {
+      const before = Date.now();
+      const aligned = nowMs() + correctionMs;
+      const after = Date.now();
+      expect(aligned).toBeGreaterThanOrEqual(before - 0.1);
+      expect(aligned).toBeLessThan(after + 1.1);
+    }
+  });
+
   it('answer with the commit and apply times of an entry, once asked to record them', async () => {
     const primary = await start(
       new MeridianNode({
