@@ -69,11 +69,16 @@ export abstract class ConnectionBase implements Connection {
   }
 
   protected emitMessage(frame: Uint8Array): void {
-    if (!this.closeDelivered) this.dispatch({ kind: 'message', frame });
+    if (this.closeDelivered) return;
+    // Installed handlers are called directly: no event object per message.
+    if (this.handlers !== undefined) this.handlers.message(frame);
+    else this.dispatch({ kind: 'message', frame });
   }
 
   protected emitDrain(): void {
-    if (!this.closeDelivered) this.dispatch({ kind: 'drain' });
+    if (this.closeDelivered) return;
+    if (this.handlers !== undefined) this.handlers.drain();
+    else this.dispatch({ kind: 'drain' });
   }
 
   protected emitClose(code: number, reason: string): void {

@@ -14,6 +14,27 @@ const BINARY = { binary: true } as const;
 
 class WsConnection extends ConnectionBase {
   private bytesPending = 0;
+  /**
+   * Sizes of the sends not yet written, at [sizesHead, sizesTail): ws calls back once per send, in
+   * order, so one callback (`written`) serves them all (no closure per send, and Node's stream
+   * counts consecutive writes with the same callback in one after-write tick). Emptied, the array
+   * is filled from 0 again (it keeps its backing store).
+   */
+  private readonly sizes: number[] = [];
+  private sizesHead = 0;
+  private sizesTail = 0;
+  private readonly written = (): void => {
+    if (this.sizesHead < this.sizesTail) this.bytesPending -= this.sizes[this.sizesHead++] as number;
+    if (this.sizesHead === this.sizesTail) {
+      this.sizesHead = 0;
+      this.sizesTail = 0;
+    } else if (this.sizesHead > 1024 && this.sizesHead * 2 > this.sizesTail) {
+      this.sizes.copyWithin(0, this.sizesHead, this.sizesTail);
+      this.sizesTail -= this.sizesHead;
+      this.sizesHead = 0;
+    }
+    this.emitDrain();
+  };
 
   constructor(private readonly socket: WebSocket) {
     super();
@@ -23,7 +44,8 @@ class WsConnection extends ConnectionBase {
         this.close(1003, 'binary frames only');
         return;
       }
-      this.emitMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      // A Buffer is a Uint8Array: passed on as it is (no view per message; the in-place reader takes a Buffer).
+      this.emitMessage(data);
     });
     socket.on('close', (code: number, reason: Buffer) => this.emitClose(code, reason.toString('utf8')));
     socket.on('error', () => {
@@ -35,15 +57,15 @@ class WsConnection extends ConnectionBase {
     if (this.closed || this.socket.readyState !== WebSocket.OPEN) return;
     const size = frame.byteLength;
     this.bytesPending += size;
-    this.socket.send(frame, BINARY, () => {
-      this.bytesPending -= size;
-      this.emitDrain();
-    });
+    this.sizes[this.sizesTail++] = size;
+    this.socket.send(frame, BINARY, this.written);
   }
 
   close(code: number, reason: string): void {
     if (!this.markClosed()) return;
     this.bytesPending = 0;
+    this.sizesHead = 0;
+    this.sizesTail = 0;
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
       this.socket.close(code, reason.slice(0, 120));
     }

@@ -19,7 +19,8 @@ interface Recorder {
 function record(connection: Connection): Recorder {
   const recorder: Recorder = { frames: [], closes: [], drains: 0 };
   connection.setHandlers({
-    message: (frame) => recorder.frames.push(frame.slice()),
+    // A copy as a plain Uint8Array: the contract is about the bytes (ws hands over a Buffer, a subclass).
+    message: (frame) => recorder.frames.push(new Uint8Array(frame)),
     close: (code, reason) => recorder.closes.push([code, reason]),
     drain: () => recorder.drains++,
   });
