@@ -73,21 +73,21 @@ function entriesLength(entries: readonly LogEntry[]): number {
 function encodeEntries(entries: readonly LogEntry[]): Uint8Array {
   const length = entriesLength(entries);
   const bytes = allocate(length);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Written byte by byte (no DataView per frame; the primary encodes one per live batch).
   bytes[0] = TAG_ENTRIES;
-  view.setUint32(1, entries.length);
+  setUint32At(bytes, 1, entries.length);
   let at = 5;
   for (const entry of entries) {
-    view.setFloat64(at, entry.offset);
-    view.setFloat64(at + 8, entry.timeMs);
-    view.setUint32(at + 16, entry.effects.length);
+    setFloat64At(bytes, at, entry.offset);
+    setFloat64At(bytes, at + 8, entry.timeMs);
+    setUint32At(bytes, at + 16, entry.effects.length);
     at += 20;
     for (const command of entry.effects) {
-      view.setUint32(at, command.length);
+      setUint32At(bytes, at, command.length);
       at += 4;
       for (const argument of command) {
         const n = argument.length;
-        view.setUint32(at, n);
+        setUint32At(bytes, at, n);
         at += 4;
         // Byte strings: every code unit is a byte (0..255).
         for (let i = 0; i < n; i++) bytes[at + i] = argument.charCodeAt(i);
@@ -102,14 +102,14 @@ function corrupt(message: string): ReplicationError {
   return new ReplicationError('CORRUPT_FRAME', message);
 }
 
-function offsetAt(view: DataView, at: number, what: string): number {
-  const value = view.getFloat64(at);
+function offsetAt(bytes: Uint8Array, at: number, what: string): number {
+  const value = float64At(bytes, at);
   if (!Number.isSafeInteger(value) || value < 0) throw corrupt(`${what} is not an offset`);
   return value;
 }
 
-function timeAt(view: DataView, at: number, what: string): number {
-  const value = view.getFloat64(at);
+function timeAt(bytes: Uint8Array, at: number, what: string): number {
+  const value = float64At(bytes, at);
   if (!Number.isFinite(value)) throw corrupt(`${what} is not a time`);
   return value;
 }
@@ -117,17 +117,17 @@ function timeAt(view: DataView, at: number, what: string): number {
 /** Decodes a binary body (checksum already verified); throws CORRUPT_FRAME on anything malformed. */
 export function decodeBinary(bytes: Uint8Array, length: number): BinaryFrame {
   const tag = bytes[0];
-  if (tag === TAG_ACK || tag === TAG_HEARTBEAT) {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, length);
-    if (tag === TAG_ACK) {
-      if (length !== 9) throw corrupt('ack frame has the wrong length');
-      return { t: 'ack', appliedOffset: offsetAt(view, 1, 'appliedOffset') };
-    }
+  // Acks and heartbeats are read through the bytes (no DataView per frame: the primary reads an ack per replica turn).
+  if (tag === TAG_ACK) {
+    if (length !== 9) throw corrupt('ack frame has the wrong length');
+    return { t: 'ack', appliedOffset: offsetAt(bytes, 1, 'appliedOffset') };
+  }
+  if (tag === TAG_HEARTBEAT) {
     if (length !== 17) throw corrupt('heartbeat frame has the wrong length');
     return {
       t: 'heartbeat',
-      primaryOffset: offsetAt(view, 1, 'primaryOffset'),
-      primaryTimeMs: timeAt(view, 9, 'primaryTimeMs'),
+      primaryOffset: offsetAt(bytes, 1, 'primaryOffset'),
+      primaryTimeMs: timeAt(bytes, 9, 'primaryTimeMs'),
     };
   }
   return { t: 'entries', entries: decodeEntries(bytes, length) };
@@ -160,6 +160,21 @@ function float64At(bytes: Uint8Array, at: number): number {
   if (LITTLE_ENDIAN) for (let i = 0; i < 8; i++) FLOAT64_BYTES[i] = bytes[at + 7 - i] as number;
   else for (let i = 0; i < 8; i++) FLOAT64_BYTES[i] = bytes[at + i] as number;
   return FLOAT64[0] as number;
+}
+
+/** Writes `value` as a big-endian float64 at `at` (in bounds). */
+function setFloat64At(bytes: Uint8Array, at: number, value: number): void {
+  FLOAT64[0] = value;
+  if (LITTLE_ENDIAN) for (let i = 0; i < 8; i++) bytes[at + i] = FLOAT64_BYTES[7 - i] as number;
+  else for (let i = 0; i < 8; i++) bytes[at + i] = FLOAT64_BYTES[i] as number;
+}
+
+/** Writes `value` (0 ≤ value < 2^32) as a big-endian uint32 at `at` (in bounds). */
+function setUint32At(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value >>> 24;
+  bytes[at + 1] = (value >>> 16) & 0xff;
+  bytes[at + 2] = (value >>> 8) & 0xff;
+  bytes[at + 3] = value & 0xff;
 }
 
 /** Where the first entry of an entries frame starts (after the tag and the count). */
