@@ -6,8 +6,10 @@
 // this process runs one ReplicationReplica + EngineApplier over WsConnector with the system clock
 // and a listener like the node's, and counts the growth of its used heap over 1 s windows with
 // the young generation big enough that no GC falls inside one (checked), and the messages received.
-// No timing: the figure moves little with other jobs on the machine (a loaded machine may batch
-// more entries per message, which it prints).
+// The primary (started with the same node flags) counts its own the same way and prints it on
+// stderr: what it allocates per entry written and sent to the one replica, its workload included
+// (the engine's SETs, the log). No timing: the figures move little with other jobs on the machine
+// (a loaded machine may batch more entries per message, which it prints).
 // Run: `npx tsc -b && node --expose-gc --max-semi-space-size=256 --min-semi-space-size=256
 // scripts/bench-replication-alloc-ws.mjs [entriesPerTick]` (default 10).
 import { spawn } from 'node:child_process';
@@ -51,6 +53,13 @@ async function runPrimary() {
   });
   console.log(`ws://127.0.0.1:${server.address().port}/_meridian/replication`);
   let i = 0;
+  // The primary's own figure (its workload included: the engine's SETs and the log), on stderr.
+  if (typeof globalThis.gc === 'function') {
+    setTimeout(
+      () => measure('primary', () => log.lastOffset()).catch((error) => console.error(`primary: ${error.message}`)),
+      3000,
+    );
+  }
   setInterval(() => {
     for (let n = 0; n < entriesPerTick; n++) {
       const nowMs = clock.nowMs();
@@ -63,6 +72,38 @@ async function runPrimary() {
   }, 1);
 }
 
+/**
+ * Used-heap growth per entry over ROUNDS windows of 1 s with no GC inside (it throws if one
+ * falls inside), the offset read by `offsetOf`; `messages` counts messages when given.
+ */
+async function measure(who, offsetOf, messages) {
+  let gcs = 0;
+  new PerformanceObserver((list) => {
+    gcs += list.getEntries().length;
+  }).observe({ entryTypes: ['gc'] });
+  const perEntry = [];
+  const perMessage = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    globalThis.gc();
+    await sleep(5);
+    const gcsBefore = gcs;
+    const offset = offsetOf();
+    const messagesBefore = messages?.count ?? 0;
+    const before = v8.getHeapStatistics().used_heap_size;
+    await sleep(1000);
+    const after = v8.getHeapStatistics().used_heap_size;
+    if (gcs !== gcsBefore) throw new Error('a GC fell inside the window: raise --max-semi-space-size');
+    const entries = offsetOf() - offset;
+    perEntry.push(Math.round((after - before) / entries));
+    if (messages !== undefined) perMessage.push(Math.round((entries / (messages.count - messagesBefore)) * 10) / 10);
+  }
+  const median = (list) => [...list].sort((a, b) => a - b)[list.length >> 1];
+  const per = messages === undefined ? '' : `; ${median(perMessage)} entries per message`;
+  const text = `${who}: ${entriesPerTick} entries per 1 ms tick: ${median(perEntry)} bytes allocated per replicated entry (median of ${ROUNDS}: ${perEntry.join(', ')})${per}`;
+  if (who === 'primary') console.error(text);
+  else console.log(text);
+}
+
 /** Counts the messages a connector's connections deliver. */
 function counting(connector, counter) {
   return {
@@ -73,7 +114,7 @@ function counting(connector, counter) {
         setHandlers({
           ...handlers,
           message: (bytes) => {
-            counter.messages++;
+            counter.count++;
             handlers.message(bytes);
           },
         });
@@ -85,15 +126,11 @@ function counting(connector, counter) {
 async function runReplica() {
   if (typeof globalThis.gc !== 'function') throw new Error('run with --expose-gc (see the header)');
   const script = new URL(import.meta.url).pathname;
-  const child = spawn(process.execPath, [script, 'primary', String(entriesPerTick)], {
+  const child = spawn(process.execPath, [...process.execArgv, script, 'primary', String(entriesPerTick)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise((resolve) => createInterface({ input: child.stdout }).once('line', resolve));
-  let gcs = 0;
-  new PerformanceObserver((list) => {
-    gcs += list.getEntries().length;
-  }).observe({ entryTypes: ['gc'] });
-  const counter = { messages: 0 };
+  const counter = { count: 0 };
   const replica = new ReplicationReplica({
     connector: counting(new WsConnector({ url }), counter),
     applier: new EngineApplier(new Engine({ role: 'replica' })),
@@ -106,27 +143,9 @@ async function runReplica() {
   replica.on(() => undefined, { applied: false });
   replica.start();
   await sleep(3000); // JIT, and every key stored
-  const perEntry = [];
-  const perMessage = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    globalThis.gc();
-    await sleep(5);
-    const gcsBefore = gcs;
-    const offset = replica.appliedOffset;
-    const messages = counter.messages;
-    const before = v8.getHeapStatistics().used_heap_size;
-    await sleep(1000);
-    const after = v8.getHeapStatistics().used_heap_size;
-    if (gcs !== gcsBefore) throw new Error('a GC fell inside the window: raise --max-semi-space-size');
-    const entries = replica.appliedOffset - offset;
-    perEntry.push(Math.round((after - before) / entries));
-    perMessage.push(Math.round((entries / (counter.messages - messages)) * 10) / 10);
-  }
+  await measure('replica', () => replica.appliedOffset, counter);
+  await sleep(500); // the primary's last window
   child.kill();
-  const median = (list) => [...list].sort((a, b) => a - b)[list.length >> 1];
-  console.log(
-    `${entriesPerTick} entries per 1 ms tick: ${median(perEntry)} bytes allocated per replicated entry (median of ${ROUNDS}: ${perEntry.join(', ')}); ${median(perMessage)} entries per message`,
-  );
   process.exit(0);
 }
 
