@@ -147,6 +147,7 @@ const answer = (response: RouterResponse): RoutePlan => ({ kind: 'answer', respo
 /** Distinct header values remembered parsed (locations, consistencies); past this the memory starts over. */
 const PARSED_HEADERS_MAX = 1024;
 const SESSION: Consistency = { level: 'session' };
+const EVENTUAL: Consistency = { level: 'eventual' };
 
 export interface RoutedRequest {
   readonly request: RestRequest;
@@ -155,6 +156,14 @@ export interface RoutedRequest {
   readonly consistency: Consistency;
   readonly requestClass: RequestClass;
 }
+
+type MutableRoutedRequest = { -readonly [K in keyof RoutedRequest]: RoutedRequest[K] };
+type MutableForwardPlan = {
+  kind: 'forward';
+  routed: RoutedRequest;
+  regions: string[];
+  reason: string;
+};
 
 /** Headers that describe one hop, never forwarded (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set([
@@ -263,20 +272,52 @@ export class RoutePlanner {
     };
   }
 
-  /** Locations by header values, and consistencies by header: a few distinct values, asked per request. */
-  private readonly locations = new Map<string, ClientLocation>();
+  /**
+   * Locations by header values (region, then location: no key made per request), and consistencies
+   * by header: a few distinct values, asked per request.
+   */
+  private readonly locations = new Map<string, Map<string, ClientLocation>>();
+  private locationCount = 0;
   private readonly consistencies = new Map<string, Consistency>();
+  /** Per client location, its ranking and an array the regions' views are put in per decision (`decide`). */
+  private readonly rankedViews = new WeakMap<ClientLocation, { names: readonly string[]; views: RegionView[] }>();
+  /** The route request `decide` hands `routeRequest`, which keeps nothing of it. */
+  private readonly routeScratch: { isWrite: boolean; consistency: Consistency } = {
+    isWrite: false,
+    consistency: SESSION,
+  };
+  /** What a transient `plan` fills in and returns, made once. */
+  private readonly transientRouted: MutableRoutedRequest = {
+    request: undefined as unknown as RestRequest,
+    path: '',
+    client: undefined as unknown as ClientLocation,
+    consistency: SESSION,
+    requestClass: undefined as unknown as RequestClass,
+  };
+  private readonly transientRegions: string[][] = [];
+  private readonly transientPlan: MutableForwardPlan = {
+    kind: 'forward',
+    routed: this.transientRouted,
+    regions: [],
+    reason: '',
+  };
 
   /** Where the client is, from `x-meridian-region` / `x-meridian-location` (HeaderError when malformed). */
   clientOf(headers: HeaderMap): ClientLocation {
     const region = headerValue(headers, REGION_HEADER);
     const location = headerValue(headers, LOCATION_HEADER);
-    const key = `${region ?? ''}\n${location ?? ''}`;
-    let client = this.locations.get(key);
+    let byLocation = this.locations.get(region ?? '');
+    let client = byLocation?.get(location ?? '');
     if (client === undefined) {
       client = locateClient(this.options.config, region, location);
-      if (this.locations.size >= PARSED_HEADERS_MAX) this.locations.clear();
-      this.locations.set(key, client);
+      if (this.locationCount >= PARSED_HEADERS_MAX) {
+        this.locations.clear();
+        this.locationCount = 0;
+        byLocation = undefined;
+      }
+      if (byLocation === undefined) this.locations.set(region ?? '', (byLocation = new Map()));
+      byLocation.set(location ?? '', client);
+      this.locationCount++;
     }
     return client;
   }
@@ -287,11 +328,32 @@ export class RoutePlanner {
   }
 
   /**
+   * `byDistance` into an array kept per client location: valid until the next decision for that
+   * location (`routeRequest` keeps nothing of it). The views are asked for in the same order.
+   */
+  private byDistanceNow(client: ClientLocation): readonly RegionView[] {
+    let ranked = this.rankedViews.get(client);
+    if (ranked === undefined) {
+      const names = rankRegions(this.options.config, client);
+      ranked = { names, views: new Array<RegionView>(names.length) };
+      this.rankedViews.set(client, ranked);
+    }
+    const { names, views } = ranked;
+    for (let i = 0; i < names.length; i++) views[i] = this.options.views.view(names[i] as string) as RegionView;
+    return views;
+  }
+
+  /**
    * Everything the router decides about a request, synchronously and without I/O: its own answer
    * (preflight, local endpoints, refusals), or the regions to try in order. `handle` runs this and
    * then forwards; the simulator runs the same decision for every request it models.
+   *
+   * `transient`: the caller keeps nothing of a forward plan past its next call (the simulator plans
+   * every read it models and looks only at the first region). The decision is the same, but a
+   * forward plan, its routed request and its region list are the planner's own, overwritten by the
+   * next transient call.
    */
-  plan(request: RestRequest): RoutePlan {
+  plan(request: RestRequest, transient = false): RoutePlan {
     const path = originForm(request.url);
     if (path === undefined) {
       return answer(json(400, encodeJsonError('ERR malformed request target: expected a path such as /get/key')));
@@ -315,12 +377,35 @@ export class RoutePlanner {
       return answer(json(400, encodeJsonError(error.message)));
     }
     const requestClass = line === 'needsBody' ? classifyRequest(request.method, path, request.body) : line;
-    const routed: RoutedRequest = { request, path, client, consistency, requestClass };
+    let routed: RoutedRequest;
+    if (transient) {
+      const reused = this.transientRouted;
+      reused.request = request;
+      reused.path = path;
+      reused.client = client;
+      reused.consistency = consistency;
+      reused.requestClass = requestClass;
+      routed = reused;
+    } else {
+      routed = { request, path, client, consistency, requestClass };
+    }
     const decision = this.decide(routed);
     if (decision.kind === 'unavailable') {
       return { kind: 'answer', response: this.unavailable(decision, routed), reason: decision.reason };
     }
-    return { kind: 'forward', routed, regions: [decision.region, ...decision.fallbacks], reason: decision.reason };
+    if (!transient) {
+      return { kind: 'forward', routed, regions: [decision.region, ...decision.fallbacks], reason: decision.reason };
+    }
+    // One list per length, refilled (emptying an array and pushing again costs a new backing store).
+    const size = 1 + decision.fallbacks.length;
+    let regions = this.transientRegions[size];
+    if (regions === undefined) this.transientRegions[size] = regions = new Array<string>(size);
+    regions[0] = decision.region;
+    for (let i = 1; i < size; i++) regions[i] = decision.fallbacks[i - 1] as string;
+    const reused = this.transientPlan;
+    reused.regions = regions;
+    reused.reason = decision.reason;
+    return reused;
   }
 
   /** The consistency a request asks for: the header, else `session` with a sync token, else the default. */
@@ -346,8 +431,10 @@ export class RoutePlanner {
   private decide(routed: RoutedRequest): RouteDecision {
     const isWrite = routed.requestClass.kind === 'write';
     // Event streams are long-lived: the nearest healthy region, whatever the staleness bound.
-    const consistency: Consistency = routed.requestClass.kind === 'stream' ? { level: 'eventual' } : routed.consistency;
-    return routeRequest({ isWrite, consistency }, this.byDistance(routed.client));
+    const scratch = this.routeScratch;
+    scratch.isWrite = isWrite;
+    scratch.consistency = routed.requestClass.kind === 'stream' ? EVENTUAL : routed.consistency;
+    return routeRequest(scratch, this.byDistanceNow(routed.client));
   }
 
   protected unavailable(

@@ -133,6 +133,41 @@ describe('RouterHandler, the router as a function', () => {
     expect(bad.text).toContain('x-meridian-consistency must be eventual, session, bounded=<ms> or strong');
   });
 
+  it('plans the same regions when the plan is transient (reused by the next transient plan) as when it is kept', async () => {
+    await monitor.pollAll();
+    const handler = router();
+    const cases: [string, Record<string, string>][] = [
+      ['/get/k', { 'x-meridian-region': 'eu-west-1' }],
+      ['/get/k', { 'x-meridian-region': 'ap-southeast-1', 'x-meridian-consistency': 'bounded=100' }],
+      ['/get/k', { 'x-meridian-region': 'ap-southeast-1', 'x-meridian-consistency': 'strong' }],
+      ['/get/k', { 'x-meridian-location': '48.85,2.35' }],
+      ['/set/k/v', { 'x-meridian-region': 'eu-west-1' }],
+      ['/get/k', { 'x-meridian-consistency': 'soon' }],
+      ['/get/k', { 'x-meridian-region': 'eu-west-1', 'x-meridian-location': '1,2' }],
+    ];
+    const planOf = (path: string, headers: Record<string, string>, transient: boolean) =>
+      handler.plan({ method: 'GET', url: path, headers, body: Buffer.alloc(0) }, transient);
+    let previous: ReturnType<typeof planOf> | undefined;
+    for (const [path, headers] of cases) {
+      const kept = planOf(path, headers, false);
+      const transient = planOf(path, headers, true);
+      const summary = (plan: ReturnType<typeof planOf>) =>
+        plan.kind === 'forward'
+          ? { regions: [...plan.regions], reason: plan.reason, consistency: plan.routed.consistency }
+          : { status: plan.response.status, body: plan.response.body, reason: plan.reason };
+      expect(summary(transient), `${path} ${JSON.stringify(headers)}`).toEqual(summary(kept));
+      if (transient.kind === 'forward' && previous?.kind === 'forward') expect(transient).toBe(previous);
+      if (transient.kind === 'forward') previous = transient;
+      // A kept plan is its own: the transient call after it changed nothing of it.
+      expect(kept).not.toBe(transient);
+    }
+    // The same client location asked again after others: the same ranking, the same regions.
+    expect(planOf('/get/k', { 'x-meridian-region': 'eu-west-1' }, false)).toMatchObject({
+      kind: 'forward',
+      regions: expect.arrayContaining(['eu-west-1']),
+    });
+  });
+
   it('fails over to the next region when one is cut off, and answers 503 when writes cannot reach the primary', async () => {
     await monitor.pollAll();
     const handler = router();

@@ -327,7 +327,7 @@ export class Traffic {
     const planned = this.planned;
     planned.url = this.readPaths[key] as string;
     planned.headers = this.headersOf(client);
-    const plan = (this.planners.get(client.region) as RoutePlanner).plan(planned);
+    const plan = (this.planners.get(client.region) as RoutePlanner).plan(planned, true);
     if (plan.kind === 'answer') return this.readFailed(request, plan.reason ?? `answered ${plan.response.status}`);
     const region = plan.regions[0] as string;
     if (!this.send('client', client.region, region, REQUEST_BYTES, () => this.serveRead(request, region))) {
