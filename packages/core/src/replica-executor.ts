@@ -12,7 +12,7 @@ import type {
   RunResult,
 } from './primary-executor.js';
 import { isWait } from './primary-executor.js';
-import { decideRead, type ReadDecider } from './read-decision.js';
+import { decideRead, type ReadDecider, type ReplicaReadState } from './read-decision.js';
 
 /** What the replica executor needs from replication (ReplicationReplica). */
 export interface ReplicaPosition {
@@ -44,6 +44,12 @@ export interface ReplicaExecutorOptions {
  * than the bound.
  */
 export class ReplicaExecutor implements CommandRouter {
+  private readonly state: { -readonly [K in keyof ReplicaReadState]: ReplicaReadState[K] } = {
+    replicationId: '',
+    appliedOffset: 0,
+    stalenessMs: 0,
+  };
+
   constructor(private readonly options: ReplicaExecutorOptions) {}
 
   currentSyncToken(): string {
@@ -58,11 +64,11 @@ export class ReplicaExecutor implements CommandRouter {
   run(batch: CommandBatch, context: RunContext): RunResult | Promise<RunResult> {
     if (mustForward(batch, this.options.engine)) return this.forward(context, holdsWait(batch));
     const position = this.options.position;
-    const state = {
-      replicationId: this.options.replicationId(),
-      appliedOffset: position.appliedOffset,
-      stalenessMs: this.options.stalenessMs(),
-    };
+    // One state, filled in per read: a decision keeps nothing of it (the simulator decides every read).
+    const state = this.state;
+    state.replicationId = this.options.replicationId();
+    state.appliedOffset = position.appliedOffset;
+    state.stalenessMs = this.options.stalenessMs();
     const decision = (this.options.decide ?? decideRead)(state, context.consistency, context.syncToken);
     switch (decision.kind) {
       case 'local':
@@ -88,7 +94,12 @@ export class ReplicaExecutor implements CommandRouter {
   }
 
   private runLocally(batch: CommandBatch): BatchOutcome | Promise<BatchOutcome> {
-    const commands = batch.kind === 'command' ? [batch.argv] : batch.commands;
+    if (batch.kind === 'command') {
+      // One command: no list of one made for it.
+      const reply = this.options.engine.execute(batch.argv, Math.floor(this.options.clock.nowMs())).reply;
+      return this.outcome([reply]);
+    }
+    const commands = batch.commands;
     if (commands.length > PIPELINE_SLICE_COMMANDS_DEFAULT) {
       return runInSlices(
         commands,
@@ -102,7 +113,31 @@ export class ReplicaExecutor implements CommandRouter {
     for (let i = 0; i < commands.length; i++) {
       replies[i] = this.options.engine.execute(commands[i] as readonly ByteString[], nowMs).reply;
     }
-    return { replies, syncToken: this.currentSyncToken(), stalenessMs: this.currentStalenessMs() };
+    return this.outcome(replies);
+  }
+
+  /** The answer as of now: the position is taken now, its sync token written only when asked for. */
+  private outcome(replies: Reply[]): BatchOutcome {
+    const replicationId = this.options.replicationId();
+    const appliedOffset = this.options.position.appliedOffset;
+    return new LocalOutcome(replies, replicationId, appliedOffset, this.currentStalenessMs());
+  }
+}
+
+/**
+ * A replica's own answer. Its sync token (the REST layer writes it as a header; the simulator never
+ * reads it) is formatted when read, from the position taken when the answer was made.
+ */
+class LocalOutcome implements BatchOutcome {
+  constructor(
+    readonly replies: Reply[],
+    private readonly replicationId: string,
+    private readonly appliedOffset: number,
+    readonly stalenessMs: number,
+  ) {}
+
+  get syncToken(): string {
+    return formatSyncToken(this.replicationId || 'none', this.appliedOffset);
   }
 }
 
@@ -113,8 +148,13 @@ function holdsWait(batch: CommandBatch): boolean {
 /** Transactions, and batches with any command that needs the primary, go there whatever the read decision. */
 function mustForward(batch: CommandBatch, engine: Engine): boolean {
   if (batch.kind === 'transaction') return true;
-  const primaryOnly = (argv: readonly ByteString[]): boolean => needsPrimary(argv) && !engine.declaresNoWrites(argv);
-  return batch.kind === 'command' ? primaryOnly(batch.argv) : batch.commands.some(primaryOnly);
+  // A single command is asked directly: no closure made for it (every simulated read is one).
+  if (batch.kind === 'command') return primaryOnly(batch.argv, engine);
+  return batch.commands.some((argv) => primaryOnly(argv, engine));
+}
+
+function primaryOnly(argv: readonly ByteString[], engine: Engine): boolean {
+  return needsPrimary(argv) && !engine.declaresNoWrites(argv);
 }
 
 /**

@@ -78,4 +78,48 @@ describe("the replica's executor (core): read decision, sync-token wait and forw
     const same: ReadDecider = (state, consistency, token) => decideRead(state, consistency, token);
     expect(await replica({ decide: same }).run({ level: 'eventual' })).toBe('local');
   });
+
+  it('answers with the sync token and staleness of the position it answered at, whatever the replica reaches later', async () => {
+    const position = { appliedOffset: 5, waitForOffset: () => Promise.resolve(true) };
+    let history = 'h1';
+    const executor = new ReplicaExecutor({
+      engine: new Engine({ role: 'replica' }),
+      clock: new VirtualClock(1_700_000_000_000),
+      position,
+      replicationId: () => history,
+      stalenessMs: () => 10,
+      forwarder: { forward: () => Promise.reject(new Error('not forwarded')) },
+      syncWaitMsMax: 100,
+    });
+    const request = { method: 'POST', url: '/', headers: {}, body: Buffer.alloc(0) };
+    const one = await executor.run(
+      { kind: 'command', argv: ['GET', 'k'] },
+      { consistency: undefined, syncToken: undefined, request },
+    );
+    const many = await executor.run(
+      {
+        kind: 'pipeline',
+        commands: [
+          ['GET', 'k'],
+          ['GET', 'j'],
+        ],
+      },
+      { consistency: undefined, syncToken: undefined, request },
+    );
+    expect(executor.currentSyncToken()).toBe('h1:5');
+    position.appliedOffset = 9;
+    history = 'h2';
+    for (const [result, replies] of [
+      [one, 1],
+      [many, 2],
+    ] as const) {
+      if ('forwarded' in result) throw new Error('answered by the primary');
+      expect(result.syncToken).toBe('h1:5');
+      expect(result.stalenessMs).toBe(10);
+      expect(result.replies).toHaveLength(replies);
+      const { syncToken } = result;
+      expect(syncToken).toBe('h1:5');
+    }
+    expect(executor.currentSyncToken()).toBe('h2:9');
+  });
 });
