@@ -95,7 +95,10 @@ class KeepingApplier implements ReplicaApplier {
 }
 
 /** A streaming replica on a hand-over connection and a virtual clock. */
-async function streamingReplica(applier: ReplicaApplier): Promise<{
+async function streamingReplica(
+  applier: ReplicaApplier,
+  options: { applyEntriesPerTurnMax?: number } = {},
+): Promise<{
   replica: ReplicationReplica;
   connection: HandOverConnection;
   clock: VirtualClock;
@@ -111,6 +114,7 @@ async function streamingReplica(applier: ReplicaApplier): Promise<{
     replicaId: 'r',
     region: 'r0',
     secret: 's',
+    ...options,
   });
   const errors: string[] = [];
   replica.on((event) => {
@@ -231,31 +235,7 @@ describe('entries read in place from their frame', () => {
   it('apply at most applyEntriesPerTurnMax per turn, resuming mid-frame', async () => {
     const entries = workload().slice(0, 25);
     const applier = new KeepingApplier();
-    const clock = new VirtualClock();
-    const connection = new HandOverConnection();
-    const replica = new ReplicationReplica({
-      connector: { connect: () => Promise.resolve(connection) },
-      applier,
-      clock,
-      random: () => 0.5,
-      replicaId: 'r',
-      region: 'r0',
-      secret: 's',
-      applyEntriesPerTurnMax: 4,
-    });
-    replica.start();
-    await run(clock, 1);
-    connection.deliver(
-      encodeFrame({
-        t: 'welcome',
-        mode: 'partial',
-        replicationId: 'h',
-        offset: 0,
-        primaryOffset: 0,
-        primaryTimeMs: 0,
-        heartbeatMs: 100,
-      }),
-    );
+    const { replica, connection, clock } = await streamingReplica(applier, { applyEntriesPerTurnMax: 4 });
     for (const frame of framesOf(entries, 10)) connection.deliver(frame);
     expect(replica.queuedEntries).toBe(25);
     await run(clock, 2);

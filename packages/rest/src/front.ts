@@ -1,6 +1,7 @@
 import http, { STATUS_CODES } from 'node:http';
 import net, { type Socket } from 'node:net';
 import { encodeJsonError } from './encode.js';
+import { isHeaderName } from './headers.js';
 
 /**
  * A front door for plain HTTP, in front of a node:http server: the common request (an HTTP/1.1
@@ -125,14 +126,7 @@ const KNOWN_NAMES: readonly (readonly string[] | undefined)[] = (() => {
 function knownName(text: string, from: number, to: number): string | undefined {
   const names = KNOWN_NAMES[to - from];
   if (names === undefined) return undefined;
-  search: for (const name of names) {
-    for (let i = 0; i < name.length; i++) {
-      const want = name.charCodeAt(i);
-      const code = text.charCodeAt(from + i);
-      if (code !== want && !(want >= 0x61 && want <= 0x7a && code === want - 0x20)) continue search;
-    }
-    return name;
-  }
+  for (const name of names) if (isHeaderName(text, from, to, name)) return name;
   return undefined;
 }
 

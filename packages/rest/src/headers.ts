@@ -7,6 +7,17 @@ export const RESPONSE_FORMAT_HEADER = 'upstash-response-format';
 export const SERVED_BY_HEADER = 'x-meridian-served-by';
 export const STALENESS_HEADER = 'x-meridian-staleness-ms';
 
+/** Whether text[from, to) spells the lower-case header name `lower` in any case (no string made for it). */
+export function isHeaderName(text: string, from: number, to: number, lower: string): boolean {
+  if (to - from !== lower.length) return false;
+  for (let i = 0; i < lower.length; i++) {
+    const want = lower.charCodeAt(i);
+    const code = text.charCodeAt(from + i);
+    if (code !== want && !(want >= 0x61 && want <= 0x7a && code === want - 0x20)) return false;
+  }
+  return true;
+}
+
 /** Methods a REST request may use (OPTIONS is answered as a CORS preflight). */
 export const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, OPTIONS';
 

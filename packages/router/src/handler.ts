@@ -30,7 +30,14 @@ import {
   rankRegions,
 } from './location.js';
 import type { RegionView } from './monitor.js';
-import type { AnswerStream, HeaderMap, RegionAnswer, RegionCallResult, RegionClient } from './region-client.js';
+import {
+  type AnswerStream,
+  HOP_BY_HOP_HEADERS,
+  type HeaderMap,
+  type RegionAnswer,
+  type RegionCallResult,
+  type RegionClient,
+} from './region-client.js';
 import { PRIMARY_UNREACHABLE, type RouteDecision, routeRequest, type UnavailableCode } from './route.js';
 
 /** What the router answers: a whole body, or a stream the HTTP adapter pipes (and cancels if the client leaves). */
@@ -165,19 +172,8 @@ type MutableForwardPlan = {
   reason: string;
 };
 
-/** Headers that describe one hop, never forwarded (RFC 9110 §7.6.1). */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-]);
+/** Headers that describe one hop, never forwarded. */
+const HOP_BY_HOP = new Set(HOP_BY_HOP_HEADERS);
 
 /** `headers` without hop-by-hop ones, plus the request's consistency (`x-meridian-consistency`). */
 export function forwardedHeaders(headers: HeaderMap, consistency: string): Record<string, string | readonly string[]> {

@@ -10,6 +10,20 @@ export interface AnswerStream extends AsyncIterable<Uint8Array> {
   cancel(): void;
 }
 
+/** Headers that describe one hop, never forwarded (RFC 9110 §7.6.1). */
+export const HOP_BY_HOP_HEADERS: readonly string[] = [
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+];
+
 export type HeaderMap = Readonly<Record<string, string | readonly string[] | undefined>>;
 
 export interface RegionRequest {

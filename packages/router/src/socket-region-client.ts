@@ -1,12 +1,15 @@
 import { MeridianError } from '@meridian/engine';
 import net from 'node:net';
-import type {
-  AnswerStream,
-  HeaderMap,
-  RegionAnswer,
-  RegionCallResult,
-  RegionClient,
-  RegionRequest,
+import { isHeaderName } from '@meridian/rest';
+import { CONSISTENCY_HEADER } from './location.js';
+import {
+  type AnswerStream,
+  HOP_BY_HOP_HEADERS,
+  type HeaderMap,
+  type RegionAnswer,
+  type RegionCallResult,
+  type RegionClient,
+  type RegionRequest,
 } from './region-client.js';
 
 /**
@@ -165,17 +168,6 @@ const enum Kind {
   Date,
 }
 
-/** Whether head[from, to) is `lower` in any case. */
-function isName(head: string, from: number, to: number, lower: string): boolean {
-  if (to - from !== lower.length) return false;
-  for (let i = 0; i < lower.length; i++) {
-    const want = lower.charCodeAt(i);
-    const code = head.charCodeAt(from + i);
-    if (code !== want && !(want >= 0x61 && want <= 0x7a && code === want - 0x20)) return false;
-  }
-  return true;
-}
-
 /** The headers the scan treats apart, by name length; the rest are passed on. */
 const NAMED: ReadonlyMap<number, readonly (readonly [string, Kind])[]> = (() => {
   const named = new Map<number, [string, Kind][]>();
@@ -187,18 +179,9 @@ const NAMED: ReadonlyMap<number, readonly (readonly [string, Kind])[]> = (() => 
   add('content-length', Kind.ContentLength);
   add('transfer-encoding', Kind.TransferEncoding);
   add('connection', Kind.Connection);
-  for (const name of [
-    'keep-alive',
-    'proxy-authenticate',
-    'proxy-authorization',
-    'proxy-connection',
-    'te',
-    'trailer',
-    'upgrade',
-    'host',
-    'x-meridian-consistency',
-  ])
-    add(name, Kind.Dropped);
+  for (const name of HOP_BY_HOP_HEADERS)
+    if (!named.get(name.length)?.some(([known]) => known === name)) add(name, Kind.Dropped);
+  add(CONSISTENCY_HEADER, Kind.Dropped);
   add('x-meridian-served-by', Kind.ServedBy);
   add('x-meridian-staleness-ms', Kind.Staleness);
   add('date', Kind.Date);
@@ -208,7 +191,7 @@ const NAMED: ReadonlyMap<number, readonly (readonly [string, Kind])[]> = (() => 
 function headerKind(head: string, from: number, to: number): Kind {
   const same = NAMED.get(to - from);
   if (same === undefined) return Kind.Kept;
-  for (const [name, kind] of same) if (isName(head, from, to, name)) return kind;
+  for (const [name, kind] of same) if (isHeaderName(head, from, to, name)) return kind;
   return Kind.Kept;
 }
 
