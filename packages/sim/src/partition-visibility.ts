@@ -433,7 +433,6 @@ export const SIM_RECONNECT_BACKOFF: ReconnectBackoff = {
 export function predictedVisibilityCurve(
   outcome: SimulationOutcome,
   region: string,
-  writeOffsets: Int32Array,
   gridMs: readonly number[],
   normal: (lagMs: number) => number,
 ): number[] {
@@ -443,10 +442,15 @@ export function predictedVisibilityCurve(
   if (windows.length === 0) return gridMs.map((t) => normal(t));
   const settings = (from: string, to: string): Readonly<LinkSettings> =>
     new LinkModel(cluster.links.settingsFor(from, to), new SeededRandom(0)).current;
+  // The recorder keeps every commit time when the schedule partitions a replica from the primary.
+  const commitTimes = recorder.commitTimes;
+  if (commitTimes === undefined) throw new Error('a partition prediction needs the run to keep its commit times');
   const entries: number[] = [];
+  const writes: number[] = [];
   for (let offset = recorder.firstOffset; offset <= recorder.lastOffset; offset++) {
-    const commitMs = recorder.commitMs.get(offset);
+    const commitMs = commitTimes.commitMs.get(offset);
     if (!Number.isNaN(commitMs)) entries.push(commitMs);
+    if (commitTimes.messageOffsets.get(offset) === 0) writes.push(commitMs);
   }
   return partitionedVisibility({
     path: {
@@ -456,7 +460,7 @@ export function predictedVisibilityCurve(
       entriesPerFrameMax: ENTRIES_PER_FRAME_MAX_DEFAULT,
     },
     windows,
-    writeCommitMs: Float64Array.from(writeOffsets, (offset) => recorder.commitMs.get(offset)).sort(),
+    writeCommitMs: Float64Array.from(writes).sort(),
     entryCommitMs: Float64Array.from(entries).sort(),
     normal,
     gridMs,

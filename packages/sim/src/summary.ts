@@ -1,14 +1,13 @@
 import { LinkModel, predictedVisibility, SeededRandom } from '@meridian/lag';
 import { PROTOCOL_VERSION } from '@meridian/replication';
 import { faultWindow, type FaultSpec, type FaultWindow } from './faults.js';
+import { DecimalHistogram } from './model/decimal-histogram.js';
 import type { GrowableArray } from './model/growable.js';
-import type { MessageRecord, ReadCell, Recorder, WriteCell } from './model/recorder.js';
+import type { MessageRecord, ReadCell, Recorder, ReplicaLags, WriteCell } from './model/recorder.js';
 import type { ExperimentOptions } from './options.js';
 import type { SimulationOutcome } from './model/simulation.js';
 import { predictedVisibilityCurve } from './partition-visibility.js';
 import {
-  countAtMost,
-  histogram,
   niceStep,
   loadedLinkVisibility,
   type Percentiles,
@@ -134,8 +133,36 @@ export interface ExperimentSummary {
   partial?: { measuredMs: number; plannedMs: number };
 }
 
+/**
+ * Percentiles from a histogram of four significant digits (model/decimal-histogram.ts): each within
+ * 0.01 % above the exact nearest-rank value (0.1 µs below 1 ms); the max is exact.
+ */
+export function histogramPercentiles(values: DecimalHistogram): Percentiles {
+  return {
+    p50: round3(values.quantile(0.5)),
+    p90: round3(values.quantile(0.9)),
+    p99: round3(values.quantile(0.99)),
+    p999: round3(values.quantile(0.999)),
+    max: round3(values.count === 0 ? 0 : values.max),
+  };
+}
+
+/** `bins` equal buckets over [0, maxMs] (the last also counts every longer value), from a histogram. */
+function histogramBins(values: DecimalHistogram, bins: number, maxMs: number): RegionSummary['lagHistogram'] {
+  const width = maxMs > 0 ? maxMs / bins : 1;
+  const out: RegionSummary['lagHistogram'] = [];
+  let previous = 0;
+  for (let i = 0; i < bins; i++) {
+    const toMs = (i + 1) * width;
+    const upTo = i === bins - 1 ? values.count : values.countAtMost(toMs);
+    out.push({ fromMs: round3(i * width), toMs: round3(toMs), count: upTo - previous });
+    previous = upTo;
+  }
+  return out;
+}
+
 export function readFigures(cells: readonly ReadCell[]): ReadFigures {
-  const latencies: number[] = [];
+  const latencies = new DecimalHistogram();
   const total = { reads: 0, failed: 0, stale: 0, ryw: 0, monotonic: 0, primary: 0 };
   for (const cell of cells) {
     total.reads += cell.reads;
@@ -144,7 +171,7 @@ export function readFigures(cells: readonly ReadCell[]): ReadFigures {
     total.ryw += cell.readYourWritesViolations;
     total.monotonic += cell.monotonicViolations;
     total.primary += cell.servedByPrimary;
-    for (const latency of cell.latenciesMs) latencies.push(latency);
+    latencies.add(cell.latenciesMs);
   }
   const answered = total.reads - total.failed;
   return {
@@ -155,13 +182,13 @@ export function readFigures(cells: readonly ReadCell[]): ReadFigures {
     readYourWritesViolations: total.ryw,
     monotonicViolations: total.monotonic,
     servedByPrimary: total.primary,
-    latencyMs: percentiles(sortedCopy(latencies)),
+    latencyMs: histogramPercentiles(latencies),
   };
 }
 
 export function writeFigures(cell: WriteCell | undefined): WriteFigures {
   if (cell === undefined) return { writes: 0, failed: 0, latencyMs: percentiles([]) };
-  return { writes: cell.writes, failed: cell.failed, latencyMs: percentiles(sortedCopy(cell.latenciesMs)) };
+  return { writes: cell.writes, failed: cell.failed, latencyMs: histogramPercentiles(cell.latenciesMs) };
 }
 
 /** Pub/sub figures of one region from the workload's messages and its subscriber's receive times. */
@@ -193,38 +220,11 @@ export function publishesIssued(messages: readonly MessageRecord[]): number {
   return count;
 }
 
-const writeOffsetsCache = new WeakMap<Recorder, Int32Array>();
-
-/** The offsets of the workload's writes (PUBLISH entries left out), in order. */
-function writeOffsets(recorder: Recorder): Int32Array {
-  let offsets = writeOffsetsCache.get(recorder);
-  if (offsets === undefined) {
-    const list: number[] = [];
-    if (Number.isFinite(recorder.firstOffset)) {
-      for (let offset = recorder.firstOffset; offset <= recorder.lastOffset; offset++) {
-        if (recorder.messageOffsets.get(offset) === 0) list.push(offset);
-      }
-    }
-    offsets = Int32Array.from(list);
-    writeOffsetsCache.set(recorder, offsets);
-  }
-  return offsets;
-}
-
-/** Lags per write of the workload, in offset order; NaN where the region never applied it. */
-function lags(outcome: SimulationOutcome, region: string, which: 'applied' | 'received'): Float64Array {
-  const { recorder } = outcome;
-  const series = (which === 'applied' ? recorder.appliedMs : recorder.receivedMs).get(region);
-  const offsets = writeOffsets(recorder);
-  const out = new Float64Array(offsets.length);
-  offsets.forEach((offset, i) => {
-    out[i] = (series?.get(offset) ?? Number.NaN) - recorder.commitMs.get(offset);
-  });
-  return out;
-}
-
-function finiteSorted(values: Float64Array): Float64Array {
-  return values.filter((x) => !Number.isNaN(x)).sort();
+/** The replica's lags (simulated runs record them for every replica). */
+function replicaLags(recorder: Recorder, region: string): ReplicaLags {
+  const lags = recorder.lags.get(region);
+  if (lags === undefined) throw new Error(`no lags recorded for ${region}`);
+  return lags;
 }
 
 /**
@@ -233,9 +233,9 @@ function finiteSorted(values: Float64Array): Float64Array {
  */
 function visibilityGrid(outcome: SimulationOutcome, predictionModels: Map<string, LinkModel>): number[] {
   const regions = outcome.recorder.replicaRegions;
-  return visibilityGridFor(
+  return visibilityGridFromP90(
     outcome.options.tVisibilityGridMs,
-    regions.map((region) => finiteSorted(lags(outcome, region, 'applied'))),
+    regions.map((region) => replicaLags(outcome.recorder, region).appliedLagMs.quantile(0.9)),
     regions.map((region) => predictionModels.get(region) as LinkModel),
   );
 }
@@ -246,9 +246,22 @@ export function visibilityGridFor(
   sortedLags: readonly Float64Array[],
   models: readonly LinkModel[],
 ): number[] {
+  return visibilityGridFromP90(
+    explicit,
+    sortedLags.map((sorted) => quantile(sorted, 0.9)),
+    models,
+  );
+}
+
+/** The t grid from each replica's p90 lag and lag model. */
+function visibilityGridFromP90(
+  explicit: readonly number[] | undefined,
+  lagP90sMs: readonly number[],
+  models: readonly LinkModel[],
+): number[] {
   if (explicit !== undefined) return [...explicit].sort((a, b) => a - b);
   let maxMs = 1;
-  for (const sorted of sortedLags) maxMs = Math.max(maxMs, quantile(sorted, 0.9));
+  for (const p90Ms of lagP90sMs) maxMs = Math.max(maxMs, p90Ms);
   for (const model of models) {
     const settings = model.current;
     const stepMs = Math.max(0.25, settings.jitter.meanMs / 20);
@@ -263,27 +276,21 @@ export function visibilityGridFor(
   return grid;
 }
 
-function lagOverTime(outcome: SimulationOutcome, applied: Float64Array): RegionSummary['lagOverTime'] {
-  const { recorder, workloadStartMs, options } = outcome;
+/** Lag over time in buckets of commit time: each summarised exactly once the replica applied past it. */
+function lagOverTime(outcome: SimulationOutcome, lags: ReplicaLags): RegionSummary['lagOverTime'] {
+  const { recorder, options } = outcome;
   const bucketMs = options.lagBucketMs;
-  const buckets: number[][] = [];
-  const offsets = writeOffsets(recorder);
-  for (let i = 0; i < applied.length; i++) {
-    const index = Math.floor((recorder.commitMs.get(offsets[i] as number) - workloadStartMs) / bucketMs);
-    if (index < 0) continue;
-    (buckets[index] ??= []).push(applied[i] as number);
-  }
   const out: RegionSummary['lagOverTime'] = [];
   for (let index = 0; index < Math.ceil(options.durationMs / bucketMs); index++) {
-    const values = buckets[index] ?? [];
-    const sorted = finiteSorted(Float64Array.from(values));
-    const unapplied = values.length - sorted.length;
+    const writes = recorder.writesPerBucket[index] ?? 0;
+    const bucket = lags.buckets[index];
+    const applied = bucket?.applied ?? 0;
     out.push({
       startMs: index * bucketMs,
-      p50: round3(quantile(sorted, 0.5)),
-      p99: round3(quantile(sorted, 0.99)),
-      max: unapplied > 0 ? -1 : round3(sorted.length === 0 ? 0 : (sorted[sorted.length - 1] as number)),
-      writes: values.length,
+      p50: round3(bucket?.p50 ?? 0),
+      p99: round3(bucket?.p99 ?? 0),
+      max: applied < writes ? -1 : round3(bucket?.max ?? 0),
+      writes,
     });
   }
   return out;
@@ -295,10 +302,9 @@ function replicaSummary(
   grid: readonly number[],
   model: LinkModel,
 ): Omit<RegionSummary, 'reads' | 'writes' | 'pubsub'> {
-  const applied = lags(outcome, region, 'applied');
-  const sortedApplied = finiteSorted(applied);
-  const sortedReceived = finiteSorted(lags(outcome, region, 'received'));
-  const total = applied.length;
+  const lags = replicaLags(outcome.recorder, region);
+  const applied = lags.appliedLagMs;
+  const total = outcome.recorder.writesCommitted();
   const settings = model.current;
   const { options } = outcome;
   // Every log entry (writes, PUBLISHes, expiry DELs) shares the link, in order; heartbeats come periodically.
@@ -307,31 +313,31 @@ function replicaSummary(
   const messagesPerSecond = (entries * 1000) / options.durationMs;
   const heartbeatMs = options.topology.replication.heartbeatMs;
   // The last bin also counts every longer lag (fault tails).
-  const tailMs = Math.max(1, quantile(sortedApplied, 0.99) * 1.2);
+  const tailMs = Math.max(1, applied.quantile(0.99) * 1.2);
   // A partition from the primary (fault schedule) mixes in its catch-up (partition-visibility.ts).
   // Frames held back together reach the replica together and queue for its thread (node-costs.ts).
   const queue = outcome.cluster.predictionQueue();
-  const predicted = predictedVisibilityCurve(outcome, region, writeOffsets(recorder), grid, (tMs) =>
+  const predicted = predictedVisibilityCurve(outcome, region, grid, (tMs) =>
     loadedLinkVisibility(settings, messagesPerSecond, tMs, heartbeatMs, queue),
   );
   return {
     role: 'replica',
     baseDelayMs: round3(settings.baseDelayMs),
-    lagMs: percentiles(sortedApplied),
-    receiveLagMs: percentiles(sortedReceived),
-    appliedWrites: sortedApplied.length,
-    unappliedWrites: total - sortedApplied.length,
+    lagMs: histogramPercentiles(applied),
+    receiveLagMs: histogramPercentiles(lags.receivedLagMs),
+    appliedWrites: applied.count,
+    unappliedWrites: total - applied.count,
     tVisibility: grid.map((tMs, i) => {
       const idle = predictedVisibility(model, tMs);
       return {
         tMs,
-        measured: total === 0 ? 0 : round6(countAtMost(sortedApplied, tMs) / total),
+        measured: total === 0 ? 0 : round6(applied.countAtMost(tMs) / total),
         predicted: round6(predicted[i] as number),
         predictedIdleLink: round6(idle),
       };
     }),
-    lagHistogram: histogram(sortedApplied, 30, tailMs),
-    lagOverTime: lagOverTime(outcome, applied),
+    lagHistogram: histogramBins(applied, 30, tailMs),
+    lagOverTime: lagOverTime(outcome, lags),
   };
 }
 
@@ -340,7 +346,7 @@ function primarySummary(
   outcome: SimulationOutcome,
 ): Omit<RegionSummary, 'reads' | 'writes' | 'pubsub'> {
   const zero = percentiles([0]);
-  const writes = writeOffsets(outcome.recorder).length;
+  const writes = outcome.recorder.writesCommitted();
   return {
     role: 'primary',
     baseDelayMs: 0,
@@ -426,6 +432,7 @@ export function commonConfig(options: ExperimentOptions): Record<string, unknown
 /** Turns a run's raw measurements into the summary (deterministic: no wall-clock values). */
 export function summarize(outcome: SimulationOutcome): ExperimentSummary {
   const { options, recorder, cluster } = outcome;
+  recorder.finish();
   const primary = options.topology.primary;
   const predictionModels = new Map<string, LinkModel>();
   for (const region of recorder.replicaRegions) {

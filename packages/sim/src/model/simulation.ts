@@ -4,7 +4,7 @@ import { SeededRandom } from '@meridian/lag';
 import { SimCluster } from './cluster.js';
 import { InvariantChecker } from './invariants.js';
 import { type ExperimentOptions, nodeCostsOf, validateOptions } from '../options.js';
-import { Recorder } from './recorder.js';
+import { lagRecordingOf, Recorder } from './recorder.js';
 import { SimScheduler } from './scheduler.js';
 import { Traffic } from './traffic.js';
 import { Workload } from './workload.js';
@@ -37,6 +37,7 @@ export async function simulate(options: ExperimentOptions, replayCommand: string
   const recorder = new Recorder(
     regionNames.filter((name) => name !== config.primary),
     regionNames,
+    lagRecordingOf(options, SIM_EPOCH_MS + options.warmupMs),
   );
   const invariants = new InvariantChecker(
     options.seed,

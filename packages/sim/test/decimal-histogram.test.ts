@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { SeededRandom } from '@meridian/lag';
+import { DecimalHistogram } from '../src/model/decimal-histogram.js';
+import { countAtMost, niceStep, quantile, round3 } from '../src/stats.js';
+
+/** Lags as the simulator makes them: differences of times near 1.7·10¹² ms (multiples of 2⁻¹² ms). */
+function simulatedLags(count: number, seed: number, scaleMs: number): number[] {
+  const random = new SeededRandom(seed);
+  const epochMs = 1_700_000_000_000;
+  const lags: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const commitMs = epochMs + random.next() * 60_000;
+    const appliedMs = commitMs + scaleMs * (0.2 + -Math.log(1 - random.next()));
+    lags.push(appliedMs - commitMs);
+  }
+  return lags;
+}
+
+function histogramOf(values: readonly number[]): DecimalHistogram {
+  const histogram = new DecimalHistogram();
+  for (const value of values) histogram.push(value);
+  return histogram;
+}
+
+describe('DecimalHistogram', () => {
+  it('gives nearest-rank quantiles within 0.01 % above the exact ones (0.1 µs below 1 ms), the max exactly', () => {
+    for (const scaleMs of [0.05, 3, 40, 700, 20_000]) {
+      const values = simulatedLags(20_000, 7, scaleMs);
+      const sorted = Float64Array.from(values).sort();
+      const histogram = histogramOf(values);
+      for (const q of [0, 0.1, 0.5, 0.9, 0.99, 0.999, 1]) {
+        const exact = quantile(sorted, q);
+        const approximate = histogram.quantile(q);
+        expect(approximate).toBeGreaterThanOrEqual(exact);
+        expect(approximate - exact).toBeLessThanOrEqual(Math.max(1e-4, exact * 1e-4));
+      }
+      expect(histogram.max).toBe(sorted[sorted.length - 1]);
+      expect(histogram.count).toBe(values.length);
+    }
+  });
+
+  it('counts values ≤ t exactly at every point of a nice grid', () => {
+    for (const scaleMs of [0.3, 12, 150, 4_000]) {
+      const values = simulatedLags(20_000, 11, scaleMs);
+      const sorted = Float64Array.from(values).sort();
+      const histogram = histogramOf(values);
+      const maxMs = quantile(sorted, 0.99);
+      const step = niceStep(maxMs, 48);
+      for (let t = 0; t <= maxMs + step; t += step) {
+        const tMs = round3(t);
+        expect(histogram.countAtMost(tMs), `t = ${tMs}`).toBe(countAtMost(sorted, tMs));
+      }
+    }
+  });
+
+  it('counts a value equal to a bound as ≤ it, and one a step above as not', () => {
+    const histogram = histogramOf([0, 50, 50 + 2 ** -12, 120, 0.14]);
+    expect(histogram.countAtMost(0)).toBe(1);
+    expect(histogram.countAtMost(0.14)).toBe(2);
+    expect(histogram.countAtMost(50)).toBe(3);
+    expect(histogram.countAtMost(119.9)).toBe(4);
+    expect(histogram.countAtMost(120)).toBe(5);
+    expect(histogram.quantile(0.5)).toBe(50);
+  });
+
+  it('adds histograms together and expands to a sample', () => {
+    const a = histogramOf([3, 1]);
+    const b = histogramOf([2, 1_000_000]);
+    const sum = new DecimalHistogram();
+    sum.add(a);
+    sum.add(b);
+    expect(sum.count).toBe(4);
+    expect(sum.min).toBe(1);
+    expect(sum.max).toBe(1_000_000);
+    expect(Array.from(sum.sample())).toEqual([1, 2, 3, 1_000_000]);
+    expect(new DecimalHistogram().quantile(0.5)).toBe(0);
+    expect(new DecimalHistogram().countAtMost(10)).toBe(0);
+  });
+});
