@@ -52,20 +52,37 @@ function attachPublish(engine: Engine, region: string, deps: NodeDeps): void {
  * Decodes each entries frame once for every replica: the primary sends the same bytes to each
  * replica at the same position (ReplicationPrimary shares them), so the frame decoded for the first
  * is handed to the next ones, as long as those bytes are alive (nothing keeps a decoded frame
- * beyond them). Entries are only read after decoding. Other frames, and frames that fail to decode,
+ * beyond them) and among the last 4,096 to 8,192 frames decoded (an older one is decoded again). Entries are only read after decoding. Other frames, and frames that fail to decode,
  * are decoded each time.
  */
 export class SharedFrameDecoder {
-  private readonly decoded = new WeakMap<Uint8Array, Frame>();
+  private decoded = new WeakMap<Uint8Array, Frame>();
+  private previous = new WeakMap<Uint8Array, Frame>();
+  private added = 0;
 
   decode(bytes: Uint8Array): Frame {
-    const known = this.decoded.get(bytes);
+    const known = this.decoded.get(bytes) ?? this.previous.get(bytes);
     if (known !== undefined) return known;
     const frame = decodeFrame(bytes);
-    if (frame.t === 'entries') this.decoded.set(bytes, frame);
+    if (frame.t === 'entries') this.remember(bytes, frame);
     return frame;
   }
+
+  /**
+   * A WeakMap's table only grows (its dead keys are cleared by full GCs, its capacity stays), so the
+   * frames go into a fresh one every SHARED_FRAMES_PER_MAP: the two newest cover frames in flight.
+   */
+  private remember(bytes: Uint8Array, frame: Frame): void {
+    if (++this.added > SHARED_FRAMES_PER_MAP) {
+      this.previous = this.decoded;
+      this.decoded = new WeakMap();
+      this.added = 1;
+    }
+    this.decoded.set(bytes, frame);
+  }
 }
+
+const SHARED_FRAMES_PER_MAP = 4_096;
 
 /**
  * A real node's defaults (`meridian node`): a snapshot after this many new entries, and this many
