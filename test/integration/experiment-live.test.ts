@@ -219,9 +219,12 @@ describe('live staleness experiments', () => {
           `${without.rmse.toFixed(4)}, p50 diff ${without.medianDiffMs.toFixed(2)} ms; probe path: RMSE ` +
           `${throughProbe.rmse.toFixed(4)}, p50 diff ${throughProbe.medianDiffMs.toFixed(2)} ms`;
         console.log(report);
-        const qs = (values: readonly number[]): string =>
+        const quantiles = (values: readonly number[]): string =>
           [0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99].map((q) => quantile(sorted(values), q).toFixed(2)).join(' ');
-        console.log(`DEBUG ${region} live ${qs(liveLags)} | sim ${qs(modelled.get(region) ?? [])} | pure ${qs(pure.get(region) ?? [])}`);
+        console.log(
+          `${region} p0 p10 p25 p50 p75 p90 p99 (ms): live ${quantiles(liveLags)}; with the cost model ` +
+            `${quantiles(modelled.get(region) ?? [])}; without ${quantiles(pure.get(region) ?? [])}`,
+        );
         return { region, liveLags, probePath, withCosts, without, report };
       });
       // A probe on the link without delay measures the machine, not the model: beyond the configured

@@ -1,6 +1,7 @@
-import { type Clock, type LinkModel, OrderedDelayLine } from '@meridian/lag';
+import { type Clock, type LinkModel, OrderedDelayLine, type TimerHandle } from '@meridian/lag';
 import { CLOSE_CODE_ERROR } from './errors.js';
 import { deliversArrived } from './memory-transport.js';
+import { SystemClock } from './system-clock.js';
 import type { Connection, ConnectionHandlers } from './transport.js';
 
 /**
@@ -21,7 +22,7 @@ export class DelayedConnection implements Connection {
     // A delivery runs from the line's own timer, so an in-memory connection hands the frame over at once.
     const arrived = deliversArrived(inner) ? inner : undefined;
     this.line = new OrderedDelayLine({
-      clock,
+      clock: clock instanceof SystemClock ? new DueTimeClock(clock) : clock,
       model,
       deliver: (frame) => {
         if (arrived === undefined) inner.send(frame);
@@ -64,5 +65,53 @@ export class DelayedConnection implements Connection {
       },
       drain: () => handlers.drain(),
     });
+  }
+}
+
+/**
+ * The real clock, with timers that fire at their due time by the precise clock, not before it: a
+ * Node timer counts from the loop's cached millisecond, so it can fire up to a few milliseconds
+ * early under load, and one re-armed for the sub-millisecond rest waits a whole millisecond more.
+ * A timer is re-armed while a millisecond or more is left, and the last fraction is waited for one
+ * event-loop turn after another. The delay line's deliveries are the link's delay, as the
+ * simulator assumes, instead of the delay plus up to 2 ms of timer rounding.
+ */
+class DueTimeClock implements Clock {
+  constructor(private readonly clock: SystemClock) {}
+
+  nowMs(): number {
+    return this.clock.nowMs();
+  }
+
+  setTimer(delayMs: number, callback: () => void): TimerHandle {
+    return new DueTimer(this.clock, this.clock.nowMs() + delayMs, callback);
+  }
+}
+
+/** One timer of a DueTimeClock: armed at once, re-armed on each early wake-up. */
+class DueTimer implements TimerHandle {
+  private inner: TimerHandle;
+  /** The callback of every wake-up, made once. */
+  private readonly check = (): void => {
+    const leftMs = this.dueMs - this.clock.nowMs();
+    if (leftMs <= 0) this.callback();
+    else this.inner = this.arm(leftMs);
+  };
+
+  constructor(
+    private readonly clock: SystemClock,
+    private readonly dueMs: number,
+    private readonly callback: () => void,
+  ) {
+    this.inner = this.arm(dueMs - clock.nowMs());
+  }
+
+  cancel(): void {
+    this.inner.cancel();
+  }
+
+  /** A Node timer while a millisecond or more is left (it cannot wait less), else the next turn. */
+  private arm(leftMs: number): TimerHandle {
+    return this.clock.setTimer(leftMs >= 1 ? leftMs : 0, this.check);
   }
 }

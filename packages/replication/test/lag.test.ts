@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LinkModel, SeededRandom, uniform } from '@meridian/lag';
-import type { ReplicaEvent } from '@meridian/replication';
+import type { Connection, ReplicaEvent } from '@meridian/replication';
+import { DelayedConnection, SystemClock } from '@meridian/replication';
 import {
   clock,
   converged,
@@ -75,5 +76,32 @@ describe('lag injection over WebSockets', () => {
     await converged(p, r);
     const last = applied(r.events).at(-1) as Applied;
     expect(last.receivedAtMs - last.commitTimeMs).toBeGreaterThanOrEqual(149);
+  });
+
+  it('on the system clock a delayed link delivers each frame at or after its due time, in order, and none after close', async () => {
+    const system = new SystemClock();
+    const arrivals: { id: number; atMs: number }[] = [];
+    const sink: Connection = {
+      closed: false,
+      send: (frame) => void arrivals.push({ id: frame[0] as number, atMs: system.nowMs() }),
+      close: () => undefined,
+      bytesBuffered: () => 0,
+      setHandlers: () => undefined,
+    };
+    const link = new DelayedConnection(sink, system, new LinkModel({ baseDelayMs: 0.3 }, new SeededRandom(1)));
+    const dueMs: number[] = [];
+    // Due times a fraction of a millisecond apart and ahead: each is waited for to the microsecond.
+    for (let id = 0; id < 20; id++) {
+      dueMs.push(system.nowMs() + 0.3);
+      link.send(Uint8Array.of(id));
+      await sleep(id % 3);
+    }
+    await waitUntil(() => arrivals.length === 20);
+    expect(arrivals.map((arrival) => arrival.id)).toEqual([...Array(20).keys()]);
+    for (const { id, atMs } of arrivals) expect(atMs).toBeGreaterThanOrEqual(dueMs[id] as number);
+    link.send(Uint8Array.of(99));
+    link.close(1000, 'done');
+    await sleep(5);
+    expect(arrivals).toHaveLength(20);
   });
 });

@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Engine, MeridianError } from '@meridian/engine';
-import { crc32, decodeFrame, encodeFrame, SystemClock, WsConnector } from '@meridian/replication';
+import { LinkModel, SeededRandom } from '@meridian/lag';
+import {
+  type Connection,
+  crc32,
+  DelayedConnection,
+  decodeFrame,
+  encodeFrame,
+  SystemClock,
+  WsConnector,
+} from '@meridian/replication';
 import { CALIBRATION_FORMAT, type CalibrationFile, HttpLiveTopology, type NodeCosts } from '@meridian/sim';
 import { type LogEntry, SqliteWriteLog } from '@meridian/store';
 import type { Durability } from '@meridian/topology';
@@ -238,14 +247,30 @@ async function eventLoopTurn(turns: number): Promise<Figure> {
   return figureOf(times);
 }
 
-/** How late the node's clock (SystemClock) fires timers of 2–12 ms, as the delay line sets them. */
+/**
+ * How late a link with a delay of 2–12 ms delivers a frame past its due time, through the node's
+ * own DelayedConnection on the node's clock (the delay line's timer, as a primary sends).
+ */
 async function timerLateness(samples: number): Promise<Figure> {
   const clock = new SystemClock();
   const times: number[] = [];
+  const random = new SeededRandom(1);
+  let delivered: (() => void) | undefined;
+  const sink: Connection = {
+    closed: false,
+    send: () => delivered?.(),
+    close: () => undefined,
+    bytesBuffered: () => 0,
+    setHandlers: () => undefined,
+  };
+  const frame = new Uint8Array(64);
   for (let i = 0; i < samples; i++) {
     const delayMs = 2 + ((i * 7.31) % 10);
+    const link = new DelayedConnection(sink, clock, new LinkModel({ baseDelayMs: delayMs }, random));
+    const arrived = new Promise<void>((resolve) => (delivered = resolve));
     const dueMs = clock.nowMs() + delayMs;
-    await new Promise<void>((resolve) => clock.setTimer(delayMs, resolve));
+    link.send(frame);
+    await arrived;
     times.push((clock.nowMs() - dueMs) * 1000);
   }
   return figureOf(times);
