@@ -42,6 +42,8 @@ const LIVE_MS = Number(process.env['MERIDIAN_SIM_LIVE_MS'] ?? 8_000);
  *   were 4–5 ms behind on the delayed links and 1.6–2.3 ms on the one without delay (RMSE 0.05–0.13
  *   in 60 s), growing with the load: the scheduling of the experiment's processes among other jobs.
  */
+/** Busy processes beside calibrate's wake-up measurements: the live run's four nodes and its router. */
+const LOAD_PROCESSES = 5;
 const STRICT = process.env['MERIDIAN_SIM_LIVE_STRICT'] === '1';
 /** Pub/sub figures: loopback noise allowed around a delivery (SSE, the load generator's own loop). */
 const PUBSUB_NOISE_MS = 5;
@@ -156,7 +158,7 @@ describe('live staleness experiments', () => {
     async () => {
       const { path, dir } = await writeConfig('simulation: { costs: ./calibration.json }\n');
       // The costs of this machine, now: what `meridian calibrate` writes (fewer samples).
-      const calibration = await calibrate({ dir, log: () => undefined, quick: true });
+      const calibration = await calibrate({ dir, log: () => undefined, quick: true, loadProcesses: LOAD_PROCESSES });
       await writeFile(join(dir, 'calibration.json'), JSON.stringify(calibration));
       const config = parseTopology(await readFile(path, 'utf8'), path);
       const costs = loadNodeCosts(config);

@@ -56,7 +56,14 @@ export { measureFailover, failoverTable, MEASURED_FAULTS } from './failover-comm
 export { runLiveFailover, LIVE_FAILOVER_FAULTS } from './failover-live.js';
 export type { LiveFailoverFault, LiveFailoverOptions } from './failover-live.js';
 export type { FailoverStatus } from './live.js';
-export { BUILTIN_NODE_COSTS, ZERO_NODE_COSTS, loneEntryCostMs, replicaQueueMs } from './model/node-costs.js';
+export {
+  BUILTIN_NODE_COSTS,
+  WAKE_UP_QUANTILES,
+  ZERO_NODE_COSTS,
+  drawFromQuantiles,
+  loneEntryCostMs,
+  replicaQueueMs,
+} from './model/node-costs.js';
 export type { NodeCosts } from './model/node-costs.js';
 export { CALIBRATION_FORMAT, calibrationProblem, loadNodeCosts } from './node-costs-file.js';
 export type { CalibrationFile } from './node-costs-file.js';

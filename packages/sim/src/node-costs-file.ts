@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError, type TopologyConfig } from '@meridian/topology';
-import { BUILTIN_NODE_COSTS, type NodeCosts, ZERO_NODE_COSTS } from './model/node-costs.js';
+import { BUILTIN_NODE_COSTS, type NodeCosts, WAKE_UP_QUANTILES, ZERO_NODE_COSTS } from './model/node-costs.js';
 
 /** The `format` of a calibration file this Meridian reads. */
 export const CALIBRATION_FORMAT = 1;
@@ -55,7 +55,37 @@ export function calibrationProblem(value: unknown): string | undefined {
   if (!isPlain(value)) return 'must be a JSON object written by `meridian calibrate`';
   if (value['format'] !== CALIBRATION_FORMAT)
     return `format: must be ${CALIBRATION_FORMAT}, got ${JSON.stringify(value['format'])}`;
-  return shapeProblem(value['costs'], ZERO_NODE_COSTS, 'costs');
+  const costs = value['costs'];
+  if (!isPlain(costs)) return 'costs: must be an object';
+  const { wakeUps, ...figures } = costs;
+  return (
+    shapeProblem(figures, ZERO_NODE_COSTS, 'costs') ?? (wakeUps === undefined ? undefined : wakeUpsProblem(wakeUps))
+  );
+}
+
+/** `costs.wakeUps` (optional; files before it have none): its quantiles, each list non-decreasing. */
+function wakeUpsProblem(value: unknown): string | undefined {
+  if (!isPlain(value)) return 'costs.wakeUps: must be an object';
+  for (const key of Object.keys(value)) {
+    if (key !== 'frameUs' && key !== 'timerLateUs')
+      return `costs.wakeUps.${key}: unknown field (expected one of: frameUs, timerLateUs)`;
+  }
+  for (const [key, min] of [
+    ['frameUs', 0],
+    ['timerLateUs', EARLY_FIELDS['costs.timerLateUs'] as number],
+  ] as const) {
+    const quantiles = value[key];
+    const field = `costs.wakeUps.${key}`;
+    if (!Array.isArray(quantiles) || quantiles.length !== WAKE_UP_QUANTILES)
+      return `${field}: must be ${WAKE_UP_QUANTILES} quantiles (p0, p5, …, p100) in µs`;
+    for (let i = 0; i < quantiles.length; i++) {
+      const figure: unknown = quantiles[i];
+      if (typeof figure !== 'number' || !(figure >= min) || !(figure <= COST_US_MAX))
+        return `${field}[${i}]: must be a number of µs between ${min} and ${COST_US_MAX}, got ${JSON.stringify(figure)}`;
+      if (i > 0 && figure < (quantiles[i - 1] as number)) return `${field}[${i}]: quantiles must not decrease`;
+    }
+  }
+  return undefined;
 }
 
 /** Checks `value` has exactly the template's fields, each a number of µs in range. */

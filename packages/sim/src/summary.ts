@@ -3,7 +3,14 @@ import { PROTOCOL_VERSION } from '@meridian/replication';
 import { faultWindow, type FaultSpec, type FaultWindow } from './faults.js';
 import { DecimalHistogram } from './model/decimal-histogram.js';
 import type { GrowableArray } from './model/growable.js';
-import type { MessageRecord, ReadCell, Recorder, ReplicaLags, WriteCell } from './model/recorder.js';
+import {
+  LATENCY_DIGITS,
+  type MessageRecord,
+  type ReadCell,
+  type Recorder,
+  type ReplicaLags,
+  type WriteCell,
+} from './model/recorder.js';
 import type { ExperimentOptions } from './options.js';
 import type { SimulationOutcome } from './model/simulation.js';
 import { predictedVisibilityCurve } from './partition-visibility.js';
@@ -134,8 +141,8 @@ export interface ExperimentSummary {
 }
 
 /**
- * Percentiles from a histogram of four significant digits (model/decimal-histogram.ts): each within
- * 0.01 % above the exact nearest-rank value (0.1 µs below 1 ms); the max is exact.
+ * Percentiles from a histogram of d significant digits (model/decimal-histogram.ts): each within
+ * 10^−d above the exact nearest-rank value, relatively (10^−d ms below 1 ms); the max is exact.
  */
 export function histogramPercentiles(values: DecimalHistogram): Percentiles {
   return {
@@ -162,7 +169,7 @@ function histogramBins(values: DecimalHistogram, bins: number, maxMs: number): R
 }
 
 export function readFigures(cells: readonly ReadCell[]): ReadFigures {
-  const latencies = new DecimalHistogram();
+  const latencies = new DecimalHistogram(LATENCY_DIGITS);
   const total = { reads: 0, failed: 0, stale: 0, ryw: 0, monotonic: 0, primary: 0 };
   for (const cell of cells) {
     total.reads += cell.reads;

@@ -5,11 +5,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   BUILTIN_NODE_COSTS,
   CALIBRATION_FORMAT,
+  drawFromQuantiles,
   loadNodeCosts,
   loneEntryCostMs,
   replicaQueueMs,
   type NodeCosts,
   runStalenessExperiment,
+  WAKE_UP_QUANTILES,
   ZERO_NODE_COSTS,
 } from '@meridian/sim';
 import { parseTopology } from '@meridian/topology';
@@ -91,6 +93,65 @@ describe('simulation.costs in regions.yaml', () => {
     const short = await configWith('simulation: { costs: ./calibration.json }', calibrationText(partial));
     expect(() => loadNodeCosts(short)).toThrow(/costs\.client\.answerUs: must be a number/);
     expect(() => loadNodeCosts(short)).toThrow(expect.objectContaining({ code: 'MERIDIAN_CONFIG_INVALID' }));
+  });
+});
+
+/** 21 quantiles from 0 to `maxUs` growing as i² (a long tail). */
+const tail = (maxUs: number): number[] =>
+  Array.from({ length: WAKE_UP_QUANTILES }, (_, i) => (maxUs * i * i) / (WAKE_UP_QUANTILES - 1) ** 2);
+const WAKE_UPS = { frameUs: tail(8_000), timerLateUs: tail(4_000) };
+
+describe('wake-up distributions (calibrate --load-processes)', () => {
+  it('are read from a calibration file; one without them still loads; a wrong one is named', async () => {
+    const withWakeUps = { ...COSTS, wakeUps: WAKE_UPS };
+    const config = await configWith('simulation: { costs: ./calibration.json }', calibrationText(withWakeUps));
+    expect(loadNodeCosts(config)).toEqual(withWakeUps);
+    const short = { ...COSTS, wakeUps: { ...WAKE_UPS, frameUs: [1, 2, 3] } };
+    const wrong = async (costs: unknown, message: RegExp) => {
+      const bad = await configWith('simulation: { costs: ./calibration.json }', calibrationText(costs));
+      expect(() => loadNodeCosts(bad)).toThrow(message);
+    };
+    await wrong(short, /costs\.wakeUps\.frameUs: must be 21 quantiles/);
+    const falling = [...WAKE_UPS.timerLateUs].reverse();
+    await wrong(
+      { ...COSTS, wakeUps: { ...WAKE_UPS, timerLateUs: falling } },
+      /timerLateUs\[1\]: quantiles must not decrease/,
+    );
+    await wrong({ ...COSTS, wakeUps: { ...WAKE_UPS, extra: [] } }, /costs\.wakeUps\.extra: unknown field/);
+  });
+
+  it('a draw is the quantile at its probability, linear between quantiles', () => {
+    const quantiles = tail(400);
+    expect(drawFromQuantiles(quantiles, 0)).toBe(0);
+    expect(drawFromQuantiles(quantiles, 0.5)).toBe(100);
+    expect(drawFromQuantiles(quantiles, 0.975)).toBeCloseTo((361 + 400) / 2, 9);
+    expect(drawFromQuantiles(quantiles, 1)).toBe(400);
+  });
+
+  it('deliveries draw from them: lags spread out as the distributions do, and a seed replays the same run', async () => {
+    const config = { ...topology(2, '  delay: 50'), durability: 'none' as const };
+    const run = async (costs: NodeCosts) =>
+      (
+        await runStalenessExperiment(
+          quickOptions(config, (o) => {
+            o.nodeCosts = costs;
+            o.durationMs = 4_000;
+            o.workload.writesPerSecond = 50;
+            o.workload.readsPerSecond = 0;
+            o.workload.publishesPerSecond = 0;
+          }),
+        )
+      ).summary;
+    const plain = (await run(COSTS)).regions['eu-west-1']!;
+    const drawn = await run({ ...COSTS, wakeUps: WAKE_UPS });
+    const region = drawn.regions['eu-west-1']!;
+    // The means (timer 200 µs, a frame's trip 150 µs) at every delivery: lags sit within a ms of 50 ms.
+    expect(plain.lagMs.p99 - plain.lagMs.p50).toBeLessThan(0.5);
+    // Drawn: a frame's trip up to 8 ms and a timer up to 4 ms more (the median draws 2 + 1 ms).
+    expect(region.lagMs.p50).toBeGreaterThan(plain.lagMs.p50 + 2);
+    expect(region.lagMs.p99).toBeGreaterThan(region.lagMs.p50 + 4);
+    expect(region.lagMs.max).toBeLessThan(50 + 12 + 1);
+    expect(JSON.stringify(await run({ ...COSTS, wakeUps: WAKE_UPS }))).toBe(JSON.stringify(drawn));
   });
 });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Engine, MeridianError } from '@meridian/engine';
+import { wallClockMs } from '@meridian/node';
 import { LinkModel, SeededRandom } from '@meridian/lag';
 import {
   type Connection,
@@ -15,7 +16,13 @@ import {
   SystemClock,
   WsConnector,
 } from '@meridian/replication';
-import { CALIBRATION_FORMAT, type CalibrationFile, HttpLiveTopology, type NodeCosts } from '@meridian/sim';
+import {
+  CALIBRATION_FORMAT,
+  type CalibrationFile,
+  HttpLiveTopology,
+  type NodeCosts,
+  WAKE_UP_QUANTILES,
+} from '@meridian/sim';
 import { type LogEntry, SqliteWriteLog } from '@meridian/store';
 import type { Durability } from '@meridian/topology';
 import { freeLoopbackPorts } from '../commands/experiment.js';
@@ -25,6 +32,12 @@ import { CLI_BIN_PATH } from '../commands/topology-shared.js';
 const PEER_PATH = fileURLToPath(
   new URL(import.meta.url.endsWith('.ts') ? '../../dist/calibrate/peer.js' : './peer.js', import.meta.url),
 );
+/** The built load process (see PEER_PATH). */
+const LOAD_PATH = fileURLToPath(
+  new URL(import.meta.url.endsWith('.ts') ? '../../dist/calibrate/load.js' : './load.js', import.meta.url),
+);
+/** The frame the peer answers with its arrival time (peer.ts). */
+const STAMP_FRAME = 0x7f;
 const POLICIES: readonly Durability[] = ['none', 'everysec', 'always'];
 /** Entries per frame of the "many entries" measurements (per-entry cost = the slope to it). */
 const BATCH_ENTRIES = 32;
@@ -35,6 +48,11 @@ export interface CalibrateOptions {
   log: (line: string) => void;
   /** Fewer samples (about 4× faster; for tests). */
   quick?: boolean;
+  /**
+   * Processes (load.ts) kept busy while the wake-up distributions are measured, standing for the
+   * other processes of a live run (its nodes and router); 0: none besides what already runs.
+   */
+  loadProcesses?: number;
 }
 
 /** One figure with its spread, in µs. */
@@ -84,6 +102,9 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationF
   const loopback = await webSocketCosts(frameOne, samples(1_000));
   options.log('HTTP requests to a real node over loopback…');
   const http = await nodeRequestCosts(options.dir, samples(400));
+  const loadProcesses = options.loadProcesses ?? 0;
+  options.log(`wake-ups beside ${loadProcesses} busy processes…`);
+  const wakeUps = await wakeUpCosts(loadProcesses, samples(800));
   const costs: NodeCosts = {
     eventLoopTurnUs: round(turn.p50Us),
     timerLateUs: round(late.meanUs),
@@ -105,6 +126,7 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationF
       ackUs: round(encodeAckUs + loopback.send.p50Us),
     },
     client: { requestUs: round(http.write.p50Us / 2), answerUs: round(http.read.p50Us / 2) },
+    wakeUps: { frameUs: quantilesOf(wakeUps.frameUs), timerLateUs: quantilesOf(wakeUps.timerLateUs) },
   };
   const cpus = os.cpus();
   return {
@@ -137,6 +159,12 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationF
       webSocketSend: rounded(loopback.send),
       nodeWriteRoundTrip: rounded(http.write),
       nodeSessionReadRoundTrip: rounded(http.read),
+      wakeUps: {
+        loadProcesses,
+        frame: rounded(figureOf(wakeUps.frameUs)),
+        timerLate: rounded(figureOf(wakeUps.timerLateUs)),
+        loadAverageAfter: os.loadavg().map(round),
+      },
     },
   };
 }
@@ -248,10 +276,80 @@ async function eventLoopTurn(turns: number): Promise<Figure> {
 }
 
 /**
+ * Beside `loadProcesses` busy processes: a frame's trip from this process's send to another
+ * process's code over the WebSocket transport (both clocks aligned on the wall clock, as the nodes'
+ * timing headers are), and a delayed link's lateness here; every sample, in µs.
+ */
+async function wakeUpCosts(
+  loadProcesses: number,
+  samples: number,
+): Promise<{ frameUs: number[]; timerLateUs: number[] }> {
+  const load = Array.from({ length: loadProcesses }, () =>
+    fork(LOAD_PATH, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
+  );
+  try {
+    await Promise.all(load.map((child) => new Promise((resolve) => child.once('message', resolve))));
+    const frameUs = await oneWayTrips(samples);
+    const timerLateUs = await timerLatenesses(Math.max(20, Math.round(samples / 4)));
+    return { frameUs, timerLateUs };
+  } finally {
+    for (const child of load) child.kill();
+  }
+}
+
+/** One-byte frames to the peer, each answered with its arrival time there; a few ms apart. */
+async function oneWayTrips(count: number): Promise<number[]> {
+  const peer = await startPeer();
+  try {
+    const connection = await new WsConnector({ url: `ws://127.0.0.1:${peer.port}/_meridian/replication` }).connect();
+    let answered: ((arrivedMs: number) => void) | undefined;
+    connection.setHandlers({
+      message: (frame) => answered?.(new Float64Array(Uint8Array.from(frame).buffer)[0] as number),
+      close: () => undefined,
+      drain: () => undefined,
+    });
+    const nodeClock = (): number => performance.timeOrigin + performance.now();
+    wallClockMs(nodeClock());
+    const trips: number[] = [];
+    const warmUp = Math.ceil(count / 5);
+    const stamp = Uint8Array.of(STAMP_FRAME);
+    for (let i = 0; i < warmUp + count; i++) {
+      const arrived = new Promise<number>((resolve) => (answered = resolve));
+      const sentMs = wallClockMs(nodeClock());
+      connection.send(stamp);
+      const arrivedMs = await arrived;
+      if (i >= warmUp) trips.push(Math.max(0, (arrivedMs - sentMs) * 1000));
+      await new Promise((resolve) => setTimeout(resolve, 1 + (i % 4)));
+    }
+    connection.close(1000, 'done');
+    return trips;
+  } finally {
+    peer.child.kill();
+  }
+}
+
+/** The 21 quantiles (p0, p5, …, p100) `wakeUps` holds, in µs. */
+function quantilesOf(valuesUs: readonly number[]): number[] {
+  const sorted = [...valuesUs].sort((a, b) => a - b);
+  return Array.from({ length: WAKE_UP_QUANTILES }, (_, i) => {
+    const position = (i / (WAKE_UP_QUANTILES - 1)) * (sorted.length - 1);
+    const low = Math.floor(position);
+    const lowValue = sorted[low] ?? 0;
+    const highValue = sorted[Math.min(sorted.length - 1, low + 1)] ?? lowValue;
+    return round(lowValue + (highValue - lowValue) * (position - low));
+  });
+}
+
+/**
  * How late a link with a delay of 2–12 ms delivers a frame past its due time, through the node's
  * own DelayedConnection on the node's clock (the delay line's timer, as a primary sends).
  */
 async function timerLateness(samples: number): Promise<Figure> {
+  return figureOf(await timerLatenesses(samples));
+}
+
+/** timerLateness's samples, in µs. */
+async function timerLatenesses(samples: number): Promise<number[]> {
   const clock = new SystemClock();
   const times: number[] = [];
   const random = new SeededRandom(1);
@@ -273,19 +371,14 @@ async function timerLateness(samples: number): Promise<Figure> {
     await arrived;
     times.push((clock.nowMs() - dueMs) * 1000);
   }
-  return figureOf(times);
+  return times;
 }
 
 /** Another process on loopback echoes replication frames over the real WebSocket transport. */
 async function webSocketCosts(frame: Uint8Array, count: number): Promise<{ roundTrip: Figure; send: Figure }> {
-  const peer = fork(PEER_PATH, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const peer = await startPeer();
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      peer.once('message', (message) => resolve((message as { port: number }).port));
-      peer.once('exit', (code) =>
-        reject(new MeridianError('MERIDIAN_CALIBRATE_FAILED', `the calibration peer exited (${code ?? 'signal'})`)),
-      );
-    });
+    const port = peer.port;
     const connection = await new WsConnector({ url: `ws://127.0.0.1:${port}/_meridian/replication` }).connect();
     let echoed: (() => void) | undefined;
     connection.setHandlers({ message: () => echoed?.(), close: () => undefined, drain: () => undefined });
@@ -306,8 +399,20 @@ async function webSocketCosts(frame: Uint8Array, count: number): Promise<{ round
     connection.close(1000, 'done');
     return { roundTrip: figureOf(roundTrips), send: figureOf(sends) };
   } finally {
-    peer.kill();
+    peer.child.kill();
   }
+}
+
+/** The calibration peer (peer.ts) in its own process, listening on a free loopback port. */
+async function startPeer(): Promise<{ child: ReturnType<typeof fork>; port: number }> {
+  const child = fork(PEER_PATH, [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (message) => resolve((message as { port: number }).port));
+    child.once('exit', (code) =>
+      reject(new MeridianError('MERIDIAN_CALIBRATE_FAILED', `the calibration peer exited (${code ?? 'signal'})`)),
+    );
+  });
+  return { child, port };
 }
 
 /**

@@ -1,14 +1,19 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Engine } from '@meridian/engine';
+import { wallClockMs } from '@meridian/node';
 import { WsListener } from '@meridian/replication';
 
 /**
  * The other end of `meridian calibrate`'s loopback measurements, in its own process (as a replica
  * or a client is): echoes every replication frame back over the real WebSocket listener, and
- * answers `POST /` with a SET run by a real engine, as a node answers a REST command. Tells its
+ * answers `POST /` with a SET run by a real engine, as a node answers a REST command. A one-byte
+ * frame STAMP_FRAME is answered with the time it reached this code instead (wall-clock epoch ms,
+ * a float64: the trip one way, with the parent's clock aligned the same way). Tells its
  * parent the port over IPC; exits when the parent goes.
  */
+/** The frame asking for the time of its arrival (replication frames are longer). */
+const STAMP_FRAME = 0x7f;
 const engine = new Engine({ role: 'primary' });
 let offset = 0;
 const server = http.createServer((request, response) => {
@@ -31,7 +36,13 @@ const server = http.createServer((request, response) => {
 const listener = new WsListener({ server });
 listener.onConnection((connection) =>
   connection.setHandlers({
-    message: (frame) => connection.send(frame),
+    message: (frame) => {
+      if (frame.byteLength !== 1 || frame[0] !== STAMP_FRAME) connection.send(frame);
+      else
+        connection.send(
+          new Uint8Array(Float64Array.of(wallClockMs(performance.timeOrigin + performance.now())).buffer),
+        );
+    },
     close: () => undefined,
     drain: () => undefined,
   }),

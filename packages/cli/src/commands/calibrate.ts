@@ -18,6 +18,12 @@ export function calibrationLines(file: CalibrationFile, path: string): string[] 
     `replica: receive ${costs.replica.receiveFrameUs} µs/frame, decode ${costs.replica.decodeFrameUs} + ${costs.replica.decodeEntryUs} µs/entry, apply ${costs.replica.applyEntryUs} µs/entry, ack ${costs.replica.ackUs} µs`,
     `commit per batch (µs): ${policies(costs.replica.commitBatchUs)}; per entry: ${policies(costs.replica.commitEntryUs)}`,
     `client over loopback: request ${costs.client.requestUs} µs, answer ${costs.client.answerUs} µs`,
+    ...(costs.wakeUps === undefined
+      ? []
+      : [
+          `under load: a frame between processes p50 ${costs.wakeUps.frameUs[10]} µs, p95 ${costs.wakeUps.frameUs[19]} µs; ` +
+            `timer late p50 ${costs.wakeUps.timerLateUs[10]} µs, p95 ${costs.wakeUps.timerLateUs[19]} µs`,
+        ]),
     `wrote ${path} (point regions.yaml's simulation.costs at it)`,
   ];
 }
@@ -28,8 +34,18 @@ export function registerCalibrateCommand(program: Command): void {
     .description("measure what the node's code costs on this machine, for the simulator (simulation.costs)")
     .option('--out <file>', 'where to write the figures', 'calibration.json')
     .option('--dir <folder>', 'where the temporary SQLite files go (put it on the disk the nodes use)', tmpdir())
-    .action(async (flags: { out: string; dir: string }) => {
-      const file = await calibrate({ dir: flags.dir, log: (line) => console.error(line) });
+    .option(
+      '--load-processes <count>',
+      "busy processes beside the wake-up measurements (a live run's nodes and router)",
+      (text) => Number.parseInt(text, 10),
+      0,
+    )
+    .action(async (flags: { out: string; dir: string; loadProcesses: number }) => {
+      const file = await calibrate({
+        dir: flags.dir,
+        log: (line) => console.error(line),
+        loadProcesses: flags.loadProcesses,
+      });
       await writeFile(flags.out, `${JSON.stringify(file, null, 2)}\n`);
       for (const line of calibrationLines(file, flags.out)) console.log(line);
     });

@@ -1,33 +1,32 @@
 /**
- * Counts of non-negative values (ms) in buckets of four significant decimal digits: 0.1 µs wide up to
- * 1 ms, then 10^(j−4) ms wide in (10^j, 10^(j+1)] ms. A bucket's upper edge is within 0.01 % of every
- * value in it (0.1 µs below 1 ms), and every multiple of 10^(j−4) in a decade is an edge, so the count
- * of values ≤ t is exact at such t (every point of a t-visibility grid: nice steps of about a 48th of
- * the span). Values ≤ 0 share one bucket. Memory grows with the span of the values, not their number:
- * pages of PAGE_BUCKETS counts are made on first use.
+ * Counts of non-negative values (ms) in buckets of d significant decimal digits (d = `digits`):
+ * 10^−d ms wide up to 1 ms, then 10^(j−d) ms wide in (10^j, 10^(j+1)] ms. A bucket's upper edge is
+ * within 10^−d of every value in it, relatively (10^−d ms below 1 ms), and every multiple of 10^(j−d)
+ * in a decade is an edge, so the count of values ≤ t is exact at such t (for d ≥ 3, every point of a
+ * t-visibility grid: nice steps of about a 48th of the span). Values ≤ 0 share one bucket. Memory grows
+ * with the span of the values, not their number: buckets come in pages of PAGE_BUCKETS, made on first
+ * use, each a small map of the buckets used until it has more than SPARSE_BUCKETS_MAX of them (a long
+ * tail's lone values), then an array of counts.
  */
 export class DecimalHistogram {
-  private readonly pages: (Uint32Array | undefined)[] = [];
+  private readonly scale: Scale;
+  private readonly pages: (Page | undefined)[] = [];
   private readonly pageTotals: number[] = [];
   count = 0;
   /** Exact extremes (Infinity / −Infinity while empty). */
   min = Infinity;
   max = -Infinity;
 
+  constructor(readonly digits = 4) {
+    this.scale = scaleOf(digits);
+  }
+
   /** Adds one value (the name matches the arrays it replaces: `cell.latenciesMs.push(ms)`). */
   push(value: number): void {
     if (Number.isNaN(value)) return;
-    const bucket = bucketOf(value);
+    const bucket = bucketOf(this.scale, value);
     const pageIndex = Math.floor(bucket / PAGE_BUCKETS);
-    let page = this.pages[pageIndex];
-    if (page === undefined) {
-      page = new Uint32Array(PAGE_BUCKETS);
-      this.pages[pageIndex] = page;
-      for (let i = this.pageTotals.length; i <= pageIndex; i++) this.pageTotals.push(0);
-    }
-    const slot = bucket - pageIndex * PAGE_BUCKETS;
-    page[slot] = (page[slot] as number) + 1;
-    this.pageTotals[pageIndex] = (this.pageTotals[pageIndex] as number) + 1;
+    this.addToPage(pageIndex, bucket - pageIndex * PAGE_BUCKETS, 1);
     this.count++;
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
@@ -35,16 +34,10 @@ export class DecimalHistogram {
 
   /** Adds every value of `other`. */
   add(other: DecimalHistogram): void {
+    if (other.digits !== this.digits)
+      throw new Error(`adding ${other.digits}-digit counts to ${this.digits}-digit ones`);
     other.pages.forEach((page, pageIndex) => {
-      if (page === undefined) return;
-      let mine = this.pages[pageIndex];
-      if (mine === undefined) {
-        mine = new Uint32Array(PAGE_BUCKETS);
-        this.pages[pageIndex] = mine;
-        for (let i = this.pageTotals.length; i <= pageIndex; i++) this.pageTotals.push(0);
-      }
-      for (let i = 0; i < PAGE_BUCKETS; i++) mine[i] = (mine[i] as number) + (page[i] as number);
-      this.pageTotals[pageIndex] = (this.pageTotals[pageIndex] as number) + (other.pageTotals[pageIndex] as number);
+      if (page !== undefined) visitPage(page, (slot, count) => this.addToPage(pageIndex, slot, count));
     });
     this.count += other.count;
     this.min = Math.min(this.min, other.min);
@@ -56,22 +49,26 @@ export class DecimalHistogram {
     if (this.count === 0) return 0;
     if (x >= this.max) return this.count;
     if (x < this.min) return 0;
-    const bucket = bucketOf(x);
+    const bucket = bucketOf(this.scale, x);
     const pageIndex = Math.floor(bucket / PAGE_BUCKETS);
     let total = 0;
     for (let i = 0; i < pageIndex && i < this.pageTotals.length; i++) total += this.pageTotals[i] as number;
     const page = this.pages[pageIndex];
     if (page !== undefined) {
       const last = bucket - pageIndex * PAGE_BUCKETS;
-      for (let i = 0; i <= last; i++) total += page[i] as number;
+      visitPage(page, (slot, count) => {
+        if (slot > last) return true;
+        total += count;
+        return false;
+      });
     }
     return total;
   }
 
   /**
    * Nearest-rank quantile (as stats.ts `quantile` of the sorted values): the upper edge of the bucket
-   * holding that rank, held within [min, max], so within 0.01 % above the exact value (0.1 µs below
-   * 1 ms), and exact when the rank falls in the bucket of the largest value. 0 when empty.
+   * holding that rank, held within [min, max], so within 10^−digits above the exact value, relatively
+   * (10^−digits ms below 1 ms), and exact when the rank falls in the bucket of the largest value. 0 when empty.
    */
   quantile(q: number): number {
     if (this.count === 0) return 0;
@@ -83,11 +80,14 @@ export class DecimalHistogram {
         seen += pageTotal;
         continue;
       }
-      const page = this.pages[pageIndex] as Uint32Array;
-      for (let i = 0; i < PAGE_BUCKETS; i++) {
-        seen += page[i] as number;
-        if (seen > rank) return Math.min(this.max, Math.max(this.min, upperEdgeOf(pageIndex * PAGE_BUCKETS + i)));
-      }
+      let found = this.max;
+      visitPage(this.pages[pageIndex] as Page, (slot, count) => {
+        seen += count;
+        if (seen <= rank) return false;
+        found = this.held(pageIndex * PAGE_BUCKETS + slot);
+        return true;
+      });
+      return found;
     }
     return this.max;
   }
@@ -101,27 +101,79 @@ export class DecimalHistogram {
     let n = 0;
     this.pages.forEach((page, pageIndex) => {
       if (page === undefined) return;
-      for (let i = 0; i < PAGE_BUCKETS; i++) {
-        const count = page[i] as number;
-        if (count === 0) continue;
-        const value = Math.min(this.max, Math.max(this.min, upperEdgeOf(pageIndex * PAGE_BUCKETS + i)));
-        out.fill(value, n, n + count);
+      visitPage(page, (slot, count) => {
+        out.fill(this.held(pageIndex * PAGE_BUCKETS + slot), n, n + count);
         n += count;
-      }
+        return false;
+      });
     });
     return out;
   }
+
+  /** A bucket's upper edge, held within [min, max]. */
+  private held(bucket: number): number {
+    return Math.min(this.max, Math.max(this.min, upperEdgeOf(this.scale, bucket)));
+  }
+
+  private addToPage(pageIndex: number, slot: number, count: number): boolean {
+    let page = this.pages[pageIndex];
+    if (page === undefined) {
+      page = new Map();
+      this.pages[pageIndex] = page;
+      for (let i = this.pageTotals.length; i <= pageIndex; i++) this.pageTotals.push(0);
+    }
+    if (page instanceof Map) {
+      page.set(slot, (page.get(slot) ?? 0) + count);
+      if (page.size > SPARSE_BUCKETS_MAX) {
+        const dense = new Uint32Array(PAGE_BUCKETS);
+        for (const [i, n] of page) dense[i] = n;
+        this.pages[pageIndex] = dense;
+      }
+    } else {
+      page[slot] = (page[slot] as number) + count;
+    }
+    this.pageTotals[pageIndex] = (this.pageTotals[pageIndex] as number) + count;
+    return false;
+  }
 }
 
-/** Buckets per page of counts (16 KB). */
-const PAGE_BUCKETS = 4_096;
-/** Buckets of (0, 1] ms: 0.1 µs each. */
-const FINE_BUCKETS = 10_000;
-/** Buckets per decade (10^j, 10^(j+1)]: edges k · 10^(j−4), k = 10,001 … 100,000. */
-const DECADE_BUCKETS = 90_000;
+/** A page of buckets: the used ones by slot, or every one's count. */
+type Page = Map<number, number> | Uint32Array;
+
+/** Calls `visit` with each used bucket's slot and count, in slot order, until it returns true. */
+function visitPage(page: Page, visit: (slot: number, count: number) => boolean): void {
+  if (page instanceof Map) {
+    const slots = [...page.keys()].sort((a, b) => a - b);
+    for (const slot of slots) if (visit(slot, page.get(slot) as number)) return;
+    return;
+  }
+  for (let slot = 0; slot < PAGE_BUCKETS; slot++) {
+    const count = page[slot] as number;
+    if (count !== 0 && visit(slot, count)) return;
+  }
+}
+
+/** Buckets per page (an array of counts: 4 KB). */
+const PAGE_BUCKETS = 1_024;
+/** Used buckets a page keeps in a map before it becomes an array (a map's entry takes some 30-60 B). */
+const SPARSE_BUCKETS_MAX = 32;
 /** Values above 10^DECADES_MAX ms (about 116 days) share the last decade's last bucket. */
 const DECADES_MAX = 10;
-const POWERS_OF_TEN = Array.from({ length: DECADES_MAX + 5 }, (_, i) => 10 ** i);
+const POWERS_OF_TEN = Array.from({ length: DECADES_MAX + 6 }, (_, i) => 10 ** i);
+
+/** The buckets of `digits` significant digits. */
+interface Scale {
+  digits: number;
+  /** Buckets of (0, 1] ms: 10^−digits ms each. */
+  fineBuckets: number;
+  /** Buckets per decade (10^j, 10^(j+1)]: edges k · 10^(j−digits), k = 10^digits + 1 … 10^(digits+1). */
+  decadeBuckets: number;
+}
+
+function scaleOf(digits: number): Scale {
+  const fineBuckets = POWERS_OF_TEN[digits] as number;
+  return { digits, fineBuckets, decadeBuckets: 9 * fineBuckets };
+}
 
 /**
  * 0.14 is not a binary number: 0.14 · 10⁴ may come out a hair above 1,400, so a scaled value is
@@ -131,22 +183,28 @@ const POWERS_OF_TEN = Array.from({ length: DECADES_MAX + 5 }, (_, i) => 10 ** i)
  */
 const SNAP = 1e-12;
 
-function bucketOf(value: number): number {
+function bucketOf(scale: Scale, value: number): number {
   if (!(value > 0)) return 0;
-  if (value <= 1) return Math.min(FINE_BUCKETS, Math.max(1, Math.ceil(value * FINE_BUCKETS * (1 - SNAP))));
+  const { digits, fineBuckets, decadeBuckets } = scale;
+  if (value <= 1) return Math.min(fineBuckets, Math.max(1, Math.ceil(value * fineBuckets * (1 - SNAP))));
   let decade = 0;
   while (decade < DECADES_MAX - 1 && value > (POWERS_OF_TEN[decade + 1] as number)) decade++;
-  // k · 10^(decade − 4) ≥ value, by an exact power of ten (multiplied or divided: both correctly rounded).
+  // k · 10^(decade − digits) ≥ value, by an exact power of ten (multiplied or divided: both correctly rounded).
   const scaled =
-    decade <= 4 ? value * (POWERS_OF_TEN[4 - decade] as number) : value / (POWERS_OF_TEN[decade - 4] as number);
-  const k = Math.min(100_000, Math.max(10_001, Math.ceil(scaled * (1 - SNAP))));
-  return FINE_BUCKETS + decade * DECADE_BUCKETS + (k - 10_000);
+    decade <= digits
+      ? value * (POWERS_OF_TEN[digits - decade] as number)
+      : value / (POWERS_OF_TEN[decade - digits] as number);
+  const k = Math.min(10 * fineBuckets, Math.max(fineBuckets + 1, Math.ceil(scaled * (1 - SNAP))));
+  return fineBuckets + decade * decadeBuckets + (k - fineBuckets);
 }
 
-function upperEdgeOf(bucket: number): number {
+function upperEdgeOf(scale: Scale, bucket: number): number {
   if (bucket <= 0) return 0;
-  if (bucket <= FINE_BUCKETS) return bucket / FINE_BUCKETS;
-  const decade = Math.floor((bucket - FINE_BUCKETS - 1) / DECADE_BUCKETS);
-  const k = bucket - FINE_BUCKETS - decade * DECADE_BUCKETS + 10_000;
-  return decade <= 4 ? k / (POWERS_OF_TEN[4 - decade] as number) : k * (POWERS_OF_TEN[decade - 4] as number);
+  const { digits, fineBuckets, decadeBuckets } = scale;
+  if (bucket <= fineBuckets) return bucket / fineBuckets;
+  const decade = Math.floor((bucket - fineBuckets - 1) / decadeBuckets);
+  const k = bucket - decade * decadeBuckets;
+  return decade <= digits
+    ? k / (POWERS_OF_TEN[digits - decade] as number)
+    : k * (POWERS_OF_TEN[decade - digits] as number);
 }

@@ -1,5 +1,5 @@
 import type { Clock, Distribution, TimerHandle } from '@meridian/lag';
-import { LinkModel } from '@meridian/lag';
+import { LinkModel, SeededRandom } from '@meridian/lag';
 import {
   type ArrivedDelivery,
   type Connection,
@@ -55,6 +55,27 @@ export interface NodeCosts {
    * probes include them (a probe's send stands for the commit, its answer's arrival for the apply).
    */
   client: { requestUs: number; answerUs: number };
+  /**
+   * Measured under load (`meridian calibrate --load-processes`): 21 quantiles (p0, p5, …, p100) of
+   * a frame's trip from one process's send to the other's code (`frameUs`) and of a delayed link's
+   * lateness (`timerLateUs`). When present, each delivery draws from them instead of charging the
+   * medians (`sendFrameUs` + `receiveFrameUs`) and the mean lateness. Files without them load as before.
+   */
+  wakeUps?: { frameUs: number[]; timerLateUs: number[] };
+}
+
+/** How many quantiles a `wakeUps` distribution holds: p0 to p100 in steps of 5. */
+export const WAKE_UP_QUANTILES = 21;
+/** The seed of the stream a primary draws its deliveries' wake-ups from (one per primary incarnation). */
+const WAKE_UP_SEED = 0x3a7e;
+
+/** A draw from a distribution given by evenly spaced quantiles (linear between them). */
+export function drawFromQuantiles(quantiles: readonly number[], uniform: number): number {
+  const position = uniform * (quantiles.length - 1);
+  const low = Math.floor(position);
+  const lowValue = quantiles[low] as number;
+  const highValue = quantiles[Math.min(quantiles.length - 1, low + 1)] as number;
+  return lowValue + (highValue - lowValue) * (position - low);
 }
 
 const ZERO_BY_POLICY: Record<Durability, number> = { none: 0, everysec: 0, always: 0 };
@@ -178,6 +199,7 @@ export function entryCounter(decode: (bytes: Uint8Array) => Frame): EntryCounter
  */
 export class PrimaryLinkCosts {
   private lastTurnMs = Number.NaN;
+  private readonly random = new SeededRandom(WAKE_UP_SEED);
 
   constructor(
     private readonly costs: NodeCosts,
@@ -203,7 +225,16 @@ export class PrimaryLinkCosts {
 
   /** How late the event loop delivers a frame whose link took `transitMs`. */
   deliveryLateMs(transitMs: number): number {
-    return (transitMs > 0 ? this.costs.timerLateUs : this.costs.eventLoopTurnUs) / 1000;
+    const wakeUps = this.costs.wakeUps;
+    if (wakeUps === undefined) return (transitMs > 0 ? this.costs.timerLateUs : this.costs.eventLoopTurnUs) / 1000;
+    // The frame's trip between the processes as drawn, in place of the medians charged for it.
+    const tripUs =
+      drawFromQuantiles(wakeUps.frameUs, this.random.next()) -
+      this.costs.primary.sendFrameUs -
+      this.costs.replica.receiveFrameUs;
+    const lateUs =
+      transitMs > 0 ? drawFromQuantiles(wakeUps.timerLateUs, this.random.next()) : this.costs.eventLoopTurnUs;
+    return (tripUs + lateUs) / 1000;
   }
 }
 

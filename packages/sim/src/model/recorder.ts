@@ -39,9 +39,16 @@ function readCell(): ReadCell {
     readYourWritesViolations: 0,
     monotonicViolations: 0,
     servedByPrimary: 0,
-    latenciesMs: new DecimalHistogram(),
+    latenciesMs: new DecimalHistogram(LATENCY_DIGITS),
   };
 }
+
+/**
+ * Significant digits of the latency histograms (0.1 %: there are many cells, each over a wide span)
+ * and of the replicas' lag histograms (0.01 %: the experiment's subject, two per replica).
+ */
+export const LATENCY_DIGITS = 3;
+export const LAG_DIGITS = 4;
 
 /** What a simulated run folds its replication lags into (live mode records none of it). */
 export interface LagRecording {
@@ -84,8 +91,8 @@ export interface LagBucket {
  * summarised exactly (its lags sorted) once the replica has applied past it.
  */
 export class ReplicaLags {
-  readonly appliedLagMs = new DecimalHistogram();
-  readonly receivedLagMs = new DecimalHistogram();
+  readonly appliedLagMs = new DecimalHistogram(LAG_DIGITS);
+  readonly receivedLagMs = new DecimalHistogram(LAG_DIGITS);
   /** Lag over time by bucket index; an index with no applied write has none. */
   readonly buckets: (LagBucket | undefined)[] = [];
   /** The highest offset this replica applied (first applies only count). */
@@ -324,7 +331,7 @@ export class Recorder {
   write(clientRegion: string): WriteCell {
     let cell = this.writes.get(clientRegion);
     if (cell === undefined) {
-      cell = { writes: 0, failed: 0, latenciesMs: new DecimalHistogram() };
+      cell = { writes: 0, failed: 0, latenciesMs: new DecimalHistogram(LATENCY_DIGITS) };
       this.writes.set(clientRegion, cell);
     }
     return cell;
