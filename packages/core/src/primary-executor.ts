@@ -227,7 +227,11 @@ export class PrimaryExecutor implements CommandRouter {
     if (replicas.ackedReplicas(offset) >= needed) return outcome;
     return replicas
       .waitForReplicas(needed, offset, this.options.majorityWaitMs ?? MAJORITY_WAIT_MS_DEFAULT)
-      .then((acked) => (acked >= needed ? outcome : { ...outcome, replies: new ReplyError(ERR_NOREPLICAS) }));
+      .then((acked) =>
+        acked >= needed
+          ? outcome
+          : { replies: new ReplyError(ERR_NOREPLICAS), syncToken: outcome.syncToken, stalenessMs: 0 },
+      );
   }
 
   private runBatch(batch: CommandBatch): BatchOutcome | Promise<BatchOutcome> {
@@ -257,8 +261,9 @@ export class PrimaryExecutor implements CommandRouter {
     return effects.length;
   }
 
+  /** The answer as of now: the log's offset is taken now, its sync token written only when asked for. */
   private outcome(replies: Reply[] | ReplyError): BatchOutcome {
-    return { replies, syncToken: this.currentSyncToken(), stalenessMs: 0 };
+    return new PrimaryOutcome(replies, this.replicationId, this.log.lastOffset());
   }
 
   private runTransaction(commands: readonly (readonly ByteString[])[]): BatchOutcome | Promise<BatchOutcome> {
@@ -414,6 +419,25 @@ export class PrimaryExecutor implements CommandRouter {
   private misconf(): string {
     const detail = (this.storeFailure?.message ?? 'unknown error').replace(/[\r\n]+/g, ' ');
     return `MISCONF Errors writing to the write log: ${detail}. Writes are refused until the node is restarted.`;
+  }
+}
+
+/**
+ * The primary's answer. Its sync token (the REST layer writes it as a header; the simulator, which
+ * runs every modelled write and strong read here, never reads it) is formatted when read, from the
+ * offset taken when the answer was made.
+ */
+class PrimaryOutcome implements BatchOutcome {
+  readonly stalenessMs = 0;
+
+  constructor(
+    readonly replies: Reply[] | ReplyError,
+    private readonly replicationId: string,
+    private readonly offset: number,
+  ) {}
+
+  get syncToken(): string {
+    return formatSyncToken(this.replicationId, this.offset);
   }
 }
 

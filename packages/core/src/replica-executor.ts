@@ -72,7 +72,8 @@ export class ReplicaExecutor implements CommandRouter {
     const decision = (this.options.decide ?? decideRead)(state, context.consistency, context.syncToken);
     switch (decision.kind) {
       case 'local':
-        return this.runLocally(batch);
+        // Answered in this step: at the position the decision was made at.
+        return this.runLocally(batch, state);
       case 'forward':
         return this.forward(context);
       case 'wait':
@@ -93,11 +94,12 @@ export class ReplicaExecutor implements CommandRouter {
     return this.options.forwarder.forward(context.request, waits).then((forwarded) => ({ forwarded }));
   }
 
-  private runLocally(batch: CommandBatch): BatchOutcome | Promise<BatchOutcome> {
+  /** `at`: the position as just read, when the batch runs in the same step (a read changes none of it). */
+  private runLocally(batch: CommandBatch, at?: ReplicaReadState): BatchOutcome | Promise<BatchOutcome> {
     if (batch.kind === 'command') {
       // One command: no list of one made for it.
       const reply = this.options.engine.execute(batch.argv, Math.floor(this.options.clock.nowMs())).reply;
-      return this.outcome([reply]);
+      return this.outcome([reply], at);
     }
     const commands = batch.commands;
     if (commands.length > PIPELINE_SLICE_COMMANDS_DEFAULT) {
@@ -113,11 +115,18 @@ export class ReplicaExecutor implements CommandRouter {
     for (let i = 0; i < commands.length; i++) {
       replies[i] = this.options.engine.execute(commands[i] as readonly ByteString[], nowMs).reply;
     }
-    return this.outcome(replies);
+    return this.outcome(replies, at);
   }
 
-  /** The answer as of now: the position is taken now, its sync token written only when asked for. */
-  private outcome(replies: Reply[]): BatchOutcome {
+  /**
+   * The answer as of now: the position is taken now (or was, in this same step: `at`), its sync
+   * token written only when asked for.
+   */
+  private outcome(replies: Reply[], at: ReplicaReadState | undefined): BatchOutcome {
+    if (at !== undefined) {
+      const stalenessMs = Number.isFinite(at.stalenessMs) ? at.stalenessMs : 0;
+      return new LocalOutcome(replies, at.replicationId, at.appliedOffset, stalenessMs);
+    }
     const replicationId = this.options.replicationId();
     const appliedOffset = this.options.position.appliedOffset;
     return new LocalOutcome(replies, replicationId, appliedOffset, this.currentStalenessMs());

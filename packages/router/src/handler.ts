@@ -38,7 +38,7 @@ import {
   type RegionCallResult,
   type RegionClient,
 } from './region-client.js';
-import { PRIMARY_UNREACHABLE, type RouteDecision, routeRequest, type UnavailableCode } from './route.js';
+import { PRIMARY_UNREACHABLE, type RouteDecision, routeRequest, routeScratch, type UnavailableCode } from './route.js';
 
 /** What the router answers: a whole body, or a stream the HTTP adapter pipes (and cancels if the client leaves). */
 export interface RouterResponse {
@@ -291,6 +291,8 @@ export class RoutePlanner {
     requestClass: undefined as unknown as RequestClass,
   };
   private readonly transientRegions: string[][] = [];
+  /** The decision a transient `plan` has `routeRequest` fill in. */
+  private readonly transientDecision = routeScratch();
   private readonly transientPlan: MutableForwardPlan = {
     kind: 'forward',
     routed: this.transientRouted,
@@ -385,7 +387,7 @@ export class RoutePlanner {
     } else {
       routed = { request, path, client, consistency, requestClass };
     }
-    const decision = this.decide(routed);
+    const decision = this.decide(routed, transient);
     if (decision.kind === 'unavailable') {
       return { kind: 'answer', response: this.unavailable(decision, routed), reason: decision.reason };
     }
@@ -424,13 +426,13 @@ export class RoutePlanner {
     return this.defaultConsistency;
   }
 
-  private decide(routed: RoutedRequest): RouteDecision {
+  private decide(routed: RoutedRequest, transient: boolean): RouteDecision {
     const isWrite = routed.requestClass.kind === 'write';
     // Event streams are long-lived: the nearest healthy region, whatever the staleness bound.
     const scratch = this.routeScratch;
     scratch.isWrite = isWrite;
     scratch.consistency = routed.requestClass.kind === 'stream' ? EVENTUAL : routed.consistency;
-    return routeRequest(scratch, this.byDistanceNow(routed.client));
+    return routeRequest(scratch, this.byDistanceNow(routed.client), transient ? this.transientDecision : undefined);
   }
 
   protected unavailable(

@@ -36,6 +36,46 @@ export const PRIMARY_UNREACHABLE = {
   reason: 'primary unreachable',
 } as const;
 
+const NO_REGION = {
+  kind: 'unavailable',
+  code: 'MERIDIAN_ROUTER_NO_REGION',
+  reason: 'no healthy region',
+} as const;
+
+type ForwardDecision = { kind: 'forward'; region: string; reason: string; fallbacks: string[] };
+
+/**
+ * A forward decision `routeRequest` fills in instead of making one, for a caller that keeps nothing
+ * of a decision past its next call (the router's transient plans, which the simulator makes for
+ * every read it models): its fallback lists are kept per length and refilled.
+ */
+export interface RouteScratch {
+  readonly decision: ForwardDecision;
+  readonly fallbackLists: string[][];
+}
+
+export function routeScratch(): RouteScratch {
+  return { decision: { kind: 'forward', region: '', reason: '', fallbacks: [] }, fallbackLists: [] };
+}
+
+/** A forward decision with room for `fallbackCount` fallbacks: a new one, or `scratch`'s refilled. */
+function forwardTo(
+  region: string,
+  reason: string,
+  fallbackCount: number,
+  scratch: RouteScratch | undefined,
+): ForwardDecision {
+  if (scratch === undefined) return { kind: 'forward', region, reason, fallbacks: new Array<string>(fallbackCount) };
+  // One list per length: emptying an array and pushing again costs a new backing store.
+  let fallbacks = scratch.fallbackLists[fallbackCount];
+  if (fallbacks === undefined) scratch.fallbackLists[fallbackCount] = fallbacks = new Array<string>(fallbackCount);
+  const decision = scratch.decision;
+  decision.region = region;
+  decision.reason = reason;
+  decision.fallbacks = fallbacks;
+  return decision;
+}
+
 /**
  * Chooses the region that serves a request. `byDistance` lists the regions ordered by modelled
  * latency from the client, nearest first. Pure: the simulator uses the same function.
@@ -43,8 +83,14 @@ export const PRIMARY_UNREACHABLE = {
  * Session reads go to the nearest healthy region; the node itself waits (bounded) for the token's
  * offset and then hands the read to the primary, so a stale routing view never breaks the guarantee.
  * Bounded reads skip regions known to be staler than the bound; the node re-checks its own staleness.
+ *
+ * `scratch`: the decision is written into it (see RouteScratch) and valid until its next use.
  */
-export function routeRequest(request: RouteRequest, byDistance: readonly RegionState[]): RouteDecision {
+export function routeRequest(
+  request: RouteRequest,
+  byDistance: readonly RegionState[],
+  scratch?: RouteScratch,
+): RouteDecision {
   let primary: RegionState | undefined;
   for (const region of byDistance) {
     if (region.isPrimary) {
@@ -54,10 +100,11 @@ export function routeRequest(request: RouteRequest, byDistance: readonly RegionS
   }
   if (request.isWrite || request.consistency.level === 'strong') {
     if (primary === undefined || !primary.healthy) return PRIMARY_UNREACHABLE;
-    return { kind: 'forward', region: primary.name, reason: request.isWrite ? 'write' : 'strong', fallbacks: [] };
+    return forwardTo(primary.name, request.isWrite ? 'write' : 'strong', 0, scratch);
   }
   // Nearest first: the first healthy fresh region serves, the others follow as fallbacks (counted
-  // first, so the list is made at its size: it is made for every routed read).
+  // first, so the list is made at its size: it is made for every routed read). The primary is
+  // always fresh, so a healthy primary is among them.
   let chosen: RegionState | undefined;
   let candidates = 0;
   for (const region of byDistance) {
@@ -65,23 +112,17 @@ export function routeRequest(request: RouteRequest, byDistance: readonly RegionS
     if (candidates++ === 0) chosen = region;
   }
   if (chosen === undefined) {
-    if (primary?.healthy === true)
-      return { kind: 'forward', region: primary.name, reason: 'no replica fresh enough', fallbacks: [] };
-    return { kind: 'unavailable', code: 'MERIDIAN_ROUTER_NO_REGION', reason: 'no healthy region' };
+    if (primary?.healthy === true) return forwardTo(primary.name, 'no replica fresh enough', 0, scratch);
+    return NO_REGION;
   }
-  const fallbacks = new Array<string>(candidates - 1);
+  const reason = chosen.isPrimary ? 'nearest (primary)' : 'nearest replica';
+  const decision = forwardTo(chosen.name, reason, candidates - 1, scratch);
+  const fallbacks = decision.fallbacks;
   let next = 0;
   for (const region of byDistance) {
     if (region !== chosen && region.healthy && fresh(region, request)) fallbacks[next++] = region.name;
   }
-  if (primary?.healthy === true && !fallbacks.includes(primary.name) && chosen !== primary)
-    fallbacks.push(primary.name);
-  return {
-    kind: 'forward',
-    region: chosen.name,
-    reason: chosen.isPrimary ? 'nearest (primary)' : 'nearest replica',
-    fallbacks,
-  };
+  return decision;
 }
 
 function fresh(region: RegionState, request: RouteRequest): boolean {

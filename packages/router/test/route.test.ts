@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConsistency, routeRequest, type RegionState } from '@meridian/router';
+import { routeScratch } from '../src/route.js';
 
 const region = (name: string, overrides: Partial<RegionState> = {}): RegionState => ({
   name,
@@ -50,6 +51,32 @@ describe('routeRequest', () => {
     });
     const primaryDown = { ...primary, healthy: false };
     expect(routeRequest({ isWrite: false, consistency: tight }, [sg, eu, primaryDown]).kind).toBe('unavailable');
+  });
+
+  it('decides the same into a scratch decision, which the next decision overwrites', () => {
+    const scratch = routeScratch();
+    const bounded = parseConsistency('bounded=100')!;
+    const cases = [
+      { request: { isWrite: true, consistency: eventual }, regions: [sg, eu, primary] },
+      { request: { isWrite: false, consistency: { level: 'strong' as const } }, regions: [sg, primary] },
+      { request: { isWrite: false, consistency: eventual }, regions: [sg, eu, primary] },
+      { request: { isWrite: false, consistency: eventual }, regions: [{ ...sg, healthy: false }, eu, primary] },
+      { request: { isWrite: false, consistency: bounded }, regions: [sg, eu, primary] },
+      { request: { isWrite: false, consistency: eventual }, regions: [sg, eu, { ...primary, healthy: false }] },
+      { request: { isWrite: true, consistency: eventual }, regions: [sg, { ...primary, healthy: false }] },
+      { request: { isWrite: false, consistency: eventual }, regions: [{ ...sg, healthy: false }] },
+    ];
+    const reused = cases.map(({ request, regions }) => {
+      const decision = routeRequest(request, regions, scratch);
+      return decision.kind === 'forward' ? { ...decision, fallbacks: [...decision.fallbacks] } : decision;
+    });
+    expect(reused).toEqual(cases.map(({ request, regions }) => routeRequest(request, regions)));
+    expect(reused[2]).toEqual({
+      kind: 'forward',
+      region: 'ap-southeast-1',
+      reason: 'nearest replica',
+      fallbacks: ['eu-west-1', 'us-east-1'],
+    });
   });
 
   it('parses consistency headers and ignores garbage', () => {

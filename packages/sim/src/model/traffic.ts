@@ -55,7 +55,10 @@ interface SimRestRequest extends RestRequest {
   read: ReadRequest;
   incarnation: number;
 }
-type MutableRunContext = { -readonly [K in keyof RunContext]: RunContext[K] };
+/** A run context to fill in per read, with the sync token it hands on (a session read's), filled in too. */
+type MutableRunContext = { -readonly [K in keyof RunContext]: RunContext[K] } & {
+  readonly sessionToken: { replicationId: string; offset: number };
+};
 /** The simulator sends no bytes: a forwarded read's REST request carries none. */
 const NO_BODY = new Uint8Array(0) as unknown as RestRequest['body'];
 /** A read handed to a replica executor carries no headers (nothing reads or changes them). */
@@ -66,45 +69,65 @@ const FORWARDED: RestResponse = { status: 200, headers: {}, body: '' };
 export const PUBSUB_CHANNEL = 'meridian:experiment';
 
 type MutableRegionState = { -readonly [K in keyof RegionState]: RegionState[K] };
-type MutableRegionView = { -readonly [K in keyof RegionView]: RegionView[K] };
+
+/**
+ * A region as one client region's router sees it: what the model knows now, read when asked (the
+ * planner reads health for every read it routes, staleness only for bounded reads, the offset never).
+ */
+class ModelRegionView implements RegionView {
+  readonly url: string;
+  readonly isPrimary: boolean;
+  readonly role: string;
+  readonly epoch = 0;
+  readonly primaryOffset = undefined;
+  readonly lagOffsets = undefined;
+  readonly checkedAtMs = undefined;
+  readonly error = undefined;
+
+  constructor(
+    readonly name: string,
+    primaryName: string,
+    private readonly status: RegionStatus,
+    private readonly link: LinkModel,
+  ) {
+    this.url = `sim://${name}`;
+    this.isPrimary = name === primaryName;
+    this.role = this.isPrimary ? 'primary' : 'replica';
+  }
+
+  /** Up, and not cut off from the client. */
+  get healthy(): boolean {
+    return this.status.up() && !this.link.partitioned;
+  }
+
+  get stalenessMs(): number {
+    return this.status.stalenessMs();
+  }
+
+  get appliedOffset(): number {
+    return this.status.position();
+  }
+}
 
 /**
  * The router's view of the regions as seen from one client region: up, not cut off from the client,
  * the staleness and offset the model knows. The router's own planner reads it (RoutePlanner.plan).
  */
 class ClientRegionViews implements RegionViews {
-  /** Each region's view, with its status and the client's link to it (refreshed into the view when asked). */
-  private readonly views = new Map<string, { view: MutableRegionView; status: RegionStatus; link: LinkModel }>();
+  private readonly views = new Map<string, ModelRegionView>();
 
   constructor(
     private readonly cluster: SimCluster,
     links: ReadonlyMap<string, LinkModel>,
   ) {
     for (const name of cluster.regionNames) {
-      const isPrimary = name === cluster.primaryName;
-      const view: MutableRegionView = {
-        name,
-        url: `sim://${name}`,
-        isPrimary,
-        role: isPrimary ? 'primary' : 'replica',
-        epoch: 0,
-        healthy: true,
-        stalenessMs: 0,
-        appliedOffset: 0,
-        primaryOffset: undefined,
-        lagOffsets: undefined,
-        checkedAtMs: undefined,
-        error: undefined,
-      };
-      this.views.set(name, { view, status: cluster.status(name), link: links.get(name) as LinkModel });
+      const view = new ModelRegionView(name, cluster.primaryName, cluster.status(name), links.get(name) as LinkModel);
+      this.views.set(name, view);
     }
   }
 
   view(name: string): RegionView | undefined {
-    const known = this.views.get(name);
-    if (known === undefined) return undefined;
-    refresh(known.view, known.status, known.link);
-    return known.view;
+    return this.views.get(name);
   }
 
   all(): RegionView[] {
@@ -448,15 +471,16 @@ export class Traffic {
     // The node's own replica executor (core's) answers: its read decision, sync-token wait and
     // forwarding; a client sends its token under `session` only.
     const consistency = request.client.consistency;
-    const syncToken =
-      consistency.level === 'session' && request.token > 0
-        ? { replicationId: REPLICATION_ID, offset: request.token }
-        : undefined;
     const context = this.runContext;
     const rest = context.request as SimRestRequest;
     rest.read = request;
     rest.incarnation = node.incarnation;
-    context.syncToken = syncToken;
+    if (consistency.level === 'session' && request.token > 0) {
+      context.sessionToken.offset = request.token;
+      context.syncToken = context.sessionToken;
+    } else {
+      context.syncToken = undefined;
+    }
     context.consistency = consistency;
     const result = this.executorOf(node, replica).run(this.readBatches[request.key] as CommandBatch, context);
     if (!(result instanceof Promise)) return this.answeredAtReplica(request, node, node.incarnation, result);
@@ -481,12 +505,13 @@ export class Traffic {
     const known = this.executors.get(node.name);
     if (known !== undefined && known.replica === replica) return known.executor;
     const region = node.name;
+    const status = this.cluster.status(region);
     const executor = new ReplicaExecutor({
       engine: node.engine,
       clock: this.scheduler.clock,
       position: this.positionOf(region, replica),
       replicationId: () => node.replicationId,
-      stalenessMs: () => this.cluster.stalenessMs(region),
+      stalenessMs: () => status.stalenessMs(),
       forwarder: { forward: (rest) => this.forwardFromReplica(rest, node) },
       syncWaitMsMax: this.settings.syncWaitMsMax,
       decide: this.settings.decide,
@@ -727,7 +752,12 @@ function newRunContext(): MutableRunContext {
     read: undefined,
     incarnation: 0,
   };
-  return { syncToken: undefined, consistency: undefined, request: request as SimRestRequest };
+  return {
+    syncToken: undefined,
+    consistency: undefined,
+    request: request as SimRestRequest,
+    sessionToken: { replicationId: REPLICATION_ID, offset: 0 },
+  };
 }
 
 function isSimRest(rest: RestRequest): rest is SimRestRequest {
