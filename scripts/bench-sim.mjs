@@ -90,7 +90,10 @@ async function benchScaling({ seconds = 10, addRow, log = () => undefined }) {
   );
 }
 
-/** Heap kept per write past the primary log's retention (needs --expose-gc). */
+/**
+ * Heap and array buffers kept per write past the primary log's retention, the longer run ending at the
+ * same point of the nodes' snapshot cycles as the shorter (needs --expose-gc).
+ */
 async function benchMemory({ addRow, log = () => undefined }) {
   const result = await benchSimulatorMemory();
   if (result === undefined) {
@@ -98,10 +101,12 @@ async function benchMemory({ addRow, log = () => undefined }) {
     return;
   }
   log(
-    `simulator memory: ${result.writes.join(' and ')} writes, ${result.bytesPerWrite.toFixed(0)} B kept per write between them`,
+    `simulator memory: runs of ${result.durationsMs.map((ms) => ms / 1000).join(' and ')} s, ` +
+      `${result.writes.join(' and ')} entries, ${result.bytesPerWrite.toFixed(1)} B kept per write between them ` +
+      `(heap ${result.heapBytesPerWrite.toFixed(1)}, array buffers ${result.arrayBufferBytesPerWrite.toFixed(1)})`,
   );
   addRow(
-    'simulator: heap kept per write past the log retention (2,000 w/s)',
+    'simulator: heap and array buffers kept per write past the log retention (2,000 w/s)',
     result.bytesPerWrite,
     'B',
     undefined,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseTopology, type TopologyConfig } from '@meridian/topology';
 import { defaultExperimentOptions } from './options.js';
+import { PRIMARY_LOG_RETENTION, REPLICA_ENTRIES_BEFORE_SNAPSHOT } from './model/nodes.js';
 import { simulate } from './model/simulation.js';
 
 export interface BenchResult {
@@ -46,15 +47,41 @@ export function topologyWithRegions(count: number): TopologyConfig {
 }
 
 export interface BenchMemoryResult {
-  /** Heap kept per committed write between a shorter and a longer run, both past the log's retention. */
+  /** Heap and array buffers kept per committed write between a shorter and a longer run, both past the log's retention. */
   bytesPerWrite: number;
+  /** Of which the JS heap … */
+  heapBytesPerWrite: number;
+  /** … and array buffers (typed arrays' backing stores, outside the heap). */
+  arrayBufferBytesPerWrite: number;
+  /** Log entries (writes and PUBLISHes) committed by each run. */
   writes: [number, number];
+  /** The longer run's length, set so both runs end at the same point of the snapshot cycles. */
+  durationsMs: [number, number];
 }
 
 /**
- * What a run keeps per write once the primary's log has reached its retention: the heap (after a
- * full GC, with the outcome still referenced) of two runs of different lengths, divided by the
- * writes between them. Needs `--expose-gc`; undefined without it.
+ * The nodes' disks hold what follows their last snapshot: the primary snapshots every 10,000 entries
+ * (keeping 100,000 before), a replica every 20,000; so what they keep goes up and down with the number of
+ * entries modulo this (by a few MB), whatever the run's length.
+ */
+const SNAPSHOT_CYCLE_ENTRIES = Math.max(REPLICA_ENTRIES_BEFORE_SNAPSHOT, PRIMARY_LOG_RETENTION.entriesBeforeSnapshot);
+
+/** Collects garbage until array buffers freed by it are counted as freed (V8 releases them after the GC). */
+async function settledMemory(gc: () => void): Promise<{ heap: number; arrayBuffers: number }> {
+  for (let i = 0; i < 2; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    gc();
+  }
+  const usage = process.memoryUsage();
+  return { heap: usage.heapUsed, arrayBuffers: usage.arrayBuffers };
+}
+
+/**
+ * What a run keeps per write once the primary's log has reached its retention: the heap and array
+ * buffers (after a full GC, with the outcome still referenced) of two runs of different lengths,
+ * divided by the entries between them. The longer run is run again, lengthened or shortened, until it
+ * ends at the same point of the nodes' snapshot cycles as the shorter one (the disks' sawtooth is not
+ * growth). Needs `--expose-gc`; undefined without it.
  */
 export async function benchSimulatorMemory(
   options: { writesPerSecond?: number; readsPerSecond?: number; durationsMs?: [number, number] } = {},
@@ -62,28 +89,44 @@ export async function benchSimulatorMemory(
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) return undefined;
   const config = parseTopology(defaultTopologyText());
-  /** Heap the outcome of one run keeps, and its writes; the outcome is gone when this returns. */
-  const retainedBy = async (durationMs: number): Promise<{ bytes: number; writes: number }> => {
+  /** Memory the outcome of one run keeps, and its entries; the outcome is gone when this returns. */
+  const retainedBy = async (
+    durationMs: number,
+  ): Promise<{ heap: number; arrayBuffers: number; writes: number; durationMs: number }> => {
     const experiment = defaultExperimentOptions(config);
     experiment.durationMs = durationMs;
     experiment.workload.writesPerSecond = options.writesPerSecond ?? 2_000;
     experiment.workload.readsPerSecond = options.readsPerSecond ?? 2_000;
     // The previous run's outcome is only collectable once the microtasks that resolved it are gone.
-    await new Promise((resolve) => setImmediate(resolve));
-    gc();
-    const before = process.memoryUsage().heapUsed;
+    const before = await settledMemory(gc);
     const outcome = await simulate(experiment, 'bench');
-    gc();
-    return { bytes: process.memoryUsage().heapUsed - before, writes: outcome.recorder.lastOffset };
+    const after = await settledMemory(gc);
+    return {
+      heap: after.heap - before.heap,
+      arrayBuffers: after.arrayBuffers - before.arrayBuffers,
+      writes: outcome.recorder.lastOffset,
+      durationMs,
+    };
   };
   const [shortMs, longMs] = options.durationsMs ?? [60_000, 120_000];
   // A first short run takes what is made once (compiled code, caches) out of the measured ones.
   await retainedBy(2_000);
   const short = await retainedBy(shortMs);
-  const long = await retainedBy(longMs);
+  let long = await retainedBy(longMs);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const cycle = SNAPSHOT_CYCLE_ENTRIES;
+    const off = ((((long.writes - short.writes) % cycle) + cycle + cycle / 2) % cycle) - cycle / 2;
+    if (Math.abs(off) <= cycle / 100) break;
+    const entriesPerMs = (long.writes - short.writes) / (long.durationMs - shortMs);
+    long = await retainedBy(Math.round(long.durationMs - off / entriesPerMs));
+  }
+  const writes = long.writes - short.writes;
   return {
-    bytesPerWrite: (long.bytes - short.bytes) / (long.writes - short.writes),
+    bytesPerWrite: (long.heap + long.arrayBuffers - short.heap - short.arrayBuffers) / writes,
+    heapBytesPerWrite: (long.heap - short.heap) / writes,
+    arrayBufferBytesPerWrite: (long.arrayBuffers - short.arrayBuffers) / writes,
     writes: [short.writes, long.writes],
+    durationsMs: [shortMs, long.durationMs],
   };
 }
 
