@@ -5,11 +5,7 @@ class SimTimer implements TimerHandle {
   /** Set while the timer waits in its clock's heap: the count of cancelled timers there. */
   heapOf: { cancelled: number } | undefined = undefined;
 
-  constructor(
-    readonly atMs: number,
-    readonly sequence: number,
-    readonly callback: () => void,
-  ) {}
+  constructor(readonly callback: () => void) {}
 
   cancel(): void {
     if (this.cancelled) return;
@@ -21,26 +17,31 @@ class SimTimer implements TimerHandle {
 /** Cancelled timers the heap may hold before it is rebuilt without them (and no more than half of it). */
 const HEAP_CANCELLED_MAX = 1024;
 
-function before(a: SimTimer, b: SimTimer): boolean {
-  return a.atMs < b.atMs || (a.atMs === b.atMs && a.sequence < b.sequence);
-}
-
 /**
  * The one virtual clock (the simulator's and the tests'): time moves only when told to, timers run
  * in time order and those due at the same time in the order they were set, so a run replays
  * exactly. Tuned for hundreds of thousands of timers per simulated second: zero-delay timers skip
  * the heap (they are due now and were set after every heap timer due now, which were set at an
- * earlier time, so a FIFO keeps the exact order); the timer is its own cancel handle. A cancelled
- * timer stays in the heap until it comes up, unless cancelled ones are most of it: then the heap is
- * rebuilt without them (timeouts cancelled by the thousand would otherwise make every push and pop
- * slower). Timers are ordered by (time, sequence), a total order, so the order they run in is the same.
+ * earlier time, so a FIFO keeps the exact order); the timer is its own cancel handle and holds only
+ * its callback: the heap keeps each timer's time and sequence in typed arrays beside it (no number
+ * boxed per timer, and sifting compares numbers in place), and the FIFO keeps its array when it
+ * empties. A cancelled timer stays in the heap until it comes up, unless cancelled ones are most of
+ * it: then the heap is rebuilt without them (timeouts cancelled by the thousand would otherwise
+ * make every push and pop slower). Timers are ordered by (time, sequence), a total order, so the
+ * order they run in is the same.
  */
 export class VirtualClock implements Clock {
   private now: number;
   private sequence = 0;
-  private readonly heap: SimTimer[] = [];
-  private due: SimTimer[] = [];
+  /** The heap, ordered by (time, sequence), as parallel arrays of `heapSize` entries. */
+  private heapTimes = new Float64Array(1024);
+  private heapSequences = new Float64Array(1024);
+  private readonly heapTimers: (SimTimer | undefined)[] = [];
+  private heapSize = 0;
+  /** Zero-delay timers at [dueHead, dueTail), all due now; taken slots are cleared. */
+  private readonly due: (SimTimer | undefined)[] = [];
   private dueHead = 0;
+  private dueTail = 0;
   /** Timers in the heap whose cancel() was called (SimTimer counts them). */
   private readonly inHeap = { cancelled: 0 };
 
@@ -54,32 +55,46 @@ export class VirtualClock implements Clock {
 
   setTimer(delayMs: number, callback: () => void): TimerHandle {
     const atMs = delayMs > 0 ? this.now + delayMs : this.now;
-    const timer = new SimTimer(atMs, this.sequence++, callback);
-    if (atMs <= this.now) this.due.push(timer);
-    else this.push(timer);
+    const timer = new SimTimer(callback);
+    const sequence = this.sequence++;
+    if (atMs <= this.now) this.due[this.dueTail++] = timer;
+    else this.push(atMs, sequence, timer);
     return timer;
   }
 
   /** Number of timers not yet run or cancelled. */
   get pendingTimers(): number {
     let pending = 0;
-    for (const timer of this.heap) if (!timer.cancelled) pending++;
-    for (let i = this.dueHead; i < this.due.length; i++) if (!(this.due[i] as SimTimer).cancelled) pending++;
+    for (let i = 0; i < this.heapSize; i++) if (!(this.heapTimers[i] as SimTimer).cancelled) pending++;
+    for (let i = this.dueHead; i < this.dueTail; i++) if (!(this.due[i] as SimTimer).cancelled) pending++;
     return pending;
   }
 
   /** Time of the next timer, or undefined when none is pending. */
   nextTimerMs(): number | undefined {
-    return this.peek()?.atMs;
+    this.dropCancelled();
+    if (this.heapSize > 0 && ((this.heapTimes[0] as number) <= this.now || this.dueHead === this.dueTail)) {
+      return this.heapTimes[0];
+    }
+    return this.dueHead < this.dueTail ? this.now : undefined;
   }
 
   /** Runs the earliest pending timer if it is due by `untilMs`; false when there is none. */
   runNext(untilMs = Infinity): boolean {
-    const timer = this.peek();
-    if (timer === undefined || timer.atMs > untilMs) return false;
-    if (timer === this.heap[0]) this.pop();
-    else this.dueHead++;
-    if (timer.atMs > this.now) this.now = timer.atMs;
+    this.dropCancelled();
+    let timer: SimTimer;
+    if (this.heapSize > 0 && ((this.heapTimes[0] as number) <= this.now || this.dueHead === this.dueTail)) {
+      const atMs = this.heapTimes[0] as number;
+      if (atMs > untilMs) return false;
+      timer = this.pop();
+      if (atMs > this.now) this.now = atMs;
+    } else if (this.dueHead < this.dueTail) {
+      // A zero-delay timer was set at the time it is due: now.
+      if (this.now > untilMs) return false;
+      timer = this.takeDue();
+    } else {
+      return false;
+    }
     timer.callback();
     return true;
   }
@@ -103,78 +118,122 @@ export class VirtualClock implements Clock {
     return this.runUntil(this.now + ms);
   }
 
-  private peek(): SimTimer | undefined {
-    const heap = this.heap;
-    while (heap.length > 0 && (heap[0] as SimTimer).cancelled) {
+  /** Takes cancelled timers off the heap's top and the FIFO's head. */
+  private dropCancelled(): void {
+    while (this.heapSize > 0 && (this.heapTimers[0] as SimTimer).cancelled) {
       this.pop();
       this.inHeap.cancelled--;
     }
-    const top = heap[0];
-    if (top !== undefined && top.atMs <= this.now) return top;
-    const due = this.due;
-    while (this.dueHead < due.length && (due[this.dueHead] as SimTimer).cancelled) this.dueHead++;
-    if (this.dueHead < due.length) return due[this.dueHead];
-    if (due.length > 0) {
-      this.due = [];
-      this.dueHead = 0;
-    }
-    return top;
+    while (this.dueHead < this.dueTail && (this.due[this.dueHead] as SimTimer).cancelled) this.takeDue();
   }
 
-  private push(timer: SimTimer): void {
+  /** The FIFO's head, removed; an emptied FIFO is filled from 0 again. */
+  private takeDue(): SimTimer {
+    const timer = this.due[this.dueHead] as SimTimer;
+    this.due[this.dueHead++] = undefined;
+    if (this.dueHead === this.dueTail) {
+      this.dueHead = 0;
+      this.dueTail = 0;
+    }
+    return timer;
+  }
+
+  private push(atMs: number, sequence: number, timer: SimTimer): void {
     const cancelled = this.inHeap.cancelled;
-    if (cancelled > HEAP_CANCELLED_MAX && cancelled * 2 > this.heap.length) this.compact();
+    if (cancelled > HEAP_CANCELLED_MAX && cancelled * 2 > this.heapSize) this.compact();
     timer.heapOf = this.inHeap;
-    const heap = this.heap;
-    let i = heap.length;
-    heap.push(timer);
+    if (this.heapSize === this.heapTimes.length) this.grow();
+    const times = this.heapTimes;
+    const sequences = this.heapSequences;
+    const timers = this.heapTimers;
+    let i = this.heapSize++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const above = heap[parent] as SimTimer;
-      if (!before(timer, above)) break;
-      heap[i] = above;
+      const parentMs = times[parent] as number;
+      if (parentMs < atMs || (parentMs === atMs && (sequences[parent] as number) < sequence)) break;
+      times[i] = parentMs;
+      sequences[i] = sequences[parent] as number;
+      timers[i] = timers[parent];
       i = parent;
     }
-    heap[i] = timer;
+    times[i] = atMs;
+    sequences[i] = sequence;
+    timers[i] = timer;
+  }
+
+  private grow(): void {
+    const times = new Float64Array(this.heapTimes.length * 2);
+    times.set(this.heapTimes);
+    this.heapTimes = times;
+    const sequences = new Float64Array(this.heapSequences.length * 2);
+    sequences.set(this.heapSequences);
+    this.heapSequences = sequences;
   }
 
   /** Rebuilds the heap without its cancelled timers (Floyd's heap construction, in place). */
   private compact(): void {
-    const heap = this.heap;
+    const times = this.heapTimes;
+    const sequences = this.heapSequences;
+    const timers = this.heapTimers;
     let kept = 0;
-    for (const timer of heap) {
-      if (timer.cancelled) timer.heapOf = undefined;
-      else heap[kept++] = timer;
+    for (let i = 0; i < this.heapSize; i++) {
+      const timer = timers[i] as SimTimer;
+      if (timer.cancelled) {
+        timer.heapOf = undefined;
+        continue;
+      }
+      times[kept] = times[i] as number;
+      sequences[kept] = sequences[i] as number;
+      timers[kept++] = timer;
     }
-    heap.length = kept;
+    for (let i = kept; i < this.heapSize; i++) timers[i] = undefined;
+    this.heapSize = kept;
     this.inHeap.cancelled = 0;
-    for (let i = (kept >> 1) - 1; i >= 0; i--) this.siftDown(heap[i] as SimTimer, i);
+    for (let i = (kept >> 1) - 1; i >= 0; i--) {
+      this.siftDown(times[i] as number, sequences[i] as number, timers[i] as SimTimer, i);
+    }
   }
 
-  /** Removes the heap's top (its timer leaves the heap). */
-  private pop(): void {
-    const heap = this.heap;
-    const top = heap[0];
-    if (top !== undefined) top.heapOf = undefined;
-    const last = heap.pop();
-    if (last !== undefined && heap.length > 0) this.siftDown(last, 0);
+  /** Removes the heap's top and returns it (its timer leaves the heap). */
+  private pop(): SimTimer {
+    const timers = this.heapTimers;
+    const top = timers[0] as SimTimer;
+    top.heapOf = undefined;
+    const last = --this.heapSize;
+    const lastTimer = timers[last] as SimTimer;
+    timers[last] = undefined;
+    if (last > 0) this.siftDown(this.heapTimes[last] as number, this.heapSequences[last] as number, lastTimer, 0);
+    return top;
   }
 
-  /** Puts `timer` at index `i`, or below it where it belongs (the heap's other entries are in order). */
-  private siftDown(timer: SimTimer, i: number): void {
-    const heap = this.heap;
-    const length = heap.length;
+  /** Puts the entry (atMs, sequence, timer) at index `i`, or below it where it belongs (the heap's other entries are in order). */
+  private siftDown(atMs: number, sequence: number, timer: SimTimer, i: number): void {
+    const times = this.heapTimes;
+    const sequences = this.heapSequences;
+    const timers = this.heapTimers;
+    const length = this.heapSize;
     for (;;) {
       const left = 2 * i + 1;
       if (left >= length) break;
       const right = left + 1;
       let child = left;
-      if (right < length && before(heap[right] as SimTimer, heap[left] as SimTimer)) child = right;
-      if (!before(heap[child] as SimTimer, timer)) break;
-      heap[i] = heap[child] as SimTimer;
+      let childMs = times[left] as number;
+      if (right < length) {
+        const rightMs = times[right] as number;
+        if (rightMs < childMs || (rightMs === childMs && (sequences[right] as number) < (sequences[left] as number))) {
+          child = right;
+          childMs = rightMs;
+        }
+      }
+      if (childMs > atMs || (childMs === atMs && (sequences[child] as number) > sequence)) break;
+      times[i] = childMs;
+      sequences[i] = sequences[child] as number;
+      timers[i] = timers[child];
       i = child;
     }
-    heap[i] = timer;
+    times[i] = atMs;
+    sequences[i] = sequence;
+    timers[i] = timer;
   }
 }
 
