@@ -151,10 +151,13 @@ export function replicaCharges(
   if (costsNothing(costs)) return undefined;
   const cpu = new NodeCpu();
   const entriesIn = entryCounter(decode);
-  return (connection) =>
-    new CpuConnection(connection, clock, cpu, (frame, busy) =>
-      replicaFrameWorkMs(costs, durability, entriesIn(frame), busy),
+  return (connection) => {
+    // One result per connection, filled in per frame: CpuConnection reads it at once.
+    const work = { beforeMs: 0, afterMs: 0 };
+    return new CpuConnection(connection, clock, cpu, (frame, busy) =>
+      replicaFrameWork(costs, durability, entriesIn(frame), busy, work),
     );
+  };
 }
 
 /** A node's one thread: work queues behind work already started, in virtual time. */
@@ -261,7 +264,15 @@ export class CostedLinkModel extends LinkModel {
  * over at once, exactly as without this wrapper.
  */
 export class CpuConnection implements Connection, ArrivedDelivery {
-  private readonly queue: { frame: Uint8Array; atMs: number }[] = [];
+  /**
+   * Frames waiting for the thread at [queueHead, queueTail), and when each reaches the node's code.
+   * Taken slots are cleared; emptied, the arrays are kept and filled from 0 again (new ones would
+   * be garbage per frame).
+   */
+  private readonly queueFrames: (Uint8Array | undefined)[] = [];
+  private readonly queueAtMs: number[] = [];
+  private queueHead = 0;
+  private queueTail = 0;
   private timer: TimerHandle | undefined;
   private handlers: ConnectionHandlers | undefined;
   private pendingClose: { code: number; reason: string } | undefined;
@@ -270,7 +281,10 @@ export class CpuConnection implements Connection, ArrivedDelivery {
     private readonly inner: Connection,
     private readonly clock: Clock,
     private readonly cpu: NodeCpu,
-    /** The work on `frame`; `busy`: the thread is still on earlier frames (their commit takes this one's entries too). */
+    /**
+     * The work on `frame` (read at once: the result may be reused); `busy`: the thread is still on
+     * earlier frames (their commit takes this one's entries too).
+     */
     private readonly workMs: (frame: Uint8Array, busy: boolean) => { beforeMs: number; afterMs: number },
   ) {}
 
@@ -289,7 +303,9 @@ export class CpuConnection implements Connection, ArrivedDelivery {
   }
 
   close(code: number, reason: string): void {
-    this.queue.length = 0;
+    this.queueFrames.fill(undefined, this.queueHead, this.queueTail);
+    this.queueHead = 0;
+    this.queueTail = 0;
     this.timer?.cancel();
     this.timer = undefined;
     this.inner.close(code, reason);
@@ -304,30 +320,36 @@ export class CpuConnection implements Connection, ArrivedDelivery {
     this.inner.setHandlers({
       message: (frame) => this.arrived(frame),
       close: (code, reason) => {
-        if (this.queue.length === 0) handlers.close(code, reason);
+        if (this.queueEmpty()) handlers.close(code, reason);
         else this.pendingClose = { code, reason };
       },
       drain: () => handlers.drain(),
     });
   }
 
+  private queueEmpty(): boolean {
+    return this.queueHead === this.queueTail;
+  }
+
   private arrived(frame: Uint8Array): void {
     const nowMs = this.clock.nowMs();
-    const { beforeMs, afterMs } = this.workMs(frame, this.cpu.busyAt(nowMs));
-    const atMs = this.cpu.occupy(nowMs, beforeMs);
+    const work = this.workMs(frame, this.cpu.busyAt(nowMs));
+    const afterMs = work.afterMs;
+    const atMs = this.cpu.occupy(nowMs, work.beforeMs);
     this.cpu.occupy(atMs, afterMs);
-    if (this.queue.length === 0 && atMs <= nowMs) {
+    if (this.queueEmpty() && atMs <= nowMs) {
       this.handlers?.message(frame);
       return;
     }
-    this.queue.push({ frame, atMs });
+    this.queueFrames[this.queueTail] = frame;
+    this.queueAtMs[this.queueTail++] = atMs;
     this.schedule();
   }
 
   private schedule(): void {
-    const next = this.queue[0];
-    if (next === undefined || this.timer !== undefined) return;
-    this.timer = this.clock.setTimer(Math.max(0, next.atMs - this.clock.nowMs()), this.timerFired);
+    if (this.queueEmpty() || this.timer !== undefined) return;
+    const atMs = this.queueAtMs[this.queueHead] as number;
+    this.timer = this.clock.setTimer(Math.max(0, atMs - this.clock.nowMs()), this.timerFired);
   }
 
   /** The timer's callback, made once. */
@@ -339,14 +361,21 @@ export class CpuConnection implements Connection, ArrivedDelivery {
   /** The timer was set for the head: it is due even when `now` fell an ulp short of its time. */
   private flush(): void {
     const nowMs = this.clock.nowMs();
+    const frames = this.queueFrames;
     let head = true;
-    while (this.queue.length > 0 && (head || (this.queue[0] as { atMs: number }).atMs <= nowMs)) {
+    while (!this.queueEmpty() && (head || (this.queueAtMs[this.queueHead] as number) <= nowMs)) {
       head = false;
-      const { frame } = this.queue.shift() as { frame: Uint8Array };
+      const frame = frames[this.queueHead] as Uint8Array;
+      frames[this.queueHead++] = undefined;
       this.handlers?.message(frame);
     }
-    if (this.queue.length > 0) this.schedule();
-    else if (this.pendingClose !== undefined) {
+    if (!this.queueEmpty()) {
+      this.schedule();
+      return;
+    }
+    this.queueHead = 0;
+    this.queueTail = 0;
+    if (this.pendingClose !== undefined) {
       const { code, reason } = this.pendingClose;
       this.pendingClose = undefined;
       this.handlers?.close(code, reason);
@@ -370,6 +399,17 @@ export function replicaFrameWorkMs(
   /** The thread is still on earlier frames: their group commit takes these entries too. */
   joinsCommit = false,
 ): { beforeMs: number; afterMs: number } {
+  return replicaFrameWork(costs, durability, entries, joinsCommit, { beforeMs: 0, afterMs: 0 });
+}
+
+/** replicaFrameWorkMs written into `into` (no object per frame); returns `into`. */
+function replicaFrameWork(
+  costs: NodeCosts,
+  durability: Durability,
+  entries: number,
+  joinsCommit: boolean,
+  into: { beforeMs: number; afterMs: number },
+): { beforeMs: number; afterMs: number } {
   const replica = costs.replica;
   let beforeUs = replica.receiveFrameUs + replica.decodeFrameUs;
   let afterUs = replica.ackUs;
@@ -377,7 +417,9 @@ export function replicaFrameWorkMs(
     beforeUs += entries * (replica.decodeEntryUs + replica.applyEntryUs) + costs.eventLoopTurnUs;
     afterUs += (joinsCommit ? 0 : replica.commitBatchUs[durability]) + entries * replica.commitEntryUs[durability];
   }
-  return { beforeMs: beforeUs / 1000, afterMs: afterUs / 1000 };
+  into.beforeMs = beforeUs / 1000;
+  into.afterMs = afterUs / 1000;
+  return into;
 }
 
 /**
