@@ -94,10 +94,11 @@ export interface ReplicaOptions {
    */
   decodeFrame?: (bytes: Uint8Array) => Frame;
   /**
-   * Called for each applied entry with the time it was applied (latency measurements). Unlike an
-   * 'applied' event it builds no object per entry; `entry` is valid only during the call.
+   * Called for each applied entry with the time it was applied and the time its frame was received
+   * (latency measurements). Unlike an 'applied' event it builds no object per entry; `entry` is
+   * valid only during the call.
    */
-  onEntryApplied?: (entry: LogEntry, appliedAtMs: number) => void;
+  onEntryApplied?: (entry: LogEntry, appliedAtMs: number, receivedAtMs: number) => void;
 }
 
 type QueueItem =
@@ -574,7 +575,7 @@ export class ReplicationReplica {
     const onEntryApplied = this.options.onEntryApplied;
     if (this.appliedListeners === 0 && onEntryApplied === undefined) return;
     const appliedAtMs = clock.nowMs();
-    onEntryApplied?.(entry, appliedAtMs);
+    onEntryApplied?.(entry, appliedAtMs, receivedAtMs);
     if (this.appliedListeners > 0) {
       this.emit({ kind: 'applied', offset: entry.offset, commitTimeMs: entry.timeMs, receivedAtMs, appliedAtMs });
     }

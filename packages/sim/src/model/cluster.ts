@@ -99,6 +99,8 @@ export class SimCluster {
     this.primary = new SimPrimaryNode(config.primary, deps);
     const hooks = {
       onEvent: (node: SimReplicaNode, event: ReplicaEvent) => this.onReplicaEvent(node, event),
+      onApplied: (node: SimReplicaNode, offset: number, receivedAtMs: number, appliedAtMs: number) =>
+        this.onApplied(node, offset, receivedAtMs, appliedAtMs),
       ...(options.wrapApplier === undefined ? {} : { wrapApplier: options.wrapApplier }),
     };
     for (const name of this.regionNames) {
@@ -297,13 +299,17 @@ export class SimCluster {
     this.invariants.digests(node.name, sample.offset, sample.digest, this.digestOf(node.engine.db));
   }
 
+  /** A replica applied the entry at `offset` (its replica's onEntryApplied: no event object per entry). */
+  private onApplied(node: SimReplicaNode, offset: number, receivedAtMs: number, appliedAtMs: number): void {
+    this.invariants.applied(node.name, offset, this.primary.log.lastOffset());
+    this.recorder.applied(node.name, offset, receivedAtMs, appliedAtMs);
+    this.recordedUpTo.set(node.name, offset);
+    if (this.sample?.offset === offset) this.compare(node);
+    this.syncWaitsReached(node, offset);
+  }
+
   private onReplicaEvent(node: SimReplicaNode, event: ReplicaEvent): void {
-    if (event.kind === 'applied') {
-      this.invariants.applied(node.name, event.offset, this.primary.log.lastOffset());
-      this.recorder.applied(node.name, event.offset, event.receivedAtMs, event.appliedAtMs);
-      this.recordedUpTo.set(node.name, event.offset);
-      if (this.sample?.offset === event.offset) this.compare(node);
-    } else if (event.kind === 'snapshot-loaded') {
+    if (event.kind === 'snapshot-loaded') {
       this.invariants.resetTo(node.name, event.offset);
       // Messages inside the snapshot's range are never delivered there (pub/sub keeps no history).
       if (this.messagesCommitted > 0) this.resyncedAfterMessages.add(node.name);
@@ -314,11 +320,14 @@ export class SimCluster {
       }
       this.recordedUpTo.set(node.name, Math.max(from - 1, event.offset));
       if (this.sample?.offset === event.offset) this.compare(node);
-    } else {
-      return;
+      this.syncWaitsReached(node, event.offset);
     }
+  }
+
+  /** `node` reached `offset`: a read waiting there for its token continues (a microtask). */
+  private syncWaitsReached(node: SimReplicaNode, offset: number): void {
     const waits = this.syncWaits.get(node.name);
-    if (waits !== undefined && waits.length > 0 && event.offset >= Math.min(...waits)) this.scheduler.microtasksDue();
+    if (waits !== undefined && waits.length > 0 && offset >= Math.min(...waits)) this.scheduler.microtasksDue();
   }
 
   /** Schedules a fault's start and (when it has a duration) its end, at workload time `atMs`. */

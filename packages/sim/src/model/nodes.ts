@@ -271,7 +271,9 @@ class DurableApplier implements ReplicaApplier {
 }
 
 export interface ReplicaHooks {
+  /** Every event but 'applied' (those come to `onApplied`, without an object per entry). */
   onEvent(node: SimReplicaNode, event: ReplicaEvent): void;
+  onApplied(node: SimReplicaNode, offset: number, receivedAtMs: number, appliedAtMs: number): void;
   wrapApplier?: (region: string, applier: ReplicaApplier) => ReplicaApplier;
 }
 
@@ -336,10 +338,17 @@ export class SimReplicaNode {
       random: this.deps.random.fork(`backoff:${this.name}:${incarnation}`).asFunction(),
       link: links.link('replication', this.name, this.primaryName),
       decodeFrame: this.deps.decodeFrame,
+      onEntryApplied: (entry, appliedAtMs, receivedAtMs) => {
+        if (incarnation === this.incarnation && this.up)
+          this.hooks.onApplied(this, entry.offset, receivedAtMs, appliedAtMs);
+      },
     });
-    this.replica.on((event) => {
-      if (incarnation === this.incarnation && this.up) this.hooks.onEvent(this, event);
-    });
+    this.replica.on(
+      (event) => {
+        if (incarnation === this.incarnation && this.up) this.hooks.onEvent(this, event);
+      },
+      { applied: false },
+    );
     this.up = true;
     this.replica.start();
   }
