@@ -38,10 +38,11 @@ const LIVE_MS = Number(process.env['MERIDIAN_SIM_LIVE_MS'] ?? 8_000);
  * - with MERIDIAN_SIM_LIVE_STRICT=1 (a quiet machine): t-visibility RMSE ≤ max(1 %, 3σ_RMSE), σ_RMSE
  *   = √(mean_t p(1−p) · (1/n_live + 1/n_sim)) (≈ 0.015 at ~300 probes), and medians within max(1 ms,
  *   3σ), σ = √(1/n_live + 1/n_sim) / (2 f(median)) (≈ 0.75 ms at ~300 probes on the delayed links).
- *   Not met on the shared 2-core machine this was written on: at load average 2–6 the live medians
- *   were 4–8.5 ms behind on the delayed links and 1.5–4.8 ms on the one without delay (RMSE 0.05–0.13),
- *   growing with the load: the scheduling of the experiment's processes among other jobs, more than
- *   calibrate's wake-ups beside LOAD_PROCESSES stand-ins show (docs/experiments.md).
+ *   On the shared 2-core machine this was written on, two 60 s runs at load average ~2 met it on both
+ *   delayed links (RMSE 0.009–0.019, medians +0.4 to +1.0 ms) but not on the link without delay
+ *   (RMSE 0.17–0.22, +1.0–1.1 ms); at load 5–6 the delayed links' medians were 8 ms behind: the scheduling of
+ *   the experiment's processes among other jobs, more than calibrate's wake-ups beside LOAD_PROCESSES
+ *   stand-ins show (docs/experiments.md).
  */
 /** Busy processes beside calibrate's wake-up measurements: the live run's four nodes and its router. */
 const LOAD_PROCESSES = 5;
