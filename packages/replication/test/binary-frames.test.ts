@@ -47,6 +47,18 @@ describe('binary frames (entries, ack, heartbeat)', () => {
     );
   });
 
+  it('round-trip arguments of every length up to 20 bytes with every byte value (short ones are read in JavaScript)', () => {
+    const effects: string[][] = [];
+    for (let length = 0; length <= 20; length++) {
+      for (let start = 0; start < 256; start += 7) {
+        const codes = Array.from({ length }, (_, i) => (start + i * 37) % 256);
+        effects.push([String.fromCharCode(...codes), String.fromCharCode(...codes.reverse())]);
+      }
+    }
+    const frame: Frame = { t: 'entries', entries: [{ offset: 1, timeMs: 2, effects }] };
+    expect(decodeFrame(encodeFrame(frame))).toEqual(frame);
+  });
+
   it('carry byte strings as their bytes, one byte per code unit', () => {
     const value = '\u0000\u007f\u0080\u00ff';
     const frame = encodeFrame({ t: 'entries', entries: [{ offset: 1, timeMs: 2, effects: [['SET', 'k', value]] }] });
