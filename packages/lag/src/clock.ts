@@ -11,4 +11,10 @@ export interface Clock {
   nowMs(): number;
   /** Runs `callback` after `delayMs` (≥ 0). */
   setTimer(delayMs: number, callback: () => void): TimerHandle;
+  /**
+   * Runs `callback` once the work the current event is doing has finished, before the clock waits
+   * for anything else (on the real clock a microtask: no trip through the event loop). A clock
+   * without it has no such moment, and callers use `setTimer(0, …)` instead.
+   */
+  afterEvent?(callback: () => void): void;
 }

@@ -133,7 +133,8 @@ export class ReplicationReplica {
   private generation = 0;
   private attempt = 0;
   private reconnectTimer: TimerHandle | undefined;
-  private applyTimer: TimerHandle | undefined;
+  /** True while an apply turn is scheduled. */
+  private applyArmed = false;
   /**
    * Items at [queueHead, queueTail); applied ones are cleared (undefined). Emptied, the array is
    * kept and filled from 0 again: a new array (or a shrunk one) would be garbage per received frame.
@@ -490,14 +491,23 @@ export class ReplicationReplica {
     this.scheduleApply();
   }
 
-  private scheduleApply(): void {
-    if (this.applyTimer !== undefined) return;
-    this.applyTimer = this.options.clock.setTimer(0, this.applyTurn);
+  /**
+   * Arms the apply loop. What arrives while it is idle is applied as soon as the event that brought
+   * it has finished (every frame of one socket read, then one ack), not a trip through the event
+   * loop later: on a loaded machine that trip took about half a millisecond. A loop that stopped
+   * with work left (`entriesMax`) waits its turn behind other I/O.
+   */
+  private scheduleApply(continuing = false): void {
+    if (this.applyArmed) return;
+    this.applyArmed = true;
+    const clock = this.options.clock;
+    if (!continuing && clock.afterEvent !== undefined) clock.afterEvent(this.applyTurn);
+    else clock.setTimer(0, this.applyTurn);
   }
 
-  /** The apply timer's callback, made once (it is armed once per received frame). */
+  /** The apply loop's callback, made once (it is armed once per received frame). */
   private readonly applyTurn = (): void => {
-    this.applyTimer = undefined;
+    this.applyArmed = false;
     this.applyQueued(this.options.applyEntriesPerTurnMax ?? 1000);
   };
 
@@ -541,7 +551,7 @@ export class ReplicationReplica {
         this.queueTail -= this.queueHead;
         this.queueHead = 0;
       }
-      this.scheduleApply();
+      this.scheduleApply(true);
     }
     if (applied > 0) this.afterApply();
   }

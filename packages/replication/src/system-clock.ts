@@ -19,6 +19,10 @@ export class SystemClock implements Clock {
     return TIME_ORIGIN_MS + performance.now();
   }
 
+  afterEvent(callback: () => void): void {
+    queueMicrotask(callback);
+  }
+
   setTimer(delayMs: number, callback: () => void): TimerHandle {
     // setTimeout(0) waits a whole millisecond; zero-delay timers (batching a turn's appends, the
     // replica's apply loop) run after pending I/O instead, which keeps commit→applied sub-ms.
