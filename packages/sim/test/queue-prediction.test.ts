@@ -99,7 +99,6 @@ describe("the replica's thread in the prediction (frames held back together queu
       replica.decodeFrameUs +
       replica.decodeEntryUs +
       replica.applyEntryUs +
-      BUILTIN_NODE_COSTS.eventLoopTurnUs +
       replica.commitEntryUs.always +
       replica.ackUs;
     expect(queue.frameMs).toBeCloseTo(perFrameUs / 1000, 9);

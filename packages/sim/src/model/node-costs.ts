@@ -14,8 +14,9 @@ import type { Durability } from '@meridian/topology';
  * What the real node's code costs on one machine, in µs (`meridian calibrate` measures them and
  * writes them to a file regions.yaml's `simulation.costs` names). Per frame and per entry, at the
  * primary (commit, encode with its CRC, send to each replica) and at a replica (receive, decode,
- * apply, commit, ack), plus the event loop: a `setImmediate` turn (the primary's pump, the
- * replica's apply loop, a zero-delay link) and how late a timer fires (a lagged link's delivery).
+ * apply, commit, ack), plus the event loop: a `setImmediate` turn (the primary's pump, a zero-delay
+ * link; a replica applies what a socket read brought in the same turn) and how late a timer fires
+ * (a lagged link's delivery).
  */
 export interface NodeCosts {
   eventLoopTurnUs: number;
@@ -414,7 +415,7 @@ function replicaFrameWork(
   let beforeUs = replica.receiveFrameUs + replica.decodeFrameUs;
   let afterUs = replica.ackUs;
   if (entries > 0) {
-    beforeUs += entries * (replica.decodeEntryUs + replica.applyEntryUs) + costs.eventLoopTurnUs;
+    beforeUs += entries * (replica.decodeEntryUs + replica.applyEntryUs);
     afterUs += (joinsCommit ? 0 : replica.commitBatchUs[durability]) + entries * replica.commitEntryUs[durability];
   }
   into.beforeMs = beforeUs / 1000;
