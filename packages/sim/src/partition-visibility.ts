@@ -1,3 +1,4 @@
+import { assert } from '@meridian/engine';
 import { LinkModel, type LinkSettings, SeededRandom } from '@meridian/lag';
 import {
   ENTRIES_PER_FRAME_MAX_DEFAULT,
@@ -444,7 +445,7 @@ export function predictedVisibilityCurve(
     new LinkModel(cluster.links.settingsFor(from, to), new SeededRandom(0)).current;
   // The recorder keeps every commit time when the schedule partitions a replica from the primary.
   const commitTimes = recorder.commitTimes;
-  if (commitTimes === undefined) throw new Error('a partition prediction needs the run to keep its commit times');
+  assert(commitTimes !== undefined, 'a partition prediction needs the run to keep its commit times');
   const entries: number[] = [];
   const writes: number[] = [];
   for (let offset = recorder.firstOffset; offset <= recorder.lastOffset; offset++) {

@@ -1,3 +1,4 @@
+import { assert } from '@meridian/engine';
 import { LinkModel, predictedVisibility, SeededRandom } from '@meridian/lag';
 import { PROTOCOL_VERSION } from '@meridian/replication';
 import { faultWindow, type FaultSpec, type FaultWindow } from './faults.js';
@@ -230,7 +231,7 @@ export function publishesIssued(messages: readonly MessageRecord[]): number {
 /** The replica's lags (simulated runs record them for every replica). */
 function replicaLags(recorder: Recorder, region: string): ReplicaLags {
   const lags = recorder.lags.get(region);
-  if (lags === undefined) throw new Error(`no lags recorded for ${region}`);
+  assert(lags !== undefined, () => `no lags recorded for ${region}`);
   return lags;
 }
 

@@ -1,3 +1,5 @@
+import { assert } from '@meridian/engine';
+
 /**
  * Counts of non-negative values (ms) in buckets of d significant decimal digits (d = `digits`):
  * 10^−d ms wide up to 1 ms, then 10^(j−d) ms wide in (10^j, 10^(j+1)] ms. A bucket's upper edge is
@@ -34,8 +36,7 @@ export class DecimalHistogram {
 
   /** Adds every value of `other`. */
   add(other: DecimalHistogram): void {
-    if (other.digits !== this.digits)
-      throw new Error(`adding ${other.digits}-digit counts to ${this.digits}-digit ones`);
+    assert(other.digits === this.digits, () => `adding ${other.digits}-digit counts to ${this.digits}-digit ones`);
     other.pages.forEach((page, pageIndex) => {
       if (page !== undefined) visitPage(page, (slot, count) => this.addToPage(pageIndex, slot, count));
     });
