@@ -13,44 +13,14 @@
 import v8 from 'node:v8';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { Engine } from '../packages/engine/dist/index.js';
-import {
-  ConnectionBase,
-  EngineApplier,
-  ReplicationReplica,
-  SystemClock,
-  encodeFrame,
-} from '../packages/replication/dist/index.js';
+import { EngineApplier, ReplicationReplica, encodeFrame } from '../packages/replication/dist/index.js';
+import { HandOverConnection, TurnClock } from './replica-hand-over.mjs';
 
 const VALUE = 'value-of-32-bytes-xxxxxxxxxxxxxx';
 const FRAMES = 2000;
 const ROUNDS = 5;
 
 if (typeof globalThis.gc !== 'function') throw new Error('run with --expose-gc (see the header)');
-
-class HandOverConnection extends ConnectionBase {
-  send() {}
-  close() {}
-  bytesBuffered() {
-    return 0;
-  }
-  deliver(bytes) {
-    this.emitMessage(bytes);
-  }
-}
-
-/** The system clock whose zero-delay timers run when `runTimers` is called (after each frame). */
-class TurnClock extends SystemClock {
-  timers = [];
-  setTimer(delayMs, callback) {
-    this.timers.push(callback);
-    return { cancel: () => undefined };
-  }
-  runTimers() {
-    const timers = this.timers;
-    this.timers = [];
-    for (const callback of timers) callback();
-  }
-}
 
 let gcs = 0;
 new PerformanceObserver((list) => {

@@ -9,43 +9,13 @@
 // `flock /tmp/meridian-bench.lock`. valgrind --tool=callgrind on it gives instruction counts.
 // Run: `npx tsc -b && node scripts/bench-replication-cpu.mjs [entriesPerFrame ...]` (default 1000 10).
 import { Engine } from '../packages/engine/dist/index.js';
-import {
-  ConnectionBase,
-  EngineApplier,
-  ReplicationReplica,
-  SystemClock,
-  encodeFrame,
-} from '../packages/replication/dist/index.js';
+import { EngineApplier, ReplicationReplica, encodeFrame } from '../packages/replication/dist/index.js';
+import { HandOverConnection, TurnClock } from './replica-hand-over.mjs';
 
 const REPLICAS = 4;
 const VALUE = 'value-of-32-bytes-xxxxxxxxxxxxxx';
 const ENTRIES_PER_ROUND = Number(process.env.BENCH_ENTRIES ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
-
-class HandOverConnection extends ConnectionBase {
-  send() {}
-  close() {}
-  bytesBuffered() {
-    return 0;
-  }
-  deliver(bytes) {
-    this.emitMessage(bytes);
-  }
-}
-
-/** The system clock whose zero-delay timers run when `runTimers` is called (after each frame). */
-class TurnClock extends SystemClock {
-  timers = [];
-  setTimer(delayMs, callback) {
-    this.timers.push(callback);
-    return { cancel: () => undefined };
-  }
-  runTimers() {
-    const timers = this.timers;
-    this.timers = [];
-    for (const callback of timers) callback();
-  }
-}
 
 async function startReplica(index) {
   const clock = new TurnClock();

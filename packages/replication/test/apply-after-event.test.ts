@@ -1,32 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '@meridian/engine';
-import {
-  ConnectionBase,
-  decodeFrame,
-  encodeFrame,
-  EngineApplier,
-  type Frame,
-  ReplicationReplica,
-  SystemClock,
-} from '@meridian/replication';
+import { encodeFrame, EngineApplier, type Frame, ReplicationReplica, SystemClock } from '@meridian/replication';
 import type { LogEntry } from '@meridian/store';
-
-/** A connection the test hands frames to, as a socket read would, keeping what the replica sends. */
-class HandOverConnection extends ConnectionBase {
-  readonly sent: Frame[] = [];
-  send(frame: Uint8Array): void {
-    this.sent.push(decodeFrame(frame));
-  }
-  close(code: number, reason: string): void {
-    this.emitClose(code, reason);
-  }
-  bytesBuffered(): number {
-    return 0;
-  }
-  deliver(bytes: Uint8Array): void {
-    this.emitMessage(bytes);
-  }
-}
+import { HandOverConnection } from './hand-over.js';
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

@@ -4,11 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { digestKeyspace, Engine } from '@meridian/engine';
 import { VirtualClock } from '@meridian/lag';
 import {
-  ConnectionBase,
   decodeFrame,
   encodeFrame,
   EngineApplier,
-  type Frame,
   type ReplicaApplier,
   ReplicationError,
   ReplicationReplica,
@@ -16,6 +14,7 @@ import {
 import type { LogEntry } from '@meridian/store';
 import { EntriesReader, type EntrySlot } from '../src/binary-frames.js';
 import { crc32 } from '../src/crc32.js';
+import { HandOverConnection } from './hand-over.js';
 import { run } from './virtual-time.js';
 
 const byteString = fc.uint8Array({ maxLength: 40 }).map((bytes) => String.fromCharCode(...bytes));
@@ -59,22 +58,6 @@ function readInPlace(frame: Uint8Array): LogEntry[] {
     out.push({ offset: slot.offset, timeMs: slot.timeMs, effects: slot.effects.map((command) => [...command]) });
   }
   return out;
-}
-
-class HandOverConnection extends ConnectionBase {
-  readonly sent: Frame[] = [];
-  send(frame: Uint8Array): void {
-    this.sent.push(decodeFrame(frame));
-  }
-  close(code: number, reason: string): void {
-    this.emitClose(code, reason);
-  }
-  bytesBuffered(): number {
-    return 0;
-  }
-  deliver(bytes: Uint8Array): void {
-    this.emitMessage(bytes);
-  }
 }
 
 /** Keeps every entry it is given (so it must not take them in place). */
