@@ -2,15 +2,16 @@
 // EngineApplier over WsConnector). `replica-rate <url> <n>`: the same replicas for the throughput
 // run, which reports no latencies and so records none (millions of samples in arrays that double
 // and copy would cost the replica process memory and GC that a real node does not pay). Like a
-// node's, the replicas' listeners take no per-entry 'applied' events (an object per entry): the
-// applied offset is read from the replica, and the latency run's per-entry latencies come from
-// the `onEntryApplied` hook, which builds nothing per entry. `raw <url> <n>`: n reference
-// clients, decoding msgpackr frames of entries and acking each. Prints the lowest applied offset
-// every 10 ms as `{"appliedMax": n}`. A replica keeps commit→applied latencies in memory and, on
+// node's, the replicas' listeners take no per-entry 'applied' events (an object per entry), and
+// the latency run's per-entry latencies come from the `onEntryApplied` hook, which builds nothing
+// per entry. `raw <url> <n>`: n reference clients, decoding msgpackr frames of entries and acking
+// each. The parent learns what was applied from the acks, as a primary does: this process prints
+// nothing on its own (no timer wakes it). A replica keeps commit→applied latencies in memory and, on
 // a `report <fromOffset> <sinceMs>` line on stdin, prints a sparse histogram (10 µs buckets) of those from
 // that offset on. (Streaming every sample would measure the pipe: stdout writes to a pipe block on
 // Linux.) The report also lists this process's GC pauses since the `report` line's second field
 // (epoch ms): scavenges of the replicas' young generation are what the latency tail is made of.
+// A `cpu` line is answered with this process's CPU time so far (`{"cpuUs": n}`, every thread).
 import { createInterface } from 'node:readline';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { Packr } from 'msgpackr';
@@ -20,7 +21,7 @@ import { EngineApplier, ReplicationReplica, SystemClock, WsConnector } from '../
 
 const BUCKET_MS = 0.01;
 const [mode, url, countText] = process.argv.slice(2);
-const applied = new Float64Array(Number(countText));
+const count = Number(countText);
 let offsets = new Float64Array(1 << 20);
 let latencies = new Float64Array(1 << 20);
 let samples = 0;
@@ -60,8 +61,6 @@ if (mode === 'replica') {
   }).observe({ entryTypes: ['gc'] });
 }
 
-const replicas = [];
-
 function startReplica(i) {
   const recording = mode === 'replica';
   const replica = new ReplicationReplica({
@@ -76,31 +75,28 @@ function startReplica(i) {
   });
   // What a node's replica role listens to: every event but the per-entry 'applied' ones.
   replica.on(() => undefined, { applied: false });
-  replicas[i] = replica;
   replica.start();
 }
 
-function startRawClient(i) {
+function startRawClient() {
   const packr = new Packr();
   const socket = new WebSocket(url, { perMessageDeflate: false });
   socket.on('message', (data) => {
     const entries = packr.unpack(data);
-    applied[i] = entries[entries.length - 1].offset;
-    socket.send(String(applied[i]));
+    socket.send(String(entries[entries.length - 1].offset));
   });
 }
 
-for (let i = 0; i < applied.length; i++) (mode === 'raw' ? startRawClient : startReplica)(i);
+for (let i = 0; i < count; i++) (mode === 'raw' ? startRawClient : startReplica)(i);
 
-setInterval(() => {
-  for (let i = 0; i < replicas.length; i++) applied[i] = replicas[i].appliedOffset;
-  process.stdout.write(`${JSON.stringify({ appliedMax: Math.min(...applied) })}\n`);
-}, 10);
 createInterface({ input: process.stdin }).on('line', (line) => {
   const match = /^report (\d+) ([\d.]+)$/.exec(line);
   if (match) {
     const gc = gcPauses.filter(([startMs]) => startMs >= Number(match[2]));
     process.stdout.write(`${JSON.stringify({ histogram: histogram(Number(match[1])), gc })}\n`);
+  } else if (line === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    process.stdout.write(`${JSON.stringify({ cpuUs: user + system })}\n`);
   }
 });
 process.on('SIGTERM', () => process.exit(0));

@@ -42,7 +42,7 @@ function startChild(mode, url, count) {
   const child = spawn(process.execPath, [...childFlags, script, mode, url, String(count)], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const state = { child, appliedMax: 0, onReport: () => undefined };
+  const state = { child, onAnswer: () => undefined };
   let buffer = '';
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (text) => {
@@ -54,17 +54,19 @@ function startChild(mode, url, count) {
         console.error(`replica: ${line}`); // output of BENCH_CHILD_FLAGS such as --trace-gc
         continue;
       }
-      const report = JSON.parse(line);
-      if (report.appliedMax !== undefined) state.appliedMax = Math.max(state.appliedMax, report.appliedMax);
-      if (report.histogram !== undefined) state.onReport(report);
+      state.onAnswer(JSON.parse(line));
     }
   });
-  /** Resolves with `{ histogram, gc }`: latencies from `fromOffset` on, GC pauses since `sinceMs` (epoch). */
-  state.report = (fromOffset, sinceMs) =>
+  /** Asks the child one `request` line; resolves with its JSON answer. */
+  const ask = (request) =>
     new Promise((resolve) => {
-      state.onReport = resolve;
-      child.stdin.write(`report ${fromOffset} ${sinceMs}\n`);
+      state.onAnswer = resolve;
+      child.stdin.write(`${request}\n`);
     });
+  /** Resolves with `{ histogram, gc }`: latencies from `fromOffset` on, GC pauses since `sinceMs` (epoch). */
+  state.report = (fromOffset, sinceMs) => ask(`report ${fromOffset} ${sinceMs}`);
+  /** Resolves with the child's CPU time so far (µs, every thread: process.cpuUsage). */
+  state.cpuUs = async () => (await ask('cpu')).cpuUs;
   state.stop = () => child.kill(childFlags.length > 0 ? 'SIGTERM' : 'SIGKILL');
   return state;
 }
@@ -153,7 +155,10 @@ async function startPrimary(mode) {
     server.close();
   };
   while (primary.status().filter((s) => s.state === 'live').length < REPLICAS) await sleep(50);
-  const appliedMin = () => Math.min(...children.map((child) => child.appliedMax));
+  // A primary learns what its replicas applied from their acks (sent after each apply turn): the
+  // load generator waits on them as WAIT does, with no polling of its own.
+  const untilApplied = (offset) => primary.waitForReplicas(REPLICAS, offset, 0);
+  const appliedMin = () => Math.min(...primary.status().map((status) => status.ackedOffset));
   const latency = async (fromOffset, sinceMs) => {
     const reports = await Promise.all(children.map((child) => child.report(fromOffset, sinceMs)));
     return {
@@ -161,7 +166,7 @@ async function startPrimary(mode) {
       replicaGc: gcSummary(reports.flatMap((report) => report.gc)),
     };
   };
-  return { write, log, stop, appliedMin, latency };
+  return { write, log, stop, untilApplied, appliedMin, latency, children };
 }
 
 /**
@@ -195,8 +200,7 @@ export async function latencyAtRate(rate, seconds) {
       for (; written < due; written++) bench.write();
       await sleep(1);
     }
-    const lastOffset = bench.log.lastOffset();
-    while (bench.appliedMin() < lastOffset) await sleep(20);
+    await bench.untilApplied(bench.log.lastOffset());
     const latency = await bench.latency(measureFrom, measureSinceMs);
     return { ...latency, primaryGc: gcSummary(primaryGc.filter(([startMs]) => startMs >= measureSinceMs)) };
   } finally {
@@ -205,15 +209,18 @@ export async function latencyAtRate(rate, seconds) {
   }
 }
 
+const BATCH = 1000;
+
 /**
- * Writes as fast as the replicas keep up (batches of 1,000, never more than BENCH_AHEAD_MAX = 5,000 entries ahead
- * of the slowest replica) for `seconds`; returns entries applied by every replica per second.
+ * Writes as fast as the replicas keep up (batches of BATCH = 1,000, never more than BENCH_AHEAD_MAX = 5,000
+ * entries ahead of the slowest replica's ack) for `seconds`; returns entries applied by every replica per
+ * second, and the CPU time per entry of the writing process and of the replicas' processes.
  */
 export async function sustainedRate(seconds) {
   const bench = await startPrimary('replica-rate');
   try {
-    return await paced(seconds, bench.appliedMin, () => {
-      for (let n = 0; n < 1000; n++) bench.write();
+    return await paced(seconds, bench, () => {
+      for (let n = 0; n < BATCH; n++) bench.write();
       return bench.log.lastOffset();
     });
   } finally {
@@ -221,45 +228,90 @@ export async function sustainedRate(seconds) {
   }
 }
 
-async function paced(seconds, appliedMin, writeBatch) {
+/**
+ * Writes a batch, lets the event loop turn once (the primary sends what was written), then waits
+ * until the slowest replica is close enough for the next batch (`untilApplied`, resolved by the
+ * replicas' acks). Nothing polls: the writing process sleeps while it is ahead, and leaves the
+ * cores to the replicas.
+ */
+async function paced(seconds, { untilApplied, appliedMin, children }, writeBatch) {
+  const cpuBefore = await cpuNowUs(children);
   let offset = 0;
   const startMs = performance.now();
   const endMs = startMs + seconds * 1000;
   while (performance.now() < endMs) {
-    if (offset - appliedMin() < AHEAD_MAX) offset = writeBatch();
+    offset = writeBatch();
     await new Promise((resolve) => setImmediate(resolve));
+    await untilApplied(offset + BATCH - AHEAD_MAX);
   }
-  const deadline = performance.now() + 10_000;
-  while (appliedMin() < offset && performance.now() < deadline) await sleep(2);
-  return appliedMin() / ((performance.now() - startMs) / 1000);
+  let drainTimer;
+  await Promise.race([
+    untilApplied(offset),
+    new Promise((resolve) => {
+      drainTimer = setTimeout(resolve, 10_000);
+    }),
+  ]);
+  clearTimeout(drainTimer);
+  const elapsedSeconds = (performance.now() - startMs) / 1000;
+  const applied = appliedMin();
+  const cpuAfter = await cpuNowUs(children);
+  const perEntry = (us) => Math.round((us * 1000) / applied) / 1000;
+  return {
+    rate: applied / elapsedSeconds,
+    writerCpuUsPerEntry: perEntry(cpuAfter.writer - cpuBefore.writer),
+    replicasCpuUsPerEntry: perEntry(cpuAfter.replicas - cpuBefore.replicas),
+  };
 }
 
-/** Reference: a raw ws server sending msgpackr frames of the same entries to 4 client processes. */
+async function cpuNowUs(children) {
+  const { user, system } = process.cpuUsage();
+  const replicas = (await Promise.all(children.map((child) => child.cpuUs()))).reduce((sum, us) => sum + us, 0);
+  return { writer: user + system, replicas };
+}
+
+/** Reference: a raw ws server sending msgpackr frames of the same entries to 4 client processes, which ack each frame. */
 export async function rawReference(seconds) {
   const server = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
   await new Promise((resolve) => server.once('listening', resolve));
-  const sockets = [];
-  server.on('connection', (socket) => sockets.push(socket));
+  const acked = [];
+  let waiter;
+  server.on('connection', (socket) => {
+    const index = acked.length;
+    acked.push(0);
+    socket.on('message', (data) => {
+      acked[index] = Number(data);
+      if (waiter !== undefined && Math.min(...acked) >= waiter.offset) {
+        const { resolve } = waiter;
+        waiter = undefined;
+        resolve();
+      }
+    });
+  });
+  const sockets = () => [...server.clients];
+  const untilApplied = (offset) => {
+    if (acked.length === REPLICAS && Math.min(...acked) >= offset) return Promise.resolve();
+    return new Promise((resolve) => {
+      waiter = { offset, resolve };
+    });
+  };
   const children = startChildren('raw', `ws://127.0.0.1:${server.address().port}`);
   try {
-    while (sockets.length < REPLICAS) await sleep(10);
+    while (acked.length < REPLICAS) await sleep(10);
     const packr = new Packr();
+    const clients = sockets();
     let offset = 0;
-    return await paced(
-      seconds,
-      () => Math.min(...children.map((child) => child.appliedMax)),
-      () => {
-        const entries = [];
-        for (let n = 0; n < 1000; n++) {
-          offset++;
-          const timeMs = performance.timeOrigin + performance.now();
-          entries.push({ offset, timeMs, effects: [['SET', `key:${offset % 10000}`, VALUE]] });
-        }
-        const frame = packr.pack(entries);
-        for (const socket of sockets) socket.send(frame);
-        return offset;
-      },
-    );
+    const appliedMin = () => Math.min(...acked);
+    return await paced(seconds, { untilApplied, appliedMin, children }, () => {
+      const entries = [];
+      for (let n = 0; n < BATCH; n++) {
+        offset++;
+        const timeMs = performance.timeOrigin + performance.now();
+        entries.push({ offset, timeMs, effects: [['SET', `key:${offset % 10000}`, VALUE]] });
+      }
+      const frame = packr.pack(entries);
+      for (const socket of clients) socket.send(frame);
+      return offset;
+    });
   } finally {
     for (const child of children) child.stop();
     server.close();
@@ -289,12 +341,14 @@ export async function bench({ seconds, addRow, log = (text) => console.error(tex
     '≤ 2 ms',
   );
   const ours = await sustainedRate(runSeconds);
+  log(`replication throughput, ours (CPU µs per entry by process): ${JSON.stringify(ours)}`);
   const raw = await rawReference(runSeconds);
+  log(`replication throughput, raw ws + msgpackr (CPU µs per entry by process): ${JSON.stringify(raw)}`);
   addRow(
     'replication throughput, 4 replicas keeping up',
-    ours,
+    ours.rate,
     'writes/s',
-    raw,
+    raw.rate,
     'raw ws + msgpackr to 4 client processes',
     '≥ 200,000 writes/s',
   );
