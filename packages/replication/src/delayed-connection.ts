@@ -74,7 +74,10 @@ export class DelayedConnection implements Connection {
  * early under load, and one re-armed for the sub-millisecond rest waits a whole millisecond more.
  * A timer is re-armed while a millisecond or more is left, and the last fraction is waited for one
  * event-loop turn after another. The delay line's deliveries are the link's delay, as the
- * simulator assumes, instead of the delay plus up to 2 ms of timer rounding.
+ * simulator assumes, instead of the delay plus up to 2 ms of timer rounding. A timer already due
+ * when it is set (a link without delay) fires once the event that set it has finished, as the
+ * replica's apply does, not an event-loop turn later: on a busy node that turn took 0.05 ms at the
+ * median and 0.4 ms at p90 (the live experiment's primary).
  */
 class DueTimeClock implements Clock {
   constructor(private readonly clock: SystemClock) {}
@@ -103,11 +106,26 @@ class DueTimer implements TimerHandle {
     private readonly dueMs: number,
     private readonly callback: () => void,
   ) {
-    this.inner = this.arm(dueMs - clock.nowMs());
+    const leftMs = dueMs - clock.nowMs();
+    this.inner = leftMs > 0 ? this.arm(leftMs) : this.afterEvent();
   }
 
   cancel(): void {
     this.inner.cancel();
+  }
+
+  /** Due already: fires after the current event (a microtask), unless cancelled first. */
+  private afterEvent(): TimerHandle {
+    const handle = {
+      cancelled: false,
+      cancel: (): void => {
+        handle.cancelled = true;
+      },
+    };
+    this.clock.afterEvent(() => {
+      if (!handle.cancelled) this.callback();
+    });
+    return handle;
   }
 
   /** A Node timer while a millisecond or more is left (it cannot wait less), else the next turn. */

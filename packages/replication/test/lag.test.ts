@@ -104,4 +104,31 @@ describe('lag injection over WebSockets', () => {
     await sleep(5);
     expect(arrivals).toHaveLength(20);
   });
+
+  it('on the system clock a link without delay delivers once the sending event has finished, not a turn later', async () => {
+    const system = new SystemClock();
+    const delivered: number[] = [];
+    const sink: Connection = {
+      closed: false,
+      send: (frame) => void delivered.push(frame[0] as number),
+      close: () => undefined,
+      bytesBuffered: () => 0,
+      setHandlers: () => undefined,
+    };
+    const link = new DelayedConnection(sink, system, new LinkModel({ baseDelayMs: 0 }, new SeededRandom(1)));
+    const inTurn = await new Promise<number[]>((resolve) => {
+      setImmediate(() => {
+        // A turn queued before the sends: the frames left before the event loop went on to it.
+        setImmediate(() => resolve([...delivered]));
+        link.send(Uint8Array.of(1));
+        link.send(Uint8Array.of(2));
+        expect(delivered).toEqual([]);
+      });
+    });
+    expect(inTurn).toEqual([1, 2]);
+    link.send(Uint8Array.of(3));
+    link.close(1000, 'done');
+    await sleep(2);
+    expect(delivered).toEqual([1, 2]);
+  });
 });
