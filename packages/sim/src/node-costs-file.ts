@@ -63,19 +63,25 @@ export function calibrationProblem(value: unknown): string | undefined {
   );
 }
 
-/** `costs.wakeUps` (optional; files before it have none): its quantiles, each list non-decreasing. */
+const WAKE_UP_FIELDS = ['frameUs', 'timerLateUs', 'pathUs', 'delayedPathUs'];
+
+/** `costs.wakeUps` (optional; files before it have none, and its paths are optional too): its quantiles, each list non-decreasing. */
 function wakeUpsProblem(value: unknown): string | undefined {
   if (!isPlain(value)) return 'costs.wakeUps: must be an object';
   for (const key of Object.keys(value)) {
-    if (key !== 'frameUs' && key !== 'timerLateUs')
-      return `costs.wakeUps.${key}: unknown field (expected one of: frameUs, timerLateUs)`;
+    if (!WAKE_UP_FIELDS.includes(key))
+      return `costs.wakeUps.${key}: unknown field (expected one of: ${WAKE_UP_FIELDS.join(', ')})`;
   }
   for (const [key, min] of [
     ['frameUs', 0],
     ['timerLateUs', EARLY_FIELDS['costs.timerLateUs'] as number],
+    ['pathUs', 0],
+    ['delayedPathUs', 0],
   ] as const) {
     const quantiles = value[key];
     const field = `costs.wakeUps.${key}`;
+    // The paths came later: files before them have none.
+    if ((key === 'pathUs' || key === 'delayedPathUs') && quantiles === undefined) continue;
     if (!Array.isArray(quantiles) || quantiles.length !== WAKE_UP_QUANTILES)
       return `${field}: must be ${WAKE_UP_QUANTILES} quantiles (p0, p5, …, p100) in µs`;
     for (let i = 0; i < quantiles.length; i++) {

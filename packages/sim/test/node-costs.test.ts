@@ -155,6 +155,54 @@ describe('wake-up distributions (calibrate --load-processes)', () => {
   });
 });
 
+describe('commit → applied between real nodes (calibrate: costs.wakeUps.pathUs)', () => {
+  /** 1 to 3 ms, evenly: p50 2 ms; past a delay 0.5 to 4.5 ms, p50 2.5 ms. */
+  const PATH_US = Array.from({ length: WAKE_UP_QUANTILES }, (_, i) => 1_000 + 100 * i);
+  const DELAYED_PATH_US = Array.from({ length: WAKE_UP_QUANTILES }, (_, i) => 500 + 200 * i);
+  const WITH_PATH = { ...COSTS, wakeUps: { ...WAKE_UPS, pathUs: PATH_US, delayedPathUs: DELAYED_PATH_US } };
+
+  it('is read from a calibration file, optional, and named when wrong', async () => {
+    const config = await configWith('simulation: { costs: ./calibration.json }', calibrationText(WITH_PATH));
+    expect(loadNodeCosts(config)).toEqual(WITH_PATH);
+    const bad = await configWith(
+      'simulation: { costs: ./calibration.json }',
+      calibrationText({ ...COSTS, wakeUps: { ...WAKE_UPS, pathUs: [...PATH_US].reverse() } }),
+    );
+    expect(() => loadNodeCosts(bad)).toThrow(/costs\.wakeUps\.pathUs\[1\]: quantiles must not decrease/);
+  });
+
+  it("a lone entry takes a path drawn from its link's: without delay, or past the delay", async () => {
+    const lags = async (network: string, seed = 1) => {
+      const config = { ...topology(2, network), durability: 'none' as const };
+      const { summary } = await runStalenessExperiment(
+        quickOptions(config, (o) => {
+          o.seed = seed;
+          o.nodeCosts = WITH_PATH;
+          o.durationMs = 20_000;
+          o.workload.writesPerSecond = 20;
+          o.workload.readsPerSecond = 0;
+          o.workload.publishesPerSecond = 0;
+        }),
+      );
+      return summary.regions['eu-west-1']!.lagMs;
+    };
+    // The modelled costs (285 µs for a lone entry here) are part of the drawn path, not added to it.
+    const direct = await lags('  delay: 0');
+    expect(direct.p50).toBeGreaterThan(1.9);
+    expect(direct.p50).toBeLessThan(2.1);
+    expect(direct.p99).toBeLessThanOrEqual(3.001);
+    expect(loneEntryCostMs(WITH_PATH, 'none', 0, false)).toBeCloseTo(2, 9);
+    // A delayed link: its delay, then the path past it (the delay line's lateness inside).
+    const delayed = await lags('  delay: 50');
+    expect(delayed.p50).toBeGreaterThan(50 + 2.3);
+    expect(delayed.p50).toBeLessThan(50 + 2.7);
+    expect(delayed.max).toBeLessThanOrEqual(50 + 4.5 + 0.001);
+    expect(loneEntryCostMs(WITH_PATH, 'none', 0, true)).toBeCloseTo(2.5, 9);
+    expect(await lags('  delay: 0')).toEqual(direct);
+    expect(await lags('  delay: 0', 2)).not.toEqual(direct);
+  });
+});
+
 describe('node costs in virtual time', () => {
   it('a lone write becomes visible after the delay plus every modelled cost on its path, as predicted', async () => {
     const config = { ...topology(2, '  delay: 120'), durability: 'none' as const };

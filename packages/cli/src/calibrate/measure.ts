@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Engine, MeridianError } from '@meridian/engine';
-import { wallClockMs } from '@meridian/node';
+import { APPLIED_AT_HEADER, COMMITTED_AT_HEADER, TIMING_HEADER, wallClockMs } from '@meridian/node';
 import { LinkModel, SeededRandom } from '@meridian/lag';
 import {
   type Connection,
@@ -27,6 +27,7 @@ import { type LogEntry, SqliteWriteLog } from '@meridian/store';
 import type { Durability } from '@meridian/topology';
 import { freeLoopbackPorts } from '../commands/experiment.js';
 import { CLI_BIN_PATH } from '../commands/topology-shared.js';
+import { RunningTopology } from '../commands/up.js';
 
 /** The built peer (from the sources, as under vitest, the one in dist). */
 const PEER_PATH = fileURLToPath(
@@ -105,6 +106,8 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationF
   const loadProcesses = options.loadProcesses ?? 0;
   options.log(`wake-ups beside ${loadProcesses} busy processes…`);
   const wakeUps = await wakeUpCosts(loadProcesses, samples(800));
+  options.log('commit → applied between a real primary and replica…');
+  const paths = await replicationPaths(options.dir, samples(600));
   const costs: NodeCosts = {
     eventLoopTurnUs: round(turn.p50Us),
     timerLateUs: round(late.meanUs),
@@ -126,7 +129,12 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationF
       ackUs: round(encodeAckUs + loopback.send.p50Us),
     },
     client: { requestUs: round(http.write.p50Us / 2), answerUs: round(http.read.p50Us / 2) },
-    wakeUps: { frameUs: quantilesOf(wakeUps.frameUs), timerLateUs: quantilesOf(wakeUps.timerLateUs) },
+    wakeUps: {
+      frameUs: quantilesOf(wakeUps.frameUs),
+      timerLateUs: quantilesOf(wakeUps.timerLateUs),
+      pathUs: quantilesOf(paths.directUs),
+      delayedPathUs: quantilesOf(paths.delayedUs),
+    },
   };
   const cpus = os.cpus();
   return {
@@ -164,6 +172,11 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationF
         frame: rounded(figureOf(wakeUps.frameUs)),
         timerLate: rounded(figureOf(wakeUps.timerLateUs)),
         loadAverageAfter: os.loadavg().map(round),
+      },
+      commitToApplied: {
+        warmUpWrites: PATH_WARM_UP_WRITES,
+        withoutDelay: rounded(figureOf(paths.directUs)),
+        pastTheDelay: { delayMs: PATH_DELAY_MS, ...rounded(figureOf(paths.delayedUs)) },
       },
     },
   };
@@ -326,6 +339,115 @@ async function oneWayTrips(count: number): Promise<number[]> {
   } finally {
     peer.child.kill();
   }
+}
+
+/** Writes per second of replicationPaths: a live experiment's probe rate. */
+const PATH_WRITES_PER_SECOND = 40;
+/** The delayed link's delay in replicationPaths (under the writes' spacing). */
+const PATH_DELAY_MS = 10;
+/**
+ * Writes sent before replicationPaths measures. Fresh node processes run their code cold (V8
+ * compiles what runs often): at 40 writes/s, commit → applied on a link without delay went from
+ * 2.3 ms to 1.5 ms at the median over the first 900 writes; after 2,000 sent at once, 1.2 ms from
+ * the first.
+ */
+const PATH_WARM_UP_WRITES = 1_000;
+const PATH_WARM_UP_CONCURRENCY = 10;
+const PATH_REGIONS = ['calibrate-primary', 'calibrate-direct', 'calibrate-delayed'] as const;
+
+/**
+ * A real primary and two replicas (`meridian node` each, durability none, the router beside them,
+ * as a live experiment launches them) on free loopback ports, one replica on a link without delay
+ * and one on a link of PATH_DELAY_MS, warmed up. For each of `count` SETs at a probe's rate, the
+ * time from its commit at the primary to its apply at each replica (past the delay for the delayed
+ * one), by the nodes' own clocks: the timing headers a live experiment's probes read, through the
+ * `session` reads they send. That path is the primary's turn after the commit, its log read, encode
+ * and sends, the delay line's lateness, the socket, and the replica's receipt and apply, on the
+ * event loops of processes that serve requests; the per-part figures above, measured in an idle
+ * process, leave most of it out. In µs.
+ */
+async function replicationPaths(dir: string, count: number): Promise<{ directUs: number[]; delayedUs: number[] }> {
+  const folder = await mkdtemp(join(dir, 'meridian-calibrate-path-'));
+  const [router = 0, ...ports] = await freeLoopbackPorts(PATH_REGIONS.length + 1);
+  const [primary, , delayed] = PATH_REGIONS;
+  const configPath = join(folder, 'regions.yaml');
+  await writeFile(
+    configPath,
+    `version: 1\nprimary: ${primary}\ndataDir: ./data\ndurability: none\nregions:\n` +
+      PATH_REGIONS.map(
+        (name, i) =>
+          `  - { name: ${name}, location: { lat: 0, lon: ${i} }, host: 127.0.0.1, port: ${ports[i]}, respPort: none }\n`,
+      ).join('') +
+      `router: { host: 127.0.0.1, port: ${router}, region: ${primary} }\n` +
+      `network:\n  delay: 0\n  jitter: { distribution: fixed, valueMs: 0 }\n` +
+      `  links:\n    - { from: ${primary}, to: ${delayed}, delayMs: ${PATH_DELAY_MS} }\n` +
+      `replication: { heartbeatMs: 100 }\n`,
+  );
+  let running: RunningTopology | undefined;
+  try {
+    // A stop that takes longer is cut short: the data is thrown away.
+    running = await RunningTopology.start({ configPath, restartsMax: 0, shutdownTimeoutMs: 500, log: () => undefined });
+    const client = new HttpLiveTopology({
+      regions: PATH_REGIONS.map((name, i) => ({ name, isPrimary: i === 0, url: `http://127.0.0.1:${ports[i]}` })),
+      token: running.secrets.token ?? '',
+      requestTimeoutMs: 2_000,
+    });
+    try {
+      return await timedPaths(client, count);
+    } finally {
+      client.close();
+    }
+  } finally {
+    await running?.stop();
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+/** replicationPaths' writes: PATH_WARM_UP_WRITES, then `count` measured. */
+async function timedPaths(
+  client: HttpLiveTopology,
+  count: number,
+): Promise<{ directUs: number[]; delayedUs: number[] }> {
+  let warmed = 0;
+  const warmUp = async (): Promise<void> => {
+    while (warmed < PATH_WARM_UP_WRITES) await timedPath(client, `warm-up:${warmed++ % 100}`);
+  };
+  await Promise.all(Array.from({ length: PATH_WARM_UP_CONCURRENCY }, warmUp));
+  const directUs: number[] = [];
+  const delayedUs: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const startedMs = performance.now();
+    const [directMs = Number.NaN, delayedMs = Number.NaN] = await timedPath(client, `path:${i % 1000}`);
+    if (Number.isFinite(directMs)) directUs.push(Math.max(0, directMs * 1000));
+    if (Number.isFinite(delayedMs)) delayedUs.push(Math.max(0, (delayedMs - PATH_DELAY_MS) * 1000));
+    const restMs = 1000 / PATH_WRITES_PER_SECOND - (performance.now() - startedMs);
+    if (restMs > 0) await new Promise((resolve) => setTimeout(resolve, restMs));
+  }
+  if (directUs.length < count / 2 || delayedUs.length < count / 2) {
+    throw new MeridianError(
+      'MERIDIAN_CALIBRATE_FAILED',
+      `the calibration nodes timed ${directUs.length} and ${delayedUs.length} of ${count} writes`,
+    );
+  }
+  return { directUs, delayedUs };
+}
+
+/**
+ * A SET of `key` at the primary, then (once answered, as a probe does) a `session` read of it at
+ * each replica: commit → applied by their clocks, ms (NaN when untimed).
+ */
+async function timedPath(client: HttpLiveTopology, key: string): Promise<number[]> {
+  const [primary, ...replicas] = PATH_REGIONS;
+  const timing = { [TIMING_HEADER]: '1' };
+  const write = await client.request(primary, ['SET', key, 'v'.repeat(64)], timing);
+  const committedMs = Number(write.headers[COMMITTED_AT_HEADER]);
+  const headers = {
+    ...timing,
+    'x-meridian-consistency': 'session',
+    'upstash-sync-token': write.headers['upstash-sync-token'] ?? '',
+  };
+  const reads = await Promise.all(replicas.map((replica) => client.request(replica, ['GET', key], headers)));
+  return reads.map((read) => Number(read.headers[APPLIED_AT_HEADER]) - committedMs);
 }
 
 /** The 21 quantiles (p0, p5, …, p100) `wakeUps` holds, in µs. */

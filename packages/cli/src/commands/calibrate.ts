@@ -24,6 +24,11 @@ export function calibrationLines(file: CalibrationFile, path: string): string[] 
           `under load: a frame between processes p50 ${costs.wakeUps.frameUs[10]} µs, p95 ${costs.wakeUps.frameUs[19]} µs; ` +
             `timer late p50 ${costs.wakeUps.timerLateUs[10]} µs, p95 ${costs.wakeUps.timerLateUs[19]} µs`,
         ]),
+    ...(costs.wakeUps?.pathUs === undefined
+      ? []
+      : [
+          `commit → applied between real nodes: p10 ${costs.wakeUps.pathUs[2]} µs, p50 ${costs.wakeUps.pathUs[10]} µs, p90 ${costs.wakeUps.pathUs[18]} µs`,
+        ]),
     `wrote ${path} (point regions.yaml's simulation.costs at it)`,
   ];
 }

@@ -14,9 +14,9 @@ import type { Durability } from '@meridian/topology';
  * What the real node's code costs on one machine, in µs (`meridian calibrate` measures them and
  * writes them to a file regions.yaml's `simulation.costs` names). Per frame and per entry, at the
  * primary (commit, encode with its CRC, send to each replica) and at a replica (receive, decode,
- * apply, commit, ack), plus the event loop: a `setImmediate` turn (the primary's pump, a zero-delay
- * link; a replica applies what a socket read brought in the same turn) and how late a timer fires
- * (a lagged link's delivery).
+ * apply, commit, ack), plus the event loop: a `setImmediate` turn (the primary's pump; a link
+ * without delay hands a frame on, and a replica applies what a socket read brought, in the same
+ * turn) and how late a timer fires (a lagged link's delivery).
  */
 export interface NodeCosts {
   eventLoopTurnUs: number;
@@ -62,7 +62,23 @@ export interface NodeCosts {
    * lateness (`timerLateUs`). When present, each delivery draws from them instead of charging the
    * medians (`sendFrameUs` + `receiveFrameUs`) and the mean lateness. Files without them load as before.
    */
-  wakeUps?: { frameUs: number[]; timerLateUs: number[] };
+  wakeUps?: WakeUps;
+}
+
+export interface WakeUps {
+  frameUs: number[];
+  timerLateUs: number[];
+  /**
+   * A write's path from its commit at a real primary to its apply at a real replica (`meridian
+   * node` processes serving a probe's requests): on a link without delay (`pathUs`), and past the
+   * delay on a link with one (`delayedPathUs`, the delay line's lateness included). The primary's
+   * turn after the commit, its log read, encode and send, the socket and the replica's receipt and
+   * apply, each on a busy event loop. When present, a delivery draws the one of its link (less what
+   * the modelled costs of a lone entry already charge) in place of `frameUs` and `timerLateUs`;
+   * older files have none.
+   */
+  pathUs?: number[];
+  delayedPathUs?: number[];
 }
 
 /** How many quantiles a `wakeUps` distribution holds: p0 to p100 in steps of 5. */
@@ -197,13 +213,15 @@ export function entryCounter(decode: (bytes: Uint8Array) => Frame): EntryCounter
  * The primary's side of its replication links: a frame leaves once the primary's thread has
  * committed and encoded it (once per pump turn: the replicas at the same position share the bytes)
  * and handed it to this replica's socket; it arrives after the network's delay plus the event
- * loop's delay in firing the delivery (a timer's lateness, or one turn on a link without delay).
+ * loop's delay in firing the delivery (a timer's lateness; none on a link without delay).
  * The entries of a turn are those the log gained since the previous turn (a catch-up after a
  * reconnect is charged as frames without entries).
  */
 export class PrimaryLinkCosts {
   private lastTurnMs = Number.NaN;
   private readonly random = new SeededRandom(WAKE_UP_SEED);
+  /** What the modelled costs charge a lone entry on a link without delay (drawn paths are net of it). */
+  private readonly modelledPathUs: number;
 
   constructor(
     private readonly costs: NodeCosts,
@@ -211,7 +229,9 @@ export class PrimaryLinkCosts {
     private readonly cpu: NodeCpu,
     /** Entries appended since the previous call. */
     private readonly newEntries: () => number,
-  ) {}
+  ) {
+    this.modelledPathUs = inNodeLoneEntryUs(costs, durability, 0);
+  }
 
   departureMs(sendMs: number): number {
     const primary = this.costs.primary;
@@ -230,14 +250,19 @@ export class PrimaryLinkCosts {
   /** How late the event loop delivers a frame whose link took `transitMs`. */
   deliveryLateMs(transitMs: number): number {
     const wakeUps = this.costs.wakeUps;
-    if (wakeUps === undefined) return (transitMs > 0 ? this.costs.timerLateUs : this.costs.eventLoopTurnUs) / 1000;
+    // A link without delay hands the frame to the socket at the end of the sending turn (no turn of its own).
+    if (wakeUps === undefined) return transitMs > 0 ? this.costs.timerLateUs / 1000 : 0;
+    const path = transitMs > 0 ? wakeUps.delayedPathUs : wakeUps.pathUs;
+    if (path !== undefined) {
+      // The real nodes' path as drawn, less what the modelled costs charge it.
+      return Math.max(0, drawFromQuantiles(path, this.random.next()) - this.modelledPathUs) / 1000;
+    }
     // The frame's trip between the processes as drawn, in place of the medians charged for it.
     const tripUs =
       drawFromQuantiles(wakeUps.frameUs, this.random.next()) -
       this.costs.primary.sendFrameUs -
       this.costs.replica.receiveFrameUs;
-    const lateUs =
-      transitMs > 0 ? drawFromQuantiles(wakeUps.timerLateUs, this.random.next()) : this.costs.eventLoopTurnUs;
+    const lateUs = transitMs > 0 ? drawFromQuantiles(wakeUps.timerLateUs, this.random.next()) : 0;
     return (tripUs + lateUs) / 1000;
   }
 }
@@ -434,6 +459,15 @@ export function loneEntryCostMs(
   sendsBefore: number,
   delayed: boolean,
 ): number {
+  const inNodeUs = inNodeLoneEntryUs(costs, durability, sendsBefore);
+  const pathUs = delayed ? costs.wakeUps?.delayedPathUs : costs.wakeUps?.pathUs;
+  if (pathUs === undefined) return (inNodeUs + (delayed ? costs.timerLateUs : 0)) / 1000;
+  // A drawn path (PrimaryLinkCosts.deliveryLateMs) at its median.
+  return (inNodeUs + Math.max(0, drawFromQuantiles(pathUs, 0.5) - inNodeLoneEntryUs(costs, durability, 0))) / 1000;
+}
+
+/** What the per-part figures charge a lone entry at the primary and the replica, event-loop lateness aside (µs). */
+function inNodeLoneEntryUs(costs: NodeCosts, durability: Durability, sendsBefore: number): number {
   const primary = costs.primary;
   const primaryUs =
     costs.eventLoopTurnUs +
@@ -442,9 +476,7 @@ export function loneEntryCostMs(
     primary.encodeFrameUs +
     primary.encodeEntryUs +
     (sendsBefore + 1) * primary.sendFrameUs;
-  const lateUs = delayed ? costs.timerLateUs : costs.eventLoopTurnUs;
-  const replicaMs = replicaFrameWorkMs(costs, durability, 1).beforeMs;
-  return (primaryUs + lateUs) / 1000 + replicaMs;
+  return primaryUs + replicaFrameWorkMs(costs, durability, 1).beforeMs * 1000;
 }
 
 /**
