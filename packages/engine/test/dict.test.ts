@@ -38,6 +38,44 @@ describe('ScanDict: small dicts without an index, large ones with it', () => {
     );
   });
 
+  it('matches a Map model as its index grows, wraps round and shifts entries back on delete', () => {
+    const operation = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 700 }), fc.integer());
+    fc.assert(
+      fc.property(fc.array(operation, { minLength: 500, maxLength: 3000 }), (operations) => {
+        const dict = new ScanDict<number>();
+        const model = new Map<string, number>();
+        for (const [kind, id, value] of operations) {
+          // Keys of every length up to 40 chars, with long shared prefixes.
+          const key = `${'p'.repeat(id % 37)}${id}`;
+          if (kind === 0) {
+            expect(dict.delete(key)).toBe(model.delete(key));
+          } else {
+            expect(dict.set(key, value)).toBe(!model.has(key));
+            model.set(key, value);
+          }
+        }
+        expect(dict.size).toBe(model.size);
+        for (let id = 0; id <= 700; id++) {
+          const key = `${'p'.repeat(id % 37)}${id}`;
+          expect(dict.get(key)).toBe(model.get(key));
+        }
+        expect(new Map(dict.entries())).toEqual(model);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('finds keys again after emptying and refilling (the index is kept, empty)', () => {
+    const dict = new ScanDict<number>();
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 500; i++) dict.set(`k${i}`, i + round);
+      for (let i = 0; i < 500; i++) expect(dict.get(`k${i}`)).toBe(i + round);
+      for (let i = 0; i < 500; i++) expect(dict.delete(`k${i}`)).toBe(true);
+      expect(dict.size).toBe(0);
+      expect(dict.get('k1')).toBeUndefined();
+    }
+  });
+
   it('keeps every slot when it builds its index, so a SCAN in progress misses nothing', () => {
     const dict = new ScanDict<number>();
     for (let i = 0; i < 10; i++) dict.set(`k${i}`, i);
