@@ -23,12 +23,14 @@ const HEAP_CANCELLED_MAX = 1024;
  * exactly. Tuned for hundreds of thousands of timers per simulated second: zero-delay timers skip
  * the heap (they are due now and were set after every heap timer due now, which were set at an
  * earlier time, so a FIFO keeps the exact order); the timer is its own cancel handle and holds only
- * its callback: the heap keeps each timer's time and sequence in typed arrays beside it (no number
- * boxed per timer, and sifting compares numbers in place), and the FIFO keeps its array when it
- * empties. A cancelled timer stays in the heap until it comes up, unless cancelled ones are most of
- * it: then the heap is rebuilt without them (timeouts cancelled by the thousand would otherwise
- * make every push and pop slower). Timers are ordered by (time, sequence), a total order, so the
- * order they run in is the same.
+ * its callback. The heap holds numbers only: each entry's time, sequence and the slot of a table
+ * where its timer waits, in typed arrays, so sifting compares and moves numbers in place (moving
+ * the timers themselves, young objects stored into an old array at every level, cost a write
+ * barrier each); a timer is written into its slot once and taken out once, and slots are reused.
+ * The FIFO keeps its array when it empties. A cancelled timer stays in the heap until it comes up,
+ * unless cancelled ones are most of it: then the heap is rebuilt without them (timeouts cancelled
+ * by the thousand would otherwise make every push and pop slower). Timers are ordered by (time,
+ * sequence), a total order, so the order they run in is the same.
  */
 export class VirtualClock implements Clock {
   private now: number;
@@ -36,8 +38,12 @@ export class VirtualClock implements Clock {
   /** The heap, ordered by (time, sequence), as parallel arrays of `heapSize` entries. */
   private heapTimes = new Float64Array(1024);
   private heapSequences = new Float64Array(1024);
-  private readonly heapTimers: (SimTimer | undefined)[] = [];
+  private heapSlots = new Int32Array(1024);
   private heapSize = 0;
+  /** The heap's timers by slot; a slot not in the heap holds undefined and is on `freeSlots`. */
+  private readonly slotTimers: (SimTimer | undefined)[] = [];
+  private freeSlots = new Int32Array(1024);
+  private freeCount = 0;
   /** Zero-delay timers at [dueHead, dueTail), all due now; taken slots are cleared. */
   private readonly due: (SimTimer | undefined)[] = [];
   private dueHead = 0;
@@ -65,7 +71,7 @@ export class VirtualClock implements Clock {
   /** Number of timers not yet run or cancelled. */
   get pendingTimers(): number {
     let pending = 0;
-    for (let i = 0; i < this.heapSize; i++) if (!(this.heapTimers[i] as SimTimer).cancelled) pending++;
+    for (let i = 0; i < this.heapSize; i++) if (!this.heapTimerAt(i).cancelled) pending++;
     for (let i = this.dueHead; i < this.dueTail; i++) if (!(this.due[i] as SimTimer).cancelled) pending++;
     return pending;
   }
@@ -118,9 +124,14 @@ export class VirtualClock implements Clock {
     return this.runUntil(this.now + ms);
   }
 
+  /** The timer of the heap's entry `i`. */
+  private heapTimerAt(i: number): SimTimer {
+    return this.slotTimers[this.heapSlots[i] as number] as SimTimer;
+  }
+
   /** Takes cancelled timers off the heap's top and the FIFO's head. */
   private dropCancelled(): void {
-    while (this.heapSize > 0 && (this.heapTimers[0] as SimTimer).cancelled) {
+    while (this.heapSize > 0 && this.heapTimerAt(0).cancelled) {
       this.pop();
       this.inHeap.cancelled--;
     }
@@ -138,14 +149,34 @@ export class VirtualClock implements Clock {
     return timer;
   }
 
+  /** A table slot for `timer` (a free one, or a new one at the end). */
+  private slotFor(timer: SimTimer): number {
+    const slot = this.freeCount > 0 ? (this.freeSlots[--this.freeCount] as number) : this.slotTimers.length;
+    if (slot === this.slotTimers.length) this.slotTimers.push(timer);
+    else this.slotTimers[slot] = timer;
+    return slot;
+  }
+
+  /** Empties `slot` (its timer left the heap). */
+  private freeSlot(slot: number): void {
+    this.slotTimers[slot] = undefined;
+    if (this.freeCount === this.freeSlots.length) {
+      const grown = new Int32Array(this.freeSlots.length * 2);
+      grown.set(this.freeSlots);
+      this.freeSlots = grown;
+    }
+    this.freeSlots[this.freeCount++] = slot;
+  }
+
   private push(atMs: number, sequence: number, timer: SimTimer): void {
     const cancelled = this.inHeap.cancelled;
     if (cancelled > HEAP_CANCELLED_MAX && cancelled * 2 > this.heapSize) this.compact();
     timer.heapOf = this.inHeap;
     if (this.heapSize === this.heapTimes.length) this.grow();
+    const slot = this.slotFor(timer);
     const times = this.heapTimes;
     const sequences = this.heapSequences;
-    const timers = this.heapTimers;
+    const slots = this.heapSlots;
     let i = this.heapSize++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
@@ -153,12 +184,12 @@ export class VirtualClock implements Clock {
       if (parentMs < atMs || (parentMs === atMs && (sequences[parent] as number) < sequence)) break;
       times[i] = parentMs;
       sequences[i] = sequences[parent] as number;
-      timers[i] = timers[parent];
+      slots[i] = slots[parent] as number;
       i = parent;
     }
     times[i] = atMs;
     sequences[i] = sequence;
-    timers[i] = timer;
+    slots[i] = slot;
   }
 
   private grow(): void {
@@ -168,49 +199,59 @@ export class VirtualClock implements Clock {
     const sequences = new Float64Array(this.heapSequences.length * 2);
     sequences.set(this.heapSequences);
     this.heapSequences = sequences;
+    const slots = new Int32Array(this.heapSlots.length * 2);
+    slots.set(this.heapSlots);
+    this.heapSlots = slots;
   }
 
   /** Rebuilds the heap without its cancelled timers (Floyd's heap construction, in place). */
   private compact(): void {
     const times = this.heapTimes;
     const sequences = this.heapSequences;
-    const timers = this.heapTimers;
+    const slots = this.heapSlots;
     let kept = 0;
     for (let i = 0; i < this.heapSize; i++) {
-      const timer = timers[i] as SimTimer;
+      const slot = slots[i] as number;
+      const timer = this.slotTimers[slot] as SimTimer;
       if (timer.cancelled) {
         timer.heapOf = undefined;
+        this.freeSlot(slot);
         continue;
       }
       times[kept] = times[i] as number;
       sequences[kept] = sequences[i] as number;
-      timers[kept++] = timer;
+      slots[kept++] = slot;
     }
-    for (let i = kept; i < this.heapSize; i++) timers[i] = undefined;
     this.heapSize = kept;
     this.inHeap.cancelled = 0;
     for (let i = (kept >> 1) - 1; i >= 0; i--) {
-      this.siftDown(times[i] as number, sequences[i] as number, timers[i] as SimTimer, i);
+      this.siftDown(times[i] as number, sequences[i] as number, slots[i] as number, i);
     }
   }
 
   /** Removes the heap's top and returns it (its timer leaves the heap). */
   private pop(): SimTimer {
-    const timers = this.heapTimers;
-    const top = timers[0] as SimTimer;
+    const topSlot = this.heapSlots[0] as number;
+    const top = this.slotTimers[topSlot] as SimTimer;
     top.heapOf = undefined;
+    this.freeSlot(topSlot);
     const last = --this.heapSize;
-    const lastTimer = timers[last] as SimTimer;
-    timers[last] = undefined;
-    if (last > 0) this.siftDown(this.heapTimes[last] as number, this.heapSequences[last] as number, lastTimer, 0);
+    if (last > 0) {
+      this.siftDown(
+        this.heapTimes[last] as number,
+        this.heapSequences[last] as number,
+        this.heapSlots[last] as number,
+        0,
+      );
+    }
     return top;
   }
 
-  /** Puts the entry (atMs, sequence, timer) at index `i`, or below it where it belongs (the heap's other entries are in order). */
-  private siftDown(atMs: number, sequence: number, timer: SimTimer, i: number): void {
+  /** Puts the entry (atMs, sequence, slot) at index `i`, or below it where it belongs (the heap's other entries are in order). */
+  private siftDown(atMs: number, sequence: number, slot: number, i: number): void {
     const times = this.heapTimes;
     const sequences = this.heapSequences;
-    const timers = this.heapTimers;
+    const slots = this.heapSlots;
     const length = this.heapSize;
     for (;;) {
       const left = 2 * i + 1;
@@ -228,12 +269,12 @@ export class VirtualClock implements Clock {
       if (childMs > atMs || (childMs === atMs && (sequences[child] as number) > sequence)) break;
       times[i] = childMs;
       sequences[i] = sequences[child] as number;
-      timers[i] = timers[child];
+      slots[i] = slots[child] as number;
       i = child;
     }
     times[i] = atMs;
     sequences[i] = sequence;
-    timers[i] = timer;
+    slots[i] = slot;
   }
 }
 
