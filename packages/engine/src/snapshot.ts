@@ -89,67 +89,81 @@ export function loadSnapshotEntry(db: Keyspace, entry: SnapshotEntry): void {
   else db.expiresAtMs.delete(key);
 }
 
-/** cyrb53 fed piece by piece, so no value is ever joined into one string to be hashed. */
-class Hash53 {
-  private h1: number;
-  private h2: number;
-
-  constructor(seed: number) {
-    this.h1 = 0xdeadbeef ^ seed;
-    this.h2 = 0x41c6ce57 ^ seed;
-  }
+/**
+ * Two independent cyrb53 streams (seeds 0 and 7: 106 bits), fed piece by piece and in one pass over
+ * each piece's characters, so no value is ever joined into one string to be hashed.
+ */
+class Digest {
+  private a1 = 0xdeadbeef ^ 0;
+  private a2 = 0x41c6ce57 ^ 0;
+  private b1 = 0xdeadbeef ^ 7;
+  private b2 = 0x41c6ce57 ^ 7;
 
   update(text: string): void {
-    let h1 = this.h1;
-    let h2 = this.h2;
+    let a1 = this.a1;
+    let a2 = this.a2;
+    let b1 = this.b1;
+    let b2 = this.b2;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 2654435761);
-      h2 = Math.imul(h2 ^ c, 1597334677);
+      a1 = Math.imul(a1 ^ c, 2654435761);
+      a2 = Math.imul(a2 ^ c, 1597334677);
+      b1 = Math.imul(b1 ^ c, 2654435761);
+      b2 = Math.imul(b2 ^ c, 1597334677);
     }
-    this.h1 = h1;
-    this.h2 = h2;
+    this.a1 = a1;
+    this.a2 = a2;
+    this.b1 = b1;
+    this.b2 = b2;
   }
 
-  hex(): string {
-    const [high, low] = this.finish();
-    return (4294967296 * high + low).toString(16).padStart(14, '0');
+  /** One character (a code unit). */
+  private updateCode(c: number): void {
+    this.a1 = Math.imul(this.a1 ^ c, 2654435761);
+    this.a2 = Math.imul(this.a2 ^ c, 1597334677);
+    this.b1 = Math.imul(this.b1 ^ c, 2654435761);
+    this.b2 = Math.imul(this.b2 ^ c, 1597334677);
   }
 
-  /** The 53-bit result as its high 21 and low 32 bits. */
-  finish(): [number, number] {
-    let h1 = this.h1;
-    let h2 = this.h2;
-    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-    return [2097151 & h2, h1 >>> 0];
-  }
-}
-
-/** Two independent cyrb53 streams (106 bits), fed the same pieces. */
-class Digest {
-  private readonly a = new Hash53(0);
-  private readonly b = new Hash53(7);
-
-  update(text: string): void {
-    this.a.update(text);
-    this.b.update(text);
-  }
-
-  /** A length-prefixed piece, so that no two different sequences of pieces feed the same text. */
+  /**
+   * A length-prefixed piece, so that no two different sequences of pieces feed the same text: the
+   * characters of `${tag}${text.length}:${text}` (the prefix is fed without being built).
+   */
   piece(tag: string, text: string): void {
-    this.update(`${tag}${text.length}:`);
+    this.update(tag);
+    this.updateDecimal(text.length);
+    this.updateCode(0x3a);
     this.update(text);
   }
 
-  hex(): string {
-    return this.a.hex() + this.b.hex();
+  /** The decimal digits of the whole number `n`, as String(n) would give them. */
+  private updateDecimal(n: number): void {
+    if (n >= 10) this.updateDecimal(Math.floor(n / 10));
+    this.updateCode(0x30 + (n % 10));
   }
 
-  /** The 106 bits as four words (for sums that do not depend on order). */
-  words(): [number, number, number, number] {
-    return [...this.a.finish(), ...this.b.finish()] as [number, number, number, number];
+  hex(): string {
+    return hexOf(this.a1, this.a2) + hexOf(this.b1, this.b2);
   }
+
+  /** The 106 bits as four words (for sums that do not depend on order): each stream's high 21 and low 32 bits. */
+  words(): [number, number, number, number] {
+    const [aHigh, aLow] = finish(this.a1, this.a2);
+    const [bHigh, bLow] = finish(this.b1, this.b2);
+    return [aHigh, aLow, bHigh, bLow];
+  }
+}
+
+/** cyrb53's final mix of one stream: its 53-bit result as the high 21 and low 32 bits. */
+function finish(h1: number, h2: number): [number, number] {
+  const m1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  const m2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(m1 ^ (m1 >>> 13), 3266489909);
+  return [2097151 & m2, m1 >>> 0];
+}
+
+function hexOf(h1: number, h2: number): string {
+  const [high, low] = finish(h1, h2);
+  return (4294967296 * high + low).toString(16).padStart(14, '0');
 }
 
 /** Feeds plain snapshot data (arrays, strings, numbers, null, objects) into `digest`, value by value. */
