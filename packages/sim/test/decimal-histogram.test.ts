@@ -84,6 +84,35 @@ describe('DecimalHistogram', () => {
       expect(histogram.quantile(q) - quantile(sorted, q)).toBeLessThanOrEqual(quantile(sorted, q) * 1e-4);
   });
 
+  it('puts each value in the same bucket whatever came before it (values in runs of one decade take a shortcut)', () => {
+    for (const digits of [3, 4]) {
+      const values: number[] = [];
+      const random = new SeededRandom(digits);
+      for (let decade = -1; decade < 11; decade++) {
+        for (let i = 0; i < 200; i++) values.push(10 ** (decade + random.next()));
+        // Bucket edges, exactly and an ulp either side, and the decade's own bounds.
+        const edge = (1 + Math.floor(random.next() * 9_000) / 1_000) * 10 ** decade;
+        values.push(edge, edge * (1 + 2 ** -52), edge * (1 - 2 ** -52), 10 ** decade, 10 ** decade * (1 + 2 ** -52));
+      }
+      values.push(0, -1, Infinity, 1e12, 1);
+      const inOrder = histogramOf(values, digits);
+      const shuffled = [...values];
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        const j = Math.floor(random.next() * (i + 1));
+        [shuffled[i], shuffled[j]] = [shuffled[j] as number, shuffled[i] as number];
+      }
+      const lone = new DecimalHistogram(digits);
+      for (const value of values) {
+        // A fresh histogram per value: bucketOf alone, no decade remembered.
+        const one = histogramOf([value], digits);
+        lone.add(one);
+      }
+      const expected = Array.from(lone.sample());
+      expect(Array.from(inOrder.sample())).toEqual(expected);
+      expect(Array.from(histogramOf(shuffled, digits).sample())).toEqual(expected);
+    }
+  });
+
   it('adds histograms together and expands to a sample', () => {
     const a = histogramOf([3, 1]);
     const b = histogramOf([2, 1_000_000]);
