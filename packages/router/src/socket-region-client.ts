@@ -41,6 +41,11 @@ const STREAM_QUEUE_BYTES_MAX = 1024 * 1024;
 const ANSWER_HEAD_BYTES_MAX = 64 * 1024;
 
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+/**
+ * Where every region socket's reads land (net's `onread`): read and handled before the next read,
+ * so one buffer serves them all. What outlives a read (a partial head, a body) is copied out.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 /** Space and tab, which may surround a header value. */
 const isBlank = (code: number): boolean => code === 0x20 || code === 0x09;
 /** Request-line and header text that could split a request (cannot come from node's parser; checked anyway). */
@@ -238,8 +243,19 @@ class Connection {
     host: string,
     port: number,
   ) {
-    this.socket = net.connect({ host, port, noDelay: true });
-    this.socket.on('data', (data: Buffer) => this.onData(data));
+    // Reads go straight to onData from READ_BUFFER: no Buffer per read, no readable stream in between.
+    this.socket = net.connect({
+      host,
+      port,
+      noDelay: true,
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (bytes) => {
+          this.onData(READ_BUFFER.subarray(0, bytes));
+          return true;
+        },
+      },
+    });
     this.socket.on('timeout', () => this.fail(`no answer within ${this.exchanges[0]?.timeoutMs} ms`, true));
     this.socket.on('error', (error) => this.fail(error.message, false));
     this.socket.on('close', () => this.closed());
@@ -290,6 +306,7 @@ class Connection {
     this.origin.forget(this);
   }
 
+  /** Bytes from the socket, in READ_BUFFER: valid only until this returns. */
   private onData(data: Buffer): void {
     let chunk: Buffer | undefined = data;
     while (chunk !== undefined && chunk.length > 0) {
@@ -312,7 +329,7 @@ class Connection {
       const end = buffer.indexOf(HEAD_END);
       if (end < 0) {
         if (buffer.length > ANSWER_HEAD_BYTES_MAX) return this.fail('answer head too large', false);
-        this.pending = buffer;
+        this.pending = buffer === data ? Buffer.from(data) : buffer;
         return undefined;
       }
       this.pending = undefined;
@@ -420,8 +437,10 @@ class Connection {
     this.fail('the client left a streamed answer ahead of this one', false);
   }
 
-  private deliver(exchange: Exchange, piece: Buffer): void {
-    if (piece.length === 0) return;
+  /** Keeps a copy of body bytes (they are in READ_BUFFER). */
+  private deliver(exchange: Exchange, bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    const piece = Buffer.from(bytes);
     if (exchange.pieces !== undefined) {
       exchange.pieces.push(piece);
       exchange.piecesBytes += piece.length;
@@ -474,7 +493,7 @@ class Connection {
       const lineEnd = chunk.indexOf('\r\n', 0, 'latin1');
       if (lineEnd < 0) {
         if (chunk.length > 4096) return this.fail('malformed chunked answer', false);
-        this.pending = chunk;
+        this.pending = Buffer.from(chunk);
         return undefined;
       }
       const line = chunk.toString('latin1', 0, lineEnd);
