@@ -25,6 +25,11 @@ export interface FrontRequest {
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Buffer;
+  /**
+   * With `FrontOptions.unpassedHeaders`: the header lines as they came ("name: value\r\n" each),
+   * but those it names, for a proxy to pass on without writing them out again (the router's).
+   */
+  readonly lines?: string;
 }
 
 export interface FrontAnswer {
@@ -49,6 +54,8 @@ export interface FrontOptions {
   /** Where a failure of `answer` is told before the client gets a 500. */
   readonly failed?: (error: unknown) => void;
   readonly requestBytesMax: number;
+  /** Lower-case header names left out of `FrontRequest.lines`; without it, requests carry no lines. */
+  readonly unpassedHeaders?: ReadonlySet<string>;
   /** An idle connection is closed after this long (node:http's keepAliveTimeout). */
   readonly keepAliveMs: number;
   /** A request's head must arrive within this long of its first byte (node:http's headersTimeout). */
@@ -94,50 +101,78 @@ type Parsed =
   | { readonly kind: 'handOff' }
   | { readonly kind: 'request'; readonly request: FrontRequest; readonly close: boolean; readonly bytes: number };
 
-/** Header names most requests carry (lower case), by length: matched in place, so no name string is made and hashed for them. */
-const KNOWN_NAMES: readonly (readonly string[] | undefined)[] = (() => {
-  const byLength: string[][] = [];
-  for (const name of [
-    'host',
-    'accept',
-    'origin',
-    'expect',
-    'upgrade',
-    'connection',
-    'user-agent',
-    'content-type',
-    'authorization',
-    'content-length',
-    'accept-encoding',
-    'accept-language',
-    'upstash-encoding',
-    'x-meridian-region',
-    'transfer-encoding',
-    'upstash-sync-token',
-    'x-meridian-location',
-    'x-meridian-consistency',
-    'upstash-response-format',
-  ])
-    (byLength[name.length] ??= []).push(name);
+/**
+ * Header names most requests carry (lower case): matched in place, so no name string is made and
+ * hashed for them, and told apart by their index (a bit each, at most 31).
+ */
+const KNOWN_NAMES: readonly string[] = [
+  'host',
+  'accept',
+  'origin',
+  'expect',
+  'upgrade',
+  'connection',
+  'user-agent',
+  'content-type',
+  'authorization',
+  'content-length',
+  'accept-encoding',
+  'accept-language',
+  'upstash-encoding',
+  'x-meridian-region',
+  'transfer-encoding',
+  'upstash-sync-token',
+  'x-meridian-location',
+  'x-meridian-consistency',
+  'upstash-response-format',
+];
+/** Indexes into KNOWN_NAMES by name length. */
+const KNOWN_BY_LENGTH: readonly (readonly number[] | undefined)[] = (() => {
+  const byLength: number[][] = [];
+  KNOWN_NAMES.forEach((name, index) => (byLength[name.length] ??= []).push(index));
   return byLength;
 })();
 
-/** The known name text[from, to) spells in any case, as its lower-case literal; undefined for others. */
-function knownName(text: string, from: number, to: number): string | undefined {
-  const names = KNOWN_NAMES[to - from];
-  if (names === undefined) return undefined;
-  for (const name of names) if (isHeaderName(text, from, to, name)) return name;
-  return undefined;
+/** The bits of the known names among `names`. */
+function knownMask(names: Iterable<string>): number {
+  let mask = 0;
+  for (const name of names) {
+    const index = KNOWN_NAMES.indexOf(name);
+    if (index >= 0) mask |= 1 << index;
+  }
+  return mask;
+}
+const HANDED_OFF_MASK = knownMask(HANDED_OFF_HEADERS);
+
+/** Names a request's `lines` leave out: the known ones as bits, the others by name. */
+interface Unpassed {
+  readonly mask: number;
+  readonly names: ReadonlySet<string>;
 }
 
+/** The index of the known name text[from, to) spells in any case; -1 for others. */
+function knownName(text: string, from: number, to: number): number {
+  const indexes = KNOWN_BY_LENGTH[to - from];
+  if (indexes === undefined) return -1;
+  for (let i = 0; i < indexes.length; i++) {
+    const index = indexes[i] as number;
+    if (isHeaderName(text, from, to, KNOWN_NAMES[index] as string)) return index;
+  }
+  return -1;
+}
+
+/** Space and tab, which may surround a header value. */
+const isBlank = (code: number): boolean => code === 0x20 || code === 0x09;
+
 /** One request from the start of `buffer`, or why not. */
-function parseRequest(buffer: Buffer, requestBytesMax: number): Parsed {
+function parseRequest(buffer: Buffer, requestBytesMax: number, unpassed?: Unpassed): Parsed {
   const end = buffer.indexOf(HEAD_END);
   if (end < 0)
     return buffer.length > HEAD_BYTES_MAX ? { kind: 'handOff' } : { kind: 'incomplete', headComplete: false };
   if (end > HEAD_BYTES_MAX) return { kind: 'handOff' };
   // Every line, the last one too, ends with CRLF: the lines are read in place, not split out.
   const text = buffer.toString('latin1', 0, end + 2);
+  const headEnd = text.length;
   const firstEnd = text.indexOf('\r\n');
   const line = REQUEST_LINE.exec(text.slice(0, firstEnd));
   if (line === null) return { kind: 'handOff' };
@@ -145,17 +180,38 @@ function parseRequest(buffer: Buffer, requestBytesMax: number): Parsed {
   const headers: Record<string, string> = {};
   let close = false;
   let length = 0;
-  for (let at = firstEnd + 2; at < text.length;) {
+  let lines = '';
+  let keptFrom = firstEnd + 2;
+  /** The known names read so far, a bit each: a repeated one is node:http's to join. */
+  let seen = 0;
+  for (let at = firstEnd + 2; at < headEnd;) {
     const lineEnd = text.indexOf('\r\n', at);
     const colon = text.indexOf(':', at);
     if (colon <= at || colon > lineEnd) return { kind: 'handOff' };
-    let name = knownName(text, at, colon);
-    if (name === undefined) {
+    const known = knownName(text, at, colon);
+    let name: string;
+    let unpassedHere: boolean;
+    if (known >= 0) {
+      const bit = 1 << known;
+      if ((seen & bit) !== 0 || (HANDED_OFF_MASK & bit) !== 0) return { kind: 'handOff' };
+      seen |= bit;
+      name = KNOWN_NAMES[known] as string;
+      unpassedHere = unpassed !== undefined && (unpassed.mask & bit) !== 0;
+    } else {
       name = text.slice(at, colon).toLowerCase();
-      if (!TOKEN.test(name)) return { kind: 'handOff' };
+      if (!TOKEN.test(name) || headers[name] !== undefined) return { kind: 'handOff' };
+      unpassedHere = unpassed?.names.has(name) === true;
     }
-    if (headers[name] !== undefined || HANDED_OFF_HEADERS.has(name)) return { kind: 'handOff' };
-    const value = text.slice(colon + 1, lineEnd).trim();
+    // The value without the spaces and tabs around it; anything else a value may not hold is refused below.
+    let from = colon + 1;
+    let to = lineEnd;
+    while (from < to && isBlank(text.charCodeAt(from))) from++;
+    while (to > from && isBlank(text.charCodeAt(to - 1))) to--;
+    const value = text.slice(from, to);
+    if (unpassedHere) {
+      if (keptFrom < at) lines += text.slice(keptFrom, at);
+      keptFrom = lineEnd + 2;
+    }
     at = lineEnd + 2;
     if (CONTROL.test(value)) return { kind: 'handOff' };
     if (name === 'content-length') {
@@ -172,7 +228,10 @@ function parseRequest(buffer: Buffer, requestBytesMax: number): Parsed {
   const bytes = end + 4 + length;
   if (buffer.length < bytes) return { kind: 'incomplete', headComplete: true };
   const body = buffer.subarray(end + 4, bytes);
-  return { kind: 'request', request: { method: line[1] as string, url, headers, body }, close, bytes };
+  const method = line[1] as string;
+  if (unpassed === undefined) return { kind: 'request', request: { method, url, headers, body }, close, bytes };
+  if (keptFrom < headEnd) lines += text.slice(keptFrom, headEnd);
+  return { kind: 'request', request: { method, url, headers, body, lines }, close, bytes };
 }
 
 /** Status line and headers of an answer, ending with the framing (content-length, or chunked for a stream). */
@@ -243,11 +302,15 @@ export class FrontConnection {
     }
   };
 
+  private readonly unpassed: Unpassed | undefined;
+
   constructor(
     private readonly socket: Socket,
     private readonly server: http.Server,
     private readonly options: FrontOptions,
   ) {
+    const names = options.unpassedHeaders;
+    this.unpassed = names === undefined ? undefined : { mask: knownMask(names), names };
     socket.setNoDelay(true);
     socket.setTimeout(options.keepAliveMs);
     socket.on('data', this.onData);
@@ -303,7 +366,7 @@ export class FrontConnection {
   private next(): void {
     const buffer = this.pending;
     if (buffer === undefined || buffer.length === 0 || this.closing) return;
-    const parsed = parseRequest(buffer, this.options.requestBytesMax);
+    const parsed = parseRequest(buffer, this.options.requestBytesMax, this.unpassed);
     if (parsed.kind === 'incomplete') return this.armDeadline(parsed.headComplete);
     this.clearDeadline();
     if (parsed.kind === 'handOff') return this.handOff();

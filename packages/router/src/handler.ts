@@ -37,6 +37,7 @@ import {
   type RegionAnswer,
   type RegionCallResult,
   type RegionClient,
+  type RegionRequest,
 } from './region-client.js';
 import { PRIMARY_UNREACHABLE, type RouteDecision, routeRequest, routeScratch, type UnavailableCode } from './route.js';
 
@@ -157,7 +158,7 @@ const SESSION: Consistency = { level: 'session' };
 const EVENTUAL: Consistency = { level: 'eventual' };
 
 export interface RoutedRequest {
-  readonly request: RestRequest;
+  readonly request: RouterRequest;
   readonly path: string;
   readonly client: ClientLocation;
   readonly consistency: Consistency;
@@ -174,6 +175,43 @@ type MutableForwardPlan = {
 
 /** Headers that describe one hop, never forwarded. */
 const HOP_BY_HOP = new Set(HOP_BY_HOP_HEADERS);
+
+/** Request headers the router does not pass on as they came: the hop's, the framing, and the consistency it writes itself. */
+export const UNFORWARDED_HEADERS: ReadonlySet<string> = new Set([
+  ...HOP_BY_HOP_HEADERS,
+  'content-length',
+  CONSISTENCY_HEADER,
+]);
+
+/** A request as the router's front door reads it: with its header lines as they came but UNFORWARDED_HEADERS, when it has them. */
+export interface RouterRequest extends RestRequest {
+  readonly lines?: string | undefined;
+}
+
+/** A request as forwarded to a region: `headers` built only when a client reads them (the socket client writes `lines`). */
+class ForwardedRequest implements RegionRequest {
+  readonly method: string;
+  readonly body: Uint8Array;
+  readonly lines: string | undefined;
+  private built: Record<string, string | readonly string[]> | undefined;
+
+  constructor(
+    private readonly request: RouterRequest,
+    readonly path: string,
+    private readonly consistency: string,
+    readonly timeoutMs: number | undefined,
+    readonly pipelinable: boolean,
+  ) {
+    this.method = request.method;
+    this.body = request.body;
+    this.lines = request.lines === undefined ? undefined : `${request.lines}${CONSISTENCY_HEADER}: ${consistency}\r\n`;
+  }
+
+  get headers(): Record<string, string | readonly string[]> {
+    this.built ??= forwardedHeaders(this.request.headers, this.consistency);
+    return this.built;
+  }
+}
 
 /** `headers` without hop-by-hop ones, plus the request's consistency (`x-meridian-consistency`). */
 export function forwardedHeaders(headers: HeaderMap, consistency: string): Record<string, string | readonly string[]> {
@@ -479,7 +517,7 @@ export class RouterHandler extends RoutePlanner {
     super(io);
   }
 
-  handle(request: RestRequest): Promise<RouterResponse> {
+  handle(request: RouterRequest): Promise<RouterResponse> {
     let plan: RoutePlan;
     try {
       plan = this.plan(request);
@@ -537,20 +575,19 @@ export class RouterHandler extends RoutePlanner {
   }
 
   private send(view: RegionView, routed: RoutedRequest): Promise<RegionCallResult> {
-    const { request, requestClass } = routed;
-    return this.io.client.send(view.url, {
-      method: request.method,
-      path: routed.path,
-      headers: forwardedHeaders(request.headers, formatConsistency(routed.consistency)),
-      body: request.body,
-      timeoutMs: requestClass.kind === 'stream' ? undefined : this.io.forwardTimeoutMs,
+    const { requestClass } = routed;
+    const forwarded = new ForwardedRequest(
+      routed.request,
+      routed.path,
+      formatConsistency(routed.consistency),
+      requestClass.kind === 'stream' ? undefined : this.io.forwardTimeoutMs,
       // A session read may wait at the region for its token's offset, a bounded one be handed on
       // to the primary, a /pipeline run in slices: each would hold up the reads pipelined behind it.
-      pipelinable:
-        requestClass.kind === 'read' &&
+      requestClass.kind === 'read' &&
         (routed.consistency.level === 'eventual' || routed.consistency.level === 'strong') &&
         !isPipelineTarget(routed.path),
-    });
+    );
+    return this.io.client.send(view.url, forwarded);
   }
 
   /** The modelled one-way latency between the client and the region, when the router adds it (else 0). */

@@ -31,6 +31,11 @@ export interface RegionRequest {
   /** Path and query. */
   readonly path: string;
   readonly headers: HeaderMap;
+  /**
+   * The same headers as lines to write as they are ("name: value\r\n" each; no host,
+   * content-length or other hop-by-hop header), when the router has them from its front door.
+   */
+  readonly lines?: string | undefined;
   readonly body: Uint8Array;
   /** undefined: no limit (event streams). */
   readonly timeoutMs: number | undefined;

@@ -17,7 +17,7 @@ import {
   listenFront,
 } from '@meridian/rest';
 import { regionBaseUrl, type TopologyConfig } from '@meridian/topology';
-import { RouterHandler, type RouterResponse, bearerOrQueryToken, originForm } from './handler.js';
+import { RouterHandler, type RouterResponse, UNFORWARDED_HEADERS, bearerOrQueryToken, originForm } from './handler.js';
 import { HttpRegionClient, REAL_TIMERS } from './http-region-client.js';
 import type { ClientLocation } from './location.js';
 import { RegionMonitor, type RegionView } from './monitor.js';
@@ -216,6 +216,7 @@ export class MeridianRouter {
               },
               failed: (error) => this.failed('request', error),
               requestBytesMax: this.handler.requestBytesMax,
+              unpassedHeaders: UNFORWARDED_HEADERS,
               keepAliveMs: settings.keepAliveTimeout as number,
               headersMs: settings.headersTimeout as number,
               requestMs: settings.requestTimeout as number,

@@ -640,6 +640,7 @@ class Origin {
 function encodeRequest(origin: Origin, request: RegionRequest): Buffer | undefined {
   if (LINE_BREAK.test(request.path) || LINE_BREAK.test(request.method)) return undefined;
   let head = `${request.method} ${request.path} HTTP/1.1\r\nhost: ${origin.hostHeader}\r\n`;
+  if (request.lines !== undefined) return withBody(`${head}${request.lines}`, request.body);
   const headers: HeaderMap = request.headers;
   for (const name in headers) {
     if (OWN_HEADERS.has(name)) continue;
@@ -655,11 +656,16 @@ function encodeRequest(origin: Origin, request: RegionRequest): Buffer | undefin
       }
     }
   }
-  head += `content-length: ${request.body.byteLength}\r\n\r\n`;
-  const headBytes = Buffer.byteLength(head, 'latin1');
-  const bytes = Buffer.allocUnsafe(headBytes + request.body.byteLength);
+  return withBody(head, request.body);
+}
+
+/** Request line and header lines, content-length and the body, in one buffer. */
+function withBody(lines: string, body: Uint8Array): Buffer {
+  const head = `${lines}content-length: ${body.byteLength}\r\n\r\n`;
+  const headBytes = head.length;
+  const bytes = Buffer.allocUnsafe(headBytes + body.byteLength);
   bytes.write(head, 0, 'latin1');
-  bytes.set(request.body, headBytes);
+  bytes.set(body, headBytes);
   return bytes;
 }
 

@@ -49,8 +49,8 @@ class Connection {
     });
   }
 
-  static async open(): Promise<Connection> {
-    const url = new URL(router.url);
+  static async open(target: MeridianRouter = router): Promise<Connection> {
+    const url = new URL(target.url);
     const socket = net.connect(Number(url.port), url.hostname);
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
     return new Connection(socket);
@@ -202,6 +202,60 @@ describe('the router front door', () => {
     // node:http joins the two values, which name no consistency level.
     expect((await connection.read()).status).toBe(400);
     connection.close();
+  });
+
+  it("forwards a request's header lines as the client wrote them, but the hop's, with its own host, length and consistency", async () => {
+    // A recording TCP proxy in front of the primary shows the bytes the router writes.
+    const written: Buffer[] = [];
+    const primary = new URL((nodes.get('us-east-1') as TestNode).url);
+    const proxy = net.createServer((inbound) => {
+      const outbound = net.connect(Number(primary.port), primary.hostname);
+      inbound.on('data', (data: Buffer) => written.push(data));
+      inbound.on('error', () => outbound.destroy());
+      outbound.on('error', () => inbound.destroy());
+      inbound.pipe(outbound).pipe(inbound);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
+    const proxied = await startRouter({
+      config,
+      port: 0,
+      regionUrls: { ...urlsOf(nodes), 'us-east-1': proxyUrl },
+      pollIntervalMs: 50,
+    });
+    try {
+      const connection = await Connection.open(proxied);
+      const body = '["GET","front:lines"]';
+      connection.write(
+        `POST / HTTP/1.1\r\nHost: router\r\nAuthorization: Bearer ${TOKEN}\r\nConnection: keep-alive\r\n` +
+          `Keep-Alive: timeout=5\r\nX-Trace-Id:  abc \r\nX-Meridian-Consistency: strong\r\n` +
+          `Content-Length: ${body.length}\r\n\r\n${body}`,
+      );
+      expect(await connection.read()).toMatchObject({ status: 200, body: '{"result":null}' });
+      connection.close();
+      const text = Buffer.concat(written).toString('latin1');
+      const at = text.lastIndexOf('POST / HTTP/1.1\r\n');
+      expect(text.slice(at, text.indexOf('\r\n\r\n', at) + 4)).toBe(
+        `POST / HTTP/1.1\r\nhost: ${new URL(proxyUrl).host}\r\nAuthorization: Bearer ${TOKEN}\r\n` +
+          `X-Trace-Id:  abc \r\nx-meridian-consistency: strong\r\ncontent-length: ${body.length}\r\n\r\n`,
+      );
+    } finally {
+      await proxied.close();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
+  });
+
+  it('hands a header value ending in a lone CR, LF or vertical tab to node:http, which refuses it', async () => {
+    for (const odd of ['\r', '\n', '\x0b']) {
+      const connection = await Connection.open();
+      const body = '["GET","front:odd"]';
+      connection.write(
+        `POST / HTTP/1.1\r\nhost: router\r\nauthorization: Bearer ${TOKEN}\r\nx-odd: v${odd}\r\n` +
+          `content-length: ${body.length}\r\n\r\n${body}`,
+      );
+      expect((await connection.read()).status).toBe(400);
+      connection.close();
+    }
   });
 
   it('counts every answered request by region and status class in /metrics, once however often scraped', async () => {
