@@ -37,9 +37,7 @@ export class DecimalHistogram {
     let bucket: number;
     if (value > decade.lowMs && value <= decade.highMs) {
       // bucketOf's arithmetic for this decade (the scaling is exact, by one power of ten either way).
-      const scaled = (value * decade.multiplier) / decade.divisor;
-      const fine = this.scale.fineBuckets;
-      bucket = decade.firstBucket + Math.min(10 * fine, Math.max(fine + 1, Math.ceil(scaled * (1 - SNAP))));
+      bucket = decade.firstBucket + stepOf(this.scale.fineBuckets, (value * decade.multiplier) / decade.divisor);
     } else {
       bucket = bucketOf(this.scale, value);
       if (value > 1) this.enterDecade(value);
@@ -60,8 +58,7 @@ export class DecimalHistogram {
   /** Remembers the decade of `value` (> 1 ms) for the values after it. */
   private enterDecade(value: number): void {
     const { digits, decadeBuckets } = this.scale;
-    let decade = 0;
-    while (decade < DECADES_MAX - 1 && value > (POWERS_OF_TEN[decade + 1] as number)) decade++;
+    const decade = decadeOf(value);
     const last = this.lastDecade;
     last.lowMs = POWERS_OF_TEN[decade] as number;
     // The last decade also holds everything above it (clamped to its last bucket): bucketOf decides those.
@@ -227,15 +224,25 @@ function bucketOf(scale: Scale, value: number): number {
   if (!(value > 0)) return 0;
   const { digits, fineBuckets, decadeBuckets } = scale;
   if (value <= 1) return Math.min(fineBuckets, Math.max(1, Math.ceil(value * fineBuckets * (1 - SNAP))));
-  let decade = 0;
-  while (decade < DECADES_MAX - 1 && value > (POWERS_OF_TEN[decade + 1] as number)) decade++;
+  const decade = decadeOf(value);
   // k · 10^(decade − digits) ≥ value, by an exact power of ten (multiplied or divided: both correctly rounded).
   const scaled =
     decade <= digits
       ? value * (POWERS_OF_TEN[digits - decade] as number)
       : value / (POWERS_OF_TEN[decade - digits] as number);
-  const k = Math.min(10 * fineBuckets, Math.max(fineBuckets + 1, Math.ceil(scaled * (1 - SNAP))));
-  return fineBuckets + decade * decadeBuckets + (k - fineBuckets);
+  return fineBuckets + decade * decadeBuckets + (stepOf(fineBuckets, scaled) - fineBuckets);
+}
+
+/** The decade of `value` (> 1 ms): 10^decade < value ≤ 10^(decade + 1), the last one open above. */
+function decadeOf(value: number): number {
+  let decade = 0;
+  while (decade < DECADES_MAX - 1 && value > (POWERS_OF_TEN[decade + 1] as number)) decade++;
+  return decade;
+}
+
+/** The step k (fineBuckets < k ≤ 10 · fineBuckets) of a value scaled into its decade. */
+function stepOf(fineBuckets: number, scaled: number): number {
+  return Math.min(10 * fineBuckets, Math.max(fineBuckets + 1, Math.ceil(scaled * (1 - SNAP))));
 }
 
 function upperEdgeOf(scale: Scale, bucket: number): number {
