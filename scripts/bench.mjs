@@ -196,7 +196,15 @@ function tenOf(argumentsOf) {
 
 const PIPELINE_COMMANDS = 1000;
 
-function heapBytes() {
+/**
+ * Live heap and external bytes once garbage is gone. Twice with a timer turn between: an ArrayBuffer's
+ * backing store (an engine's dict index, tens of MB for 1M keys) is freed by a sweeper after the GC that
+ * found it dead, so one gc() alone left the previous shape's index counted in the next shape's
+ * "before" (the hashes row read 122 B/key instead of ~275).
+ */
+async function heapBytes() {
+  global.gc?.();
+  await new Promise((resolve) => setTimeout(resolve, 50));
   global.gc?.();
   const usage = process.memoryUsage();
   return usage.heapUsed + usage.external;
@@ -211,7 +219,7 @@ async function engineBytesPerKey(shape) {
   const { Engine } = await import('../packages/engine/dist/index.js');
   const { parseRestRequest } = await import('../packages/rest/dist/index.js');
   const nowMs = Date.now();
-  const before = heapBytes();
+  const before = await heapBytes();
   const engine = new Engine({ role: 'primary' });
   for (let start = 0; start < shape.keys; start += PIPELINE_COMMANDS) {
     const commands = [];
@@ -221,7 +229,7 @@ async function engineBytesPerKey(shape) {
     if (parsed.kind !== 'pipeline') throw new Error(`bench: pipeline refused: ${JSON.stringify(parsed)}`);
     for (const argv of parsed.commands) engine.execute(argv, nowMs);
   }
-  const after = heapBytes();
+  const after = await heapBytes();
   if (engine.db.data.size !== shape.keys) throw new Error(`bench: ${engine.db.data.size} keys, not ${shape.keys}`);
   return (after - before) / shape.keys;
 }
