@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Engine, MeridianError } from '@meridian/engine';
 import { APPLIED_AT_HEADER, COMMITTED_AT_HEADER, TIMING_HEADER, wallClockMs } from '@meridian/node';
-import { LinkModel, SeededRandom } from '@meridian/lag';
+import { LinkModel, SeededRandom, exponential } from '@meridian/lag';
 import {
   type Connection,
   crc32,
@@ -421,10 +421,11 @@ async function timedPaths(
   const directUs: number[] = [];
   const delayedUs: number[] = [];
   const probes: Promise<void>[] = [];
+  const gap = exponential(1000 / PATH_WRITES_PER_SECOND);
+  const random = new SeededRandom(PATH_WRITES_PER_SECOND);
   let nextMs = performance.now();
   for (let i = 0; i < count; i++) {
-    // A live experiment's probes: Poisson arrivals, each sent whether or not the ones before are done.
-    nextMs += -Math.log(1 - Math.random()) * (1000 / PATH_WRITES_PER_SECOND);
+    nextMs += gap.sample(random);
     const waitMs = nextMs - performance.now();
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
     // A probe whose request failed is untimed (too many of them fail the calibration below).
