@@ -150,7 +150,10 @@ export type RoutePlan =
       readonly reason: string;
     };
 
-const answer = (response: RouterResponse): RoutePlan => ({ kind: 'answer', response });
+/** A plan the router answers itself. */
+export type AnswerPlan = Extract<RoutePlan, { readonly kind: 'answer' }>;
+
+const answer = (response: RouterResponse): AnswerPlan => ({ kind: 'answer', response });
 
 /** Distinct header values remembered parsed (locations, consistencies); past this the memory starts over. */
 const PARSED_HEADERS_MAX = 1024;
@@ -381,8 +384,8 @@ export class RoutePlanner {
 
   /**
    * Everything the router decides about a request, synchronously and without I/O: its own answer
-   * (preflight, local endpoints, refusals), or the regions to try in order. `handle` runs this and
-   * then forwards; the simulator runs the same decision for every request it models.
+   * (preflight, local endpoints, refusals), or the regions to try in order: `read`, then `route`.
+   * `handle` runs this and then forwards; the simulator runs the same two for every read it models.
    *
    * `transient`: the caller keeps nothing of a forward plan past its next call (the simulator plans
    * every read it models and looks only at the first region). The decision is the same, but a
@@ -390,6 +393,18 @@ export class RoutePlanner {
    * next transient call.
    */
   plan(request: RestRequest, transient = false): RoutePlan {
+    const routed = this.read(request, transient);
+    return 'kind' in routed ? routed : this.route(routed, transient);
+  }
+
+  /**
+   * The first half of `plan`: what the router reads of a request (its path, class, client location
+   * and consistency), or its own answer (preflight, local endpoints, refusals). It depends on the
+   * request alone, so a caller that sends many alike (the simulator: every GET of one client) may
+   * read one and have `route` decide each. `transient` as for `plan`: the routed request is then
+   * the planner's own, overwritten by the next transient call.
+   */
+  read(request: RestRequest, transient = false): RoutedRequest | AnswerPlan {
     const path = originForm(request.url);
     if (path === undefined) {
       return answer(json(400, encodeJsonError('ERR malformed request target: expected a path such as /get/key')));
@@ -413,18 +428,21 @@ export class RoutePlanner {
       return answer(json(400, encodeJsonError(error.message)));
     }
     const requestClass = line === 'needsBody' ? classifyRequest(request.method, path, request.body) : line;
-    let routed: RoutedRequest;
-    if (transient) {
-      const reused = this.transientRouted;
-      reused.request = request;
-      reused.path = path;
-      reused.client = client;
-      reused.consistency = consistency;
-      reused.requestClass = requestClass;
-      routed = reused;
-    } else {
-      routed = { request, path, client, consistency, requestClass };
-    }
+    if (!transient) return { request, path, client, consistency, requestClass };
+    const reused = this.transientRouted;
+    reused.request = request;
+    reused.path = path;
+    reused.client = client;
+    reused.consistency = consistency;
+    reused.requestClass = requestClass;
+    return reused;
+  }
+
+  /**
+   * The second half of `plan`: the regions to try for a request `read` made, as the router sees
+   * them now (or its answer when none can serve it). `transient` as for `plan`.
+   */
+  route(routed: RoutedRequest, transient = false): RoutePlan {
     const decision = this.decide(routed, transient);
     if (decision.kind === 'unavailable') {
       return { kind: 'answer', response: this.unavailable(decision, routed), reason: decision.reason };
@@ -439,6 +457,7 @@ export class RoutePlanner {
     regions[0] = decision.region;
     for (let i = 1; i < size; i++) regions[i] = decision.fallbacks[i - 1] as string;
     const reused = this.transientPlan;
+    reused.routed = routed;
     reused.regions = regions;
     reused.reason = decision.reason;
     return reused;

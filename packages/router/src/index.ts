@@ -22,6 +22,7 @@ export type {
   RouterResponse,
   RegionViews,
   RoutePlan,
+  AnswerPlan,
   RoutedRequest,
 } from './handler.js';
 export { HttpRegionClient, REAL_TIMERS } from './http-region-client.js';

@@ -11,7 +11,14 @@ import type { Reply } from '@meridian/engine';
 import type { LinkModel, SeededRandom, TimerHandle } from '@meridian/lag';
 import { byDelay } from '@meridian/topology';
 import type { ReplicationReplica } from '@meridian/replication';
-import { type RegionState, type RegionView, type RegionViews, RoutePlanner } from '@meridian/router';
+import {
+  type AnswerPlan,
+  type RegionState,
+  type RegionView,
+  type RegionViews,
+  type RoutedRequest,
+  RoutePlanner,
+} from '@meridian/router';
 import { ArrivalQueue } from './arrival-queue.js';
 import type { RegionStatus, SimCluster } from './cluster.js';
 import { GrowableArray } from './growable.js';
@@ -165,24 +172,17 @@ export class Traffic {
   private readonly nearestStatuses = new Map<string, RegionStatus[]>();
   /** Per client (by id): the reads whose answers are still on their way to it. */
   private readonly answers: ArrivalQueue<ReadRequest>[];
-  /**
-   * The REST request each read is planned as, reused: RoutePlanner.plan is synchronous and the
-   * simulator keeps nothing of the plan but the region it picked.
-   */
-  private readonly planned: {
-    method: string;
-    url: string;
-    headers: Record<string, string>;
-    body: RestRequest['body'];
-  } = { method: 'GET', url: '/', headers: {}, body: NO_BODY };
   /** Per client (by id): the cell its measured reads count in. */
   private readonly readCells: (ReadCell | undefined)[] = [];
   /** Per client region, the router's own planner over that region's view of the others. */
   private readonly planners = new Map<string, RoutePlanner>();
-  /** Per client, the headers its reads carry (where it is, the consistency it asks for). */
-  private readonly readHeaders: (Record<string, string> | undefined)[] = [];
-  /** Per key, the path of a GET of it, its argv and the batch a replica executor runs. */
-  private readonly readPaths: string[];
+  /**
+   * Per client (by id): its GETs as its region's router reads them (RoutePlanner.read: the class of
+   * the command, the client's location and consistency from its headers), read at its first. What
+   * the router reads of a GET is the same for every key, so only the decision (`route`) is made per read.
+   */
+  private readonly routedReads: (RoutedRequest | AnswerPlan | undefined)[] = [];
+  /** Per key, the argv of a GET of it and the batch a replica executor runs. */
   private readonly readArgvs: (readonly string[])[];
   private readonly readBatches: CommandBatch[];
   /**
@@ -208,7 +208,6 @@ export class Traffic {
     this.keyAckMs = workload.keys.map(() => []);
     this.keyAckedNewest = workload.keys.map(() => []);
     this.newest = keyNewest(workload.keys.length);
-    this.readPaths = workload.keys.map((key) => `/get/${encodeURIComponent(key)}`);
     this.readArgvs = workload.keys.map((key) => ['GET', key]);
     this.readBatches = this.readArgvs.map((argv) => ({ kind: 'command', argv }));
     for (const from of cluster.regionNames) {
@@ -347,10 +346,9 @@ export class Traffic {
       answerAtMs: 0,
     };
     // The router's own decision: the same classification, client ranking and routeRequest a live read gets.
-    const planned = this.planned;
-    planned.url = this.readPaths[key] as string;
-    planned.headers = this.headersOf(client);
-    const plan = (this.planners.get(client.region) as RoutePlanner).plan(planned, true);
+    const planner = this.planners.get(client.region) as RoutePlanner;
+    const routed = this.routedReads[client.id] ?? this.readRouted(client, key, planner);
+    const plan = 'kind' in routed ? routed : planner.route(routed, true);
     if (plan.kind === 'answer') return this.readFailed(request, plan.reason ?? `answered ${plan.response.status}`);
     const region = plan.regions[0] as string;
     if (!this.send('client', client.region, region, REQUEST_BYTES, () => this.serveRead(request, region))) {
@@ -358,13 +356,16 @@ export class Traffic {
     }
   }
 
-  private headersOf(client: SimClient): Record<string, string> {
-    let headers = this.readHeaders[client.id];
-    if (headers === undefined) {
-      headers = { 'x-meridian-region': client.region, 'x-meridian-consistency': client.level };
-      this.readHeaders[client.id] = headers;
-    }
-    return headers;
+  /** The client's GET of `key` as the router reads it, kept for the client's later reads. */
+  private readRouted(client: SimClient, key: number, planner: RoutePlanner): RoutedRequest | AnswerPlan {
+    const routed = planner.read({
+      method: 'GET',
+      url: `/get/${encodeURIComponent(this.workload.keys[key] as string)}`,
+      headers: { 'x-meridian-region': client.region, 'x-meridian-consistency': client.level },
+      body: NO_BODY,
+    });
+    this.routedReads[client.id] = routed;
+    return routed;
   }
 
   /** A client region's view, nearest first (refreshed in place), for the region a write enters by. */
