@@ -64,6 +64,14 @@ export function calibrationProblem(value: unknown): string | undefined {
 }
 
 const WAKE_UP_FIELDS = ['frameUs', 'timerLateUs', 'pathUs', 'delayedPathUs'];
+/**
+ * The most quantiles a path may hold. Calibrate writes them finer than p0, p5, …, p100 (what it
+ * wrote before, which still loads): the paths' tails are long (one calibration of 2,400 writes:
+ * p95 2.1, p99 4.2, max 6.5 ms on the link without delay), and a straight line from p95 to the
+ * slowest sample drew 3.4 % of the paths above 3 ms where 2.2 % were; over a live comparison's
+ * grid the two curves differed by an RMSE of 0.012 (0.016 past the delay).
+ */
+const PATH_QUANTILES_MAX = 1_001;
 
 /** `costs.wakeUps` (optional; files before it have none, and its paths are optional too): its quantiles, each list non-decreasing. */
 function wakeUpsProblem(value: unknown): string | undefined {
@@ -82,7 +90,10 @@ function wakeUpsProblem(value: unknown): string | undefined {
     const field = `costs.wakeUps.${key}`;
     // The paths came later: files before them have none.
     if ((key === 'pathUs' || key === 'delayedPathUs') && quantiles === undefined) continue;
-    if (!Array.isArray(quantiles) || quantiles.length !== WAKE_UP_QUANTILES)
+    if (key === 'pathUs' || key === 'delayedPathUs') {
+      if (!Array.isArray(quantiles) || quantiles.length < WAKE_UP_QUANTILES || quantiles.length > PATH_QUANTILES_MAX)
+        return `${field}: must be ${WAKE_UP_QUANTILES} to ${PATH_QUANTILES_MAX} quantiles (p0 … p100, evenly spaced) in µs`;
+    } else if (!Array.isArray(quantiles) || quantiles.length !== WAKE_UP_QUANTILES)
       return `${field}: must be ${WAKE_UP_QUANTILES} quantiles (p0, p5, …, p100) in µs`;
     for (let i = 0; i < quantiles.length; i++) {
       const figure: unknown = quantiles[i];

@@ -171,6 +171,30 @@ describe('commit → applied between real nodes (calibrate: costs.wakeUps.pathUs
     expect(() => loadNodeCosts(bad)).toThrow(/costs\.wakeUps\.pathUs\[1\]: quantiles must not decrease/);
   });
 
+  it('may be finer than p0, p5, …, p100 (calibrate writes 201), never coarser', async () => {
+    // p0 … p100 by 0.5: 1 to 3 ms with a long last step, as a real tail.
+    const fine = Array.from({ length: 201 }, (_, i) => (i < 200 ? 1_000 + 10 * i : 9_000));
+    const costs = { ...COSTS, wakeUps: { ...WAKE_UPS, pathUs: fine, delayedPathUs: DELAYED_PATH_US } };
+    const config = await configWith('simulation: { costs: ./calibration.json }', calibrationText(costs));
+    expect(loadNodeCosts(config)).toEqual(costs);
+    // Drawn as evenly spaced quantiles: the slowest 0.5 % alone lies past 2.99 ms.
+    expect(drawFromQuantiles(fine, 0.5)).toBeCloseTo(2_000, 6);
+    expect(drawFromQuantiles(fine, 0.995)).toBeCloseTo(2_990, 6);
+    expect(drawFromQuantiles(fine, 0.9975)).toBeCloseTo(5_995, 6);
+    for (const length of [20, 1_002]) {
+      const wrong = await configWith(
+        'simulation: { costs: ./calibration.json }',
+        calibrationText({ ...COSTS, wakeUps: { ...WAKE_UPS, delayedPathUs: Array.from({ length }, () => 500) } }),
+      );
+      expect(() => loadNodeCosts(wrong)).toThrow(/costs\.wakeUps\.delayedPathUs: must be 21 to 1001 quantiles/);
+    }
+    const coarseFrames = await configWith(
+      'simulation: { costs: ./calibration.json }',
+      calibrationText({ ...COSTS, wakeUps: { ...WAKE_UPS, frameUs: fine } }),
+    );
+    expect(() => loadNodeCosts(coarseFrames)).toThrow(/costs\.wakeUps\.frameUs: must be 21 quantiles/);
+  });
+
   it("a lone entry takes a path drawn from its link's: without delay, or past the delay", async () => {
     const lags = async (network: string, seed = 1) => {
       const config = { ...topology(2, network), durability: 'none' as const };

@@ -54,6 +54,11 @@ export interface CalibrateOptions {
    * other processes of a live run (its nodes and router); 0: none besides what already runs.
    */
   loadProcesses?: number;
+  /**
+   * Writes timed for the commit → applied paths (default 600, quick 150): each path's quantiles are
+   * an estimate from this many, so a comparison with a live run of n probes wants about n of them.
+   */
+  pathWrites?: number;
 }
 
 /** One figure with its spread, in µs. */
@@ -107,7 +112,7 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationF
   options.log(`wake-ups beside ${loadProcesses} busy processes…`);
   const wakeUps = await wakeUpCosts(loadProcesses, samples(800));
   options.log('commit → applied between a real primary and replica…');
-  const paths = await replicationPaths(options.dir, samples(600));
+  const paths = await replicationPaths(options.dir, options.pathWrites ?? samples(600));
   const costs: NodeCosts = {
     eventLoopTurnUs: round(turn.p50Us),
     timerLateUs: round(late.meanUs),
@@ -132,8 +137,8 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationF
     wakeUps: {
       frameUs: quantilesOf(wakeUps.frameUs),
       timerLateUs: quantilesOf(wakeUps.timerLateUs),
-      pathUs: quantilesOf(paths.directUs),
-      delayedPathUs: quantilesOf(paths.delayedUs),
+      pathUs: quantilesOf(paths.directUs, PATH_QUANTILES),
+      delayedPathUs: quantilesOf(paths.delayedUs, PATH_QUANTILES),
     },
   };
   const cpus = os.cpus();
@@ -351,6 +356,11 @@ const PATH_WRITES_PER_SECOND = 40;
 /** The delayed link's delay in replicationPaths (under the writes' spacing). */
 const PATH_DELAY_MS = 10;
 /**
+ * Quantiles kept of each path: p0 to p100 in steps of 0.5. The tail matters to a comparison with a
+ * live run (see node-costs-file.ts); with 21, p95 to the slowest sample was one straight line.
+ */
+const PATH_QUANTILES = 201;
+/**
  * Writes sent before replicationPaths measures. Fresh node processes run their code cold (V8
  * compiles what runs often): at 40 writes/s, commit → applied on a link without delay went from
  * 2.3 ms to 1.5 ms at the median over the first 900 writes; after 2,000 sent at once, 1.2 ms from
@@ -467,11 +477,11 @@ async function timedPath(client: HttpLiveTopology, key: string): Promise<number[
   return reads.map((read) => Number(read.headers[APPLIED_AT_HEADER]) - committedMs);
 }
 
-/** The 21 quantiles (p0, p5, …, p100) `wakeUps` holds, in µs. */
-function quantilesOf(valuesUs: readonly number[]): number[] {
+/** `count` evenly spaced quantiles (p0 … p100; 21: p0, p5, …, p100) of a sample, in µs. */
+function quantilesOf(valuesUs: readonly number[], count = WAKE_UP_QUANTILES): number[] {
   const sorted = [...valuesUs].sort((a, b) => a - b);
-  return Array.from({ length: WAKE_UP_QUANTILES }, (_, i) => {
-    const position = (i / (WAKE_UP_QUANTILES - 1)) * (sorted.length - 1);
+  return Array.from({ length: count }, (_, i) => {
+    const position = (i / (count - 1)) * (sorted.length - 1);
     const low = Math.floor(position);
     const lowValue = sorted[low] ?? 0;
     const highValue = sorted[Math.min(sorted.length - 1, low + 1)] ?? lowValue;

@@ -1,8 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import type { Command } from 'commander';
-import type { CalibrationFile } from '@meridian/sim';
+import { type Command, InvalidArgumentError } from 'commander';
+import { type CalibrationFile, drawFromQuantiles } from '@meridian/sim';
 import { calibrate } from '../calibrate/measure.js';
+import { exitCodesForUsage } from './topology-shared.js';
 
 /** The terminal lines for a calibration: every figure the simulator charges, in µs. */
 export function calibrationLines(file: CalibrationFile, path: string): string[] {
@@ -27,14 +28,23 @@ export function calibrationLines(file: CalibrationFile, path: string): string[] 
     ...(costs.wakeUps?.pathUs === undefined
       ? []
       : [
-          `commit → applied between real nodes: p10 ${costs.wakeUps.pathUs[2]} µs, p50 ${costs.wakeUps.pathUs[10]} µs, p90 ${costs.wakeUps.pathUs[18]} µs`,
+          `commit → applied between real nodes: ${[0.1, 0.5, 0.9, 0.99]
+            .map((p) => `p${p * 100} ${Math.round(drawFromQuantiles(costs.wakeUps!.pathUs!, p))} µs`)
+            .join(', ')}`,
         ]),
     `wrote ${path} (point regions.yaml's simulation.costs at it)`,
   ];
 }
 
+/** A flag's whole number in [min, max], or commander's usage error naming the range. */
+function wholeNumber(text: string, min: number, max: number): number {
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value >= min && value <= max)) throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}`);
+  return value;
+}
+
 export function registerCalibrateCommand(program: Command): void {
-  program
+  const command = program
     .command('calibrate')
     .description("measure what the node's code costs on this machine, for the simulator (simulation.costs)")
     .option('--out <file>', 'where to write the figures', 'calibration.json')
@@ -42,16 +52,24 @@ export function registerCalibrateCommand(program: Command): void {
     .option(
       '--load-processes <count>',
       "busy processes beside the wake-up measurements (a live run's nodes and router)",
-      (text) => Number.parseInt(text, 10),
+      (text) => wholeNumber(text, 0, 64),
       0,
     )
-    .action(async (flags: { out: string; dir: string; loadProcesses: number }) => {
+    .option(
+      '--path-writes <count>',
+      'writes timed for the commit → applied paths (about as many as the live run to compare with probes)',
+      (text) => wholeNumber(text, 20, 100_000),
+      600,
+    )
+    .action(async (flags: { out: string; dir: string; loadProcesses: number; pathWrites: number }) => {
       const file = await calibrate({
         dir: flags.dir,
         log: (line) => console.error(line),
         loadProcesses: flags.loadProcesses,
+        pathWrites: flags.pathWrites,
       });
       await writeFile(flags.out, `${JSON.stringify(file, null, 2)}\n`);
       for (const line of calibrationLines(file, flags.out)) console.log(line);
     });
+  exitCodesForUsage(command);
 }
