@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Reply, ReplyError } from '@meridian/engine';
 import { MeridianNode } from '@meridian/node';
 import { encodeJsonEntries, encodeJsonResult, encodeResp } from '@meridian/rest';
+import { fuzzRuns } from '../support/fuzz.js';
 import { type Oracle, oracleWanted, startOracle } from '../support/oracle.js';
 
 /*
@@ -79,7 +80,7 @@ describe.runIf(oracleWanted())('REST vs redis-server', () => {
           expect({ argv: bytes, body }).toEqual({ argv: bytes, body: wanted });
         }
       }),
-      { numRuns: 60 },
+      fuzzRuns(60),
     );
   });
 
@@ -100,7 +101,7 @@ describe.runIf(oracleWanted())('REST vs redis-server', () => {
         if (exec instanceof ReplyError) expect(JSON.parse(body)).toEqual({ error: exec.message });
         else expect(body).toBe(encodeJsonEntries(exec as Reply[], true));
       }),
-      { numRuns: 60 },
+      fuzzRuns(60),
     );
   });
 });

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ByteString, Engine } from '@meridian/engine';
 import { PubSubHub, type PubSubEvent, type Subscriber } from '@meridian/node';
+import { fuzzRuns } from '../../../test/support/fuzz.js';
 import { normalizeReply, type Oracle, RespClient, oracleWanted, startOracle } from '../../../test/support/oracle.js';
 
 /** A subscriber that takes everything, recording what it got. */
@@ -97,7 +98,7 @@ describe.runIf(oracleWanted())('PubSubHub behind the engine vs redis-server 7.0,
           }
         }
       }),
-      { numRuns: 150 },
+      fuzzRuns(150),
     );
   });
 });

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '@meridian/engine';
 import { firstMismatch } from '../../../../test/support/differential.js';
+import { fuzzRuns } from '../../../../test/support/fuzz.js';
 import { type Oracle, oracleWanted, withOracle } from '../../../../test/support/oracle.js';
 import { hashCommand, normalizeHashReply } from './commands.js';
 
@@ -153,7 +154,7 @@ describe.runIf(oracleWanted())('hashes: differential against redis-server 7.0', 
       fc.asyncProperty(fc.array(hashCommand, { minLength: 1, maxLength: 60, size: 'max' }), async (commands) => {
         expect(await firstMismatch(oracle, commands, normalizeHashReply)).toBeUndefined();
       }),
-      { numRuns: 300 },
+      fuzzRuns(300),
     );
   });
 
@@ -169,7 +170,7 @@ describe.runIf(oracleWanted())('hashes: differential against redis-server 7.0', 
       fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 60, size: 'max' }), async (commands) => {
         expect(await firstMismatch(oracle, commands, normalize)).toBeUndefined();
       }),
-      { numRuns: 200 },
+      fuzzRuns(200),
     );
   });
 

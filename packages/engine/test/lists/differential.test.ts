@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { firstMismatch } from '../../../../test/support/differential.js';
+import { fuzzRuns } from '../../../../test/support/fuzz.js';
 import { type Oracle, oracleWanted, withOracle } from '../../../../test/support/oracle.js';
 import { listCommand } from './commands.js';
 
@@ -149,7 +150,7 @@ describe.runIf(oracleWanted())('lists: differential against redis-server 7.0', (
       fc.asyncProperty(fc.array(listCommand, { minLength: 1, maxLength: 60, size: 'max' }), async (commands) => {
         expect(await firstMismatch(oracle, commands)).toBeUndefined();
       }),
-      { numRuns: 300 },
+      fuzzRuns(300),
     );
   });
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { firstMismatch } from '../../../../test/support/differential.js';
+import { fuzzRuns } from '../../../../test/support/fuzz.js';
 import { type Oracle, oracleWanted, withOracle } from '../../../../test/support/oracle.js';
 
 /** With no subscribers anywhere both sides must agree on every reply and error text. */
@@ -47,7 +48,7 @@ describe.runIf(oracleWanted())('pub/sub vs redis-server 7.0 (no subscribers)', (
       fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 30 }), async (commands) => {
         expect(await firstMismatch(oracle, commands)).toBeUndefined();
       }),
-      { numRuns: 60 },
+      fuzzRuns(60),
     );
   });
 });

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '@meridian/engine';
 import { firstMismatch } from '../../../../test/support/differential.js';
+import { fuzzRuns } from '../../../../test/support/fuzz.js';
 import { type Oracle, oracleWanted, withOracle } from '../../../../test/support/oracle.js';
 import { normalizeSetReply, setCommand } from './commands.js';
 
@@ -138,7 +139,7 @@ describe.runIf(oracleWanted())('sets: differential against redis-server 7.0', ()
       fc.asyncProperty(fc.array(setCommand, { minLength: 1, maxLength: 60, size: 'max' }), async (commands) => {
         expect(await firstMismatch(oracle, commands, normalizeAll)).toBeUndefined();
       }),
-      { numRuns: 300 },
+      fuzzRuns(300),
     );
   });
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { firstMismatch } from '../../../../test/support/differential.js';
+import { fuzzRuns } from '../../../../test/support/fuzz.js';
 import { type Oracle, oracleWanted, withOracle } from '../../../../test/support/oracle.js';
 import { stringCommand, wrongTypeSetup } from './commands.js';
 
@@ -435,7 +436,7 @@ describe.runIf(oracleWanted())('strings: differential against redis-server 7.0',
       fc.asyncProperty(fc.array(stringCommand, { minLength: 1, maxLength: 60, size: 'max' }), async (commands) => {
         expect(await firstMismatch(oracle, [...wrongTypeSetup(), ...commands])).toBeUndefined();
       }),
-      { numRuns: 400 },
+      fuzzRuns(400),
     );
   });
 
@@ -449,7 +450,7 @@ describe.runIf(oracleWanted())('strings: differential against redis-server 7.0',
         const commands = increments.map((text) => ['INCRBYFLOAT', 'f', text]);
         expect(await firstMismatch(oracle, commands)).toBeUndefined();
       }),
-      { numRuns: 300 },
+      fuzzRuns(300),
     );
   });
 
@@ -474,7 +475,7 @@ describe.runIf(oracleWanted())('strings: differential against redis-server 7.0',
       fc.asyncProperty(bytes, fc.array(query, { minLength: 1, maxLength: 20 }), async (value, queries) => {
         expect(await firstMismatch(oracle, [['SET', 'v', value], ...queries])).toBeUndefined();
       }),
-      { numRuns: 300 },
+      fuzzRuns(300),
     );
   });
 
@@ -490,7 +491,7 @@ describe.runIf(oracleWanted())('strings: differential against redis-server 7.0',
         ];
         expect(await firstMismatch(oracle, commands)).toBeUndefined();
       }),
-      { numRuns: 150 },
+      fuzzRuns(150),
     );
   });
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { firstMismatch } from '../../../../test/support/differential.js';
+import { fuzzRuns } from '../../../../test/support/fuzz.js';
 import { type Oracle, oracleWanted, withOracle } from '../../../../test/support/oracle.js';
 import { zsetCommand } from './commands.js';
 
@@ -237,7 +238,7 @@ describe.runIf(oracleWanted())('zsets: differential against redis-server 7.0', (
       fc.asyncProperty(fc.array(zsetCommand, { minLength: 1, maxLength: 60, size: 'max' }), async (commands) => {
         expect(await firstMismatch(oracle, commands, normalize)).toBeUndefined();
       }),
-      { numRuns: 300 },
+      fuzzRuns(300),
     );
   });
 
