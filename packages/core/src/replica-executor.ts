@@ -98,7 +98,7 @@ export class ReplicaExecutor implements CommandRouter {
   private runLocally(batch: CommandBatch, at?: ReplicaReadState): BatchOutcome | Promise<BatchOutcome> {
     if (batch.kind === 'command') {
       // One command: no list of one made for it.
-      const reply = this.options.engine.execute(batch.argv, Math.floor(this.options.clock.nowMs())).reply;
+      const reply = this.options.engine.executeForReply(batch.argv, Math.floor(this.options.clock.nowMs()));
       return this.outcome([reply], at);
     }
     const commands = batch.commands;
@@ -113,7 +113,7 @@ export class ReplicaExecutor implements CommandRouter {
     const nowMs = Math.floor(this.options.clock.nowMs());
     const replies = new Array<Reply>(commands.length);
     for (let i = 0; i < commands.length; i++) {
-      replies[i] = this.options.engine.execute(commands[i] as readonly ByteString[], nowMs).reply;
+      replies[i] = this.options.engine.executeForReply(commands[i] as readonly ByteString[], nowMs);
     }
     return this.outcome(replies, at);
   }

@@ -73,6 +73,8 @@ export class Engine {
   /** maxmemory and its policy (enforced on the primary only). */
   memoryLimit: MemoryLimit;
   private readonly ctx: ExecContext;
+  /** The effects list of `executeForReply`, emptied after each command that made any. */
+  private readonly droppedEffects: ByteString[][] = [];
   private expireCursor: Iterator<[ByteString, number]> | undefined;
 
   constructor(options: EngineOptions) {
@@ -133,6 +135,22 @@ export class Engine {
     const ctx = this.begin(nowMs, false);
     const reply = this.run(ctx, argv);
     return { reply, effects: this.end(ctx) };
+  }
+
+  /**
+   * Runs one client command at time `nowMs` for its reply alone: `execute(argv, nowMs).reply`,
+   * for a caller that drops the effects (a replica's reads, which make none), without the result
+   * and the effects list `execute` makes for every command.
+   */
+  executeForReply(argv: readonly ByteString[], nowMs: number): Reply {
+    const effects = this.droppedEffects;
+    const ctx = this.begin(nowMs, false, effects);
+    const reply = this.run(ctx, argv);
+    if (effects.length > 0) {
+      this.end(ctx);
+      effects.length = 0;
+    }
+    return reply;
   }
 
   /**

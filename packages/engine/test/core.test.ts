@@ -30,6 +30,17 @@ describe('engine core', () => {
     expect(digestKeyspace(replica.db)).toBe(digestKeyspace(primary.db));
   });
 
+  it('executeForReply answers as execute does, and drops what effects the command made', () => {
+    const { primary, replica } = runWithReplica([['SET', 'k', 'v', 'PX', '5']], { startMs: 0 });
+    expect(replica.executeForReply(['GET', 'k'], 3)).toBe('v');
+    expect(replica.executeForReply(['GET', 'k'], 10)).toBe(null);
+    expect(replica.executeForReply(['GET'], 10)).toEqual(replica.execute(['GET'], 10).reply);
+    // On the primary the expired key is deleted as by execute; its DEL is the caller's to drop.
+    expect(primary.executeForReply(['GET', 'k'], 10)).toBe(null);
+    expect(primary.db.data.has('k')).toBe(false);
+    expect(primary.execute(['SET', 'j', 'w'], 11).effects).toEqual([['SET', 'j', 'w']]);
+  });
+
   it('active expiry is bounded and emits DELs', () => {
     const engine = new Engine({ role: 'primary' });
     for (let i = 0; i < 10; i++) engine.execute(['SET', `k${i}`, 'v', 'PX', '1'], 0);

@@ -584,7 +584,7 @@ export class Traffic {
         ? answered
         : node === cluster.primaryName
           ? cluster.primary.read(argv)
-          : cluster.replicas.get(node)?.engine.execute(argv, Math.floor(this.scheduler.nowMs())).reply;
+          : cluster.replicas.get(node)?.engine.executeForReply(argv, Math.floor(this.scheduler.nowMs()));
     const version = this.versionOf(reply);
     const newest = this.newest.offset[request.key] as number;
     request.stale = version < this.ackedNewestBefore(request.key, request.startMs);
