@@ -50,6 +50,11 @@ export class VirtualClock implements Clock {
   private dueTail = 0;
   /** Timers in the heap whose cancel() was called (SimTimer counts them). */
   private readonly inHeap = { cancelled: 0 };
+  /** While a timer's callback runs: what `afterEvent` was given, run once it returns. */
+  private inEvent = false;
+  /** At [0, afterCount); run ones are cleared. */
+  private readonly afterCurrent: ((() => void) | undefined)[] = [];
+  private afterCount = 0;
 
   constructor(startMs = 0) {
     this.now = startMs;
@@ -66,6 +71,16 @@ export class VirtualClock implements Clock {
     if (atMs <= this.now) this.due[this.dueTail++] = timer;
     else this.push(atMs, sequence, timer);
     return timer;
+  }
+
+  /**
+   * Runs `callback` once the running timer's callback (and what it set to run after itself) has
+   * returned, before any other timer, as a microtask would on the real clock. Outside a timer's
+   * callback there is no current event: it is a zero-delay timer.
+   */
+  afterEvent(callback: () => void): void {
+    if (this.inEvent) this.afterCurrent[this.afterCount++] = callback;
+    else this.setTimer(0, callback);
   }
 
   /** Number of timers not yet run or cancelled. */
@@ -101,8 +116,38 @@ export class VirtualClock implements Clock {
     } else {
       return false;
     }
-    timer.callback();
+    this.inEvent = true;
+    try {
+      timer.callback();
+      if (this.afterCount > 0) this.runAfterEvent();
+    } finally {
+      this.inEvent = false;
+      // A callback threw: those not run yet still run, as timers of their own.
+      if (this.afterCount > 0) this.afterEventsAsTimers();
+    }
     return true;
+  }
+
+  /** The current event's `afterEvent` callbacks, in order, and those they add. */
+  private runAfterEvent(): void {
+    const after = this.afterCurrent;
+    let i = 0;
+    while (i < this.afterCount) {
+      const callback = after[i] as () => void;
+      after[i++] = undefined;
+      callback();
+    }
+    this.afterCount = 0;
+  }
+
+  private afterEventsAsTimers(): void {
+    const after = this.afterCurrent;
+    for (let i = 0; i < this.afterCount; i++) {
+      const callback = after[i];
+      after[i] = undefined;
+      if (callback !== undefined) this.setTimer(0, callback);
+    }
+    this.afterCount = 0;
   }
 
   /**

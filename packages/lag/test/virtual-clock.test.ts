@@ -27,6 +27,37 @@ describe('VirtualClock', () => {
     expect(clock.runNext()).toBe(false);
   });
 
+  it('runs afterEvent callbacks once the current timer returns, before timers due at the same time', () => {
+    const clock = new VirtualClock(0);
+    const seen: string[] = [];
+    clock.setTimer(5, () => {
+      seen.push('first');
+      clock.setTimer(0, () => seen.push('zero-delay'));
+      clock.afterEvent(() => {
+        seen.push('after');
+        clock.afterEvent(() => seen.push('after the after'));
+      });
+      seen.push('first ends');
+    });
+    clock.setTimer(5, () => seen.push('second'));
+    // Outside a timer's callback there is no current event: a zero-delay timer.
+    clock.afterEvent(() => seen.push('outside'));
+    clock.advance(10);
+    expect(seen).toEqual(['outside', 'first', 'first ends', 'after', 'after the after', 'second', 'zero-delay']);
+  });
+
+  it('still runs the afterEvent callbacks of a timer that threw, as timers', () => {
+    const clock = new VirtualClock(0);
+    const seen: string[] = [];
+    clock.setTimer(1, () => {
+      clock.afterEvent(() => seen.push('after'));
+      throw new Error('boom');
+    });
+    expect(() => clock.advance(1)).toThrow('boom');
+    clock.advance(1);
+    expect(seen).toEqual(['after']);
+  });
+
   it('stops a runaway timer loop with an error instead of hanging', () => {
     const clock = new VirtualClock(0);
     const loop = (): void => void clock.setTimer(0, loop);
