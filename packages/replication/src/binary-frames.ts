@@ -313,7 +313,8 @@ export class EntriesReader {
     const commandCount = uint32At(bytes, at + 16);
     at += 20;
     const effects = slot.effects;
-    if (effects.length !== commandCount) effects.length = commandCount;
+    // A fresh slot's array grows as its commands are stored (setting the length of an empty array is slow).
+    if (effects.length > commandCount) effects.length = commandCount;
     for (let c = 0; c < commandCount; c++) {
       const argc = uint32At(bytes, at);
       at += 4;

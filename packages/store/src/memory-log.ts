@@ -69,15 +69,18 @@ export class MemoryWriteLog implements ReplicaWriteLog {
   read(fromOffset: number, limits: { entriesMax: number; bytesMax: number }): ReadResult {
     const first = this.firstOffset();
     if (fromOffset < first) return { kind: 'truncated', firstOffset: first };
-    const out: LogEntry[] = [];
+    // The entries are counted first and copied into an array of their size: the primary reads once
+    // per replica per pump turn, and an array grown by pushes reserves room for many more.
+    const start = this.head + fromOffset - this.first;
+    const stop = Math.min(this.entries.length, start + limits.entriesMax);
+    let end = start;
     let bytes = 0;
-    for (let i = this.head + fromOffset - this.first; i < this.entries.length && out.length < limits.entriesMax; i++) {
-      const entry = this.entries[i] as LogEntry;
-      bytes += entryBytes(entry);
-      if (out.length > 0 && bytes > limits.bytesMax) break;
-      out.push(entry);
+    while (end < stop) {
+      bytes += entryBytes(this.entries[end] as LogEntry);
+      if (end > start && bytes > limits.bytesMax) break;
+      end++;
     }
-    return { kind: 'entries', entries: out };
+    return { kind: 'entries', entries: this.entries.slice(start, end) as LogEntry[] };
   }
 
   truncateBefore(beforeOffset: number): void {
