@@ -61,6 +61,11 @@ const targetedCases: string[][] = [
   ['ZADD', 'z', 'INCR', 'inf', 'inc'],
   ['ZADD', 'z', 'INCR', '-inf', 'inc'],
   ['ZINCRBY', 'z', 'x', 'a'],
+  // ZINCRBY parses ZADD's flags too: an increment spelled as a flag is a syntax error (found by the sweep).
+  ['ZINCRBY', 'z', 'nx', 'a'],
+  ['ZINCRBY', 'z', 'INCR', 'a'],
+  ['ZINCRBY', 'nosuch', 'gt', 'a'],
+  ['ZINCRBY', 'str', 'XX', 'a'],
   ['ZADD', 'str', '1', 'a'],
   ['ZADD', 'str', 'x', 'a'],
   ['ZADD', 'nosuch', 'XX', 'INCR', '1', 'a'],

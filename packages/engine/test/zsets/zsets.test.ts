@@ -91,6 +91,17 @@ describe('zsets: documented examples', () => {
     expect(run('ZINCRBY', 'fresh', 'x', 'm')).toEqual(new ReplyError('ERR value is not a valid float'));
   });
 
+  it('ZINCRBY reads an increment spelled as a ZADD flag as that flag, as Redis does: a syntax error', () => {
+    const run = session();
+    run('ZADD', 'z', '1', 'm');
+    for (const flag of ['nx', 'XX', 'gt', 'LT', 'ch', 'INCR']) {
+      expect(run('ZINCRBY', 'z', flag, 'm')).toEqual(new ReplyError('ERR syntax error'));
+    }
+    expect(run('ZINCRBY', 'nosuch', 'nx', 'm')).toEqual(new ReplyError('ERR syntax error'));
+    expect(run('ZSCORE', 'z', 'm')).toBe('1');
+    expect(run.exists('nosuch')).toBe(false);
+  });
+
   it('ZCOUNT and ZLEXCOUNT', () => {
     const run = session();
     run('ZADD', 'myzset', '1', 'one', '2', 'two', '3', 'three');

@@ -14,10 +14,12 @@ interface ZAddFlags {
   incr: boolean;
 }
 
-/** Parses ZADD's flags; returns them and the index of the first score. */
+/**
+ * Parses ZADD's flags; returns them and the index of the first score. ZINCRBY parses them too, as
+ * Redis does (its increment may be read as a flag: `ZINCRBY k nx m` is then a syntax error).
+ */
 function parseFlags(argv: readonly ByteString[], incr: boolean): [ZAddFlags, number] {
   const flags: ZAddFlags = { nx: false, xx: false, gt: false, lt: false, ch: false, incr };
-  if (incr) return [flags, 2];
   let index = 2;
   for (; index < argv.length; index++) {
     const flag = (argv[index] as ByteString).toLowerCase();
