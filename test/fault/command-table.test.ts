@@ -3,10 +3,14 @@
  * the node answers a 4xx JSON error (or a per-entry error in a pipeline), never crashes, and a rejected
  * request leaves the keyspace as it was. Against a real redis-server, the errors match Redis's text.
  */
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine, ReplyError } from '@meridian/engine';
 import { MeridianNode } from '@meridian/node';
+import { firstMismatch } from '../support/differential.js';
+import { fuzzRuns } from '../support/fuzz.js';
 import { normalizeReply, type Oracle, oracleWanted, withOracle } from '../support/oracle.js';
+import { normalizeTokenReply, TOKEN_SETUP, tokenCommand } from '../support/token-commands.js';
 import { commands, minimalInvocation, takesKeys, wrongArgumentCounts } from './support/invocations.js';
 import { digest, isJsonError, seed, SEED_COMMANDS, send, TYPED_KEYS } from './support/rest.js';
 
@@ -142,5 +146,14 @@ describe.runIf(oracleWanted())('wrong types and arities against redis-server', (
     }
     expect(mismatches).toEqual([]);
     expect(compared).toBeGreaterThan(200);
+  });
+
+  it('answers random argument lists of edge tokens exactly as Redis, errors and their order included', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(tokenCommand, { minLength: 1, maxLength: 30 }), async (commands) => {
+        expect(await firstMismatch(oracle, [...TOKEN_SETUP, ...commands], normalizeTokenReply)).toBeUndefined();
+      }),
+      fuzzRuns(300),
+    );
   });
 });
