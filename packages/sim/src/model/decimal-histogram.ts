@@ -30,9 +30,35 @@ export class DecimalHistogram {
    */
   private readonly lastDecade = { lowMs: 0, highMs: 0, multiplier: 1, divisor: 1, firstBucket: 0 };
 
+  /**
+   * Values pushed but not yet counted in their buckets. A run pushes into many histograms in turn (a
+   * cell per client region and level): counting a batch of one histogram's values at once finds its
+   * pages in the cache, counting each as it comes mostly did not. `count`, `min` and `max` are kept
+   * at once; whatever reads the buckets counts these first.
+   */
+  private readonly pending = new Float64Array(PENDING_VALUES_MAX);
+  private pendingCount = 0;
+
   /** Adds one value (the name matches the arrays it replaces: `cell.latenciesMs.push(ms)`). */
   push(value: number): void {
     if (Number.isNaN(value)) return;
+    this.count++;
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+    this.pending[this.pendingCount++] = value;
+    if (this.pendingCount === PENDING_VALUES_MAX) this.countPending();
+  }
+
+  /** Counts the pending values in their buckets. */
+  private countPending(): void {
+    const pending = this.pending;
+    const count = this.pendingCount;
+    this.pendingCount = 0;
+    for (let i = 0; i < count; i++) this.countInBucket(pending[i] as number);
+  }
+
+  /** Adds one to the bucket of `value` (not NaN). */
+  private countInBucket(value: number): void {
     const decade = this.lastDecade;
     let bucket: number;
     if (value > decade.lowMs && value <= decade.highMs) {
@@ -50,9 +76,6 @@ export class DecimalHistogram {
     } else {
       this.addToPage(bucket >> PAGE_BITS, bucket & (PAGE_BUCKETS - 1), 1);
     }
-    this.count++;
-    if (value < this.min) this.min = value;
-    if (value > this.max) this.max = value;
   }
 
   /** Remembers the decade of `value` (> 1 ms) for the values after it. */
@@ -72,6 +95,7 @@ export class DecimalHistogram {
   /** Adds every value of `other`. */
   add(other: DecimalHistogram): void {
     assert(other.digits === this.digits, () => `adding ${other.digits}-digit counts to ${this.digits}-digit ones`);
+    other.countPending();
     other.pages.forEach((page, pageIndex) => {
       if (page !== undefined) visitPage(page, (slot, count) => this.addToPage(pageIndex, slot, count));
     });
@@ -85,6 +109,7 @@ export class DecimalHistogram {
     if (this.count === 0) return 0;
     if (x >= this.max) return this.count;
     if (x < this.min) return 0;
+    this.countPending();
     const bucket = bucketOf(this.scale, x);
     const pageIndex = Math.floor(bucket / PAGE_BUCKETS);
     let total = 0;
@@ -109,6 +134,7 @@ export class DecimalHistogram {
   quantile(q: number): number {
     if (this.count === 0) return 0;
     const rank = Math.min(this.count - 1, Math.max(0, Math.ceil(q * this.count) - 1));
+    this.countPending();
     let seen = 0;
     for (let pageIndex = 0; pageIndex < this.pageTotals.length; pageIndex++) {
       const pageTotal = this.pageTotals[pageIndex] as number;
@@ -133,6 +159,7 @@ export class DecimalHistogram {
    * for code that wants a sample: within the resolution above of the values recorded.
    */
   sample(): Float64Array {
+    this.countPending();
     const out = new Float64Array(this.count);
     let n = 0;
     this.pages.forEach((page, pageIndex) => {
@@ -189,6 +216,8 @@ function visitPage(page: Page, visit: (slot: number, count: number) => boolean):
   }
 }
 
+/** Values a histogram holds before it counts them in their buckets (8 bytes each). */
+const PENDING_VALUES_MAX = 512;
 /** Buckets per page (an array of counts: 4 KB). */
 const PAGE_BITS = 10;
 const PAGE_BUCKETS = 1 << PAGE_BITS;
