@@ -160,10 +160,32 @@ function cumulative(weights: readonly number[]): Float64Array {
   return out;
 }
 
-/** Index of the first cumulative weight > u. */
+/** Steps `pick` walks from its first guess before it searches. */
+const PICK_WALK_MAX = 4;
+
+/**
+ * Index of the first cumulative weight > u. The guess is where u falls if the weights are even
+ * (clients' usually are: the exact index or next to it), walked a few steps and searched past that.
+ */
 function pick(cdf: Float64Array, u: number): number {
-  let low = 0;
-  let high = cdf.length - 1;
+  const last = cdf.length - 1;
+  let i = Math.min(last, Math.floor(u * cdf.length));
+  if ((cdf[i] as number) > u) {
+    for (let steps = 0; i > 0 && (cdf[i - 1] as number) > u; steps++) {
+      if (steps === PICK_WALK_MAX) return search(cdf, u, 0, i - 1);
+      i--;
+    }
+    return i;
+  }
+  for (let steps = 0; i < last && (cdf[i] as number) <= u; steps++) {
+    if (steps === PICK_WALK_MAX) return search(cdf, u, i + 1, last);
+    i++;
+  }
+  return i;
+}
+
+/** Index of the first cumulative weight > u in [low, high] (high when none is). */
+function search(cdf: Float64Array, u: number, low: number, high: number): number {
   while (low < high) {
     const mid = (low + high) >>> 1;
     if ((cdf[mid] as number) > u) high = mid;
