@@ -99,6 +99,15 @@ class Digest {
   private b1 = 0xdeadbeef ^ 7;
   private b2 = 0x41c6ce57 ^ 7;
 
+  /** Back to the empty digest (one object hashes key after key). */
+  reset(): this {
+    this.a1 = 0xdeadbeef ^ 0;
+    this.a2 = 0x41c6ce57 ^ 0;
+    this.b1 = 0xdeadbeef ^ 7;
+    this.b2 = 0x41c6ce57 ^ 7;
+    return this;
+  }
+
   update(text: string): void {
     let a1 = this.a1;
     let a2 = this.a2;
@@ -146,24 +155,28 @@ class Digest {
     return hexOf(this.a1, this.a2) + hexOf(this.b1, this.b2);
   }
 
-  /** The 106 bits as four words (for sums that do not depend on order): each stream's high 21 and low 32 bits. */
-  words(): [number, number, number, number] {
-    const [aHigh, aLow] = finish(this.a1, this.a2);
-    const [bHigh, bLow] = finish(this.b1, this.b2);
-    return [aHigh, aLow, bHigh, bLow];
+  /**
+   * The 106 bits as four words (for sums that do not depend on order), written into `into`: each
+   * stream's high 21 and low 32 bits.
+   */
+  wordsInto(into: number[]): void {
+    finish(this.a1, this.a2, into, 0);
+    finish(this.b1, this.b2, into, 2);
   }
 }
 
-/** cyrb53's final mix of one stream: its 53-bit result as the high 21 and low 32 bits. */
-function finish(h1: number, h2: number): [number, number] {
+/** cyrb53's final mix of one stream: its 53-bit result as the high 21 and low 32 bits, at into[at] and into[at + 1]. */
+function finish(h1: number, h2: number, into: number[], at: number): void {
   const m1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   const m2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(m1 ^ (m1 >>> 13), 3266489909);
-  return [2097151 & m2, m1 >>> 0];
+  into[at] = 2097151 & m2;
+  into[at + 1] = m1 >>> 0;
 }
 
 function hexOf(h1: number, h2: number): string {
-  const [high, low] = finish(h1, h2);
-  return (4294967296 * high + low).toString(16).padStart(14, '0');
+  const words = [0, 0];
+  finish(h1, h2, words, 0);
+  return (4294967296 * (words[0] as number) + (words[1] as number)).toString(16).padStart(14, '0');
 }
 
 /** Feeds plain snapshot data (arrays, strings, numbers, null, objects) into `digest`, value by value. */
@@ -220,15 +233,21 @@ export function digestKeyspace(db: Keyspace): string {
   return `${whole.hex()}:${perKey.length}`;
 }
 
-function keyDigest(key: ByteString, type: TypeName, data: unknown, expiresAtMs: number): Digest {
-  const digest = new Digest();
+function keyDigest(
+  key: ByteString,
+  type: TypeName,
+  data: unknown,
+  expiresAtMs: number,
+  digest: Digest = new Digest(),
+): Digest {
   digest.piece('k', key);
   digest.piece('t', type);
   feed(digest, canonical(type, data));
-  digest.piece('e', String(expiresAtMs));
+  digest.piece('e', expiresAtMs === -1 ? NO_EXPIRY : String(expiresAtMs));
   return digest;
 }
 
+const NO_EXPIRY = String(-1);
 const WORDS = 4;
 
 /**
@@ -239,9 +258,12 @@ const WORDS = 4;
  * equal digests; its text differs from `digestKeyspace`'s (compare like with like).
  */
 export class KeyspaceDigest {
-  private readonly perKey = new Map<ByteString, [number, number, number, number]>();
+  /** Each key's four words (its array is rewritten when the key changes). */
+  private readonly perKey = new Map<ByteString, number[]>();
   private readonly sums = new Array<number>(WORDS).fill(0);
   private started = false;
+  /** Hashes each re-hashed key in turn. */
+  private readonly scratch = new Digest();
 
   constructor(private readonly db: Keyspace) {}
 
@@ -260,8 +282,9 @@ export class KeyspaceDigest {
   static of(db: Keyspace): string {
     const sums = new Array<number>(WORDS).fill(0);
     let count = 0;
+    const words = new Array<number>(WORDS).fill(0);
     for (const [key, value] of db.data.entries()) {
-      const words = keyDigest(key, typeOf(value), dumpValue(value), db.expiresAtMs.get(key) ?? -1).words();
+      keyDigest(key, typeOf(value), dumpValue(value), db.expiresAtMs.get(key) ?? -1).wordsInto(words);
       for (let i = 0; i < WORDS; i++) sums[i] = ((sums[i] as number) + (words[i] as number)) >>> 0;
       count++;
     }
@@ -278,16 +301,22 @@ export class KeyspaceDigest {
     for (const key of data.keysIterator()) this.rehash(key);
   }
 
+  /** Takes the key's old words out of the sums and its new ones in; a changed key keeps its array. */
   private rehash(key: ByteString): void {
-    const old = this.perKey.get(key);
-    if (old !== undefined) {
-      for (let i = 0; i < WORDS; i++) this.sums[i] = ((this.sums[i] as number) - (old[i] as number)) >>> 0;
-      this.perKey.delete(key);
+    const sums = this.sums;
+    let words = this.perKey.get(key);
+    if (words !== undefined) {
+      for (let i = 0; i < WORDS; i++) sums[i] = ((sums[i] as number) - (words[i] as number)) >>> 0;
     }
     const value = this.db.data.peek(key);
-    if (value === undefined) return;
-    const words = keyDigest(key, typeOf(value), dumpValue(value), this.db.expiresAtMs.get(key) ?? -1).words();
-    for (let i = 0; i < WORDS; i++) this.sums[i] = ((this.sums[i] as number) + (words[i] as number)) >>> 0;
-    this.perKey.set(key, words);
+    if (value === undefined) {
+      if (words !== undefined) this.perKey.delete(key);
+      return;
+    }
+    const expiresAtMs = this.db.expiresAtMs.get(key) ?? -1;
+    const digest = keyDigest(key, typeOf(value), dumpValue(value), expiresAtMs, this.scratch.reset());
+    if (words === undefined) this.perKey.set(key, (words = new Array<number>(WORDS)));
+    digest.wordsInto(words);
+    for (let i = 0; i < WORDS; i++) sums[i] = ((sums[i] as number) + (words[i] as number)) >>> 0;
   }
 }
