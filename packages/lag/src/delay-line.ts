@@ -24,14 +24,17 @@ export interface DelayLineOptions<T> {
  */
 export class OrderedDelayLine<T> {
   /**
-   * The queue, as parallel arrays from `head` (no object per message): a delivered slot is cleared at
-   * once, so a delivered message is not kept alive by the queue until it is compacted.
+   * The queue, as parallel arrays at [head, tail) (no object per message): a delivered slot is
+   * cleared at once, so a delivered message is not kept alive by the queue. Emptied, the arrays are
+   * filled from 0 again, and a queue that never empties is moved down in place: in steady state
+   * sending allocates nothing.
    */
   private messages: (T | undefined)[] = [];
   private bytes: number[] = [];
   private sentAtMs: number[] = [];
   private deliverAtMs: number[] = [];
   private head = 0;
+  private tail = 0;
   private lastDeliveryMs = -Infinity;
   private timer: TimerHandle | undefined;
   private timerAtMs = Infinity;
@@ -57,7 +60,7 @@ export class OrderedDelayLine<T> {
   }
 
   get pendingCount(): number {
-    return this.messages.length - this.head;
+    return this.tail - this.head;
   }
 
   /** Queues `message`; returns its delivery time, or undefined when the link dropped it. */
@@ -71,10 +74,11 @@ export class OrderedDelayLine<T> {
     }
     const deliverAtMs = Math.max(arrivalMs, this.lastDeliveryMs);
     this.lastDeliveryMs = deliverAtMs;
-    this.messages.push(message);
-    this.bytes.push(bytes);
-    this.sentAtMs.push(nowMs);
-    this.deliverAtMs.push(deliverAtMs);
+    const i = this.tail++;
+    this.messages[i] = message;
+    this.bytes[i] = bytes;
+    this.sentAtMs[i] = nowMs;
+    this.deliverAtMs[i] = deliverAtMs;
     this.bytesQueued += bytes;
     this.schedule();
     return deliverAtMs;
@@ -88,8 +92,9 @@ export class OrderedDelayLine<T> {
     this.timer = undefined;
     const queued = this.messages;
     const head = this.head;
+    const tail = this.tail;
     this.clear();
-    for (let i = head; i < queued.length; i++) this.options.dropped?.(queued[i] as T);
+    for (let i = head; i < tail; i++) this.options.dropped?.(queued[i] as T);
   }
 
   private clear(): void {
@@ -98,14 +103,15 @@ export class OrderedDelayLine<T> {
     this.sentAtMs = [];
     this.deliverAtMs = [];
     this.head = 0;
+    this.tail = 0;
     this.bytesQueued = 0;
   }
 
   /** New delivery times for everything queued, under the model's current settings, order kept. */
   private retime(): void {
-    if (this.closed || this.head === this.messages.length) return;
+    if (this.closed || this.head === this.tail) return;
     let previousMs = this.lastDeliveredMs;
-    for (let i = this.head; i < this.messages.length; i++) {
+    for (let i = this.head; i < this.tail; i++) {
       const arrivalMs = this.options.model.retimedArrivalMs(this.sentAtMs[i] as number);
       if (arrivalMs === undefined) return; // partitioned: the link's owner closes it
       previousMs = Math.max(arrivalMs, previousMs);
@@ -119,7 +125,7 @@ export class OrderedDelayLine<T> {
   }
 
   private schedule(): void {
-    if (this.head === this.messages.length) return;
+    if (this.head === this.tail) return;
     const nextMs = this.deliverAtMs[this.head] as number;
     if (nextMs >= this.timerAtMs) return;
     this.timer?.cancel();
@@ -130,7 +136,7 @@ export class OrderedDelayLine<T> {
 
   private flush(): void {
     const nowMs = this.options.clock.nowMs();
-    while (this.head < this.messages.length && !this.closed) {
+    while (this.head < this.tail && !this.closed) {
       const i = this.head;
       const deliverAtMs = this.deliverAtMs[i] as number;
       if (deliverAtMs > nowMs) break;
@@ -142,17 +148,26 @@ export class OrderedDelayLine<T> {
       this.options.deliver(message);
     }
     if (this.closed) return;
-    if (this.head > 1024 && this.head * 2 > this.messages.length) this.compact();
+    if (this.head === this.tail) {
+      this.head = 0;
+      this.tail = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.tail) {
+      this.compact();
+    }
     this.schedule();
   }
 
-  /** Drops the delivered slots at the front. */
+  /** Moves the queued slots down to 0, in place (the arrays keep their size). */
   private compact(): void {
-    const head = this.head;
-    this.messages.splice(0, head);
-    this.bytes.splice(0, head);
-    this.sentAtMs.splice(0, head);
-    this.deliverAtMs.splice(0, head);
+    const { messages, bytes, sentAtMs, deliverAtMs, head, tail } = this;
+    for (let i = head; i < tail; i++) {
+      messages[i - head] = messages[i];
+      messages[i] = undefined;
+      bytes[i - head] = bytes[i] as number;
+      sentAtMs[i - head] = sentAtMs[i] as number;
+      deliverAtMs[i - head] = deliverAtMs[i] as number;
+    }
     this.head = 0;
+    this.tail = tail - head;
   }
 }
