@@ -26,10 +26,16 @@ export function formatCoordinate(value: number): ByteString {
   return formatLongDouble(decompose(value));
 }
 
-/** printf's `%.4f`: the exact value rounded half to even to 4 decimals. */
-export function formatDistance(value: number): ByteString {
+/**
+ * printf's `%.<decimals>f`: the exact value rounded half to even, `-` kept on negative zero, and
+ * glibc's `inf` / `-inf` for infinities.
+ */
+function formatFixed(value: number, decimals: number): ByteString {
+  if (value === Infinity) return 'inf';
+  if (value === -Infinity) return '-inf';
   const { negative, significand, exponent } = decompose(value);
-  const scaled = significand * 10000n;
+  const unit = 10n ** BigInt(decimals);
+  const scaled = significand * unit;
   let units: bigint;
   if (exponent >= 0) units = scaled << BigInt(exponent);
   else {
@@ -38,8 +44,13 @@ export function formatDistance(value: number): ByteString {
     const twice = (scaled % divisor) * 2n;
     if (twice > divisor || (twice === divisor && (units & 1n) === 1n)) units++;
   }
-  const text = `${units / 10000n}.${(units % 10000n).toString().padStart(4, '0')}`;
+  const text = `${units / unit}.${(units % unit).toString().padStart(decimals, '0')}`;
   return negative ? `-${text}` : text;
+}
+
+/** printf's `%.4f` (distances). */
+export function formatDistance(value: number): ByteString {
+  return formatFixed(value, 4);
 }
 
 /** extractLongLatOrReply: two doubles within the WGS84 limits Redis indexes. */
@@ -47,7 +58,9 @@ export function parseLongLat(longitudeText: ByteString, latitudeText: ByteString
   const longitude = parseScore(longitudeText);
   const latitude = parseScore(latitudeText);
   if (longitude < LONG_MIN || longitude > LONG_MAX || latitude < LAT_MIN || latitude > LAT_MAX) {
-    throw new CommandError(`ERR invalid longitude,latitude pair ${longitude.toFixed(6)},${latitude.toFixed(6)}`);
+    throw new CommandError(
+      `ERR invalid longitude,latitude pair ${formatFixed(longitude, 6)},${formatFixed(latitude, 6)}`,
+    );
   }
   return [longitude, latitude];
 }
