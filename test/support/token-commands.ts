@@ -75,12 +75,19 @@ const argument = fc.oneof(
  * Deviations the docs list (docs/compatibility.md), left out so the rest stays guarded: COPY k k
  * answers 0 and UNLINK without keys answers 0 (Upstash's behaviour); ZRANK/ZREVRANK take 7.2's
  * WITHSCORE, so a fourth argument is parsed rather than refused for its count; ZRANGE takes LIMIT
- * on a rank range. (`*` is never drawn: XADD would make ids of each side's own clock.)
+ * on a rank range; COPY … DB n refuses every database but 0 (docs/limits.md). (`*` is never drawn:
+ * XADD would make ids of each side's own clock.)
  */
 function comparable(argv: readonly string[]): boolean {
   const [command] = argv;
   if (command === 'COPY' && argv[1] === argv[2]) return false;
   if (command === 'UNLINK' && argv.length === 1) return false;
+  if (
+    command === 'COPY' &&
+    argv.some((arg, i) => i > 2 && /^([1-9]|1[0-5])$/.test(argv[i + 1] ?? '') && /^db$/i.test(arg))
+  ) {
+    return false;
+  }
   if ((command === 'ZRANK' || command === 'ZREVRANK') && argv.length > 3) return false;
   const words = new Set(argv.map((arg) => arg.toUpperCase()));
   if (command === 'ZRANGE' && words.has('LIMIT') && !words.has('BYSCORE') && !words.has('BYLEX')) return false;
