@@ -5,7 +5,17 @@ class SimTimer implements TimerHandle {
   /** Set while the timer waits in its clock's heap: the count of cancelled timers there. */
   heapOf: { cancelled: number } | undefined = undefined;
 
-  constructor(readonly callback: () => void) {}
+  constructor(
+    readonly callback: (item: object) => void,
+    /** What `callback` is called with (setTimerWith); undefined: it is called with nothing. */
+    readonly item: object | undefined,
+  ) {}
+
+  run(): void {
+    const item = this.item;
+    if (item === undefined) (this.callback as () => void)();
+    else this.callback(item);
+  }
 
   cancel(): void {
     if (this.cancelled) return;
@@ -23,7 +33,7 @@ const HEAP_CANCELLED_MAX = 1024;
  * exactly. Tuned for hundreds of thousands of timers per simulated second: zero-delay timers skip
  * the heap (they are due now and were set after every heap timer due now, which were set at an
  * earlier time, so a FIFO keeps the exact order); the timer is its own cancel handle and holds only
- * its callback. The heap holds numbers only: each entry's time, sequence and the slot of a table
+ * its callback (and setTimerWith's item). The heap holds numbers only: each entry's time, sequence and the slot of a table
  * where its timer waits, in typed arrays, so sifting compares and moves numbers in place (moving
  * the timers themselves, young objects stored into an old array at every level, cost a write
  * barrier each); a timer is written into its slot once and taken out once, and slots are reused.
@@ -65,8 +75,20 @@ export class VirtualClock implements Clock {
   }
 
   setTimer(delayMs: number, callback: () => void): TimerHandle {
+    return this.set(delayMs, callback, undefined);
+  }
+
+  /**
+   * `setTimer(delayMs, () => callback(item))` without a closure made per timer: for a caller that
+   * sets one per thing it models (the simulator, per request) with one callback made once.
+   */
+  setTimerWith<T extends object>(delayMs: number, callback: (item: T) => void, item: T): TimerHandle {
+    return this.set(delayMs, callback as (item: object) => void, item);
+  }
+
+  private set(delayMs: number, callback: (item: object) => void, item: object | undefined): TimerHandle {
     const atMs = delayMs > 0 ? this.now + delayMs : this.now;
-    const timer = new SimTimer(callback);
+    const timer = new SimTimer(callback, item);
     const sequence = this.sequence++;
     if (atMs <= this.now) this.due[this.dueTail++] = timer;
     else this.push(atMs, sequence, timer);
@@ -118,7 +140,7 @@ export class VirtualClock implements Clock {
     }
     this.inEvent = true;
     try {
-      timer.callback();
+      timer.run();
       if (this.afterCount > 0) this.runAfterEvent();
     } finally {
       this.inEvent = false;

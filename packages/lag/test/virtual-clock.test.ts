@@ -58,6 +58,19 @@ describe('VirtualClock', () => {
     expect(seen).toEqual(['after']);
   });
 
+  it('runs setTimerWith timers with their item, in the same order as setTimer ones, and cancels them alike', () => {
+    const clock = new VirtualClock(0);
+    const ran: string[] = [];
+    const named = (item: { name: string }): void => void ran.push(`${item.name}@${clock.nowMs()}`);
+    clock.setTimer(5, () => ran.push(`a@${clock.nowMs()}`));
+    clock.setTimerWith(5, named, { name: 'b' });
+    clock.setTimerWith(0, named, { name: 'c' });
+    clock.setTimerWith(2, named, { name: 'gone' }).cancel();
+    clock.setTimer(1, () => ran.push(`d@${clock.nowMs()}`));
+    clock.advance(10);
+    expect(ran).toEqual(['c@0', 'd@1', 'a@5', 'b@5']);
+  });
+
   it('stops a runaway timer loop with an error instead of hanging', () => {
     const clock = new VirtualClock(0);
     const loop = (): void => void clock.setTimer(0, loop);

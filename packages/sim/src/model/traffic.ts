@@ -43,6 +43,8 @@ interface WriteRequest {
 interface ReadRequest {
   client: SimClient;
   key: number;
+  /** The region the router sent it to. */
+  region: string;
   startMs: number;
   measured: boolean;
   /** The sync token sent with the read. */
@@ -355,6 +357,7 @@ export class Traffic {
     const request: ReadRequest = {
       client,
       key,
+      region: '',
       startMs: this.scheduler.nowMs(),
       measured: this.measuring,
       token: client.token,
@@ -371,11 +374,23 @@ export class Traffic {
     const routed = this.routedReads[client.id] ?? this.readRouted(client, key, planner);
     const plan = 'kind' in routed ? routed : planner.route(routed, true);
     if (plan.kind === 'answer') return this.readFailed(request, plan.reason ?? `answered ${plan.response.status}`);
-    const region = plan.regions[0] as string;
-    if (!this.send('client', client.region, region, REQUEST_BYTES, () => this.serveRead(request, region))) {
-      this.readFailed(request, 'client link down');
-    }
+    request.region = plan.regions[0] as string;
+    if (!this.sendRead(request)) this.readFailed(request, 'client link down');
   }
+
+  /** Sends a read from its client to the region it was routed to; false when the link dropped it. */
+  private sendRead(request: ReadRequest): boolean {
+    const clock = this.scheduler.clock;
+    const nowMs = clock.nowMs();
+    const link = this.cluster.links.link('client', request.client.region, request.region);
+    const arrivalMs = link.arrivalMs(nowMs, REQUEST_BYTES);
+    if (arrivalMs === undefined) return false;
+    clock.setTimerWith(arrivalMs - nowMs, this.readArrived, request);
+    return true;
+  }
+
+  /** A read reached the region it was sent to (one callback for every read: no closure per read). */
+  private readonly readArrived = (request: ReadRequest): void => this.serveRead(request, request.region);
 
   /** The client's GET of `key` as the router reads it, kept for the client's later reads. */
   private readRouted(client: SimClient, key: number, planner: RoutePlanner): RoutedRequest | AnswerPlan {
