@@ -1,6 +1,6 @@
 import { assert } from '@meridian/engine';
 import type { Clock, TimerHandle } from '@meridian/lag';
-import type { LogEntry, WriteLog } from '@meridian/store';
+import type { LogEntry, ReadResult, WriteLog } from '@meridian/store';
 import { CLOSE_CODE_ERROR, type ReplicationErrorCode, ReplicationError } from './errors.js';
 import { splitFrame } from './frame-parts.js';
 import { decodeFrame, encodeFrame, type Frame } from './protocol.js';
@@ -20,6 +20,8 @@ export interface SessionHost {
     catchUpWindowBytes: number;
     entriesPerFrameMax: number;
   };
+  /** Reads the log; replicas at the same position in one pump turn share what was read. */
+  readLog(fromOffset: number, entriesMax: number, bytesMax: number): ReadResult;
   /** Encodes an entries frame; replicas at the same position in one pump turn share the bytes. */
   encodeEntries(entries: readonly LogEntry[]): Uint8Array;
   onFrame(session: ReplicaSession, frame: Frame): void;
@@ -140,7 +142,7 @@ export class ReplicaSession {
       this.state === 'catch-up' ? Math.min(frameBytesMax / 4, catchUpWindowBytes / 2) : frameBytesMax / 4,
     );
     for (;;) {
-      const read = this.host.log.read(this.nextOffset, { entriesMax, bytesMax: readBytesMax });
+      const read = this.host.readLog(this.nextOffset, entriesMax, readBytesMax);
       if (read.kind === 'truncated') {
         throw new ReplicationError(
           'OFFSET_TOO_OLD',

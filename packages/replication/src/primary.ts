@@ -1,6 +1,6 @@
 import type { SnapshotEntry } from '@meridian/engine';
 import type { Clock, LinkModel, TimerHandle } from '@meridian/lag';
-import type { LogEntry, WriteLog } from '@meridian/store';
+import type { LogEntry, ReadResult, WriteLog } from '@meridian/store';
 import { DelayedConnection } from './delayed-connection.js';
 import { ReplicaSession, type SessionHost, type SessionState } from './primary-session.js';
 import { ASSEMBLED_BYTES_MAX_DEFAULT, FRAME_BYTES_MAX_DEFAULT, FRAME_BYTES_MIN, splitFrame } from './frame-parts.js';
@@ -87,6 +87,8 @@ export class ReplicationPrimary {
   /** Entries frames encoded during a live pump turn, by first offset, for the other replicas at the same position. */
   private readonly shared = new Map<number, { to: number; frame: Uint8Array }>();
   private sharing = false;
+  /** The last log read of a live pump turn (the log does not change during the turn). */
+  private sharedRead: { from: number; entriesMax: number; bytesMax: number; read: ReadResult } | undefined;
   private readonly heartbeatMs: number;
   private stopped = false;
 
@@ -105,6 +107,7 @@ export class ReplicationPrimary {
       log: options.log,
       clock: options.clock,
       limits,
+      readLog: (from, entriesMax, bytesMax) => this.readLog(from, entriesMax, bytesMax),
       encodeEntries: (entries) => this.encodeEntries(entries),
       onFrame: (session, frame) => this.onFrame(session, frame),
       onClosed: (session, code, reason) => this.onClosed(session, code, reason),
@@ -144,6 +147,7 @@ export class ReplicationPrimary {
       } finally {
         this.sharing = false;
         this.shared.clear();
+        this.sharedRead = undefined;
       }
     });
   }
@@ -198,6 +202,16 @@ export class ReplicationPrimary {
     for (const session of [...this.sessions]) session.fail('SHUTTING_DOWN', 'primary is stopping');
     for (const waiter of this.waiters) this.settle(waiter);
     await this.options.listener.close();
+  }
+
+  private readLog(from: number, entriesMax: number, bytesMax: number): ReadResult {
+    const last = this.sharedRead;
+    if (last !== undefined && last.from === from && last.entriesMax === entriesMax && last.bytesMax === bytesMax) {
+      return last.read;
+    }
+    const read = this.options.log.read(from, { entriesMax, bytesMax });
+    if (this.sharing) this.sharedRead = { from, entriesMax, bytesMax, read };
+    return read;
   }
 
   private encodeEntries(entries: readonly LogEntry[]): Uint8Array {
