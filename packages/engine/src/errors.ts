@@ -17,11 +17,17 @@ export function wrongArity(commandName: string): string {
   return `ERR wrong number of arguments for '${commandName.toLowerCase()}' command`;
 }
 
+/**
+ * Redis's text for an unknown command: the name cut to 128 bytes, then the arguments while fewer
+ * than 128 bytes of them are quoted, each cut to what is left of the 128; CR and LF become spaces.
+ */
 export function unknownCommand(argv: readonly string[]): string {
   const name = (argv[0] ?? '').slice(0, 128);
-  let text = `ERR unknown command '${name}', with args beginning with: `;
-  for (const arg of argv.slice(1)) text += `'${arg.slice(0, 128)}' `;
-  return text;
+  let args = '';
+  for (let i = 1; i < argv.length && args.length < 128; i++) {
+    args += `'${(argv[i] as string).slice(0, 128 - args.length)}' `;
+  }
+  return `ERR unknown command '${name}', with args beginning with: ${args}`.replace(/[\r\n]/g, ' ');
 }
 
 export function unknownSubcommand(subcommand: string, container: string): string {

@@ -20,10 +20,19 @@ export const OK = new SimpleString('OK');
 export const QUEUED = new SimpleString('QUEUED');
 export const PONG = new SimpleString('PONG');
 
+/**
+ * An error line as Redis's addReplyErrorFormat leaves it: CR and LF trimmed from both ends, any
+ * inside replaced by spaces (errors may quote arguments, which may hold any byte).
+ */
+function errorLine(message: string): string {
+  if (!/[\r\n]/.test(message)) return message;
+  return message.replace(/^[\r\n]+|[\r\n]+$/g, '').replace(/[\r\n]/g, ' ');
+}
+
 /** Thrown inside a command handler to answer with an error; caught by the engine. */
 export class CommandError extends Error {
   constructor(message: string) {
-    super(message);
+    super(errorLine(message));
   }
   toReply(): ReplyError {
     return new ReplyError(this.message);

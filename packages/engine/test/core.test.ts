@@ -11,6 +11,19 @@ describe('engine core', () => {
     expect(engine.execute(['GET'], 0).reply).toEqual(new ReplyError("ERR wrong number of arguments for 'get' command"));
   });
 
+  it('keeps error lines on one line and quotes at most 128 bytes of an unknown command arguments, as Redis does', () => {
+    const engine = new Engine({ role: 'primary' });
+    const run = (...argv: string[]) => engine.execute(argv, 0).reply;
+    expect(run('foo\n', 'a\r\nb')).toEqual(
+      new ReplyError("ERR unknown command 'foo ', with args beginning with: 'a  b' "),
+    );
+    expect(run('foo', 'x'.repeat(100), 'y'.repeat(50), 'z')).toEqual(
+      new ReplyError(`ERR unknown command 'foo', with args beginning with: '${'x'.repeat(100)}' '${'y'.repeat(25)}' `),
+    );
+    expect(run('OBJECT', '\nx\r\n')).toEqual(new ReplyError("ERR unknown subcommand ' x  '. Try OBJECT HELP."));
+    expect(run('EXPIRE', 'k', '10', '1\n')).toEqual(new ReplyError('ERR Unsupported option 1'));
+  });
+
   it('SET with a relative TTL is replicated as an absolute PXAT', () => {
     const engine = new Engine({ role: 'primary' });
     const result = engine.execute(['SET', 'k', 'v', 'EX', '10'], 1000);

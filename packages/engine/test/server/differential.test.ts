@@ -81,6 +81,15 @@ const targetedCases: string[][] = [
   ['COMMAND', 'LIST', 'FILTERBY', 'PATTERN'],
   ['COMMAND', 'LIST', 'FOO', 'PATTERN', 'x'],
   ['INFO', 'nosuch'],
+  // Error lines quoting arguments (found by the sweep): CR and LF become spaces (trimmed at the ends of
+  // formatted errors), and an unknown command quotes its arguments up to 128 bytes in all.
+  ['NOSUCH\n', 'a\r\nb'],
+  ['NOSUCH', 'x'.repeat(100), 'y'.repeat(50), 'z'],
+  ['NOSUCH', 'x'.repeat(200), 'y'],
+  ['NOSUCH', 'x'.repeat(126), 'y'],
+  ['OBJECT', '\nx\r\n'],
+  ['EXPIRE', 'a', '10', '1\n'],
+  ['XINFO', 'a\nb'],
 ];
 
 /** CONFIG GET answers in hash-table order in Redis: compare its name/value pairs as a set. */
