@@ -36,11 +36,11 @@ const HEAP_CANCELLED_MAX = 1024;
  * its callback (and setTimerWith's item). The heap holds numbers only: each entry's time, sequence
  * and the slot of a table where its timer waits, in typed arrays, so sifting compares and moves
  * numbers in place (moving the timers themselves, young objects stored into an old array at every
- * level, cost a write barrier each); a timer is written into its slot once and taken out once, and slots are reused.
- * The FIFO keeps its array when it empties. A cancelled timer stays in the heap until it comes up,
- * unless cancelled ones are most of it: then the heap is rebuilt without them (timeouts cancelled
- * by the thousand would otherwise make every push and pop slower). Timers are ordered by (time,
- * sequence), a total order, so the order they run in is the same.
+ * level, cost a write barrier each); a timer is written into its slot once and taken out once, and
+ * slots are reused. The FIFO keeps its array when it empties. A cancelled timer stays in the heap
+ * until it comes up, unless cancelled ones are most of it: then the heap is rebuilt without them
+ * (timeouts cancelled by the thousand would otherwise make every push and pop slower). Timers are
+ * ordered by (time, sequence), a total order, so the order they run in is the same.
  */
 export class VirtualClock implements Clock {
   private now: number;
