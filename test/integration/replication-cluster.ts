@@ -5,11 +5,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from '@upstash/redis';
+import { freeLoopbackPorts } from '@meridian/cli';
 import { expect } from 'vitest';
 
 export const TOKEN = 'cluster-token';
@@ -41,17 +41,6 @@ export interface Answer {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: unknown;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** One HTTP request without connection pooling (nodes restart under the tests). */
@@ -118,8 +107,8 @@ export class Cluster {
   static async create(options: ClusterOptions): Promise<Cluster> {
     const dir = mkdtempSync(join(tmpdir(), 'meridian-cluster-'));
     const regions = Array.from({ length: options.replicas + 1 }, (_, i) => (i === 0 ? 'primary-1' : `replica-${i}`));
-    const ports: number[] = [];
-    for (let i = 0; i <= regions.length; i++) ports.push(await freePort());
+    // Distinct, and none another's default RESP port (port + 1000).
+    const ports = await freeLoopbackPorts(regions.length + 1);
     const lines = [
       'version: 1',
       'primary: primary-1',

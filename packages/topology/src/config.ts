@@ -263,11 +263,15 @@ function distribution(reader: Reader, path: (string | number)[], value: unknown)
   return value as DistributionConfig;
 }
 
+/** A region's RESP port when its config names none: its HTTP port + this. */
+export const DEFAULT_RESP_PORT_OFFSET = 1000;
+
 /** `respPort`: a port, `none`, or absent (the HTTP port + 1000, or none when that is over 65535). */
 function respPortOf(reader: Reader, path: (string | number)[], value: unknown, port: number): number | null {
   if (value === 'none') return null;
   // The default, port + 1000, exists only below 65536: above, RESP is off unless a port is set.
-  if (value === undefined) return port + 1000 > 65535 ? null : port + 1000;
+  const fallback = port + DEFAULT_RESP_PORT_OFFSET;
+  if (value === undefined) return fallback > 65535 ? null : fallback;
   const respPort = number(reader, path, value, 1, 65535);
   if (!Number.isInteger(respPort)) reader.fail(path, `must be a whole number or none, got ${respPort}`);
   if (respPort === port) reader.fail(path, `${respPort} is the region's HTTP port`);

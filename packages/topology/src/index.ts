@@ -11,6 +11,7 @@ export {
   MAX_MEMORY_POLICIES,
   MAX_MEMORY_BYTES_MIN,
   MAX_MEMORY_BYTES_MAX,
+  DEFAULT_RESP_PORT_OFFSET,
 } from './config.js';
 export type {
   TopologyConfig,

@@ -13,7 +13,7 @@ import {
   registerExperimentCommand,
   relocateTopologyText,
 } from '@meridian/sim';
-import type { TopologyConfig } from '@meridian/topology';
+import { DEFAULT_RESP_PORT_OFFSET, type TopologyConfig } from '@meridian/topology';
 import { RunningTopology } from './up.js';
 import {
   EMBEDDED_CONFIG_PATH,
@@ -34,21 +34,32 @@ function liveRegions(config: TopologyConfig): { name: string; isPrimary: boolean
   }));
 }
 
-/** Ports the OS says are free right now, on loopback. */
+/**
+ * `count` ports the OS says are free right now, on loopback, none of them another's default RESP
+ * port (port + 1000): a config that names only ports would otherwise fail to load ("already used")
+ * for two that happened to lie 1,000 apart. Every listener is held until all are chosen, so the
+ * ports differ.
+ */
 export async function freeLoopbackPorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<net.Server>((resolve, reject) => {
-          const server = net.createServer();
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  const listen = (): Promise<net.Server> =>
+    new Promise<net.Server>((resolve, reject) => {
+      const server = net.createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    });
+  const held: net.Server[] = [];
+  const ports: number[] = [];
+  try {
+    while (ports.length < count) {
+      const server = await listen();
+      held.push(server);
+      const port = (server.address() as net.AddressInfo).port;
+      const clashes = ports.some((other) => Math.abs(other - port) === DEFAULT_RESP_PORT_OFFSET);
+      if (!clashes) ports.push(port);
+    }
+  } finally {
+    await Promise.all(held.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
   return ports;
 }
 
