@@ -1,3 +1,4 @@
+import { errorLine } from './reply.js';
 /** Redis's error texts, verbatim. Clients match on these substrings. */
 export const ERR_SYNTAX = 'ERR syntax error';
 export const ERR_WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
@@ -19,7 +20,7 @@ export function wrongArity(commandName: string): string {
 
 /**
  * Redis's text for an unknown command: the name cut to 128 bytes, then the arguments while fewer
- * than 128 bytes of them are quoted, each cut to what is left of the 128; CR and LF become spaces.
+ * than 128 bytes of them are quoted, each cut to what is left of the 128, as an error line (errorLine).
  */
 export function unknownCommand(argv: readonly string[]): string {
   const name = (argv[0] ?? '').slice(0, 128);
@@ -27,7 +28,7 @@ export function unknownCommand(argv: readonly string[]): string {
   for (let i = 1; i < argv.length && args.length < 128; i++) {
     args += `'${(argv[i] as string).slice(0, 128 - args.length)}' `;
   }
-  return `ERR unknown command '${name}', with args beginning with: ${args}`.replace(/[\r\n]/g, ' ');
+  return errorLine(`ERR unknown command '${name}', with args beginning with: ${args}`);
 }
 
 export function unknownSubcommand(subcommand: string, container: string): string {

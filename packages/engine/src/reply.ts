@@ -24,7 +24,7 @@ export const PONG = new SimpleString('PONG');
  * An error line as Redis's addReplyErrorFormat leaves it: CR and LF trimmed from both ends, any
  * inside replaced by spaces (errors may quote arguments, which may hold any byte).
  */
-function errorLine(message: string): string {
+export function errorLine(message: string): string {
   if (!/[\r\n]/.test(message)) return message;
   return message.replace(/^[\r\n]+|[\r\n]+$/g, '').replace(/[\r\n]/g, ' ');
 }

@@ -69,8 +69,8 @@ export class MemoryWriteLog implements ReplicaWriteLog {
   read(fromOffset: number, limits: { entriesMax: number; bytesMax: number }): ReadResult {
     const first = this.firstOffset();
     if (fromOffset < first) return { kind: 'truncated', firstOffset: first };
-    // The entries are counted first and copied into an array of their size: the primary reads once
-    // per replica per pump turn, and an array grown by pushes reserves room for many more.
+    // The entries are counted first and copied into an array of their size: the primary reads at
+    // every pump turn, and an array grown by pushes reserves room for many more.
     const start = this.head + fromOffset - this.first;
     const stop = Math.min(this.entries.length, start + limits.entriesMax);
     let end = start;

@@ -18,8 +18,6 @@ import {
   type RegionViews,
   type RoutedRequest,
   RoutePlanner,
-  locateClient,
-  rankRegions,
 } from '@meridian/router';
 import { ArrivalQueue } from './arrival-queue.js';
 import type { RegionStatus, SimCluster } from './cluster.js';
@@ -126,37 +124,19 @@ class ModelRegionView implements RegionView {
  */
 class ClientRegionViews implements RegionViews {
   private readonly views = new Map<string, ModelRegionView>();
-  /**
-   * The views in the router's ranking for this client region, and the one it is expected to ask
-   * for next: the planner asks for every region in that order for each read it routes, so a
-   * lookup is mostly one comparison (any other name is looked up in `views`).
-   */
-  private readonly ranked: ModelRegionView[];
-  private expected = 0;
 
   constructor(
     private readonly cluster: SimCluster,
     links: ReadonlyMap<string, LinkModel>,
-    ranking: readonly string[],
   ) {
     for (const name of cluster.regionNames) {
       const view = new ModelRegionView(name, cluster.primaryName, cluster.status(name), links.get(name) as LinkModel);
       this.views.set(name, view);
     }
-    this.ranked = ranking.map((name) => this.views.get(name) as ModelRegionView);
   }
 
   view(name: string): RegionView | undefined {
-    const ranked = this.ranked;
-    const expected = ranked[this.expected];
-    if (expected !== undefined && expected.name === name) {
-      this.expected = this.expected + 1 === ranked.length ? 0 : this.expected + 1;
-      return expected;
-    }
-    const view = this.views.get(name);
-    // A ranking asked from its start (after other lookups): expected in order again from there.
-    if (view !== undefined && view === ranked[0]) this.expected = ranked.length > 1 ? 1 : 0;
-    return view;
+    return this.views.get(name);
   }
 
   all(): RegionView[] {
@@ -253,10 +233,9 @@ export class Traffic {
         })),
       );
       const clientLinks = new Map(cluster.regionNames.map((name) => [name, cluster.links.link('client', from, name)]));
-      const ranking = rankRegions(cluster.config, locateClient(cluster.config, from, undefined));
       this.planners.set(
         from,
-        new RoutePlanner({ config: cluster.config, views: new ClientRegionViews(cluster, clientLinks, ranking) }),
+        new RoutePlanner({ config: cluster.config, views: new ClientRegionViews(cluster, clientLinks) }),
       );
     }
   }
