@@ -47,7 +47,10 @@ export class ExecContext {
   /** True when the key exists but its TTL has passed; on the primary, deletes it (and emits `DEL`). */
   expireIfNeeded(key: ByteString): boolean {
     if (this.applying) return false;
-    const expiresAtMs = this.db.expiresAtMs.get(key);
+    // Most keyspaces hold few TTLs: an empty table needs no lookup (every read comes here).
+    const expires = this.db.expiresAtMs;
+    if (expires.size === 0) return false;
+    const expiresAtMs = expires.get(key);
     if (expiresAtMs === undefined) return false;
     if (this.nowMs <= expiresAtMs) return false; // Redis: expired only once now > when
     if (this.role === 'replica') return true;
