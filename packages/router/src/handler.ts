@@ -119,6 +119,12 @@ export interface RegionViews {
   all(): RegionView[];
   /** A forward could not connect: skip the region until its next good poll. */
   markDown(name: string, error: string): void;
+  /**
+   * True when `view(name)` is the same object for a name every time, one that reads the region's
+   * state when asked (the simulator's views): the planner then looks a ranking's views up once,
+   * not per request. The RegionMonitor replaces a region's view at every poll and leaves it unset.
+   */
+  readonly viewsFixed?: boolean;
 }
 
 export interface RoutePlannerOptions {
@@ -166,6 +172,15 @@ export interface RoutedRequest {
   readonly client: ClientLocation;
   readonly consistency: Consistency;
   readonly requestClass: RequestClass;
+}
+
+/** A client location's ranking (`RoutePlanner.byDistanceNow`): its regions' names and views, nearest first. */
+interface RankedViews {
+  readonly client: ClientLocation;
+  readonly names: readonly string[];
+  readonly views: RegionView[];
+  /** The views are in `views` for good (the RegionViews are fixed). */
+  fixed: boolean;
 }
 
 type MutableRoutedRequest = { -readonly [K in keyof RoutedRequest]: RoutedRequest[K] };
@@ -316,8 +331,13 @@ export class RoutePlanner {
   private readonly locations = new Map<string, Map<string, ClientLocation>>();
   private locationCount = 0;
   private readonly consistencies = new Map<string, Consistency>();
-  /** Per client location, its ranking and an array the regions' views are put in per decision (`decide`). */
-  private readonly rankedViews = new WeakMap<ClientLocation, { names: readonly string[]; views: RegionView[] }>();
+  /**
+   * Per client location, its ranking and an array the regions' views are put in per decision
+   * (`decide`), once for good when the views are fixed (`RegionViews.viewsFixed`); the last one
+   * asked for is at hand (requests come from one location after another).
+   */
+  private readonly rankedViews = new WeakMap<ClientLocation, RankedViews>();
+  private lastRanked: RankedViews | undefined;
   /** The route request `decide` hands `routeRequest`, which keeps nothing of it. */
   private readonly routeScratch: { isWrite: boolean; consistency: Consistency } = {
     isWrite: false,
@@ -371,14 +391,21 @@ export class RoutePlanner {
    * location (`routeRequest` keeps nothing of it). The views are asked for in the same order.
    */
   private byDistanceNow(client: ClientLocation): readonly RegionView[] {
-    let ranked = this.rankedViews.get(client);
-    if (ranked === undefined) {
-      const names = rankRegions(this.options.config, client);
-      ranked = { names, views: new Array<RegionView>(names.length) };
-      this.rankedViews.set(client, ranked);
+    let ranked = this.lastRanked;
+    if (ranked?.client !== client) {
+      ranked = this.rankedViews.get(client);
+      if (ranked === undefined) {
+        const names = rankRegions(this.options.config, client);
+        ranked = { client, names, views: new Array<RegionView>(names.length), fixed: false };
+        this.rankedViews.set(client, ranked);
+      }
+      this.lastRanked = ranked;
     }
+    if (ranked.fixed) return ranked.views;
     const { names, views } = ranked;
-    for (let i = 0; i < names.length; i++) views[i] = this.options.views.view(names[i] as string) as RegionView;
+    const regionViews = this.options.views;
+    for (let i = 0; i < names.length; i++) views[i] = regionViews.view(names[i] as string) as RegionView;
+    ranked.fixed = regionViews.viewsFixed === true;
     return views;
   }
 

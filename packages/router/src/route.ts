@@ -104,12 +104,16 @@ export function routeRequest(
   }
   // Nearest first: the first healthy fresh region serves, the others follow as fallbacks (counted
   // first, so the list is made at its size: it is made for every routed read). The primary is
-  // always fresh, so a healthy primary is among them.
+  // always fresh, so a healthy primary is among them. Each region is asked once: the first
+  // ELIGIBLE_BITS ones' answers are kept as bits (a region's state may be read live, so asking is not free).
   let chosen: RegionState | undefined;
   let candidates = 0;
-  for (const region of byDistance) {
+  let eligible = 0;
+  for (let i = 0; i < byDistance.length; i++) {
+    const region = byDistance[i] as RegionState;
     if (!region.healthy || !fresh(region, request)) continue;
     if (candidates++ === 0) chosen = region;
+    if (i < ELIGIBLE_BITS) eligible |= 1 << i;
   }
   if (chosen === undefined) {
     if (primary?.healthy === true) return forwardTo(primary.name, 'no replica fresh enough', 0, scratch);
@@ -117,13 +121,20 @@ export function routeRequest(
   }
   const reason = chosen.isPrimary ? 'nearest (primary)' : 'nearest replica';
   const decision = forwardTo(chosen.name, reason, candidates - 1, scratch);
+  if (candidates === 1) return decision;
   const fallbacks = decision.fallbacks;
   let next = 0;
-  for (const region of byDistance) {
-    if (region !== chosen && region.healthy && fresh(region, request)) fallbacks[next++] = region.name;
+  for (let i = 0; i < byDistance.length; i++) {
+    const region = byDistance[i] as RegionState;
+    if (region === chosen) continue;
+    const isEligible = i < ELIGIBLE_BITS ? (eligible & (1 << i)) !== 0 : region.healthy && fresh(region, request);
+    if (isEligible) fallbacks[next++] = region.name;
   }
   return decision;
 }
+
+/** Regions whose eligibility `routeRequest` keeps as bits of a small integer. */
+const ELIGIBLE_BITS = 30;
 
 function fresh(region: RegionState, request: RouteRequest): boolean {
   if (region.isPrimary) return true;

@@ -53,6 +53,30 @@ describe('routeRequest', () => {
     expect(routeRequest({ isWrite: false, consistency: tight }, [sg, eu, primaryDown]).kind).toBe('unavailable');
   });
 
+  it('asks each region once and keeps every eligible one as a fallback, past 30 regions too', () => {
+    const asked = new Map<string, number>();
+    const counted = (state: RegionState): RegionState => ({
+      ...state,
+      get healthy(): boolean {
+        asked.set(state.name, (asked.get(state.name) ?? 0) + 1);
+        return state.healthy;
+      },
+    });
+    const many = Array.from({ length: 40 }, (_, i) =>
+      counted(region(`r${i}`, { healthy: i % 3 !== 1, stalenessMs: i % 5 === 2 ? 500 : 10 })),
+    );
+    many.push(counted({ ...primary }));
+    const bounded = parseConsistency('bounded=100')!;
+    const expected = many.filter((_, i) => i === 40 || (i % 3 !== 1 && i % 5 !== 2)).map((state) => state.name);
+    for (const scratch of [undefined, routeScratch()]) {
+      asked.clear();
+      const decision = routeRequest({ isWrite: false, consistency: bounded }, many, scratch);
+      expect(decision).toMatchObject({ region: expected[0], fallbacks: expected.slice(1) });
+      const inBits = many.slice(0, 30).map((state) => asked.get(state.name) ?? 0);
+      expect(inBits.every((times) => times === 1)).toBe(true);
+    }
+  });
+
   it('decides the same into a scratch decision, which the next decision overwrites', () => {
     const scratch = routeScratch();
     const bounded = parseConsistency('bounded=100')!;
