@@ -41,8 +41,8 @@ interface WriteRequest {
 interface ReadRequest {
   client: SimClient;
   key: number;
-  /** The region the router sent it to. */
-  region: string;
+  /** The region the router sent it to, as the client's reads reach it. */
+  target: ReadTarget;
   startMs: number;
   measured: boolean;
   /** The sync token sent with the read. */
@@ -55,6 +55,40 @@ interface ReadRequest {
   version: number;
   answerToken: number;
   answerAtMs: number;
+}
+
+/**
+ * A region as the reads of one client region reach it, resolved once (a read names no region on its
+ * way): the client's links to it and back, its status handle, and its replica node when it has one.
+ */
+interface ReadTarget {
+  readonly name: string;
+  readonly isPrimary: boolean;
+  /** The client → region link, and the region → client one. */
+  readonly toRegion: LinkModel;
+  readonly toClient: LinkModel;
+  readonly status: RegionStatus;
+  /** The region's replica node and its executor (undefined in the primary's region). */
+  readonly serving: ReplicaServing | undefined;
+}
+
+/** A replica region's node and the executor built over its current incarnation, shared by every client region. */
+interface ReplicaServing {
+  readonly node: SimReplicaNode;
+  replica: ReplicationReplica | undefined;
+  executor: ReplicaExecutor | undefined;
+}
+
+/** What a client's reads need, resolved at its first: its router's planner, its GET as the router reads it, the regions by name. */
+interface ClientReads {
+  readonly planner: RoutePlanner;
+  /**
+   * Its GETs as its region's router reads them (RoutePlanner.read: the class of the command, the
+   * client's location and consistency from its headers). What the router reads of a GET is the same
+   * for every key, so only the decision (`route`) is made per read.
+   */
+  readonly routed: RoutedRequest | AnswerPlan;
+  readonly targets: ReadonlyMap<string, ReadTarget>;
 }
 
 const REQUEST_BYTES = 64;
@@ -124,6 +158,8 @@ class ModelRegionView implements RegionView {
  */
 class ClientRegionViews implements RegionViews {
   private readonly views = new Map<string, ModelRegionView>();
+  /** Each view reads the model when asked: the same object for good. */
+  readonly viewsFixed = true;
 
   constructor(
     private readonly cluster: SimCluster,
@@ -178,12 +214,12 @@ export class Traffic {
   private readonly readCells: (ReadCell | undefined)[] = [];
   /** Per client region, the router's own planner over that region's view of the others. */
   private readonly planners = new Map<string, RoutePlanner>();
-  /**
-   * Per client (by id): its GETs as its region's router reads them (RoutePlanner.read: the class of
-   * the command, the client's location and consistency from its headers), read at its first. What
-   * the router reads of a GET is the same for every key, so only the decision (`route`) is made per read.
-   */
-  private readonly routedReads: (RoutedRequest | AnswerPlan | undefined)[] = [];
+  /** Per client region, the regions its reads reach, by name. */
+  private readonly readTargets = new Map<string, Map<string, ReadTarget>>();
+  /** The primary region's status handle (a read answered there hands out its position). */
+  private readonly primaryStatus: RegionStatus;
+  /** Per client (by id): what its reads need, from its first. */
+  private readonly clientReads: (ClientReads | undefined)[] = [];
   /** Per key, the argv of a GET of it and the batch a replica executor runs. */
   private readonly readArgvs: (readonly string[])[];
   private readonly readBatches: CommandBatch[];
@@ -193,8 +229,6 @@ export class Traffic {
    * keeps it, and the next read gets a new one.
    */
   private runContext = newRunContext();
-  /** Each replica's executor, for its current incarnation (a restart brings a new replica). */
-  private readonly executors = new Map<string, { replica: ReplicationReplica; executor: ReplicaExecutor }>();
 
   constructor(
     private readonly scheduler: SimScheduler,
@@ -212,6 +246,9 @@ export class Traffic {
     this.newest = keyNewest(workload.keys.length);
     this.readArgvs = workload.keys.map((key) => ['GET', key]);
     this.readBatches = this.readArgvs.map((argv) => ({ kind: 'command', argv }));
+    this.primaryStatus = cluster.status(cluster.primaryName);
+    const serving = new Map<string, ReplicaServing>();
+    for (const [name, node] of cluster.replicas) serving.set(name, { node, replica: undefined, executor: undefined });
     for (const from of cluster.regionNames) {
       const order = byDelay(cluster.config, (to) => cluster.links.baseDelayMs(from, to));
       this.nearestLinks.set(
@@ -237,6 +274,18 @@ export class Traffic {
         from,
         new RoutePlanner({ config: cluster.config, views: new ClientRegionViews(cluster, clientLinks) }),
       );
+      const targets = new Map<string, ReadTarget>();
+      for (const name of cluster.regionNames) {
+        targets.set(name, {
+          name,
+          isPrimary: name === cluster.primaryName,
+          toRegion: clientLinks.get(name) as LinkModel,
+          toClient: cluster.links.link('client', name, from),
+          status: cluster.status(name),
+          serving: serving.get(name),
+        });
+      }
+      this.readTargets.set(from, targets);
     }
   }
 
@@ -332,12 +381,20 @@ export class Traffic {
   issueRead(): void {
     const client = this.workload.nextClient();
     const key = this.workload.nextKey();
-    this.receiveAnswers(client, this.scheduler.nowMs());
+    const nowMs = this.scheduler.nowMs();
+    this.receiveAnswers(client, nowMs);
+    // The router's own decision: the same classification, client ranking and routeRequest a live read gets.
+    const reads = this.clientReads[client.id] ?? this.readsOf(client, key);
+    const routed = reads.routed;
+    const plan = 'kind' in routed ? routed : reads.planner.route(routed, true);
+    if (plan.kind === 'answer') {
+      return this.failed(client, this.measuring, plan.reason ?? `answered ${plan.response.status}`);
+    }
     const request: ReadRequest = {
       client,
       key,
-      region: '',
-      startMs: this.scheduler.nowMs(),
+      target: reads.targets.get(plan.regions[0] as string) as ReadTarget,
+      startMs: nowMs,
       measured: this.measuring,
       token: client.token,
       ownFloor: client.ownWrites.get(key) ?? 0,
@@ -348,12 +405,6 @@ export class Traffic {
       answerToken: 0,
       answerAtMs: 0,
     };
-    // The router's own decision: the same classification, client ranking and routeRequest a live read gets.
-    const planner = this.planners.get(client.region) as RoutePlanner;
-    const routed = this.routedReads[client.id] ?? this.readRouted(client, key, planner);
-    const plan = 'kind' in routed ? routed : planner.route(routed, true);
-    if (plan.kind === 'answer') return this.readFailed(request, plan.reason ?? `answered ${plan.response.status}`);
-    request.region = plan.regions[0] as string;
     if (!this.sendRead(request)) this.readFailed(request, 'client link down');
   }
 
@@ -361,26 +412,27 @@ export class Traffic {
   private sendRead(request: ReadRequest): boolean {
     const clock = this.scheduler.clock;
     const nowMs = clock.nowMs();
-    const link = this.cluster.links.link('client', request.client.region, request.region);
-    const arrivalMs = link.arrivalMs(nowMs, REQUEST_BYTES);
+    const arrivalMs = request.target.toRegion.arrivalMs(nowMs, REQUEST_BYTES);
     if (arrivalMs === undefined) return false;
     clock.setTimerWith(arrivalMs - nowMs, this.readArrived, request);
     return true;
   }
 
   /** A read reached the region it was sent to (one callback for every read: no closure per read). */
-  private readonly readArrived = (request: ReadRequest): void => this.serveRead(request, request.region);
+  private readonly readArrived = (request: ReadRequest): void => this.serveRead(request);
 
-  /** The client's GET of `key` as the router reads it, kept for the client's later reads. */
-  private readRouted(client: SimClient, key: number, planner: RoutePlanner): RoutedRequest | AnswerPlan {
+  /** What `client`'s reads need (its GET of `key` as the router reads it), kept for its later reads. */
+  private readsOf(client: SimClient, key: number): ClientReads {
+    const planner = this.planners.get(client.region) as RoutePlanner;
     const routed = planner.read({
       method: 'GET',
       url: `/get/${encodeURIComponent(this.workload.keys[key] as string)}`,
       headers: { 'x-meridian-region': client.region, 'x-meridian-consistency': client.level },
       body: NO_BODY,
     });
-    this.routedReads[client.id] = routed;
-    return routed;
+    const reads = { planner, routed, targets: this.readTargets.get(client.region) as Map<string, ReadTarget> };
+    this.clientReads[client.id] = reads;
+    return reads;
   }
 
   /** A client region's view, nearest first (refreshed in place), for the region a write enters by. */
@@ -477,13 +529,14 @@ export class Traffic {
     this.recorder.failure(`write: ${reason}`);
   }
 
-  private serveRead(request: ReadRequest, region: string): void {
-    const cluster = this.cluster;
-    if (!cluster.isUp(region)) return this.readFailed(request, 'node down');
-    if (region === cluster.primaryName) return this.readAt(request, region, region);
-    const node = cluster.replicas.get(region);
-    const replica = node?.replica;
-    if (node === undefined || replica === undefined) return this.readFailed(request, 'node down');
+  private serveRead(request: ReadRequest): void {
+    const target = request.target;
+    if (!target.status.up()) return this.readFailed(request, 'node down');
+    if (target.isPrimary) return this.readAt(request, true);
+    const serving = target.serving;
+    const replica = serving?.node.replica;
+    if (serving === undefined || replica === undefined) return this.readFailed(request, 'node down');
+    const node = serving.node;
     // The node's own replica executor (core's) answers: its read decision, sync-token wait and
     // forwarding; a client sends its token under `session` only.
     const consistency = request.client.consistency;
@@ -498,7 +551,7 @@ export class Traffic {
       context.syncToken = undefined;
     }
     context.consistency = consistency;
-    const result = this.executorOf(node, replica).run(this.readBatches[request.key] as CommandBatch, context);
+    const result = this.executorOf(serving, replica).run(this.readBatches[request.key] as CommandBatch, context);
     if (!(result instanceof Promise)) return this.answeredAtReplica(request, node, node.incarnation, result);
     this.runContext = newRunContext();
     const incarnation = node.incarnation;
@@ -513,13 +566,13 @@ export class Traffic {
     if ('forwarded' in outcome) return;
     if (!node.up || node.incarnation !== incarnation) return this.readFailed(request, 'node down');
     const replies = outcome.replies;
-    this.readAt(request, node.name, node.name, Array.isArray(replies) ? replies[0] : replies);
+    this.readAt(request, false, Array.isArray(replies) ? replies[0] : replies);
   }
 
   /** The replica node's executor, built (like the node's) over this incarnation's engine and replica. */
-  private executorOf(node: SimReplicaNode, replica: ReplicationReplica): ReplicaExecutor {
-    const known = this.executors.get(node.name);
-    if (known !== undefined && known.replica === replica) return known.executor;
+  private executorOf(serving: ReplicaServing, replica: ReplicationReplica): ReplicaExecutor {
+    if (serving.replica === replica && serving.executor !== undefined) return serving.executor;
+    const node = serving.node;
     const region = node.name;
     const status = this.cluster.status(region);
     const executor = new ReplicaExecutor({
@@ -532,7 +585,8 @@ export class Traffic {
       syncWaitMsMax: this.settings.syncWaitMsMax,
       decide: this.settings.decide,
     });
-    this.executors.set(region, { replica, executor });
+    serving.replica = replica;
+    serving.executor = executor;
     return executor;
   }
 
@@ -583,46 +637,51 @@ export class Traffic {
     const primary = this.cluster.primaryName;
     const arrived = (): void => {
       if (!this.cluster.primary.up) return this.readFailed(request, 'primary down');
-      this.readAt(request, primary, via);
+      this.readAt(request, true);
     };
     if (!this.send('forward', via, primary, REQUEST_BYTES, arrived)) {
       this.readFailed(request, 'region cannot reach the primary');
     }
   }
 
-  /** Executes the GET on `node` now (or takes the answer given), checks it, and answers through `via`. */
-  private readAt(request: ReadRequest, node: string, via: string, answered?: Reply): void {
+  /**
+   * Executes the GET at the primary (`atPrimary`) or at the read's target now (or takes the answer
+   * given), checks it, and answers through the target (from the primary, a forwarded read's answer
+   * goes back through the region it was sent to).
+   */
+  private readAt(request: ReadRequest, atPrimary: boolean, answered?: Reply): void {
     const cluster = this.cluster;
+    const target = request.target;
     const argv = this.readArgvs[request.key] as readonly string[];
     const reply =
       answered !== undefined
         ? answered
-        : node === cluster.primaryName
+        : atPrimary
           ? cluster.primary.read(argv)
-          : cluster.replicas.get(node)?.engine.executeForReply(argv, Math.floor(this.scheduler.nowMs()));
+          : target.serving?.node.engine.executeForReply(argv, Math.floor(this.scheduler.nowMs()));
     const version = this.versionOf(reply);
     const newest = this.newest.offset[request.key] as number;
     request.stale = version < this.ackedNewestBefore(request.key, request.startMs);
-    request.servedByPrimary = node === cluster.primaryName;
-    this.checkAtExecution(request, version, node, version < newest);
-    const token = cluster.position(node);
+    request.servedByPrimary = atPrimary;
+    this.checkAtExecution(request, version, atPrimary ? cluster.primaryName : target.name, version < newest);
+    const token = atPrimary ? this.primaryStatus.position() : target.status.position();
     const bytes = REQUEST_BYTES + (typeof reply === 'string' ? reply.length : 0);
-    if (node === via) return this.answerToClient(request, node, version, token, bytes);
-    const relay = (): void => this.answerToClient(request, via, version, token, bytes);
-    if (!this.send('forward', node, via, bytes, relay)) this.readFailed(request, 'answer lost');
+    if (!atPrimary || target.isPrimary) return this.answerToClient(request, version, token, bytes);
+    const relay = (): void => this.answerToClient(request, version, token, bytes);
+    if (!this.send('forward', cluster.primaryName, target.name, bytes, relay)) this.readFailed(request, 'answer lost');
   }
 
   /**
-   * A read's answer leaves `from` for the client. Its arrival time is known now, so it waits in the
+   * A read's answer leaves its target for the client. Its arrival time is known now, so it waits in the
    * client's queue instead of a timer: the client takes it (its token and versions seen) before its
    * next read, when every answer that arrived by then is in, and the run takes the rest at its end
    * (settleReads). An answer due at the very instant of the client's next read counts as arrived.
    * What the client checks in it depends on nothing that changes on the way, so it is checked now.
    */
-  private answerToClient(request: ReadRequest, from: string, version: number, token: number, bytes: number): void {
+  private answerToClient(request: ReadRequest, version: number, token: number, bytes: number): void {
     const nowMs = this.scheduler.nowMs();
     const client = request.client;
-    const arrivalMs = this.cluster.links.link('client', from, client.region).arrivalMs(nowMs, bytes);
+    const arrivalMs = request.target.toClient.arrivalMs(nowMs, bytes);
     if (arrivalMs === undefined) return this.readFailed(request, 'answer lost');
     this.checkAnswer(request, version);
     // The time a timer set for the arrival would run at (VirtualClock.setTimer), to the last bit.
@@ -723,11 +782,16 @@ export class Traffic {
   }
 
   private readFailed(request: ReadRequest, reason: string): void {
-    if (!request.measured) return;
-    const cell = this.cellOf(request.client);
+    this.failed(request.client, request.measured, reason);
+  }
+
+  /** A read of `client` failed (`measured`: it counts). */
+  private failed(client: SimClient, measured: boolean, reason: string): void {
+    if (!measured) return;
+    const cell = this.cellOf(client);
     cell.reads++;
     cell.failed++;
-    this.recorder.failure(`read (${request.client.level}): ${reason}`);
+    this.recorder.failure(`read (${client.level}): ${reason}`);
   }
 }
 
