@@ -49,6 +49,13 @@ export class ReplicaExecutor implements CommandRouter {
     appliedOffset: 0,
     stalenessMs: 0,
   };
+  /**
+   * The name and argument count of the last single command found not to need the primary: a
+   * command of the same name and count does not either (what decides it is the command table's
+   * entry and the arity check), so reads of one kind skip the table after the first.
+   */
+  private servedName: ByteString | undefined;
+  private servedLength = 0;
 
   constructor(private readonly options: ReplicaExecutorOptions) {}
 
@@ -62,7 +69,7 @@ export class ReplicaExecutor implements CommandRouter {
   }
 
   run(batch: CommandBatch, context: RunContext): RunResult | Promise<RunResult> {
-    if (mustForward(batch, this.options.engine)) return this.forward(context, holdsWait(batch));
+    if (this.mustForward(batch)) return this.forward(context, holdsWait(batch));
     const position = this.options.position;
     // One state, filled in per read: a decision keeps nothing of it (the simulator decides every read).
     const state = this.state;
@@ -81,6 +88,19 @@ export class ReplicaExecutor implements CommandRouter {
           .waitForOffset(decision.offset, this.options.syncWaitMsMax)
           .then((reached) => (reached ? this.runLocally(batch) : this.forward(context)));
     }
+  }
+
+  /** Transactions, and batches with any command that needs the primary, go there whatever the read decision. */
+  private mustForward(batch: CommandBatch): boolean {
+    if (batch.kind !== 'command') return mustForward(batch, this.options.engine);
+    const argv = batch.argv;
+    const name = argv[0];
+    if (name !== undefined && name === this.servedName && argv.length === this.servedLength) return false;
+    // A script declared read-only runs here, but whether another call of it is depends on its arguments.
+    if (needsPrimary(argv)) return !this.options.engine.declaresNoWrites(argv);
+    this.servedName = name;
+    this.servedLength = argv.length;
+    return false;
   }
 
   private forward(context: RunContext, waits = false): Promise<ForwardedOutcome> | ForwardedOutcome {

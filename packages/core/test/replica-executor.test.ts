@@ -72,6 +72,18 @@ describe("the replica's executor (core): read decision, sync-token wait and forw
     expect(other.waited).toEqual([]);
   });
 
+  it('asks the command table for each kind of command: a read served here says nothing of another count of arguments or another script', async () => {
+    const { run } = replica();
+    expect(await run(undefined, undefined, ['GET', 'k'])).toBe('local');
+    expect(await run(undefined, undefined, ['GET', 'other'])).toBe('local');
+    expect(await run(undefined, undefined, ['WAIT', '1', '0'])).toBe('primary');
+    expect(await run(undefined, undefined, ['WAIT', '1', '0', 'x'])).toBe('primary');
+    expect(await run(undefined, undefined, ['EVAL', '#!lua flags=no-writes\nreturn 1', '0'])).toBe('local');
+    expect(await run(undefined, undefined, ['EVAL', "return redis.call('SET', 'k', 'v')", '0'])).toBe('primary');
+    expect(await run(undefined, undefined, ['GET', 'k'])).toBe('local');
+    expect(await run(undefined, undefined, ['SET', 'k', 'v'])).toBe('primary');
+  });
+
   it('runs the decision it is given (the simulator and a test can swap it); decideRead by default', async () => {
     const always: ReadDecider = () => ({ kind: 'forward', reason: 'strong' });
     expect(await replica({ decide: always }).run({ level: 'eventual' })).toBe('primary');
