@@ -54,6 +54,8 @@ export class Workload {
   readonly keys: string[];
   private readonly clientCdf: Float64Array;
   private readonly keyCdf: Float64Array | undefined;
+  /** Where the search for a key starts, per slice of [0, 1) (see guideOf). */
+  private readonly keyGuide: Int32Array | undefined;
   private readonly padding: string;
 
   constructor(
@@ -89,6 +91,7 @@ export class Workload {
       popularity.kind === 'zipf'
         ? cumulative(Array.from({ length: options.keyCount }, (_, i) => 1 / (i + 1) ** popularity.exponent))
         : undefined;
+    this.keyGuide = this.keyCdf === undefined ? undefined : guideOf(this.keyCdf);
     this.padding = 'x'.repeat(options.valueBytesMax);
   }
 
@@ -103,7 +106,9 @@ export class Workload {
 
   nextKey(): number {
     const u = this.random.keys.next();
-    return this.keyCdf === undefined ? Math.floor(u * this.options.keyCount) : pick(this.keyCdf, u);
+    return this.keyCdf === undefined
+      ? Math.floor(u * this.options.keyCount)
+      : pickGuided(this.keyCdf, this.keyGuide as Int32Array, u);
   }
 
   /** A value carrying the write's id (so a read tells which write it saw), padded to a random size. */
@@ -177,6 +182,44 @@ function pick(cdf: Float64Array, u: number): number {
     }
     return i;
   }
+  for (let steps = 0; i < last && (cdf[i] as number) <= u; steps++) {
+    if (steps === PICK_WALK_MAX) return search(cdf, u, i + 1, last);
+    i++;
+  }
+  return i;
+}
+
+/** Slices of [0, 1) per value of a guide table, and the most slices it has. */
+const GUIDE_SLICES_PER_VALUE = 4;
+const GUIDE_SLICES_MAX = 1 << 16;
+
+/**
+ * A guide table for `cdf` (uneven weights: a zipf key popularity, where `pick`'s guess is far off):
+ * for each of n equal slices of [0, 1) (n a power of two), the index of the first cumulative weight
+ * above the slice's start. Every u in the slice has its answer at or after it, most within a step or two.
+ */
+function guideOf(cdf: Float64Array): Int32Array {
+  let slices = 1;
+  while (slices < cdf.length * GUIDE_SLICES_PER_VALUE && slices < GUIDE_SLICES_MAX) slices *= 2;
+  const guide = new Int32Array(slices);
+  const last = cdf.length - 1;
+  let i = 0;
+  for (let slice = 0; slice < slices; slice++) {
+    const startsAt = slice / slices;
+    while (i < last && (cdf[i] as number) <= startsAt) i++;
+    guide[slice] = i;
+  }
+  return guide;
+}
+
+/**
+ * `pick` through a guide table: the same index (the first cumulative weight > u, or the last). u · n
+ * and its floor are exact (n is a power of two), so the slice's start is ≤ u and its guide at or
+ * before the answer.
+ */
+function pickGuided(cdf: Float64Array, guide: Int32Array, u: number): number {
+  const last = cdf.length - 1;
+  let i = guide[Math.floor(u * guide.length)] as number;
   for (let steps = 0; i < last && (cdf[i] as number) <= u; steps++) {
     if (steps === PICK_WALK_MAX) return search(cdf, u, i + 1, last);
     i++;
