@@ -190,7 +190,7 @@ export class Engine {
    * arrays (a command that keeps its arguments copies them): a replica reuses them for the next entry.
    */
   applyEffects(effects: readonly (readonly ByteString[])[], primaryTimeMs: number): void {
-    if (this.db.data.changes !== undefined) for (const argv of effects) this.markChanged(argv);
+    // The digest learns each effect's keys as run() resolves it (markApplied): no second lookup here.
     // Applying emits no effects (the primary's are being replayed): the batch needs no array of
     // its own, and the next begin() replaces this one. This runs once per entry on every replica.
     const ctx = this.begin(primaryTimeMs, true, NO_EFFECTS);
@@ -291,9 +291,13 @@ export class Engine {
       this.db.data.cleared = true;
       return;
     }
-    const changes = this.db.data.changes;
-    if (changes !== undefined) forEachKey(info, argv, (key) => changes.add(key));
+    if (this.db.data.changes !== undefined) forEachKey(info, argv, this.markKey);
   }
+
+  /** Made once, as `remeasureKey`: the key joins the digest's changed keys. */
+  private readonly markKey = (key: ByteString): void => {
+    this.db.data.changes?.add(key);
+  };
 
   private run(ctx: ExecContext, argv: readonly ByteString[]): Reply {
     const resolved = Engine.resolve(argv);
@@ -309,7 +313,11 @@ export class Engine {
       if (error instanceof CommandError) return error.toReply();
       throw error;
     } finally {
+      // A write's keys join the digest's changed keys as they are remeasured (KeyDict.remeasure);
+      // an applied effect that is not a write (none names a key today) is marked here, as its
+      // effect's keys were before by a pass of their own.
       if (resolved.isWrite) this.remeasure(resolved, argv);
+      else if (ctx.applying) this.markChanged(argv);
     }
   }
 
