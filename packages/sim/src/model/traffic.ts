@@ -29,13 +29,29 @@ import type { ReadCell, Recorder } from './recorder.js';
 import type { SimScheduler } from './scheduler.js';
 import { type SimClient, type Workload, writeIdOf } from './workload.js';
 
-interface WriteRequest {
+/**
+ * A write-like request (a write or a PUBLISH) on its way to the primary: the region it entered by, its
+ * size, and what happens at the primary or when it is lost. The timers on its way are set with it as
+ * their item (setTimerWith), so a write makes no closure per hop.
+ */
+interface PrimaryBound {
+  clientRegion: string;
+  /** The region the client sent it to ('' until routed). */
+  entry: string;
+  bytes: number;
+  atPrimary: (request: PrimaryBound) => void;
+  failed: (request: PrimaryBound, reason: string) => void;
+}
+
+interface WriteRequest extends PrimaryBound {
   client: SimClient;
   key: number;
   value: string;
   writeId: number;
   startMs: number;
   measured: boolean;
+  /** Its log offset, once the primary ran it. */
+  offset: number;
 }
 
 interface ReadRequest {
@@ -309,20 +325,23 @@ export class Traffic {
   issueWrite(): void {
     const client = this.workload.nextClient();
     const writeId = this.writeIds++;
+    const key = this.workload.nextKey();
+    const value = this.workload.valueFor(writeId);
     const request: WriteRequest = {
+      clientRegion: client.region,
+      entry: '',
+      bytes: REQUEST_BYTES + value.length,
+      atPrimary: this.writeArrived,
+      failed: this.writeLost,
       client,
-      key: this.workload.nextKey(),
-      value: this.workload.valueFor(writeId),
+      key,
+      value,
       writeId,
       startMs: this.scheduler.nowMs(),
       measured: this.measuring,
+      offset: 0,
     };
-    this.toPrimary(
-      client.region,
-      REQUEST_BYTES + request.value.length,
-      (entry) => this.writeAtPrimary(request, entry),
-      (reason) => this.writeFailed(request, reason),
-    );
+    this.toPrimary(request);
   }
 
   /**
@@ -342,40 +361,66 @@ export class Traffic {
       offset: 0,
       measured,
     });
-    this.toPrimary(
-      client.region,
-      REQUEST_BYTES + message.length,
-      () => {
+    this.toPrimary({
+      clientRegion: client.region,
+      entry: '',
+      bytes: REQUEST_BYTES + message.length,
+      atPrimary: () => {
         if (this.cluster.publish(PUBSUB_CHANNEL, message, messageId) === 0) {
           this.invariants.fail(`PUBLISH of message ${messageId} produced no log entry`);
         }
       },
-      (reason) => {
+      failed: (_request, reason) => {
         if (measured) this.recorder.failure(`publish: ${reason}`);
       },
-    );
+    });
   }
 
   /** Sends a write-like request from a client to its nearest healthy region, and on to the primary. */
-  private toPrimary(
-    clientRegion: string,
+  private toPrimary(request: PrimaryBound): void {
+    const entry = this.states(request.clientRegion).find((region) => region.healthy)?.name;
+    if (entry === undefined) return request.failed(request, 'no reachable region');
+    request.entry = entry;
+    if (!this.sendItem('client', request.clientRegion, entry, request.bytes, this.atEntry, request)) {
+      request.failed(request, 'client link down');
+    }
+  }
+
+  /** A write-like request reached the region it entered by (made once, as the callbacks below). */
+  private readonly atEntry = (request: PrimaryBound): void => {
+    const entry = request.entry;
+    if (!this.cluster.isUp(entry)) return request.failed(request, 'node down');
+    const primary = this.cluster.primaryName;
+    if (entry === primary) return this.atPrimary(request);
+    if (!this.sendItem('forward', entry, primary, request.bytes, this.atPrimary, request)) {
+      request.failed(request, 'region cannot reach the primary');
+    }
+  };
+
+  private readonly atPrimary = (request: PrimaryBound): void => {
+    if (!this.cluster.primary.up) return request.failed(request, 'primary down');
+    request.atPrimary(request);
+  };
+
+  private readonly writeArrived = (request: PrimaryBound): void => this.writeAtPrimary(request as WriteRequest);
+  private readonly writeLost = (request: PrimaryBound, reason: string): void =>
+    this.writeFailed(request as WriteRequest, reason);
+
+  /** `send` with a callback made once and the item it is called with (no closure per message). */
+  private sendItem<T extends object>(
+    kind: LinkKind,
+    from: string,
+    to: string,
     bytes: number,
-    atPrimary: (entry: string) => void,
-    failed: (reason: string) => void,
-  ): void {
-    const entry = this.states(clientRegion).find((region) => region.healthy)?.name;
-    if (entry === undefined) return failed('no reachable region');
-    const arrived = (): void => {
-      if (!this.cluster.primary.up) return failed('primary down');
-      atPrimary(entry);
-    };
-    const atEntry = (): void => {
-      if (!this.cluster.isUp(entry)) return failed('node down');
-      const primary = this.cluster.primaryName;
-      if (entry === primary) return arrived();
-      if (!this.send('forward', entry, primary, bytes, arrived)) failed('region cannot reach the primary');
-    };
-    if (!this.send('client', clientRegion, entry, bytes, atEntry)) failed('client link down');
+    arrived: (item: T) => void,
+    item: T,
+  ): boolean {
+    const clock = this.scheduler.clock;
+    const nowMs = clock.nowMs();
+    const arrivalMs = this.cluster.links.link(kind, from, to).arrivalMs(nowMs, bytes);
+    if (arrivalMs === undefined) return false;
+    clock.setTimerWith(arrivalMs - nowMs, arrived, item);
+    return true;
   }
 
   issueRead(): void {
@@ -465,45 +510,42 @@ export class Traffic {
     return true;
   }
 
-  /**
-   * Sends an answer from `node` back to the client, through `via` when the request was forwarded;
-   * false when the first link dropped it. `relayLost` (needed only when `via` is another node) runs
-   * when the second one does.
-   */
-  private reply(
-    clientRegion: string,
-    node: string,
-    via: string,
-    bytes: number,
-    done: () => void,
-    relayLost: (() => void) | undefined,
-  ): boolean {
-    if (node === via) return this.send('client', node, clientRegion, bytes, done);
-    const relay = (): void => {
-      if (!this.send('client', via, clientRegion, bytes, done)) relayLost?.();
-    };
-    return this.send('forward', node, via, bytes, relay);
-  }
-
-  private writeAtPrimary(request: WriteRequest, entry: string): void {
+  private writeAtPrimary(request: WriteRequest): void {
     const cluster = this.cluster;
     const offset = cluster.write(['SET', this.workload.keys[request.key] as string, request.value]);
     if (offset === 0) this.invariants.fail(`SET of write ${request.writeId} produced no log entry`);
+    request.offset = offset;
     this.offsetByWriteId.set(request.writeId, offset);
     (this.keyOffsets[request.key] as number[]).push(offset);
     (this.keyCommitMs[request.key] as number[]).push(this.scheduler.nowMs());
     this.newest.offset[request.key] = offset;
     this.newest.commitMs[request.key] = this.scheduler.nowMs();
-    this.scheduler.clock.setTimer(this.settings.diskSyncMs, () => {
-      if (!cluster.primary.up) return this.writeFailed(request, 'primary crashed before answering');
-      const node = cluster.primaryName;
-      const lost = (): void => this.writeFailed(request, 'answer lost');
-      const done = (): void => this.writeDone(request, offset);
-      if (!this.reply(request.client.region, node, entry, REQUEST_BYTES, done, node === entry ? undefined : lost)) {
-        lost();
-      }
-    });
+    this.scheduler.clock.setTimerWith(this.settings.diskSyncMs, this.writeSynced, request);
   }
+
+  /**
+   * The write is on disk: the primary answers, through the region the write entered by when that is
+   * another (`reply`'s two hops).
+   */
+  private readonly writeSynced = (request: WriteRequest): void => {
+    const cluster = this.cluster;
+    if (!cluster.primary.up) return this.writeFailed(request, 'primary crashed before answering');
+    const node = cluster.primaryName;
+    const entry = request.entry;
+    const sent =
+      node === entry
+        ? this.sendItem('client', node, request.clientRegion, REQUEST_BYTES, this.writeAnswered, request)
+        : this.sendItem('forward', node, entry, REQUEST_BYTES, this.writeRelayed, request);
+    if (!sent) this.writeFailed(request, 'answer lost');
+  };
+
+  private readonly writeRelayed = (request: WriteRequest): void => {
+    if (!this.sendItem('client', request.entry, request.clientRegion, REQUEST_BYTES, this.writeAnswered, request)) {
+      this.writeFailed(request, 'answer lost');
+    }
+  };
+
+  private readonly writeAnswered = (request: WriteRequest): void => this.writeDone(request, request.offset);
 
   private writeDone(request: WriteRequest, offset: number): void {
     const { client, key } = request;
