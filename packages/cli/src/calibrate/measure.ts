@@ -112,7 +112,7 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationF
   options.log(`wake-ups beside ${loadProcesses} busy processes…`);
   const wakeUps = await wakeUpCosts(loadProcesses, samples(800));
   options.log('commit → applied between a real primary and replica…');
-  const paths = await replicationPaths(options.dir, options.pathWrites ?? samples(600));
+  const paths = await replicationPaths(options.dir, options.pathWrites ?? samples(600), options.log);
   const costs: NodeCosts = {
     eventLoopTurnUs: round(turn.p50Us),
     timerLateUs: round(late.meanUs),
@@ -180,6 +180,7 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationF
       },
       commitToApplied: {
         warmUpWrites: PATH_WARM_UP_WRITES,
+        attempts: paths.attempts,
         withoutDelay: rounded(figureOf(paths.directUs)),
         pastTheDelay: { delayMs: PATH_DELAY_MS, ...rounded(figureOf(paths.delayedUs)) },
       },
@@ -381,7 +382,34 @@ const PATH_REGIONS = ['calibrate-primary', 'calibrate-direct', 'calibrate-delaye
  * event loops of processes that serve requests; the per-part figures above, measured in an idle
  * process, leave most of it out. In µs.
  */
-async function replicationPaths(dir: string, count: number): Promise<{ directUs: number[]; delayedUs: number[] }> {
+async function replicationPaths(
+  dir: string,
+  count: number,
+  log: (line: string) => void,
+): Promise<{ directUs: number[]; delayedUs: number[]; attempts: PathAttempt[] }> {
+  const attempts: PathAttempt[] = [];
+  for (;;) {
+    const paths = await replicationPathsOnce(dir, count);
+    const verdict = clocksDisagree(paths.directUs);
+    attempts.push({ timed: paths.directUs.length, nonPositive: verdict.nonPositive });
+    if (!verdict.disagree) return { ...clampedPaths(paths), attempts };
+    if (attempts.length >= PATH_ATTEMPTS) {
+      throw new MeridianError(
+        'MERIDIAN_CALIBRATE_FAILED',
+        `commit → applied came out ≤ 0 for ${attempts.map((a) => `${a.nonPositive} of ${a.timed}`).join(', then ')} ` +
+          `writes: the calibration nodes' clocks disagree (a node aligns its clock on the wall clock at start); ` +
+          `run calibrate again on a quieter machine`,
+      );
+    }
+    log(
+      `  ${verdict.nonPositive} of ${paths.directUs.length} commit → applied times were ≤ 0 (the nodes' clocks ` +
+        `disagree): measuring again with new nodes`,
+    );
+  }
+}
+
+/** One measuring attempt of replicationPaths: fresh nodes, times as their clocks give them (µs, not clamped). */
+async function replicationPathsOnce(dir: string, count: number): Promise<{ directUs: number[]; delayedUs: number[] }> {
   const folder = await mkdtemp(join(dir, 'meridian-calibrate-path-'));
   const [router = 0, ...ports] = await freeLoopbackPorts(PATH_REGIONS.length + 1);
   const [primary, , delayed] = PATH_REGIONS;
@@ -442,8 +470,8 @@ async function timedPaths(
     probes.push(
       timedPath(client, `path:${i % 1000}`).then(
         ([directMs = Number.NaN, delayedMs = Number.NaN]) => {
-          if (Number.isFinite(directMs)) directUs.push(Math.max(0, directMs * 1000));
-          if (Number.isFinite(delayedMs)) delayedUs.push(Math.max(0, (delayedMs - PATH_DELAY_MS) * 1000));
+          if (Number.isFinite(directMs)) directUs.push(directMs * 1000);
+          if (Number.isFinite(delayedMs)) delayedUs.push((delayedMs - PATH_DELAY_MS) * 1000);
         },
         () => undefined,
       ),
@@ -457,6 +485,39 @@ async function timedPaths(
     );
   }
   return { directUs, delayedUs };
+}
+
+/** What one measuring attempt of replicationPaths timed, and how many of its paths without delay were ≤ 0. */
+interface PathAttempt {
+  timed: number;
+  nonPositive: number;
+}
+
+/** Attempts of replicationPaths before calibrate gives up on nodes whose clocks disagree. */
+const PATH_ATTEMPTS = 3;
+/** Share of paths without delay that may come out ≤ 0 before an attempt is taken for misaligned clocks. */
+const NON_POSITIVE_PATHS_MAX = 0.01;
+
+/**
+ * Whether the paths without delay (µs, by two nodes' clocks) show the nodes' clocks disagreeing: a
+ * replica cannot apply an entry before the primary commits it, and the path takes a few hundred µs
+ * (a node aligns its clock on the wall clock to within ~20 µs), so a path ≤ 0 is a clock error.
+ * More than 1 % of them: the attempt is not kept (clamped to 0, they made a tenth of one
+ * calibration's path zero where every other measured at least 0.19 ms).
+ */
+export function clocksDisagree(directUs: readonly number[]): { disagree: boolean; nonPositive: number } {
+  let nonPositive = 0;
+  for (const us of directUs) if (!(us > 0)) nonPositive++;
+  return { disagree: nonPositive > NON_POSITIVE_PATHS_MAX * directUs.length, nonPositive };
+}
+
+/**
+ * The paths kept: ≤ 0 (a stray clock error, or on the delayed link a timer Node fired early from its
+ * loop's cached time) counts as 0.
+ */
+function clampedPaths(paths: { directUs: number[]; delayedUs: number[] }): { directUs: number[]; delayedUs: number[] } {
+  const clamp = (values: number[]): number[] => values.map((us) => Math.max(0, us));
+  return { directUs: clamp(paths.directUs), delayedUs: clamp(paths.delayedUs) };
 }
 
 /**
