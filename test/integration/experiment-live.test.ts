@@ -58,6 +58,11 @@ const PATH_WRITES = Math.max(150, Math.round((LIVE_MS / 1000) * PROBES_PER_SECON
 /** Busy processes beside calibrate's wake-up measurements: the live run's four nodes and its router. */
 const LOAD_PROCESSES = 5;
 const STRICT = process.env['MERIDIAN_SIM_LIVE_STRICT'] === '1';
+/**
+ * MERIDIAN_SIM_SHAPED_CALIBRATE=1: calibrate the paths on nodes shaped as the live topology (its three
+ * replicas on their links' delays: `meridian calibrate --config`) instead of calibrate's own three nodes.
+ */
+const SHAPED_CALIBRATE = process.env['MERIDIAN_SIM_SHAPED_CALIBRATE'] === '1';
 /** Pub/sub figures: loopback noise allowed around a delivery (SSE, the load generator's own loop). */
 const PUBSUB_NOISE_MS = 5;
 const RMSE_BAR = 0.01;
@@ -193,7 +198,7 @@ describe('live staleness experiments', () => {
   it(
     'agrees with the simulator and its calibrated node costs on each replica (t-visibility RMSE, medians)',
     async () => {
-      const { path, dir } = await writeConfig('simulation: { costs: ./calibration.json }\n');
+      const { path, dir, text } = await writeConfig('simulation: { costs: ./calibration.json }\n');
       // The costs of this machine, now: what `meridian calibrate` writes (fewer samples).
       const calibration = await calibrate({
         dir,
@@ -201,6 +206,7 @@ describe('live staleness experiments', () => {
         quick: true,
         loadProcesses: LOAD_PROCESSES,
         pathWrites: PATH_WRITES,
+        ...(SHAPED_CALIBRATE ? { topology: parseTopology(text, path) } : {}),
       });
       await writeFile(join(dir, 'calibration.json'), JSON.stringify(calibration));
       const config = parseTopology(await readFile(path, 'utf8'), path);

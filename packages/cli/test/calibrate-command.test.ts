@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -26,6 +29,22 @@ describe('meridian calibrate', () => {
       expect(code, stderr).toBe(2);
       expect(stderr).toContain(`option '${bad[0]} <count>' argument '${bad[1]}' is invalid`);
       expect(stderr).toMatch(/must be a whole number from \d+ to \d+/);
+    }
+  });
+
+  it('refuses a --config it cannot read or that is invalid as a usage error (exit 2), before measuring', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'meridian-calibrate-config-'));
+    try {
+      const missing = await run(['calibrate', '--out', '/dev/null', '--config', join(dir, 'none.yaml')]);
+      expect(missing.code, missing.stderr).toBe(2);
+      expect(missing.stderr).toContain(`cannot read ${join(dir, 'none.yaml')}: no such file`);
+      const invalid = join(dir, 'regions.yaml');
+      await writeFile(invalid, 'version: 1\nprimary: a\nregions: []\n');
+      const bad = await run(['calibrate', '--out', '/dev/null', '--config', invalid]);
+      expect(bad.code, bad.stderr).not.toBe(0);
+      expect(bad.stderr).toContain('regions: must be a non-empty list of regions');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

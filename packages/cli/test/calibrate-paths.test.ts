@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clocksDisagree } from '../src/calibrate/measure.js';
+import { parseTopology, type TopologyConfig } from '@meridian/topology';
+import { clocksDisagree, pathShapeOf } from '../src/calibrate/measure.js';
 
 describe('calibrate: commit → applied paths timed by two nodes’ clocks', () => {
   const paths = (count: number, nonPositive: number): number[] =>
@@ -14,5 +15,36 @@ describe('calibrate: commit → applied paths timed by two nodes’ clocks', () 
     expect(clocksDisagree(paths(600, 7))).toEqual({ disagree: true, nonPositive: 7 });
     expect(clocksDisagree(paths(150, 60))).toEqual({ disagree: true, nonPositive: 60 });
     expect(clocksDisagree([Number.NaN, 300])).toEqual({ disagree: true, nonPositive: 1 });
+  });
+});
+
+describe('calibrate --config: the paths measured on nodes shaped as the topology', () => {
+  const topology = (links: string): TopologyConfig =>
+    parseTopology(
+      `version: 1
+primary: a
+regions:
+  - { name: a, location: { lat: 0, lon: 0 }, host: 127.0.0.1, port: 7001 }
+  - { name: b, location: { lat: 0, lon: 1 }, host: 127.0.0.1, port: 7002 }
+  - { name: c, location: { lat: 0, lon: 2 }, host: 127.0.0.1, port: 7003 }
+router: { host: 127.0.0.1, port: 7000, region: a }
+network:
+  delay: 50
+${links}`,
+    );
+
+  it('is two replicas, one without delay and one on a 10 ms link, without a topology', () => {
+    expect(pathShapeOf(undefined)).toEqual([0, 10]);
+  });
+
+  it("is the topology's replicas in its order on their primary links' base delays", () => {
+    expect(pathShapeOf(topology('  links:\n    - { from: a, to: c, delayMs: 0 }\n'))).toEqual([50, 0]);
+  });
+
+  it('adds a replica without delay when every link has one (and a delayed one when none has)', () => {
+    expect(pathShapeOf(topology(''))).toEqual([0, 50, 50]);
+    expect(
+      pathShapeOf(topology('  links:\n    - { from: a, to: b, delayMs: 0 }\n    - { from: a, to: c, delayMs: 0 }\n')),
+    ).toEqual([0, 0, 10]);
   });
 });

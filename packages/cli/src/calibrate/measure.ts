@@ -24,7 +24,7 @@ import {
   WAKE_UP_QUANTILES,
 } from '@meridian/sim';
 import { type LogEntry, SqliteWriteLog } from '@meridian/store';
-import type { Durability } from '@meridian/topology';
+import { type Durability, linkDelayMs, type TopologyConfig } from '@meridian/topology';
 import { freeLoopbackPorts } from '../commands/experiment.js';
 import { CLI_BIN_PATH } from '../commands/topology-shared.js';
 import { RunningTopology } from '../commands/up.js';
@@ -59,6 +59,13 @@ export interface CalibrateOptions {
    * an estimate from this many, so a comparison with a live run of n probes wants about n of them.
    */
   pathWrites?: number;
+  /**
+   * The topology the costs are for: the commit → applied paths are then measured on nodes shaped as
+   * it (one replica per replica region, in its order, each on its primary link's base delay, without
+   * jitter), plus a replica of the kind it lacks (without delay, or on a delayed link). Without it: a
+   * primary and two replicas, one without delay and one on a 10 ms link.
+   */
+  topology?: TopologyConfig;
 }
 
 /** One figure with its spread, in µs. */
@@ -112,7 +119,8 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationF
   options.log(`wake-ups beside ${loadProcesses} busy processes…`);
   const wakeUps = await wakeUpCosts(loadProcesses, samples(800));
   options.log('commit → applied between a real primary and replica…');
-  const paths = await replicationPaths(options.dir, options.pathWrites ?? samples(600), options.log);
+  const pathShape = pathShapeOf(options.topology);
+  const paths = await replicationPaths(options.dir, options.pathWrites ?? samples(600), pathShape, options.log);
   const costs: NodeCosts = {
     eventLoopTurnUs: round(turn.p50Us),
     timerLateUs: round(late.meanUs),
@@ -181,8 +189,9 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationF
       commitToApplied: {
         warmUpWrites: PATH_WARM_UP_WRITES,
         attempts: paths.attempts,
+        replicaLinkDelaysMs: pathShape,
         withoutDelay: rounded(figureOf(paths.directUs)),
-        pastTheDelay: { delayMs: PATH_DELAY_MS, ...rounded(figureOf(paths.delayedUs)) },
+        pastTheDelay: rounded(figureOf(paths.delayedUs)),
       },
     },
   };
@@ -369,13 +378,31 @@ const PATH_QUANTILES = 201;
  */
 const PATH_WARM_UP_WRITES = 3_000;
 const PATH_WARM_UP_CONCURRENCY = 10;
-const PATH_REGIONS = ['calibrate-primary', 'calibrate-direct', 'calibrate-delayed'] as const;
+const PATH_PRIMARY = 'calibrate-primary';
 
 /**
- * A real primary and two replicas (`meridian node` each, durability none, the router beside them,
- * as a live experiment launches them) on free loopback ports, one replica on a link without delay
- * and one on a link of PATH_DELAY_MS, warmed up. For each of `count` SETs at a probe's rate, the
- * time from its commit at the primary to its apply at each replica (past the delay for the delayed
+ * The replicas' link delays (ms, primary → replica) replicationPaths measures on: `topology`'s
+ * replicas in its order, each on its primary link's base delay, plus one of the kind it lacks (a
+ * replica without delay, one on a PATH_DELAY_MS link); without a topology, one of each.
+ */
+export function pathShapeOf(topology: TopologyConfig | undefined): number[] {
+  const delays =
+    topology === undefined
+      ? []
+      : topology.regions
+          .filter((region) => region.name !== topology.primary)
+          .map((region) => linkDelayMs(topology, topology.primary, region.name));
+  if (!delays.some((delayMs) => delayMs === 0)) delays.unshift(0);
+  if (!delays.some((delayMs) => delayMs > 0)) delays.push(PATH_DELAY_MS);
+  return delays;
+}
+
+/**
+ * A real primary and its replicas (`meridian node` each, durability none, the router beside them,
+ * as a live experiment launches them) on free loopback ports, each replica on a link of the delay
+ * `shape` gives it (pathShapeOf: two replicas, one without delay and one on a link of
+ * PATH_DELAY_MS, or the topology's own), warmed up. For each of `count` SETs at a probe's rate, the
+ * time from its commit at the primary to its apply at each replica (past the delay for a delayed
  * one), by the nodes' own clocks: the timing headers a live experiment's probes read, through the
  * `session` reads they send. That path is the primary's turn after the commit, its log read, encode
  * and sends, the delay line's lateness, the socket, and the replica's receipt and apply, on the
@@ -385,11 +412,12 @@ const PATH_REGIONS = ['calibrate-primary', 'calibrate-direct', 'calibrate-delaye
 async function replicationPaths(
   dir: string,
   count: number,
+  shape: readonly number[],
   log: (line: string) => void,
 ): Promise<{ directUs: number[]; delayedUs: number[]; attempts: PathAttempt[] }> {
   const attempts: PathAttempt[] = [];
   for (;;) {
-    const paths = await replicationPathsOnce(dir, count);
+    const paths = await replicationPathsOnce(dir, count, shape);
     const verdict = clocksDisagree(paths.directUs);
     attempts.push({ timed: paths.directUs.length, nonPositive: verdict.nonPositive });
     if (!verdict.disagree) return { ...clampedPaths(paths), attempts };
@@ -409,21 +437,30 @@ async function replicationPaths(
 }
 
 /** One measuring attempt of replicationPaths: fresh nodes, times as their clocks give them (µs, not clamped). */
-async function replicationPathsOnce(dir: string, count: number): Promise<{ directUs: number[]; delayedUs: number[] }> {
+async function replicationPathsOnce(
+  dir: string,
+  count: number,
+  shape: readonly number[],
+): Promise<{ directUs: number[]; delayedUs: number[] }> {
   const folder = await mkdtemp(join(dir, 'meridian-calibrate-path-'));
-  const [router = 0, ...ports] = await freeLoopbackPorts(PATH_REGIONS.length + 1);
-  const [primary, , delayed] = PATH_REGIONS;
+  const regions = [PATH_PRIMARY, ...shape.map((_, i) => `calibrate-replica-${i + 1}`)];
+  const [router = 0, ...ports] = await freeLoopbackPorts(regions.length + 1);
   const configPath = join(folder, 'regions.yaml');
+  const delayed = shape.flatMap((delayMs, i) =>
+    delayMs > 0 ? [`    - { from: ${PATH_PRIMARY}, to: ${regions[i + 1]}, delayMs: ${delayMs} }\n`] : [],
+  );
   await writeFile(
     configPath,
-    `version: 1\nprimary: ${primary}\ndataDir: ./data\ndurability: none\nregions:\n` +
-      PATH_REGIONS.map(
-        (name, i) =>
-          `  - { name: ${name}, location: { lat: 0, lon: ${i} }, host: 127.0.0.1, port: ${ports[i]}, respPort: none }\n`,
-      ).join('') +
-      `router: { host: 127.0.0.1, port: ${router}, region: ${primary} }\n` +
+    `version: 1\nprimary: ${PATH_PRIMARY}\ndataDir: ./data\ndurability: none\nregions:\n` +
+      regions
+        .map(
+          (name, i) =>
+            `  - { name: ${name}, location: { lat: 0, lon: ${i} }, host: 127.0.0.1, port: ${ports[i]}, respPort: none }\n`,
+        )
+        .join('') +
+      `router: { host: 127.0.0.1, port: ${router}, region: ${PATH_PRIMARY} }\n` +
       `network:\n  delay: 0\n  jitter: { distribution: fixed, valueMs: 0 }\n` +
-      `  links:\n    - { from: ${primary}, to: ${delayed}, delayMs: ${PATH_DELAY_MS} }\n` +
+      `  links:\n${delayed.join('')}` +
       `replication: { heartbeatMs: 100 }\n`,
   );
   let running: RunningTopology | undefined;
@@ -431,12 +468,12 @@ async function replicationPathsOnce(dir: string, count: number): Promise<{ direc
     // A stop that takes longer is cut short: the data is thrown away.
     running = await RunningTopology.start({ configPath, restartsMax: 0, shutdownTimeoutMs: 500, log: () => undefined });
     const client = new HttpLiveTopology({
-      regions: PATH_REGIONS.map((name, i) => ({ name, isPrimary: i === 0, url: `http://127.0.0.1:${ports[i]}` })),
+      regions: regions.map((name, i) => ({ name, isPrimary: i === 0, url: `http://127.0.0.1:${ports[i]}` })),
       token: running.secrets.token ?? '',
       requestTimeoutMs: 2_000,
     });
     try {
-      return await timedPaths(client, count);
+      return await timedPaths(client, count, regions, shape);
     } finally {
       client.close();
     }
@@ -450,10 +487,12 @@ async function replicationPathsOnce(dir: string, count: number): Promise<{ direc
 async function timedPaths(
   client: HttpLiveTopology,
   count: number,
+  regions: readonly string[],
+  shape: readonly number[],
 ): Promise<{ directUs: number[]; delayedUs: number[] }> {
   let warmed = 0;
   const warmUp = async (): Promise<void> => {
-    while (warmed < PATH_WARM_UP_WRITES) await timedPath(client, `warm-up:${warmed++ % 100}`);
+    while (warmed < PATH_WARM_UP_WRITES) await timedPath(client, regions, `warm-up:${warmed++ % 100}`);
   };
   await Promise.all(Array.from({ length: PATH_WARM_UP_CONCURRENCY }, warmUp));
   const directUs: number[] = [];
@@ -468,20 +507,26 @@ async function timedPaths(
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
     // A probe whose request failed is untimed (too many of them fail the calibration below).
     probes.push(
-      timedPath(client, `path:${i % 1000}`).then(
-        ([directMs = Number.NaN, delayedMs = Number.NaN]) => {
-          if (Number.isFinite(directMs)) directUs.push(directMs * 1000);
-          if (Number.isFinite(delayedMs)) delayedUs.push((delayedMs - PATH_DELAY_MS) * 1000);
+      timedPath(client, regions, `path:${i % 1000}`).then(
+        (pathsMs) => {
+          for (const [j, delayMs] of shape.entries()) {
+            const pathMs = pathsMs[j] ?? Number.NaN;
+            if (!Number.isFinite(pathMs)) continue;
+            if (delayMs === 0) directUs.push(pathMs * 1000);
+            else delayedUs.push((pathMs - delayMs) * 1000);
+          }
         },
         () => undefined,
       ),
     );
   }
   await Promise.all(probes);
-  if (directUs.length < count / 2 || delayedUs.length < count / 2) {
+  const direct = shape.filter((delayMs) => delayMs === 0).length;
+  if (directUs.length < (count * direct) / 2 || delayedUs.length < (count * (shape.length - direct)) / 2) {
     throw new MeridianError(
       'MERIDIAN_CALIBRATE_FAILED',
-      `the calibration nodes timed ${directUs.length} and ${delayedUs.length} of ${count} writes`,
+      `the calibration nodes timed ${directUs.length} paths without delay and ${delayedUs.length} past a delay ` +
+        `(${count} writes to ${shape.length} replicas)`,
     );
   }
   return { directUs, delayedUs };
@@ -524,8 +569,8 @@ function clampedPaths(paths: { directUs: number[]; delayedUs: number[] }): { dir
  * A SET of `key` at the primary, then (once answered, as a probe does) a `session` read of it at
  * each replica: commit → applied by their clocks, ms (NaN when untimed).
  */
-async function timedPath(client: HttpLiveTopology, key: string): Promise<number[]> {
-  const [primary, ...replicas] = PATH_REGIONS;
+async function timedPath(client: HttpLiveTopology, regions: readonly string[], key: string): Promise<number[]> {
+  const [primary = PATH_PRIMARY, ...replicas] = regions;
   const timing = { [TIMING_HEADER]: '1' };
   const write = await client.request(primary, ['SET', key, 'v'.repeat(64)], timing);
   const committedMs = Number(write.headers[COMMITTED_AT_HEADER]);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { type Command, InvalidArgumentError } from 'commander';
 import { type CalibrationFile, drawFromQuantiles } from '@meridian/sim';
 import { calibrate } from '../calibrate/measure.js';
-import { exitCodesForUsage } from './topology-shared.js';
+import { action, exitCodesForUsage, loadTopology } from './topology-shared.js';
 
 /** The terminal lines for a calibration: every figure the simulator charges, in µs. */
 export function calibrationLines(file: CalibrationFile, path: string): string[] {
@@ -61,15 +61,26 @@ export function registerCalibrateCommand(program: Command): void {
       (text) => wholeNumber(text, 20, 100_000),
       600,
     )
-    .action(async (flags: { out: string; dir: string; loadProcesses: number; pathWrites: number }) => {
-      const file = await calibrate({
-        dir: flags.dir,
-        log: (line) => console.error(line),
-        loadProcesses: flags.loadProcesses,
-        pathWrites: flags.pathWrites,
-      });
-      await writeFile(flags.out, `${JSON.stringify(file, null, 2)}\n`);
-      for (const line of calibrationLines(file, flags.out)) console.log(line);
-    });
+    .option(
+      '--config <file>',
+      "measure the commit → applied paths on nodes shaped as this topology (its replicas and their links' delays)",
+    );
+  command.action(
+    action(
+      command,
+      async (flags: { out: string; dir: string; loadProcesses: number; pathWrites: number; config?: string }) => {
+        const topology = flags.config === undefined ? undefined : loadTopology(flags.config).config;
+        const file = await calibrate({
+          dir: flags.dir,
+          log: (line) => console.error(line),
+          loadProcesses: flags.loadProcesses,
+          pathWrites: flags.pathWrites,
+          ...(topology === undefined ? {} : { topology }),
+        });
+        await writeFile(flags.out, `${JSON.stringify(file, null, 2)}\n`);
+        for (const line of calibrationLines(file, flags.out)) console.log(line);
+      },
+    ),
+  );
   exitCodesForUsage(command);
 }
