@@ -33,18 +33,35 @@ network:
 ${links}`,
     );
 
+  const direct = { delayMs: 0, jitter: undefined, timed: 'direct' };
+  const delayed = (delayMs: number) => ({ delayMs, jitter: undefined, timed: 'delayed' });
+
   it('is two replicas, one without delay and one on a 10 ms link, without a topology', () => {
-    expect(pathShapeOf(undefined)).toEqual([0, 10]);
+    expect(pathShapeOf(undefined).replicas).toEqual([direct, delayed(10)]);
   });
 
-  it("is the topology's replicas in its order on their primary links' base delays", () => {
-    expect(pathShapeOf(topology('  links:\n    - { from: a, to: c, delayMs: 0 }\n'))).toEqual([50, 0]);
+  it("is the topology's replicas in its order on their primary links' delays", () => {
+    const shape = pathShapeOf(topology('  links:\n    - { from: a, to: c, delayMs: 0 }\n'));
+    expect(shape.replicas).toEqual([delayed(50), direct]);
   });
 
-  it('adds a replica without delay when every link has one (and a delayed one when none has)', () => {
-    expect(pathShapeOf(topology(''))).toEqual([0, 50, 50]);
+  it('keeps a link’s jitter (its replica then times no path) and adds a replica of each path it lacks', () => {
+    const jittered = pathShapeOf(
+      topology(
+        '  jitter: { distribution: exponential, meanMs: 10 }\n  jitterMode: per-message\n' +
+          '  links:\n    - { from: a, to: c, delayMs: 0, jitter: { distribution: fixed, valueMs: 0 } }\n',
+      ),
+    );
+    expect(jittered.replicas).toEqual([
+      { delayMs: 50, jitter: { distribution: 'exponential', meanMs: 10 }, timed: undefined },
+      direct,
+      delayed(10),
+    ]);
+    expect(jittered.jitterMode).toBe('per-message');
+    expect(pathShapeOf(topology('')).replicas).toEqual([direct, delayed(50), delayed(50)]);
     expect(
-      pathShapeOf(topology('  links:\n    - { from: a, to: b, delayMs: 0 }\n    - { from: a, to: c, delayMs: 0 }\n')),
-    ).toEqual([0, 0, 10]);
+      pathShapeOf(topology('  links:\n    - { from: a, to: b, delayMs: 0 }\n    - { from: a, to: c, delayMs: 0 }\n'))
+        .replicas,
+    ).toEqual([direct, direct, delayed(10)]);
   });
 });

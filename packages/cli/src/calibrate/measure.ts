@@ -24,7 +24,7 @@ import {
   WAKE_UP_QUANTILES,
 } from '@meridian/sim';
 import { type LogEntry, SqliteWriteLog } from '@meridian/store';
-import { type Durability, linkDelayMs, type TopologyConfig } from '@meridian/topology';
+import { type DistributionConfig, type Durability, linkDelayMs, type TopologyConfig } from '@meridian/topology';
 import { freeLoopbackPorts } from '../commands/experiment.js';
 import { CLI_BIN_PATH } from '../commands/topology-shared.js';
 import { RunningTopology } from '../commands/up.js';
@@ -189,7 +189,7 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationF
       commitToApplied: {
         warmUpWrites: PATH_WARM_UP_WRITES,
         attempts: paths.attempts,
-        replicaLinkDelaysMs: pathShape,
+        replicas: pathShape.replicas,
         withoutDelay: rounded(figureOf(paths.directUs)),
         pastTheDelay: rounded(figureOf(paths.delayedUs)),
       },
@@ -381,20 +381,50 @@ const PATH_WARM_UP_CONCURRENCY = 10;
 const PATH_PRIMARY = 'calibrate-primary';
 
 /**
- * The replicas' link delays (ms, primary → replica) replicationPaths measures on: `topology`'s
- * replicas in its order, each on its primary link's base delay, plus one of the kind it lacks (a
- * replica without delay, one on a PATH_DELAY_MS link); without a topology, one of each.
+ * A replica replicationPaths launches: its primary link's delay and jitter (undefined: none), and
+ * which path its commit → applied times are samples of (`direct`: a link without delay or jitter,
+ * `delayed`: past the delay of a link without jitter; undefined: none, it is there as the topology has it).
  */
-export function pathShapeOf(topology: TopologyConfig | undefined): number[] {
-  const delays =
-    topology === undefined
-      ? []
-      : topology.regions
-          .filter((region) => region.name !== topology.primary)
-          .map((region) => linkDelayMs(topology, topology.primary, region.name));
-  if (!delays.some((delayMs) => delayMs === 0)) delays.unshift(0);
-  if (!delays.some((delayMs) => delayMs > 0)) delays.push(PATH_DELAY_MS);
-  return delays;
+export interface PathReplica {
+  delayMs: number;
+  jitter: DistributionConfig | undefined;
+  timed: 'direct' | 'delayed' | undefined;
+}
+
+/** The nodes replicationPaths measures on: the replicas, and how the links draw their jitter. */
+export interface PathShape {
+  replicas: PathReplica[];
+  jitterMode: string | undefined;
+  jitterRedrawMs: number | undefined;
+}
+
+/**
+ * What replicationPaths measures on: `topology`'s replicas in its order, each on its primary link's
+ * delay and jitter, plus a replica of the kind of path it lacks (one without delay, one on a
+ * PATH_DELAY_MS link, neither with jitter); without a topology, just those two.
+ */
+export function pathShapeOf(topology: TopologyConfig | undefined): PathShape {
+  const replicas: PathReplica[] = [];
+  for (const region of topology?.regions ?? []) {
+    if (topology === undefined || region.name === topology.primary) continue;
+    const delayMs = linkDelayMs(topology, topology.primary, region.name);
+    const override = topology.network.links.find((link) => link.from === topology.primary && link.to === region.name);
+    const configured = override?.jitter ?? topology.network.jitter;
+    const jitter = configured === undefined || isNoJitter(configured) ? undefined : configured;
+    const timed = jitter !== undefined ? undefined : delayMs === 0 ? 'direct' : 'delayed';
+    replicas.push({ delayMs, jitter, timed });
+  }
+  if (!replicas.some((replica) => replica.timed === 'direct')) {
+    replicas.unshift({ delayMs: 0, jitter: undefined, timed: 'direct' });
+  }
+  if (!replicas.some((replica) => replica.timed === 'delayed')) {
+    replicas.push({ delayMs: PATH_DELAY_MS, jitter: undefined, timed: 'delayed' });
+  }
+  return { replicas, jitterMode: topology?.network.jitterMode, jitterRedrawMs: topology?.network.jitterRedrawMs };
+}
+
+function isNoJitter(jitter: DistributionConfig): boolean {
+  return jitter.distribution === 'fixed' && jitter['valueMs'] === 0;
 }
 
 /**
@@ -412,7 +442,7 @@ export function pathShapeOf(topology: TopologyConfig | undefined): number[] {
 async function replicationPaths(
   dir: string,
   count: number,
-  shape: readonly number[],
+  shape: PathShape,
   log: (line: string) => void,
 ): Promise<{ directUs: number[]; delayedUs: number[]; attempts: PathAttempt[] }> {
   const attempts: PathAttempt[] = [];
@@ -440,15 +470,22 @@ async function replicationPaths(
 async function replicationPathsOnce(
   dir: string,
   count: number,
-  shape: readonly number[],
+  shape: PathShape,
 ): Promise<{ directUs: number[]; delayedUs: number[] }> {
   const folder = await mkdtemp(join(dir, 'meridian-calibrate-path-'));
-  const regions = [PATH_PRIMARY, ...shape.map((_, i) => `calibrate-replica-${i + 1}`)];
+  const regions = [PATH_PRIMARY, ...shape.replicas.map((_, i) => `calibrate-replica-${i + 1}`)];
   const [router = 0, ...ports] = await freeLoopbackPorts(regions.length + 1);
   const configPath = join(folder, 'regions.yaml');
-  const delayed = shape.flatMap((delayMs, i) =>
-    delayMs > 0 ? [`    - { from: ${PATH_PRIMARY}, to: ${regions[i + 1]}, delayMs: ${delayMs} }\n`] : [],
+  const links = shape.replicas.flatMap(({ delayMs, jitter }, i) =>
+    delayMs > 0 || jitter !== undefined
+      ? [
+          `    - { from: ${PATH_PRIMARY}, to: ${regions[i + 1]}, delayMs: ${delayMs}` +
+            `${jitter === undefined ? '' : `, jitter: ${JSON.stringify(jitter)}`} }\n`,
+        ]
+      : [],
   );
+  const jitterMode = shape.jitterMode === undefined ? '' : `  jitterMode: ${shape.jitterMode}\n`;
+  const redraw = shape.jitterRedrawMs === undefined ? '' : `  jitterRedrawMs: ${shape.jitterRedrawMs}\n`;
   await writeFile(
     configPath,
     `version: 1\nprimary: ${PATH_PRIMARY}\ndataDir: ./data\ndurability: none\nregions:\n` +
@@ -459,8 +496,8 @@ async function replicationPathsOnce(
         )
         .join('') +
       `router: { host: 127.0.0.1, port: ${router}, region: ${PATH_PRIMARY} }\n` +
-      `network:\n  delay: 0\n  jitter: { distribution: fixed, valueMs: 0 }\n` +
-      `  links:\n${delayed.join('')}` +
+      `network:\n  delay: 0\n  jitter: { distribution: fixed, valueMs: 0 }\n${jitterMode}${redraw}` +
+      `  links:\n${links.join('')}` +
       `replication: { heartbeatMs: 100 }\n`,
   );
   let running: RunningTopology | undefined;
@@ -488,7 +525,7 @@ async function timedPaths(
   client: HttpLiveTopology,
   count: number,
   regions: readonly string[],
-  shape: readonly number[],
+  shape: PathShape,
 ): Promise<{ directUs: number[]; delayedUs: number[] }> {
   let warmed = 0;
   const warmUp = async (): Promise<void> => {
@@ -509,10 +546,10 @@ async function timedPaths(
     probes.push(
       timedPath(client, regions, `path:${i % 1000}`).then(
         (pathsMs) => {
-          for (const [j, delayMs] of shape.entries()) {
+          for (const [j, { delayMs, timed }] of shape.replicas.entries()) {
             const pathMs = pathsMs[j] ?? Number.NaN;
-            if (!Number.isFinite(pathMs)) continue;
-            if (delayMs === 0) directUs.push(pathMs * 1000);
+            if (!Number.isFinite(pathMs) || timed === undefined) continue;
+            if (timed === 'direct') directUs.push(pathMs * 1000);
             else delayedUs.push((pathMs - delayMs) * 1000);
           }
         },
@@ -521,12 +558,12 @@ async function timedPaths(
     );
   }
   await Promise.all(probes);
-  const direct = shape.filter((delayMs) => delayMs === 0).length;
-  if (directUs.length < (count * direct) / 2 || delayedUs.length < (count * (shape.length - direct)) / 2) {
+  const timed = (kind: PathReplica['timed']): number => shape.replicas.filter((r) => r.timed === kind).length;
+  if (directUs.length < (count * timed('direct')) / 2 || delayedUs.length < (count * timed('delayed')) / 2) {
     throw new MeridianError(
       'MERIDIAN_CALIBRATE_FAILED',
       `the calibration nodes timed ${directUs.length} paths without delay and ${delayedUs.length} past a delay ` +
-        `(${count} writes to ${shape.length} replicas)`,
+        `(${count} writes to ${shape.replicas.length} replicas)`,
     );
   }
   return { directUs, delayedUs };
