@@ -1,4 +1,4 @@
-export { linkDelayMs, byDelay } from './link-delay.js';
+export { linkDelayMs, linkJitter, byDelay } from './link-delay.js';
 export {
   parseTopology,
   applyEnvironment,

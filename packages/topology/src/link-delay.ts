@@ -1,5 +1,5 @@
 import { geoDelayMs } from '@meridian/lag';
-import { regionByName, type TopologyConfig } from './config.js';
+import { type DistributionConfig, regionByName, type TopologyConfig } from './config.js';
 
 /**
  * The configured one-way base delay from region `from` to region `to`: the link's override, else
@@ -14,6 +14,15 @@ export function linkDelayMs(config: TopologyConfig, from: string, to: string): n
   const a = regionByName(config, from);
   const b = regionByName(config, to);
   return a === undefined || b === undefined ? 0 : geoDelayMs(a.location, b.location);
+}
+
+/**
+ * The configured jitter of the link from region `from` to region `to`: the link's override, else the
+ * network's (undefined: none configured). The node's links, the simulator's and calibrate's share it.
+ */
+export function linkJitter(config: TopologyConfig, from: string, to: string): DistributionConfig | undefined {
+  const override = config.network.links.find((link) => link.from === from && link.to === to);
+  return override?.jitter ?? config.network.jitter;
 }
 
 /**

@@ -24,7 +24,13 @@ import {
   WAKE_UP_QUANTILES,
 } from '@meridian/sim';
 import { type LogEntry, SqliteWriteLog } from '@meridian/store';
-import { type DistributionConfig, type Durability, linkDelayMs, type TopologyConfig } from '@meridian/topology';
+import {
+  type DistributionConfig,
+  type Durability,
+  linkDelayMs,
+  linkJitter,
+  type TopologyConfig,
+} from '@meridian/topology';
 import { freeLoopbackPorts } from '../commands/experiment.js';
 import { CLI_BIN_PATH } from '../commands/topology-shared.js';
 import { RunningTopology } from '../commands/up.js';
@@ -61,9 +67,9 @@ export interface CalibrateOptions {
   pathWrites?: number;
   /**
    * The topology the costs are for: the commit → applied paths are then measured on nodes shaped as
-   * it (one replica per replica region, in its order, each on its primary link's base delay, without
-   * jitter), plus a replica of the kind it lacks (without delay, or on a delayed link). Without it: a
-   * primary and two replicas, one without delay and one on a 10 ms link.
+   * it (pathShapeOf: one replica per replica region, in its order, each on its primary link's delay
+   * and jitter), plus a replica of each path it lacks. Without it: a primary and two replicas, one
+   * without delay and one on a 10 ms link.
    */
   topology?: TopologyConfig;
 }
@@ -404,16 +410,7 @@ export interface PathShape {
  * PATH_DELAY_MS link, neither with jitter); without a topology, just those two.
  */
 export function pathShapeOf(topology: TopologyConfig | undefined): PathShape {
-  const replicas: PathReplica[] = [];
-  for (const region of topology?.regions ?? []) {
-    if (topology === undefined || region.name === topology.primary) continue;
-    const delayMs = linkDelayMs(topology, topology.primary, region.name);
-    const override = topology.network.links.find((link) => link.from === topology.primary && link.to === region.name);
-    const configured = override?.jitter ?? topology.network.jitter;
-    const jitter = configured === undefined || isNoJitter(configured) ? undefined : configured;
-    const timed = jitter !== undefined ? undefined : delayMs === 0 ? 'direct' : 'delayed';
-    replicas.push({ delayMs, jitter, timed });
-  }
+  const replicas = topology === undefined ? [] : topologyReplicas(topology);
   if (!replicas.some((replica) => replica.timed === 'direct')) {
     replicas.unshift({ delayMs: 0, jitter: undefined, timed: 'direct' });
   }
@@ -421,6 +418,19 @@ export function pathShapeOf(topology: TopologyConfig | undefined): PathShape {
     replicas.push({ delayMs: PATH_DELAY_MS, jitter: undefined, timed: 'delayed' });
   }
   return { replicas, jitterMode: topology?.network.jitterMode, jitterRedrawMs: topology?.network.jitterRedrawMs };
+}
+
+/** `topology`'s replicas in its order, each on its primary link's delay and jitter. */
+function topologyReplicas(topology: TopologyConfig): PathReplica[] {
+  const { primary } = topology;
+  return topology.regions
+    .filter((region) => region.name !== primary)
+    .map((region) => {
+      const delayMs = linkDelayMs(topology, primary, region.name);
+      const configured = linkJitter(topology, primary, region.name);
+      const jitter = configured === undefined || isNoJitter(configured) ? undefined : configured;
+      return { delayMs, jitter, timed: jitter !== undefined ? undefined : delayMs === 0 ? 'direct' : 'delayed' };
+    });
 }
 
 function isNoJitter(jitter: DistributionConfig): boolean {

@@ -31,6 +31,7 @@ import {
 import {
   applyEnvironment,
   linkDelayMs,
+  linkJitter,
   MAX_MEMORY_BYTES_MAX,
   MAX_MEMORY_BYTES_MIN,
   MAX_MEMORY_POLICIES,
@@ -142,12 +143,11 @@ export function linkSpecs(config: TopologyConfig, region: string): LinkSpec[] {
   const specs: LinkSpec[] = [];
   for (const peer of peers) {
     if (peer === undefined) continue;
-    const override = config.network.links.find((link) => link.from === region && link.to === peer.name);
     specs.push({
       from: region,
       to: peer.name,
       delayMs: linkDelayMs(config, region, peer.name),
-      jitter: override?.jitter ?? config.network.jitter,
+      jitter: linkJitter(config, region, peer.name),
       jitterMode: config.network.jitterMode,
       jitterRedrawMs: config.network.jitterRedrawMs,
     });

@@ -1,5 +1,5 @@
 import { fixed, LinkModel, type LinkSettings, parseDistribution, type SeededRandom } from '@meridian/lag';
-import { linkDelayMs, type TopologyConfig } from '@meridian/topology';
+import { linkDelayMs, linkJitter, type TopologyConfig } from '@meridian/topology';
 import { CostedLinkModel } from './node-costs.js';
 
 /**
@@ -30,8 +30,7 @@ export class SimLinks {
   /** The settings the topology gives the link from → to (before any fault). */
   settingsFor(from: string, to: string): Partial<LinkSettings> {
     const network = this.config.network;
-    const override = network.links.find((link) => link.from === from && link.to === to);
-    const jitterConfig = override?.jitter ?? network.jitter;
+    const jitterConfig = linkJitter(this.config, from, to);
     const jitter = jitterConfig === undefined ? fixed(0) : parseDistribution(jitterConfig, 'network.jitter');
     return {
       baseDelayMs: this.baseDelayMs(from, to),
