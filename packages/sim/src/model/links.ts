@@ -35,7 +35,10 @@ export class SimLinks {
     return {
       baseDelayMs: this.baseDelayMs(from, to),
       jitter,
-      jitterMode: network.jitterMode,
+      // The mode as this module's own literal: the config's string is one the YAML parser cut out of
+      // the file, and LinkModel compares it with 'per-message' for every message it times (two
+      // distinct strings compare char by char; two literals are one string).
+      jitterMode: network.jitterMode === 'per-link' ? 'per-link' : 'per-message',
       jitterRedrawMs: network.jitterRedrawMs,
     };
   }
