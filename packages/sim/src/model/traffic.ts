@@ -105,6 +105,8 @@ interface ClientReads {
    */
   readonly routed: RoutedRequest | AnswerPlan;
   readonly targets: ReadonlyMap<string, ReadTarget>;
+  /** The region its last read went to (most of a client's reads go where its last one did). */
+  lastTarget: ReadTarget | undefined;
 }
 
 const REQUEST_BYTES = 64;
@@ -438,7 +440,7 @@ export class Traffic {
     const request: ReadRequest = {
       client,
       key,
-      target: reads.targets.get(plan.regions[0] as string) as ReadTarget,
+      target: targetOf(reads, plan.regions[0] as string),
       startMs: nowMs,
       measured: this.measuring,
       token: client.token,
@@ -475,7 +477,8 @@ export class Traffic {
       headers: { 'x-meridian-region': client.region, 'x-meridian-consistency': client.level },
       body: NO_BODY,
     });
-    const reads = { planner, routed, targets: this.readTargets.get(client.region) as Map<string, ReadTarget> };
+    const targets = this.readTargets.get(client.region) as Map<string, ReadTarget>;
+    const reads: ClientReads = { planner, routed, targets, lastTarget: undefined };
     this.clientReads[client.id] = reads;
     return reads;
   }
@@ -835,6 +838,15 @@ export class Traffic {
     cell.failed++;
     this.recorder.failure(`read (${client.level}): ${reason}`);
   }
+}
+
+/** The region named `name` as `reads`' client reaches it; the planner names regions by their views' own strings. */
+function targetOf(reads: ClientReads, name: string): ReadTarget {
+  const last = reads.lastTarget;
+  if (last !== undefined && last.name === name) return last;
+  const target = reads.targets.get(name) as ReadTarget;
+  reads.lastTarget = target;
+  return target;
 }
 
 /** What a client sees of a region now: up and reachable over its link, its staleness and position. */
