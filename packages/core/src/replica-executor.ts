@@ -1,4 +1,4 @@
-import { type ByteString, Engine, type Reply, ReplyError } from '@meridian/engine';
+import { type ByteString, type CommandInfo, Engine, type Reply, ReplyError } from '@meridian/engine';
 import type { Clock } from '@meridian/lag';
 import { encodeJsonError, formatSyncToken } from '@meridian/rest';
 import { clockTurn, PIPELINE_SLICE_COMMANDS_DEFAULT, runInSlices, type YieldTurn } from './pipeline-slices.js';
@@ -56,6 +56,8 @@ export class ReplicaExecutor implements CommandRouter {
    */
   private servedName: ByteString | undefined;
   private servedLength = 0;
+  /** Its table entry (what Engine.resolve returned for it): the engine runs it without looking it up again. */
+  private servedCommand: CommandInfo | undefined;
 
   constructor(private readonly options: ReplicaExecutorOptions) {}
 
@@ -96,10 +98,16 @@ export class ReplicaExecutor implements CommandRouter {
     const argv = batch.argv;
     const name = argv[0];
     if (name !== undefined && name === this.servedName && argv.length === this.servedLength) return false;
+    const resolved = Engine.resolve(argv);
+    if (resolved instanceof ReplyError) {
+      // A malformed command is answered here (except WAIT, the primary's to answer).
+      return isWait(argv);
+    }
     // A script declared read-only runs here, but whether another call of it is depends on its arguments.
-    if (needsPrimary(argv)) return !this.options.engine.declaresNoWrites(argv);
+    if (resolved.needsPrimary) return !this.options.engine.declaresNoWrites(argv);
     this.servedName = name;
     this.servedLength = argv.length;
+    this.servedCommand = resolved;
     return false;
   }
 
@@ -117,8 +125,10 @@ export class ReplicaExecutor implements CommandRouter {
   /** `at`: the position as just read, when the batch runs in the same step (a read changes none of it). */
   private runLocally(batch: CommandBatch, at?: ReplicaReadState): BatchOutcome | Promise<BatchOutcome> {
     if (batch.kind === 'command') {
-      // One command: no list of one made for it.
-      const reply = this.options.engine.executeForReply(batch.argv, Math.floor(this.options.clock.nowMs()));
+      // One command: no list of one made for it. mustForward just resolved it (the last one served).
+      const argv = batch.argv;
+      const command = argv[0] === this.servedName && argv.length === this.servedLength ? this.servedCommand : undefined;
+      const reply = this.options.engine.executeForReply(argv, Math.floor(this.options.clock.nowMs()), command);
       return this.outcome([reply], at);
     }
     const commands = batch.commands;

@@ -140,12 +140,14 @@ export class Engine {
   /**
    * Runs one client command at time `nowMs` for its reply alone: `execute(argv, nowMs).reply`,
    * for a caller that drops the effects (a replica's reads, which make none), without the result
-   * and the effects list `execute` makes for every command.
+   * and the effects list `execute` makes for every command. `command`: what `Engine.resolve(argv)`
+   * returned, for a caller that resolved it already (a replica deciding whether the primary must
+   * answer), so it is not looked up again.
    */
-  executeForReply(argv: readonly ByteString[], nowMs: number): Reply {
+  executeForReply(argv: readonly ByteString[], nowMs: number, command?: CommandInfo): Reply {
     const effects = this.droppedEffects;
     const ctx = this.begin(nowMs, false, effects);
-    const reply = this.run(ctx, argv);
+    const reply = this.run(ctx, argv, command);
     if (effects.length > 0) {
       this.end(ctx);
       effects.length = 0;
@@ -299,8 +301,8 @@ export class Engine {
     this.db.data.changes?.add(key);
   };
 
-  private run(ctx: ExecContext, argv: readonly ByteString[]): Reply {
-    const resolved = Engine.resolve(argv);
+  private run(ctx: ExecContext, argv: readonly ByteString[], command?: CommandInfo): Reply {
+    const resolved = command ?? Engine.resolve(argv);
     if (resolved instanceof ReplyError) return resolved;
     if (this.memoryLimit.maxMemoryBytes > 0 && !admitCommand(ctx, this.memoryLimit, resolved, argv)) {
       return new ReplyError(ERR_OOM);
