@@ -71,6 +71,36 @@ describe('VirtualClock', () => {
     expect(ran).toEqual(['c@0', 'd@1', 'a@5', 'b@5']);
   });
 
+  it('orders a timer set earlier than every other (kept out of the heap) by time, then by the order set', () => {
+    const clock = new VirtualClock(0);
+    const seen: string[] = [];
+    clock.setTimer(50, () => seen.push('heap 50'));
+    clock.setTimer(20, () => seen.push('front 20, then heap'));
+    clock.setTimer(10, () => seen.push('front 10'));
+    clock.setTimer(10, () => seen.push('same time, set later'));
+    const cancelled = clock.setTimer(5, () => seen.push('cancelled'));
+    cancelled.cancel();
+    expect(clock.pendingTimers).toBe(4);
+    expect(clock.nextTimerMs()).toBe(10);
+    clock.setTimer(0, () => seen.push('zero delay'));
+    clock.setTimer(1, () => {
+      seen.push('front 1');
+      // Due now, set after the zero-delay timers due now at 1: those come first.
+      clock.setTimer(0, () => seen.push('zero delay at 1'));
+    });
+    clock.advance(100);
+    expect(seen).toEqual([
+      'zero delay',
+      'front 1',
+      'zero delay at 1',
+      'front 10',
+      'same time, set later',
+      'front 20, then heap',
+      'heap 50',
+    ]);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
   it('stops a runaway timer loop with an error instead of hanging', () => {
     const clock = new VirtualClock(0);
     const loop = (): void => void clock.setTimer(0, loop);
