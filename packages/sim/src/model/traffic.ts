@@ -623,7 +623,7 @@ export class Traffic {
     const executor = new ReplicaExecutor({
       engine: node.engine,
       clock: this.scheduler.clock,
-      position: this.positionOf(region, replica),
+      position: new ModelReplicaPosition(replica, region, this.scheduler, this.cluster, this.invariants),
       replicationId: () => node.replicationId,
       stalenessMs: () => status.stalenessMs(),
       forwarder: { forward: (rest) => this.forwardFromReplica(rest, node) },
@@ -633,38 +633,6 @@ export class Traffic {
     serving.replica = replica;
     serving.executor = executor;
     return executor;
-  }
-
-  /**
-   * The replica's position as the executor sees it; a sync-token wait is registered so that the
-   * scheduler lets its continuation run as soon as the replica reaches the offset or gives up.
-   */
-  private positionOf(region: string, replica: ReplicationReplica): ReplicaPosition {
-    return {
-      get appliedOffset(): number {
-        return replica.appliedOffset;
-      },
-      waitForOffset: (offset, timeoutMs) => {
-        let waits = this.cluster.syncWaits.get(region);
-        if (waits === undefined) this.cluster.syncWaits.set(region, (waits = []));
-        const waiting = waits;
-        waiting.push(offset);
-        let nudge: TimerHandle | undefined;
-        const reached = replica.waitForOffset(offset, timeoutMs);
-        reached.then(
-          () => {
-            nudge?.cancel();
-            waiting.splice(waiting.indexOf(offset), 1);
-          },
-          (error: unknown) => this.invariants.fail(`waitForOffset rejected: ${String(error)}`),
-        );
-        if (timeoutMs <= 0) this.scheduler.microtasksDue();
-        // Set after the replica's own timeout timer (same time, later sequence): when it runs, the
-        // replica has resolved the wait and the continuation is due.
-        else nudge = this.scheduler.clock.setTimer(timeoutMs, () => this.scheduler.microtasksDue());
-        return reached;
-      },
-    };
   }
 
   /** The modelled Forwarder: the read travels the replica→primary link and is answered there. */
@@ -847,6 +815,48 @@ function targetOf(reads: ClientReads, name: string): ReadTarget {
   const target = reads.targets.get(name) as ReadTarget;
   reads.lastTarget = target;
   return target;
+}
+
+/**
+ * A replica's position as its executor sees it (ReplicaExecutor reads `appliedOffset` for every read):
+ * one class, so every replica's and incarnation's has the same shape (object literals with a getter
+ * each had their own, and the executor's read of it was a generic property lookup). A sync-token wait
+ * is registered so that the scheduler lets its continuation run as soon as the replica reaches the
+ * offset or gives up.
+ */
+class ModelReplicaPosition implements ReplicaPosition {
+  constructor(
+    private readonly replica: ReplicationReplica,
+    private readonly region: string,
+    private readonly scheduler: SimScheduler,
+    private readonly cluster: SimCluster,
+    private readonly invariants: InvariantChecker,
+  ) {}
+
+  get appliedOffset(): number {
+    return this.replica.appliedOffset;
+  }
+
+  waitForOffset(offset: number, timeoutMs: number): Promise<boolean> {
+    let waits = this.cluster.syncWaits.get(this.region);
+    if (waits === undefined) this.cluster.syncWaits.set(this.region, (waits = []));
+    const waiting = waits;
+    waiting.push(offset);
+    let nudge: TimerHandle | undefined;
+    const reached = this.replica.waitForOffset(offset, timeoutMs);
+    reached.then(
+      () => {
+        nudge?.cancel();
+        waiting.splice(waiting.indexOf(offset), 1);
+      },
+      (error: unknown) => this.invariants.fail(`waitForOffset rejected: ${String(error)}`),
+    );
+    if (timeoutMs <= 0) this.scheduler.microtasksDue();
+    // Set after the replica's own timeout timer (same time, later sequence): when it runs, the
+    // replica has resolved the wait and the continuation is due.
+    else nudge = this.scheduler.clock.setTimer(timeoutMs, () => this.scheduler.microtasksDue());
+    return reached;
+  }
 }
 
 /** What a client sees of a region now: up and reachable over its link, its staleness and position. */
