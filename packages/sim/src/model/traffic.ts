@@ -129,6 +129,9 @@ const FORWARDED: RestResponse = { status: 200, headers: {}, body: '' };
 /** The channel the workload publishes on; every region has one subscriber to it. */
 export const PUBSUB_CHANNEL = 'meridian:experiment';
 
+/** A region with no node (not one of the topology's): never up, as its status handle says. */
+const NO_NODE = { up: false } as const;
+
 type MutableRegionState = { -readonly [K in keyof RegionState]: RegionState[K] };
 
 /**
@@ -149,6 +152,8 @@ class ModelRegionView implements RegionView {
     readonly name: string,
     primaryName: string,
     private readonly status: RegionStatus,
+    /** The region's node (the primary or its replica): whether it is up is read from it for every routed read. */
+    private readonly node: { readonly up: boolean },
     private readonly link: LinkModel,
   ) {
     this.url = `sim://${name}`;
@@ -158,7 +163,7 @@ class ModelRegionView implements RegionView {
 
   /** Up, and not cut off from the client. */
   get healthy(): boolean {
-    return this.status.up() && !this.link.partitioned;
+    return this.node.up && !this.link.partitioned;
   }
 
   get stalenessMs(): number {
@@ -184,7 +189,15 @@ class ClientRegionViews implements RegionViews {
     links: ReadonlyMap<string, LinkModel>,
   ) {
     for (const name of cluster.regionNames) {
-      const view = new ModelRegionView(name, cluster.primaryName, cluster.status(name), links.get(name) as LinkModel);
+      // The node a status handle asks whether the region is up (cluster.status), read directly.
+      const node = name === cluster.primaryName ? cluster.primary : (cluster.replicas.get(name) ?? NO_NODE);
+      const view = new ModelRegionView(
+        name,
+        cluster.primaryName,
+        cluster.status(name),
+        node,
+        links.get(name) as LinkModel,
+      );
       this.views.set(name, view);
     }
   }
