@@ -221,8 +221,12 @@ const PENDING_VALUES_MAX = 512;
 /** Buckets per page (an array of counts: 4 KB). */
 const PAGE_BITS = 10;
 const PAGE_BUCKETS = 1 << PAGE_BITS;
-/** Used buckets a page keeps in a map before it becomes an array (a map's entry takes some 30-60 B). */
-const SPARSE_BUCKETS_MAX = 32;
+/**
+ * Used buckets a page keeps in a map before it becomes an array (a map's entry takes some 30-60 B, the
+ * array 4 KB). Few: a replica's lags spread over ~90 pages of 4-digit buckets, and with 32 a page took
+ * 33 values in its map first (most of a short run's lags went through Map.set).
+ */
+const SPARSE_BUCKETS_MAX = 8;
 /** Values above 10^DECADES_MAX ms (about 116 days) share the last decade's last bucket. */
 const DECADES_MAX = 10;
 const POWERS_OF_TEN = Array.from({ length: DECADES_MAX + 6 }, (_, i) => 10 ** i);
