@@ -75,7 +75,7 @@ interface ReadRequest {
 
 /**
  * A region as the reads of one client region reach it, resolved once (a read names no region on its
- * way): the client's links to it and back, its status handle, and its replica node when it has one.
+ * way): the client's links to it and back, its node, and its replica node and executor when it has one.
  */
 interface ReadTarget {
   readonly name: string;
@@ -83,7 +83,8 @@ interface ReadTarget {
   /** The client → region link, and the region → client one. */
   readonly toRegion: LinkModel;
   readonly toClient: LinkModel;
-  readonly status: RegionStatus;
+  /** The region's node (the primary or its replica): whether it is up is read from it for every read. */
+  readonly node: RegionNode;
   /** The region's replica node and its executor (undefined in the primary's region). */
   readonly serving: ReplicaServing | undefined;
 }
@@ -129,8 +130,18 @@ const FORWARDED: RestResponse = { status: 200, headers: {}, body: '' };
 /** The channel the workload publishes on; every region has one subscriber to it. */
 export const PUBSUB_CHANNEL = 'meridian:experiment';
 
+/** A region's node as a read sees it: up or not. */
+type RegionNode = { readonly up: boolean };
 /** A region with no node (not one of the topology's): never up, as its status handle says. */
-const NO_NODE = { up: false } as const;
+const NO_NODE: RegionNode = { up: false };
+
+/**
+ * The node whose `up` a region's status handle returns (cluster.status), read directly: the handles'
+ * closures (one per region) made every call through them a generic one, and reads ask it often.
+ */
+function nodeOf(cluster: SimCluster, region: string): RegionNode {
+  return region === cluster.primaryName ? cluster.primary : (cluster.replicas.get(region) ?? NO_NODE);
+}
 
 type MutableRegionState = { -readonly [K in keyof RegionState]: RegionState[K] };
 
@@ -152,8 +163,8 @@ class ModelRegionView implements RegionView {
     readonly name: string,
     primaryName: string,
     private readonly status: RegionStatus,
-    /** The region's node (the primary or its replica): whether it is up is read from it for every routed read. */
-    private readonly node: { readonly up: boolean },
+    /** The region's node: whether it is up is read from it for every routed read. */
+    private readonly node: RegionNode,
     private readonly link: LinkModel,
   ) {
     this.url = `sim://${name}`;
@@ -189,8 +200,7 @@ class ClientRegionViews implements RegionViews {
     links: ReadonlyMap<string, LinkModel>,
   ) {
     for (const name of cluster.regionNames) {
-      // The node a status handle asks whether the region is up (cluster.status), read directly.
-      const node = name === cluster.primaryName ? cluster.primary : (cluster.replicas.get(name) ?? NO_NODE);
+      const node = nodeOf(cluster, name);
       const view = new ModelRegionView(
         name,
         cluster.primaryName,
@@ -247,8 +257,6 @@ export class Traffic {
   private readonly planners = new Map<string, RoutePlanner>();
   /** Per client region, the regions its reads reach, by name. */
   private readonly readTargets = new Map<string, Map<string, ReadTarget>>();
-  /** The primary region's status handle (a read answered there hands out its position). */
-  private readonly primaryStatus: RegionStatus;
   /** Per client (by id): what its reads need, from its first. */
   private readonly clientReads: (ClientReads | undefined)[] = [];
   /** Per key, the argv of a GET of it and the batch a replica executor runs. */
@@ -277,7 +285,6 @@ export class Traffic {
     this.newest = keyNewest(workload.keys.length);
     this.readArgvs = workload.keys.map((key) => ['GET', key]);
     this.readBatches = this.readArgvs.map((argv) => ({ kind: 'command', argv }));
-    this.primaryStatus = cluster.status(cluster.primaryName);
     const serving = new Map<string, ReplicaServing>();
     for (const [name, node] of cluster.replicas) serving.set(name, { node, replica: undefined, executor: undefined });
     for (const from of cluster.regionNames) {
@@ -312,7 +319,7 @@ export class Traffic {
           isPrimary: name === cluster.primaryName,
           toRegion: clientLinks.get(name) as LinkModel,
           toClient: cluster.links.link('client', name, from),
-          status: cluster.status(name),
+          node: nodeOf(cluster, name),
           serving: serving.get(name),
         });
       }
@@ -589,7 +596,7 @@ export class Traffic {
 
   private serveRead(request: ReadRequest): void {
     const target = request.target;
-    if (!target.status.up()) return this.readFailed(request, 'node down');
+    if (!target.node.up) return this.readFailed(request, 'node down');
     if (target.isPrimary) return this.readAt(request, true);
     const serving = target.serving;
     const replica = serving?.node.replica;
@@ -690,7 +697,8 @@ export class Traffic {
     request.stale = version < this.ackedNewestBefore(request.key, request.startMs);
     request.servedByPrimary = atPrimary;
     this.checkAtExecution(request, version, atPrimary ? cluster.primaryName : target.name, version < newest);
-    const token = atPrimary ? this.primaryStatus.position() : target.status.position();
+    // The answering node's position (what its status handle's position() returns).
+    const token = atPrimary ? this.cluster.primary.log.lastOffset() : (target.serving?.node.appliedOffset ?? 0);
     const bytes = REQUEST_BYTES + (typeof reply === 'string' ? reply.length : 0);
     if (!atPrimary || target.isPrimary) return this.answerToClient(request, version, token, bytes);
     const relay = (): void => this.answerToClient(request, version, token, bytes);
