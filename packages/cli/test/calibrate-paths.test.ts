@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTopology, type TopologyConfig } from '@meridian/topology';
-import { clocksDisagree, pathShapeOf } from '../src/calibrate/measure.js';
+import { PATH_QUANTILES_MAX, drawFromQuantiles } from '@meridian/sim';
+import { clocksDisagree, pathQuantilesOf, pathShapeOf } from '../src/calibrate/measure.js';
 
 describe('calibrate: commit → applied paths timed by two nodes’ clocks', () => {
   const paths = (count: number, nonPositive: number): number[] =>
@@ -15,6 +16,22 @@ describe('calibrate: commit → applied paths timed by two nodes’ clocks', () 
     expect(clocksDisagree(paths(600, 7))).toEqual({ disagree: true, nonPositive: 7 });
     expect(clocksDisagree(paths(150, 60))).toEqual({ disagree: true, nonPositive: 60 });
     expect(clocksDisagree([Number.NaN, 300])).toEqual({ disagree: true, nonPositive: 1 });
+  });
+
+  it('keeps every path as a quantile up to PATH_QUANTILES_MAX, so a few slow ones stay a few', () => {
+    // 600 paths of 1 ms, three of 39 ms: the draws past 1 ms are those three's share, not 0.5 %.
+    const samples = Array.from({ length: 603 }, (_, i) => (i % 200 === 7 ? 39_000 : 1_000));
+    const quantiles = pathQuantilesOf(samples);
+    expect(quantiles).toEqual([...samples].sort((a, b) => a - b));
+    const draws = 100_000;
+    let slow = 0;
+    for (let i = 0; i < draws; i++) if (drawFromQuantiles(quantiles, (i + 0.5) / draws) > 1_000) slow++;
+    expect(slow / draws).toBeCloseTo(3 / 602, 3);
+    // Many paths: PATH_QUANTILES_MAX of them, the slowest last; few: never coarser than p0, p0.5, …, p100.
+    const many = pathQuantilesOf(Array.from({ length: 7_000 }, (_, i) => 7_000 - i));
+    expect(many).toHaveLength(PATH_QUANTILES_MAX);
+    expect([many[0], many.at(-1)]).toEqual([1, 7_000]);
+    expect(pathQuantilesOf([300, 100, 200])).toHaveLength(201);
   });
 });
 

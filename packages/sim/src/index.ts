@@ -58,6 +58,7 @@ export type { LiveFailoverFault, LiveFailoverOptions } from './failover-live.js'
 export type { FailoverStatus } from './live.js';
 export {
   BUILTIN_NODE_COSTS,
+  PATH_QUANTILES_MAX,
   WAKE_UP_QUANTILES,
   ZERO_NODE_COSTS,
   drawFromQuantiles,

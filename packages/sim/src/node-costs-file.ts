@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError, type TopologyConfig } from '@meridian/topology';
-import { BUILTIN_NODE_COSTS, type NodeCosts, WAKE_UP_QUANTILES, ZERO_NODE_COSTS } from './model/node-costs.js';
+import {
+  BUILTIN_NODE_COSTS,
+  type NodeCosts,
+  PATH_QUANTILES_MAX,
+  WAKE_UP_QUANTILES,
+  ZERO_NODE_COSTS,
+} from './model/node-costs.js';
 
 /** The `format` of a calibration file this Meridian reads. */
 export const CALIBRATION_FORMAT = 1;
@@ -64,14 +70,13 @@ export function calibrationProblem(value: unknown): string | undefined {
 }
 
 const WAKE_UP_FIELDS = ['frameUs', 'timerLateUs', 'pathUs', 'delayedPathUs'];
-/**
- * The most quantiles a path may hold. Calibrate writes them finer than p0, p5, …, p100 (what it
- * wrote before, which still loads): the paths' tails are long (one calibration of 2,400 writes:
- * p95 2.1, p99 4.2, max 6.5 ms on the link without delay), and a straight line from p95 to the
- * slowest sample drew 3.4 % of the paths above 3 ms where 2.2 % were; over a live comparison's
- * grid the two curves differed by an RMSE of 0.012 (0.016 past the delay).
+/*
+ * A path may hold up to PATH_QUANTILES_MAX quantiles. Calibrate writes them finer than p0, p5, …,
+ * p100 (what it wrote before, which still loads): the paths' tails are long (one calibration of
+ * 2,400 writes: p95 2.1, p99 4.2, max 6.5 ms on the link without delay), and a straight line from
+ * p95 to the slowest sample drew 3.4 % of the paths above 3 ms where 2.2 % were; over a live
+ * comparison's grid the two curves differed by an RMSE of 0.012 (0.016 past the delay).
  */
-const PATH_QUANTILES_MAX = 1_001;
 
 /** `costs.wakeUps` (optional; files before it have none, and its paths are optional too): its quantiles, each list non-decreasing. */
 function wakeUpsProblem(value: unknown): string | undefined {

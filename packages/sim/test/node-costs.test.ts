@@ -171,7 +171,7 @@ describe('commit → applied between real nodes (calibrate: costs.wakeUps.pathUs
     expect(() => loadNodeCosts(bad)).toThrow(/costs\.wakeUps\.pathUs\[1\]: quantiles must not decrease/);
   });
 
-  it('may be finer than p0, p5, …, p100 (calibrate writes 201), never coarser', async () => {
+  it('may be finer than p0, p5, …, p100 (calibrate writes one per timed path, 201 to 1,001), never coarser', async () => {
     // p0 … p100 by 0.5: 1 to 3 ms with a long last step, as a real tail.
     const fine = Array.from({ length: 201 }, (_, i) => (i < 200 ? 1_000 + 10 * i : 9_000));
     const costs = { ...COSTS, wakeUps: { ...WAKE_UPS, pathUs: fine, delayedPathUs: DELAYED_PATH_US } };

@@ -83,6 +83,12 @@ export interface WakeUps {
 
 /** How many quantiles a `wakeUps` distribution holds: p0 to p100 in steps of 5. */
 export const WAKE_UP_QUANTILES = 21;
+/**
+ * The most quantiles a commit → applied path (`pathUs`, `delayedPathUs`) may hold. The paths' tails
+ * are long and a draw is a straight line between neighbouring quantiles, so calibrate keeps as many
+ * as it timed paths, up to this (every sample, in order, below it).
+ */
+export const PATH_QUANTILES_MAX = 1_001;
 /** The seed of the stream a primary draws its deliveries' wake-ups from (one per primary incarnation). */
 const WAKE_UP_SEED = 0x3a7e;
 
