@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTopology, type TopologyConfig } from '@meridian/topology';
 import { PATH_QUANTILES_MAX, drawFromQuantiles } from '@meridian/sim';
+import { orderedReplayUs, unheldPathsUs } from '../src/calibrate/held-back.js';
 import { clocksDisagree, pathQuantilesOf, pathShapeOf } from '../src/calibrate/measure.js';
 
 describe('calibrate: commit → applied paths timed by two nodes’ clocks', () => {
@@ -80,5 +81,48 @@ ${links}`,
       pathShapeOf(topology('  links:\n    - { from: a, to: b, delayMs: 0 }\n    - { from: a, to: c, delayMs: 0 }\n'))
         .replicas,
     ).toEqual([direct, direct, delayed(10)]);
+  });
+});
+
+describe('calibrate: paths as no earlier frame held them back', () => {
+  const traffic = { writesPerSecond: 40, heartbeatMs: 100 };
+  // Own paths: 0.5–2 ms, and one in twenty 5–20 ms (a stall), as evenly spaced quantiles.
+  const own = Array.from({ length: 1_000 }, (_, i) =>
+    i < 950 ? 500 + (1_500 * i) / 949 : 5_000 + (15_000 * (i - 950)) / 49,
+  );
+  const at = (values: readonly number[], level: number): number => drawFromQuantiles(values, level);
+  // What calibrate measures on a link that keeps its frames in order: 1,000 of the replayed paths.
+  const replayed = orderedReplayUs(own, traffic, 7);
+  const measured = Array.from({ length: 1_000 }, (_, i) => at(replayed, i / 999));
+  /** Two sorted samples' CDFs apart, as the live comparison grades them: RMSE over 200 t from the least to p99.9. */
+  const distance = (a: readonly number[], b: readonly number[]): number => {
+    const cdf = (values: readonly number[], t: number): number => values.filter((v) => v <= t).length / values.length;
+    const from = Math.min(a[0]!, b[0]!);
+    const to = Math.max(at(a, 0.999), at(b, 0.999));
+    let squares = 0;
+    for (let i = 0; i < 200; i++)
+      squares += (cdf(a, from + ((to - from) * i) / 199) - cdf(b, from + ((to - from) * i) / 199)) ** 2;
+    return Math.sqrt(squares / 200);
+  };
+
+  it('measures the stalls twice when replayed as measured: the order holds later writes back', () => {
+    for (const level of [0.5, 0.9]) expect(at(measured, level)).toBeGreaterThan(at(own, level) * 1.01);
+    expect(distance(orderedReplayUs(measured, traffic, 8), measured)).toBeGreaterThan(0.01);
+  });
+
+  it('finds the own paths back, so the replay gives back what was measured', () => {
+    const unheld = unheldPathsUs(measured, traffic);
+    expect(unheld).toEqual([...unheld].sort((a, b) => a - b));
+    expect(distance(unheld, own)).toBeLessThan(0.01);
+    const asMeasured = distance(orderedReplayUs(measured, traffic, 9), measured);
+    const asUnheld = distance(orderedReplayUs(unheld, traffic, 9), measured);
+    expect(asUnheld).toBeLessThan(0.008);
+    expect(asUnheld).toBeLessThan(asMeasured / 2);
+  });
+
+  it('leaves paths no frame held back as they are, and a lone path alone', () => {
+    const rare = unheldPathsUs([300, 310, 320, 330], { writesPerSecond: 0.001, heartbeatMs: 1e9 });
+    expect(rare.map(Math.round)).toEqual([300, 310, 320, 330]);
+    expect(unheldPathsUs([250], traffic)).toEqual([250]);
   });
 });

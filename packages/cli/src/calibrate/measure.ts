@@ -35,6 +35,7 @@ import {
 import { freeLoopbackPorts } from '../commands/experiment.js';
 import { CLI_BIN_PATH } from '../commands/topology-shared.js';
 import { RunningTopology } from '../commands/up.js';
+import { unheldPathsUs } from './held-back.js';
 
 /** The built peer (from the sources, as under vitest, the one in dist). */
 const PEER_PATH = fileURLToPath(
@@ -128,6 +129,10 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationF
   options.log('commit → applied between a real primary and replica…');
   const pathShape = pathShapeOf(options.topology);
   const paths = await replicationPaths(options.dir, options.pathWrites ?? samples(600), pathShape, options.log);
+  const unheld = {
+    directUs: unheldPathsUs(paths.directUs, PATH_TRAFFIC),
+    delayedUs: unheldPathsUs(paths.delayedUs, PATH_TRAFFIC),
+  };
   const costs: NodeCosts = {
     eventLoopTurnUs: round(turn.p50Us),
     timerLateUs: round(late.meanUs),
@@ -152,8 +157,8 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationF
     wakeUps: {
       frameUs: quantilesOf(wakeUps.frameUs),
       timerLateUs: quantilesOf(wakeUps.timerLateUs),
-      pathUs: pathQuantilesOf(paths.directUs),
-      delayedPathUs: pathQuantilesOf(paths.delayedUs),
+      pathUs: pathQuantilesOf(unheld.directUs),
+      delayedPathUs: pathQuantilesOf(unheld.delayedUs),
     },
   };
   const cpus = os.cpus();
@@ -199,6 +204,11 @@ export async function calibrate(options: CalibrateOptions): Promise<CalibrationF
         replicas: pathShape.replicas,
         withoutDelay: rounded(figureOf(paths.directUs)),
         pastTheDelay: rounded(figureOf(paths.delayedUs)),
+        // What costs.wakeUps keeps: each path as no earlier frame held it back (held-back.ts).
+        unheld: {
+          withoutDelay: rounded(figureOf(unheld.directUs)),
+          pastTheDelay: rounded(figureOf(unheld.delayedUs)),
+        },
       },
     },
   };
@@ -370,6 +380,10 @@ async function oneWayTrips(count: number): Promise<number[]> {
  * a quiet live run's probes measured 0.21 / 0.52 / 1.00 (as probes: 0.20–0.31 / 0.60 / 0.94–1.03).
  */
 const PATH_WRITES_PER_SECOND = 40;
+/** The heartbeat period of replicationPaths' nodes. */
+const PATH_HEARTBEAT_MS = 100;
+/** The traffic on a link of replicationPaths' nodes, which unheldPathsUs replays. */
+const PATH_TRAFFIC = { writesPerSecond: PATH_WRITES_PER_SECOND, heartbeatMs: PATH_HEARTBEAT_MS };
 /** The delayed link's delay in replicationPaths (under the writes' spacing). */
 const PATH_DELAY_MS = 10;
 /**
@@ -515,7 +529,7 @@ async function replicationPathsOnce(
       `router: { host: 127.0.0.1, port: ${router}, region: ${PATH_PRIMARY} }\n` +
       `network:\n  delay: 0\n  jitter: { distribution: fixed, valueMs: 0 }\n${jitterMode}${redraw}` +
       `  links:\n${links.join('')}` +
-      `replication: { heartbeatMs: 100 }\n`,
+      `replication: { heartbeatMs: ${PATH_HEARTBEAT_MS} }\n`,
   );
   let running: RunningTopology | undefined;
   try {
