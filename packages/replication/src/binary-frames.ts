@@ -133,6 +133,14 @@ export function decodeBinary(bytes: Uint8Array, length: number): BinaryFrame {
   return { t: 'entries', entries: decodeEntries(bytes, length) };
 }
 
+/**
+ * The number of entries an entries frame says it carries (its header; nothing is checked), 0 for
+ * any other frame: for a reader that needs only the count of a frame it does not decode.
+ */
+export function entriesInFrame(bytes: Uint8Array): number {
+  return bytes.length >= 9 && bytes[0] === TAG_ENTRIES ? uint32At(bytes, 1) : 0;
+}
+
 function decodeEntries(bytes: Uint8Array, length: number): LogEntry[] {
   // Node's latin1 maps each byte to one code unit (unlike TextDecoder's 'latin1', windows-1252).
   const text = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, length);

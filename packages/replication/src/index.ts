@@ -43,3 +43,4 @@ export { CUT_OFFS_UNHEALTHY, RECONNECT_DELAY_MS_MAX_DEFAULT, RECONNECT_DELAY_MS_
 export { EngineApplier, engineSnapshotSource } from './engine-adapters.js';
 export { secretsEqual } from './secret.js';
 export { crc32 } from './crc32.js';
+export { entriesInFrame } from './binary-frames.js';

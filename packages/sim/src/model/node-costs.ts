@@ -4,9 +4,9 @@ import {
   type ArrivedDelivery,
   type Connection,
   type ConnectionHandlers,
-  type Frame,
   type Listener,
   deliversArrived,
+  entriesInFrame,
 } from '@meridian/replication';
 import type { Durability } from '@meridian/topology';
 
@@ -169,16 +169,15 @@ export function replicaCharges(
   costs: NodeCosts,
   durability: Durability,
   clock: Clock,
-  decode: (bytes: Uint8Array) => Frame,
 ): ((connection: Connection) => Connection) | undefined {
   if (costsNothing(costs)) return undefined;
   const cpu = new NodeCpu();
-  const entriesIn = entryCounter(decode);
   return (connection) => {
     // One result per connection, filled in per frame: CpuConnection reads it at once.
     const work = { beforeMs: 0, afterMs: 0 };
+    // The count from the frame's header: the frame is decoded once, when the replica's code takes it.
     return new CpuConnection(connection, clock, cpu, (frame, busy) =>
-      replicaFrameWork(costs, durability, entriesIn(frame), busy, work),
+      replicaFrameWork(costs, durability, entriesInFrame(frame), busy, work),
     );
   };
 }
@@ -199,20 +198,6 @@ export class NodeCpu {
     this.busyUntilMs = endMs;
     return endMs;
   }
-}
-
-/** Entries in a frame (0 for any other frame); `decode` is the simulator's shared decoder. */
-export type EntryCounter = (bytes: Uint8Array) => number;
-
-export function entryCounter(decode: (bytes: Uint8Array) => Frame): EntryCounter {
-  return (bytes) => {
-    try {
-      const frame = decode(bytes);
-      return frame.t === 'entries' ? frame.entries.length : 0;
-    } catch {
-      return 0;
-    }
-  };
 }
 
 /**

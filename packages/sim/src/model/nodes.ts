@@ -316,12 +316,7 @@ export class SimReplicaNode {
     this.applier = new DurableApplier(inner, this.disk, this.engine);
     const applier = this.hooks.wrapApplier?.(this.name, this.applier) ?? this.applier;
     const raw = network.connector(PRIMARY_ADDRESS);
-    const charged = replicaCharges(
-      this.deps.costs,
-      this.deps.config.durability,
-      scheduler.clock,
-      this.deps.decodeFrame,
-    );
+    const charged = replicaCharges(this.deps.costs, this.deps.config.durability, scheduler.clock);
     const connector: Connector = {
       connect: (): Promise<Connection> => {
         scheduler.microtasksDue();
