@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeFrame, type Frame, ReplicationError } from '@meridian/replication';
+import { decodeFrame, encodeFrame, entriesInFrame, type Frame, ReplicationError } from '@meridian/replication';
 
 const byteString = fc.uint8Array({ maxLength: 300 }).map((bytes) => String.fromCharCode(...bytes));
 const entries = fc
@@ -45,6 +45,17 @@ describe('binary frames (entries, ack, heartbeat)', () => {
         expect(decodeFrame(encodeFrame(frame))).toEqual(frame);
       }),
     );
+  });
+
+  it('say their entry count in the header (entriesInFrame), 0 for a frame that carries none', () => {
+    fc.assert(
+      fc.property(entries, (list) => {
+        expect(entriesInFrame(encodeFrame({ t: 'entries', entries: list }))).toBe(list.length);
+      }),
+    );
+    expect(entriesInFrame(encodeFrame({ t: 'ack', appliedOffset: 7 }))).toBe(0);
+    expect(entriesInFrame(encodeFrame({ t: 'heartbeat', primaryOffset: 7, primaryTimeMs: 1 }))).toBe(0);
+    expect(entriesInFrame(new Uint8Array(0))).toBe(0);
   });
 
   it('round-trip arguments of every length up to 20 bytes with every byte value (short ones are read in JavaScript)', () => {
