@@ -228,6 +228,33 @@ describe('commit → applied between real nodes (calibrate: costs.wakeUps.pathUs
 });
 
 describe('node costs in virtual time', () => {
+  it('charges a link without delay the sends of the undelayed links before it, not those of the delayed ones', async () => {
+    // us-east-1 → eu-west-1 and → ap-southeast-1 delayed, → sa-east-1 (third) without delay; then eu-west-1 without too.
+    const lagAt = async (links: string, region: string): Promise<number> => {
+      const config = { ...topology(4, `  delay: 40\n  links:\n${links}`), durability: 'none' as const };
+      const options = quickOptions(config, (o) => {
+        o.nodeCosts = COSTS;
+        o.workload.writesPerSecond = 5;
+        o.workload.readsPerSecond = 10;
+        o.workload.publishesPerSecond = 0;
+      });
+      const { summary } = await runStalenessExperiment(options);
+      const lagMs = summary.regions[region]!.lagMs;
+      expect(lagMs.max - lagMs.p50, region).toBeLessThan(1e-6);
+      return lagMs.p50;
+    };
+    const saDirect = '    - { from: us-east-1, to: sa-east-1, delayMs: 0 }\n';
+    const euDirect = '    - { from: us-east-1, to: eu-west-1, delayMs: 0 }\n';
+    // The real primary only queues the delayed links' frames in its turn: the third link sends first.
+    expect(await lagAt(saDirect, 'sa-east-1')).toBeCloseTo(loneEntryCostMs(COSTS, 'none', 0, false), 6);
+    // Behind an undelayed link, one send (50 µs) later.
+    const second = loneEntryCostMs(COSTS, 'none', 1, false);
+    expect(second - loneEntryCostMs(COSTS, 'none', 0, false)).toBeCloseTo(0.05, 9);
+    expect(await lagAt(saDirect + euDirect, 'sa-east-1')).toBeCloseTo(second, 6);
+    // A delayed link waits for no send of another: the second delayed link as the first.
+    expect(await lagAt(saDirect, 'ap-southeast-1')).toBeCloseTo(40 + loneEntryCostMs(COSTS, 'none', 0, true), 6);
+  });
+
   it('a lone write becomes visible after the delay plus every modelled cost on its path, as predicted', async () => {
     const config = { ...topology(2, '  delay: 120'), durability: 'none' as const };
     const options = quickOptions(config, (o) => {

@@ -12,7 +12,7 @@ import {
   SimPrimaryNode,
   SimReplicaNode,
 } from './nodes.js';
-import { loneEntryCostMs, type NodeCosts, replicaQueueMs, shiftedDistribution } from './node-costs.js';
+import { linkDelayed, loneEntryCostMs, type NodeCosts, replicaQueueMs, shiftedDistribution } from './node-costs.js';
 import type { Recorder } from './recorder.js';
 import type { SimScheduler } from './scheduler.js';
 import { writeIdOf } from './workload.js';
@@ -165,10 +165,19 @@ export class SimCluster {
   predictionSettings(region: string): Partial<LinkSettings> {
     const settings = this.links.settingsFor(this.primary.name, region);
     const jitter = settings.jitter ?? fixed(0);
-    const delayed = (settings.baseDelayMs ?? 0) > 0 || jitter.meanMs > 0;
-    const sendsBefore = Math.max(0, [...this.replicas.keys()].indexOf(region));
+    const delayed = linkDelayed({ baseDelayMs: settings.baseDelayMs ?? 0, jitter });
+    // A delayed link's frame is only queued in the turn: the sends it waits for are the undelayed links' before it.
+    const replicas = [...this.replicas.keys()];
+    const before = replicas.slice(0, Math.max(0, replicas.indexOf(region)));
+    const sendsBefore = delayed ? 0 : before.filter((other) => !this.linkDelayedTo(other)).length;
     const costMs = loneEntryCostMs(this.options.costs, this.config.durability, sendsBefore, delayed);
     return { ...settings, jitter: shiftedDistribution(jitter, costMs) };
+  }
+
+  /** Whether the primary → `region` link delays its frames (a delay or a jitter configured). */
+  private linkDelayedTo(region: string): boolean {
+    const settings = this.links.settingsFor(this.primary.name, region);
+    return linkDelayed({ baseDelayMs: settings.baseDelayMs ?? 0, jitter: settings.jitter ?? fixed(0) });
   }
 
   /** How the replica's thread queues frames that arrive together, for the prediction. */

@@ -1,4 +1,4 @@
-import type { Clock, Distribution, TimerHandle } from '@meridian/lag';
+import type { Clock, Distribution, LinkSettings, TimerHandle } from '@meridian/lag';
 import { LinkModel, SeededRandom } from '@meridian/lag';
 import {
   type ArrivedDelivery,
@@ -204,12 +204,17 @@ export class NodeCpu {
  * The primary's side of its replication links: a frame leaves once the primary's thread has
  * committed and encoded it (once per pump turn: the replicas at the same position share the bytes)
  * and handed it to this replica's socket; it arrives after the network's delay plus the event
- * loop's delay in firing the delivery (a timer's lateness; none on a link without delay).
+ * loop's delay in firing the delivery (a timer's lateness; none on a link without delay). As on a
+ * real primary, whose every link is a delay line: in the turn a delayed link's frame is only queued
+ * (its socket send comes when the line delivers, a turn of its own), so the sends of a turn that
+ * keep each other waiting are those of the links without delay, after the turn.
  * The entries of a turn are those the log gained since the previous turn (a catch-up after a
  * reconnect is charged as frames without entries).
  */
 export class PrimaryLinkCosts {
   private lastTurnMs = Number.NaN;
+  /** When the thread finished the last turn's commit and encode. */
+  private turnEndMs = Number.NaN;
   private readonly random = new SeededRandom(WAKE_UP_SEED);
   /** What the modelled costs charge a lone entry on a link without delay (drawn paths are net of it). */
   private readonly modelledPathUs: number;
@@ -224,18 +229,21 @@ export class PrimaryLinkCosts {
     this.modelledPathUs = inNodeLoneEntryUs(costs, durability, 0);
   }
 
-  departureMs(sendMs: number): number {
+  /** When a frame sent at `sendMs` leaves on a link with a delay (`delayed`) or without. */
+  departureMs(sendMs: number, delayed: boolean): number {
     const primary = this.costs.primary;
-    let costUs = primary.sendFrameUs;
     if (sendMs !== this.lastTurnMs) {
       this.lastTurnMs = sendMs;
       const entries = this.newEntries();
-      costUs += this.costs.eventLoopTurnUs + primary.encodeFrameUs + entries * primary.encodeEntryUs;
+      let turnUs = this.costs.eventLoopTurnUs + primary.encodeFrameUs + entries * primary.encodeEntryUs;
       // Group commit: entries appended while the thread works join the commit it will run next.
-      if (entries > 0) costUs += entries * primary.commitEntryUs[this.durability];
-      if (entries > 0 && !this.cpu.busyAt(sendMs)) costUs += primary.commitBatchUs[this.durability];
+      if (entries > 0) turnUs += entries * primary.commitEntryUs[this.durability];
+      if (entries > 0 && !this.cpu.busyAt(sendMs)) turnUs += primary.commitBatchUs[this.durability];
+      this.turnEndMs = this.cpu.occupy(sendMs, turnUs / 1000);
     }
-    return this.cpu.occupy(sendMs, costUs / 1000);
+    // Queued in the turn, sent when its line delivers: it keeps no other link's send waiting.
+    if (delayed) return this.turnEndMs + primary.sendFrameUs / 1000;
+    return this.cpu.occupy(sendMs, primary.sendFrameUs / 1000);
   }
 
   /** How late the event loop delivers a frame whose link took `transitMs`. */
@@ -258,6 +266,11 @@ export class PrimaryLinkCosts {
   }
 }
 
+/** Whether a link's frames wait on a timer (a delay or a jitter): a link without either delivers after the sending event. */
+export function linkDelayed(settings: Readonly<Pick<LinkSettings, 'baseDelayMs' | 'jitter'>>): boolean {
+  return settings.baseDelayMs > 0 || settings.jitter.meanMs > 0;
+}
+
 /**
  * A link model whose sends first wait for the sending node's thread and whose deliveries come as
  * late as the receiving event loop makes them. Without `costs` it is the plain link model.
@@ -268,7 +281,7 @@ export class CostedLinkModel extends LinkModel {
   override arrivalMs(sendMs: number, bytes: number): number | undefined {
     const costs = this.costs;
     if (costs === undefined) return super.arrivalMs(sendMs, bytes);
-    const departMs = costs.departureMs(sendMs);
+    const departMs = costs.departureMs(sendMs, linkDelayed(this.current));
     const arrival = super.arrivalMs(departMs, bytes);
     return arrival === undefined ? undefined : arrival + costs.deliveryLateMs(arrival - departMs);
   }
@@ -441,8 +454,10 @@ function replicaFrameWork(
 
 /**
  * The modelled in-node time a lone entry spends between its commit and its apply at the replica
- * `sendsBefore` sends after the first (no queueing): what every modelled cost adds to an idle
- * link's delay. `transitMs` > 0: the link has a delay (a timer delivers it).
+ * after `sendsBefore` other sends of its turn (no queueing): what every modelled cost adds to an idle
+ * link's delay. `delayed`: the link has a delay (a timer delivers it; its send waits for no other
+ * link's, so `sendsBefore` is 0 for it, and for a link without delay counts those without delay
+ * before it).
  */
 export function loneEntryCostMs(
   costs: NodeCosts,
