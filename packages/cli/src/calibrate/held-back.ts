@@ -32,7 +32,11 @@ export function unheldPathsUs(measuredUs: readonly number[], traffic: PathTraffi
   for (let round = 0; round < ROUNDS; round++) {
     const replayed = orderedReplayUs(paths, traffic, round + 1);
     paths = paths
-      .map((us, i) => Math.max(0, us - (atLevel(replayed, i, measured.length) - (measured[i] as number))))
+      .map((us, i) => {
+        // What the replay gives at the level of measured[i] (p0 … p100 evenly over the measured).
+        const replayedUs = drawFromQuantiles(replayed, i / (measured.length - 1));
+        return Math.max(0, us - (replayedUs - (measured[i] as number)));
+      })
       .sort((a, b) => a - b);
   }
   return paths;
@@ -62,13 +66,4 @@ export function orderedReplayUs(paths: readonly number[], traffic: PathTraffic, 
     }
   }
   return out.sort((a, b) => a - b);
-}
-
-/** The value of sorted `values` at the i-th of `levels` evenly spaced levels (p0 … p100). */
-function atLevel(values: readonly number[], i: number, levels: number): number {
-  const position = (i / (levels - 1)) * (values.length - 1);
-  const low = Math.floor(position);
-  const lowValue = values[low] as number;
-  const highValue = values[Math.min(values.length - 1, low + 1)] as number;
-  return lowValue + (highValue - lowValue) * (position - low);
 }

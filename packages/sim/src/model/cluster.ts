@@ -131,6 +131,11 @@ export class SimCluster {
     return this.status(region).position();
   }
 
+  /** `region`'s node (the primary or its replica): undefined for a region not in the topology. */
+  nodeOf(region: string): SimPrimaryNode | SimReplicaNode | undefined {
+    return region === this.primary.name ? this.primary : this.replicas.get(region);
+  }
+
   /** `region`'s status handle (the same one every time). */
   status(region: string): RegionStatus {
     let status = this.statuses.get(region);
@@ -165,7 +170,7 @@ export class SimCluster {
   predictionSettings(region: string): Partial<LinkSettings> {
     const settings = this.links.settingsFor(this.primary.name, region);
     const jitter = settings.jitter ?? fixed(0);
-    const delayed = linkDelayed({ baseDelayMs: settings.baseDelayMs ?? 0, jitter });
+    const delayed = this.linkDelayedTo(region);
     // A delayed link's frame is only queued in the turn: the sends it waits for are the undelayed links' before it.
     const replicas = [...this.replicas.keys()];
     const before = replicas.slice(0, Math.max(0, replicas.indexOf(region)));

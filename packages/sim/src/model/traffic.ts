@@ -140,7 +140,7 @@ const NO_NODE: RegionNode = { up: false };
  * closures (one per region) made every call through them a generic one, and reads ask it often.
  */
 function nodeOf(cluster: SimCluster, region: string): RegionNode {
-  return region === cluster.primaryName ? cluster.primary : (cluster.replicas.get(region) ?? NO_NODE);
+  return cluster.nodeOf(region) ?? NO_NODE;
 }
 
 type MutableRegionState = { -readonly [K in keyof RegionState]: RegionState[K] };
