@@ -28,6 +28,18 @@ function crc32(bytes: Uint8Array): number {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
+function uint32(value: number): number[] {
+  const bytes = new Uint8Array(4);
+  new DataView(bytes.buffer).setUint32(0, value);
+  return [...bytes];
+}
+
+function float64(value: number): number[] {
+  const bytes = new Uint8Array(8);
+  new DataView(bytes.buffer).setFloat64(0, value);
+  return [...bytes];
+}
+
 function codeOf(run: () => unknown): string | undefined {
   try {
     run();
@@ -43,6 +55,25 @@ describe('binary frames (entries, ack, heartbeat)', () => {
       fc.property(entries, (list) => {
         const frame: Frame = { t: 'entries', entries: list };
         expect(decodeFrame(encodeFrame(frame))).toEqual(frame);
+      }),
+    );
+  });
+
+  it('lay entries out byte for byte as the layout says, short and long arguments alike', () => {
+    fc.assert(
+      fc.property(entries, (list) => {
+        const body: number[] = [0x01, ...uint32(list.length)];
+        for (const entry of list) {
+          body.push(...float64(entry.offset), ...float64(entry.timeMs), ...uint32(entry.effects.length));
+          for (const command of entry.effects) {
+            body.push(...uint32(command.length));
+            for (const argument of command) {
+              body.push(...uint32(argument.length));
+              for (let i = 0; i < argument.length; i++) body.push(argument.charCodeAt(i));
+            }
+          }
+        }
+        expect([...encodeFrame({ t: 'entries', entries: list })]).toEqual([...withChecksum(Uint8Array.from(body))]);
       }),
     );
   });
