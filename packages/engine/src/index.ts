@@ -15,7 +15,7 @@ export type { CommandSpec, CommandInfo, CommandFlag, CommandFact, CommandFacts }
 export { commandTable, findCommand, findCommandFacts } from './commands/index.js';
 export { Engine } from './engine.js';
 export type { ExecResult, TransactionResult, EngineOptions, EngineHost } from './engine.js';
-export { dumpKeyspace, loadSnapshotEntry, digestKeyspace, KeyspaceDigest } from './snapshot.js';
+export { dumpKeyspace, loadSnapshotEntry, digestKeyspace, KeyspaceDigest, StringKeyDigests } from './snapshot.js';
 export type { SnapshotEntry } from './snapshot.js';
 export type { Value, TypeName } from './value.js';
 export { typeOf } from './value.js';

@@ -265,7 +265,11 @@ export class KeyspaceDigest {
   /** Hashes each re-hashed key in turn. */
   private readonly scratch = new Digest();
 
-  constructor(private readonly db: Keyspace) {}
+  constructor(
+    private readonly db: Keyspace,
+    /** Shared with the digests of keyspaces that take the same writes (a primary's and its replicas'). */
+    private readonly strings?: StringKeyDigests,
+  ) {}
 
   digest(): string {
     const data = this.db.data;
@@ -314,9 +318,35 @@ export class KeyspaceDigest {
       return;
     }
     const expiresAtMs = this.db.expiresAtMs.get(key) ?? -1;
-    const digest = keyDigest(key, typeOf(value), dumpValue(value), expiresAtMs, this.scratch.reset());
     if (words === undefined) this.perKey.set(key, (words = new Array<number>(WORDS)));
-    digest.wordsInto(words);
+    const strings = this.strings;
+    if (strings !== undefined && typeof value === 'string') strings.wordsInto(key, value, expiresAtMs, words);
+    else keyDigest(key, typeOf(value), dumpValue(value), expiresAtMs, this.scratch.reset()).wordsInto(words);
     for (let i = 0; i < WORDS; i++) sums[i] = ((sums[i] as number) + (words[i] as number)) >>> 0;
+  }
+}
+
+/**
+ * The last digest words of each key holding a string, with that string and expiry: keyspaces that
+ * take the same writes (a primary and its replicas) re-hash the same keys to the same values, and
+ * all but the first find the words here (a lookup and a string comparison, not a hash of the value).
+ * One entry per key, replaced when the key is hashed with another value or expiry.
+ */
+export class StringKeyDigests {
+  private readonly byKey = new Map<ByteString, { value: ByteString; expiresAtMs: number; words: number[] }>();
+  private readonly scratch = new Digest();
+
+  /** Writes the words of `key` holding `value` (expiring at `expiresAtMs`, -1: never) into `into`. */
+  wordsInto(key: ByteString, value: ByteString, expiresAtMs: number, into: number[]): void {
+    let known = this.byKey.get(key);
+    if (known === undefined) this.byKey.set(key, (known = { value, expiresAtMs, words: new Array<number>(WORDS) }));
+    else if (known.value === value && known.expiresAtMs === expiresAtMs) {
+      for (let i = 0; i < WORDS; i++) into[i] = known.words[i] as number;
+      return;
+    }
+    known.value = value;
+    known.expiresAtMs = expiresAtMs;
+    keyDigest(key, 'string', value, expiresAtMs, this.scratch.reset()).wordsInto(known.words);
+    for (let i = 0; i < WORDS; i++) into[i] = known.words[i] as number;
   }
 }

@@ -1,4 +1,4 @@
-import { assert, type Keyspace, KeyspaceDigest } from '@meridian/engine';
+import { assert, type Keyspace, KeyspaceDigest, StringKeyDigests } from '@meridian/engine';
 import { fixed, type LinkModel, type LinkSettings, parseLinkSettings, type SeededRandom } from '@meridian/lag';
 import { MemoryNetwork, type ReplicaApplier, type ReplicaEvent } from '@meridian/replication';
 import type { TopologyConfig } from '@meridian/topology';
@@ -70,6 +70,8 @@ export class SimCluster {
   /** Regions that loaded a snapshot after messages were published (those messages never reach them). */
   private readonly resyncedAfterMessages = new Set<string>();
   private readonly digests = new WeakMap<Keyspace, KeyspaceDigest>();
+  /** Every node's digest takes the same writes: a key's words hashed at one node serve the others. */
+  private readonly stringDigests = new StringKeyDigests();
   private readonly statuses = new Map<string, RegionStatus>();
 
   constructor(
@@ -291,7 +293,7 @@ export class SimCluster {
   /** A keyspace's digest, kept up to date incrementally: each check re-hashes only what changed since. */
   private digestOf(db: Keyspace): string {
     let digest = this.digests.get(db);
-    if (digest === undefined) this.digests.set(db, (digest = new KeyspaceDigest(db)));
+    if (digest === undefined) this.digests.set(db, (digest = new KeyspaceDigest(db, this.stringDigests)));
     return digest.digest();
   }
 
