@@ -66,6 +66,12 @@ export class MemoryWriteLog implements ReplicaWriteLog {
     this.first = lastOffset + 1;
   }
 
+  /** The entry at `offset` while the log keeps it (undefined before the first kept or past the last). */
+  entryAt(offset: number): LogEntry | undefined {
+    if (offset < this.first || offset > this.last) return undefined;
+    return this.entries[this.head + offset - this.first];
+  }
+
   read(fromOffset: number, limits: { entriesMax: number; bytesMax: number }): ReadResult {
     const first = this.firstOffset();
     if (fromOffset < first) return { kind: 'truncated', firstOffset: first };

@@ -15,6 +15,16 @@ describe('MemoryWriteLog entriesRetainedMax', () => {
     ]);
   });
 
+  it('hands out the entry kept at an offset (entryAt), none before the first kept or past the last', () => {
+    const log = new MemoryWriteLog({ entriesRetainedMax: 3 });
+    for (let i = 1; i <= 10; i++) log.append(i * 10, [['SET', `k${i}`, 'v']]);
+    expect(log.entryAt(9)).toEqual({ offset: 9, timeMs: 90, effects: [['SET', 'k9', 'v']] });
+    expect([7, 8, 10].map((offset) => log.entryAt(offset)?.offset)).toEqual([undefined, 8, 10]);
+    expect(log.entryAt(11)).toBeUndefined();
+    log.truncateBefore(10);
+    expect([9, 10].map((offset) => log.entryAt(offset)?.offset)).toEqual([undefined, 10]);
+  });
+
   it('keeps everything by default', () => {
     const log = new MemoryWriteLog();
     for (let i = 1; i <= 2000; i++) log.append(i, [['INCR', 'n']]);

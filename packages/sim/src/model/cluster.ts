@@ -106,7 +106,8 @@ export class SimCluster {
       ...(options.wrapApplier === undefined ? {} : { wrapApplier: options.wrapApplier }),
     };
     for (const name of this.regionNames) {
-      if (name !== config.primary) this.replicas.set(name, new SimReplicaNode(name, config.primary, deps, hooks));
+      if (name !== config.primary)
+        this.replicas.set(name, new SimReplicaNode(name, config.primary, deps, hooks, this.primary.log));
     }
   }
 

@@ -241,6 +241,8 @@ class DurableApplier implements ReplicaApplier {
     private readonly inner: EngineApplier,
     private readonly disk: ReplicaDisk,
     private readonly engine: Engine,
+    /** The primary's log: a run has one history, so its entry at an offset is the one applied there. */
+    private readonly primaryLog: MemoryWriteLog,
   ) {}
 
   appliedOffset(): number {
@@ -254,7 +256,16 @@ class DurableApplier implements ReplicaApplier {
   apply(entry: LogEntry): void {
     if (this.dead) return;
     this.inner.apply(entry);
-    this.disk.entries.push(entry);
+    // The disk holds the entry's contents: the primary's copy of it while its log keeps it (the
+    // same offset, time and effects), so the copy decoded for the replicas dies young. Keeping
+    // that one until the next snapshot (20,000 entries) moved every write of a run into the old
+    // generation a second time.
+    const primaryCopy = this.primaryLog.entryAt(entry.offset);
+    const same =
+      primaryCopy !== undefined &&
+      primaryCopy.timeMs === entry.timeMs &&
+      primaryCopy.effects.length === entry.effects.length;
+    this.disk.entries.push(same ? primaryCopy : entry);
     if (this.disk.entries.length >= REPLICA_ENTRIES_BEFORE_SNAPSHOT) {
       const entries = [...dumpKeyspace(this.engine.db)];
       this.disk.snapshot = { entries, offset: entry.offset, replicationId: this.inner.replicationId() };
@@ -292,6 +303,8 @@ export class SimReplicaNode {
     private readonly primaryName: string,
     private readonly deps: NodeDeps,
     private readonly hooks: ReplicaHooks,
+    /** The primary's log (the disk keeps its copies of the entries applied: DurableApplier). */
+    private readonly primaryLog: MemoryWriteLog,
   ) {}
 
   get appliedOffset(): number {
@@ -313,7 +326,7 @@ export class SimReplicaNode {
     attachPublish(this.engine, this.name, this.deps);
     const last = this.disk.entries[this.disk.entries.length - 1]?.offset ?? snapshot.offset;
     const inner = new EngineApplier(this.engine, { appliedOffset: last, replicationId: snapshot.replicationId });
-    this.applier = new DurableApplier(inner, this.disk, this.engine);
+    this.applier = new DurableApplier(inner, this.disk, this.engine, this.primaryLog);
     const applier = this.hooks.wrapApplier?.(this.name, this.applier) ?? this.applier;
     const raw = network.connector(PRIMARY_ADDRESS);
     const charged = replicaCharges(this.deps.costs, this.deps.config.durability, scheduler.clock);
