@@ -67,9 +67,10 @@ interface ReadRequest {
   observedFloor: number;
   stale: boolean;
   servedByPrimary: boolean;
-  /** Its answer, once sent back: the version it carries, the node's sync token, when it reaches the client. */
+  /** Its answer, once sent back: the version it carries, the node's sync token, its size, when it reaches the client. */
   version: number;
   answerToken: number;
+  answerBytes: number;
   answerAtMs: number;
 }
 
@@ -263,6 +264,14 @@ export class Traffic {
   private readonly readArgvs: (readonly string[])[];
   private readonly readBatches: CommandBatch[];
   /**
+   * Requests of reads that are over (answered or failed), for the next reads to reuse. A read lives
+   * from its issue to its client's next read after its answer (tens of ms), long enough for the young
+   * generation's collections to copy it and promote it, and every queue it waits in (the clock's, the
+   * client's answers) is old, so storing a new one there cost a write barrier each; a reused one is
+   * old already, and its fields are overwritten in place.
+   */
+  private readonly spareReads: ReadRequest[] = [];
+  /**
    * The run context (and REST request) a read is handed to a replica executor with, reused while
    * the executor answers at once; one it answers later (a promise: a sync-token wait or a forward)
    * keeps it, and the next read gets a new one.
@@ -428,7 +437,10 @@ export class Traffic {
   private readonly writeLost = (request: PrimaryBound, reason: string): void =>
     this.writeFailed(request as WriteRequest, reason);
 
-  /** `send` with a callback made once and the item it is called with (no closure per message). */
+  /**
+   * Sends `item` over the link, to `arrived` when it gets there (a callback made once: no closure per
+   * message); false when the link dropped it (the caller handles it at once).
+   */
   private sendItem<T extends object>(
     kind: LinkKind,
     from: string,
@@ -457,21 +469,22 @@ export class Traffic {
     if (plan.kind === 'answer') {
       return this.failed(client, this.measuring, plan.reason ?? `answered ${plan.response.status}`);
     }
-    const request: ReadRequest = {
-      client,
-      key,
-      target: targetOf(reads, plan.regions[0] as string),
-      startMs: nowMs,
-      measured: this.measuring,
-      token: client.token,
-      ownFloor: client.ownWrites.get(key) ?? 0,
-      observedFloor: client.observed.get(key) ?? 0,
-      stale: false,
-      servedByPrimary: false,
-      version: 0,
-      answerToken: 0,
-      answerAtMs: 0,
-    };
+    const target = targetOf(reads, plan.regions[0] as string);
+    const request = this.spareReads.pop() ?? newReadRequest(client, target);
+    request.client = client;
+    request.key = key;
+    request.target = target;
+    request.startMs = nowMs;
+    request.measured = this.measuring;
+    request.token = client.token;
+    request.ownFloor = client.ownWrites.get(key) ?? 0;
+    request.observedFloor = client.observed.get(key) ?? 0;
+    request.stale = false;
+    request.servedByPrimary = false;
+    request.version = 0;
+    request.answerToken = 0;
+    request.answerBytes = 0;
+    request.answerAtMs = 0;
     if (!this.sendRead(request)) this.readFailed(request, 'client link down');
   }
 
@@ -521,16 +534,6 @@ export class Traffic {
       this.readCells[client.id] = cell;
     }
     return cell;
-  }
-
-  /** Sends over the link; false when the link dropped the message (the caller handles it at once). */
-  private send(kind: LinkKind, from: string, to: string, bytes: number, arrived: () => void): boolean {
-    const clock = this.scheduler.clock;
-    const nowMs = clock.nowMs();
-    const arrivalMs = this.cluster.links.link(kind, from, to).arrivalMs(nowMs, bytes);
-    if (arrivalMs === undefined) return false;
-    clock.setTimer(arrivalMs - nowMs, arrived);
-    return true;
   }
 
   private writeAtPrimary(request: WriteRequest): void {
@@ -667,15 +670,16 @@ export class Traffic {
   }
 
   private forwardRead(request: ReadRequest, via: string): void {
-    const primary = this.cluster.primaryName;
-    const arrived = (): void => {
-      if (!this.cluster.primary.up) return this.readFailed(request, 'primary down');
-      this.readAt(request, true);
-    };
-    if (!this.send('forward', via, primary, REQUEST_BYTES, arrived)) {
+    if (!this.sendItem('forward', via, this.cluster.primaryName, REQUEST_BYTES, this.forwardedArrived, request)) {
       this.readFailed(request, 'region cannot reach the primary');
     }
   }
+
+  /** A read a replica handed on reached the primary (one callback for every read: no closure per read). */
+  private readonly forwardedArrived = (request: ReadRequest): void => {
+    if (!this.cluster.primary.up) return this.readFailed(request, 'primary down');
+    this.readAt(request, true);
+  };
 
   /**
    * Executes the GET at the primary (`atPrimary`) or at the read's target now (or takes the answer
@@ -701,9 +705,18 @@ export class Traffic {
     const token = atPrimary ? this.cluster.primary.log.lastOffset() : (target.serving?.node.appliedOffset ?? 0);
     const bytes = REQUEST_BYTES + (typeof reply === 'string' ? reply.length : 0);
     if (!atPrimary || target.isPrimary) return this.answerToClient(request, version, token, bytes);
-    const relay = (): void => this.answerToClient(request, version, token, bytes);
-    if (!this.send('forward', cluster.primaryName, target.name, bytes, relay)) this.readFailed(request, 'answer lost');
+    // The answer rides with the request to the region it was sent to (no closure per read).
+    request.version = version;
+    request.answerToken = token;
+    request.answerBytes = bytes;
+    if (!this.sendItem('forward', cluster.primaryName, target.name, bytes, this.answerRelayed, request)) {
+      this.readFailed(request, 'answer lost');
+    }
   }
+
+  /** A forwarded read's answer reached the region the read was sent to, on its way to the client. */
+  private readonly answerRelayed = (request: ReadRequest): void =>
+    this.answerToClient(request, request.version, request.answerToken, request.answerBytes);
 
   /**
    * A read's answer leaves its target for the client. Its arrival time is known now, so it waits in the
@@ -732,6 +745,8 @@ export class Traffic {
     const answers = this.answers[client.id] as ArrivalQueue<ReadRequest>;
     for (let answer = answers.takeArrived(untilMs); answer !== undefined; answer = answers.takeArrived(untilMs)) {
       this.readDone(answer);
+      // The read is over: its request is reused.
+      this.spareReads.push(answer);
     }
   }
 
@@ -815,8 +830,10 @@ export class Traffic {
     if (request.servedByPrimary) cell.servedByPrimary++;
   }
 
+  /** The read is over (its request is reused: nothing may hold it past this). */
   private readFailed(request: ReadRequest, reason: string): void {
     this.failed(request.client, request.measured, reason);
+    this.spareReads.push(request);
   }
 
   /** A read of `client` failed (`measured`: it counts). */
@@ -905,6 +922,26 @@ function keyNewest(keyCount: number): KeyNewest {
     commitMs: new Float64Array(keyCount).fill(-Infinity),
     ackMs: new Float64Array(keyCount).fill(-Infinity),
     acked: new Float64Array(keyCount),
+  };
+}
+
+/** A read request of `client` to `target`, its other fields unset (issueRead sets them all). */
+function newReadRequest(client: SimClient, target: ReadTarget): ReadRequest {
+  return {
+    client,
+    key: 0,
+    target,
+    startMs: 0,
+    measured: false,
+    token: 0,
+    ownFloor: 0,
+    observedFloor: 0,
+    stale: false,
+    servedByPrimary: false,
+    version: 0,
+    answerToken: 0,
+    answerBytes: 0,
+    answerAtMs: 0,
   };
 }
 
