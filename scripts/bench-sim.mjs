@@ -1,7 +1,8 @@
 // `npm run bench` rows: the simulator's speed (simulated seconds per wall-clock second), five regions
 // (the default regions.yaml), at three workloads (issue 14's targets). Reference: real time (ratio 1 =
 // as fast as reality). A short run and then each row once, unmeasured, warm the process up, as a long
-// experiment would be by then; the cold and warm-up figures are logged too.
+// experiment would be by then; the cold and warm-up figures are logged too. Then the rows run in three
+// alternating rounds and each keeps its fastest (every round is logged).
 // Standalone: `npm run build && node scripts/bench-sim.mjs [seconds]`.
 import { pathToFileURL } from 'node:url';
 import { benchSimulator, benchSimulatorMemory, topologyWithRegions } from '../packages/sim/dist/index.js';
@@ -28,6 +29,9 @@ const WORKLOADS = [
   },
 ];
 
+/** Rounds of the three rows; each row keeps its fastest. */
+const ROUNDS = 3;
+
 /** The same number of simulated events per row, roughly: heavier workloads run shorter. */
 function rowDurationMs(seconds, workload) {
   const scale = 1_000 / workload.writesPerSecond;
@@ -43,17 +47,29 @@ export async function bench({ seconds = 10, addRow, log = () => undefined }) {
     const warm = await benchSimulator({ durationMs: rowDurationMs(seconds, workload), ...workload });
     log(`simulator, ${workload.label}: warm-up run ${warm.simulatedSecondsPerCpuSecond.toFixed(1)}× per cpu s`);
   }
-  for (const workload of WORKLOADS) {
-    const durationMs = rowDurationMs(seconds, workload);
-    const result = await benchSimulator({ durationMs, ...workload });
-    log(
-      `simulator, ${workload.label}: ${durationMs / 1000} s workload, ${result.simulatedSeconds} simulated s in ` +
-        `${result.wallSeconds.toFixed(2)} wall s, ${result.cpuSeconds.toFixed(2)} cpu s ` +
-        `(${result.simulatedSecondsPerCpuSecond.toFixed(1)}× per cpu s; ${result.timersRun.toLocaleString('en-US')} timers)`,
-    );
+  // Each row in ROUNDS alternating rounds, keeping its fastest (as the scaling row does): one run
+  // swung by a quarter with the neighbours' bursts on a 2-core machine and with where in the JIT's
+  // settling it fell, and the fastest of three is the steady state the simulator reaches.
+  const best = WORKLOADS.map(() => undefined);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, workload] of WORKLOADS.entries()) {
+      const durationMs = rowDurationMs(seconds, workload);
+      const result = await benchSimulator({ durationMs, ...workload });
+      log(
+        `simulator, ${workload.label}, round ${round + 1}: ${durationMs / 1000} s workload, ${result.simulatedSeconds} simulated s in ` +
+          `${result.wallSeconds.toFixed(2)} wall s, ${result.cpuSeconds.toFixed(2)} cpu s ` +
+          `(${result.simulatedSecondsPerWallSecond.toFixed(1)}× per wall s, ${result.simulatedSecondsPerCpuSecond.toFixed(1)}× per cpu s; ` +
+          `${result.timersRun.toLocaleString('en-US')} timers)`,
+      );
+      if (best[i] === undefined || result.simulatedSecondsPerWallSecond > best[i].simulatedSecondsPerWallSecond) {
+        best[i] = result;
+      }
+    }
+  }
+  for (const [i, workload] of WORKLOADS.entries()) {
     addRow(
-      `simulator: 5 regions, ${workload.label}`,
-      result.simulatedSecondsPerWallSecond,
+      `simulator: 5 regions, ${workload.label} (best of ${ROUNDS})`,
+      best[i].simulatedSecondsPerWallSecond,
       'simulated s per wall s',
       1,
       'real time',
