@@ -99,6 +99,7 @@ interface ReplicaServing {
 
 /** What a client's reads need, resolved at its first: its router's planner, its GET as the router reads it, the regions by name. */
 interface ClientReads {
+  readonly client: SimClient;
   readonly planner: RoutePlanner;
   /**
    * Its GETs as its region's router reads them (RoutePlanner.read: the class of the command, the
@@ -109,7 +110,19 @@ interface ClientReads {
   readonly targets: ReadonlyMap<string, ReadTarget>;
   /** The region its last read went to (most of a client's reads go where its last one did). */
   lastTarget: ReadTarget | undefined;
+  /**
+   * Whether the router's decision for its reads depends only on which regions are healthy: not for
+   * `bounded` reads (they read the regions' staleness), nor past ROUTE_MEMO_REGIONS_MAX regions.
+   */
+  readonly memoized: boolean;
+  /** The router's last decision for its reads, and the regions' health it was made on (upMask, linkChanges). */
+  memo: ReadTarget | undefined;
+  memoUp: number;
+  memoLinkChanges: number;
 }
+
+/** Regions whose nodes' being up fits in the bits of one small integer (Traffic.upMask). */
+const ROUTE_MEMO_REGIONS_MAX = 30;
 
 const REQUEST_BYTES = 64;
 type RestRequest = RunContext['request'];
@@ -258,6 +271,10 @@ export class Traffic {
   private readonly planners = new Map<string, RoutePlanner>();
   /** Per client region, the regions its reads reach, by name. */
   private readonly readTargets = new Map<string, Map<string, ReadTarget>>();
+  /** Each region's node, in cluster.regionNames' order (upMask). */
+  private readonly regionNodes: RegionNode[];
+  /** Changes to any client link so far (a partition, a new delay): a memoized route is decided again after one. */
+  private clientLinkChanges = 0;
   /** Per client (by id): what its reads need, from its first. */
   private readonly clientReads: (ClientReads | undefined)[] = [];
   /** Per key, the argv of a GET of it and the batch a replica executor runs. */
@@ -294,6 +311,7 @@ export class Traffic {
     this.newest = keyNewest(workload.keys.length);
     this.readArgvs = workload.keys.map((key) => ['GET', key]);
     this.readBatches = this.readArgvs.map((argv) => ({ kind: 'command', argv }));
+    this.regionNodes = cluster.regionNames.map((name) => nodeOf(cluster, name));
     const serving = new Map<string, ReplicaServing>();
     for (const [name, node] of cluster.replicas) serving.set(name, { node, replica: undefined, executor: undefined });
     for (const from of cluster.regionNames) {
@@ -317,6 +335,7 @@ export class Traffic {
         })),
       );
       const clientLinks = new Map(cluster.regionNames.map((name) => [name, cluster.links.link('client', from, name)]));
+      for (const link of clientLinks.values()) link.onChange(() => this.clientLinkChanges++);
       this.planners.set(
         from,
         new RoutePlanner({ config: cluster.config, views: new ClientRegionViews(cluster, clientLinks) }),
@@ -464,12 +483,8 @@ export class Traffic {
     this.receiveAnswers(client, nowMs);
     // The router's own decision: the same classification, client ranking and routeRequest a live read gets.
     const reads = this.clientReads[client.id] ?? this.readsOf(client, key);
-    const routed = reads.routed;
-    const plan = 'kind' in routed ? routed : reads.planner.route(routed, true);
-    if (plan.kind === 'answer') {
-      return this.failed(client, this.measuring, plan.reason ?? `answered ${plan.response.status}`);
-    }
-    const target = targetOf(reads, plan.regions[0] as string);
+    const target = this.routeRead(reads);
+    if (target === undefined) return;
     const request = this.spareReads.pop() ?? newReadRequest(client, target);
     request.client = client;
     request.key = key;
@@ -486,6 +501,42 @@ export class Traffic {
     request.answerBytes = 0;
     request.answerAtMs = 0;
     if (!this.sendRead(request)) this.readFailed(request, 'client link down');
+  }
+
+  /**
+   * The region the client's router sends its read to: the router's own planner decides (the same
+   * classification, client ranking and routeRequest a live read gets). A decision that reads only
+   * the regions' health (every level but `bounded`) is made again only once a node went up or down
+   * or a client link changed (a partition): routeRequest is a function of what it reads, so asking
+   * again with nothing changed gives the same region. Undefined: the router answered the read itself
+   * (no region can serve it), counted as failed.
+   */
+  private routeRead(reads: ClientReads): ReadTarget | undefined {
+    const up = reads.memoized ? this.upMask() : 0;
+    if (reads.memo !== undefined && reads.memoUp === up && reads.memoLinkChanges === this.clientLinkChanges) {
+      return reads.memo;
+    }
+    const routed = reads.routed;
+    const plan = 'kind' in routed ? routed : reads.planner.route(routed, true);
+    if (plan.kind === 'answer') {
+      this.failed(reads.client, this.measuring, plan.reason ?? `answered ${plan.response.status}`);
+      return undefined;
+    }
+    const target = targetOf(reads, plan.regions[0] as string);
+    if (reads.memoized) {
+      reads.memo = target;
+      reads.memoUp = up;
+      reads.memoLinkChanges = this.clientLinkChanges;
+    }
+    return target;
+  }
+
+  /** Which regions' nodes are up, a bit each (in cluster.regionNames' order). */
+  private upMask(): number {
+    const nodes = this.regionNodes;
+    let mask = 0;
+    for (let i = 0; i < nodes.length; i++) if ((nodes[i] as RegionNode).up) mask |= 1 << i;
+    return mask;
   }
 
   /** Sends a read from its client to the region it was routed to; false when the link dropped it. */
@@ -511,7 +562,21 @@ export class Traffic {
       body: NO_BODY,
     });
     const targets = this.readTargets.get(client.region) as Map<string, ReadTarget>;
-    const reads: ClientReads = { planner, routed, targets, lastTarget: undefined };
+    const memoized =
+      !('kind' in routed) &&
+      routed.consistency.level !== 'bounded' &&
+      this.regionNodes.length <= ROUTE_MEMO_REGIONS_MAX;
+    const reads: ClientReads = {
+      client,
+      planner,
+      routed,
+      targets,
+      lastTarget: undefined,
+      memoized,
+      memo: undefined,
+      memoUp: 0,
+      memoLinkChanges: 0,
+    };
     this.clientReads[client.id] = reads;
     return reads;
   }
