@@ -83,6 +83,42 @@ describe('faults and guarantees', () => {
     expect((error as SimulationInvariantError).seed).toBe(77);
   });
 
+  it("a replica's disk keeps what it applied: a corrupted entry replayed after a restart is still caught", async () => {
+    const config = topology(2, GEO);
+    // The same shape as the primary's entry (one SET of three arguments), another key: a stray key
+    // the primary never had. The replica's disk must replay this entry, not the primary's copy of it.
+    const corrupt = (_region: string, inner: ReplicaApplier): ReplicaApplier => ({
+      appliedOffset: () => inner.appliedOffset(),
+      replicationId: () => inner.replicationId(),
+      loadSnapshot: (entries, offset, id) => inner.loadSnapshot(entries, offset, id),
+      apply: (entry) =>
+        inner.apply(
+          entry.offset === 40
+            ? {
+                ...entry,
+                effects: entry.effects.map(([name, key, ...rest]) => [name ?? '', `stray:${key ?? ''}`, ...rest]),
+              }
+            : entry,
+        ),
+    });
+    const options = quickOptions(config, (o) => {
+      o.seed = 78;
+      o.wrapApplier = corrupt;
+      // Checked only at the end: after the crash, the restart replays the disk.
+      o.digestCheckEveryMs = 60_000;
+      o.faults = parseFaultSchedule(
+        '- { kind: replica-crash, atMs: 2000, durationMs: 500, region: eu-west-1 }',
+        config.regions.map((r) => r.name),
+      );
+    });
+    const error: unknown = await runStalenessExperiment(options).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(SimulationInvariantError);
+    expect((error as Error).message).toMatch(/eu-west-1 at offset \d+ has keyspace digest/);
+  });
+
   it('detects a replica that skips an offset', async () => {
     const config = topology(2, GEO);
     let skipped = false;

@@ -95,6 +95,18 @@ export interface PrimaryLogRetention {
 }
 export const PRIMARY_LOG_RETENTION: PrimaryLogRetention = { entriesBeforeSnapshot: 10_000, entriesRetained: 100_000 };
 
+/** Whether two entries at one offset hold the same time and effects. */
+function sameEntry(a: LogEntry, b: LogEntry): boolean {
+  if (a.timeMs !== b.timeMs || a.effects.length !== b.effects.length) return false;
+  for (let i = 0; i < a.effects.length; i++) {
+    const x = a.effects[i] as readonly string[];
+    const y = b.effects[i] as readonly string[];
+    if (x.length !== y.length) return false;
+    for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
+  }
+  return true;
+}
+
 /** The primary region's node: engine, durable write log and snapshot (kept across crashes), replication primary. */
 export class SimPrimaryNode {
   readonly log = new MemoryWriteLog();
@@ -256,16 +268,13 @@ class DurableApplier implements ReplicaApplier {
   apply(entry: LogEntry): void {
     if (this.dead) return;
     this.inner.apply(entry);
-    // The disk holds the entry's contents: the primary's copy of it while its log keeps it (the
-    // same offset, time and effects), so the copy decoded for the replicas dies young. Keeping
-    // that one until the next snapshot (20,000 entries) moved every write of a run into the old
+    // The disk holds the entry's contents: the primary's copy of it while its log keeps it and it
+    // is the same (time and every effect: a replica handed something else, a test's corrupted
+    // entry, keeps what it applied), so the copy decoded for the replicas dies young. Keeping that
+    // one until the next snapshot (20,000 entries) moved every write of a run into the old
     // generation a second time.
     const primaryCopy = this.primaryLog.entryAt(entry.offset);
-    const same =
-      primaryCopy !== undefined &&
-      primaryCopy.timeMs === entry.timeMs &&
-      primaryCopy.effects.length === entry.effects.length;
-    this.disk.entries.push(same ? primaryCopy : entry);
+    this.disk.entries.push(primaryCopy !== undefined && sameEntry(primaryCopy, entry) ? primaryCopy : entry);
     if (this.disk.entries.length >= REPLICA_ENTRIES_BEFORE_SNAPSHOT) {
       const entries = [...dumpKeyspace(this.engine.db)];
       this.disk.snapshot = { entries, offset: entry.offset, replicationId: this.inner.replicationId() };
