@@ -139,6 +139,13 @@ export class SimCluster {
     return region === this.primary.name ? this.primary : this.replicas.get(region);
   }
 
+  /** The smallest offset a node has applied (a replica that is down counts as 0): every node holds at least that much of the log. */
+  appliedOffsetMin(): number {
+    let min = this.primary.log.lastOffset();
+    for (const replica of this.replicas.values()) min = Math.min(min, replica.appliedOffset);
+    return min;
+  }
+
   /** `region`'s status handle (the same one every time). */
   status(region: string): RegionStatus {
     let status = this.statuses.get(region);

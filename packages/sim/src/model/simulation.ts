@@ -17,6 +17,11 @@ export interface SimulationOutcome {
   recorder: Recorder;
   cluster: SimCluster;
   invariants: InvariantChecker;
+  /**
+   * The request model, kept with the rest: its per-key histories are what could grow with a run's
+   * length, and the memory bench (benchSimulatorMemory) measures what an outcome holds.
+   */
+  traffic: Traffic;
   workloadStartMs: number;
   workloadEndMs: number;
   endMs: number;
@@ -85,7 +90,7 @@ export async function simulate(options: ExperimentOptions, replayCommand: string
   const reachedMs = await runWithProgress(options, scheduler, endMs);
   if (reachedMs < endMs) {
     traffic.settleReads(reachedMs);
-    return interrupted(options, scheduler, cluster, recorder, invariants, startMs, reachedMs);
+    return { ...interrupted(options, scheduler, cluster, recorder, invariants, startMs, reachedMs), traffic };
   }
   const finishedMs = await drain(options, scheduler, cluster, endMs, config.replication.syncWaitMsMax);
   traffic.settleReads(finishedMs);
@@ -102,6 +107,7 @@ export async function simulate(options: ExperimentOptions, replayCommand: string
     recorder,
     cluster,
     invariants,
+    traffic,
     workloadStartMs: startMs,
     workloadEndMs: endMs,
     endMs: finishedMs,
@@ -174,7 +180,7 @@ function interrupted(
   invariants: InvariantChecker,
   startMs: number,
   reachedMs: number,
-): SimulationOutcome {
+): Omit<SimulationOutcome, 'traffic'> {
   const measuredMs = Math.max(1, reachedMs - startMs);
   return {
     options: { ...options, durationMs: measuredMs },

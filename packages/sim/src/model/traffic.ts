@@ -21,7 +21,6 @@ import {
 } from '@meridian/router';
 import { ArrivalQueue } from './arrival-queue.js';
 import type { RegionStatus, SimCluster } from './cluster.js';
-import { GrowableArray } from './growable.js';
 import type { InvariantChecker } from './invariants.js';
 import type { LinkKind } from './links.js';
 import { REPLICATION_ID, type SimReplicaNode } from './nodes.js';
@@ -64,6 +63,8 @@ interface ReadRequest {
   /** The sync token sent with the read. */
   token: number;
   ownFloor: number;
+  /** The newest offset of its key acknowledged to a writer when it was sent: an answer older is stale. */
+  ackedFloor: number;
   observedFloor: number;
   stale: boolean;
   servedByPrimary: boolean;
@@ -242,20 +243,32 @@ class ClientRegionViews implements RegionViews {
 export class Traffic {
   measuring = false;
   private writeIds = 1;
-  private readonly offsetByWriteId = new GrowableArray(0);
-  /** Per key: offsets of its writes and their exact commit times, oldest first. */
+  /**
+   * Per key: the ids and offsets of its writes that a node may still hold, in commit order, from
+   * `keyWritesFrom`: a node that applied up to offset A holds the newest write of the key at or before
+   * A, so every write past the smallest applied offset of the nodes and the newest before it (what a
+   * read's answer is looked up in: versionOf).
+   */
+  private readonly keyWriteIds: number[][];
+  private readonly keyWriteOffsets: number[][];
+  private readonly keyWritesFrom: Int32Array;
+  /**
+   * Per key: offsets of its writes and their exact commit times, oldest first, from `keyKeptFrom`:
+   * what a bounded read may ask (the newest committed before its horizon, now less its bound). A
+   * write committed before now less the largest bound and followed by another such write is never
+   * asked for again (horizons only move on), so it is dropped: the lists hold the writes of the last
+   * `boundMsMax` and one before, however long the run.
+   */
   private readonly keyOffsets: number[][];
   private readonly keyCommitMs: number[][];
+  private readonly keyKeptFrom: Int32Array;
+  /** The largest bound of the workload's bounded reads (0: none). */
+  private readonly boundMsMax: number;
   /**
-   * Per key: when its writes' clients got their acknowledgements (in time order) and the newest offset
-   * acknowledged by then. A read is stale iff it returned an offset older than a write of its key that was
-   * acknowledged before the read was sent: the definition live mode can observe, so both modes count alike.
-   */
-  private readonly keyAckMs: number[][];
-  private readonly keyAckedNewest: number[][];
-  /**
-   * Per key, the last element of each list above (commit -Infinity and offset 0 before the first): a
-   * read checks against the newest, and usually finds its answer there without searching the lists.
+   * Per key, its newest offset and commit time (commit -Infinity and offset 0 before the first),
+   * and the newest offset acknowledged to its writer so far. A read is stale iff it returned an
+   * offset older than a write of its key acknowledged before the read was sent (taken when it is
+   * sent: ReadRequest.ackedFloor): the definition live mode can observe, so both modes count alike.
    */
   private readonly newest: KeyNewest;
   private readonly nearest = new Map<string, MutableRegionState[]>();
@@ -274,7 +287,7 @@ export class Traffic {
   /** Each region's node, in cluster.regionNames' order (upMask). */
   private readonly regionNodes: RegionNode[];
   /** Changes to any client link so far (a partition, a new delay): a memoized route is decided again after one. */
-  private clientLinkChanges = 0;
+  private readonly clientLinkChanges = { count: 0 };
   /** Per client (by id): what its reads need, from its first. */
   private readonly clientReads: (ClientReads | undefined)[] = [];
   /** Per key, the argv of a GET of it and the batch a replica executor runs. */
@@ -306,8 +319,16 @@ export class Traffic {
     this.answers = workload.clients.map(() => new ArrivalQueue());
     this.keyOffsets = workload.keys.map(() => []);
     this.keyCommitMs = workload.keys.map(() => []);
-    this.keyAckMs = workload.keys.map(() => []);
-    this.keyAckedNewest = workload.keys.map(() => []);
+    this.keyKeptFrom = new Int32Array(workload.keys.length);
+    this.keyWriteIds = workload.keys.map(() => []);
+    this.keyWriteOffsets = workload.keys.map(() => []);
+    this.keyWritesFrom = new Int32Array(workload.keys.length);
+    this.boundMsMax = Math.max(
+      0,
+      ...workload.clients.map((client) =>
+        client.consistency.level === 'bounded' ? client.consistency.stalenessMsMax : 0,
+      ),
+    );
     this.newest = keyNewest(workload.keys.length);
     this.readArgvs = workload.keys.map((key) => ['GET', key]);
     this.readBatches = this.readArgvs.map((argv) => ({ kind: 'command', argv }));
@@ -335,7 +356,10 @@ export class Traffic {
         })),
       );
       const clientLinks = new Map(cluster.regionNames.map((name) => [name, cluster.links.link('client', from, name)]));
-      for (const link of clientLinks.values()) link.onChange(() => this.clientLinkChanges++);
+      // The listeners hold the counter only: the links outlive the run (its outcome keeps the cluster),
+      // and a listener holding this model would keep its per-write histories with them.
+      const changes = this.clientLinkChanges;
+      for (const link of clientLinks.values()) link.onChange(() => changes.count++);
       this.planners.set(
         from,
         new RoutePlanner({ config: cluster.config, views: new ClientRegionViews(cluster, clientLinks) }),
@@ -493,6 +517,7 @@ export class Traffic {
     request.measured = this.measuring;
     request.token = client.token;
     request.ownFloor = client.ownWrites.get(key) ?? 0;
+    request.ackedFloor = this.newest.acked[key] as number;
     request.observedFloor = client.observed.get(key) ?? 0;
     request.stale = false;
     request.servedByPrimary = false;
@@ -513,7 +538,7 @@ export class Traffic {
    */
   private routeRead(reads: ClientReads): ReadTarget | undefined {
     const up = reads.memoized ? this.upMask() : 0;
-    if (reads.memo !== undefined && reads.memoUp === up && reads.memoLinkChanges === this.clientLinkChanges) {
+    if (reads.memo !== undefined && reads.memoUp === up && reads.memoLinkChanges === this.clientLinkChanges.count) {
       return reads.memo;
     }
     const routed = reads.routed;
@@ -526,7 +551,7 @@ export class Traffic {
     if (reads.memoized) {
       reads.memo = target;
       reads.memoUp = up;
-      reads.memoLinkChanges = this.clientLinkChanges;
+      reads.memoLinkChanges = this.clientLinkChanges.count;
     }
     return target;
   }
@@ -606,9 +631,8 @@ export class Traffic {
     const offset = cluster.write(['SET', this.workload.keys[request.key] as string, request.value]);
     if (offset === 0) this.invariants.fail(`SET of write ${request.writeId} produced no log entry`);
     request.offset = offset;
-    this.offsetByWriteId.set(request.writeId, offset);
-    (this.keyOffsets[request.key] as number[]).push(offset);
-    (this.keyCommitMs[request.key] as number[]).push(this.scheduler.nowMs());
+    this.keepWrite(request.key, request.writeId, offset);
+    this.keepCommit(request.key, offset, this.scheduler.nowMs());
     this.newest.offset[request.key] = offset;
     this.newest.commitMs[request.key] = this.scheduler.nowMs();
     this.scheduler.clock.setTimerWith(this.settings.diskSyncMs, this.writeSynced, request);
@@ -642,9 +666,6 @@ export class Traffic {
     const { client, key } = request;
     const newest = this.newest;
     const acked = Math.max(newest.acked[key] as number, offset);
-    (this.keyAckMs[key] as number[]).push(this.scheduler.nowMs());
-    (this.keyAckedNewest[key] as number[]).push(acked);
-    newest.ackMs[key] = this.scheduler.nowMs();
     newest.acked[key] = acked;
     client.token = Math.max(client.token, offset);
     client.ownWrites.set(key, Math.max(client.ownWrites.get(key) ?? 0, offset));
@@ -761,9 +782,9 @@ export class Traffic {
         : atPrimary
           ? cluster.primary.read(argv)
           : target.serving?.node.engine.executeForReply(argv, Math.floor(this.scheduler.nowMs()));
-    const version = this.versionOf(reply);
+    const version = this.versionOf(request.key, reply);
     const newest = this.newest.offset[request.key] as number;
-    request.stale = version < this.ackedNewestBefore(request.key, request.startMs);
+    request.stale = version < request.ackedFloor;
     request.servedByPrimary = atPrimary;
     this.checkAtExecution(request, version, atPrimary ? cluster.primaryName : target.name, version < newest);
     // The answering node's position (what its status handle's position() returns).
@@ -820,26 +841,63 @@ export class Traffic {
     for (const client of this.workload.clients) this.receiveAnswers(client, untilMs);
   }
 
-  private versionOf(reply: unknown): number {
+  /** The offset of the write of `key` whose value `reply` is (0: none, a null reply). */
+  private versionOf(key: number, reply: unknown): number {
     if (reply === null) return 0;
     const writeId = writeIdOf(reply);
-    const offset = writeId < 0 ? 0 : this.offsetByWriteId.get(writeId);
-    if (!(offset > 0))
-      this.invariants.fail(`a read returned ${JSON.stringify(reply)}, which no committed write produced`);
-    return offset;
+    const ids = this.keyWriteIds[key] as number[];
+    const from = this.keyWritesFrom[key] as number;
+    // Newest first: most reads return a recent write.
+    for (let i = ids.length - 1; i >= from && writeId >= 0; i--) {
+      if (ids[i] === writeId) return (this.keyWriteOffsets[key] as number[])[i] as number;
+    }
+    this.invariants.fail(`a read returned ${JSON.stringify(reply)}, which no committed write a node may hold produced`);
+    return 0;
   }
 
-  /** The newest offset of `key` whose write was acknowledged to its client at or before `atMs` (0: none). */
-  private ackedNewestBefore(key: number, atMs: number): number {
-    if ((this.newest.ackMs[key] as number) <= atMs) return this.newest.acked[key] as number;
-    const acked = countAtMost(this.keyAckMs[key] as number[], atMs);
-    return acked === 0 ? 0 : ((this.keyAckedNewest[key] as number[])[acked - 1] as number);
+  /** Adds `key`'s write `writeId` at `offset`, and drops those no node can hold any more. */
+  private keepWrite(key: number, writeId: number, offset: number): void {
+    const ids = this.keyWriteIds[key] as number[];
+    const offsets = this.keyWriteOffsets[key] as number[];
+    ids.push(writeId);
+    offsets.push(offset);
+    const applied = this.cluster.appliedOffsetMin();
+    let from = this.keyWritesFrom[key] as number;
+    while (from + 1 < offsets.length && (offsets[from + 1] as number) <= applied) from++;
+    if (from > 64 && 2 * from > offsets.length) {
+      ids.splice(0, from);
+      offsets.splice(0, from);
+      from = 0;
+    }
+    this.keyWritesFrom[key] = from;
+  }
+
+  /** Adds `key`'s commit of `offset` at `atMs` to its history, and drops what no bounded read can ask for any more. */
+  private keepCommit(key: number, offset: number, atMs: number): void {
+    const offsets = this.keyOffsets[key] as number[];
+    const times = this.keyCommitMs[key] as number[];
+    offsets.push(offset);
+    times.push(atMs);
+    const oldestAskedMs = atMs - this.boundMsMax;
+    let from = this.keyKeptFrom[key] as number;
+    while (from + 1 < times.length && (times[from + 1] as number) < oldestAskedMs) from++;
+    if (from > 64 && 2 * from > times.length) {
+      offsets.splice(0, from);
+      times.splice(0, from);
+      from = 0;
+    }
+    this.keyKeptFrom[key] = from;
   }
 
   /** The newest offset of `key` committed before `atMs` (0: none); commit times only grow. */
   private committedBefore(key: number, atMs: number): number {
     if ((this.newest.commitMs[key] as number) < atMs) return this.newest.offset[key] as number;
-    const committed = countBelow(this.keyCommitMs[key] as number[], atMs);
+    const times = this.keyCommitMs[key] as number[];
+    const from = this.keyKeptFrom[key] as number;
+    const committed = countBelow(times, atMs, from);
+    if (committed === from && from > 0) {
+      this.invariants.fail(`a bounded read asked for ${this.workload.keys[key] ?? ''} before its kept history`);
+    }
     return committed > 0 ? ((this.keyOffsets[key] as number[])[committed - 1] as number) : 0;
   }
 
@@ -973,11 +1031,10 @@ function refresh(
   target.appliedOffset = status.position();
 }
 
-/** Per key: its newest offset and commit time, its last acknowledgement's time and the newest offset acknowledged. */
+/** Per key: its newest offset and commit time, and the newest offset acknowledged. */
 interface KeyNewest {
   offset: Float64Array;
   commitMs: Float64Array;
-  ackMs: Float64Array;
   acked: Float64Array;
 }
 
@@ -985,7 +1042,6 @@ function keyNewest(keyCount: number): KeyNewest {
   return {
     offset: new Float64Array(keyCount),
     commitMs: new Float64Array(keyCount).fill(-Infinity),
-    ackMs: new Float64Array(keyCount).fill(-Infinity),
     acked: new Float64Array(keyCount),
   };
 }
@@ -1000,6 +1056,7 @@ function newReadRequest(client: SimClient, target: ReadTarget): ReadRequest {
     measured: false,
     token: 0,
     ownFloor: 0,
+    ackedFloor: 0,
     observedFloor: 0,
     stale: false,
     servedByPrimary: false,
@@ -1031,21 +1088,9 @@ function isSimRest(rest: RestRequest): rest is SimRestRequest {
   return 'read' in rest;
 }
 
-/** How many of the ascending `values` are ≤ `limit`. */
-function countAtMost(values: readonly number[], limit: number): number {
-  let low = 0;
-  let high = values.length;
-  while (low < high) {
-    const middle = (low + high) >> 1;
-    if ((values[middle] as number) <= limit) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
-/** How many of the ascending `values` are < `limit`. */
-function countBelow(values: readonly number[], limit: number): number {
-  let low = 0;
+/** How many of the ascending `values` are < `limit` (all of those before `from` are). */
+function countBelow(values: readonly number[], limit: number, from = 0): number {
+  let low = from;
   let high = values.length;
   while (low < high) {
     const middle = (low + high) >> 1;
