@@ -11,6 +11,18 @@ import { quickOptions, topology } from './helpers.js';
 
 const GEO = '  delay: geo\n  jitter: { distribution: exponential, meanMs: 4 }';
 
+type Entry = Parameters<ReplicaApplier['apply']>[0];
+
+/** A replica applier (`wrapApplier`) that applies the entry at `offset` as `change` makes it, the others as they come. */
+function changingEntryAt(offset: number, change: (entry: Entry) => Entry) {
+  return (_region: string, inner: ReplicaApplier): ReplicaApplier => ({
+    appliedOffset: () => inner.appliedOffset(),
+    replicationId: () => inner.replicationId(),
+    loadSnapshot: (entries, at, id) => inner.loadSnapshot(entries, at, id),
+    apply: (entry) => inner.apply(entry.offset === offset ? change(entry) : entry),
+  });
+}
+
 describe('faults and guarantees', () => {
   it('session and strong reads keep their guarantees through a partition, a replica crash and a primary crash', async () => {
     const config = topology(3, GEO);
@@ -58,14 +70,8 @@ describe('faults and guarantees', () => {
 
   it('detects a corrupt replica (keyspace digest) and names the seed and the replay command', async () => {
     const config = topology(2, GEO);
-    const corrupt = (_region: string, inner: ReplicaApplier): ReplicaApplier => ({
-      appliedOffset: () => inner.appliedOffset(),
-      replicationId: () => inner.replicationId(),
-      loadSnapshot: (entries, offset, id) => inner.loadSnapshot(entries, offset, id),
-      // One extra key the primary never had: the next digest comparison must catch it.
-      apply: (entry) =>
-        inner.apply(entry.offset === 40 ? { ...entry, effects: [...entry.effects, ['SET', 'stray', 'x']] } : entry),
-    });
+    // One extra key the primary never had: the next digest comparison must catch it.
+    const corrupt = changingEntryAt(40, (entry) => ({ ...entry, effects: [...entry.effects, ['SET', 'stray', 'x']] }));
     const options = quickOptions(config, (o) => {
       o.seed = 77;
       o.wrapApplier = corrupt;
@@ -87,20 +93,10 @@ describe('faults and guarantees', () => {
     const config = topology(2, GEO);
     // The same shape as the primary's entry (one SET of three arguments), another key: a stray key
     // the primary never had. The replica's disk must replay this entry, not the primary's copy of it.
-    const corrupt = (_region: string, inner: ReplicaApplier): ReplicaApplier => ({
-      appliedOffset: () => inner.appliedOffset(),
-      replicationId: () => inner.replicationId(),
-      loadSnapshot: (entries, offset, id) => inner.loadSnapshot(entries, offset, id),
-      apply: (entry) =>
-        inner.apply(
-          entry.offset === 40
-            ? {
-                ...entry,
-                effects: entry.effects.map(([name, key, ...rest]) => [name ?? '', `stray:${key ?? ''}`, ...rest]),
-              }
-            : entry,
-        ),
-    });
+    const corrupt = changingEntryAt(40, (entry) => ({
+      ...entry,
+      effects: entry.effects.map(([name, key, ...rest]) => [name ?? '', `stray:${key ?? ''}`, ...rest]),
+    }));
     const options = quickOptions(config, (o) => {
       o.seed = 78;
       o.wrapApplier = corrupt;
