@@ -1089,7 +1089,7 @@ function isSimRest(rest: RestRequest): rest is SimRestRequest {
 }
 
 /** How many of the ascending `values` are < `limit` (all of those before `from` are). */
-function countBelow(values: readonly number[], limit: number, from = 0): number {
+function countBelow(values: readonly number[], limit: number, from: number): number {
   let low = from;
   let high = values.length;
   while (low < high) {
