@@ -67,23 +67,6 @@ const STRICT = process.env['MERIDIAN_SIM_LIVE_STRICT'] === '1';
 const SHAPED_CALIBRATE =
   process.env['MERIDIAN_SIM_SHAPED_CALIBRATE'] === '1' ||
   (STRICT && process.env['MERIDIAN_SIM_SHAPED_CALIBRATE'] !== '0');
-/**
- * In strict mode calibrate measures the paths again after the live run, and the simulator draws each
- * commit → applied path from the two calibrations together (each quantile the mean of the two): this
- * machine's speed drifts over minutes (a 180 s run failed on the link without delay with the live path
- * 0.13 ms slower at the median than calibrate had measured minutes before), and a calibration on each
- * side brackets the run. Neither measures the live run itself. MERIDIAN_SIM_LIVE_BRACKET=0: before only.
- */
-const BRACKET = STRICT && process.env['MERIDIAN_SIM_LIVE_BRACKET'] !== '0';
-
-/** The distribution whose every quantile is the mean of `a`'s and `b`'s (Vincentization). */
-function meanQuantiles(a: readonly number[], b: readonly number[]): number[] {
-  const count = Math.max(a.length, b.length);
-  return Array.from(
-    { length: count },
-    (_, i) => (drawFromQuantiles(a, i / (count - 1)) + drawFromQuantiles(b, i / (count - 1))) / 2,
-  );
-}
 /** Pub/sub figures: loopback noise allowed around a delivery (SSE, the load generator's own loop). */
 const PUBSUB_NOISE_MS = 5;
 const RMSE_BAR = 0.01;
@@ -221,16 +204,14 @@ describe('live staleness experiments', () => {
     async () => {
       const { path, dir, text } = await writeConfig('simulation: { costs: ./calibration.json }\n');
       // The costs of this machine, now: what `meridian calibrate` writes (fewer samples).
-      const calibrateNow = (): ReturnType<typeof calibrate> =>
-        calibrate({
-          dir,
-          log: () => undefined,
-          quick: true,
-          loadProcesses: LOAD_PROCESSES,
-          pathWrites: PATH_WRITES,
-          ...(SHAPED_CALIBRATE ? { topology: parseTopology(text, path) } : {}),
-        });
-      const calibration = await calibrateNow();
+      const calibration = await calibrate({
+        dir,
+        log: () => undefined,
+        quick: true,
+        loadProcesses: LOAD_PROCESSES,
+        pathWrites: PATH_WRITES,
+        ...(SHAPED_CALIBRATE ? { topology: parseTopology(text, path) } : {}),
+      });
       await writeFile(join(dir, 'calibration.json'), JSON.stringify(calibration));
       const config = parseTopology(await readFile(path, 'utf8'), path);
       const costs = loadNodeCosts(config);
@@ -272,28 +253,7 @@ describe('live staleness experiments', () => {
       } finally {
         await session.close();
       }
-      let modelledCosts = costs;
-      if (BRACKET) {
-        const after = (await calibrateNow()).costs.wakeUps;
-        const before = costs.wakeUps;
-        if (before?.pathUs !== undefined && after?.pathUs !== undefined) {
-          modelledCosts = {
-            ...costs,
-            wakeUps: {
-              ...before,
-              pathUs: meanQuantiles(before.pathUs, after.pathUs),
-              ...(before.delayedPathUs !== undefined && after.delayedPathUs !== undefined
-                ? { delayedPathUs: meanQuantiles(before.delayedPathUs, after.delayedPathUs) }
-                : {}),
-            },
-          };
-          console.log(
-            `calibrate after the run: commit → applied p0 p10 p50 p90 p99 p100 (ms) ${pathText(after.pathUs)}; ` +
-              `past a delay ${pathText(after.delayedPathUs ?? [])}`,
-          );
-        }
-      }
-      const modelled = await simulatedLags(config, modelledCosts);
+      const modelled = await simulatedLags(config, costs);
       const pure = await simulatedLags(config, ZERO_NODE_COSTS);
       // What a probe adds (calibrated, not measured in the live run): its write reaches the primary
       // `request` after it was sent; its read, sent once the write's answer is back, is answered once
