@@ -12,6 +12,7 @@ import {
   type ReplicationErrorCode,
 } from './errors.js';
 import { FrameAssembler, isPart } from './frame-parts.js';
+import { type OffsetWaiter, OffsetWaiters } from './offset-waiters.js';
 import {
   checkedBodyLength,
   decodeFrame,
@@ -114,12 +115,6 @@ interface PendingSnapshot {
   entries: SnapshotEntry[];
 }
 
-interface OffsetWaiter {
-  offset: number;
-  resolve: (reached: boolean) => void;
-  timer: TimerHandle | undefined;
-}
-
 const MARKS_MAX = 4096;
 
 /**
@@ -157,7 +152,7 @@ export class ReplicationReplica {
   private marks: { offset: number; timeMs: number }[] = [];
   private provenTimeMs = -Infinity;
   private primaryOffsetValue = 0;
-  private readonly waiters = new Set<OffsetWaiter>();
+  private readonly waiters = new OffsetWaiters();
   private readonly listeners = new Set<(event: ReplicaEvent) => void>();
   /** Listeners that take 'applied' events: without any, none is built (one per entry). */
   private appliedListeners = 0;
@@ -246,12 +241,11 @@ export class ReplicationReplica {
     if (this.appliedOffset >= offset) return Promise.resolve(true);
     if (this.stateValue === 'stopped' || timeoutMs <= 0) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const waiter: OffsetWaiter = { offset, resolve, timer: undefined };
+      const waiter = this.waiters.add(offset, resolve);
       waiter.timer = this.options.clock.setTimer(timeoutMs, () => {
-        this.waiters.delete(waiter);
+        this.waiters.remove(waiter);
         resolve(this.appliedOffset >= offset);
       });
-      this.waiters.add(waiter);
     });
   }
 
@@ -263,7 +257,7 @@ export class ReplicationReplica {
     this.connection?.close(1000, 'SHUTTING_DOWN');
     this.connection = undefined;
     this.applyQueued(Infinity);
-    for (const waiter of [...this.waiters]) this.settleWaiter(waiter, false);
+    for (const waiter of this.waiters.takeAll()) this.settleWaiter(waiter, false);
   }
 
   private emit(event: ReplicaEvent): void {
@@ -607,10 +601,8 @@ export class ReplicationReplica {
     this.lastAppliedAtMsValue = this.options.clock.nowMs();
     this.settleMarks();
     const applied = this.appliedOffset;
-    // Most turns have no waiter: no copy of the set to walk.
-    if (this.waiters.size > 0) {
-      for (const waiter of [...this.waiters]) if (applied >= waiter.offset) this.settleWaiter(waiter, true);
-    }
+    const reached = this.waiters.reached(applied);
+    if (reached !== undefined) for (const waiter of reached) this.settleWaiter(waiter, true);
     this.sendAck();
   }
 
@@ -621,9 +613,9 @@ export class ReplicationReplica {
     this.send({ t: 'ack', appliedOffset: Math.min(durable, this.appliedOffset) });
   }
 
+  /** `waiter`, already taken out of the waiters, is answered. */
   private settleWaiter(waiter: OffsetWaiter, reached: boolean): void {
     waiter.timer?.cancel();
-    this.waiters.delete(waiter);
     waiter.resolve(reached);
   }
 
