@@ -406,9 +406,7 @@ export class LiveRun {
    */
   private issuePublish(publishers: SeededRandom): void {
     const client = this.workload.clientAt(publishers.next());
-    const messageId = this.recorder.messages.length + 1;
-    const sentMs = this.live.nowMs();
-    this.recorder.messages.push({ region: client.region, sentMs, commitMs: Number.NaN, offset: 0, measured: true });
+    const messageId = this.recorder.pubsub.issue(this.live.nowMs(), true);
     if (this.workloadInFlight >= LIVE_REQUESTS_IN_FLIGHT_MAX) {
       this.recorder.failure('publish: driver overloaded (too many requests in flight)');
       return;
@@ -433,7 +431,8 @@ export class LiveRun {
     const untilMs = Math.min(this.deadlineMs, this.live.nowMs() + 5_000);
     const missing = (): boolean =>
       [...this.publishAnsweredMs.keys()].some((id) =>
-        regions.some((region) => Number.isNaN(this.recorder.deliveredMs.get(region)?.get(id) ?? Number.NaN)),
+        // No message is final before its commit time is settled (after this wait): each is still open.
+        regions.some((region) => Number.isNaN(this.recorder.pubsub.receivedAt(region, id))),
       );
     this.lastDeliveryMs = Math.max(this.lastDeliveryMs, this.live.nowMs());
     while (regions.length > 0 && missing()) {
@@ -449,12 +448,10 @@ export class LiveRun {
    * when the primary's subscriber missed it).
    */
   private settleCommitTimes(): void {
-    const atPrimary = this.recorder.deliveredMs.get(this.primary);
+    const pubsub = this.recorder.pubsub;
     for (const [messageId, answeredMs] of this.publishAnsweredMs) {
-      const message = this.recorder.messages[messageId - 1];
-      if (message === undefined) continue;
-      const receivedMs = atPrimary?.get(messageId) ?? Number.NaN;
-      message.commitMs = Number.isNaN(receivedMs) ? answeredMs : Math.min(receivedMs, answeredMs);
+      const receivedMs = pubsub.receivedAt(this.primary, messageId);
+      pubsub.committed(messageId, 0, Number.isNaN(receivedMs) ? answeredMs : Math.min(receivedMs, answeredMs));
     }
   }
 

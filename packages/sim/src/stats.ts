@@ -9,11 +9,6 @@ export interface Percentiles {
   max: number;
 }
 
-/** Sorts a copy ascending (numbers, not strings). */
-export function sortedCopy(values: ArrayLike<number>): Float64Array {
-  return Float64Array.from(values).sort();
-}
-
 /** Nearest-rank percentile of an ascending sample (q in [0, 1]). */
 export function quantile(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return 0;

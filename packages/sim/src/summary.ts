@@ -3,28 +3,12 @@ import { LinkModel, predictedVisibility, SeededRandom } from '@meridian/lag';
 import { PROTOCOL_VERSION } from '@meridian/replication';
 import { faultWindow, type FaultSpec, type FaultWindow } from './faults.js';
 import { DecimalHistogram } from './model/decimal-histogram.js';
-import type { GrowableArray } from './model/growable.js';
-import {
-  LATENCY_DIGITS,
-  type MessageRecord,
-  type ReadCell,
-  type Recorder,
-  type ReplicaLags,
-  type WriteCell,
-} from './model/recorder.js';
+import type { PubsubLog } from './model/pubsub-log.js';
+import { LATENCY_DIGITS, type ReadCell, type Recorder, type ReplicaLags, type WriteCell } from './model/recorder.js';
 import type { ExperimentOptions } from './options.js';
 import type { SimulationOutcome } from './model/simulation.js';
 import { predictedVisibilityCurve } from './partition-visibility.js';
-import {
-  niceStep,
-  loadedLinkVisibility,
-  type Percentiles,
-  percentiles,
-  quantile,
-  round3,
-  round6,
-  sortedCopy,
-} from './stats.js';
+import { niceStep, loadedLinkVisibility, type Percentiles, percentiles, quantile, round3, round6 } from './stats.js';
 
 export const SUMMARY_FORMAT = 3;
 export const MERIDIAN_VERSION = '0.1.0';
@@ -200,32 +184,15 @@ export function writeFigures(cell: WriteCell | undefined): WriteFigures {
 }
 
 /** Pub/sub figures of one region from the workload's messages and its subscriber's receive times. */
-export function pubsubFigures(messages: readonly MessageRecord[], delivered: GrowableArray | undefined): PubsubFigures {
-  const deliveryMs: number[] = [];
-  const endToEndMs: number[] = [];
-  let published = 0;
-  messages.forEach((message, index) => {
-    if (!message.measured || Number.isNaN(message.commitMs)) return;
-    published++;
-    const atMs = delivered?.get(index + 1) ?? Number.NaN;
-    if (Number.isNaN(atMs)) return;
-    deliveryMs.push(atMs - message.commitMs);
-    endToEndMs.push(atMs - message.sentMs);
-  });
+export function pubsubFigures(pubsub: PubsubLog, region: string): PubsubFigures {
+  const figures = pubsub.figuresOf(region);
   return {
-    published,
-    delivered: deliveryMs.length,
-    lost: published - deliveryMs.length,
-    deliveryMs: percentiles(sortedCopy(deliveryMs)),
-    endToEndMs: percentiles(sortedCopy(endToEndMs)),
+    published: figures.published,
+    delivered: figures.delivered,
+    lost: figures.published - figures.delivered,
+    deliveryMs: histogramPercentiles(figures.deliveryMs),
+    endToEndMs: histogramPercentiles(figures.endToEndMs),
   };
-}
-
-/** PUBLISH requests the workload issued while measuring. */
-export function publishesIssued(messages: readonly MessageRecord[]): number {
-  let count = 0;
-  for (const message of messages) if (message.measured) count++;
-  return count;
 }
 
 /** The replica's lags (simulated runs record them for every replica). */
@@ -395,7 +362,7 @@ export function clientFigures(
   return {
     reads: readsByLevel(recorder.reads, [region], levels),
     writes: writeFigures(recorder.writes.get(region)),
-    pubsub: pubsubFigures(recorder.messages, recorder.deliveredMs.get(region)),
+    pubsub: pubsubFigures(recorder.pubsub, region),
   };
 }
 
@@ -415,7 +382,7 @@ export function requestTotals(
     reads += figures.reads;
     failed += figures.failed;
   }
-  return { writes, reads, publishes: publishesIssued(recorder.messages), failedRequests: failed };
+  return { writes, reads, publishes: recorder.pubsub.issued, failedRequests: failed };
 }
 
 /** Failure reasons and counts, in name order (so the summary does not depend on arrival order). */

@@ -228,8 +228,11 @@ export class SimCluster {
    */
   private deliver(region: string, message: string): number {
     const messageId = writeIdOf(message);
-    const record = this.recorder.messages[messageId - 1];
-    if (record === undefined) return this.invariants.fail(`${region} delivered ${message}, which no client published`);
+    // Open until every region's subscriber received it: a delivery of a message no longer open is a second one.
+    const record = this.recorder.pubsub.message(messageId);
+    if (record === undefined) {
+      return this.invariants.fail(`${region} delivered ${message}, which no client published or every region received`);
+    }
     const isPrimary = region === this.primary.name;
     // The primary runs PUBLISH before appending it; a replica applies it after the entries before it.
     const offset = isPrimary ? this.primary.log.lastOffset() + 1 : record.offset;
@@ -249,9 +252,7 @@ export class SimCluster {
     if (arrivalMs === undefined) return 0;
     const atMs = Math.max(arrivalMs, this.subscriberFreeMs.get(region) ?? 0);
     this.subscriberFreeMs.set(region, atMs);
-    clock.setTimer(atMs - nowMs, () => {
-      if (record.measured) this.recorder.delivered(region, messageId, clock.nowMs());
-    });
+    clock.setTimer(atMs - nowMs, () => this.recorder.delivered(region, messageId, clock.nowMs()));
     return 1;
   }
 

@@ -1,5 +1,6 @@
 import { DecimalHistogram } from './decimal-histogram.js';
 import { GrowableArray } from './growable.js';
+import { PubsubLog } from './pubsub-log.js';
 import type { ExperimentOptions } from '../options.js';
 import { quantile } from '../stats.js';
 
@@ -12,17 +13,6 @@ export interface ReadCell {
   /** Reads answered by the primary (strong, fallback after a sync wait, bounded fallback). */
   servedByPrimary: number;
   latenciesMs: DecimalHistogram;
-}
-
-/** One pub/sub message of the workload: when its publisher sent it and when the primary committed it. */
-export interface MessageRecord {
-  /** The publisher's region. */
-  region: string;
-  sentMs: number;
-  /** NaN until committed (a publish that never reached the primary stays NaN). */
-  commitMs: number;
-  offset: number;
-  measured: boolean;
 }
 
 export interface WriteCell {
@@ -220,10 +210,8 @@ export class Recorder {
   readonly failures = new Map<string, number>();
   /** Offsets committed that carry a PUBLISH (left out of the lag figures). */
   messagesCommitted = 0;
-  /** Pub/sub messages by id (id 1 at index 0). */
-  readonly messages: MessageRecord[] = [];
-  /** Per region: when its subscriber received each message (by message id). */
-  readonly deliveredMs = new Map<string, GrowableArray>();
+  /** The workload's pub/sub messages, folded into figures as they become final. */
+  readonly pubsub: PubsubLog;
   /** Offsets committed between the start and the end of the workload. */
   firstOffset = Infinity;
   lastOffset = 0;
@@ -237,7 +225,7 @@ export class Recorder {
     readonly regionNames: readonly string[],
     private readonly recording?: LagRecording,
   ) {
-    for (const region of regionNames) this.deliveredMs.set(region, new GrowableArray());
+    this.pubsub = new PubsubLog(regionNames);
     this.writesPerBucket = new Int32Array(
       recording === undefined ? 0 : Math.ceil(recording.durationMs / recording.lagBucketMs),
     );
@@ -271,16 +259,12 @@ export class Recorder {
       const bucket = this.bucketOf(this.open.commitOf(offset));
       if (bucket >= 0) this.writesPerBucket[bucket] = (this.writesPerBucket[bucket] as number) - 1;
     }
-    const message = this.messages[messageId - 1];
-    if (message === undefined) return;
-    message.commitMs = atMs;
-    message.offset = offset;
+    this.pubsub.committed(messageId, offset, atMs);
   }
 
   /** The first receipt of a message by the subscriber in `region` counts. */
   delivered(region: string, messageId: number, atMs: number): void {
-    const series = this.deliveredMs.get(region);
-    if (series !== undefined && Number.isNaN(series.get(messageId))) series.set(messageId, atMs);
+    this.pubsub.received(region, messageId, atMs);
   }
 
   /** A replica applied `offset` (in log order; a restart's re-applies are ignored): its lags are final. */

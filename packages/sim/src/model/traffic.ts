@@ -425,16 +425,9 @@ export class Traffic {
    */
   issuePublish(random: SeededRandom): void {
     const client = this.workload.clientAt(random.next());
-    const messageId = this.recorder.messages.length + 1;
-    const message = `${messageId.toString(36)}:${client.region}`;
     const measured = this.measuring;
-    this.recorder.messages.push({
-      region: client.region,
-      sentMs: this.scheduler.nowMs(),
-      commitMs: Number.NaN,
-      offset: 0,
-      measured,
-    });
+    const messageId = this.recorder.pubsub.issue(this.scheduler.nowMs(), measured);
+    const message = `${messageId.toString(36)}:${client.region}`;
     this.toPrimary({
       clientRegion: client.region,
       entry: '',
