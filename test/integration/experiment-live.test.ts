@@ -291,6 +291,14 @@ describe('live staleness experiments', () => {
           `${region} p0 p10 p25 p50 p75 p90 p99 (ms): live ${quantiles(liveLags)}; with the cost model ` +
             `${quantiles(modelled.get(region) ?? [])}; without ${quantiles(pure.get(region) ?? [])}`,
         );
+        // How steady the live path itself is: its first half against its second, the same figure
+        // between two samples of one run (a bar below it asks the model for more than the machine repeats).
+        const half = Math.floor(liveLags.length / 2);
+        const halves = agreement(liveLags.slice(0, half), liveLags.slice(half));
+        console.log(
+          `${region} live first half against second half: RMSE ${halves.rmse.toFixed(4)} (sampling ` +
+            `${halves.rmseSampling.toFixed(4)}), p50 diff ${halves.medianDiffMs.toFixed(2)} ms`,
+        );
         return { region, liveLags, probePath, withCosts, without, report };
       });
       // A probe on the link without delay measures the machine, not the model: beyond the configured
