@@ -295,9 +295,14 @@ describe('live staleness experiments', () => {
         // between two samples of one run (a bar below it asks the model for more than the machine repeats).
         const half = Math.floor(liveLags.length / 2);
         const halves = agreement(liveLags.slice(0, half), liveLags.slice(half));
+        const quarter = Math.floor(liveLags.length / 4);
+        const byQuarter = [0, 1, 2, 3]
+          .map((i) => sorted(liveLags.slice(i * quarter, (i + 1) * quarter)))
+          .map((values) => `${quantile(values, 0.5).toFixed(2)}/${quantile(values, 0.9).toFixed(2)}`);
         console.log(
           `${region} live first half against second half: RMSE ${halves.rmse.toFixed(4)} (sampling ` +
-            `${halves.rmseSampling.toFixed(4)}), p50 diff ${halves.medianDiffMs.toFixed(2)} ms`,
+            `${halves.rmseSampling.toFixed(4)}), p50 diff ${halves.medianDiffMs.toFixed(2)} ms; p50/p90 by quarter ` +
+            `of the run (ms) ${byQuarter.join(' ')}`,
         );
         return { region, liveLags, probePath, withCosts, without, report };
       });
