@@ -171,7 +171,7 @@ export function formatTerminalTable(result: ExperimentResult): string {
   const lines: string[] = [];
   if (summary.partial !== undefined) lines.push(partialLine(summary.partial));
   lines.push(
-    `seed ${summary.seed}: ${summary.totals.writes} writes, ${summary.totals.reads} reads, ${summary.totals.publishes} publishes, ${summary.totals.failedRequests} failed; ${(result.wallClockMs / 1000).toFixed(1)} s wall clock (${result.speedup.toFixed(1)}× real time)`,
+    `seed ${summary.seed}: ${summary.totals.writes} writes, ${summary.totals.reads} reads, ${summary.totals.publishes} publishes, ${summary.totals.failedRequests} failed; ${(result.wallClockMs / 1000).toFixed(1)} s wall clock (${result.speedup.toFixed(1)}× real time at the workload)`,
   );
   lines.push(
     `${'region'.padEnd(16)}${pad('base ms', 9)}${pad('lag p50', 9)}${pad('p99', 9)}${pad('p99.9', 9)}${pad('max', 9)}${pad('pub/sub p50', 13)}${pad('p99', 9)}${pad('received', 12)}`,
