@@ -23,3 +23,4 @@ export { LinkModel, parseLinkSettings, predictedVisibility } from './link-model.
 export type { DelayLineOptions } from './delay-line.js';
 export { OrderedDelayLine } from './delay-line.js';
 export { VirtualClock } from './virtual-clock.js';
+export { ArrivalQueue } from './arrival-queue.js';

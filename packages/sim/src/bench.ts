@@ -24,7 +24,6 @@ export interface BenchResult {
   workloadSecondsPerWallSecond: number;
   /** The process's CPU time (user + system) over the run: unlike the wall clock, not stretched by other jobs' turns on the cores. */
   cpuSeconds: number;
-  simulatedSecondsPerCpuSecond: number;
   timersRun: number;
 }
 
@@ -168,7 +167,6 @@ export async function benchSimulator(
     simulatedSecondsPerWallSecond: simulatedSeconds / wallSeconds,
     workloadSecondsPerWallSecond: workloadSeconds / wallSeconds,
     cpuSeconds,
-    simulatedSecondsPerCpuSecond: simulatedSeconds / cpuSeconds,
     timersRun: outcome.timersRun,
   };
 }

@@ -8,7 +8,7 @@ import {
   type RunResult,
 } from '@meridian/core';
 import type { Reply } from '@meridian/engine';
-import type { LinkModel, SeededRandom, TimerHandle } from '@meridian/lag';
+import { ArrivalQueue, type LinkModel, type SeededRandom, type TimerHandle } from '@meridian/lag';
 import { byDelay } from '@meridian/topology';
 import type { ReplicationReplica } from '@meridian/replication';
 import {
@@ -19,7 +19,6 @@ import {
   type RoutedRequest,
   RoutePlanner,
 } from '@meridian/router';
-import { ArrivalQueue } from './arrival-queue.js';
 import type { RegionStatus, SimCluster } from './cluster.js';
 import type { InvariantChecker } from './invariants.js';
 import type { LinkKind } from './links.js';

@@ -1,6 +1,8 @@
 /**
- * Things on their way, taken out once they arrived: a binary heap on arrival time. For answers whose
- * arrival time is known when they are sent, so none needs a timer of its own (see Traffic's reads).
+ * Things on their way, taken out once they arrived: a binary heap on arrival time (or any number that
+ * only grows as things are taken: a replica's waiters wait on log offsets). For answers whose arrival
+ * time is known when they are sent, so none needs a timer of its own (the simulator's reads). Items
+ * due at the same time come out in no particular order.
  * The times are kept in a typed array and both arrays keep their room when the heap shrinks: a push
  * or a take writes in place (Array.prototype.push and pop were calls into the runtime for each).
  */
