@@ -5,9 +5,16 @@
 // as fast as reality). A short run and then each row once, unmeasured, warm the process up, as a long
 // experiment would be by then; the cold and warm-up figures are logged too. Then the rows run in three
 // alternating rounds and each keeps its fastest (every round is logged).
+// Then the same three workloads on the nodes' own code alone (benchNodeCodeFloor): the most each row
+// could reach, so the rows show what the simulator's model costs on top of the code it runs.
 // Standalone: `npm run build && node scripts/bench-sim.mjs [seconds]`.
 import { pathToFileURL } from 'node:url';
-import { benchSimulator, benchSimulatorMemory, topologyWithRegions } from '../packages/sim/dist/index.js';
+import {
+  benchNodeCodeFloor,
+  benchSimulator,
+  benchSimulatorMemory,
+  topologyWithRegions,
+} from '../packages/sim/dist/index.js';
 
 /** The three workloads issue 14 sets targets for (five regions each). */
 const WORKLOADS = [
@@ -81,8 +88,48 @@ export async function bench({ seconds = 10, addRow, log = () => undefined }) {
       workload.target,
     );
   }
+  await benchFloor({ seconds, best, addRow, log });
   await benchScaling({ seconds, addRow, log });
   await benchMemory({ addRow, log });
+}
+
+/**
+ * The simulator's floor at each row's workload: the nodes' own code alone (benchNodeCodeFloor: the
+ * primary's and four replicas' real code, no clients, links, costs, consistency levels or
+ * measurements), in three alternating rounds, keeping each workload's fastest. The simulator's row
+ * cannot be faster than this; its wall time over this one's is what the model costs on top.
+ */
+async function benchFloor({ seconds, best, addRow, log = () => undefined }) {
+  const floors = WORKLOADS.map(() => undefined);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, workload] of WORKLOADS.entries()) {
+      const result = await benchNodeCodeFloor({ durationMs: rowDurationMs(seconds, workload), ...workload });
+      log(
+        `nodes' own code alone, ${workload.label}, round ${round + 1}: ${result.workloadSeconds} s workload in ` +
+          `${result.wallSeconds.toFixed(3)} wall s (${result.workloadSecondsPerWallSecond.toFixed(1)}×)`,
+      );
+      if (floors[i] === undefined || result.workloadSecondsPerWallSecond > floors[i].workloadSecondsPerWallSecond) {
+        floors[i] = result;
+      }
+    }
+  }
+  for (const [i, workload] of WORKLOADS.entries()) {
+    const floor = floors[i];
+    const simulator = best[i];
+    const modelOverNodes = floor.workloadSecondsPerWallSecond / simulator.workloadSecondsPerWallSecond - 1;
+    log(
+      `simulator, ${workload.label}: ${simulator.workloadSecondsPerWallSecond.toFixed(1)}× against its floor's ` +
+        `${floor.workloadSecondsPerWallSecond.toFixed(1)}×: the model costs ${modelOverNodes.toFixed(2)}× the nodes' code`,
+    );
+    addRow(
+      `simulator's floor: the nodes' own code alone, ${workload.label} (best of ${ROUNDS})`,
+      floor.workloadSecondsPerWallSecond,
+      'workload s per wall s',
+      1,
+      'real time',
+      'none (the most the row above can reach)',
+    );
+  }
 }
 
 /**

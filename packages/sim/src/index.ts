@@ -24,6 +24,8 @@ export { costExperiment } from './cost-command.js';
 export { EXPERIMENTS, registerExperimentCommand } from './experiments.js';
 export type { ExperimentCommandHooks, ExperimentPlugin } from './cli-command.js';
 export { benchSimulator, benchSimulatorMemory, topologyWithRegions } from './bench.js';
+export { benchNodeCodeFloor } from './node-code-floor.js';
+export type { NodeCodeFloorOptions, NodeCodeFloorResult } from './node-code-floor.js';
 export type { BenchMemoryResult, BenchResult } from './bench.js';
 export { orderedLinkVisibility, perLinkVisibility, percentiles, quantile } from './stats.js';
 export { HttpLiveTopology, LiveRequestError } from './live-http.js';
