@@ -1,24 +1,9 @@
 import type { ByteString } from '../../bytes.js';
 import { defineCommand } from '../../command.js';
 import { globMatch } from '../../glob.js';
-import { CommandError, type Reply } from '../../reply.js';
-import { parseScanArgs } from '../../scan-args.js';
+import type { Reply } from '../../reply.js';
+import { parseCursor, parseScanArgs } from '../../scan-args.js';
 import { isHidden, readHash } from './hash-access.js';
-
-const UINT64_MODULUS = 2n ** 64n;
-
-/**
- * The cursor as Redis reads it (strtoul): optional sign, decimal digits, at most 2^64-1; a
- * negative value wraps around; the empty string is cursor 0.
- */
-function parseCursor(text: ByteString): number {
-  if (text === '') return 0;
-  const match = /^([+-]?)(\d+)$/.exec(text);
-  if (match === null) throw new CommandError('ERR invalid cursor');
-  const magnitude = BigInt(match[2] as string);
-  if (magnitude >= UINT64_MODULUS) throw new CommandError('ERR invalid cursor');
-  return Number(match[1] === '-' && magnitude > 0n ? UINT64_MODULUS - magnitude : magnitude);
-}
 
 /**
  * HSCAN key cursor [MATCH pattern] [COUNT count] [NOVALUES]: [next cursor, [field, value, …]].

@@ -1,24 +1,12 @@
 import type { ByteString } from '../../bytes.js';
 import { defineCommand } from '../../command.js';
 import { globMatch } from '../../glob.js';
-import { CommandError, type Reply } from '../../reply.js';
-import { parseScanArgs } from '../../scan-args.js';
+import type { Reply } from '../../reply.js';
+import { parseCursor, parseScanArgs } from '../../scan-args.js';
 import { formatScore, readZSet } from './zset-access.js';
-
-const UINT64_MODULUS = 2n ** 64n;
 
 /** Up to this size Redis keeps a sorted set as a listpack, which ZSCAN returns whole, in order. */
 const WHOLE_SCAN_SIZE_MAX = 128;
-
-/** The cursor as Redis 7.0 reads it (strtoul): optional sign, digits, below 2^64; negative wraps; "" is 0. */
-function parseCursor(text: ByteString): number {
-  if (text === '') return 0;
-  const match = /^([+-]?)(\d+)$/.exec(text);
-  if (match === null) throw new CommandError('ERR invalid cursor');
-  const magnitude = BigInt(match[2] as string);
-  if (magnitude >= UINT64_MODULUS) throw new CommandError('ERR invalid cursor');
-  return Number(match[1] === '-' && magnitude > 0n ? UINT64_MODULUS - magnitude : magnitude);
-}
 
 /**
  * ZSCAN key cursor [MATCH pattern] [COUNT count]: [next cursor, [member, score, …]]. Small sets
