@@ -17,7 +17,8 @@ import { SharedFrameDecoder } from './model/nodes.js';
  * ReplicationPrimary, ReplicationReplica, EngineApplier and ReplicaExecutor, the simulator's shared
  * frame decoder) on a virtual clock over an in-memory network without delay: each SET is executed,
  * framed, sent, decoded, applied by every replica and acknowledged before the next command, and
- * each GET is an eventual read served by a replica. No clients, links, costs, consistency levels,
+ * each GET is an eventual read served by a replica (keys drawn uniformly from the default workload's
+ * 1,000, values of its 16–256 bytes). No clients, links, costs, consistency levels,
  * staleness checks or measurements: a simulator that runs this code for this workload cannot be
  * faster than this, so the simulator's time over it is what its model costs.
  */
