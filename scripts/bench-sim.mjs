@@ -62,22 +62,15 @@ export async function bench({ seconds = 10, addRow, log = () => undefined }) {
   // Each row in ROUNDS alternating rounds, keeping its fastest (as the scaling row does): one run
   // swung by a quarter with the neighbours' bursts on a 2-core machine and with where in the JIT's
   // settling it fell, and the fastest of three is the steady state the simulator reaches.
-  const best = WORKLOADS.map(() => undefined);
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [i, workload] of WORKLOADS.entries()) {
-      const durationMs = rowDurationMs(seconds, workload);
-      const result = await benchSimulator({ durationMs, ...workload });
-      log(
-        `simulator, ${workload.label}, round ${round + 1}: ${durationMs / 1000} s workload (${result.simulatedSeconds} ` +
-          `simulated s with warm-up and drain) in ${result.wallSeconds.toFixed(2)} wall s, ${result.cpuSeconds.toFixed(2)} cpu s ` +
-          `(${result.workloadSecondsPerWallSecond.toFixed(1)}× at the workload; ${result.simulatedSecondsPerWallSecond.toFixed(1)}× over the whole run; ` +
-          `${result.timersRun.toLocaleString('en-US')} timers)`,
-      );
-      if (best[i] === undefined || result.workloadSecondsPerWallSecond > best[i].workloadSecondsPerWallSecond) {
-        best[i] = result;
-      }
-    }
-  }
+  const best = await fastestOfRounds(
+    (workload) => benchSimulator({ durationMs: rowDurationMs(seconds, workload), ...workload }),
+    (workload, round, result) =>
+      `simulator, ${workload.label}, round ${round}: ${result.workloadSeconds} s workload (${result.simulatedSeconds} ` +
+      `simulated s with warm-up and drain) in ${result.wallSeconds.toFixed(2)} wall s, ${result.cpuSeconds.toFixed(2)} cpu s ` +
+      `(${result.workloadSecondsPerWallSecond.toFixed(1)}× at the workload; ${result.simulatedSecondsPerWallSecond.toFixed(1)}× over the whole run; ` +
+      `${result.timersRun.toLocaleString('en-US')} timers)`,
+    log,
+  );
   for (const [i, workload] of WORKLOADS.entries()) {
     addRow(
       `simulator: 5 regions, ${workload.label} (best of ${ROUNDS})`,
@@ -94,25 +87,37 @@ export async function bench({ seconds = 10, addRow, log = () => undefined }) {
 }
 
 /**
+ * `measure` of each workload in ROUNDS alternating rounds (every run logged by `describe`); per
+ * workload, the run with the most workload seconds per wall second.
+ */
+async function fastestOfRounds(measure, describe, log) {
+  const fastest = WORKLOADS.map(() => undefined);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, workload] of WORKLOADS.entries()) {
+      const result = await measure(workload);
+      log(describe(workload, round + 1, result));
+      if (fastest[i] === undefined || result.workloadSecondsPerWallSecond > fastest[i].workloadSecondsPerWallSecond) {
+        fastest[i] = result;
+      }
+    }
+  }
+  return fastest;
+}
+
+/**
  * The simulator's floor at each row's workload: the nodes' own code alone (benchNodeCodeFloor: the
  * primary's and four replicas' real code, no clients, links, costs, consistency levels or
  * measurements), in three alternating rounds, keeping each workload's fastest. The simulator's row
  * cannot be faster than this; its wall time over this one's is what the model costs on top.
  */
 async function benchFloor({ seconds, best, addRow, log = () => undefined }) {
-  const floors = WORKLOADS.map(() => undefined);
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [i, workload] of WORKLOADS.entries()) {
-      const result = await benchNodeCodeFloor({ durationMs: rowDurationMs(seconds, workload), ...workload });
-      log(
-        `nodes' own code alone, ${workload.label}, round ${round + 1}: ${result.workloadSeconds} s workload in ` +
-          `${result.wallSeconds.toFixed(3)} wall s (${result.workloadSecondsPerWallSecond.toFixed(1)}×)`,
-      );
-      if (floors[i] === undefined || result.workloadSecondsPerWallSecond > floors[i].workloadSecondsPerWallSecond) {
-        floors[i] = result;
-      }
-    }
-  }
+  const floors = await fastestOfRounds(
+    (workload) => benchNodeCodeFloor({ durationMs: rowDurationMs(seconds, workload), ...workload }),
+    (workload, round, result) =>
+      `nodes' own code alone, ${workload.label}, round ${round}: ${result.workloadSeconds} s workload in ` +
+      `${result.wallSeconds.toFixed(3)} wall s (${result.workloadSecondsPerWallSecond.toFixed(1)}×)`,
+    log,
+  );
   for (const [i, workload] of WORKLOADS.entries()) {
     const floor = floors[i];
     const simulator = best[i];

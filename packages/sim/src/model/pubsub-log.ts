@@ -102,7 +102,10 @@ export class PubsubLog {
     for (const [id, message] of this.open) this.fold(id, message);
   }
 
-  /** `region`'s figures: the messages committed, how many it received, their delivery and end-to-end times. */
+  /**
+   * `region`'s figures: the messages committed, how many it received, their delivery and end-to-end
+   * times. Ends the log first (`finish`): for the summary, once the run is over.
+   */
   figuresOf(region: string): {
     published: number;
     delivered: number;
